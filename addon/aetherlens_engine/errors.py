@@ -1,0 +1,13 @@
+"""Exceptions of the engine, each with a message a user can act on."""
+
+
+class EngineError(Exception):
+    """Base class of the engine's errors."""
+
+
+class ClusterError(EngineError):
+    """The managed PostgreSQL cluster cannot be created, started or stopped."""
+
+
+class MigrationError(EngineError):
+    """The database schema cannot be brought up to date."""
