@@ -11,3 +11,7 @@ class ClusterError(EngineError):
 
 class MigrationError(EngineError):
     """The database schema cannot be brought up to date."""
+
+
+class ConfigError(EngineError):
+    """The configuration is invalid; the message names the option."""
