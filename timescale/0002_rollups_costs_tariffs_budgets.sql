@@ -6,7 +6,7 @@
 -- touch them (the reading's hour and the next, whose first interval starts in it).
 CREATE TABLE rollup_queue (
     device_id   integer     NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
-    hour        timestamptz NOT NULL CHECK (date_trunc('hour', hour) = hour),
+    hour        timestamptz NOT NULL CHECK (date_trunc('hour', hour, 'UTC') = hour),
     queued_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (device_id, hour)
 );
@@ -14,7 +14,7 @@ CREATE TABLE rollup_queue (
 -- Energy per device and UTC hour: from counter deltas (energy meters) or integrated power.
 CREATE TABLE energy_hourly (
     device_id    integer          NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
-    hour         timestamptz      NOT NULL CHECK (date_trunc('hour', hour) = hour),
+    hour         timestamptz      NOT NULL CHECK (date_trunc('hour', hour, 'UTC') = hour),
     energy_kwh   double precision NOT NULL,
     avg_power_w  double precision,
     max_power_w  double precision,
@@ -77,7 +77,7 @@ CREATE TABLE tariffs (
 -- Cost of each device's energy per UTC hour under the tariff in force.
 CREATE TABLE cost_hourly (
     device_id    integer          NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
-    hour         timestamptz      NOT NULL CHECK (date_trunc('hour', hour) = hour),
+    hour         timestamptz      NOT NULL CHECK (date_trunc('hour', hour, 'UTC') = hour),
     tariff_id    integer          NOT NULL REFERENCES tariffs (id) ON DELETE CASCADE,
     energy_kwh   double precision NOT NULL,
     cost         numeric(20, 8)   NOT NULL,
@@ -86,6 +86,19 @@ CREATE TABLE cost_hourly (
     carbon_kg    double precision,
     computed_at  timestamptz      NOT NULL DEFAULT now(),
     PRIMARY KEY (device_id, hour)
+);
+
+-- The same costs summed per local calendar day (the engine's time zone), written with cost_hourly,
+-- so that a month's cost is read from at most 31 rows per device.
+CREATE TABLE cost_daily (
+    device_id    integer          NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+    day          date             NOT NULL,
+    currency     char(3)          NOT NULL,
+    energy_kwh   double precision NOT NULL,
+    cost         numeric(20, 8)   NOT NULL,
+    carbon_kg    double precision,
+    computed_at  timestamptz      NOT NULL DEFAULT now(),
+    PRIMARY KEY (device_id, day, currency)
 );
 
 CREATE TABLE budgets (
@@ -106,10 +119,12 @@ BEGIN
         PERFORM create_hypertable('energy_hourly', by_range('hour', INTERVAL '30 days'));
         PERFORM create_hypertable('cost_hourly', by_range('hour', INTERVAL '30 days'));
         PERFORM create_hypertable('energy_daily', by_range('day', INTERVAL '365 days'));
+        PERFORM create_hypertable('cost_daily', by_range('day', INTERVAL '365 days'));
     ELSE
         CREATE INDEX energy_hourly_hour_idx ON energy_hourly (hour DESC);
         CREATE INDEX cost_hourly_hour_idx ON cost_hourly (hour DESC);
         CREATE INDEX energy_daily_day_idx ON energy_daily (day DESC);
+        CREATE INDEX cost_daily_day_idx ON cost_daily (day DESC);
     END IF;
 END
 $$;

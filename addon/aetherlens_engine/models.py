@@ -16,6 +16,9 @@ class Quality(IntFlag):
     BACKFILLED = 8
 
 
+NO_FLAGS = Quality(0)
+
+
 class DeviceKind(StrEnum):
     """What a device is (the `kind` column)."""
 
@@ -55,7 +58,7 @@ class Reading:
     device_id: int
     time: datetime
     value: float
-    quality: Quality = Quality(0)
+    quality: Quality = NO_FLAGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,7 @@ class RawReading:
     time: datetime
     value: float
     unit: str | None = None
-    quality: Quality = Quality(0)
+    quality: Quality = NO_FLAGS
 
 
 @dataclass(frozen=True, slots=True)

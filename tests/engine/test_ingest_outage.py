@@ -1,0 +1,116 @@
+"""PostgreSQL stops in the middle of ingestion and comes back: every reading is stored once.
+
+The session cluster is shared, so this test stops and starts a cluster of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from aetherlens_engine.cluster import ManagedCluster
+from aetherlens_engine.ingest import IngestPipeline
+from aetherlens_engine.models import RawReading
+from tests.engine.test_ingest_support import (
+    T0,
+    add_device,
+    eventually,
+    files,
+    migrate,
+    running,
+    series,
+    stored,
+)
+
+PRODUCERS = 3
+CHUNKS = 60  # per producer
+CHUNK = 25
+
+
+@dataclass(frozen=True, slots=True)
+class OwnCluster:
+    cluster: ManagedCluster
+    timescaledb: bool
+
+
+@pytest.fixture(params=["timescaledb", "postgresql"])
+def own(request: pytest.FixtureRequest) -> Iterator[OwnCluster]:
+    root = Path(tempfile.mkdtemp(prefix="aetherlens-ingest-pg-"))
+    root.chmod(0o711)  # the server may run as another user
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cluster = ManagedCluster(root / "data", port=port, settings={"fsync": "off"})
+    cluster.ensure_initialized()
+    cluster.start()
+    try:
+        yield OwnCluster(cluster, timescaledb=request.param == "timescaledb")
+    finally:
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+async def test_outage_mid_stream_loses_and_duplicates_nothing(
+    own: OwnCluster, tmp_path: Path
+) -> None:
+    cluster = own.cluster
+    pool = await asyncpg.create_pool(cluster.dsn(tcp=True), min_size=1, max_size=4)
+    try:
+        if own.timescaledb:
+            await pool.execute("CREATE EXTENSION timescaledb")
+        await migrate(pool)
+        devices = [await add_device(pool, f"plug{i}") for i in range(PRODUCERS)]
+        sent: list[RawReading] = []
+        acknowledged = 0
+
+        async def produce(pipeline: IngestPipeline, device_id: int) -> None:
+            nonlocal acknowledged
+            for chunk in range(CHUNKS):
+                readings = series(device_id, CHUNK, start=T0 + timedelta(hours=chunk))
+                if chunk % 7 == 6:  # a source delivering an earlier chunk again
+                    readings += series(device_id, 5, start=T0 + timedelta(hours=chunk - 3))
+                sent.extend(readings)
+                result = await pipeline.submit(readings)
+                assert result.accepted == len(readings)
+                acknowledged += 1
+
+        async with running(
+            pool,
+            tmp_path,
+            batch_size=40,
+            retry_delay=0.05,
+            max_retry_delay=0.5,
+            write_timeout=10,
+        ) as pipeline:
+            producers = [asyncio.create_task(produce(pipeline, d)) for d in devices]
+            await eventually(lambda: acknowledged >= CHUNKS)
+            cluster.stop()  # while the producers are in the middle of their submissions
+            await eventually(lambda: acknowledged >= 2 * CHUNKS)
+            during = pipeline.stats
+            cluster.start()
+            await asyncio.gather(*producers)
+            await eventually(lambda: pipeline.stats.spool_pending == 0)
+            after = pipeline.stats
+        assert not during.database_available
+        assert during.spooled > 0
+        assert during.spool_pending > 0
+        assert after.database_available
+        assert after.accepted == len(sent)
+        assert after.committed == len(sent)  # each batch once: live, or replayed from the spool
+        assert files(tmp_path) == []
+
+        unique = {(r.device_id, r.time, r.value, 0) for r in sent}
+        assert await stored(pool) == sorted(unique)
+        hours = await pool.fetchval("SELECT count(*) FROM rollup_queue")
+        assert hours == PRODUCERS * (CHUNKS + 1)
+    finally:
+        await pool.close()
