@@ -12,6 +12,7 @@ from aiohttp import web
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
 from aetherlens_engine.migrations import apply_migrations
+from tests.engine.test_api_support import FullSink
 from tests.postgres import ScratchDatabase
 
 type Serve = Callable[[EngineState], Awaitable[str]]
@@ -61,3 +62,36 @@ async def test_health_without_database(serve: Serve) -> None:
         body = await resp.json()
     assert body["status"] == "degraded"
     assert body["database"]["status"] == "not_configured"
+
+
+async def test_health_reports_collectors_plugins_and_ingest(serve: Serve) -> None:
+    """The engine's parts report under `collectors` and `plugins`; ingestion under `ingest`."""
+    state = EngineState(
+        __version__,
+        "abc123",
+        sink=FullSink(),
+        collectors={"home_assistant": {"status": "connected"}},
+        plugins={"azure": {"status": "ok"}},
+    )
+    url = await serve(state)
+    async with aiohttp.ClientSession() as session, session.get(f"{url}/api/v1/health") as resp:
+        body = await resp.json()
+    assert body["collectors"] == {"home_assistant": {"status": "connected"}}
+    assert body["plugins"] == {"azure": {"status": "ok"}}
+    assert body["ingest"] == {
+        "accepted": 0,
+        "rejected": {},
+        "committed": 0,
+        "spooled": 0,
+        "spool_pending": 0,
+        "buffered": 0,
+        "last_flush": None,
+        "database_available": False,
+    }
+
+
+async def test_health_without_sink_has_no_ingest(serve: Serve) -> None:
+    url = await serve(EngineState(__version__, "abc123"))
+    async with aiohttp.ClientSession() as session, session.get(f"{url}/api/v1/health") as resp:
+        body = await resp.json()
+    assert (body["collectors"], body["plugins"], body["ingest"]) == ({}, {}, None)

@@ -2,19 +2,106 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp import web
 
+from aetherlens_engine.models import IngestResult, RawReading
+
+from .limits import ApiLimits
+
+
+class IngestFigures(Protocol):
+    """A snapshot of the ingest pipeline's counters, in readings since it was created."""
+
+    @property
+    def accepted(self) -> int:
+        """Readings validated and committed or spooled."""
+        ...
+
+    @property
+    def rejected(self) -> Mapping[str, int]:
+        """Readings refused, by reason."""
+        ...
+
+    @property
+    def committed(self) -> int:
+        """Readings written to PostgreSQL."""
+        ...
+
+    @property
+    def spooled(self) -> int:
+        """Readings written to the disk spool because the database could not take them."""
+        ...
+
+    @property
+    def spool_pending(self) -> int:
+        """Readings in the spool, not committed yet."""
+        ...
+
+    @property
+    def buffered(self) -> int:
+        """Readings held in memory."""
+        ...
+
+    @property
+    def last_flush(self) -> datetime | None:
+        """When a batch was last committed or spooled."""
+        ...
+
+    @property
+    def database_available(self) -> bool:
+        """Whether the last write to the database succeeded."""
+        ...
+
+
+class ReadingSink(Protocol):
+    """Where `POST /api/v1/readings` hands readings (the ingest pipeline).
+
+    `submit` validates the batch, commits or spools what it accepts before returning, and
+    reports every refused reading (unknown device, wrong unit, …) as a `Rejection` by its index
+    in the submitted sequence. It raises an `EngineError` (such as a full buffer) when it cannot
+    take the batch now; the API then answers 503 with Retry-After.
+    """
+
+    async def submit(self, readings: Sequence[RawReading]) -> IngestResult:
+        """Take READINGS; return how many were accepted and why the others were not."""
+        ...
+
+    @property
+    def stats(self) -> IngestFigures:
+        """Return a snapshot of the pipeline's counters."""
+        ...
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 @dataclass(slots=True)
 class EngineState:
-    """The running engine as the API sees it."""
+    """The running engine as the API sees it.
+
+    Without a `token` every authenticated route answers 401: the API fails closed.
+    """
 
     version: str
     instance_id: str
     pool: asyncpg.Pool | None = None
+    token: str | None = field(default=None, repr=False)
+    sink: ReadingSink | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    currency: str = "EUR"
+    limits: ApiLimits = field(default_factory=ApiLimits)
+    # Status of each collector and plugin by name, as JSON-ready dicts.
+    collectors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    clock: Callable[[], datetime] = _utc_now
 
 
 STATE_KEY = web.AppKey("state", EngineState)

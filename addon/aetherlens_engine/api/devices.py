@@ -1,0 +1,147 @@
+"""`GET /api/v1/devices` and `GET /api/v1/devices/{device_id}/energy` (from the rollups)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from .database import connection
+from .errors import ApiError
+from .localtime import first_day_from, local_midnight
+from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
+from .state import STATE_KEY
+
+RESOLUTIONS = ("hour", "day")
+
+_DEVICES_SQL = """
+SELECT id, source, source_id, name, kind, unit, attributes::text AS attributes,
+       created_at, updated_at
+FROM devices
+ORDER BY id
+"""
+_HOURLY_SQL = """
+SELECT hour, energy_kwh, avg_power_w, max_power_w, samples, quality
+FROM energy_hourly
+WHERE device_id = $1 AND hour >= $2 AND hour < $3
+ORDER BY hour
+"""
+_DAILY_SQL = """
+SELECT day, energy_kwh, max_power_w, samples, quality
+FROM energy_daily
+WHERE device_id = $1 AND day >= $2 AND day < $3
+ORDER BY day
+"""
+
+
+async def get_devices(request: web.Request) -> web.Response:
+    """List every device the engine knows."""
+    state = request.app[STATE_KEY]
+    async with connection(state) as conn:
+        rows = await conn.fetch(_DEVICES_SQL)
+    devices = [
+        {
+            "id": row["id"],
+            "source": row["source"],
+            "source_id": row["source_id"],
+            "name": row["name"],
+            "kind": row["kind"],
+            "unit": row["unit"],
+            "attributes": json.loads(row["attributes"]),
+            "created_at": row["created_at"].isoformat(),
+            "updated_at": row["updated_at"].isoformat(),
+        }
+        for row in rows
+    ]
+    return web.json_response({"devices": devices})
+
+
+def _bad_parameter(name: str, message: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", f"{name}: {message}")
+
+
+def _device_id(request: web.Request) -> int:
+    text = request.match_info["device_id"]
+    if not text.isascii() or not text.isdigit():
+        raise _bad_parameter("device_id", f"{text!r} is not a device id (a positive integer)")
+    # Bounded before int(): very long digit strings are refused by int() itself.
+    if len(text.lstrip("0")) > len(str(MAX_DEVICE_ID)) or not 1 <= int(text) <= MAX_DEVICE_ID:
+        raise ApiError(404, "unknown_device", f"there is no device {text}")
+    return int(text)
+
+
+def _instant(request: web.Request, name: str) -> datetime:
+    text = request.query.get(name)
+    if text is None:
+        raise _bad_parameter(name, "missing; give an ISO 8601 date-time with a UTC offset")
+    try:
+        return parse_instant(text)
+    except InvalidValueError as err:
+        raise _bad_parameter(name, str(err)) from err
+
+
+def _range(request: web.Request, resolution: str) -> tuple[datetime, datetime]:
+    start, end = _instant(request, "from"), _instant(request, "to")
+    if start >= end:
+        raise _bad_parameter("to", "must be later than 'from'")
+    limits = request.app[STATE_KEY].limits
+    longest = limits.max_hour_range if resolution == "hour" else limits.max_day_range
+    if end - start > longest:
+        raise _bad_parameter(
+            "to", f"the range is longer than {longest.days} days, the most for {resolution}s"
+        )
+    return start, end
+
+
+async def get_device_energy(request: web.Request) -> web.Response:
+    """Answer a device's energy per hour or local day whose start lies in [from, to)."""
+    state = request.app[STATE_KEY]
+    device_id = _device_id(request)
+    resolution = request.query.get("resolution", "hour")
+    if resolution not in RESOLUTIONS:
+        raise _bad_parameter("resolution", f"{resolution!r} is not one of {', '.join(RESOLUTIONS)}")
+    start, end = _range(request, resolution)
+    tz = state.timezone
+    async with connection(state) as conn:
+        if await conn.fetchval("SELECT 1 FROM devices WHERE id = $1", device_id) is None:
+            raise ApiError(404, "unknown_device", f"there is no device {device_id}")
+        if resolution == "hour":
+            rows = await conn.fetch(_HOURLY_SQL, device_id, start, end)
+            points = [_point(row, row["hour"], row["hour"] + timedelta(hours=1)) for row in rows]
+        else:
+            rows = await conn.fetch(
+                _DAILY_SQL, device_id, first_day_from(start, tz), first_day_from(end, tz)
+            )
+            points = [
+                _point(
+                    row,
+                    local_midnight(row["day"], tz),
+                    local_midnight(row["day"] + timedelta(days=1), tz),
+                )
+                for row in rows
+            ]
+    return web.json_response(
+        {
+            "device_id": device_id,
+            "resolution": resolution,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "timezone": tz.key,
+            "total_kwh": sum(point["energy_kwh"] for point in points),
+            "points": points,
+        }
+    )
+
+
+def _point(row: Any, start: datetime, end: datetime) -> dict[str, Any]:
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "energy_kwh": row["energy_kwh"],
+        "avg_power_w": row.get("avg_power_w"),
+        "max_power_w": row["max_power_w"],
+        "samples": row["samples"],
+        "quality": row["quality"],
+    }

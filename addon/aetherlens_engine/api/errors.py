@@ -1,0 +1,94 @@
+"""JSON errors: every failure answers `{"error": {"code": ..., "message": ...}}`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler, Middleware
+
+_LOGGER = logging.getLogger(__name__)
+
+# Codes of aiohttp's own HTTP errors (routing, body size), by status.
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+class ApiError(Exception):
+    """An answer other than success, raised by handlers and middlewares."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Describe the error: HTTP STATUS, a stable CODE for programs, a MESSAGE for people."""
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+        self.details = details
+
+
+def error_response(error: ApiError) -> web.Response:
+    """Return ERROR as a JSON response."""
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.details is not None:
+        body["details"] = error.details
+    return web.json_response({"error": body}, status=error.status, headers=error.headers)
+
+
+def unavailable(code: str, message: str, retry_after: int) -> ApiError:
+    """Return a 503 error asking to retry in RETRY_AFTER seconds."""
+    return ApiError(503, code, message, headers={hdrs.RETRY_AFTER: str(retry_after)})
+
+
+def _from_http_exception(exc: web.HTTPException, max_body_bytes: int) -> ApiError:
+    status = exc.status
+    phrase = HTTPStatus(status).phrase.lower()
+    headers: dict[str, str] = {}
+    if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+        message = f"the request body is larger than {max_body_bytes} bytes"
+    elif status == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers[hdrs.ALLOW] = exc.headers.get(hdrs.ALLOW, "")
+        message = f"method not allowed; use {headers[hdrs.ALLOW]}"
+    else:
+        message = phrase
+    return ApiError(
+        status, _HTTP_CODES.get(status, phrase.replace(" ", "_")), message, headers=headers
+    )
+
+
+def error_middleware(max_body_bytes: int) -> Middleware:
+    """Return the middleware turning every error into JSON; MAX_BODY_BYTES names the 413 limit."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as err:
+            return error_response(err)
+        except web.HTTPException as exc:
+            if exc.status < HTTPStatus.BAD_REQUEST:
+                raise
+            return error_response(_from_http_exception(exc, max_body_bytes))
+        except Exception:
+            # The client learns nothing of the internals; the log has the traceback.
+            _LOGGER.exception("unexpected error answering %s %s", request.method, request.path)
+            return error_response(
+                ApiError(500, "internal_error", "the engine failed to answer; see its log")
+            )
+
+    return middleware

@@ -1,0 +1,119 @@
+"""`POST /api/v1/readings`: a JSON batch of readings handed to the ingest pipeline.
+
+200 when every reading was accepted, 207 when some were, 422 when none were (each refusal with
+its index in the batch); 400 for a body that is not a JSON array, 413 for too many readings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from operator import attrgetter
+from typing import Any
+
+from aiohttp import web
+
+from aetherlens_engine.errors import EngineError
+from aetherlens_engine.models import RawReading, Rejection
+
+from .errors import ApiError, unavailable
+from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
+from .state import STATE_KEY
+
+FIELDS = frozenset({"device_id", "time", "value", "unit"})
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def _json_body(request: web.Request) -> Any:
+    body = await request.read()
+    try:
+        return json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as err:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {err}") from err
+
+
+def parse_reading(item: Any) -> RawReading:
+    """Check one element of a batch and build its RawReading; raise InvalidValueError if bad."""
+    if not isinstance(item, dict):
+        raise InvalidValueError("a reading is a JSON object")
+    if unknown := sorted(set(item) - FIELDS):
+        raise InvalidValueError(f"unknown field(s): {', '.join(unknown)}")
+    if missing := sorted(FIELDS - {"unit"} - set(item)):
+        raise InvalidValueError(f"missing field(s): {', '.join(missing)}")
+    device_id, time, value, unit = item["device_id"], item["time"], item["value"], item.get("unit")
+    if isinstance(device_id, bool) or not isinstance(device_id, int):
+        raise InvalidValueError("device_id must be an integer")
+    if not 1 <= device_id <= MAX_DEVICE_ID:
+        raise InvalidValueError(f"there is no device {device_id}", reason="unknown_device")
+    if not isinstance(time, str):
+        raise InvalidValueError("time must be an ISO 8601 date-time string")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidValueError("value must be a number")
+    value = float(value)
+    if not math.isfinite(value):
+        raise InvalidValueError("value must be finite", reason="not_finite")
+    if unit is not None and not isinstance(unit, str):
+        raise InvalidValueError("unit must be a string or null")
+    return RawReading(device_id, parse_instant(time), value, unit)
+
+
+async def post_readings(request: web.Request) -> web.Response:
+    """Validate the batch's shape, submit the well-formed readings, report every refusal."""
+    state = request.app[STATE_KEY]
+    batch = await _json_body(request)
+    if not isinstance(batch, list):
+        raise ApiError(400, "invalid_body", "the body must be a JSON array of readings")
+    if len(batch) > state.limits.max_batch_readings:
+        raise ApiError(
+            413,
+            "batch_too_large",
+            f"{len(batch)} readings in one batch; send at most {state.limits.max_batch_readings}",
+        )
+    readings: list[RawReading] = []
+    positions: list[int] = []  # index in the batch of each reading submitted
+    rejected: list[Rejection] = []
+    for index, item in enumerate(batch):
+        try:
+            readings.append(parse_reading(item))
+        except InvalidValueError as err:
+            rejected.append(Rejection(index, f"{err.reason}: {err}"))
+        else:
+            positions.append(index)
+    accepted = 0
+    if readings:
+        accepted, refused = await _submit(request, readings)
+        rejected.extend(Rejection(positions[r.index], r.reason) for r in refused)
+    details = [
+        {"index": r.index, "reason": r.reason} for r in sorted(rejected, key=attrgetter("index"))
+    ]
+    if rejected and not accepted:
+        raise ApiError(
+            422,
+            "readings_rejected",
+            f"none of the {len(batch)} readings was accepted",
+            details=details,
+        )
+    return web.json_response(
+        {"accepted": accepted, "rejected": details}, status=207 if rejected else 200
+    )
+
+
+async def _submit(
+    request: web.Request, readings: list[RawReading]
+) -> tuple[int, tuple[Rejection, ...]]:
+    state = request.app[STATE_KEY]
+    retry_after = state.limits.unavailable_retry_after
+    if state.sink is None:
+        raise unavailable(
+            "ingest_unavailable", "the engine is not ingesting readings now", retry_after
+        )
+    try:
+        result = await state.sink.submit(readings)
+    except EngineError as err:
+        raise unavailable(
+            "ingest_unavailable", f"the engine cannot take readings now: {err}", retry_after
+        ) from err
+    return result.accepted, result.rejected
