@@ -33,11 +33,12 @@ CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (
     quality    smallint         NOT NULL
 ) ON COMMIT DELETE ROWS
 """
-# UTC for the transaction: rollup_queue's CHECK (date_trunc('hour', hour) = hour) truncates in
-# the session's time zone, which refuses UTC hours under offsets such as +05:30.
+# UTC for the transaction, so that every hour below is a UTC hour whatever the session's zone.
 # Readings of a device deleted since validation are dropped, as its other readings were with it
 # (ON DELETE CASCADE); the foreign key would otherwise fail the whole batch, again at each retry.
-# Each reading's UTC hour and the next are queued (see timescale/0002).
+# Each reading's UTC hour and the next are queued (see timescale/0002). DO UPDATE, not DO
+# NOTHING: it waits for a rollup worker holding the row (FOR UPDATE SKIP LOCKED), so the hour is
+# queued again after that worker's recompute instead of being deleted under these readings.
 # Rows go in in key order: concurrent writers then take their row locks in one global order
 # (readings, then rollup_queue, each by key) and cannot deadlock on duplicates.
 _MERGE = f"""
@@ -50,14 +51,14 @@ ORDER BY s.device_id, s.time
 ON CONFLICT (device_id, time) DO NOTHING;
 
 INSERT INTO rollup_queue (device_id, hour)
-SELECT touched.device_id, h.hour
+SELECT DISTINCT touched.device_id, h.hour
 FROM (
     SELECT DISTINCT s.device_id, date_trunc('hour', s.time, 'UTC') AS hour
     FROM {_STAGING} s JOIN devices d ON d.id = s.device_id
 ) touched
 CROSS JOIN LATERAL (VALUES (touched.hour), (touched.hour + interval '1 hour')) AS h (hour)
 ORDER BY 1, 2
-ON CONFLICT (device_id, hour) DO NOTHING;
+ON CONFLICT (device_id, hour) DO UPDATE SET queued_at = excluded.queued_at;
 """
 
 
