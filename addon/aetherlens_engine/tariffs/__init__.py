@@ -1,0 +1,35 @@
+"""Tariffs and bills: the native tariff format, URDB import and the exact bill calculation."""
+
+from .bill import (
+    Bill,
+    ChargeLine,
+    CycleBill,
+    DeviceCost,
+    EnergyLine,
+    IntervalRate,
+    bill,
+    interval_rates,
+)
+from .demand import DemandLine
+from .load import build_tariff, read_definition
+from .model import BillInputError, Tariff, TariffError
+from .series import Interval, Series
+
+__all__ = [
+    "Bill",
+    "BillInputError",
+    "ChargeLine",
+    "CycleBill",
+    "DemandLine",
+    "DeviceCost",
+    "EnergyLine",
+    "Interval",
+    "IntervalRate",
+    "Series",
+    "Tariff",
+    "TariffError",
+    "bill",
+    "build_tariff",
+    "interval_rates",
+    "read_definition",
+]

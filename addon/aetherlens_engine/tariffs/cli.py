@@ -1,0 +1,90 @@
+"""The `bill` command: price a load CSV under a native or URDB tariff and print every cycle."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aetherlens_engine.errors import EngineError
+
+from .bill import bill
+from .csvload import read_load, read_series
+from .load import build_tariff, read_definition
+from .model import Tariff
+from .present import bill_to_json, bill_to_table
+from .urdb import import_urdb, is_urdb
+
+EXIT_INPUT_ERROR = 2
+
+
+def add_bill_command(commands: Any) -> None:
+    """Register `bill` on the command line's subcommands."""
+    parser = commands.add_parser(
+        "bill",
+        help="price a load CSV under a tariff",
+        description="Price metered energy under a tariff (native YAML/JSON or URDB JSON) and "
+        "print every billing cycle's components and the total.",
+    )
+    parser.add_argument("--tariff", type=Path, required=True, help="tariff file")
+    parser.add_argument(
+        "--load", type=Path, required=True, help="CSV: timestamp, kwh (or kw), device:NAME..."
+    )
+    parser.add_argument(
+        "--tz", required=True, help="zone of naive CSV times (and of a URDB tariff), e.g. UTC"
+    )
+    parser.add_argument("--cycle-day", type=int, choices=range(1, 32), metavar="N")
+    parser.add_argument("--export", type=Path, help="CSV of exported energy, like --load")
+    parser.add_argument("--prices", type=Path, help="CSV: timestamp, price (dynamic tariffs)")
+    parser.add_argument("--carbon", type=Path, help="CSV: timestamp, intensity (kg CO2e/kWh)")
+    parser.add_argument(
+        "--interval-minutes", type=int, help="length of every CSV row (default: to the next row)"
+    )
+    parser.add_argument("--format", choices=("json", "table"), default="table")
+
+
+def _tariff(path: Path, zone: ZoneInfo) -> Tariff:
+    definition = read_definition(path)
+    if is_urdb(definition):
+        imported = import_urdb(definition, zone.key)
+        for field in imported.unsupported:
+            print(f"aetherlens: URDB field not supported, left out: {field}", file=sys.stderr)  # noqa: T201
+        definition = imported.definition
+    return build_tariff(definition)
+
+
+def run_bill(args: argparse.Namespace) -> int:
+    """Run the `bill` command; return the exit status."""
+    try:
+        zone = ZoneInfo(args.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"aetherlens: --tz: unknown time zone {args.tz!r}", file=sys.stderr)  # noqa: T201
+        return EXIT_INPUT_ERROR
+    length = timedelta(minutes=args.interval_minutes) if args.interval_minutes else None
+    try:
+        tariff = _tariff(args.tariff, zone)
+        data = read_load(args.load, zone, length)
+        exported = read_load(args.export, zone, length).load if args.export else []
+        prices = read_series(args.prices, zone, "price", "price") if args.prices else None
+        carbon = read_series(args.carbon, zone, "intensity", "carbon") if args.carbon else None
+        result = bill(
+            tariff,
+            data.load,
+            export=exported,
+            prices=prices,
+            carbon=carbon,
+            devices=data.devices,
+            cycle_day=args.cycle_day,
+        )
+    except EngineError as err:
+        print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201
+        return EXIT_INPUT_ERROR
+    if args.format == "json":
+        print(json.dumps(bill_to_json(result), indent=2))  # noqa: T201
+    else:
+        print(bill_to_table(result))  # noqa: T201
+    return 0

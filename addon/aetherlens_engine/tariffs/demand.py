@@ -1,0 +1,157 @@
+"""Demand charges: the highest average kW over clock-aligned windows, per cycle and period.
+
+Windows are aligned on the tariff zone's wall clock (a 15-minute window starts at :00, :15, :30,
+:45 local time), or, when the tariff says `sliding`, start at every interval start of the data.
+A window belongs to the cycle and TOU period in force at its start. Energy inside an interval is
+spread by time (constant power), so windows and intervals need not line up.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .calendar import Cycle, WallClock, cycle_index
+
+if TYPE_CHECKING:
+    from .model import Tariff, Tier
+    from .series import Interval
+
+ZERO = Decimal(0)
+SIXTY = Decimal(60)
+
+
+@dataclass(frozen=True, slots=True)
+class DemandLine:
+    """A demand charge: the peak kW, the window where it was reached, and the charge."""
+
+    name: str
+    kw: Decimal
+    window_start: datetime | None
+    cost: Decimal
+
+
+def window_start(instant: datetime, minutes: int, clock: WallClock) -> datetime:
+    """Start of the clock-aligned window of `minutes` that contains the UTC instant."""
+    offset = instant.astimezone(clock.zone).utcoffset() or timedelta(0)
+    size = minutes * 60
+    shift = int(offset.total_seconds()) % size
+    seconds = math.floor((instant.timestamp() + shift) / size) * size - shift
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def window_energy(
+    load: Sequence[Interval], minutes: int, clock: WallClock
+) -> dict[datetime, Decimal]:
+    """KWh per clock-aligned window, sharing intervals that span windows by time."""
+    windows: dict[datetime, Decimal] = defaultdict(Decimal)
+    length = timedelta(minutes=minutes)
+    for interval in load:
+        total = interval.end - interval.start
+        position = interval.start
+        shared = ZERO
+        while position < interval.end:
+            start = window_start(position, minutes, clock)
+            end = min(start + length, interval.end)
+            if end >= interval.end:
+                kwh = interval.kwh - shared
+            else:
+                kwh = interval.kwh * Decimal((end - position) / total)
+            windows[start] += kwh
+            shared += kwh
+            position = end
+    return windows
+
+
+def sliding_energy(load: Sequence[Interval], minutes: int) -> dict[datetime, Decimal]:
+    """KWh in the window of `minutes` that starts at each interval's start."""
+    starts = [interval.start for interval in load]
+    before = [ZERO]  # kWh metered before each interval
+    for interval in load:
+        before.append(before[-1] + interval.kwh)
+
+    def metered_until(instant: datetime) -> Decimal:
+        index = bisect_right(starts, instant) - 1
+        if index < 0:
+            return ZERO
+        interval = load[index]
+        if instant >= interval.end:
+            return before[index + 1]
+        share = Decimal((instant - interval.start) / (interval.end - interval.start))
+        return before[index] + interval.kwh * share
+
+    length = timedelta(minutes=minutes)
+    return {
+        interval.start: metered_until(interval.start + length) - before[index]
+        for index, interval in enumerate(load)
+    }
+
+
+def tiered_charge(amount: Decimal, tiers: Sequence[Tier]) -> Decimal:
+    """Charge `amount` incrementally: each tier's price applies to the part within it."""
+    charge = ZERO
+    below = ZERO
+    for tier in tiers:
+        top = amount if tier.up_to is None else min(amount, tier.up_to)
+        if top > below:
+            charge += (top - below) * tier.price
+        if tier.up_to is None or amount <= tier.up_to:
+            break
+        below = tier.up_to
+    return charge
+
+
+def demand_charges(
+    tariff: Tariff, load: Sequence[Interval], cycles: list[Cycle], clock: WallClock
+) -> list[tuple[DemandLine, ...]]:
+    """Return every cycle's demand lines: flat (by the cycle's first month) and per period."""
+    demand = tariff.demand
+    if demand is None or not load:
+        return [() for _ in cycles]
+    starts = [cycle.start_utc for cycle in cycles]
+    flat_peak: list[tuple[Decimal, datetime | None]] = [(ZERO, None) for _ in cycles]
+    period_peak: list[dict[int, tuple[Decimal, datetime]]] = [{} for _ in cycles]
+    if demand.sliding:
+        windows = sliding_energy(load, demand.window_minutes)
+    else:
+        windows = window_energy(load, demand.window_minutes, clock)
+    for start, kwh in sorted(windows.items()):
+        number = cycle_index(starts, start)
+        if not 0 <= number < len(cycles):
+            continue  # a window starting before the first cycle (clock-aligned earlier)
+        kw = kwh * SIXTY / demand.window_minutes
+        if flat_peak[number][1] is None or kw > flat_peak[number][0]:
+            flat_peak[number] = (kw, start)
+        if demand.periods is not None:
+            local = clock.local(start)
+            rule = demand.periods.at(local.month, local.minute, weekend=local.weekend)
+            if rule is not None:
+                best = period_peak[number].get(rule.index)
+                if best is None or kw > best[0]:
+                    period_peak[number][rule.index] = (kw, start)
+    out = []
+    for number, cycle in enumerate(cycles):
+        lines = [
+            DemandLine(
+                "flat",
+                flat_peak[number][0],
+                flat_peak[number][1],
+                tiered_charge(flat_peak[number][0], entry.tiers),
+            )
+            for entry in demand.flat
+            if cycle.first.month in entry.months
+        ]
+        if demand.periods is not None:
+            rules = {rule.index: rule for rule in demand.periods.rules}
+            lines.extend(
+                DemandLine(rules[index].name, kw, start, tiered_charge(kw, rules[index].value))
+                for index, (kw, start) in sorted(period_peak[number].items())
+            )
+        out.append(tuple(lines))
+    return out

@@ -1,0 +1,126 @@
+"""The validated tariff: immutable records the bill calculation reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from aetherlens_engine.errors import EngineError
+
+from .calendar import HolidayCalendar
+from .schedule import Schedule
+
+
+class TariffError(EngineError):
+    """The tariff is invalid; the message names the path of the bad field."""
+
+
+class BillInputError(EngineError):
+    """Load, export or price data cannot be billed; the message says which row or time."""
+
+
+class TierUnit(StrEnum):
+    """What a tier limit counts: kWh per cycle, or kWh per day scaled by the cycle's days."""
+
+    CYCLE = "cycle"
+    DAY = "day"
+
+
+class TierRule(StrEnum):
+    """How consumption is assigned to tiers across TOU periods."""
+
+    CHRONOLOGICAL = "chronological"
+    PRORATED = "prorated"
+
+
+class ExportRule(StrEnum):
+    """Net metering nets each period's kWh over the cycle; net billing credits every interval."""
+
+    NET_METERING = "net_metering"
+    NET_BILLING = "net_billing"
+
+
+class Per(StrEnum):
+    """What a fixed amount is charged for."""
+
+    DAY = "day"
+    CYCLE = "cycle"
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """One block: `price` applies up to `up_to` (kWh or kW, cumulative); None is unbounded."""
+
+    up_to: Decimal | None
+    price: Decimal
+
+
+type Tiers = tuple[Tier, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A named amount: fixed charge, minimum bill, per-kWh surcharge or percentage tax."""
+
+    name: str
+    amount: Decimal
+    per: Per = Per.CYCLE
+
+
+@dataclass(frozen=True, slots=True)
+class FlatDemand:
+    """Demand charged on the cycle's highest window, in the cycles that start in `months`."""
+
+    months: frozenset[int]
+    tiers: Tiers
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """Demand on windows of `window_minutes`: clock-aligned, or sliding (one per interval)."""
+
+    window_minutes: int
+    flat: tuple[FlatDemand, ...]
+    periods: Schedule[Tiers] | None
+    sliding: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """Feed-in credit: schedule price, plus the price series when `dynamic`."""
+
+    rule: ExportRule
+    prices: Schedule[Decimal]
+    dynamic: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Carbon:
+    """Carbon intensity in kg CO2e per kWh: a schedule, or the carbon series when `series`."""
+
+    intensity: Schedule[Decimal] | None
+    series: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tariff:
+    """A complete tariff; build it with `tariffs.load_tariff`."""
+
+    name: str
+    currency: str
+    zone: ZoneInfo
+    cycle_day: int
+    holidays: HolidayCalendar
+    energy: Schedule[Tiers]
+    tier_unit: TierUnit
+    tier_rule: TierRule
+    dynamic: bool
+    surcharges: tuple[Charge, ...]
+    fixed: tuple[Charge, ...]
+    minimum: Charge | None
+    taxes: tuple[Charge, ...]
+    demand: Demand | None
+    export: Export | None
+    carbon: Carbon | None

@@ -1,0 +1,104 @@
+"""Versioned tariffs in the `tariffs` table.
+
+Saving a definition validates it first and adds the next version of its name; the version in
+force until then ends where the new one starts, so validity never overlaps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from .load import build_tariff
+from .model import Tariff, TariffError
+
+COLUMNS = "id, name, version, definition::text AS definition, valid_from, valid_to"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTariff:
+    """One version of a tariff as stored, with its validity [valid_from, valid_to)."""
+
+    id: int
+    name: str
+    version: int
+    definition: dict[str, Any]
+    valid_from: datetime
+    valid_to: datetime | None
+
+    def tariff(self) -> Tariff:
+        """Build the tariff of this version."""
+        return build_tariff(self.definition)
+
+
+def _stored(row: asyncpg.Record) -> StoredTariff:
+    return StoredTariff(
+        row["id"],
+        row["name"],
+        row["version"],
+        json.loads(row["definition"]),
+        row["valid_from"],
+        row["valid_to"],
+    )
+
+
+async def save_tariff(
+    conn: asyncpg.Connection, definition: Mapping[str, Any], valid_from: datetime
+) -> StoredTariff:
+    """Validate the definition and store it as the next version of its name from `valid_from`."""
+    if valid_from.tzinfo is None:
+        raise TariffError("valid_from: give a time with a time zone")
+    # YAML dates become ISO text, as JSON would have them.
+    canonical = json.loads(json.dumps(definition, default=str))
+    tariff = build_tariff(canonical)
+    async with conn.transaction():
+        # Serialise versions of one name: concurrent saves would pick the same number.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('tariffs:' || $1))", tariff.name)
+        latest = await conn.fetchrow(
+            "SELECT id, version, valid_from, valid_to FROM tariffs WHERE name = $1 "
+            "ORDER BY version DESC LIMIT 1",
+            tariff.name,
+        )
+        version = 1
+        if latest is not None:
+            if valid_from <= latest["valid_from"]:
+                raise TariffError(
+                    f"valid_from: must be after {latest['valid_from'].isoformat()}, when version "
+                    f"{latest['version']} of {tariff.name!r} became valid"
+                )
+            if latest["valid_to"] is None or latest["valid_to"] > valid_from:
+                await conn.execute(
+                    "UPDATE tariffs SET valid_to = $2 WHERE id = $1", latest["id"], valid_from
+                )
+            version = latest["version"] + 1
+        row = await conn.fetchrow(
+            "INSERT INTO tariffs (name, version, definition, valid_from) "
+            f"VALUES ($1, $2, $3::jsonb, $4) RETURNING {COLUMNS}",
+            tariff.name,
+            version,
+            json.dumps(canonical),
+            valid_from,
+        )
+    return _stored(row)
+
+
+async def tariff_at(conn: asyncpg.Connection, name: str, instant: datetime) -> StoredTariff | None:
+    """Return the version of the named tariff in force at the instant, if any."""
+    row = await conn.fetchrow(
+        f"SELECT {COLUMNS} FROM tariffs WHERE name = $1 AND valid_from <= $2 "
+        "AND (valid_to IS NULL OR valid_to > $2)",
+        name,
+        instant,
+    )
+    return _stored(row) if row is not None else None
+
+
+async def tariff_versions(conn: asyncpg.Connection, name: str) -> list[StoredTariff]:
+    """Return every version of the named tariff, oldest first."""
+    rows = await conn.fetch(f"SELECT {COLUMNS} FROM tariffs WHERE name = $1 ORDER BY version", name)
+    return [_stored(row) for row in rows]
