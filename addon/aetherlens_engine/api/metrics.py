@@ -12,6 +12,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from aetherlens_engine.plugins.metrics import PluginCollector
+
 from .state import EngineState
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -82,6 +84,7 @@ class ApiMetrics:
             registry=self.registry,
         ).labels(state.version, state.instance_id).set(1)
         self.registry.register(_IngestCollector(state))
+        self.registry.register(PluginCollector(lambda: state.plugins))
 
     def middleware(self) -> Middleware:
         """Return the middleware counting and timing every answered request."""

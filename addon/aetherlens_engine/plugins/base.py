@@ -1,0 +1,105 @@
+"""What a plugin is: a manifest and a lifecycle (validate config, start, poll, health, stop).
+
+A plugin runs in a worker process of its own (see `worker`); the engine only ever talks to it
+through the supervisor. Plugins return what they fetched as a `PollResult`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+import voluptuous as vol
+
+from aetherlens_engine.errors import EngineError
+
+from .results import PollResult
+
+
+class PluginError(EngineError):
+    """A plugin failed to fetch; the message says why, without secrets."""
+
+
+class PluginConfigError(PluginError):
+    """A plugin's configuration is invalid; the message names the option."""
+
+
+@dataclass(frozen=True, slots=True)
+class PluginManifest:
+    """Who a plugin is and how it wants to be run.
+
+    `secret_keys` names the options whose values must never leave the worker in clear text: the
+    supervisor and the worker blank them in every error, log line and status.
+    """
+
+    name: str
+    version: str
+    config_schema: vol.Schema
+    poll_interval: timedelta
+    # The shortest interval a user may configure (APIs that throttle or bill per request).
+    min_poll_interval: timedelta = timedelta(0)
+    secret_keys: frozenset[str] = field(default_factory=frozenset)
+    # What each billable request (`PollResult.requests`) costs, in `request_currency`.
+    request_price: Decimal = Decimal(0)
+    request_currency: str = "USD"
+
+
+def validate_config(manifest: PluginManifest, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return RAW validated by MANIFEST's schema, or raise `PluginConfigError` naming the option."""
+    try:
+        config: dict[str, Any] = manifest.config_schema(dict(raw))
+    except vol.MultipleInvalid as err:
+        first = err.errors[0]
+        path = ".".join(str(p) for p in first.path) or "(top level)"
+        raise PluginConfigError(f"{manifest.name}: invalid option '{path}': {first.msg}") from err
+    return config
+
+
+def secret_values(manifest: PluginManifest, config: Mapping[str, Any]) -> tuple[str, ...]:
+    """Return the non-empty values of CONFIG's secret options, nested mappings included."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key in manifest.secret_keys and isinstance(value, str) and value:
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list | tuple):
+            for item in node:
+                walk(item)
+
+    walk(config)
+    return tuple(found)
+
+
+class Plugin(ABC):
+    """A source of cloud costs; subclasses set `manifest` and implement `poll`."""
+
+    manifest: ClassVar[PluginManifest]
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        """Keep CONFIG, already validated against the manifest's schema."""
+        self.config = dict(config)
+        # Where the plugin may keep what must survive a restart (set by the worker, if any).
+        self.state_dir: Path | None = None
+
+    async def start(self) -> None:  # noqa: B027 - optional hook: most plugins need no setup
+        """Open clients and sessions; called once in the worker before the first poll."""
+
+    @abstractmethod
+    async def poll(self) -> PollResult:
+        """Fetch what is new; raise `PluginError` with a message a user can act on."""
+
+    def health(self) -> dict[str, Any]:
+        """Return the plugin's own figures (requests made, …) as JSON-ready values."""
+        return {}
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook: most plugins hold nothing
+        """Close what `start` opened."""

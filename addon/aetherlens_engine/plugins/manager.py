@@ -1,0 +1,87 @@
+"""All configured plugin instances, validated at engine start and run by their supervisors.
+
+Configuration errors surface before any worker runs, naming the instance and option.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aetherlens_engine.errors import ConfigError
+
+from .base import PluginConfigError, validate_config
+from .registry import load_plugin_class, resolve
+from .supervisor import PluginSupervisor, ResultSink, SupervisionSettings
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInstance:
+    """One configured plugin: its instance NAME, which PLUGIN, its options and limits."""
+
+    name: str
+    plugin: str
+    config: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    poll_interval: timedelta | None = None
+    poll_timeout: timedelta = timedelta(minutes=5)
+    memory_limit_bytes: int | None = 512 * 2**20
+
+
+class PluginManager:
+    """Starts and stops the supervisors of every plugin instance."""
+
+    def __init__(
+        self,
+        instances: Sequence[PluginInstance],
+        sink: ResultSink,
+        published: dict[str, dict[str, Any]],
+        state_root: Path | None = None,
+    ) -> None:
+        """Validate every instance's configuration; raise `ConfigError` naming the bad one.
+
+        Each instance keeps its state in STATE_ROOT/<instance name>.
+        """
+        self.supervisors: list[PluginSupervisor] = []
+        for instance in instances:
+            try:
+                plugin_class = load_plugin_class(instance.plugin)
+                validate_config(plugin_class.manifest, instance.config)
+            except PluginConfigError as err:
+                raise ConfigError(f"invalid option 'plugins' ({instance.name}): {err}") from err
+            manifest = plugin_class.manifest
+            interval = instance.poll_interval or manifest.poll_interval
+            if interval < manifest.min_poll_interval:
+                raise ConfigError(
+                    f"invalid option 'plugins' ({instance.name}): {manifest.name} may poll at "
+                    f"most every {manifest.min_poll_interval}, not every {interval}"
+                )
+            settings = SupervisionSettings(
+                poll_interval=interval,
+                poll_timeout=instance.poll_timeout,
+                memory_limit_bytes=instance.memory_limit_bytes,
+            )
+            self.supervisors.append(
+                PluginSupervisor(
+                    instance.name,
+                    resolve(instance.plugin),
+                    manifest,
+                    config=instance.config,
+                    sink=sink,
+                    settings=settings,
+                    published=published,
+                    state_dir=state_root / instance.name if state_root else None,
+                )
+            )
+
+    def start(self) -> None:
+        """Start every supervisor."""
+        for supervisor in self.supervisors:
+            supervisor.start()
+
+    async def stop(self) -> None:
+        """Stop every supervisor and its worker."""
+        await asyncio.gather(*(supervisor.stop() for supervisor in self.supervisors))

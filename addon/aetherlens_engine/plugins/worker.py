@@ -1,0 +1,100 @@
+"""A plugin worker: `python -m aetherlens_engine.plugins.worker`, one plugin per process.
+
+It answers the supervisor's requests (see `protocol`) on a private copy of stdout; the real stdout
+is pointed at stderr so a stray print cannot corrupt the protocol. Its stderr is relayed to the
+engine's log by the supervisor, which blanks secrets there too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from .base import Plugin, PluginError, secret_values, validate_config
+from .protocol import decode, encode, redact
+from .registry import load_plugin_class
+from .results import result_to_json
+
+LOGGER = logging.getLogger(__name__)
+
+
+class _Worker:
+    """Holds the plugin between requests and turns each request into one answer."""
+
+    def __init__(self, runner: asyncio.Runner) -> None:
+        self._runner = runner
+        self._plugin: Plugin | None = None
+        self._secrets: tuple[str, ...] = ()
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Answer REQUEST; a failing plugin is reported in the answer, never fatal."""
+        try:
+            return self._dispatch(request)
+        except PluginError as err:
+            return {"ok": False, "error": redact(str(err), self._secrets)}
+        except Exception as err:
+            LOGGER.exception("Plugin failed unexpectedly")
+            message = f"unexpected {type(err).__name__}: {err}"
+            return {"ok": False, "error": redact(message, self._secrets)}
+
+    def _dispatch(self, request: dict[str, Any]) -> dict[str, Any]:
+        op = request.get("op")
+        if op == "start":
+            return self._start(request)
+        plugin = self._plugin
+        if plugin is None:
+            return {"ok": False, "error": "the plugin has not been started"}
+        answer: dict[str, Any] = {"ok": True}
+        match op:
+            case "poll":
+                answer["result"] = result_to_json(self._runner.run(plugin.poll()))
+            case "health":
+                answer["health"] = plugin.health()
+            case "stop":
+                self._runner.run(plugin.stop())
+            case _:
+                answer = {"ok": False, "error": f"unknown request {op!r}"}
+        return answer
+
+    def _start(self, request: dict[str, Any]) -> dict[str, Any]:
+        plugin_class = load_plugin_class(str(request["plugin"]))
+        manifest = plugin_class.manifest
+        raw = request.get("config") or {}
+        self._secrets = secret_values(manifest, raw)
+        config = validate_config(manifest, raw)
+        self._plugin = plugin_class(config)
+        if state_dir := request.get("state_dir"):
+            self._plugin.state_dir = Path(state_dir)
+            self._plugin.state_dir.mkdir(parents=True, exist_ok=True)
+        self._runner.run(self._plugin.start())
+        return {"ok": True, "name": manifest.name, "version": manifest.version}
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """Answer REQUESTS line by line on ANSWERS until `stop` or end of input."""
+    with asyncio.Runner() as runner:
+        worker = _Worker(runner)
+        for line in requests:
+            request = decode(line)
+            answers.write(encode(worker.handle(request)))
+            answers.flush()
+            if request.get("op") == "stop":
+                return
+
+
+def main() -> None:
+    """Run a worker on this process's stdin and stdout."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # azure-core logs every request and response at INFO: too chatty for a poller.
+    logging.getLogger("azure").setLevel(logging.WARNING)
+    serve(sys.stdin.buffer, answers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Fakes the engine tests run against: misbehaving plugins, protocol-faithful cloud APIs."""

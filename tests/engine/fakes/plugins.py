@@ -1,0 +1,147 @@
+"""Plugins for the supervision tests: steady, crashing, hanging, leaking, leaking secrets.
+
+The misbehaving ones misbehave once: they leave a marker file (option `marker`) so that the
+restarted worker works, which is how a test sees the plugin come back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import voluptuous as vol
+
+from aetherlens_engine.plugins import (
+    AccountCosts,
+    CostRow,
+    Forecast,
+    Plugin,
+    PluginError,
+    PluginManifest,
+    PollResult,
+)
+
+LOGGER = logging.getLogger(__name__)
+EXIT_CODE = 3
+LEAK_CHUNK = 16 * 2**20
+
+
+def _result(account: str) -> PollResult:
+    today = datetime.now(UTC).date()
+    return PollResult(
+        accounts=(
+            AccountCosts(
+                account,
+                f"Account {account}",
+                costs=(CostRow(today, "total", "", Decimal("1.25"), "USD"),),
+                forecasts=(Forecast(today.replace(day=1), Decimal("40.5"), "USD"),),
+            ),
+        ),
+        requests=2,
+    )
+
+
+def _manifest(name: str, **schema: object) -> PluginManifest:
+    return PluginManifest(
+        name=name,
+        version="1.0",
+        config_schema=vol.Schema({vol.Optional(key): value for key, value in schema.items()}),
+        poll_interval=timedelta(seconds=0.2),
+        request_price=Decimal("0.01"),
+    )
+
+
+class SteadyPlugin(Plugin):
+    """Always answers."""
+
+    manifest = _manifest("steady", account=str)
+
+    def __init__(self, config: dict[str, object]) -> None:
+        super().__init__(config)
+        self.polls = 0
+
+    async def poll(self) -> PollResult:
+        self.polls += 1
+        return _result(str(self.config.get("account", "steady-1")))
+
+    def health(self) -> dict[str, object]:
+        return {"polls": self.polls}
+
+
+class _Once(Plugin):
+    """Misbehaves on the first poll after its marker file is made, then answers."""
+
+    async def poll(self) -> PollResult:
+        if self._first_time():
+            self.misbehave()
+        return _result(self.manifest.name)
+
+    def _first_time(self) -> bool:
+        marker = Path(str(self.config["marker"]))
+        if marker.exists():
+            return False
+        marker.touch()
+        return True
+
+    def misbehave(self) -> None:
+        raise NotImplementedError
+
+
+class CrashingPlugin(_Once):
+    """Exits abruptly, as a segfaulting extension would."""
+
+    manifest = _manifest("crashing", marker=str)
+
+    def misbehave(self) -> None:
+        os._exit(EXIT_CODE)
+
+
+class HangingPlugin(_Once):
+    """Blocks its event loop for good."""
+
+    manifest = _manifest("hanging", marker=str)
+
+    def misbehave(self) -> None:
+        time.sleep(3600)
+
+
+class LeakingPlugin(_Once):
+    """Grows its memory without bound."""
+
+    manifest = _manifest("leaking", marker=str)
+
+    def misbehave(self) -> None:
+        hoard = []
+        while True:
+            hoard.append(b"x" * LEAK_CHUNK)  # written, so resident
+            time.sleep(0.02)
+
+
+class SecretLeakingPlugin(Plugin):
+    """Puts its secret into its log and its error, as careless client libraries do."""
+
+    manifest = PluginManifest(
+        name="secretive",
+        version="1.0",
+        config_schema=vol.Schema({vol.Required("api_key"): str}),
+        poll_interval=timedelta(seconds=0.2),
+        secret_keys=frozenset({"api_key"}),
+    )
+
+    async def poll(self) -> PollResult:
+        key = self.config["api_key"]
+        LOGGER.warning("Signing in with key %s", key)
+        raise PluginError(f"authentication failed for key {key}")
+
+
+class BrokenPlugin(Plugin):
+    """Raises something unexpected."""
+
+    manifest = _manifest("broken")
+
+    async def poll(self) -> PollResult:
+        raise ZeroDivisionError("the plugin divided by zero")

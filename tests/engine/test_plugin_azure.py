@@ -1,0 +1,345 @@
+"""Azure Cost Management plugin: the real Azure SDK clients, over TLS, against our fake.
+
+The fake serves the token, query and forecast endpoints (tests/engine/fakes/azure.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from aetherlens_engine.plugins import (
+    PluginConfigError,
+    PluginError,
+    PluginInstance,
+    PluginManager,
+    PollResult,
+)
+from aetherlens_engine.plugins.azure import AzureCostManagementPlugin, retry_delay
+from aetherlens_engine.plugins.base import validate_config
+from tests.engine.fakes.azure import CostManagementFake, Page, tls
+
+TENANT = "00000000-0000-0000-0000-0000000000aa"
+CLIENT_ID = "11111111-1111-1111-1111-1111111111bb"
+SECRET = "azure-Client~Secret.0123456789abcdef"  # noqa: S105 (made up for the tests)
+SUB_A, SUB_B = "sub-aaaa", "sub-bbbb"
+QPU = "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after"
+ENTITY = "x-ms-ratelimit-microsoft.costmanagement-entity-retry-after"
+
+
+class Served:
+    """The fake, where it listens, and the CA the clients must trust."""
+
+    def __init__(self, fake: CostManagementFake, url: str, ca: Path) -> None:
+        self.fake, self.url, self.ca = fake, url, ca
+
+
+@pytest.fixture
+async def azure(tmp_path: Path) -> AsyncIterator[Served]:
+    """Serve the fake over TLS on 127.0.0.1."""
+    context, ca = tls(tmp_path)
+    fake = CostManagementFake(TENANT, CLIENT_ID, SECRET)
+    runner = web.AppRunner(fake.app())
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
+        host, port = runner.addresses[0][:2]
+        fake.base_url = f"https://{host}:{port}"
+        yield Served(fake, fake.base_url, ca)
+    finally:
+        await runner.cleanup()
+
+
+def _plugin(served: Served, **options: Any) -> AzureCostManagementPlugin:
+    config = {
+        "tenant_id": TENANT,
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,
+        "subscriptions": [{"id": SUB_A, "name": "Home"}, {"id": SUB_B}],
+        "authority": served.url,
+        "management_endpoint": served.url,
+        "ca_bundle": str(served.ca),
+        **options,
+    }
+    return AzureCostManagementPlugin(validate_config(AzureCostManagementPlugin.manifest, config))
+
+
+async def _poll(plugin: AzureCostManagementPlugin) -> PollResult:
+    await plugin.start()
+    try:
+        return await plugin.poll()
+    finally:
+        await plugin.stop()
+
+
+def _usage(day: date) -> int:
+    return int(day.strftime("%Y%m%d"))
+
+
+def _grouped(name: str, rows: list[tuple[float, date, str, str]]) -> Page:
+    columns = [
+        ("Cost", "Number"),
+        ("UsageDate", "Number"),
+        (name, "String"),
+        ("Currency", "String"),
+    ]
+    return columns, [[cost, _usage(day), value, currency] for cost, day, value, currency in rows]
+
+
+def _reordered(name: str, rows: list[tuple[float, date, str, str]]) -> Page:
+    """The same data with the columns in another order, as Azure sometimes answers."""
+    columns = [
+        (name, "String"),
+        ("Currency", "String"),
+        ("UsageDate", "Number"),
+        ("Cost", "Number"),
+    ]
+    return columns, [[value, currency, _usage(day), cost] for cost, day, value, currency in rows]
+
+
+def _forecast(rows: list[tuple[float, date, str]]) -> Page:
+    columns = [
+        ("Cost", "Number"),
+        ("UsageDate", "Number"),
+        ("CostStatus", "String"),
+        ("Currency", "String"),
+    ]
+    return columns, [[cost, _usage(day), "Forecast", currency] for cost, day, currency in rows]
+
+
+async def test_pages_groupings_currencies_and_forecast(azure: Served) -> None:
+    """nextLink pages are followed, columns found by name, 204 is no data, amounts exact."""
+    today = datetime.now(UTC).date()
+    month = today.strftime("%Y-%m")
+    fake = azure.fake
+    fake.pages[SUB_A, "ResourceGroupName", month] = [
+        _grouped("ResourceGroupName", [(0.1, today, "rg-home", "EUR")]),
+        _reordered("ResourceGroupName", [(0.2, today, "rg-lab", "EUR"), (5.0, today, "", "EUR")]),
+    ]
+    fake.pages[SUB_A, "ServiceName", month] = [
+        _grouped(
+            "ServiceName", [(5.1, today, "Virtual Machines", "EUR"), (0.2, today, "Storage", "EUR")]
+        )
+    ]
+    fake.pages[SUB_A, "forecast", month] = [
+        _forecast([(1.5, today, "EUR"), (2.25, today + timedelta(days=1), "EUR")])
+    ]
+    fake.no_content.add(SUB_B)
+    plugin = _plugin(azure)
+    result = await _poll(plugin)
+
+    home, second = result.accounts
+    assert (home.account_id, home.name, second.account_id, second.name) == (
+        SUB_A,
+        "Home",
+        SUB_B,
+        SUB_B,
+    )
+    by = {(r.dimension, r.dimension_value): r for r in home.costs if r.day == today}
+    assert by["resource_group", "rg-home"].amount == Decimal("0.1")
+    assert by["resource_group", "rg-lab"].amount == Decimal("0.2")
+    assert by["resource_group", "(none)"].amount == Decimal("5.0")
+    assert by["service", "Virtual Machines"].amount == Decimal("5.1")
+    total = by["total", ""]
+    assert (total.amount, total.currency, total.estimated) == (Decimal("5.3"), "EUR", True)
+    (forecast,) = home.forecasts
+    assert (forecast.amount, forecast.currency, forecast.from_day) == (
+        Decimal("3.75"),
+        "EUR",
+        today,
+    )
+    assert second.costs == ()
+    assert second.forecasts == ()
+    # Per subscription: previous and current month x two groupings + forecast; one more page.
+    assert result.requests == 2 * 5 + 1
+    assert len(fake.requests) == result.requests
+    followed = [(path, query) for path, query, _ in fake.requests if "skiptoken" in query]
+    assert followed == [
+        (f"/subscriptions/{SUB_A}/providers/Microsoft.CostManagement/query", followed[0][1])
+    ]
+    assert "$skiptoken=1" in followed[0][1]
+    # The page after is asked for with the first page's body, as the API requires.
+    (page_two,) = [body for _, query, body in fake.requests if "skiptoken" in query]
+    assert page_two["dataset"]["grouping"] == [{"type": "Dimension", "name": "ResourceGroupName"}]
+    assert page_two["timePeriod"]["from"].startswith(month)
+    assert fake.token_requests == 1
+
+
+async def test_multiple_currencies_across_subscriptions(azure: Served) -> None:
+    """Each subscription keeps its billing currency."""
+    today = datetime.now(UTC).date()
+    month = today.strftime("%Y-%m")
+    for sub, currency, amount in ((SUB_A, "EUR", 1.5), (SUB_B, "USD", 2.5)):
+        for grouping in ("ResourceGroupName", "ServiceName"):
+            azure.fake.pages[sub, grouping, month] = [
+                _grouped(grouping, [(amount, today, "x", currency)])
+            ]
+    result = await _poll(_plugin(azure, forecast=False))
+    totals = {
+        account.account_id: [
+            (r.amount, r.currency) for r in account.costs if r.dimension == "total"
+        ]
+        for account in result.accounts
+    }
+    assert totals == {SUB_A: [(Decimal("1.5"), "EUR")], SUB_B: [(Decimal("2.5"), "USD")]}
+
+
+async def test_throttling_waits_for_the_largest_header(azure: Served) -> None:
+    """429 with only x-ms headers waits the largest; 429 on a nextLink page with Retry-After."""
+    today = datetime.now(UTC).date()
+    month = today.strftime("%Y-%m")
+    azure.fake.pages[SUB_A, "ResourceGroupName", month] = [
+        _grouped("ResourceGroupName", [(1.0, today, "a", "EUR")]),
+        _grouped("ResourceGroupName", [(2.0, today, "b", "EUR")]),
+    ]
+    # 0: previous month RG (throttled), 1: its retry, 2: previous month services,
+    # 3: current RG page 1, 4: current RG page 2 via nextLink (throttled), 5: its retry.
+    azure.fake.throttle = {0: {QPU: "3", ENTITY: "7"}, 4: {"Retry-After": "2"}}
+    plugin = _plugin(azure, forecast=False, subscriptions=[{"id": SUB_A}])
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    plugin.sleep = sleep
+    result = await _poll(plugin)
+    assert waits == [7.0, 2.0]
+    assert plugin.health() == {"requests": 7, "throttled": 2}
+    assert result.requests == 7
+    totals = [r.amount for r in result.accounts[0].costs if r.dimension == "total"]
+    assert totals == [Decimal("3.0")]
+
+
+async def test_throttling_without_end_fails_the_poll(azure: Served) -> None:
+    """Too many 429s, or a wait longer than allowed, end the poll with a clear error."""
+    azure.fake.throttle = {n: {QPU: "1"} for n in range(10)}
+    plugin = _plugin(azure, max_attempts=3, subscriptions=[{"id": SUB_A}])
+
+    async def sleep(seconds: float) -> None:
+        pass
+
+    plugin.sleep = sleep
+    with pytest.raises(PluginError, match="throttling; it asks to wait 1 s; retrying at the next"):
+        await _poll(plugin)
+    assert plugin.requests == 3
+    azure.fake.requests.clear()
+    azure.fake.throttle = {0: {ENTITY: "3600"}}
+    patient = _plugin(azure, subscriptions=[{"id": SUB_A}])
+    with pytest.raises(PluginError, match="wait 3600 s"):
+        await _poll(patient)
+    assert patient.requests == 1
+
+
+async def test_bad_secret_is_an_auth_error_without_the_secret(azure: Served) -> None:
+    """The token endpoint refuses the secret: the error says what to check, not the secret."""
+    wrong = "wrong-" + SECRET
+    plugin = _plugin(azure, client_secret=wrong)
+    with pytest.raises(PluginError, match="Azure rejected the credentials") as caught:
+        await _poll(plugin)
+    assert wrong not in str(caught.value)
+    assert SECRET not in str(caught.value)
+    assert azure.fake.requests == []
+
+
+def test_retry_delay_takes_the_largest_header() -> None:
+    """Every costmanagement retry-after header and Retry-After count; garbage is ignored."""
+    headers = {
+        QPU: "3",
+        ENTITY: "12",
+        "x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after": "x",
+        "Retry-After": "5",
+    }
+    assert retry_delay(headers, 60.0) == 12.0
+    assert retry_delay({}, 60.0) == 60.0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "required key not provided @ data\\['subscriptions'\\]|'subscriptions'"),
+        ({"subscriptions": []}, "subscriptions"),
+        ({"subscriptions": [{"id": "x"}], "tenant_id": "t"}, "needs 'tenant_id', 'client_id'"),
+        ({"subscriptions": [{"id": "x"}], "cost_type": "Usage"}, "cost_type"),
+    ],
+)
+def test_config_errors(options: dict[str, Any], message: str) -> None:
+    """Bad options are refused with the option named."""
+    with pytest.raises(PluginConfigError, match=message):
+        validate_config(AzureCostManagementPlugin.manifest, options)
+
+
+async def test_supervised_auth_failure_keeps_the_secret_out(
+    azure: Served, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In its worker, a refused sign-in shows in the status; no log or status has the secret."""
+    caplog.set_level(logging.DEBUG)
+    wrong = "wrong-" + SECRET
+    published: dict[str, dict[str, Any]] = {}
+    config = {
+        "tenant_id": TENANT,
+        "client_id": CLIENT_ID,
+        "client_secret": wrong,
+        "subscriptions": [{"id": SUB_A}],
+        "authority": azure.url,
+        "management_endpoint": azure.url,
+        "ca_bundle": str(azure.ca),
+    }
+    manager = PluginManager(
+        [PluginInstance("work", "azure_cost_management", config)],
+        _discard,
+        published,
+        state_root=tmp_path,
+    )
+    manager.start()
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                if published["work"]["consecutive_failures"] >= 1:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        await manager.stop()
+    assert "Azure rejected the credentials" in published["work"]["last_error"]
+    for text in (caplog.text, str(published)):
+        assert wrong not in text
+        assert SECRET not in text
+
+
+async def _discard(source: str, result: PollResult) -> None:
+    """A sink for results that must not come."""
+    raise AssertionError(f"unexpected result from {source}")
+
+
+async def test_previous_month_until_its_bill_closes(azure: Served, tmp_path: Path) -> None:
+    """On the 3rd the previous month is re-fetched as estimated; from the 7th once, as final."""
+    october, november = date(2026, 10, 31), date(2026, 11, 3)
+    for month, day in (("2026-10", october), ("2026-11", november)):
+        for grouping in ("ResourceGroupName", "ServiceName"):
+            azure.fake.pages[SUB_A, grouping, month] = [
+                _grouped(grouping, [(1.0, day, "x", "EUR")])
+            ]
+
+    async def poll_on(day: date) -> PollResult:
+        plugin = _plugin(azure, forecast=False, subscriptions=[{"id": SUB_A}])
+        plugin.state_dir = tmp_path
+        plugin.clock = lambda: datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        return await _poll(plugin)
+
+    def totals(result: PollResult) -> list[tuple[date, bool]]:
+        return [(r.day, r.estimated) for r in result.accounts[0].costs if r.dimension == "total"]
+
+    assert totals(await poll_on(november)) == [(october, True), (november, True)]
+    assert totals(await poll_on(date(2026, 11, 5))) == [(october, True), (november, True)]
+    assert totals(await poll_on(date(2026, 11, 7))) == [(october, False), (november, True)]
+    # Closed and stored as final: never asked for again (a new worker reads the state).
+    azure.fake.requests.clear()
+    assert totals(await poll_on(date(2026, 11, 8))) == [(november, True)]
+    assert {body["timePeriod"]["from"][:7] for _, _, body in azure.fake.requests} == {"2026-11"}

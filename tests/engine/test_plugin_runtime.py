@@ -1,0 +1,211 @@
+"""The plugin runtime's parts: registry, config validation, result records, the worker."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from importlib.metadata import EntryPoint
+from typing import Any
+
+import pytest
+
+from aetherlens_engine.errors import ConfigError
+from aetherlens_engine.plugins import (
+    AccountCosts,
+    CostRow,
+    Forecast,
+    PluginConfigError,
+    PluginInstance,
+    PluginManager,
+    PollResult,
+    registry,
+)
+from aetherlens_engine.plugins.base import secret_values
+from aetherlens_engine.plugins.protocol import redact
+from aetherlens_engine.plugins.results import result_from_json, result_to_json
+from aetherlens_engine.plugins.worker import serve
+from tests.engine.fakes.plugins import SecretLeakingPlugin, SteadyPlugin
+
+FAKES = "tests.engine.fakes.plugins"
+
+
+async def _ignore(source: str, result: PollResult) -> None:
+    """A sink for managers that are never started."""
+
+
+def test_result_round_trips_exactly() -> None:
+    """Amounts cross the process boundary as strings: no float on the way."""
+    result = PollResult(
+        accounts=(
+            AccountCosts(
+                "123456789012",
+                "Home",
+                costs=(
+                    CostRow(date(2026, 11, 3), "service", "Amazon S3", Decimal("0.1"), "USD"),
+                    CostRow(date(2026, 11, 4), "total", "", Decimal("1E-8"), "USD", True),
+                ),
+                forecasts=(
+                    Forecast(date(2026, 11, 1), Decimal("12.34567891"), "USD"),
+                    Forecast(date(2026, 12, 1), Decimal(3), "USD", from_day=date(2026, 12, 5)),
+                ),
+            ),
+        ),
+        requests=3,
+    )
+    assert result_from_json(json.loads(json.dumps(result_to_json(result)))) == result
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"accounts": []},
+        {"requests": 0, "accounts": [{"account_id": "a", "name": "a", "forecasts": []}]},
+        {
+            "requests": 0,
+            "accounts": [
+                {
+                    "account_id": "a",
+                    "name": "a",
+                    "costs": [["2026-11-01", "colour", "", "1", "USD", False]],
+                    "forecasts": [],
+                }
+            ],
+        },
+        {
+            "requests": 0,
+            "accounts": [
+                {
+                    "account_id": "a",
+                    "name": "a",
+                    "costs": [["2026-11-01", "total", "", "lots", "USD", False]],
+                    "forecasts": [],
+                }
+            ],
+        },
+    ],
+)
+def test_malformed_results_are_refused(data: dict[str, Any]) -> None:
+    """A worker's garbage never reaches the database."""
+    with pytest.raises(ValueError, match=r"malformed poll result|unknown cost dimension"):
+        result_from_json(data)
+
+
+def test_registry_knows_builtins_and_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built-ins by name, third parties through the entry-point group, references as given."""
+    third_party = EntryPoint("steady", f"{FAKES}:SteadyPlugin", registry.ENTRY_POINT_GROUP)
+
+    def entry_points(*, group: str) -> list[EntryPoint]:
+        return [third_party] if group == registry.ENTRY_POINT_GROUP else []
+
+    monkeypatch.setattr(registry, "entry_points", entry_points)
+    assert registry.available_plugins()["steady"] == f"{FAKES}:SteadyPlugin"
+    assert "aws_cost_explorer" in registry.available_plugins()
+    assert registry.load_plugin_class("steady") is SteadyPlugin
+    assert registry.load_plugin_class(f"{FAKES}:SteadyPlugin") is SteadyPlugin
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "nonexistent",
+            "unknown plugin 'nonexistent'; available: aws_cost_explorer, azure_cost_management",
+        ),
+        (f"{FAKES}:Missing", "cannot load plugin"),
+        (f"{FAKES}:LOGGER", "is not a Plugin subclass"),
+    ],
+)
+def test_registry_errors_name_the_plugin(name: str, message: str) -> None:
+    """A wrong plugin name says what is available."""
+    with pytest.raises(PluginConfigError, match=message):
+        registry.load_plugin_class(name)
+
+
+def test_manager_rejects_bad_configuration_before_starting() -> None:
+    """Unknown plugins and bad options are configuration errors naming the instance and option."""
+    with pytest.raises(ConfigError, match=r"\(home\): unknown plugin 'nope'"):
+        PluginManager([PluginInstance("home", "nope")], _ignore, {})
+    with pytest.raises(
+        ConfigError, match=r"\(home\): secretive: invalid option 'api_key': required key"
+    ):
+        PluginManager([PluginInstance("home", f"{FAKES}:SecretLeakingPlugin")], _ignore, {})
+    with pytest.raises(ConfigError, match="invalid option 'account': expected str"):
+        PluginManager(
+            [PluginInstance("home", f"{FAKES}:SteadyPlugin", {"account": 7})], _ignore, {}
+        )
+
+
+def test_manager_enforces_the_minimum_poll_interval() -> None:
+    """Azure may be polled at most every 4 hours: a shorter interval is refused."""
+    azure = PluginInstance(
+        "work",
+        "azure_cost_management",
+        {"subscriptions": [{"id": "s"}]},
+        poll_interval=timedelta(hours=1),
+    )
+    with pytest.raises(
+        ConfigError, match=r"\(work\): azure_cost_management may poll at most every 4:00:00"
+    ):
+        PluginManager([azure], _ignore, {})
+
+
+def test_manager_publishes_a_starting_status_per_instance() -> None:
+    """Each valid instance shows in the health state before its first poll."""
+    published: dict[str, dict[str, Any]] = {}
+    manager = PluginManager(
+        [
+            PluginInstance("a", f"{FAKES}:SteadyPlugin"),
+            PluginInstance("b", f"{FAKES}:SteadyPlugin"),
+        ],
+        _ignore,
+        published,
+    )
+    assert [s.name for s in manager.supervisors] == ["a", "b"]
+    assert {name: status["status"] for name, status in published.items()} == {
+        "a": "starting",
+        "b": "starting",
+    }
+
+
+def test_secret_values_are_found_and_redacted() -> None:
+    """Secret options are found wherever they sit; the longest is blanked first."""
+    config = {"api_key": "abcdef", "accounts": [{"api_key": "abc"}], "name": "abc-home"}
+    secrets = secret_values(SecretLeakingPlugin.manifest, config)
+    assert sorted(secrets) == ["abc", "abcdef"]
+    assert redact("keys abcdef and abc", secrets) == "keys *** and ***"
+
+
+def test_worker_answers_the_protocol() -> None:
+    """In-process: start, poll, health, stop; errors come back as messages, secrets blanked."""
+    requests = [
+        {"op": "poll"},
+        {"op": "start", "plugin": f"{FAKES}:SecretLeakingPlugin", "config": {"api_key": "k3y"}},
+        {"op": "poll"},
+        {"op": "dance"},
+        {"op": "stop"},
+        {"op": "poll"},  # never read: the worker ends at stop
+    ]
+    answers = io.BytesIO()
+    serve(io.BytesIO(b"".join(json.dumps(r).encode() + b"\n" for r in requests)), answers)
+    replies = [json.loads(line) for line in answers.getvalue().splitlines()]
+    assert replies == [
+        {"ok": False, "error": "the plugin has not been started"},
+        {"ok": True, "name": "secretive", "version": "1.0"},
+        {"ok": False, "error": "authentication failed for key ***"},
+        {"ok": False, "error": "unknown request 'dance'"},
+        {"ok": True},
+    ]
+
+
+def test_worker_reports_invalid_config() -> None:
+    """A start with bad options is answered with the option's name, not a crash."""
+    answers = io.BytesIO()
+    start = {"op": "start", "plugin": f"{FAKES}:SteadyPlugin", "config": {"account": 1}}
+    serve(io.BytesIO(json.dumps(start).encode() + b"\n"), answers)
+    reply = json.loads(answers.getvalue())
+    assert reply == {
+        "ok": False,
+        "error": "steady: invalid option 'account': expected str",
+    }
