@@ -13,6 +13,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +31,7 @@ _PORT_KEY = pytest.StashKey[int]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """Pick the cluster's port while sockets may still be opened."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        config.stash[_PORT_KEY] = sock.getsockname()[1]
+    config.stash[_PORT_KEY] = free_port()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +42,38 @@ class ScratchDatabase:
     timescaledb: bool
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster(pytestconfig: pytest.Config) -> Iterator[ManagedCluster]:
-    """Start a PostgreSQL cluster for the session and remove it afterwards."""
+def free_port() -> int:
+    """Return a TCP port of 127.0.0.1 that nothing listens on now (sockets must be allowed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@contextmanager
+def temporary_cluster(
+    port: int, settings: dict[str, str] | None = None
+) -> Iterator[ManagedCluster]:
+    """Run a PostgreSQL cluster in a new temporary directory; stop and remove it afterwards."""
     root = Path(tempfile.mkdtemp(prefix="aetherlens-pg-"))
     root.chmod(0o711)  # the server may run as another user (root cannot run PostgreSQL)
-    cluster = ManagedCluster(
-        root / "data", port=pytestconfig.stash[_PORT_KEY], settings=_TEST_SETTINGS
-    )
+    cluster = ManagedCluster(root / "data", port=port, settings=settings)
     if not cluster.timescaledb_available:
-        pytest.fail("TimescaleDB is not installed: run the tests with scripts/test")
-    cluster.ensure_initialized()
-    cluster.start()
+        raise RuntimeError("TimescaleDB is not installed: run inside scripts/devenv")
     try:
+        cluster.ensure_initialized()
+        cluster.start()
         yield cluster
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(pytestconfig: pytest.Config) -> Iterator[ManagedCluster]:
+    """Start a PostgreSQL cluster for the session and remove it afterwards."""
+    with temporary_cluster(pytestconfig.stash[_PORT_KEY], _TEST_SETTINGS) as cluster:
+        yield cluster
 
 
 @pytest.fixture(params=["timescaledb", "postgresql"])

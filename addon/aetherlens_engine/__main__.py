@@ -1,43 +1,83 @@
-"""Command line: `python -m aetherlens_engine --version | serve`."""
+"""Command line: `python -m aetherlens_engine [--version] serve|bill [options]`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import uuid
-
-from aiohttp import web
+import sys
+from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .api import EngineState, create_app
+from .config import ADDON_OPTIONS, load_config
+from .engine import Engine
+from .errors import ConfigError, EngineError
+from .logs import configure_logging
+from .tariffs.cli import add_bill_command, run_bill
+
+EXIT_ENGINE_ERROR = 1
+EXIT_CONFIG_ERROR = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aetherlens_engine", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="aetherlens_engine",
+        description="AetherLens engine: household energy and cloud costs, priced exactly.",
+    )
     parser.add_argument("--version", action="version", version=f"aetherlens-engine {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the engine's HTTP API")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8787, help="port to listen on")
+    serve = commands.add_parser(
+        "serve",
+        help="run the engine",
+        description="Run the engine. Without --database-url it runs its own PostgreSQL in the "
+        "data directory.",
+    )
+    serve.add_argument(
+        "--config",
+        type=Path,
+        help=f"options file (.json, .yaml, .toml); default: {ADDON_OPTIONS} when it exists",
+    )
+    serve.add_argument("--data-dir", help="where the database, API token and spool live")
+    serve.add_argument("--database-url", help="use this PostgreSQL database instead")
+    serve.add_argument("--host", help="address the API listens on")
+    serve.add_argument("--port", help="port the API listens on")
+    add_bill_command(commands)
     return parser
 
 
-async def _serve(host: str, port: int) -> None:
-    runner = web.AppRunner(create_app(EngineState(__version__, uuid.uuid4().hex)))
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = args.data_dir
+    if args.database_url is not None:
+        overrides["database_url"] = args.database_url
+    api = {key: value for key in ("host", "port") if (value := getattr(args, key)) is not None}
+    if api:
+        overrides["api"] = api
+    return overrides
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the command line."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
-    if args.command == "serve":
-        asyncio.run(_serve(args.host, args.port))
+    if args.command == "bill":
+        return run_bill(args)
+    config_file = args.config
+    if config_file is None and ADDON_OPTIONS.exists():
+        config_file = ADDON_OPTIONS
+    try:
+        config = load_config(file=config_file, overrides=_overrides(args))
+    except ConfigError as err:
+        print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201 - before logging is set up
+        return EXIT_CONFIG_ERROR
+    configure_logging(config.log_level)
+    try:
+        asyncio.run(Engine(config).run())
+    except EngineError as err:
+        print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201 - the last word, also if logs go elsewhere
+        return EXIT_ENGINE_ERROR
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

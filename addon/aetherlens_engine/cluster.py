@@ -153,6 +153,16 @@ class ManagedCluster:
             " ".join(f"-c {key}={shlex.quote(value)}" for key, value in options.items()),
         )
 
+    def is_running(self) -> bool:
+        """Return whether a server runs on the data directory (left by a crashed engine)."""
+        if not (self.data_dir / "postmaster.pid").exists():
+            return False
+        try:
+            self._run("pg_ctl", "status", f"--pgdata={self.data_dir}")
+        except ClusterError:
+            return False
+        return True
+
     def stop(self) -> None:
         """Stop the server (fast shutdown: open transactions roll back, data is flushed)."""
         if (self.data_dir / "postmaster.pid").exists():

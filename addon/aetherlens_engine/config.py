@@ -22,6 +22,8 @@ import voluptuous as vol
 import yaml
 
 from .errors import ConfigError
+from .plugins.manager import PluginInstance
+from .storage.retention import RetentionSettings
 
 ADDON_OPTIONS = Path("/data/options.json")
 ENV_PREFIX = "AETHERLENS_"
@@ -61,6 +63,13 @@ def _database_url(value: Any) -> str | None:
     return text
 
 
+def _unique_plugin_names(instances: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = [instance["name"] for instance in instances]
+    if duplicates := sorted({name for name in names if names.count(name) > 1}):
+        raise vol.Invalid(f"plugin instance names must be unique: {', '.join(duplicates)}")
+    return instances
+
+
 def _positive(kind: Callable[[Any], Any]) -> vol.All:
     return vol.All(vol.Coerce(kind), vol.Range(min=kind(1)))
 
@@ -92,11 +101,27 @@ SCHEMA = vol.Schema(
             vol.Optional("raw_days", default=90): _positive(int),
             vol.Optional("hourly_days", default=365): _positive(int),
             vol.Optional("daily_days", default=1826): _positive(int),
+            vol.Optional("compress_after_days", default=7): _positive(int),
         },
         vol.Optional("rollup", default={}): {
             vol.Optional("interval_seconds", default=60.0): _positive(float),
             vol.Optional("max_gap_minutes", default=15): _positive(int),
         },
+        # Cloud cost plugins: each instance's `config` is checked by its plugin's own schema.
+        vol.Optional("plugins", default=[]): vol.All(
+            [
+                {
+                    vol.Required("name"): vol.All(str, vol.Length(min=1)),
+                    vol.Required("plugin"): vol.All(str, vol.Length(min=1)),
+                    vol.Optional("enabled", default=True): bool,
+                    vol.Optional("poll_interval_minutes"): _positive(float),
+                    vol.Optional("timeout_seconds", default=300.0): _positive(float),
+                    vol.Optional("memory_limit_mb", default=512): _positive(int),
+                    vol.Optional("config", default={}): dict,
+                }
+            ],
+            _unique_plugin_names,
+        ),
     }
 )
 
@@ -122,15 +147,6 @@ class IngestConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class RetentionConfig:
-    """How long each resolution of energy data is kept."""
-
-    raw: timedelta
-    hourly: timedelta
-    daily: timedelta
-
-
-@dataclass(frozen=True, slots=True)
 class RollupConfig:
     """How often rollups catch up, and the longest power gap integrated."""
 
@@ -149,8 +165,9 @@ class EngineConfig:
     log_level: str
     api: ApiConfig
     ingest: IngestConfig
-    retention: RetentionConfig
+    retention: RetentionSettings
     rollup: RollupConfig
+    plugins: tuple[PluginInstance, ...] = ()
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -238,13 +255,27 @@ def load_config(
             batch_size=ingest["batch_size"],
             flush_interval=timedelta(seconds=ingest["flush_interval_seconds"]),
         ),
-        retention=RetentionConfig(
-            raw=timedelta(days=retention["raw_days"]),
-            hourly=timedelta(days=retention["hourly_days"]),
-            daily=timedelta(days=retention["daily_days"]),
+        retention=RetentionSettings(
+            readings_days=retention["raw_days"],
+            hourly_days=retention["hourly_days"],
+            daily_days=retention["daily_days"],
+            compress_after_days=retention["compress_after_days"],
         ),
         rollup=RollupConfig(
             interval=timedelta(seconds=rollup["interval_seconds"]),
             max_gap=timedelta(minutes=rollup["max_gap_minutes"]),
         ),
+        plugins=tuple(_plugin_instance(p) for p in options["plugins"] if p["enabled"]),
+    )
+
+
+def _plugin_instance(options: Mapping[str, Any]) -> PluginInstance:
+    minutes = options.get("poll_interval_minutes")
+    return PluginInstance(
+        name=options["name"],
+        plugin=options["plugin"],
+        config=options["config"],
+        poll_interval=timedelta(minutes=minutes) if minutes is not None else None,
+        poll_timeout=timedelta(seconds=options["timeout_seconds"]),
+        memory_limit_bytes=options["memory_limit_mb"] * 2**20,
     )

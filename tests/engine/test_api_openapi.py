@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator, FormatChecker
 
 from aetherlens_engine.api import ApiLimits, create_app
 from aetherlens_engine.api.openapi import build_spec

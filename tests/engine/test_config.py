@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,9 @@ def test_defaults(tmp_path: Path) -> None:
     assert config.api.host == "127.0.0.1"
     assert config.ingest.buffer_size == 10_000
     assert config.ingest.batch_size == 1_000
-    assert config.retention.raw == timedelta(days=90)
-    assert config.retention.hourly == timedelta(days=365)
-    assert config.retention.daily == timedelta(days=1826)
+    assert config.retention.readings_days == 90
+    assert config.retention.hourly_days == 365
+    assert config.retention.daily_days == 1826
     assert str(config.timezone) == "UTC"
 
 
@@ -42,8 +41,8 @@ def test_addon_options_json(tmp_path: Path) -> None:
     config = load_config(file=options, environ={})
     assert str(config.timezone) == "Europe/Berlin"
     assert config.api.port == 9000
-    assert config.retention.raw == timedelta(days=30)
-    assert config.retention.daily == timedelta(days=1826)
+    assert config.retention.readings_days == 30
+    assert config.retention.daily_days == 1826
 
 
 @pytest.mark.parametrize(

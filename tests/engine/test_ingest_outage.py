@@ -6,9 +6,6 @@ The session cluster is shared, so this test stops and starts a cluster of its ow
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +27,7 @@ from tests.engine.test_ingest_support import (
     series,
     stored,
 )
+from tests.postgres import free_port, temporary_cluster
 
 PRODUCERS = 3
 CHUNKS = 60  # per producer
@@ -44,19 +42,8 @@ class OwnCluster:
 
 @pytest.fixture(params=["timescaledb", "postgresql"])
 def own(request: pytest.FixtureRequest) -> Iterator[OwnCluster]:
-    root = Path(tempfile.mkdtemp(prefix="aetherlens-ingest-pg-"))
-    root.chmod(0o711)  # the server may run as another user
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    cluster = ManagedCluster(root / "data", port=port, settings={"fsync": "off"})
-    cluster.ensure_initialized()
-    cluster.start()
-    try:
+    with temporary_cluster(free_port(), {"fsync": "off"}) as cluster:
         yield OwnCluster(cluster, timescaledb=request.param == "timescaledb")
-    finally:
-        cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 async def test_outage_mid_stream_loses_and_duplicates_nothing(

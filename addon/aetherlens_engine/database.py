@@ -1,0 +1,99 @@
+"""The engine's database: a managed cluster in the data dir or a given URL, made ready to use."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from .cluster import ManagedCluster
+from .errors import ClusterError
+from .migrations import apply_migrations
+
+LOGGER = logging.getLogger(__name__)
+DATABASE_NAME = "aetherlens"
+# The managed cluster listens on its Unix socket only; the port just names the socket.
+MANAGED_PORT = 5432
+CONNECT_RETRY_MAX = 30.0
+
+
+@dataclass(slots=True)
+class Database:
+    """An open, migrated database, and the cluster behind it when the engine owns it."""
+
+    pool: asyncpg.Pool
+    cluster: ManagedCluster | None
+
+    async def close(self) -> None:
+        """Close the pool, then stop the managed cluster (a fast, clean shutdown)."""
+        await self.pool.close()
+        if self.cluster is not None:
+            await asyncio.to_thread(self.cluster.stop)
+
+
+async def start_managed_cluster(data_dir: Path) -> tuple[ManagedCluster, str]:
+    """Create (first start) and start the cluster in DATA_DIR; return it and the engine's DSN."""
+    cluster = ManagedCluster(data_dir / "postgresql", port=MANAGED_PORT, listen_addresses="")
+    if await asyncio.to_thread(cluster.ensure_initialized):
+        LOGGER.info("Created a PostgreSQL cluster in %s", cluster.data_dir)
+    if await asyncio.to_thread(cluster.is_running):
+        LOGGER.info("Reusing the PostgreSQL server already running on %s", cluster.data_dir)
+    else:
+        await asyncio.to_thread(cluster.start)
+    admin = await asyncpg.connect(cluster.dsn())
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE_NAME):
+            await admin.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    finally:
+        await admin.close()
+    return cluster, cluster.dsn(DATABASE_NAME)
+
+
+async def _connect_with_retry(dsn: str, stop: asyncio.Event) -> asyncpg.Pool:
+    delay = 1.0
+    while True:
+        try:
+            return await asyncpg.create_pool(dsn, min_size=1, max_size=8)
+        except (OSError, asyncpg.PostgresError) as err:
+            # The message of a connection error never contains the password.
+            LOGGER.warning("Database not reachable (%s); retrying in %.0f s", err, delay)
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+        except TimeoutError:
+            delay = min(delay * 2, CONNECT_RETRY_MAX)
+        else:
+            raise ClusterError("stopped while waiting for the database")
+
+
+async def open_database(data_dir: Path, database_url: str | None, stop: asyncio.Event) -> Database:
+    """Open the engine's database, with TimescaleDB where it is installed, and migrate it."""
+    cluster = None
+    dsn = database_url
+    if dsn is None:
+        cluster, dsn = await start_managed_cluster(data_dir)
+    pool = await _connect_with_retry(dsn, stop)
+    try:
+        async with pool.acquire() as conn:
+            available = await conn.fetchval(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+            )
+            if available:
+                try:
+                    await conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+                except asyncpg.InsufficientPrivilegeError:
+                    LOGGER.warning(
+                        "TimescaleDB is installed but this database user may not enable it; "
+                        "running on plain PostgreSQL"
+                    )
+            applied = await apply_migrations(conn)
+            if applied:
+                LOGGER.info("Applied database migrations %s", applied)
+    except BaseException:
+        await pool.close()
+        if cluster is not None:
+            await asyncio.to_thread(cluster.stop)
+        raise
+    return Database(pool, cluster)

@@ -1,0 +1,182 @@
+"""The running engine: database → ingestion → maintenance → API, started and stopped in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from aiohttp import web
+
+from . import __version__
+from .api import ApiLimits, EngineState, create_app
+from .config import EngineConfig
+from .database import Database, open_database
+from .ingest import IngestPipeline
+from .plugins import CloudCostWriter, PluginManager
+from .storage.features import DatabaseFeatures, detect_features
+from .storage.retention import apply_policies, enforce_retention
+from .storage.rollups import RollupMaintainer
+from .token import load_or_create_token
+
+LOGGER = logging.getLogger(__name__)
+RETENTION_INTERVAL = timedelta(hours=1)
+
+
+async def _instance_id(pool: asyncpg.Pool) -> str:
+    """Return the engine's identity, made once and kept with its data."""
+    async with pool.acquire() as conn:
+        await conn.execute(
+            """
+            INSERT INTO engine_settings (key, value) VALUES ('instance_id', to_jsonb($1::text))
+            ON CONFLICT (key) DO NOTHING
+            """,
+            uuid.uuid4().hex,
+        )
+        value: str = await conn.fetchval(
+            "SELECT value #>> '{}' FROM engine_settings WHERE key = 'instance_id'"
+        )
+    return value
+
+
+class Engine:
+    """Owns every long-lived part of the engine and their order of start and stop."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        """Prepare an engine for CONFIG; nothing starts before `run`."""
+        self.config = config
+        self.stopping = asyncio.Event()
+        self._database: Database | None = None
+        self._pipeline: IngestPipeline | None = None
+        self._plugins: PluginManager | None = None
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def run(self) -> None:
+        """Start everything, serve until SIGTERM/SIGINT, then stop everything."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        try:
+            await self.start()
+            await self.stopping.wait()
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        """Open the database, start ingestion, maintenance and the API."""
+        config = self.config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        token = load_or_create_token(config.data_dir)
+        self._database = database = await open_database(
+            config.data_dir, config.database_url, self.stopping
+        )
+        pool = database.pool
+        async with pool.acquire() as conn:
+            features = await detect_features(conn)
+            mode = await apply_policies(conn, features, config.retention)
+        LOGGER.info("Database ready (%s); retention by %s", features, mode)
+
+        self._pipeline = pipeline = IngestPipeline(
+            pool,
+            config.data_dir / "spool",
+            buffer_size=config.ingest.buffer_size,
+            batch_size=config.ingest.batch_size,
+            flush_interval=config.ingest.flush_interval.total_seconds(),
+        )
+        await pipeline.start()
+
+        rollups = RollupMaintainer(pool, config.timezone, max_gap=config.rollup.max_gap)
+        self._tasks = [
+            asyncio.create_task(
+                self._every(config.rollup.interval, lambda: self._drain_rollups(rollups))
+            ),
+        ]
+        if not features.retention_policies:
+            self._tasks.append(
+                asyncio.create_task(
+                    self._every(
+                        RETENTION_INTERVAL,
+                        lambda: self._enforce_retention(pool, features),
+                    )
+                )
+            )
+
+        state = EngineState(
+            version=__version__,
+            instance_id=await _instance_id(pool),
+            pool=pool,
+            token=token,
+            sink=pipeline,
+            timezone=config.timezone,
+            currency=config.currency,
+            limits=ApiLimits(
+                max_body_bytes=config.api.max_body_bytes,
+                requests_per_second=config.api.rate_limit_per_second,
+                request_burst=config.api.rate_limit_burst,
+            ),
+        )
+        # Each plugin polls in a worker process of its own; the status lands in the health state.
+        self._plugins = PluginManager(
+            config.plugins,
+            CloudCostWriter(pool).write,
+            state.plugins,
+            state_root=config.data_dir / "plugins",
+        )
+        self._plugins.start()
+        self._runner = web.AppRunner(create_app(state), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, config.api.host, config.api.port).start()
+        LOGGER.info(
+            "AetherLens engine %s listening on %s:%s", __version__, config.api.host, config.api.port
+        )
+
+    async def stop(self) -> None:
+        """Stop taking requests, flush every buffered reading, then close the database."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._plugins is not None:
+            await self._plugins.stop()
+            self._plugins = None
+        if self._pipeline is not None:
+            await self._pipeline.stop()
+            self._pipeline = None
+        if self._database is not None:
+            await self._database.close()
+            self._database = None
+        LOGGER.info("AetherLens engine stopped")
+
+    async def _every(self, interval: timedelta, job: Callable[[], Awaitable[object]]) -> None:
+        """Run JOB every INTERVAL until cancelled; a failing run is logged and retried next time."""
+        while True:
+            try:
+                await job()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+                LOGGER.warning(
+                    "Background job %s failed: %s", getattr(job, "__qualname__", job), err
+                )
+            await asyncio.sleep(interval.total_seconds())
+
+    async def _drain_rollups(self, rollups: RollupMaintainer) -> None:
+        """Recompute every queued hour, a batch at a time, until the queue is empty."""
+        while await rollups.process_queue():
+            pass
+
+    async def _enforce_retention(self, pool: asyncpg.Pool, features: DatabaseFeatures) -> None:
+        async with pool.acquire() as conn:
+            report = await enforce_retention(
+                conn, features, self.config.retention, datetime.now(UTC)
+            )
+        LOGGER.info("Retention: %s", report)
