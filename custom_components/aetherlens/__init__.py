@@ -2,36 +2,65 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_URL, Platform
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
-from .api import AetherLensClient, AetherLensError
+from .api import AetherLensClient
 from .const import DOMAIN
+from .coordinator import (
+    AetherLensConfigEntry,
+    AetherLensData,
+    AetherLensDataUpdateCoordinator,
+    current_identifiers,
+)
+from .entity import engine_device_info
+from .services import async_setup_services
+from .statistics import EnergyStatisticsImporter
 
-PLATFORMS: list[Platform] = []
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-type AetherLensConfigEntry = ConfigEntry[AetherLensClient]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, which exist whether or not an engine is set up."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -> bool:
-    """Connect to the engine."""
-    client = AetherLensClient(async_get_clientsession(hass), entry.data[CONF_URL])
-    try:
-        await client.health()
-    except AetherLensError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"url": entry.data[CONF_URL]},
-        ) from err
-    entry.runtime_data = client
+    """Connect to the engine and read its first summary."""
+    client = AetherLensClient(
+        async_get_clientsession(hass), entry.data[CONF_URL], entry.data[CONF_API_TOKEN]
+    )
+    coordinator = AetherLensDataUpdateCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    # Registered first: the devices the engine meters are linked to it.
+    engine_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **engine_device_info(coordinator)
+    )
+    entry.runtime_data = AetherLensData(
+        client=client, coordinator=coordinator, engine_device_id=engine_device.id
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    importer = EnergyStatisticsImporter(hass, entry)
+    entry.async_on_unload(coordinator.async_add_listener(importer.async_schedule))
+    importer.async_schedule()
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: AetherLensConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a device only once the engine no longer reports it."""
+    summary = entry.runtime_data.coordinator.data
+    return not device.identifiers & current_identifiers(entry, summary)

@@ -1,20 +1,73 @@
-"""Config flow of the AetherLens integration."""
+"""Config flow of the AetherLens integration: manual, add-on discovery, reauth, reconfigure."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any, override
 
 import probatio
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.const import CONF_URL
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.const import (
+    CONF_API_TOKEN,
+    CONF_HOST,
+    CONF_PORT,
+    CONF_SCAN_INTERVAL,
+    CONF_TOKEN,
+    CONF_URL,
+)
+from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
-from .api import AetherLensClient, AetherLensConnectionError, AetherLensError
-from .const import DOMAIN, LOGGER
+from .api import (
+    AetherLensAuthenticationError,
+    AetherLensClient,
+    AetherLensConnectionError,
+    AetherLensError,
+)
+from .const import (
+    CONF_DEVICE_SENSORS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_SCAN_INTERVAL_SECONDS,
+    MIN_SCAN_INTERVAL_SECONDS,
+)
+from .coordinator import AetherLensConfigEntry
 
-STEP_USER_SCHEMA = probatio.Schema(
-    {probatio.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL))}
+TITLE = "AetherLens"
+
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+USER_SCHEMA = probatio.Schema(
+    {probatio.Required(CONF_URL): URL_SELECTOR, probatio.Required(CONF_API_TOKEN): TOKEN_SELECTOR}
+)
+TOKEN_SCHEMA = probatio.Schema({probatio.Required(CONF_API_TOKEN): TOKEN_SELECTOR})
+URL_SCHEMA = probatio.Schema({probatio.Required(CONF_URL): URL_SELECTOR})
+OPTIONS_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(
+            CONF_SCAN_INTERVAL, default=int(DEFAULT_SCAN_INTERVAL.total_seconds())
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_SCAN_INTERVAL_SECONDS,
+                max=MAX_SCAN_INTERVAL_SECONDS,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        probatio.Required(CONF_DEVICE_SENSORS, default=True): BooleanSelector(),
+    }
 )
 
 
@@ -23,28 +76,167 @@ class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    _discovered_url: str
+    _discovered_token: str
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: AetherLensConfigEntry) -> AetherLensOptionsFlow:
+        """Return the options flow."""
+        return AetherLensOptionsFlow()
+
+    async def _async_check(
+        self, url: str, token: str, fields: Collection[str]
+    ) -> tuple[str | None, dict[str, str]]:
+        """Read the engine's summary at URL with TOKEN; return its instance id and form errors.
+
+        Errors name the field of FIELDS they concern, else the form as a whole.
+        """
+        client = AetherLensClient(async_get_clientsession(self.hass), url, token)
+        try:
+            summary = await client.summary()
+        except AetherLensAuthenticationError:
+            error, field = "invalid_auth", CONF_API_TOKEN
+        except AetherLensConnectionError:
+            error, field = "cannot_connect", CONF_URL
+        except AetherLensError:
+            error, field = "not_an_engine", CONF_URL
+        except Exception:  # noqa: BLE001 - a config flow must never crash
+            LOGGER.exception("Unexpected error while checking the engine at %s", url)
+            error, field = "unknown", "base"
+        else:
+            return summary.instance_id, {}
+        return None, {field if field in fields else "base": error}
+
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the engine's URL and check that an engine answers there."""
+        """Ask for the engine's URL and API token, and check them."""
         errors: dict[str, str] = {}
         if user_input is not None:
             url = user_input[CONF_URL].rstrip("/")
-            client = AetherLensClient(async_get_clientsession(self.hass), url)
-            try:
-                health = await client.health()
-            except AetherLensConnectionError:
-                errors[CONF_URL] = "cannot_connect"
-            except AetherLensError:
-                errors[CONF_URL] = "not_an_engine"
-            except Exception:  # noqa: BLE001 - a config flow must never crash
-                LOGGER.exception("Unexpected error while checking %s", url)
-                errors["base"] = "unknown"
-            else:
-                await self.async_set_unique_id(health.instance_id)
-                self._abort_if_unique_id_configured(updates={CONF_URL: url})
-                return self.async_create_entry(title="AetherLens", data={CONF_URL: url})
+            token = user_input[CONF_API_TOKEN].strip()
+            instance_id, errors = await self._async_check(url, token, (CONF_URL, CONF_API_TOKEN))
+            if instance_id is not None:
+                await self.async_set_unique_id(instance_id, raise_on_progress=False)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=TITLE, data={CONF_URL: url, CONF_API_TOKEN: token}
+                )
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(STEP_USER_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                USER_SCHEMA, {CONF_URL: user_input[CONF_URL]} if user_input else None
+            ),
             errors=errors,
+        )
+
+    @override
+    async def async_step_hassio(self, discovery_info: HassioServiceInfo) -> ConfigFlowResult:
+        """Take the engine the AetherLens add-on announces (host, port, token)."""
+        config = discovery_info.config
+        url = f"http://{config[CONF_HOST]}:{config[CONF_PORT]}"
+        token = str(config[CONF_TOKEN])
+        try:
+            health = await AetherLensClient(async_get_clientsession(self.hass), url, token).health()
+        except AetherLensError:
+            return self.async_abort(reason="cannot_connect")
+        await self.async_set_unique_id(health.instance_id)
+        self._abort_if_unique_id_configured(updates={CONF_URL: url, CONF_API_TOKEN: token})
+        self._discovered_url = url
+        self._discovered_token = token
+        self.context["title_placeholders"] = {"name": discovery_info.name}
+        return await self.async_step_hassio_confirm()
+
+    async def async_step_hassio_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user confirm the add-on's engine."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            instance_id, errors = await self._async_check(
+                self._discovered_url, self._discovered_token, ()
+            )
+            if instance_id is not None:
+                return self.async_create_entry(
+                    title=TITLE,
+                    data={CONF_URL: self._discovered_url, CONF_API_TOKEN: self._discovered_token},
+                )
+        return self.async_show_form(
+            step_id="hassio_confirm",
+            description_placeholders={"url": self._discovered_url},
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Ask for a new token once the engine rejects the entry's."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check the new token and reload the entry with it."""
+        errors: dict[str, str] = {}
+        reauth_entry = self._get_reauth_entry()
+        if user_input is not None:
+            token = user_input[CONF_API_TOKEN].strip()
+            instance_id, errors = await self._async_check(
+                reauth_entry.data[CONF_URL], token, (CONF_API_TOKEN,)
+            )
+            if instance_id is not None:
+                await self.async_set_unique_id(instance_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_engine")
+                return self.async_update_reload_and_abort(
+                    reauth_entry, data_updates={CONF_API_TOKEN: token}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=TOKEN_SCHEMA,
+            description_placeholders={"url": reauth_entry.data[CONF_URL]},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the entry to the engine's new URL."""
+        errors: dict[str, str] = {}
+        reconfigure_entry = self._get_reconfigure_entry()
+        if user_input is not None:
+            url = user_input[CONF_URL].rstrip("/")
+            instance_id, errors = await self._async_check(
+                url, reconfigure_entry.data[CONF_API_TOKEN], (CONF_URL,)
+            )
+            if instance_id is not None:
+                await self.async_set_unique_id(instance_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_engine")
+                return self.async_update_reload_and_abort(
+                    reconfigure_entry, data_updates={CONF_URL: url}
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                URL_SCHEMA, user_input or {CONF_URL: reconfigure_entry.data[CONF_URL]}
+            ),
+            errors=errors,
+        )
+
+
+class AetherLensOptionsFlow(OptionsFlowWithReload):
+    """Options: how often to poll, and whether to create sensors per metered device."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and save the options."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+                    CONF_DEVICE_SENSORS: user_input[CONF_DEVICE_SENSORS],
+                }
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options
+            ),
         )

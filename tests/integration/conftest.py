@@ -1,21 +1,133 @@
-"""Fixtures of the integration's tests: a real engine API on 127.0.0.1."""
+"""Fixtures of the integration's tests.
+
+Most tests talk over real HTTP on 127.0.0.1 to `FixtureEngine`: the engine's public health route,
+its bearer-token check and a summary loaded from `fixtures/summary.json` (checked against the
+engine's OpenAPI schema in test_api.py). `test_real_engine.py` runs the real engine API on a real
+database.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
 import socket
 from collections.abc import AsyncIterator, Generator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
-from aiohttp import web
-from homeassistant.const import CONF_URL
+from aiohttp import hdrs, web
+from homeassistant.const import CONF_API_TOKEN, CONF_URL
+from homeassistant.core import HomeAssistant, State
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
-from aetherlens_engine import __version__
-from aetherlens_engine.api import EngineState, create_app
 from custom_components.aetherlens.const import DOMAIN
 
 ENGINE_INSTANCE_ID = "0123456789abcdef0123456789abcdef"
+TOKEN = "integration-test-token-0123456789abcdefghijkl"  # noqa: S105 (made up for the tests)
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load_summary() -> dict[str, Any]:
+    """Return the summary fixture as the engine's JSON."""
+    summary: dict[str, Any] = json.loads((FIXTURES / "summary.json").read_text(encoding="utf-8"))
+    return summary
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """Return ENTITY_ID's state, which must exist."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} has no state"
+    return state
+
+
+class FixtureEngine:
+    """An engine answering what the test sets: health, and the summary behind the token."""
+
+    def __init__(self) -> None:
+        """Answer the summary fixture to the test token."""
+        self.summary = load_summary()
+        self.token = TOKEN
+        self.instance_id = ENGINE_INSTANCE_ID
+        # When set, the summary answers this status with an engine error body.
+        self.failure: int | None = None
+        self.summary_requests = 0
+        # Hourly energy by device id: (hour start, kWh).
+        self.hourly: dict[int, list[tuple[datetime, float]]] = {}
+        self.energy_requests: list[tuple[int, datetime, datetime]] = []
+        # When set, the hourly energy answers this status (the summary keeps answering).
+        self.hourly_failure: int | None = None
+
+    def app(self) -> web.Application:
+        """Return the application serving this engine."""
+        app = web.Application()
+        app.router.add_get("/api/v1/health", self._health)
+        app.router.add_get("/api/v1/summary", self._summary)
+        app.router.add_get("/api/v1/devices/{device_id}/energy", self._energy)
+        return app
+
+    async def _health(self, _: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "status": "ok",
+                "version": "0.1.0",
+                "instance_id": self.instance_id,
+                "database": {"status": "ok", "timescaledb": "2.31.0", "schema_version": 2},
+                "collectors": {},
+                "plugins": {},
+                "ingest": None,
+            }
+        )
+
+    async def _summary(self, request: web.Request) -> web.Response:
+        self.summary_requests += 1
+        if request.headers.get(hdrs.AUTHORIZATION) != f"Bearer {self.token}":
+            return _error(401, "invalid_token")
+        if self.failure is not None:
+            return _error(self.failure, "failure")
+        return web.json_response(copy.deepcopy(self.summary))
+
+    async def _energy(self, request: web.Request) -> web.Response:
+        if request.headers.get(hdrs.AUTHORIZATION) != f"Bearer {self.token}":
+            return _error(401, "invalid_token")
+        if self.hourly_failure is not None:
+            return _error(self.hourly_failure, "failure")
+        device_id = int(request.match_info["device_id"])
+        start = datetime.fromisoformat(request.query["from"])
+        end = datetime.fromisoformat(request.query["to"])
+        self.energy_requests.append((device_id, start, end))
+        points = [
+            {
+                "start": hour.isoformat(),
+                "end": (hour + timedelta(hours=1)).isoformat(),
+                "energy_kwh": kwh,
+                "avg_power_w": kwh * 1000,
+                "max_power_w": kwh * 1000,
+                "samples": 60,
+                "quality": 0,
+            }
+            for hour, kwh in self.hourly.get(device_id, [])
+            if start <= hour < end
+        ]
+        return web.json_response(
+            {
+                "device_id": device_id,
+                "resolution": "hour",
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "timezone": "Europe/Berlin",
+                "total_kwh": sum(point["energy_kwh"] for point in points),
+                "points": points,
+            }
+        )
+
+
+def _error(status: int, code: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": code}}, status=status)
 
 
 @pytest.fixture(autouse=True)
@@ -23,22 +135,28 @@ def _custom_integrations(enable_custom_integrations: None, socket_enabled: None)
     """Let HA load custom integrations; allow the loopback connections to the test engine."""
 
 
-async def _serve(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app)
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """Serve APP on a free port of 127.0.0.1; yield its URL."""
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
     try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        host, port = runner.addresses[0][:2]
         yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
 
 
 @pytest.fixture
-async def engine_url() -> AsyncIterator[str]:
-    """Serve the real engine API (without a database) and return its URL."""
-    async for url in _serve(create_app(EngineState(__version__, ENGINE_INSTANCE_ID))):
+def engine() -> FixtureEngine:
+    """Return the fixture engine (serve it with `engine_url`)."""
+    return FixtureEngine()
+
+
+@pytest.fixture
+async def engine_url(engine: FixtureEngine) -> AsyncIterator[str]:
+    """Serve the fixture engine and return its URL."""
+    async for url in serve(engine.app()):
         yield url
 
 
@@ -51,7 +169,8 @@ async def foreign_url() -> AsyncIterator[str]:
         return web.json_response({"hello": "world"})
 
     app.router.add_get("/api/v1/health", hello)
-    async for url in _serve(app):
+    app.router.add_get("/api/v1/summary", hello)
+    async for url in serve(app):
         yield url
 
 
@@ -66,9 +185,12 @@ def closed_url() -> str:
 
 @pytest.fixture
 def mock_config_entry(engine_url: str) -> MockConfigEntry:
-    """Return a config entry for the test engine."""
+    """Return a config entry for the fixture engine."""
     return MockConfigEntry(
-        domain=DOMAIN, title="AetherLens", unique_id=ENGINE_INSTANCE_ID, data={CONF_URL: engine_url}
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=ENGINE_INSTANCE_ID,
+        data={CONF_URL: engine_url, CONF_API_TOKEN: TOKEN},
     )
 
 
@@ -77,3 +199,29 @@ def mock_setup_entry() -> Generator[AsyncMock]:
     """Keep the config flow tests from setting the entry up."""
     with patch("custom_components.aetherlens.async_setup_entry", return_value=True) as mock:
         yield mock
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add ENTRY and set it up; it must load."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set the entry up against the fixture engine."""
+    await setup_entry(hass, mock_config_entry)
+    return mock_config_entry
+
+
+class _SnapshotExtension(HomeAssistantSnapshotExtension):
+    snapshot_dirname = "snapshots"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Keep this package's snapshots in tests/integration/snapshots."""
+    return snapshot.use_extension(_SnapshotExtension)

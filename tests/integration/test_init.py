@@ -1,14 +1,28 @@
-"""Setting up and unloading the integration."""
+"""Setting up, unloading, failing and recovering."""
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_URL
-from homeassistant.core import HomeAssistant
-from homeassistant.loader import async_get_integration
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from datetime import timedelta
 
-from custom_components.aetherlens.const import DOMAIN
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import CONF_API_TOKEN, CONF_SCAN_INTERVAL, CONF_URL, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.loader import async_get_integration
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.aetherlens.const import (
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    UNREACHABLE_REPAIR_AFTER,
+)
+
+from .conftest import TOKEN, FixtureEngine, state_of
+
+COST_TODAY = "sensor.aetherlens_cost_today"
+# The coordinator adds up to a second to its interval, to spread the polls of integrations.
+NEXT_UPDATE = DEFAULT_SCAN_INTERVAL + timedelta(seconds=1)
 
 
 async def test_integration_is_discovered(hass: HomeAssistant) -> None:
@@ -18,27 +32,144 @@ async def test_integration_is_discovered(hass: HomeAssistant) -> None:
     assert integration.is_built_in is False
 
 
-async def test_setup(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
-    """An entry whose engine answers loads."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+async def test_setup_and_unload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """An entry whose engine answers loads with one summary request, and unloads."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert engine.summary_requests == 1
+    assert init_integration.runtime_data.coordinator.update_interval == DEFAULT_SCAN_INTERVAL
+
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
-    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert init_integration.state is ConfigEntryState.NOT_LOADED  # type: ignore[comparison-overlap]
 
 
-async def test_unload(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
-    """A loaded entry unloads."""
+async def test_update_interval_from_options(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The options' update interval is the coordinator's."""
     mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_SCAN_INTERVAL: 300})
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+    coordinator = mock_config_entry.runtime_data.coordinator
+    assert coordinator.update_interval == timedelta(seconds=300)
 
 
 async def test_setup_retries_when_engine_is_down(hass: HomeAssistant, closed_url: str) -> None:
     """An unreachable engine puts the entry in setup retry, not in error."""
-    entry = MockConfigEntry(domain=DOMAIN, unique_id="x", data={CONF_URL: closed_url})
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id="x", data={CONF_URL: closed_url, CONF_API_TOKEN: TOKEN}
+    )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_retries_on_unexpected_answer(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """An answer that is not a summary is retried later, with the reason in the entry."""
+    engine.summary = {"not": "a summary"}
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.reason is not None
+    assert "not an AetherLens engine's summary" in mock_config_entry.reason
+
+
+async def test_rejected_token_starts_reauth(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """A token the engine rejects fails setup and asks the user for a new one."""
+    engine.token = "rotated-token-0123456789abcdefghijklmnopqrstuv"  # noqa: S105
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flows[0]["context"]["entry_id"] == mock_config_entry.entry_id
+
+
+async def test_unavailable_and_recovery(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Entities turn unavailable while the engine fails and come back with their values."""
+    assert state_of(hass, COST_TODAY).state == "2.262"
+
+    engine.failure = 503
+    freezer.tick(NEXT_UPDATE)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, COST_TODAY).state == STATE_UNAVAILABLE
+
+    engine.failure = 500
+    freezer.tick(NEXT_UPDATE)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, COST_TODAY).state == STATE_UNAVAILABLE
+
+    engine.failure = None
+    engine.summary["household"]["cost_today"] = "2.5"
+    freezer.tick(NEXT_UPDATE)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, COST_TODAY).state == "2.5"
+    assert engine.summary_requests == 4
+
+
+async def test_repair_issue_while_engine_stays_unreachable(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An engine unreachable for an hour raises a repair issue, which goes once it answers."""
+    issue_id = f"engine_unreachable_{init_integration.entry_id}"
+    engine.failure = 503
+    for _ in range(2):
+        freezer.tick(NEXT_UPDATE)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None  # a blip is no issue
+
+    freezer.tick(UNREACHABLE_REPAIR_AFTER)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "engine_unreachable"
+    assert issue.translation_placeholders is not None
+    assert "cannot reach its database" in issue.translation_placeholders["error"]
+
+    engine.failure = None
+    freezer.tick(NEXT_UPDATE)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert state_of(hass, COST_TODAY).state == "2.262"
+
+
+async def test_repair_issue_goes_with_the_entry(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Unloading the entry removes its issue."""
+    engine.failure = 503
+    for tick in (NEXT_UPDATE, UNREACHABLE_REPAIR_AFTER):
+        freezer.tick(tick)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    issue_id = f"engine_unreachable_{init_integration.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

@@ -1,0 +1,157 @@
+"""The client: what it parses, and how it reports each kind of failure."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import jsonschema
+import pytest
+from aiohttp import web
+
+from aetherlens_engine.api.openapi import build_spec
+from custom_components.aetherlens.api import (
+    AetherLensAuthenticationError,
+    AetherLensClient,
+    AetherLensConnectionError,
+    AetherLensError,
+    Budget,
+    CloudAccount,
+)
+
+from .conftest import ENGINE_INSTANCE_ID, TOKEN, FixtureEngine, load_summary, serve
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """Return a session for the client (HA's shared one in the integration)."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def test_summary_fixture_matches_the_engine_api() -> None:
+    """The fixture is what the engine's OpenAPI says a summary is, so the fakes stay honest."""
+    spec = build_spec("0.1.0", 1000)
+    schema = {"$ref": "#/components/schemas/Summary", "components": spec["components"]}
+    jsonschema.validate(load_summary(), schema)
+
+
+async def test_summary_parses_into_typed_records(
+    session: aiohttp.ClientSession, engine_url: str
+) -> None:
+    """Amounts are exact Decimals, dates and instants typed, absent figures None."""
+    summary = await AetherLensClient(session, engine_url, TOKEN).summary()
+    assert summary.instance_id == ENGINE_INSTANCE_ID
+    assert summary.time == datetime(2026, 3, 29, 10, 30, tzinfo=UTC)
+    assert (summary.today, summary.month_start) == (date(2026, 3, 29), date(2026, 3, 1))
+    assert summary.household.cost_month == Decimal("66.30001")
+    assert summary.price == Decimal("0.312")
+    assert summary.price_period == "peak"
+    assert [device.name for device in summary.devices] == ["Grid", "Fridge"]
+    assert summary.devices[1].energy_today_kwh == 0.75
+    assert summary.cloud_accounts[0] == CloudAccount(
+        device_id=7,
+        name="Azure subscription",
+        currency="EUR",
+        today=Decimal("1.25"),
+        month_to_date=Decimal("40.5"),
+        forecast=Decimal(120),
+        estimated=False,
+        fetched_at=datetime(2026, 3, 29, 9, tzinfo=UTC),
+    )
+    assert summary.cloud_accounts[1].fetched_at is None
+    assert summary.budgets == (
+        Budget(
+            id=1,
+            name="Household month",
+            scope="household",
+            device_id=None,
+            period="month",
+            amount=Decimal(90),
+            currency="EUR",
+            spent=Decimal("66.30001"),
+        ),
+    )
+
+
+async def test_health(session: aiohttp.ClientSession, engine_url: str) -> None:
+    """Health needs no token and names the instance."""
+    health = await AetherLensClient(session, engine_url, "").health()
+    assert (health.status, health.instance_id, health.database_status) == (
+        "ok",
+        ENGINE_INSTANCE_ID,
+        "ok",
+    )
+
+
+async def test_rejected_token(session: aiohttp.ClientSession, engine_url: str) -> None:
+    """A 401 is an authentication error."""
+    with pytest.raises(AetherLensAuthenticationError, match="rejected the API token"):
+        await AetherLensClient(session, engine_url, "wrong").summary()
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(503, AetherLensConnectionError), (500, AetherLensError), (429, AetherLensError)],
+)
+async def test_failures(
+    session: aiohttp.ClientSession,
+    engine: FixtureEngine,
+    engine_url: str,
+    status: int,
+    error: type[AetherLensError],
+) -> None:
+    """A database outage is a connection error; other failures are engine errors."""
+    engine.failure = status
+    with pytest.raises(error) as raised:
+        await AetherLensClient(session, engine_url, TOKEN).summary()
+    assert type(raised.value) is error
+
+
+async def test_unreachable(session: aiohttp.ClientSession, closed_url: str) -> None:
+    """Nothing listening is a connection error naming the URL."""
+    with pytest.raises(AetherLensConnectionError, match=closed_url):
+        await AetherLensClient(session, closed_url, TOKEN).health()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        web.Response(text="not json", content_type="application/json"),
+        web.json_response([1, 2]),
+        web.json_response({"status": "ok"}),
+    ],
+    ids=["not-json", "not-an-object", "not-a-health"],
+)
+async def test_unexpected_answers(session: aiohttp.ClientSession, body: web.Response) -> None:
+    """Answers that are not the engine's are errors, never crashes."""
+    app = web.Application()
+
+    async def answer(_: web.Request) -> web.Response:
+        return body
+
+    app.router.add_get("/api/v1/health", answer)
+    async for url in serve(app):
+        with pytest.raises(AetherLensError) as raised:
+            await AetherLensClient(session, url, TOKEN).health()
+        assert type(raised.value) is AetherLensError
+
+
+@pytest.mark.parametrize(
+    ("change", "value"),
+    [("cost_today", 2.262), ("cost_today", "2,26"), ("energy_today_kwh", "lots")],
+)
+async def test_malformed_summary(
+    session: aiohttp.ClientSession,
+    engine: FixtureEngine,
+    engine_url: str,
+    change: str,
+    value: Any,
+) -> None:
+    """Amounts must be decimal strings (never floats), figures numbers."""
+    engine.summary["household"][change] = value
+    with pytest.raises(AetherLensError, match="not an AetherLens engine's summary"):
+        await AetherLensClient(session, engine_url, TOKEN).summary()

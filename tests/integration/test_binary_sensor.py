@@ -1,0 +1,91 @@
+"""Over-budget binary sensors and the event fired when a budget is exceeded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.aetherlens.const import DEFAULT_SCAN_INTERVAL, EVENT_BUDGET_EXCEEDED
+
+from .conftest import FixtureEngine, setup_entry, state_of
+
+OVER = "binary_sensor.aetherlens_over_budget_household_month"
+
+
+async def _next_update(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(DEFAULT_SCAN_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_entities(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every binary sensor's registry entry and state."""
+    with patch("custom_components.aetherlens.PLATFORMS", [Platform.BINARY_SENSOR]):
+        await setup_entry(hass, mock_config_entry)
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+
+async def test_crossing_the_budget_fires_one_event(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Going over the amount turns the sensor on and fires the event once, not at every update."""
+    events = async_capture_events(hass, EVENT_BUDGET_EXCEEDED)
+    budget = engine.summary["budgets"][0]
+    budget["spent"] = "89.99"
+    await setup_entry(hass, mock_config_entry)
+    assert state_of(hass, OVER).state == STATE_OFF
+
+    budget["spent"] = "90.01"
+    await _next_update(hass, freezer)
+    assert state_of(hass, OVER).state == STATE_ON
+    await _next_update(hass, freezer)
+    assert [event.data for event in events] == [
+        {
+            "config_entry_id": mock_config_entry.entry_id,
+            "budget_id": 1,
+            "name": "Household month",
+            "period": "month",
+            "amount": "90",
+            "spent": "90.01",
+            "currency": "EUR",
+        }
+    ]
+
+
+async def test_already_exceeded_or_unknown_fires_nothing(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """No crossing is seen for a budget exceeded at setup, nor for one whose spending is unknown."""
+    events = async_capture_events(hass, EVENT_BUDGET_EXCEEDED)
+    budget = engine.summary["budgets"][0]
+    budget["spent"] = None
+    await setup_entry(hass, mock_config_entry)
+    assert state_of(hass, OVER).state == STATE_UNKNOWN
+
+    budget["spent"] = "100"
+    await _next_update(hass, freezer)
+    assert state_of(hass, OVER).state == STATE_ON
+    assert events == []

@@ -1,0 +1,219 @@
+"""Sensors: states and attributes (snapshots), periods, dynamic and stale devices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest.mock import patch
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import ATTR_LAST_RESET, ATTR_STATE_CLASS, SensorStateClass
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.aetherlens import async_remove_config_entry_device
+from custom_components.aetherlens.const import CONF_DEVICE_SENSORS, DEFAULT_SCAN_INTERVAL, DOMAIN
+
+from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, setup_entry, state_of
+
+NEXT_UPDATE = DEFAULT_SCAN_INTERVAL + timedelta(seconds=1)
+
+
+def _device(
+    registry: dr.DeviceRegistry, entry: MockConfigEntry, suffix: str = ""
+) -> dr.DeviceEntry | None:
+    """Return the entry's device whose identifier is the instance id and SUFFIX."""
+    return registry.async_get_device_by_identifier(
+        (DOMAIN, f"{ENGINE_INSTANCE_ID}{suffix}"), entry.entry_id
+    )
+
+
+async def _next_update(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(NEXT_UPDATE)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_entities(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every sensor's registry entry and state, as the summary fixture gives them."""
+    with patch("custom_components.aetherlens.PLATFORMS", [Platform.SENSOR]):
+        await setup_entry(hass, mock_config_entry)
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_budget_sensor(hass: HomeAssistant) -> None:
+    """A budget's spending is a monetary total restarting with its period, in its currency."""
+    state = state_of(hass, "sensor.aetherlens_budget_household_month")
+    assert state.state == "66.30001"
+    assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "EUR"
+    assert state.attributes[ATTR_LAST_RESET] == "2026-03-01T00:00:00+01:00"
+    assert state.attributes["amount"] == "90"
+
+
+async def test_budget_without_period_start(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """A billing-cycle budget (unknown to the engine yet) has no last_reset and no spending."""
+    engine.summary["budgets"][0].update(period="billing_cycle", spent=None)
+    await setup_entry(hass, mock_config_entry)
+    state = state_of(hass, "sensor.aetherlens_budget_household_month")
+    assert state.state == STATE_UNKNOWN
+    assert state.attributes.get(ATTR_LAST_RESET) is None
+
+
+async def test_budget_gone_is_unavailable(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A budget the engine no longer reports leaves its sensors unavailable."""
+    engine.summary["budgets"] = []
+    await _next_update(hass, freezer)
+    state = state_of(hass, "sensor.aetherlens_budget_household_month")
+    assert state.state == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.aetherlens_over_budget_household_month").state == (
+        STATE_UNAVAILABLE
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_money_is_a_total_that_resets_at_local_period_starts(hass: HomeAssistant) -> None:
+    """Cost sensors are monetary totals with last_reset at the engine's local day and month."""
+    today = hass.states.get("sensor.aetherlens_cost_today")
+    month = hass.states.get("sensor.aetherlens_cost_this_month")
+    assert today is not None
+    assert month is not None
+    assert today.attributes[ATTR_DEVICE_CLASS] == "monetary"
+    assert today.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL
+    assert today.attributes[ATTR_UNIT_OF_MEASUREMENT] == "EUR"
+    # Europe/Berlin: 29 March begins at 00:00 CET and March at 00:00 CET.
+    assert today.attributes[ATTR_LAST_RESET] == "2026-03-29T00:00:00+01:00"
+    assert month.attributes[ATTR_LAST_RESET] == "2026-03-01T00:00:00+01:00"
+    assert month.state == "66.30001"
+    energy = hass.states.get("sensor.aetherlens_energy_today")
+    assert energy is not None
+    assert energy.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL_INCREASING
+    assert ATTR_LAST_RESET not in energy.attributes
+
+
+async def test_unpriced_values_are_unknown(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """Before a tariff exists the engine reports no costs and no price: the states are unknown."""
+    engine.summary["household"]["cost_today"] = None
+    engine.summary["price"] = {"current": None, "period": None}
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, "sensor.aetherlens_cost_today").state == STATE_UNKNOWN
+    assert state_of(hass, "sensor.aetherlens_current_price").state == STATE_UNKNOWN
+    assert state_of(hass, "sensor.aetherlens_price_period").state == STATE_UNKNOWN
+
+
+async def test_new_devices_and_accounts_are_added(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    engine: FixtureEngine,
+    device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device the engine starts reporting gets its sensors, linked to the engine's device."""
+    assert hass.states.get("sensor.washer_energy_today") is None
+    assert hass.states.get("sensor.aws_account_month_to_date") is None
+    washer = {**engine.summary["devices"][1], "id": 3, "name": "Washer", "source_id": "washer"}
+    engine.summary["devices"].append(washer)
+    aws = engine.summary["cloud"]["accounts"][1]
+    aws.update(currency="USD", today="0.5", month_to_date="12.25", forecast="30")
+
+    await _next_update(hass, freezer)
+    assert state_of(hass, "sensor.washer_energy_today").state == "0.75"
+    aws_state = state_of(hass, "sensor.aws_account_month_to_date")
+    assert aws_state.state == "12.25"
+    assert aws_state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "USD"
+
+    engine_device = _device(device_registry, init_integration)
+    washer_device = _device(device_registry, init_integration, "_device_3")
+    assert engine_device is not None
+    assert washer_device is not None
+    assert washer_device.via_device_id == engine_device.id
+    assert washer_device.name == "Washer"
+
+
+async def test_stale_devices_are_removed(  # noqa: PLR0917 - pytest fixtures
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    engine: FixtureEngine,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A device and an account the engine no longer reports leave the device registry."""
+    fridge_id, azure_id = "_device_2", "_cloud_7"
+    assert _device(device_registry, init_integration, fridge_id) is not None
+    assert _device(device_registry, init_integration, azure_id) is not None
+
+    engine.summary["devices"].pop(1)
+    engine.summary["cloud"]["accounts"].pop(0)
+    await _next_update(hass, freezer)
+    assert _device(device_registry, init_integration, fridge_id) is None
+    assert _device(device_registry, init_integration, azure_id) is None
+    assert _device(device_registry, init_integration)
+    # Their entities go with them; the others keep their values.
+    for entity_id in ("sensor.fridge_energy_today", "sensor.azure_subscription_month_to_date"):
+        assert entity_registry.async_get(entity_id) is None
+        assert hass.states.get(entity_id) is None
+    assert state_of(hass, "sensor.grid_energy_today").state == "7.25"
+
+
+async def test_removing_a_device_by_hand(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    engine: FixtureEngine,
+    device_registry: dr.DeviceRegistry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The user may delete a device the engine no longer reports, and only such a device."""
+    assert await async_setup_component(hass, "config", {})
+    fridge = _device(device_registry, init_integration, "_device_2")
+    assert fridge is not None
+    assert not await async_remove_config_entry_device(hass, init_integration, fridge)
+
+    # Between updates the engine may stop reporting it; until then it is not removed.
+    engine.summary["devices"].pop(1)
+    await init_integration.runtime_data.coordinator.async_refresh()
+    assert await async_remove_config_entry_device(hass, init_integration, fridge)
+
+
+async def test_device_sensors_can_be_turned_off(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """Without device sensors only the household's and the cloud accounts' exist."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_DEVICE_SENSORS: False})
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    entities = er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
+    assert len(entities) == 6 + 3 + 2  # household, one cloud account, one budget
+    assert hass.states.get("sensor.fridge_energy_today") is None

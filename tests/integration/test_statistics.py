@@ -1,0 +1,150 @@
+"""Hourly energy per device imported as external long-term statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.statistics import (
+    list_statistic_ids,
+    statistics_during_period,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.aetherlens.const import DEFAULT_SCAN_INTERVAL
+from custom_components.aetherlens.statistics import BACKFILL
+
+from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, setup_entry
+
+NOW = datetime(2026, 3, 29, 10, 30, tzinfo=UTC)
+FRIDGE = f"aetherlens:energy_{ENGINE_INSTANCE_ID}_2"
+
+
+@pytest.fixture(autouse=True)
+def _custom_integrations(
+    recorder_db_url: str, enable_custom_integrations: None, socket_enabled: None
+) -> None:
+    """Prepare the recorder's database before Home Assistant starts, as the recorder needs."""
+
+
+def _hour(hour: int) -> datetime:
+    return datetime(2026, 3, 29, hour, tzinfo=UTC)
+
+
+async def _statistics(hass: HomeAssistant, statistic_id: str) -> list[dict[str, Any]]:
+    await async_wait_recording_done(hass)
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        NOW - BACKFILL - timedelta(days=1),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"state", "sum"},
+    )
+    return [
+        {"start": row["start"], "state": row["state"], "sum": row["sum"]}
+        for row in rows.get(statistic_id, [])
+    ]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_backfill_then_continue(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The first import backfills complete hours; the next hour's import continues the sum."""
+    freezer.move_to(NOW)
+    engine.hourly[2] = [(_hour(8), 0.25), (_hour(9), 0.5), (_hour(10), 0.125)]
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    # 10:00 is still growing: only 08:00 and 09:00 are imported.
+    assert await _statistics(hass, FRIDGE) == [
+        {"start": _hour(8).timestamp(), "state": 0.25, "sum": 0.25},
+        {"start": _hour(9).timestamp(), "state": 0.5, "sum": 0.75},
+    ]
+    assert (2, _hour(10) - BACKFILL, _hour(10)) in engine.energy_requests
+    ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass, {FRIDGE})
+    assert [(row["statistic_id"], row["name"], row["source"]) for row in ids] == [
+        (FRIDGE, "Fridge energy", "aetherlens")
+    ]
+    assert ids[0]["statistics_unit_of_measurement"] == "kWh"
+
+    # Within the same hour the next updates import nothing.
+    requests = len(engine.energy_requests)
+    freezer.tick(DEFAULT_SCAN_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(engine.energy_requests) == requests
+
+    freezer.move_to(_hour(11) + timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    statistics = await _statistics(hass, FRIDGE)
+    assert statistics[-1] == {"start": _hour(10).timestamp(), "state": 0.125, "sum": 0.875}
+    assert (2, _hour(10), _hour(11)) in engine.energy_requests
+    # The grid meter has no readings: it is asked for the new hour only, not the backfill again.
+    assert [request for request in engine.energy_requests if request[0] == 1] == [
+        (1, _hour(10) - BACKFILL, _hour(10)),
+        (1, _hour(10), _hour(11)),
+    ]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_failed_import_is_retried(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An import the engine cannot answer is logged and done at the next update."""
+    freezer.move_to(NOW)
+    engine.hourly[2] = [(_hour(9), 0.5)]
+    engine.hourly_failure = 500
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert "Could not import the engine's hourly energy" in caplog.text
+    assert await _statistics(hass, FRIDGE) == []
+
+    engine.hourly_failure = None
+    freezer.tick(DEFAULT_SCAN_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await _statistics(hass, FRIDGE) == [
+        {"start": _hour(9).timestamp(), "state": 0.5, "sum": 0.5}
+    ]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_reload_within_the_hour_asks_nothing(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After a reload in the same hour the fridge's statistics are complete: no request for it."""
+    freezer.move_to(NOW)
+    engine.hourly[2] = [(_hour(9), 0.5)]
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_wait_recording_done(hass)
+    fridge_requests = [request for request in engine.energy_requests if request[0] == 2]
+
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [request for request in engine.energy_requests if request[0] == 2] == fridge_requests
+    assert await _statistics(hass, FRIDGE) == [
+        {"start": _hour(9).timestamp(), "state": 0.5, "sum": 0.5}
+    ]
