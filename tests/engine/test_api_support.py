@@ -13,7 +13,6 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from aiohttp import web
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
@@ -21,6 +20,7 @@ from aetherlens_engine.errors import EngineError
 from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.migrations import apply_migrations
 from aetherlens_engine.models import IngestResult, RawReading, Rejection
+from tests.http import serve_app
 
 TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 (made up for the tests)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,14 +34,8 @@ def engine_state(pool: asyncpg.Pool | None = None, **fields: Any) -> EngineState
 @asynccontextmanager
 async def serve(state: EngineState) -> AsyncIterator[str]:
     """Serve the API for STATE on a free port of 127.0.0.1; yield its base URL."""
-    runner = web.AppRunner(create_app(state))
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(create_app(state)) as url:
+        yield url
 
 
 @asynccontextmanager

@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.aetherlens.const import DOMAIN
+from tests.http import serve_app
 
 ENGINE_INSTANCE_ID = "0123456789abcdef0123456789abcdef"
 TOKEN = "integration-test-token-0123456789abcdefghijkl"  # noqa: S105 (made up for the tests)
@@ -135,18 +136,6 @@ def _custom_integrations(enable_custom_integrations: None, socket_enabled: None)
     """Let HA load custom integrations; allow the loopback connections to the test engine."""
 
 
-async def serve(app: web.Application) -> AsyncIterator[str]:
-    """Serve APP on a free port of 127.0.0.1; yield its URL."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
 @pytest.fixture
 def engine() -> FixtureEngine:
     """Return the fixture engine (serve it with `engine_url`)."""
@@ -156,7 +145,7 @@ def engine() -> FixtureEngine:
 @pytest.fixture
 async def engine_url(engine: FixtureEngine) -> AsyncIterator[str]:
     """Serve the fixture engine and return its URL."""
-    async for url in serve(engine.app()):
+    async with serve_app(engine.app()) as url:
         yield url
 
 
@@ -170,7 +159,7 @@ async def foreign_url() -> AsyncIterator[str]:
 
     app.router.add_get("/api/v1/health", hello)
     app.router.add_get("/api/v1/summary", hello)
-    async for url in serve(app):
+    async with serve_app(app) as url:
         yield url
 
 

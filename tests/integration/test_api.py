@@ -21,8 +21,9 @@ from custom_components.aetherlens.api import (
     Budget,
     CloudAccount,
 )
+from tests.http import serve_app
 
-from .conftest import ENGINE_INSTANCE_ID, TOKEN, FixtureEngine, load_summary, serve
+from .conftest import ENGINE_INSTANCE_ID, TOKEN, FixtureEngine, load_summary
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ async def test_unexpected_answers(session: aiohttp.ClientSession, body: web.Resp
         return body
 
     app.router.add_get("/api/v1/health", answer)
-    async for url in serve(app):
+    async with serve_app(app) as url:
         with pytest.raises(AetherLensError) as raised:
             await AetherLensClient(session, url, TOKEN).health()
         assert type(raised.value) is AetherLensError

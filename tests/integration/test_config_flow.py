@@ -22,8 +22,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
 from custom_components.aetherlens.const import CONF_DEVICE_SENSORS, DOMAIN
+from tests.http import serve_app
 
-from .conftest import ENGINE_INSTANCE_ID, TOKEN, FixtureEngine, serve
+from .conftest import ENGINE_INSTANCE_ID, TOKEN, FixtureEngine
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
@@ -34,7 +35,7 @@ async def other_engine_url() -> AsyncIterator[str]:
     other = FixtureEngine()
     other.instance_id = "fedcba9876543210fedcba9876543210"
     other.summary["engine"]["instance_id"] = other.instance_id
-    async for url in serve(other.app()):
+    async with serve_app(other.app()) as url:
         yield url
 
 

@@ -18,8 +18,9 @@ from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
 from custom_components.aetherlens.const import DOMAIN
 from tests.engine.test_api_support import add_device, migrate
+from tests.http import serve_app
 
-from .conftest import TOKEN, serve, state_of
+from .conftest import TOKEN, state_of
 
 INSTANCE_ID = "real-engine-0123456789abcdef"
 # 12:30 in Berlin on the day clocks go forward: the local day began at 23:00 UTC the day before.
@@ -61,7 +62,7 @@ async def real_engine_url(db_pool: asyncpg.Pool) -> AsyncIterator[str]:
     state = EngineState(
         __version__, INSTANCE_ID, db_pool, token=TOKEN, timezone=BERLIN, clock=lambda: NOW
     )
-    async for url in serve(create_app(state)):
+    async with serve_app(create_app(state)) as url:
         yield url
 
 

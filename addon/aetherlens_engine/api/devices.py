@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 from .database import connection
@@ -36,6 +37,11 @@ ORDER BY day
 """
 
 
+def device_identity(row: asyncpg.Record) -> dict[str, Any]:
+    """Return what names a device in every answer: id, source, source id, name, kind, unit."""
+    return {key: row[key] for key in ("id", "source", "source_id", "name", "kind", "unit")}
+
+
 async def get_devices(request: web.Request) -> web.Response:
     """List every device the engine knows."""
     state = request.app[STATE_KEY]
@@ -43,12 +49,7 @@ async def get_devices(request: web.Request) -> web.Response:
         rows = await conn.fetch(_DEVICES_SQL)
     devices = [
         {
-            "id": row["id"],
-            "source": row["source"],
-            "source_id": row["source_id"],
-            "name": row["name"],
-            "kind": row["kind"],
-            "unit": row["unit"],
+            **device_identity(row),
             "attributes": json.loads(row["attributes"]),
             "created_at": row["created_at"].isoformat(),
             "updated_at": row["updated_at"].isoformat(),

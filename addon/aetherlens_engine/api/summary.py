@@ -20,6 +20,7 @@ from aiohttp import web
 from aetherlens_engine.models import DeviceKind
 
 from .database import connection
+from .devices import device_identity
 from .localtime import LocalPeriods
 from .state import STATE_KEY, EngineState
 
@@ -225,12 +226,7 @@ def _costs(row: asyncpg.Record) -> _DayMonth:
 
 def _device(row: asyncpg.Record, *, priced: bool) -> dict[str, Any]:
     return {
-        "id": row["id"],
-        "source": row["source"],
-        "source_id": row["source_id"],
-        "name": row["name"],
-        "kind": row["kind"],
-        "unit": row["unit"],
+        **device_identity(row),
         "energy_today_kwh": row["energy_today"],
         "energy_month_kwh": row["energy_month"],
         "cost_today": decimal_text(_costs(row)[0]) if priced else None,
