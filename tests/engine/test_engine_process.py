@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +35,7 @@ def own_cluster() -> Iterator[ManagedCluster]:
 class EngineProcess:
     """`python -m aetherlens_engine serve` in a subprocess."""
 
-    def __init__(self, data_dir: Path, database_url: str) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.port = free_port()
@@ -50,10 +52,9 @@ class EngineProcess:
                 "serve",
                 "--data-dir",
                 str(self.data_dir),
-                "--database-url",
-                self.database_url,
                 "--port",
                 str(self.port),
+                *(["--database-url", self.database_url] if self.database_url else []),
             ],
             # Rollups catch up every second here (a minute by default).
             env={
@@ -126,6 +127,7 @@ async def test_acknowledged_readings_survive_outage_and_sigkill(
     """Readings acknowledged while PostgreSQL is down are spooled; after SIGKILL and restart
     every one of them is stored exactly once."""
     engine, cluster = engine_env
+    assert engine.database_url is not None
     conn = await asyncpg.connect(engine.database_url)
     await apply_migrations(conn)
     device_id = await conn.fetchval(
@@ -166,6 +168,7 @@ async def test_acknowledged_readings_survive_outage_and_sigkill(
             assert resp.status == 200
         assert engine.terminate() == 0
 
+    assert engine.database_url is not None
     conn = await asyncpg.connect(engine.database_url)
     try:
         rows = await conn.fetch(
@@ -183,6 +186,7 @@ async def test_posted_readings_are_rolled_up(
 ) -> None:
     """The running engine turns posted power readings into hourly energy by itself."""
     engine, _ = engine_env
+    assert engine.database_url is not None
     conn = await asyncpg.connect(engine.database_url)
     await apply_migrations(conn)
     device_id = await conn.fetchval(
@@ -220,3 +224,33 @@ async def test_posted_readings_are_rolled_up(
         assert energy == pytest.approx(1.0)
     finally:
         await conn.close()
+
+
+async def test_standalone_engine_owns_its_cluster() -> None:
+    """Without a database URL the engine creates its own cluster in the data dir, stops it on
+    SIGTERM, and finds it again (same identity, same data) at the next start."""
+    root = Path(tempfile.mkdtemp(prefix="aetherlens-standalone-"))
+    root.chmod(0o711)  # PostgreSQL runs as its own user when the tests run as root
+    engine = EngineProcess(root, None)
+    try:
+        async with aiohttp.ClientSession() as session:
+            engine.start()
+            await engine.wait_ready(session)
+            async with session.get(f"{engine.url}/api/v1/health") as resp:
+                first = await resp.json()
+            assert first["database"]["timescaledb"] is not None
+            assert engine.terminate() == 0
+            cluster_dir = engine.data_dir / "postgresql"
+            assert (cluster_dir / "PG_VERSION").exists()
+            assert not (cluster_dir / "postmaster.pid").exists()  # stopped with the engine
+
+            engine.start()
+            await engine.wait_ready(session)
+            async with session.get(f"{engine.url}/api/v1/health") as resp:
+                second = await resp.json()
+            assert second["instance_id"] == first["instance_id"]
+            assert engine.terminate() == 0
+    finally:
+        if engine.process is not None and engine.process.poll() is None:
+            engine.kill()
+        shutil.rmtree(root, ignore_errors=True)
