@@ -226,12 +226,19 @@ async def test_posted_readings_are_rolled_up(
         await conn.close()
 
 
-async def test_standalone_engine_owns_its_cluster() -> None:
+@pytest.fixture
+def standalone_dir() -> Iterator[Path]:
+    """A data dir the server's own user can reach (the tests may run as root)."""
+    root = Path(tempfile.mkdtemp(prefix="aetherlens-standalone-"))
+    root.chmod(0o711)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+async def test_standalone_engine_owns_its_cluster(standalone_dir: Path) -> None:
     """Without a database URL the engine creates its own cluster in the data dir, stops it on
     SIGTERM, and finds it again (same identity, same data) at the next start."""
-    root = Path(tempfile.mkdtemp(prefix="aetherlens-standalone-"))
-    root.chmod(0o711)  # PostgreSQL runs as its own user when the tests run as root
-    engine = EngineProcess(root, None)
+    engine = EngineProcess(standalone_dir, None)
     try:
         async with aiohttp.ClientSession() as session:
             engine.start()
@@ -253,4 +260,3 @@ async def test_standalone_engine_owns_its_cluster() -> None:
     finally:
         if engine.process is not None and engine.process.poll() is None:
             engine.kill()
-        shutil.rmtree(root, ignore_errors=True)
