@@ -11,7 +11,7 @@ from aiohttp import web
 @asynccontextmanager
 async def serve_app(app: web.Application) -> AsyncIterator[str]:
     """Serve APP on a free port of 127.0.0.1; yield its base URL."""
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app)
     await runner.setup()
     try:
         await web.TCPSite(runner, "127.0.0.1", 0).start()
