@@ -167,6 +167,8 @@ class Engine:
                 LOGGER.warning(
                     "Background job %s failed: %s", getattr(job, "__qualname__", job), err
                 )
+            except Exception:  # one failed run must not end the job for good; it is logged
+                LOGGER.exception("Background job %s failed", getattr(job, "__qualname__", job))
             await asyncio.sleep(interval.total_seconds())
 
     async def _drain_rollups(self, rollups: RollupMaintainer) -> None:
