@@ -19,13 +19,14 @@ from unittest.mock import AsyncMock, patch
 
 import pytest
 from aiohttp import hdrs, web
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant, State
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.aetherlens.const import DOMAIN
+from custom_components.aetherlens.const import DEFAULT_SCAN_INTERVAL, DOMAIN
 from tests.http import serve_app
 
 ENGINE_INSTANCE_ID = "0123456789abcdef0123456789abcdef"
@@ -188,6 +189,17 @@ def mock_setup_entry() -> Generator[AsyncMock]:
     """Keep the config flow tests from setting the entry up."""
     with patch("custom_components.aetherlens.async_setup_entry", return_value=True) as mock:
         yield mock
+
+
+# Just past one update interval of the coordinator.
+NEXT_UPDATE = DEFAULT_SCAN_INTERVAL + timedelta(seconds=1)
+
+
+async def next_update(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Move time past one update interval and let the coordinator update."""
+    freezer.tick(NEXT_UPDATE)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:

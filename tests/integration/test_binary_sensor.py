@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -12,22 +11,15 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.aetherlens.const import DEFAULT_SCAN_INTERVAL, EVENT_BUDGET_EXCEEDED
+from custom_components.aetherlens.const import EVENT_BUDGET_EXCEEDED
 
-from .conftest import FixtureEngine, setup_entry, state_of
+from .conftest import FixtureEngine, next_update, setup_entry, state_of
 
 OVER = "binary_sensor.aetherlens_over_budget_household_month"
-
-
-async def _next_update(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(DEFAULT_SCAN_INTERVAL + timedelta(seconds=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_entities(
@@ -56,9 +48,9 @@ async def test_crossing_the_budget_fires_one_event(
     assert state_of(hass, OVER).state == STATE_OFF
 
     budget["spent"] = "90.01"
-    await _next_update(hass, freezer)
+    await next_update(hass, freezer)
     assert state_of(hass, OVER).state == STATE_ON
-    await _next_update(hass, freezer)
+    await next_update(hass, freezer)
     assert [event.data for event in events] == [
         {
             "config_entry_id": mock_config_entry.entry_id,
@@ -86,6 +78,6 @@ async def test_already_exceeded_or_unknown_fires_nothing(
     assert state_of(hass, OVER).state == STATE_UNKNOWN
 
     budget["spent"] = "100"
-    await _next_update(hass, freezer)
+    await next_update(hass, freezer)
     assert state_of(hass, OVER).state == STATE_ON
     assert events == []

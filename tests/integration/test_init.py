@@ -18,11 +18,10 @@ from custom_components.aetherlens.const import (
     UNREACHABLE_REPAIR_AFTER,
 )
 
-from .conftest import TOKEN, FixtureEngine, state_of
+from .conftest import NEXT_UPDATE, TOKEN, FixtureEngine, state_of
 
 COST_TODAY = "sensor.aetherlens_cost_today"
 # The coordinator adds up to a second to its interval, to spread the polls of integrations.
-NEXT_UPDATE = DEFAULT_SCAN_INTERVAL + timedelta(seconds=1)
 
 
 async def test_integration_is_discovered(hass: HomeAssistant) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from unittest.mock import patch
 
 import pytest
@@ -21,17 +20,14 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.aetherlens import async_remove_config_entry_device
-from custom_components.aetherlens.const import CONF_DEVICE_SENSORS, DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.aetherlens.const import CONF_DEVICE_SENSORS, DOMAIN
 
-from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, setup_entry, state_of
-
-NEXT_UPDATE = DEFAULT_SCAN_INTERVAL + timedelta(seconds=1)
+from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, next_update, setup_entry, state_of
 
 
 def _device(
@@ -41,12 +37,6 @@ def _device(
     return registry.async_get_device_by_identifier(
         (DOMAIN, f"{ENGINE_INSTANCE_ID}{suffix}"), entry.entry_id
     )
-
-
-async def _next_update(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(NEXT_UPDATE)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_entities(
@@ -90,7 +80,7 @@ async def test_budget_gone_is_unavailable(
 ) -> None:
     """A budget the engine no longer reports leaves its sensors unavailable."""
     engine.summary["budgets"] = []
-    await _next_update(hass, freezer)
+    await next_update(hass, freezer)
     state = state_of(hass, "sensor.aetherlens_budget_household_month")
     assert state.state == STATE_UNAVAILABLE
     assert state_of(hass, "binary_sensor.aetherlens_over_budget_household_month").state == (
@@ -147,7 +137,7 @@ async def test_new_devices_and_accounts_are_added(
     aws = engine.summary["cloud"]["accounts"][1]
     aws.update(currency="USD", today="0.5", month_to_date="12.25", forecast="30")
 
-    await _next_update(hass, freezer)
+    await next_update(hass, freezer)
     assert state_of(hass, "sensor.washer_energy_today").state == "0.75"
     aws_state = state_of(hass, "sensor.aws_account_month_to_date")
     assert aws_state.state == "12.25"
@@ -176,7 +166,7 @@ async def test_stale_devices_are_removed(  # noqa: PLR0917 - pytest fixtures
 
     engine.summary["devices"].pop(1)
     engine.summary["cloud"]["accounts"].pop(0)
-    await _next_update(hass, freezer)
+    await next_update(hass, freezer)
     assert _device(device_registry, init_integration, fridge_id) is None
     assert _device(device_registry, init_integration, azure_id) is None
     assert _device(device_registry, init_integration)
