@@ -102,3 +102,28 @@ async def tariff_versions(conn: asyncpg.Connection, name: str) -> list[StoredTar
     """Return every version of the named tariff, oldest first."""
     rows = await conn.fetch(f"SELECT {COLUMNS} FROM tariffs WHERE name = $1 ORDER BY version", name)
     return [_stored(row) for row in rows]
+
+
+async def active_tariff_name(conn: asyncpg.Connection) -> str | None:
+    """Return the name of the tariff the engine prices energy with, if one is chosen."""
+    name: str | None = await conn.fetchval(
+        "SELECT value #>> '{}' FROM engine_settings WHERE key = 'active_tariff'"
+    )
+    return name
+
+
+async def set_active_tariff(conn: asyncpg.Connection, name: str) -> None:
+    """Make the named tariff the one the engine prices energy with."""
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM tariffs WHERE name = $1)", name):
+        raise TariffError(f"name: no tariff named {name!r}")
+    await conn.execute(
+        "INSERT INTO engine_settings (key, value) VALUES ('active_tariff', to_jsonb($1::text)) "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+        name,
+    )
+
+
+async def active_tariff_at(conn: asyncpg.Connection, instant: datetime) -> StoredTariff | None:
+    """Return the version of the active tariff in force at the instant, if any."""
+    name = await active_tariff_name(conn)
+    return await tariff_at(conn, name, instant) if name is not None else None
