@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import aioboto3
+import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
@@ -27,7 +29,7 @@ from aetherlens_engine.plugins import (
 from aetherlens_engine.plugins.aws import AwsCostExplorerPlugin
 from aetherlens_engine.plugins.base import validate_config
 from tests.engine.fakes.aws import CostExplorerFront, MotoServer
-from tests.engine.test_api_support import engine_state, migrate
+from tests.engine.test_api_support import AUTH, engine_state, migrate, serve
 
 BAD_SECRET = "bad/Secret+Key0123456789abcdefghijklmn"  # noqa: S105 (made up for the tests)
 POLICY = (
@@ -104,12 +106,14 @@ def _window(today: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((today - start).days + 1)]
 
 
-def _period(day: date, groups: dict[str, str], *, estimated: bool) -> dict[str, Any]:
+def _period(
+    day: date, groups: dict[str, str], *, estimated: bool, metric: str = "UnblendedCost"
+) -> dict[str, Any]:
     return {
         "TimePeriod": {"Start": day.isoformat(), "End": (day + timedelta(days=1)).isoformat()},
         "Total": {},
         "Groups": [
-            {"Keys": [name], "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}
+            {"Keys": [name], "Metrics": {metric: {"Amount": amount, "Unit": "USD"}}}
             for name, amount in groups.items()
         ],
         "Estimated": estimated,
@@ -356,6 +360,15 @@ async def test_supervised_poll_lands_in_the_database(
                 await asyncio.sleep(0.05)
     finally:
         await manager.stop()
+    async with (
+        serve(state) as url,
+        aiohttp.ClientSession(url, headers=AUTH) as session,
+        session.get("/metrics") as resp,
+    ):
+        metrics = await resp.text()
+    labels = 'instance="home-aws",plugin="aws_cost_explorer"'
+    assert f"aetherlens_plugin_requests_total{{{labels}}} 4.0" in metrics
+    assert f'aetherlens_plugin_request_cost_total{{currency="USD",{labels}}} 0.04' in metrics
     status = state.plugins["home-aws"]
     assert (status["requests"], status["request_cost"], status["request_currency"]) == (
         4,
@@ -392,3 +405,244 @@ async def test_young_account_without_forecast_data(aws: Aws) -> None:
     assert result.accounts[0].forecasts == ()
     assert len(result.accounts[0].costs) == 2 * len(days)  # by service and total
     assert result.requests == 2
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No AWS credential of the machine's own (and no instance metadata): only the test's."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return monkeypatch
+
+
+def _chain_config(aws: Aws) -> dict[str, Any]:
+    """No profile and no keys: the default credential chain decides."""
+    return validate_config(
+        AwsCostExplorerPlugin.manifest,
+        {"endpoint_url": aws.url, "backfill_months": 0, "forecast": False, "group_by": ["SERVICE"]},
+    )
+
+
+def _queue_one_month(aws: Aws) -> list[date]:
+    days = _window(datetime.now(UTC).date())
+    aws.moto.queue_cost_and_usage(
+        [{"ResultsByTime": [_period(d, {"Amazon S3": "1"}, estimated=True) for d in days]}]
+    )
+    return days
+
+
+async def test_default_chain_from_environment_variables(
+    aws: Aws, environment: pytest.MonkeyPatch
+) -> None:
+    """AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are used; moto checks the signature."""
+    environment.setenv("AWS_ACCESS_KEY_ID", aws.access_key_id)
+    environment.setenv("AWS_SECRET_ACCESS_KEY", aws.secret_access_key)
+    days = _queue_one_month(aws)
+    plugin = AwsCostExplorerPlugin(_chain_config(aws))
+    result = await _poll(plugin)
+    assert result.accounts[0].account_id == "123456789012"
+    assert {row.day for row in result.accounts[0].costs} == set(days)
+    assert result.requests == 1
+    assert plugin.discovered_secrets() == (aws.secret_access_key,)
+
+
+async def test_default_chain_from_the_shared_credentials_file(
+    aws: Aws, environment: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The [default] profile of the shared credentials file is used when nothing is set."""
+    (tmp_path / "credentials").write_text(
+        f"[default]\naws_access_key_id = {aws.access_key_id}\n"
+        f"aws_secret_access_key = {aws.secret_access_key}\n"
+    )
+    days = _queue_one_month(aws)
+    plugin = AwsCostExplorerPlugin(_chain_config(aws))
+    result = await _poll(plugin)
+    assert result.accounts[0].account_id == "123456789012"
+    assert {row.day for row in result.accounts[0].costs} == set(days)
+    assert plugin.discovered_secrets() == (aws.secret_access_key,)
+
+
+async def test_default_chain_without_credentials_is_explained(
+    aws: Aws, environment: pytest.MonkeyPatch
+) -> None:
+    """Nothing anywhere in the chain: the error says where credentials may come from."""
+    plugin = AwsCostExplorerPlugin(_chain_config(aws))
+    with pytest.raises(PluginError, match="configure the default credential chain"):
+        await _poll(plugin)
+    assert aws.front.requests == []
+
+
+@pytest.mark.parametrize("source", ["environment", "file"])
+async def test_default_chain_secrets_stay_out_of_logs_health_and_metrics(
+    aws: Aws,
+    environment: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    source: str,
+) -> None:
+    """A refused key from the environment or the credentials file, in its worker: the status
+    says what to check; no log line, health or metrics answer shows the secret."""
+    caplog.set_level(logging.DEBUG)
+    if source == "environment":
+        environment.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        environment.setenv("AWS_SECRET_ACCESS_KEY", BAD_SECRET)
+    else:
+        (tmp_path / "credentials").write_text(
+            f"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+            f"aws_secret_access_key = {BAD_SECRET}\n"
+        )
+    state = engine_state()
+    config = {"endpoint_url": aws.url, "backfill_months": 0, "account_id": "111122223333"}
+    manager = PluginManager(
+        [PluginInstance("home-aws", "aws_cost_explorer", config)],
+        _refuse,
+        state.plugins,
+        state_root=tmp_path / "state",
+    )
+    manager.start()
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                if state.plugins["home-aws"]["consecutive_failures"] >= 1:
+                    break
+                await asyncio.sleep(0.05)
+        async with serve(state) as url, aiohttp.ClientSession(url, headers=AUTH) as session:
+            async with session.get("/api/v1/health") as resp:
+                health = await resp.text()
+            async with session.get("/metrics") as resp:
+                metrics = await resp.text()
+    finally:
+        await manager.stop()
+    assert "AWS rejected the credentials" in state.plugins["home-aws"]["last_error"]
+    assert 'aetherlens_plugin_requests_total{instance="home-aws"' in metrics
+    for text in (caplog.text, health, metrics, str(state.plugins)):
+        assert BAD_SECRET not in text
+
+
+async def _refuse(source: str, result: PollResult) -> None:
+    """A sink for results that must not come."""
+    raise AssertionError(f"unexpected result from {source}")
+
+
+async def test_cost_explorer_is_asked_in_us_east_1_with_the_configured_metric(
+    aws: Aws, environment: pytest.MonkeyPatch
+) -> None:
+    """Whatever region the machine is set to, Cost Explorer is signed for us-east-1; another
+    metric is asked for and read, and its forecast metric follows."""
+    environment.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    environment.setenv("AWS_REGION", "eu-central-1")
+    today = datetime.now(UTC).date()
+    days = _window(today)
+    aws.moto.queue_cost_and_usage(
+        [
+            {
+                "ResultsByTime": [
+                    _period(d, {"Amazon S3": "2"}, estimated=True, metric="AmortizedCost")
+                    for d in days
+                ]
+            }
+        ]
+    )
+    plugin = AwsCostExplorerPlugin(
+        _config(aws, account_id="111122223333", metric="AmortizedCost", group_by=["SERVICE"])
+    )
+    result = await _poll(plugin)
+    assert aws.front.regions == {"us-east-1"}
+    (usage,) = aws.front.ce_requests("GetCostAndUsage")
+    assert usage["Metrics"] == ["AmortizedCost"]
+    (forecast,) = aws.front.ce_requests("GetCostForecast")
+    assert forecast["Metric"] == "AMORTIZED_COST"
+    totals = _by(result, "total")
+    assert totals[today, ""].amount == Decimal(2)
+
+
+async def test_cost_of_a_day_of_polling_with_the_defaults(aws: Aws) -> None:
+    """A day at the default pace (every 8 h, forecast once a day), counted by the plugin's own
+    request counter: the figure the cost-awareness promise is judged by."""
+    today = datetime.now(UTC).date()
+    manifest = AwsCostExplorerPlugin.manifest
+    config = validate_config(
+        manifest,
+        {
+            "access_key_id": aws.access_key_id,
+            "secret_access_key": aws.secret_access_key,
+            "endpoint_url": aws.url,
+        },
+    )
+    # The default window: last month (until AWS finalises it) and this month to today.
+    start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    days = [start + timedelta(days=n) for n in range((today - start).days + 1)]
+    estimated = _estimated(days)
+    open_days = [day for day in days if day >= min(estimated)]
+    aws.moto.queue_cost_and_usage(
+        [
+            _service_pages(days, estimated)[1],  # one page by service (a small account)
+            _region_page(days, estimated),
+            # Later polls ask only for the days AWS still estimates (moto answers repeats alike).
+            {
+                "ResultsByTime": [
+                    _period(d, {"Amazon S3": "0.4"}, estimated=True) for d in open_days
+                ]
+            },
+            _region_page(open_days, set(open_days)),
+        ]
+    )
+    polls_per_day = timedelta(days=1) // manifest.poll_interval
+    plugin = AwsCostExplorerPlugin(config)
+    await plugin.start()
+    try:
+        per_poll = [(await plugin.poll()).requests for _ in range(polls_per_day)]
+    finally:
+        await plugin.stop()
+    per_day = sum(per_poll)
+    cost = per_day * manifest.request_price
+    assert polls_per_day == 3
+    assert per_poll == [3, 2, 2]  # both groupings each time, the forecast once a day
+    assert per_day == plugin.requests == len(aws.front.requests)
+    assert plugin.health()["request_cost_usd"] == str(cost) == "0.07"
+    print(  # noqa: T201 - the figure the lead quotes (pytest -s)
+        f"\nAWS Cost Explorer with default settings: {polls_per_day} polls/day, requests per poll "
+        f"{per_poll} = {per_day} requests/day x USD {manifest.request_price} = USD {cost}/day "
+        f"(USD {cost * 30} per 30 days), one page per grouping"
+    )
+
+
+async def test_a_day_in_two_currencies_has_a_total_in_each(aws: Aws) -> None:
+    """Services billed in USD and EUR on one day: one total per currency, none mixed."""
+    today = datetime.now(UTC).date()
+    days = _window(today)
+    periods = []
+    for day in days:
+        period = _period(day, {"Amazon S3": "1.5"}, estimated=True)
+        period["Groups"].append(
+            {
+                "Keys": ["AWS Marketplace"],
+                "Metrics": {"UnblendedCost": {"Amount": "2.25", "Unit": "EUR"}},
+            }
+        )
+        periods.append(period)
+    aws.moto.queue_cost_and_usage([{"ResultsByTime": periods}])
+    plugin = AwsCostExplorerPlugin(
+        _config(aws, account_id="111122223333", group_by=["SERVICE"], forecast=False)
+    )
+    result = await _poll(plugin)
+    totals = [
+        (row.amount, row.currency)
+        for row in result.accounts[0].costs
+        if row.dimension == "total" and row.day == today
+    ]
+    assert totals == [(Decimal("2.25"), "EUR"), (Decimal("1.5"), "USD")]

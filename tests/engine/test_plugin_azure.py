@@ -13,10 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+import asyncpg
 import pytest
 from aiohttp import web
 
 from aetherlens_engine.plugins import (
+    CloudCostWriter,
     PluginConfigError,
     PluginError,
     PluginInstance,
@@ -26,11 +29,13 @@ from aetherlens_engine.plugins import (
 from aetherlens_engine.plugins.azure import AzureCostManagementPlugin, retry_delay
 from aetherlens_engine.plugins.base import validate_config
 from tests.engine.fakes.azure import CostManagementFake, Page, tls
+from tests.engine.test_api_support import AUTH, client, engine_state, migrate, serve
 
 TENANT = "00000000-0000-0000-0000-0000000000aa"
 CLIENT_ID = "11111111-1111-1111-1111-1111111111bb"
 SECRET = "azure-Client~Secret.0123456789abcdef"  # noqa: S105 (made up for the tests)
 SUB_A, SUB_B = "sub-aaaa", "sub-bbbb"
+IDENTITY_SECRET = "identity-Header~0123456789fedcba"  # noqa: S105 (made up for the tests)
 QPU = "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after"
 ENTITY = "x-ms-ratelimit-microsoft.costmanagement-entity-retry-after"
 
@@ -192,6 +197,48 @@ async def test_multiple_currencies_across_subscriptions(azure: Served) -> None:
     assert totals == {SUB_A: [(Decimal("1.5"), "EUR")], SUB_B: [(Decimal("2.5"), "USD")]}
 
 
+async def test_two_currencies_on_one_day_are_stored_and_summarised(
+    azure: Served, db_pool: asyncpg.Pool
+) -> None:
+    """One subscription billed in EUR and USD on the same day: both kept, both in the summary."""
+    await migrate(db_pool)
+    today = datetime.now(UTC).date()
+    month = today.strftime("%Y-%m")
+    fake = azure.fake
+    fake.pages[SUB_A, "ResourceGroupName", month] = [
+        _grouped("ResourceGroupName", [(1.25, today, "rg-home", "EUR")]),
+        _reordered("ResourceGroupName", [(2.5, today, "rg-home", "USD")]),
+    ]
+    fake.pages[SUB_A, "ServiceName", month] = [
+        _grouped(
+            "ServiceName", [(1.25, today, "Storage", "EUR"), (2.5, today, "Marketplace", "USD")]
+        )
+    ]
+    fake.pages[SUB_A, "forecast", month] = [_forecast([(3.0, today, "EUR"), (4.0, today, "USD")])]
+    result = await _poll(_plugin(azure, subscriptions=[{"id": SUB_A, "name": "Home"}]))
+    await CloudCostWriter(db_pool).write("azure_cost_management", result)
+
+    stored = await db_pool.fetch(
+        "SELECT dimension, dimension_value, amount, currency FROM cloud_costs"
+        " WHERE day = $1 ORDER BY currency, dimension, dimension_value",
+        today,
+    )
+    assert [tuple(row) for row in stored] == [
+        ("resource_group", "rg-home", Decimal("1.25"), "EUR"),
+        ("service", "Storage", Decimal("1.25"), "EUR"),
+        ("total", "", Decimal("1.25"), "EUR"),
+        ("resource_group", "rg-home", Decimal("2.5"), "USD"),
+        ("service", "Marketplace", Decimal("2.5"), "USD"),
+        ("total", "", Decimal("2.5"), "USD"),
+    ]
+    async with client(engine_state(db_pool)) as session, session.get("/api/v1/summary") as resp:
+        assert resp.status == 200
+        accounts = (await resp.json())["cloud"]["accounts"]
+    assert [
+        (a["name"], a["currency"], a["today"], a["month_to_date"], a["forecast"]) for a in accounts
+    ] == [("Home", "EUR", "1.25", "1.25", "3"), ("Home", "USD", "2.5", "2.5", "4")]
+
+
 async def test_throttling_waits_for_the_largest_header(azure: Served) -> None:
     """429 with only x-ms headers waits the largest; 429 on a nextLink page with Retry-After."""
     today = datetime.now(UTC).date()
@@ -343,3 +390,157 @@ async def test_previous_month_until_its_bill_closes(azure: Served, tmp_path: Pat
     azure.fake.requests.clear()
     assert totals(await poll_on(date(2026, 11, 8))) == [(november, True)]
     assert {body["timePeriod"]["from"][:7] for _, _, body in azure.fake.requests} == {"2026-11"}
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No Azure credential of the machine's own: each test sets what it means to use."""
+    for name in (
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+        "AZURE_USERNAME",
+        "AZURE_PASSWORD",
+        "AZURE_AUTHORITY_HOST",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_TOKEN_CREDENTIALS",
+        "IDENTITY_ENDPOINT",
+        "IDENTITY_HEADER",
+        "IDENTITY_SERVER_THUMBPRINT",
+        "IMDS_ENDPOINT",
+        "MSI_ENDPOINT",
+        "MSI_SECRET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def _default_config(served: Served) -> dict[str, Any]:
+    """No service principal: the plugin falls back to DefaultAzureCredential."""
+    return {
+        "subscriptions": [{"id": SUB_A, "name": "Home"}],
+        "management_endpoint": served.url,
+        "ca_bundle": str(served.ca),
+        "forecast": False,
+    }
+
+
+def _one_day_of_costs(served: Served) -> date:
+    today = datetime.now(UTC).date()
+    month = today.strftime("%Y-%m")
+    for grouping in ("ResourceGroupName", "ServiceName"):
+        served.fake.pages[SUB_A, grouping, month] = [_grouped(grouping, [(1.5, today, "x", "EUR")])]
+    return today
+
+
+def _totals(result: PollResult) -> list[tuple[date, Decimal, str]]:
+    return [
+        (r.day, r.amount, r.currency)
+        for account in result.accounts
+        for r in account.costs
+        if r.dimension == "total"
+    ]
+
+
+async def test_default_credential_from_the_environment(
+    azure: Served, environment: pytest.MonkeyPatch
+) -> None:
+    """AZURE_TENANT_ID/CLIENT_ID/CLIENT_SECRET and the authority host: the environment
+    credential of DefaultAzureCredential signs in at the fake's token endpoint."""
+    environment.setenv("AZURE_TENANT_ID", TENANT)
+    environment.setenv("AZURE_CLIENT_ID", CLIENT_ID)
+    environment.setenv("AZURE_CLIENT_SECRET", SECRET)
+    environment.setenv("AZURE_AUTHORITY_HOST", azure.url)
+    today = _one_day_of_costs(azure)
+    plugin = AzureCostManagementPlugin(
+        validate_config(AzureCostManagementPlugin.manifest, _default_config(azure))
+    )
+    result = await _poll(plugin)
+    assert (today, Decimal("1.5"), "EUR") in _totals(result)
+    assert azure.fake.token_requests == 1
+    assert azure.fake.identity_requests == []
+
+
+async def test_default_credential_with_a_managed_identity(
+    azure: Served, environment: pytest.MonkeyPatch
+) -> None:
+    """No AZURE_* secret: the managed identity endpoint (App Service style) gives the token."""
+    environment.setenv("IDENTITY_ENDPOINT", f"{azure.url}/msi/token")
+    environment.setenv("IDENTITY_HEADER", IDENTITY_SECRET)
+    azure.fake.identity_header = IDENTITY_SECRET
+    today = _one_day_of_costs(azure)
+    plugin = AzureCostManagementPlugin(
+        validate_config(AzureCostManagementPlugin.manifest, _default_config(azure))
+    )
+    result = await _poll(plugin)
+    assert (today, Decimal("1.5"), "EUR") in _totals(result)
+    assert azure.fake.token_requests == 0
+    (asked,) = azure.fake.identity_requests
+    assert asked["resource"].startswith("https://management.azure.com")
+    assert "client_id" not in asked  # the system-assigned identity
+    # A user-assigned identity is named by its client id.
+    config = {**_default_config(azure), "managed_identity_client_id": CLIENT_ID}
+    await _poll(
+        AzureCostManagementPlugin(validate_config(AzureCostManagementPlugin.manifest, config))
+    )
+    assert azure.fake.identity_requests[-1]["client_id"] == CLIENT_ID
+
+
+@pytest.mark.parametrize("path", ["environment", "managed_identity"])
+async def test_default_credential_secrets_stay_out_of_logs_health_and_metrics(
+    azure: Served,
+    environment: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+) -> None:
+    """A refused secret from the environment: the status says what to check; no log line,
+    health or metrics answer, nor the error, shows it."""
+    caplog.set_level(logging.DEBUG)
+    wrong = "wrong-" + (SECRET if path == "environment" else IDENTITY_SECRET)
+    if path == "environment":
+        environment.setenv("AZURE_TENANT_ID", TENANT)
+        environment.setenv("AZURE_CLIENT_ID", CLIENT_ID)
+        environment.setenv("AZURE_CLIENT_SECRET", wrong)
+        environment.setenv("AZURE_AUTHORITY_HOST", azure.url)
+    else:
+        environment.setenv("IDENTITY_ENDPOINT", f"{azure.url}/msi/token")
+        environment.setenv("IDENTITY_HEADER", wrong)
+        azure.fake.identity_header = IDENTITY_SECRET
+    state = engine_state()
+    manager = PluginManager(
+        [PluginInstance("work", "azure_cost_management", _default_config(azure))],
+        _discard,
+        state.plugins,
+        state_root=tmp_path,
+    )
+    manager.start()
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                if state.plugins["work"]["consecutive_failures"] >= 1:
+                    break
+                await asyncio.sleep(0.05)
+        async with serve(state) as url, aiohttp.ClientSession(url, headers=AUTH) as session:
+            async with session.get("/api/v1/health") as resp:
+                health = await resp.text()
+            async with session.get("/metrics") as resp:
+                metrics = await resp.text()
+    finally:
+        await manager.stop()
+    error = state.plugins["work"]["last_error"]
+    assert "Azure rejected the credentials" in error
+    assert "AZURE_* environment variables or the managed identity" in error
+    # Each credential of the chain says why it failed, on one line.
+    reason = {
+        "environment": "EnvironmentCredential: Microsoft Entra ID error '(invalid_client) AADSTS",
+        "managed_identity": "ManagedIdentityCredential: (None) Unauthorized",
+    }[path]
+    assert reason in error
+    assert "\n" not in error
+    assert "aetherlens_plugin_status" in metrics
+    assert azure.fake.requests == []
+    for text in (caplog.text, health, metrics, str(state.plugins)):
+        assert wrong not in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from datetime import date, timedelta
 from decimal import Decimal
 from importlib.metadata import EntryPoint
@@ -25,8 +26,8 @@ from aetherlens_engine.plugins import (
 from aetherlens_engine.plugins.base import secret_values
 from aetherlens_engine.plugins.protocol import redact
 from aetherlens_engine.plugins.results import result_from_json, result_to_json
-from aetherlens_engine.plugins.worker import serve
-from tests.engine.fakes.plugins import SecretLeakingPlugin, SteadyPlugin
+from aetherlens_engine.plugins.worker import RedactingFilter, serve
+from tests.engine.fakes.plugins import EnvironmentSecretPlugin, SecretLeakingPlugin, SteadyPlugin
 
 FAKES = "tests.engine.fakes.plugins"
 
@@ -175,6 +176,24 @@ def test_secret_values_are_found_and_redacted() -> None:
     secrets = secret_values(SecretLeakingPlugin.manifest, config)
     assert sorted(secrets) == ["abc", "abcdef"]
     assert redact("keys abcdef and abc", secrets) == "keys *** and ***"
+    environ = {"FAKE_PLUGIN_API_KEY": "from-env", "HOME": "/root"}
+    assert secret_values(EnvironmentSecretPlugin.manifest, {}, environ) == ("from-env",)
+    assert secret_values(EnvironmentSecretPlugin.manifest, {}, {}) == ()
+
+
+def test_redacting_filter_blanks_messages_and_tracebacks() -> None:
+    """The worker's log filter blanks the secrets in arguments and in exception text."""
+    redactor = RedactingFilter()
+    redactor.secrets = ("s3cr3t",)
+    err = ValueError("bad key s3cr3t")
+    record = logging.LogRecord(
+        "x", logging.ERROR, __file__, 1, "key %s", ("s3cr3t",), (ValueError, err, None)
+    )
+    assert redactor.filter(record)
+    text = logging.Formatter().format(record)
+    assert "s3cr3t" not in text
+    assert "key ***" in text
+    assert "ValueError: bad key ***" in text
 
 
 def test_worker_answers_the_protocol() -> None:

@@ -156,16 +156,29 @@ async def test_misbehaving_plugins_are_contained_and_come_back(
     )
 
 
+@pytest.mark.parametrize("source", ["config", "environment", "file"])
 async def test_secrets_never_leave_the_worker(
-    supervise: Callable[..., PluginSupervisor], caplog: pytest.LogCaptureFixture
+    supervise: Callable[..., PluginSupervisor],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    source: str,
 ) -> None:
-    """The plugin logs and raises its key: logs, status, health and metrics show *** instead."""
+    """The plugin logs and raises its key (configured, from the environment as a default
+    credential chain reads it, or from a file it read at start): logs, status, health and
+    metrics show *** instead."""
     caplog.set_level(logging.INFO)
     sink = Sink()
     state = engine_state()
-    supervisor = supervise(
-        "secretive", "SecretLeakingPlugin", {"api_key": SECRET}, sink, state.plugins
-    )
+    if source == "config":
+        plugin, config = "SecretLeakingPlugin", {"api_key": SECRET}
+    elif source == "environment":
+        monkeypatch.setenv("FAKE_PLUGIN_API_KEY", SECRET)
+        plugin, config = "EnvironmentSecretPlugin", {}
+    else:
+        (tmp_path / "key").write_text(SECRET)
+        plugin, config = "FileSecretPlugin", {"key_file": str(tmp_path / "key")}
+    supervisor = supervise("secretive", plugin, config, sink, state.plugins)
     await eventually(lambda: supervisor.status.consecutive_failures >= 1, SETTLE)
     # The worker's own log line (relayed from its stderr) has arrived too.
     await eventually(lambda: "Signing in with key" in caplog.text, SETTLE)

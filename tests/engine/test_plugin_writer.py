@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import asyncpg
 
+from aetherlens_engine.migrations import apply_migrations, load_migrations
 from aetherlens_engine.plugins import AccountCosts, CloudCostWriter, CostRow, Forecast, PollResult
 from tests.engine.test_api_support import migrate
 
@@ -103,3 +104,86 @@ async def test_partial_forecast_adds_the_stored_days_before_it(db_pool: asyncpg.
     )
     await CloudCostWriter(db_pool).write("azure_cost_management", result)
     assert await db_pool.fetchval("SELECT amount FROM cloud_forecasts") == Decimal("27.75")
+
+
+async def test_refetched_day_replaces_every_currency_and_value(db_pool: asyncpg.Pool) -> None:
+    """Two currencies on one day are both kept; a re-fetch drops what it no longer reports."""
+    await migrate(db_pool)
+    writer = CloudCostWriter(db_pool)
+    month = date(2026, 11, 1)
+
+    def result(*rows: CostRow, forecasts: tuple[Forecast, ...] = ()) -> PollResult:
+        return PollResult(accounts=(AccountCosts("sub-1", "Home", rows, forecasts),))
+
+    await writer.write(
+        "azure_cost_management",
+        result(
+            CostRow(DAY, "total", "", Decimal("1.5"), "EUR", estimated=True),
+            CostRow(DAY, "total", "", Decimal("2.5"), "USD", estimated=True),
+            CostRow(DAY, "service", "Old VM", Decimal("2.5"), "USD", estimated=True),
+            forecasts=(Forecast(month, Decimal(10), "EUR"), Forecast(month, Decimal(20), "USD")),
+        ),
+    )
+    stored = "SELECT dimension, dimension_value, amount, currency FROM cloud_costs ORDER BY 4, 1"
+    assert [tuple(row) for row in await db_pool.fetch(stored)] == [
+        ("total", "", Decimal("1.5"), "EUR"),
+        ("service", "Old VM", Decimal("2.5"), "USD"),
+        ("total", "", Decimal("2.5"), "USD"),
+    ]
+    forecasts = "SELECT amount, currency FROM cloud_forecasts ORDER BY currency"
+    assert [tuple(row) for row in await db_pool.fetch(forecasts)] == [
+        (Decimal(10), "EUR"),
+        (Decimal(20), "USD"),
+    ]
+    await writer.write(
+        "azure_cost_management",
+        result(
+            CostRow(DAY, "total", "", Decimal("1.75"), "EUR"),
+            forecasts=(Forecast(month, Decimal(11), "EUR"),),
+        ),
+    )
+    assert [tuple(row) for row in await db_pool.fetch(stored)] == [
+        ("total", "", Decimal("1.75"), "EUR")
+    ]
+    assert [tuple(row) for row in await db_pool.fetch(forecasts)] == [(Decimal(11), "EUR")]
+
+
+async def test_currency_migration_keeps_stored_costs(db_pool: asyncpg.Pool) -> None:
+    """Costs stored before the currency key was added survive it, and a second currency fits."""
+    migrations = load_migrations()
+    index = next(n for n, m in enumerate(migrations) if m.name == "cloud_costs_currency")
+    async with db_pool.acquire() as conn:
+        await apply_migrations(conn, migrations[:index])
+        device = await conn.fetchval(
+            "INSERT INTO devices (source, source_id, name, kind)"
+            " VALUES ('azure_cost_management', 'sub-1', 'Home', 'cloud_account') RETURNING id"
+        )
+        await conn.execute(
+            "INSERT INTO cloud_costs (device_id, day, dimension, amount, currency)"
+            " VALUES ($1, $2, 'total', 1.5, 'EUR')",
+            device,
+            DAY,
+        )
+        await conn.execute(
+            "INSERT INTO cloud_forecasts (device_id, month, amount, currency)"
+            " VALUES ($1, '2026-11-01', 10, 'EUR')",
+            device,
+        )
+        await apply_migrations(conn)
+        await conn.execute(
+            "INSERT INTO cloud_costs (device_id, day, dimension, amount, currency)"
+            " VALUES ($1, $2, 'total', 2.5, 'USD')",
+            device,
+            DAY,
+        )
+        await conn.execute(
+            "INSERT INTO cloud_forecasts (device_id, month, amount, currency)"
+            " VALUES ($1, '2026-11-01', 20, 'USD')",
+            device,
+        )
+        costs = await conn.fetch("SELECT amount, currency FROM cloud_costs ORDER BY currency")
+        forecasts = await conn.fetch(
+            "SELECT amount, currency FROM cloud_forecasts ORDER BY currency"
+        )
+    assert [tuple(row) for row in costs] == [(Decimal("1.5"), "EUR"), (Decimal("2.5"), "USD")]
+    assert [tuple(row) for row in forecasts] == [(Decimal(10), "EUR"), (Decimal(20), "USD")]

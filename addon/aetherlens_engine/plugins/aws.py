@@ -55,6 +55,8 @@ CREDENTIAL_ERRORS = frozenset(
     }
 )
 STATE_FILE = "aws_cost_explorer.json"
+# Credentials the default chain may read from the environment.
+SECRET_ENVIRONMENT = frozenset({"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"})
 
 
 def _credentials(config: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +129,7 @@ class AwsCostExplorerPlugin(Plugin):
         poll_interval=timedelta(hours=8),
         min_poll_interval=timedelta(hours=1),
         secret_keys=frozenset({"secret_access_key", "session_token"}),
+        secret_environment=SECRET_ENVIRONMENT,
         request_price=REQUEST_PRICE,
         request_currency="USD",
     )
@@ -141,6 +144,7 @@ class AwsCostExplorerPlugin(Plugin):
         # Every day up to this one is final at AWS and stored: it is never asked for again.
         self._final_through: date | None = None
         self._forecast_at: datetime | None = None
+        self._found_secrets: tuple[str, ...] = ()
 
     async def start(self) -> None:
         """Open the Cost Explorer client and read the saved window."""
@@ -153,11 +157,24 @@ class AwsCostExplorerPlugin(Plugin):
                 aws_session_token=config.get("session_token"),
             )
             self._ce = await self._stack.enter_async_context(self._client("ce"))
+            # The default chain or a profile may read keys from files: blank those too.
+            credentials = await self._session.get_credentials()
+            if credentials is not None:
+                frozen = await credentials.get_frozen_credentials()
+                self._found_secrets = tuple(
+                    secret for secret in (frozen.secret_key, frozen.token) if secret
+                )
         except ProfileNotFound as err:
             raise PluginError(
                 f"no usable AWS credentials ({err}): name a profile of the shared AWS config"
             ) from err
+        except BotoCoreError as err:
+            raise PluginError(f"cannot load the AWS credentials: {err}") from err
         self._load_state()
+
+    def discovered_secrets(self) -> tuple[str, ...]:
+        """Return the secret key and session token the credential chain found."""
+        return self._found_secrets
 
     async def stop(self) -> None:
         """Close the client."""
@@ -247,13 +264,11 @@ class AwsCostExplorerPlugin(Plugin):
                     CostRow(day, GROUPINGS[key], name, amount, unit, seen.estimated)
                     for name, (amount, unit) in sorted(groups.items())
                 )
-            # The day's total is the sum of one grouping: no extra (billed) request.
+            # The day's total is the sum of one grouping (no extra billed request), per currency.
             totals: dict[str, Decimal] = defaultdict(Decimal)
             for amount, unit in seen.groups.get(first_key, {}).values():
                 totals[unit] += amount
-            if len(totals) > 1:
-                raise PluginError(f"AWS reported {day} in several currencies: {sorted(totals)}")
-            for unit, amount in totals.items():
+            for unit, amount in sorted(totals.items()):
                 rows.append(CostRow(day, "total", "", amount, unit, seen.estimated))
         return tuple(rows)
 

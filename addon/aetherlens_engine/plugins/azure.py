@@ -35,6 +35,25 @@ RETRY_AFTER = re.compile(
     r"^x-ms-ratelimit-microsoft\.costmanagement-.*-retry-after$", re.IGNORECASE
 )
 STATE_FILE = "azure_cost_management.json"
+# Credentials DefaultAzureCredential may read from the environment.
+SECRET_ENVIRONMENT = frozenset(
+    {
+        "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+        "AZURE_PASSWORD",
+        "IDENTITY_HEADER",
+        "MSI_SECRET",
+    }
+)
+# A poller in an add-on has no user to sign in and no developer tools: of the default chain
+# only the environment, workload identity and managed identity credentials remain.
+DEVELOPER_CREDENTIALS = {
+    "exclude_shared_token_cache_credential": True,
+    "exclude_visual_studio_code_credential": True,
+    "exclude_cli_credential": True,
+    "exclude_developer_cli_credential": True,
+    "exclude_powershell_credential": True,
+}
 
 _SUBSCRIPTION = vol.Schema(
     {
@@ -61,6 +80,8 @@ SCHEMA = vol.Schema(
             vol.Optional("tenant_id"): vol.All(str, vol.Length(min=1)),
             vol.Optional("client_id"): vol.All(str, vol.Length(min=1)),
             vol.Optional("client_secret"): vol.All(str, vol.Length(min=1)),
+            # A user-assigned managed identity (without it: AZURE_CLIENT_ID, or the system one).
+            vol.Optional("managed_identity_client_id"): vol.All(str, vol.Length(min=1)),
             vol.Optional("cost_type", default="ActualCost"): vol.In(
                 ["ActualCost", "AmortizedCost"]
             ),
@@ -156,6 +177,7 @@ class AzureCostManagementPlugin(Plugin):
         poll_interval=timedelta(hours=4),
         min_poll_interval=timedelta(hours=4),
         secret_keys=frozenset({"client_secret"}),
+        secret_environment=SECRET_ENVIRONMENT,
     )
 
     def __init__(self, config: Mapping[str, Any]) -> None:
@@ -177,18 +199,20 @@ class AzureCostManagementPlugin(Plugin):
         options: dict[str, Any] = {"retry_total": 0}
         if "ca_bundle" in config:
             options["connection_verify"] = config["ca_bundle"]
+        client_options = dict(options)
+        if "authority" in config:
+            options["authority"] = config["authority"]
         credential: ClientSecretCredential | DefaultAzureCredential
         if "client_secret" in config:
-            if "authority" in config:
-                options["authority"] = config["authority"]
             credential = ClientSecretCredential(
                 config["tenant_id"], config["client_id"], config["client_secret"], **options
             )
         else:
-            credential = DefaultAzureCredential(**options)
+            if "managed_identity_client_id" in config:
+                options["managed_identity_client_id"] = config["managed_identity_client_id"]
+            credential = DefaultAzureCredential(**options, **DEVELOPER_CREDENTIALS)
         await self._stack.enter_async_context(credential)
         endpoint = config.get("management_endpoint")
-        client_options = {key: value for key, value in options.items() if key != "authority"}
         self._client = await self._stack.enter_async_context(
             CostManagementClient(credential, base_url=endpoint, **client_options)
         )
@@ -250,14 +274,7 @@ class AzureCostManagementPlugin(Plugin):
                 rows.append(CostRow(day, dimension, value, amount, currency, estimated))
                 if grouping == "ResourceGroupName":
                     totals[day, currency] += amount
-        currencies_by_day: dict[date, set[str]] = defaultdict(set)
-        for day, currency in totals:
-            currencies_by_day[day].add(currency)
-        if mixed := {day for day, found in currencies_by_day.items() if len(found) > 1}:
-            raise PluginError(
-                f"{scope} reports {min(mixed)} in several currencies; "
-                "query one billing currency per subscription"
-            )
+        # A subscription billed in two currencies on one day has a total in each.
         rows.extend(
             CostRow(day, "total", "", amount, currency, estimated)
             for (day, currency), amount in sorted(totals.items())
@@ -358,10 +375,15 @@ class AzureCostManagementPlugin(Plugin):
             HTTPStatus.UNAUTHORIZED,
             HTTPStatus.FORBIDDEN,
         }:
+            where = (
+                "'tenant_id', 'client_id' and 'client_secret'"
+                if "client_secret" in self.config
+                else "the AZURE_* environment variables or the managed identity"
+            )
             return PluginError(
                 f"Azure rejected the credentials ({err.status_code or 'sign-in'}): check "
-                "'tenant_id', 'client_id' and 'client_secret', and that the identity has the "
-                f"Cost Management Reader role on each subscription ({err.message[:300]})"
+                f"{where}, and that the identity has the Cost Management Reader role on each "
+                f"subscription ({_reasons(err.message)})"
             )
         if err.status_code == HTTPStatus.TOO_MANY_REQUESTS:
             return _ThrottledError(self._delay(getattr(err.response, "headers", {})))
@@ -382,6 +404,16 @@ class AzureCostManagementPlugin(Plugin):
         temporary = self.state_dir / f"{STATE_FILE}.tmp"
         temporary.write_text(json.dumps({"previous_closed": closed}))
         temporary.replace(self.state_dir / STATE_FILE)
+
+
+def _reasons(message: str) -> str:
+    """Return MESSAGE on one line, without the raw bodies and links azure-identity adds.
+
+    A failed DefaultAzureCredential lists one reason per credential tried: each is kept.
+    """
+    noise = ("Content:", "Visit ", "To mitigate", "Attempted credentials")
+    lines = [line.strip() for line in message.splitlines()]
+    return " ".join(line for line in lines if line and not line.startswith(noise))[:800]
 
 
 def _raw(pipeline_response: Any, deserialized: object, headers: object) -> AsyncHttpResponse:

@@ -6,6 +6,7 @@ through the supervisor. Plugins return what they fetched as a `PollResult`.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,7 +35,9 @@ class PluginManifest:
     """Who a plugin is and how it wants to be run.
 
     `secret_keys` names the options whose values must never leave the worker in clear text: the
-    supervisor and the worker blank them in every error, log line and status.
+    supervisor and the worker blank them in every error, log line and status. The values of the
+    environment variables in `secret_environment` (credentials a default chain reads) and what
+    `Plugin.discovered_secrets` returns are blanked likewise.
     """
 
     name: str
@@ -44,6 +47,7 @@ class PluginManifest:
     # The shortest interval a user may configure (APIs that throttle or bill per request).
     min_poll_interval: timedelta = timedelta(0)
     secret_keys: frozenset[str] = field(default_factory=frozenset)
+    secret_environment: frozenset[str] = field(default_factory=frozenset)
     # What each billable request (`PollResult.requests`) costs, in `request_currency`.
     request_price: Decimal = Decimal(0)
     request_currency: str = "USD"
@@ -60,8 +64,16 @@ def validate_config(manifest: PluginManifest, raw: Mapping[str, Any]) -> dict[st
     return config
 
 
-def secret_values(manifest: PluginManifest, config: Mapping[str, Any]) -> tuple[str, ...]:
-    """Return the non-empty values of CONFIG's secret options, nested mappings included."""
+def secret_values(
+    manifest: PluginManifest,
+    config: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """Return the non-empty values of CONFIG's secret options and secret environment variables.
+
+    Secret options count wherever they are nested; the variables are read from ENVIRON (the
+    process's own by default).
+    """
     found: list[str] = []
 
     def walk(node: object) -> None:
@@ -76,6 +88,10 @@ def secret_values(manifest: PluginManifest, config: Mapping[str, Any]) -> tuple[
                 walk(item)
 
     walk(config)
+    environ = os.environ if environ is None else environ
+    found.extend(
+        value for name in sorted(manifest.secret_environment) if (value := environ.get(name))
+    )
     return tuple(found)
 
 
@@ -100,6 +116,10 @@ class Plugin(ABC):
     def health(self) -> dict[str, Any]:
         """Return the plugin's own figures (requests made, …) as JSON-ready values."""
         return {}
+
+    def discovered_secrets(self) -> tuple[str, ...]:
+        """Return secrets `start` found outside the configuration (a credentials file, …)."""
+        return ()
 
     async def stop(self) -> None:  # noqa: B027 - optional hook: most plugins hold nothing
         """Close what `start` opened."""

@@ -1,8 +1,9 @@
 """A plugin worker: `python -m aetherlens_engine.plugins.worker`, one plugin per process.
 
 It answers the supervisor's requests (see `protocol`) on a private copy of stdout; the real stdout
-is pointed at stderr so a stray print cannot corrupt the protocol. Its stderr is relayed to the
-engine's log by the supervisor, which blanks secrets there too.
+is pointed at stderr so a stray print cannot corrupt the protocol. Its log records are blanked of
+every secret it knows (those the plugin found at start included) before they reach stderr, which
+the supervisor relays to the engine's log, blanking the secrets it knows once more.
 """
 
 from __future__ import annotations
@@ -22,11 +23,33 @@ from .results import result_to_json
 LOGGER = logging.getLogger(__name__)
 
 
+class RedactingFilter(logging.Filter):
+    """Blanks `secrets` in every record passing the handler it is attached to."""
+
+    def __init__(self) -> None:
+        """Start knowing no secret."""
+        super().__init__()
+        self.secrets: tuple[str, ...] = ()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite RECORD's message and traceback without the secrets; keep the record."""
+        if self.secrets:
+            record.msg = redact(record.getMessage(), self.secrets)
+            record.args = None
+            if record.exc_info:
+                text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+                record.exc_text = redact(text, self.secrets)
+            if record.stack_info:
+                record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+
 class _Worker:
     """Holds the plugin between requests and turns each request into one answer."""
 
-    def __init__(self, runner: asyncio.Runner) -> None:
+    def __init__(self, runner: asyncio.Runner, redactor: RedactingFilter) -> None:
         self._runner = runner
+        self._redactor = redactor
         self._plugin: Plugin | None = None
         self._secrets: tuple[str, ...] = ()
 
@@ -64,20 +87,28 @@ class _Worker:
         plugin_class = load_plugin_class(str(request["plugin"]))
         manifest = plugin_class.manifest
         raw = request.get("config") or {}
-        self._secrets = secret_values(manifest, raw)
+        self._know(secret_values(manifest, raw))
         config = validate_config(manifest, raw)
         self._plugin = plugin_class(config)
         if state_dir := request.get("state_dir"):
             self._plugin.state_dir = Path(state_dir)
             self._plugin.state_dir.mkdir(parents=True, exist_ok=True)
         self._runner.run(self._plugin.start())
+        self._know((*self._secrets, *self._plugin.discovered_secrets()))
         return {"ok": True, "name": manifest.name, "version": manifest.version}
 
+    def _know(self, secrets: tuple[str, ...]) -> None:
+        self._secrets = secrets
+        self._redactor.secrets = secrets
 
-def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
-    """Answer REQUESTS line by line on ANSWERS until `stop` or end of input."""
+
+def serve(requests: IO[bytes], answers: IO[bytes], redactor: RedactingFilter | None = None) -> None:
+    """Answer REQUESTS line by line on ANSWERS until `stop` or end of input.
+
+    REDACTOR, the filter of the log's handler, learns every secret the worker knows.
+    """
     with asyncio.Runner() as runner:
-        worker = _Worker(runner)
+        worker = _Worker(runner, redactor or RedactingFilter())
         for line in requests:
             request = decode(line)
             answers.write(encode(worker.handle(request)))
@@ -90,10 +121,14 @@ def main() -> None:
     """Run a worker on this process's stdin and stdout."""
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    redactor = RedactingFilter()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(redactor)
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     # azure-core logs every request and response at INFO: too chatty for a poller.
     logging.getLogger("azure").setLevel(logging.WARNING)
-    serve(sys.stdin.buffer, answers)
+    serve(sys.stdin.buffer, answers, redactor)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Storage of what plugins fetched.
 
-A `cloud_account` device per account, its daily costs and its forecasts, as idempotent upserts:
-re-fetched days replace what was stored.
+A `cloud_account` device per account, its daily costs and its forecasts, idempotently: a
+re-fetched day (or month's forecast) replaces all that was stored for it, in every currency.
 """
 
 from __future__ import annotations
@@ -50,14 +50,18 @@ class CloudCostWriter:
     @staticmethod
     async def _costs(conn: asyncpg.Connection, device_id: int, account: AccountCosts) -> None:
         if account.costs:
+            # A poll brings each of its days whole: what it no longer reports for a day (a
+            # resource group gone, a currency no longer billed) must not linger.
+            await conn.execute(
+                "DELETE FROM cloud_costs WHERE device_id = $1 AND day = ANY($2::date[])",
+                device_id,
+                sorted({row.day for row in account.costs}),
+            )
             await conn.executemany(
                 """
                 INSERT INTO cloud_costs
                     (device_id, day, dimension, dimension_value, amount, currency, estimated)
                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                ON CONFLICT (device_id, day, dimension, dimension_value) DO UPDATE
-                    SET amount = EXCLUDED.amount, currency = EXCLUDED.currency,
-                        estimated = EXCLUDED.estimated, fetched_at = now()
                 """,
                 [
                     (
@@ -73,6 +77,11 @@ class CloudCostWriter:
                 ],
             )
         if account.forecasts:
+            await conn.execute(
+                "DELETE FROM cloud_forecasts WHERE device_id = $1 AND month = ANY($2::date[])",
+                device_id,
+                sorted({forecast.month for forecast in account.forecasts}),
+            )
             await conn.executemany(
                 """
                 INSERT INTO cloud_forecasts (device_id, month, amount, currency)
@@ -80,9 +89,6 @@ class CloudCostWriter:
                 FROM cloud_costs AS c
                 WHERE c.device_id = $1 AND c.dimension = 'total' AND c.currency = $4
                     AND c.day >= $2 AND c.day < $5
-                ON CONFLICT (device_id, month) DO UPDATE
-                    SET amount = EXCLUDED.amount, currency = EXCLUDED.currency,
-                        fetched_at = now()
                 """,
                 # Without from_day the amount is the whole month's: nothing is added.
                 [

@@ -9,6 +9,7 @@ included, so signatures still verify) to moto, which checks the credentials.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from aiohttp import web
 CE_TARGET = "AWSInsightsIndexService."
 JSON_TYPE = "application/x-amz-json-1.1"
 STARTUP_TIMEOUT = 30.0
+SIGNED_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/ce/aws4_request")
 
 
 def free_port() -> int:
@@ -103,6 +105,8 @@ class CostExplorerFront:
     # When set, GetCostForecast answers this error code (e.g. DataUnavailableException).
     forecast_error: str | None = None
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # The regions Cost Explorer requests were signed for (SigV4's credential scope).
+    regions: set[str] = field(default_factory=set)
 
     def app(self) -> web.Application:
         """Return the aiohttp application."""
@@ -120,6 +124,8 @@ class CostExplorerFront:
         if target.startswith(CE_TARGET):
             operation = target.removeprefix(CE_TARGET)
             self.requests.append((operation, json.loads(body or b"{}")))
+            if scope := SIGNED_SCOPE.search(request.headers.get("Authorization", "")):
+                self.regions.add(scope["region"])
             if self.throttle_next > 0:
                 self.throttle_next -= 1
                 return _error(400, "LimitExceededException", "Rate exceeded")

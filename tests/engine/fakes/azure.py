@@ -1,7 +1,9 @@
 """A fake of Microsoft Entra ID's token endpoint and Cost Management's query and forecast APIs.
 
-Served over TLS (a `trustme` CA) so the real `ClientSecretCredential` and `CostManagementClient`
-run unmodified against it. Answers are scripted per subscription, API (the query's grouping, or
+Served over TLS (a `trustme` CA) so the real `ClientSecretCredential` (directly or as the
+`DefaultAzureCredential`'s environment credential), the App Service managed identity endpoint
+(`IDENTITY_ENDPOINT`, `/msi/token`) and `CostManagementClient` run unmodified against it.
+Answers are scripted per subscription, API (the query's grouping, or
 `forecast`) and month of the requested period; pages are linked by `nextLink` with `$skiptoken`
 as Cost Management does. Chosen requests are answered 429 with the headers a test gives.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import ssl
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,11 +50,15 @@ class CostManagementFake:
     throttle: dict[int, dict[str, str]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     token_requests: int = 0
+    # The managed identity endpoint's secret header (App Service's IDENTITY_HEADER).
+    identity_header: str = ""
+    identity_requests: list[dict[str, str]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         """Return the aiohttp application."""
         app = web.Application()
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        app.router.add_get("/msi/token", self._managed_identity)
         app.router.add_post(
             "/subscriptions/{subscription}/providers/Microsoft.CostManagement/{api}", self._api
         )
@@ -74,6 +81,23 @@ class CostManagementFake:
             )
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "access_token": TOKEN}
+        )
+
+    async def _managed_identity(self, request: web.Request) -> web.Response:
+        self.identity_requests.append(dict(request.query))
+        if not self.identity_header or request.headers.get("X-IDENTITY-HEADER") != (
+            self.identity_header
+        ):
+            return web.json_response(
+                {"statusCode": 401, "message": "Unauthorized: bad X-IDENTITY-HEADER"}, status=401
+            )
+        return web.json_response(
+            {
+                "access_token": TOKEN,
+                "expires_on": str(int(time.time()) + 3600),
+                "resource": request.query.get("resource", ""),
+                "token_type": "Bearer",
+            }
         )
 
     async def _api(self, request: web.Request) -> web.Response:

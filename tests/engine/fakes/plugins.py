@@ -1,4 +1,5 @@
-"""Plugins for the supervision tests: steady, crashing, hanging, leaking, leaking secrets.
+"""Plugins for the supervision tests: steady, crashing, hanging, leaking, leaking secrets (from
+their configuration, the environment or a file).
 
 The misbehaving ones misbehave once: they leave a marker file (option `marker`) so that the
 restarted worker works, which is how a test sees the plugin come back.
@@ -6,6 +7,7 @@ restarted worker works, which is how a test sees the plugin come back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -136,6 +138,45 @@ class SecretLeakingPlugin(Plugin):
         key = self.config["api_key"]
         LOGGER.warning("Signing in with key %s", key)
         raise PluginError(f"authentication failed for key {key}")
+
+
+class EnvironmentSecretPlugin(Plugin):
+    """Reads its key from the environment, as a default credential chain does, and leaks it."""
+
+    manifest = PluginManifest(
+        name="environmental",
+        version="1.0",
+        config_schema=vol.Schema({}),
+        poll_interval=timedelta(seconds=0.2),
+        secret_environment=frozenset({"FAKE_PLUGIN_API_KEY"}),
+    )
+
+    async def poll(self) -> PollResult:
+        key = os.environ["FAKE_PLUGIN_API_KEY"]
+        LOGGER.warning("Signing in with key %s", key)
+        raise PluginError(f"authentication failed for key {key}")
+
+
+class FileSecretPlugin(Plugin):
+    """Reads its key from a credentials file at start (told as discovered) and leaks it."""
+
+    manifest = PluginManifest(
+        name="filed",
+        version="1.0",
+        config_schema=vol.Schema({vol.Required("key_file"): str}),
+        poll_interval=timedelta(seconds=0.2),
+    )
+
+    async def start(self) -> None:
+        text = await asyncio.to_thread(Path(self.config["key_file"]).read_text)
+        self.key = text.strip()
+
+    def discovered_secrets(self) -> tuple[str, ...]:
+        return (self.key,)
+
+    async def poll(self) -> PollResult:
+        LOGGER.warning("Signing in with key %s", self.key)
+        raise PluginError(f"authentication failed for key {self.key}")
 
 
 class BrokenPlugin(Plugin):
