@@ -12,6 +12,8 @@ import asyncpg
 from aiohttp import web
 
 from aetherlens_engine.models import IngestResult, RawReading
+from aetherlens_engine.tariffs.recompute import RecomputeStatus
+from aetherlens_engine.tariffs.service import TariffService
 
 from .limits import ApiLimits
 
@@ -102,6 +104,15 @@ class EngineState:
     collectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     clock: Callable[[], datetime] = _utc_now
+    # Saves/activates tariffs and recomputes costs; without it tariffs are read-only.
+    tariff_service: TariffService | None = None
+
+    @property
+    def recompute(self) -> RecomputeStatus:
+        """The cost recompute's status (idle without a tariff service)."""
+        if self.tariff_service is None:
+            return RecomputeStatus()
+        return self.tariff_service.status
 
 
 STATE_KEY = web.AppKey("state", EngineState)

@@ -56,12 +56,13 @@ async def write_costs(
     *,
     day_zone: ZoneInfo,
     prices: Series | None = None,
+    carbon: Series | None = None,
 ) -> int:
     """Price the hours of [start, end) in the version's validity; return the hours written.
 
     Idempotent: the hours' rows are replaced, and so are the `cost_daily` rows of the local
     days they touch. Tiers count from the start of each billing cycle, so energy is read from
-    there. `prices` feeds a dynamic tariff.
+    there. `prices` feeds a dynamic tariff, `carbon` a tariff taking carbon from a series.
     """
     tariff = stored.tariff()
     low = max(start, stored.valid_from)
@@ -80,18 +81,22 @@ async def write_costs(
         household[row["hour"]] += kwh
     # A bidirectional mains meter can net below zero in an hour: no import was billed then.
     load = [Interval(hour, hour + HOUR, max(kwh, ZERO)) for hour, kwh in sorted(household.items())]
-    rates = {r.start: r for r in interval_rates(tariff, load, prices=prices)} if load else {}
+    rates = (
+        {r.start: r for r in interval_rates(tariff, load, prices=prices, carbon=carbon)}
+        if load
+        else {}
+    )
     records = []
     for row in rows:
         if not low <= row["hour"] < high:
             continue
         rate = rates[row["hour"]]
         kwh = Decimal(repr(row["energy_kwh"]))
-        carbon = float(kwh * rate.carbon_kg) if rate.carbon_kg is not None else None
+        kg = float(kwh * rate.carbon_kg) if rate.carbon_kg is not None else None
         cost = kwh * rate.price
         records.append(
             (row["device_id"], row["hour"], stored.id, float(kwh), cost, tariff.currency,
-             rate.period, carbon)
+             rate.period, kg)
         )  # fmt: skip
     first_day = low.astimezone(day_zone).date()
     last_day = (high - timedelta(microseconds=1)).astimezone(day_zone).date()

@@ -1,0 +1,314 @@
+"""Tariff routes: list, read, validate, save (native/URDB), activate, delete, calendar, recompute.
+
+A tariff error's message starts with the path of the bad field (`energy.periods[1].end: ...`);
+422 answers split it into `{"path", "message"}`. Saving a version of the active tariff, or
+activating one, starts a recompute of the costs (`tariffs.service`), reported in the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from aetherlens_engine.tariffs.calendar import local_midnight
+from aetherlens_engine.tariffs.heatmap import CalendarDay, calendar_days
+from aetherlens_engine.tariffs.model import TariffError
+from aetherlens_engine.tariffs.service import TariffService
+from aetherlens_engine.tariffs.source import Definition, native_definition, urdb_definition
+from aetherlens_engine.tariffs.store import active_tariff_name, tariff_versions
+from aetherlens_engine.tariffs.usage import price_series
+
+from .amounts import decimal_text
+from .database import connection
+from .errors import ApiError, unavailable
+from .params import InvalidValueError, parse_instant
+from .readings import _json_body as json_body
+from .state import STATE_KEY, EngineState
+
+MAX_CALENDAR_DAYS = 31
+DEFAULT_CALENDAR_DAYS = 7
+SAVE_FIELDS = frozenset({"name", "definition", "urdb", "timezone", "valid_from", "activate"})
+VALIDATE_FIELDS = frozenset({"definition", "urdb", "timezone"})
+
+_LIST_SQL = """
+SELECT DISTINCT ON (name) name, version, valid_from, valid_to, created_at
+FROM tariffs ORDER BY name, version DESC
+"""
+_VERSIONS_SQL = """
+SELECT id, version, valid_from, valid_to, created_at, definition::text AS definition
+FROM tariffs WHERE name = $1 ORDER BY version
+"""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def field_error(err: TariffError) -> dict[str, str]:
+    """Split a tariff error into the path of the bad field and the message about it."""
+    text = str(err)
+    path, sep, message = text.partition(": ")
+    if not sep or " " in path:  # a message without a field path (an unreadable file, …)
+        return {"path": "", "message": text}
+    return {"path": path, "message": message}
+
+
+def _invalid(err: TariffError, prefix: str = "") -> ApiError:
+    error = field_error(err)
+    if prefix:
+        error["path"] = f"{prefix}.{error['path']}" if error["path"] else prefix
+    where = f"{error['path']}: " if error["path"] else ""
+    return ApiError(422, "invalid_tariff", f"{where}{error['message']}", details=[error])
+
+
+def _bad(message: str) -> ApiError:
+    return ApiError(400, "invalid_body", message)
+
+
+def _service(state: EngineState) -> TariffService:
+    if state.tariff_service is None:
+        raise unavailable(
+            "tariffs_unavailable",
+            "the tariff service is not running; tariffs are read-only",
+            state.limits.unavailable_retry_after,
+        )
+    return state.tariff_service
+
+
+def _recompute(state: EngineState) -> dict[str, Any]:
+    return state.recompute.as_json()
+
+
+async def _body(request: web.Request, fields: frozenset[str]) -> dict[str, Any]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise _bad("the body must be a JSON object")
+    if unknown := sorted(set(body) - fields):
+        raise _bad(f"unknown field(s): {', '.join(unknown)}")
+    return body
+
+
+def _definition(body: dict[str, Any], name: str | None = None) -> Definition:
+    """Validate the body's native `definition` or its `urdb` rate (with `timezone`)."""
+    if ("definition" in body) == ("urdb" in body):
+        raise _bad("give either 'definition' (a native tariff) or 'urdb' with 'timezone'")
+    if "definition" in body:
+        if "timezone" in body:
+            raise _bad("'timezone' goes with 'urdb'; a native definition names its own")
+        try:
+            return native_definition(body["definition"], name=name)
+        except TariffError as err:
+            raise _invalid(err) from err
+    timezone = body.get("timezone")
+    if not isinstance(timezone, str) or not timezone:
+        raise _bad("'urdb' needs 'timezone', the utility's IANA zone (e.g. America/Denver)")
+    try:
+        return urdb_definition(body["urdb"], timezone, name=name)
+    except TariffError as err:
+        raise _invalid(err) from err
+
+
+async def get_tariffs(request: web.Request) -> web.Response:
+    """List the latest version of every tariff and the active one."""
+    state = request.app[STATE_KEY]
+    async with connection(state) as conn:
+        active = await active_tariff_name(conn)
+        rows = await conn.fetch(_LIST_SQL)
+    tariffs = [
+        {
+            "name": row["name"],
+            "version": row["version"],
+            "valid_from": row["valid_from"].isoformat(),
+            "valid_to": _iso(row["valid_to"]),
+            "created_at": row["created_at"].isoformat(),
+            "active": row["name"] == active,
+        }
+        for row in rows
+    ]
+    return web.json_response({"active": active, "tariffs": tariffs})
+
+
+async def _versions_or_404(conn: asyncpg.Connection, name: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(_VERSIONS_SQL, name)
+    if not rows:
+        raise ApiError(404, "unknown_tariff", f"there is no tariff named {name!r}")
+    return rows
+
+
+async def get_tariff(request: web.Request) -> web.Response:
+    """Return every version of one tariff, oldest first."""
+    state = request.app[STATE_KEY]
+    name = request.match_info["name"]
+    async with connection(state) as conn:
+        rows = await _versions_or_404(conn, name)
+        active = await active_tariff_name(conn) == name
+    versions = [
+        {
+            "id": row["id"],
+            "version": row["version"],
+            "valid_from": row["valid_from"].isoformat(),
+            "valid_to": _iso(row["valid_to"]),
+            "created_at": row["created_at"].isoformat(),
+            "definition": json.loads(row["definition"]),
+        }
+        for row in rows
+    ]
+    return web.json_response({"name": name, "active": active, "versions": versions})
+
+
+async def post_validate(request: web.Request) -> web.Response:
+    """Check a native definition or a URDB rate; 422 names the bad field."""
+    body = await _body(request, VALIDATE_FIELDS)
+    try:
+        loaded = _definition(body)
+    except ApiError as err:
+        if err.status != 422 or err.details is None:  # noqa: PLR2004 - the tariff's own errors
+            raise
+        return web.json_response({"valid": False, "errors": err.details}, status=422)
+    return web.json_response(
+        {"valid": True, "definition": loaded.definition, "unsupported": list(loaded.unsupported)}
+    )
+
+
+async def post_tariff(request: web.Request) -> web.Response:
+    """Save a tariff as its name's next version; activate it if asked."""
+    state = request.app[STATE_KEY]
+    service = _service(state)
+    body = await _body(request, SAVE_FIELDS)
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise _bad("'name' is required: the tariff's name (text)")
+    activate = body.get("activate", False)
+    if not isinstance(activate, bool):
+        raise _bad("'activate' must be true or false")
+    valid_from = None
+    if (text := body.get("valid_from")) is not None:
+        if not isinstance(text, str):
+            raise _bad("'valid_from' must be an ISO 8601 date-time with a UTC offset")
+        try:
+            valid_from = parse_instant(text)
+        except InvalidValueError as err:
+            raise _bad(f"valid_from: {err}") from err
+    loaded = _definition(body, name)
+    try:
+        stored, active = await service.save(loaded, valid_from, activate=activate)
+    except TariffError as err:
+        raise _invalid(err) from err
+    return web.json_response(
+        {
+            "name": stored.name,
+            "version": stored.version,
+            "id": stored.id,
+            "valid_from": stored.valid_from.isoformat(),
+            "active": active,
+            "unsupported": list(loaded.unsupported),
+            "recompute": _recompute(state) if active else None,
+        },
+        status=201,
+    )
+
+
+async def post_activate(request: web.Request) -> web.Response:
+    """Make a tariff the active one and recompute the costs under it."""
+    state = request.app[STATE_KEY]
+    service = _service(state)
+    name = request.match_info["name"]
+    async with connection(state) as conn:
+        await _versions_or_404(conn, name)
+    await service.activate(name)
+    return web.json_response({"active": name, "recompute": _recompute(state)})
+
+
+async def delete_tariff(request: web.Request) -> web.Response:
+    """Delete every version of a tariff that is not the active one (and its costs)."""
+    state = request.app[STATE_KEY]
+    _service(state)
+    name = request.match_info["name"]
+    async with connection(state) as conn, conn.transaction():
+        await _versions_or_404(conn, name)
+        # Serialised with activation: an activation between the check and the delete would
+        # leave the engine pricing with a tariff that no longer exists.
+        await conn.execute("LOCK TABLE engine_settings IN SHARE ROW EXCLUSIVE MODE")
+        if await active_tariff_name(conn) == name:
+            raise ApiError(
+                409,
+                "active_tariff",
+                f"{name!r} is the active tariff; activate another one before deleting it",
+            )
+        await conn.execute("DELETE FROM tariffs WHERE name = $1", name)
+    return web.Response(status=204)
+
+
+def _calendar_query(request: web.Request) -> tuple[date | None, int]:
+    start = request.query.get("start")
+    first = None
+    if start is not None:
+        try:
+            first = date.fromisoformat(start)
+        except ValueError as err:
+            raise ApiError(
+                400, "invalid_parameter", f"start: {start!r} is not a date like 2026-03-29"
+            ) from err
+    text = request.query.get("days", str(DEFAULT_CALENDAR_DAYS))
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_CALENDAR_DAYS:
+        raise ApiError(
+            400, "invalid_parameter", f"days: {text!r} is not a whole number of days from 1 to 31"
+        )
+    return first, int(text)
+
+
+def _day_json(day: CalendarDay) -> dict[str, Any]:
+    return {
+        "date": day.day.isoformat(),
+        "hours": day.hours,
+        "slots": [
+            {
+                "start": slot.start.isoformat(),
+                "local": slot.local,
+                "minutes": round((slot.end - slot.start).total_seconds() / 60),
+                "price": decimal_text(slot.price),
+                "period": slot.period,
+                "dst": "repeated" if slot.repeated else "normal",
+            }
+            for slot in day.slots
+        ],
+    }
+
+
+async def get_calendar(request: web.Request) -> web.Response:
+    """Return the tariff's import price per slot of local days, for a heat map."""
+    state = request.app[STATE_KEY]
+    name = request.match_info["name"]
+    first, count = _calendar_query(request)
+    async with connection(state) as conn:
+        await _versions_or_404(conn, name)
+        versions = await tariff_versions(conn, name)
+        latest = versions[-1].tariff()
+        if first is None:
+            first = state.clock().astimezone(latest.zone).date()
+        prices = None
+        if latest.dynamic:
+            prices = await price_series(
+                conn,
+                latest.currency,
+                local_midnight(first, latest.zone),
+                local_midnight(first + timedelta(days=count), latest.zone),
+            )
+    days = calendar_days(versions, first, count, prices)
+    return web.json_response(
+        {
+            "name": name,
+            "timezone": latest.zone.key,
+            "currency": latest.currency,
+            "days": [_day_json(day) for day in days],
+        }
+    )
+
+
+async def get_recompute(request: web.Request) -> web.Response:
+    """Return the status of the cost recompute."""
+    return web.json_response(_recompute(request.app[STATE_KEY]))

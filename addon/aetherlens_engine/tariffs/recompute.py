@@ -1,0 +1,249 @@
+"""Pricing stored hours under a tariff's versions, and the recompute's status and queue.
+
+`price_hours` is the one writer of `cost_hourly` / `cost_daily` for the engine: each version of
+the tariff prices the hours of its validity (`costs.write_costs`, with the recorded price and
+carbon series where the tariff asks for them); hours before the tariff's first version lose their
+costs, so the history shown is always that of the tariff in use.
+
+The pending recompute lives in the `tariff_recompute` row (migration 0003): its `start` is the
+first hour still to price, moved forward with every committed chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from .calendar import cycles_between, local_midnight
+from .costs import write_costs
+from .store import StoredTariff, tariff_versions
+from .usage import carbon_series, price_series
+
+HOUR = timedelta(hours=1)
+
+_CLEAR_DAILY_SQL = """
+INSERT INTO cost_daily (device_id, day, currency, energy_kwh, cost, carbon_kg)
+SELECT device_id, (hour AT TIME ZONE $3)::date, currency, sum(energy_kwh), sum(cost),
+       sum(carbon_kg)
+FROM cost_hourly
+WHERE hour >= $1 AND hour < $2
+GROUP BY device_id, (hour AT TIME ZONE $3)::date, currency
+"""
+_REQUEST_SQL = """
+INSERT INTO tariff_recompute (start) VALUES ($1)
+ON CONFLICT (singleton) DO UPDATE
+SET start = least(tariff_recompute.start, EXCLUDED.start),
+    request = tariff_recompute.request + 1,
+    requested_at = now()
+RETURNING start
+"""
+_GENERATION_SQL = """
+INSERT INTO engine_settings (key, value) VALUES ('recompute_generation', '1')
+ON CONFLICT (key) DO UPDATE
+SET value = to_jsonb((engine_settings.value #>> '{}')::bigint + 1), updated_at = now()
+RETURNING (value #>> '{}')::bigint
+"""
+
+
+class RecomputeState(StrEnum):
+    """Where the recompute is: never run, running, finished, or stopped by an error."""
+
+    IDLE = "idle"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class RecomputeStatus:
+    """The recompute as `GET /api/v1/recompute` shows it.
+
+    `generation` counts finished recomputes (kept in the database), so clients know when to
+    re-read costs from `start` on.
+    """
+
+    state: RecomputeState = RecomputeState.IDLE
+    tariff: str | None = None
+    start: datetime | None = None
+    hours_total: int = 0
+    hours_done: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    generation: int = 0
+
+    @property
+    def progress(self) -> float:
+        """The share of the hours done, 0.0 to 1.0."""
+        if self.hours_total:
+            return min(1.0, self.hours_done / self.hours_total)
+        return 1.0 if self.state is RecomputeState.DONE else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the status as the API writes it."""
+
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value is not None else None
+
+        return {
+            "state": self.state.value,
+            "tariff": self.tariff,
+            "start": iso(self.start),
+            "hours_total": self.hours_total,
+            "hours_done": self.hours_done,
+            "progress": self.progress,
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "error": self.error,
+            "generation": self.generation,
+        }
+
+
+def floor_hour(instant: datetime) -> datetime:
+    """Return the start of the UTC hour containing INSTANT."""
+    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(instant: datetime) -> datetime:
+    """Return the first UTC hour start at or after INSTANT."""
+    floor = floor_hour(instant)
+    return floor if floor == instant else floor + HOUR
+
+
+async def _clear(conn: asyncpg.Connection, start: datetime, end: datetime, zone: ZoneInfo) -> None:
+    """Delete the costs of the hours [start, end) and re-sum the local days they touch."""
+    first_day = start.astimezone(zone).date()
+    last_day = (end - HOUR).astimezone(zone).date()
+    await conn.execute("DELETE FROM cost_hourly WHERE hour >= $1 AND hour < $2", start, end)
+    await conn.execute("DELETE FROM cost_daily WHERE day >= $1 AND day <= $2", first_day, last_day)
+    await conn.execute(
+        _CLEAR_DAILY_SQL,
+        local_midnight(first_day, zone),
+        local_midnight(last_day + timedelta(days=1), zone),
+        zone.key,
+    )
+
+
+async def _write_version(
+    conn: asyncpg.Connection, stored: StoredTariff, start: datetime, end: datetime, zone: ZoneInfo
+) -> int:
+    tariff = stored.tariff()
+    low = max(start, stored.valid_from)
+    high = min(end, stored.valid_to) if stored.valid_to is not None else end
+    if low >= high:
+        return 0
+    # write_costs reads the load from the start of the billing cycle: so must the series.
+    cycle_start = cycles_between(low, high, tariff.zone, tariff.cycle_day)[0].start_utc
+    since = max(cycle_start, stored.valid_from)
+    prices = await price_series(conn, tariff.currency, since, high) if tariff.dynamic else None
+    carbon = None
+    if tariff.carbon is not None and tariff.carbon.series:
+        carbon = await carbon_series(conn, since, high)
+    return await write_costs(conn, stored, start, end, day_zone=zone, prices=prices, carbon=carbon)
+
+
+async def price_hours(
+    conn: asyncpg.Connection, name: str, start: datetime, end: datetime, zone: ZoneInfo
+) -> int:
+    """Price the UTC hours [start, end) under the tariff NAME in one transaction.
+
+    Each version prices the hours of its validity; hours before the first version lose their
+    costs. Local days of ZONE sum `cost_daily`. Returns the cost rows written.
+    """
+    start, end = floor_hour(start), ceil_hour(end)
+    if start >= end:
+        return 0
+    versions = await tariff_versions(conn, name)
+    written = 0
+    async with conn.transaction():
+        first = versions[0].valid_from if versions else end
+        if start < first:
+            await _clear(conn, start, min(ceil_hour(first), end), zone)
+        for stored in versions:
+            written += await _write_version(conn, stored, start, end, zone)
+    return written
+
+
+def billing_chunks(
+    versions: list[StoredTariff], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Cut [start, end) at the billing cycles of the latest version (whole hours).
+
+    A chunk per cycle: pricing one hour reads its whole cycle so far (tiers), so a cycle is
+    the cheapest unit a recompute can commit on its own.
+    """
+    if start >= end:
+        return []
+    if not versions:
+        return [(start, end)]
+    tariff = versions[-1].tariff()
+    cuts = sorted(
+        {ceil_hour(c.end_utc) for c in cycles_between(start, end, tariff.zone, tariff.cycle_day)}
+        | {end}
+    )
+    chunks = []
+    low = start
+    for cut in cuts:
+        high = min(cut, end)
+        if high > low:
+            chunks.append((low, high))
+            low = high
+    return chunks
+
+
+async def request_recompute(conn: asyncpg.Connection, start: datetime) -> datetime:
+    """Queue a recompute from START (or keep an earlier pending one); return its start."""
+    pending: datetime = await conn.fetchval(_REQUEST_SQL, floor_hour(start))
+    return pending
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRecompute:
+    """The queued recompute: the first hour to price, and the request it belongs to."""
+
+    start: datetime
+    request: int
+
+
+async def pending_recompute(conn: asyncpg.Connection) -> PendingRecompute | None:
+    """Return the queued recompute, if one is waiting."""
+    row = await conn.fetchrow("SELECT start, request FROM tariff_recompute")
+    return PendingRecompute(row["start"], row["request"]) if row is not None else None
+
+
+async def advance(conn: asyncpg.Connection, pending: PendingRecompute, done_to: datetime) -> None:
+    """Record that the hours before DONE_TO are priced, unless a newer request came in."""
+    await conn.execute(
+        "UPDATE tariff_recompute SET start = $2 WHERE request = $1", pending.request, done_to
+    )
+
+
+async def finish(conn: asyncpg.Connection, pending: PendingRecompute) -> int | None:
+    """Close the recompute and return the new generation; None if a newer request came in."""
+    async with conn.transaction():
+        closed = await conn.fetchval(
+            "DELETE FROM tariff_recompute WHERE request = $1 RETURNING 1", pending.request
+        )
+        if closed is None:
+            return None
+        generation: int = await conn.fetchval(_GENERATION_SQL)
+    return generation
+
+
+async def generation(conn: asyncpg.Connection) -> int:
+    """Return how many recomputes have finished in this database."""
+    value = await conn.fetchval(
+        "SELECT (value #>> '{}')::bigint FROM engine_settings WHERE key = 'recompute_generation'"
+    )
+    return int(value) if value is not None else 0
+
+
+async def first_energy_hour(conn: asyncpg.Connection) -> datetime | None:
+    """Return the earliest hour with a rollup row, if any."""
+    first: datetime | None = await conn.fetchval("SELECT min(hour) FROM energy_hourly")
+    return first
