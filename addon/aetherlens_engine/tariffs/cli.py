@@ -1,4 +1,7 @@
-"""The `bill` command: price a load CSV under a native or URDB tariff and print every cycle."""
+"""The `bill` command: price a load CSV under a native or URDB tariff and print every cycle.
+
+With `--compare FILE` the same load is priced under a second tariff too (`tariffs.compare`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aetherlens_engine.errors import EngineError
 
 from .bill import bill
+from .compare import compare, comparison_to_json, comparison_to_table
 from .csvload import read_load, read_series
 from .load import build_tariff, read_definition
 from .model import Tariff
@@ -44,6 +48,12 @@ def add_bill_command(commands: Any) -> None:
     parser.add_argument(
         "--interval-minutes", type=int, help="length of every CSV row (default: to the next row)"
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="FILE",
+        help="another tariff file: print both bills of the same load and the difference",
+    )
     parser.add_argument("--format", choices=("json", "table"), default="table")
 
 
@@ -71,20 +81,21 @@ def run_bill(args: argparse.Namespace) -> int:
         exported = read_load(args.export, zone, length).load if args.export else []
         prices = read_series(args.prices, zone, "price", "price") if args.prices else None
         carbon = read_series(args.carbon, zone, "intensity", "carbon") if args.carbon else None
-        result = bill(
-            tariff,
-            data.load,
-            export=exported,
-            prices=prices,
-            carbon=carbon,
-            devices=data.devices,
-            cycle_day=args.cycle_day,
-        )
+        options: dict[str, Any] = {
+            "export": exported,
+            "prices": prices,
+            "carbon": carbon,
+            "devices": data.devices,
+            "cycle_day": args.cycle_day,
+        }
+        if args.compare is not None:
+            comparison = compare(tariff, _tariff(args.compare, zone), data.load, **options)
+            as_json, as_table = comparison_to_json(comparison), comparison_to_table(comparison)
+        else:
+            result = bill(tariff, data.load, **options)
+            as_json, as_table = bill_to_json(result), bill_to_table(result)
     except EngineError as err:
         print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201
         return EXIT_INPUT_ERROR
-    if args.format == "json":
-        print(json.dumps(bill_to_json(result), indent=2))  # noqa: T201
-    else:
-        print(bill_to_table(result))  # noqa: T201
+    print(json.dumps(as_json, indent=2) if args.format == "json" else as_table)  # noqa: T201
     return 0

@@ -1,0 +1,163 @@
+"""Plan comparison: the same usage priced under the current tariff and an alternative.
+
+Both tariffs bill the same import (and export, where the tariff credits it; a tariff without an
+export section ignores it) on the same billing cycles: the current tariff's cycle day, so that
+fixed and demand charges cover the same days. The difference is alternative minus current, of
+the totals as presented (rounded to the cent), so that the three figures shown add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from .bill import Bill, bill
+from .calendar import cycle_start, local_midnight
+from .model import BillInputError, Tariff
+from .present import bill_to_json, bill_to_table, money
+from .series import Interval, Series
+from .usage import carbon_series, price_series, recorded_usage
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Bills of the same usage under two tariffs."""
+
+    current: Bill
+    alternative: Bill
+
+    @property
+    def difference(self) -> Decimal:
+        """Alternative minus current, of the totals rounded to the cent."""
+        return Decimal(money(self.alternative.total)) - Decimal(money(self.current.total))
+
+
+def _uses_prices(tariff: Tariff) -> bool:
+    return tariff.dynamic or (tariff.export is not None and tariff.export.dynamic)
+
+
+def _bill(
+    tariff: Tariff,
+    load: Sequence[Interval],
+    export: Sequence[Interval],
+    *,
+    prices: Series | None,
+    carbon: Series | None,
+    devices: Mapping[str, Sequence[Interval]] | None,
+    cycle_day: int,
+) -> Bill:
+    if tariff.carbon is not None and tariff.carbon.series and carbon is None:
+        # Carbon is no money: without a recorded series the bill just leaves it out.
+        tariff = replace(tariff, carbon=None)
+    if _uses_prices(tariff) and prices is None:
+        raise BillInputError(
+            f"tariff {tariff.name!r} has dynamic prices, but no price series in "
+            f"{tariff.currency}/kWh was given"
+        )
+    return bill(
+        tariff,
+        load,
+        export=export if tariff.export is not None else (),
+        prices=prices,
+        carbon=carbon,
+        devices=devices,
+        cycle_day=cycle_day,
+    )
+
+
+def compare(
+    current: Tariff,
+    alternative: Tariff,
+    load: Sequence[Interval],
+    *,
+    export: Sequence[Interval] = (),
+    prices: Series | None = None,
+    carbon: Series | None = None,
+    devices: Mapping[str, Sequence[Interval]] | None = None,
+    cycle_day: int | None = None,
+) -> Comparison:
+    """Bill LOAD (and EXPORT) under both tariffs on the same cycles.
+
+    CYCLE_DAY defaults to the current tariff's; both tariffs must be in one currency.
+    """
+    if current.currency != alternative.currency:
+        raise BillInputError(
+            f"tariff {alternative.name!r} is in {alternative.currency}, tariff "
+            f"{current.name!r} in {current.currency}: a difference needs one currency"
+        )
+    day = cycle_day or current.cycle_day
+    bills = [
+        _bill(
+            tariff,
+            load,
+            export,
+            prices=prices,
+            carbon=carbon,
+            devices=devices,
+            cycle_day=day,
+        )
+        for tariff in (current, alternative)
+    ]
+    return Comparison(*bills)
+
+
+def last_full_cycle(tariff: Tariff, now: datetime) -> tuple[datetime, datetime]:
+    """Return the UTC span of the tariff's billing cycle before the one containing NOW."""
+    current = cycle_start(now.astimezone(tariff.zone).date(), tariff.cycle_day)
+    previous = cycle_start(current - timedelta(days=1), tariff.cycle_day)
+    return local_midnight(previous, tariff.zone), local_midnight(current, tariff.zone)
+
+
+async def compare_recorded(
+    conn: asyncpg.Connection,
+    current: Tariff,
+    alternative: Tariff,
+    start: datetime,
+    end: datetime,
+) -> Comparison:
+    """Compare the household's recorded usage in the UTC hours starting in [start, end)."""
+    usage = await recorded_usage(conn, start, end)
+    if not usage.load and not usage.export:
+        raise BillInputError(
+            f"no household energy is recorded between {start.isoformat()} and {end.isoformat()}"
+        )
+    prices = carbon = None
+    if any(map(_uses_prices, (current, alternative))):
+        prices = await price_series(conn, current.currency, start, end)
+    if any(t.carbon is not None and t.carbon.series for t in (current, alternative)):
+        carbon = await carbon_series(conn, start, end)
+    return compare(
+        current, alternative, usage.load, export=usage.export, prices=prices, carbon=carbon
+    )
+
+
+def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
+    """Return both bills (as `present.bill_to_json`) and the difference as JSON-ready data."""
+    return {
+        "currency": comparison.current.currency,
+        "current": bill_to_json(comparison.current),
+        "alternative": bill_to_json(comparison.alternative),
+        "difference": str(comparison.difference),
+    }
+
+
+def comparison_to_table(comparison: Comparison) -> str:
+    """Return both bills as text tables and the difference."""
+    sign = "+" if comparison.difference > 0 else ""
+    currency = comparison.current.currency
+    return "\n".join(
+        (
+            f"== current: {comparison.current.tariff}",
+            bill_to_table(comparison.current),
+            "",
+            f"== alternative: {comparison.alternative.tariff}",
+            bill_to_table(comparison.alternative),
+            "",
+            f"difference (alternative - current) {currency} {sign}{comparison.difference}",
+        )
+    )

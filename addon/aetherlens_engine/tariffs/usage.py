@@ -1,0 +1,99 @@
+"""Recorded household energy and price/carbon series, read from the database for billing.
+
+The household's energy per UTC hour is the sum of its mains devices (grid, meter) in
+`energy_hourly`, or of its appliances where no mains device exists, as `costs.py` and the
+summary count it. A bidirectional mains meter that nets below zero in an hour exported the
+difference: import is the positive part of each hour, export the negative part.
+
+Dynamic prices come from the readings of the first price device (by id) whose unit is the
+tariff's `<currency>/kWh`; a carbon series from the first carbon device (unit `kg/kWh`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import asyncpg
+
+from aetherlens_engine.models import UNIT_CARBON, DeviceKind
+
+from .series import Interval, Series
+
+HOUR = timedelta(hours=1)
+ZERO = Decimal(0)
+MAINS_KINDS = [DeviceKind.GRID.value, DeviceKind.METER.value]
+
+_HOUSEHOLD_SQL = """
+SELECT e.hour, e.energy_kwh
+FROM energy_hourly AS e JOIN devices AS d ON d.id = e.device_id
+WHERE e.hour >= $1 AND e.hour < $2
+  AND d.kind = ANY(CASE WHEN EXISTS (SELECT 1 FROM devices WHERE kind = ANY($3::text[]))
+                   THEN $3::text[] ELSE ARRAY['appliance'] END)
+ORDER BY e.hour
+"""
+# The series' value in force at `start` (its last point before) and every point up to `end`.
+_SERIES_SQL = """
+WITH source AS (
+    SELECT id FROM devices WHERE kind = $1 AND unit = $2 ORDER BY id LIMIT 1
+), first AS (
+    SELECT max(time) AS time FROM readings
+    WHERE device_id = (SELECT id FROM source) AND time <= $3
+)
+SELECT time, value FROM readings
+WHERE device_id = (SELECT id FROM source)
+  AND time >= coalesce((SELECT time FROM first), $3) AND time < $4
+ORDER BY time
+"""
+
+
+def floor_hour(instant: datetime) -> datetime:
+    """Return the start of the UTC hour containing INSTANT."""
+    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def exact(value: float) -> Decimal:
+    """Return a stored double as the decimal it was written as (`0.1`, not its binary value)."""
+    return Decimal(repr(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """A household's imported energy per hour, and its exported energy where there was some."""
+
+    load: list[Interval] = field(default_factory=list)
+    export: list[Interval] = field(default_factory=list)
+
+
+async def recorded_usage(conn: asyncpg.Connection, start: datetime, end: datetime) -> Usage:
+    """Return the household's import and export in the UTC hours starting in [start, end)."""
+    rows = await conn.fetch(_HOUSEHOLD_SQL, start, end, MAINS_KINDS)
+    net: dict[datetime, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        net[row["hour"]] += exact(row["energy_kwh"])
+    load = [Interval(hour, hour + HOUR, max(kwh, ZERO)) for hour, kwh in net.items()]
+    export = [Interval(hour, hour + HOUR, -kwh) for hour, kwh in net.items() if kwh < 0]
+    return Usage(load, export)
+
+
+async def _series(
+    conn: asyncpg.Connection, kind: DeviceKind, unit: str, start: datetime, end: datetime
+) -> Series | None:
+    rows = await conn.fetch(_SERIES_SQL, kind.value, unit, start, end)
+    if len(rows) < 2:  # noqa: PLR2004 - a step's length comes from two points
+        return None
+    return Series.from_points(kind.value, [(row["time"], exact(row["value"])) for row in rows])
+
+
+async def price_series(
+    conn: asyncpg.Connection, currency: str, start: datetime, end: datetime
+) -> Series | None:
+    """Return the recorded price per kWh in CURRENCY over [start, end), None without two points."""
+    return await _series(conn, DeviceKind.PRICE, f"{currency}/kWh", start, end)
+
+
+async def carbon_series(conn: asyncpg.Connection, start: datetime, end: datetime) -> Series | None:
+    """Return the recorded carbon intensity over [start, end), None without two points."""
+    return await _series(conn, DeviceKind.CARBON, UNIT_CARBON, start, end)

@@ -1,0 +1,30 @@
+"""Requests whose answers are checked against the OpenAPI document before a test reads them.
+
+Holds no tests itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+
+from aetherlens_engine.api.openapi import build_spec
+from tests.engine.test_api_openapi import Answer, check_answer
+
+SPEC = build_spec("test", 10)
+
+
+async def checked(
+    session: aiohttp.ClientSession, method: str, route: str, **kwargs: Any
+) -> tuple[int, Any]:
+    """Send METHOD to ROUTE (a path without parameters); return status and JSON body.
+
+    Fails unless the answer is one the document describes for the route, in its schema.
+    """
+    async with session.request(method, route, **kwargs) as resp:
+        text = await resp.text()
+        answer = Answer(route, method, resp.status, resp.content_type, dict(resp.headers), text)
+    check_answer(SPEC, answer)
+    return answer.status, json.loads(text)
