@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
-from operator import attrgetter, itemgetter
 
 from .calendar import (
     ChangeMinutes,
@@ -33,16 +32,16 @@ from .calendar import (
     cycles_between,
 )
 from .demand import DemandLine, demand_charges
-from .model import BillInputError, ExportRule, Per, Tariff, Tier, TierRule, TierUnit
+from .model import BillInputError, ExportRule, Per, Tariff, Tier, TierRule, Tiers, TierUnit
 from .schedule import Rule
 from .series import Interval, Series, check_intervals
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
-_START = attrgetter("start")
-_END = attrgetter("end")
-_KWH = attrgetter("kwh")
 HUNDRED = Decimal(100)
+# An energy period: rules with the same name and tiers (off-peak before and after the peak) are
+# one period, netted and prorated together.
+type _Period = tuple[str, Tiers]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +143,8 @@ class _Piece:
     fraction: Decimal  # of its interval's duration
     interval: int
     cycle: int
+    # The wall clock at the start of the piece, or earlier in the same span without a price
+    # change (see `WallClock.next_change`): every schedule lookup gives the same rule.
     local: LocalTime
     unit_price: Decimal = ZERO
 
@@ -165,6 +166,14 @@ def tier_split(
     before: Decimal, amount: Decimal, tiers: Sequence[Tier], scale: Decimal
 ) -> list[tuple[int, Decimal]]:
     """Share `amount`, counted from `before`, across tiers whose limits are multiplied by scale."""
+    for index, tier in enumerate(tiers):  # the common case: it fits in the tier open at `before`
+        if tier.up_to is None:
+            return [(index, amount)]
+        limit = tier.up_to * scale
+        if limit > before:
+            if before + amount <= limit:
+                return [(index, amount)]
+            break
     parts: list[tuple[int, Decimal]] = []
     position = before
     remaining = amount
@@ -205,27 +214,42 @@ class _Pricer:
             schedules.append(tariff.carbon.intensity)
         self.clock = WallClock(tariff.zone, tariff.holidays, ChangeMinutes(*schedules))
         self.cycle_starts = [cycle.start_utc for cycle in cycles]
+        # Pieces of one span share their LocalTime: the rule is looked up once per span.
+        self._rule_for: tuple[LocalTime | None, Rule[Tiers] | None] = (None, None)
 
-    def energy_rule(self, local: LocalTime) -> Rule[tuple[Tier, ...]]:
-        rule = self.tariff.energy.at(local.month, local.minute, weekend=local.weekend)
+    def energy_rule(self, local: LocalTime) -> Rule[Tiers]:
+        known, rule = self._rule_for
+        if local is not known:
+            rule = self.tariff.energy.at(local.month, local.minute, weekend=local.weekend)
+            self._rule_for = (local, rule)
         if rule is None:  # a complete schedule covers every minute
             raise AssertionError(local)
         return rule
 
     def pieces(self, intervals: Sequence[Interval]) -> list[_Piece]:
         out: list[_Piece] = []
+        series = [s for s in (self.prices, self.carbon) if s is not None]
+        # The span [since, until) holds no price change; cycles start at local midnight, where
+        # the wall clock always cuts, so its cycle and wall clock hold for every instant in it.
+        since = until = None
+        local = None
+        cycle = 0
         for number, interval in enumerate(intervals):
-            # Cycles start at local midnight, which the wall clock always cuts at.
-            extra: list[datetime] = []
-            for series in (self.prices, self.carbon):
-                if series is not None:
-                    extra.extend(series.changes(interval.start, interval.end))
-            cuts = self.clock.split(interval.start, interval.end, extra)
-            if len(cuts) == 2:  # noqa: PLR2004 - nothing changes inside: the common case
-                cycle = cycle_index(self.cycle_starts, interval.start)
-                local = self.clock.local(interval.start)
-                out.append(_Piece(interval.start, interval.kwh, ONE, number, cycle, local))
+            start, end = interval.start, interval.end
+            if since is None or until is None or not since <= start < until:
+                until, local = self.clock.next_change(start)
+                since = start
+                cycle = cycle_index(self.cycle_starts, start)
+            if (
+                end <= until
+                and local is not None
+                and not any(s.changes(start, end) for s in series)
+            ):
+                out.append(_Piece(start, interval.kwh, ONE, number, cycle, local))
                 continue
+            # Something changes inside: cut where it does.
+            extra = [change for s in series for change in s.changes(start, end)]
+            cuts = self.clock.split(start, end, extra)
             total = interval.seconds
             shared = ZERO
             for index, (start, end) in enumerate(pairwise(cuts)):
@@ -233,10 +257,14 @@ class _Pricer:
                 last = index == len(cuts) - 2
                 kwh = interval.kwh - shared if last else interval.kwh * fraction
                 shared += kwh
-                local = self.clock.local(start)
                 out.append(
                     _Piece(
-                        start, kwh, fraction, number, cycle_index(self.cycle_starts, start), local
+                        start,
+                        kwh,
+                        fraction,
+                        number,
+                        cycle_index(self.cycle_starts, start),
+                        self.clock.local(start),
                     )
                 )
         return out
@@ -268,17 +296,22 @@ def _scale(tariff: Tariff, cycle: Cycle) -> Decimal:
 
 def _chronological(pricer: _Pricer, pieces: list[_Piece], scale: Decimal, lines: _Lines) -> None:
     used = ZERO
+    dynamic = pricer.tariff.dynamic
+    kwh_of, cost_of = lines.kwh, lines.cost
     for piece in pieces:
         rule = pricer.energy_rule(piece.local)
-        extra = pricer.dynamic(piece, enabled=pricer.tariff.dynamic)
+        tiers = rule.value
+        extra = pricer.dynamic(piece, enabled=True) if dynamic else ZERO
         cost = ZERO
-        parts = tier_split(used, piece.kwh, rule.value, scale)
+        parts = tier_split(used, piece.kwh, tiers, scale)
         for tier, kwh in parts:
-            price = rule.value[tier].price + extra
-            lines.add(rule.name, tier + 1, kwh, kwh * price)
-            cost += kwh * price
+            charge = kwh * (tiers[tier].price + extra)
+            key = (rule.name, tier + 1)
+            kwh_of[key] += kwh
+            cost_of[key] += charge
+            cost += charge
         used += piece.kwh
-        piece.unit_price = cost / piece.kwh if piece.kwh else rule.value[parts[0][0]].price + extra
+        piece.unit_price = cost / piece.kwh if piece.kwh else tiers[parts[0][0]].price + extra
 
 
 def _shares(total: Decimal, tiers: Sequence[Tier], scale: Decimal) -> list[tuple[int, Decimal]]:
@@ -287,28 +320,32 @@ def _shares(total: Decimal, tiers: Sequence[Tier], scale: Decimal) -> list[tuple
     return [(tier, kwh / total) for tier, kwh in tier_split(ZERO, total, tiers, scale)]
 
 
+def _period(rule: Rule[Tiers]) -> _Period:
+    return rule.name, rule.value
+
+
 def _prorated(
     pricer: _Pricer,
     pieces: list[_Piece],
-    billed: Mapping[int, Decimal],
+    billed: Mapping[_Period, Decimal],
     scale: Decimal,
     lines: _Lines,
 ) -> None:
     """Share each period's billed kWh across tiers in the proportions of the cycle's total."""
     total = sum(billed.values(), ZERO)
     rules = {p.local: pricer.energy_rule(p.local) for p in pieces}
-    by_index = {rule.index: rule for rule in rules.values()}
-    average: dict[int, Decimal] = {}
-    for index, rule in by_index.items():
-        shares = _shares(total, rule.value, scale)
-        average[index] = sum((share * rule.value[tier].price for tier, share in shares), ZERO)
+    average: dict[_Period, Decimal] = {}
+    for period in dict.fromkeys(map(_period, rules.values())):
+        name, tiers = period
+        shares = _shares(total, tiers, scale)
+        average[period] = sum((share * tiers[tier].price for tier, share in shares), ZERO)
         for tier, share in shares:
-            kwh = billed.get(index, ZERO) * share
-            lines.add(rule.name, tier + 1, kwh, kwh * rule.value[tier].price)
+            kwh = billed.get(period, ZERO) * share
+            lines.add(name, tier + 1, kwh, kwh * tiers[tier].price)
     for piece in pieces:
         rule = rules[piece.local]
         extra = pricer.dynamic(piece, enabled=pricer.tariff.dynamic)
-        piece.unit_price = average[rule.index] + extra
+        piece.unit_price = average[_period(rule)] + extra
         if extra:
             for tier, share in _shares(total, rule.value, scale):
                 lines.add(rule.name, tier + 1, ZERO, piece.kwh * share * extra)
@@ -321,10 +358,10 @@ def _by_cycle(pieces: list[_Piece], count: int) -> list[list[_Piece]]:
     return grouped
 
 
-def _kwh_by_rule(pricer: _Pricer, pieces: list[_Piece]) -> dict[int, Decimal]:
-    totals: dict[int, Decimal] = defaultdict(Decimal)
+def _kwh_by_period(pricer: _Pricer, pieces: list[_Piece]) -> dict[_Period, Decimal]:
+    totals: dict[_Period, Decimal] = defaultdict(Decimal)
     for piece in pieces:
-        totals[pricer.energy_rule(piece.local).index] += piece.kwh
+        totals[_period(pricer.energy_rule(piece.local))] += piece.kwh
     return totals
 
 
@@ -405,9 +442,9 @@ def _cycle_bill(
     export_kwh = sum((p.kwh for p in exports), ZERO)
     billed_kwh = import_kwh
     if tariff.export is not None and tariff.export.rule is ExportRule.NET_METERING:
-        imported = _kwh_by_rule(pricer, imports)
-        exported = _kwh_by_rule(pricer, exports)
-        net = {r: imported.get(r, ZERO) - exported.get(r, ZERO) for r in {*imported, *exported}}
+        imported = _kwh_by_period(pricer, imports)
+        exported = _kwh_by_period(pricer, exports)
+        net = {p: imported.get(p, ZERO) - exported.get(p, ZERO) for p in {**imported, **exported}}
         billed = {r: max(kwh, ZERO) for r, kwh in net.items()}
         _prorated(pricer, imports, billed, scale, lines)
         surplus = sum((max(-kwh, ZERO) for kwh in net.values()), ZERO)
@@ -415,7 +452,7 @@ def _cycle_bill(
         billed_kwh = sum(billed.values(), ZERO)
     else:
         if tariff.tier_rule is TierRule.PRORATED:
-            _prorated(pricer, imports, _kwh_by_rule(pricer, imports), scale, lines)
+            _prorated(pricer, imports, _kwh_by_period(pricer, imports), scale, lines)
         else:
             _chronological(pricer, imports, scale, lines)
         if tariff.export is not None:
@@ -474,20 +511,25 @@ class _LoadIndex:
     load: Sequence[Interval]
     starts: list[datetime]
     ends: list[datetime]
-    number: dict[datetime, int]
 
 
 def _device_kwh(name: str, intervals: Sequence[Interval], grid: _LoadIndex) -> list[Decimal]:
     """Return the device's kWh on each load interval; its intervals must be load intervals."""
-    if list(map(_START, intervals)) == grid.starts and list(map(_END, intervals)) == grid.ends:
-        kwh = list(map(_KWH, intervals))
-        if kwh and min(kwh) < 0:
+    if (
+        len(intervals) == len(grid.starts)
+        and [i.start for i in intervals] == grid.starts
+        and [i.end for i in intervals] == grid.ends
+    ):
+        kwh = [i.kwh for i in intervals]
+        # is_signed is the quick test (it is also true for -0, which min() then lets through).
+        if any(map(Decimal.is_signed, kwh)) and min(kwh) < 0:
             check_intervals(intervals, f"device {name!r}")  # names the first negative interval
         return kwh
     check_intervals(intervals, f"device {name!r}")
     out = [ZERO] * len(grid.load)
+    numbers = {start: number for number, start in enumerate(grid.starts)}
     for interval in intervals:
-        number = grid.number.get(interval.start)
+        number = numbers.get(interval.start)
         if number is None or grid.ends[number] != interval.end:
             raise BillInputError(
                 f"device {name!r} interval at {interval.start.isoformat()} does not match a "
@@ -499,14 +541,14 @@ def _device_kwh(name: str, intervals: Sequence[Interval], grid: _LoadIndex) -> l
 
 def _interval_rates(
     pricer: _Pricer, imports: list[list[_Piece]], count: int
-) -> tuple[list[Decimal], list[Decimal], dict[int, list[tuple[_Piece, Decimal]]]]:
+) -> tuple[list[Decimal], list[Decimal], list[list[tuple[_Piece, Decimal]]]]:
     """Per load interval: price per kWh (surcharges and taxes in), kg CO2e per kWh, pieces."""
     tariff = pricer.tariff
     per_kwh = sum((s.amount for s in tariff.surcharges), ZERO)
     tax = 1 + sum((t.amount for t in tariff.taxes), ZERO) / HUNDRED
     price = [ZERO] * count
     intensity = [ZERO] * count
-    pieces_of: dict[int, list[tuple[_Piece, Decimal]]] = defaultdict(list)
+    pieces_of: list[list[tuple[_Piece, Decimal]]] = [[] for _ in range(count)]
     for pieces in imports:
         for piece in pieces:
             number = piece.interval
@@ -554,6 +596,38 @@ def interval_rates(
     ]
 
 
+type _Group = tuple[int, Decimal, Decimal]  # cycle, price and intensity of an interval
+
+
+def _runs(
+    price: list[Decimal], intensity: list[Decimal], pieces_of: list[list[tuple[_Piece, Decimal]]]
+) -> tuple[list[tuple[int, int]], dict[_Group, list[int]], list[int]]:
+    """Cut the load into runs of consecutive intervals with one cycle, price and intensity.
+
+    Returns the runs (index slices), the runs of each group, and the intervals that span a
+    cycle start (priced by piece). A device then costs one sum of kWh per run: a few a day
+    for TOU tariffs, however fine the data.
+    """
+    runs: list[tuple[int, int]] = []
+    groups: dict[_Group, list[int]] = defaultdict(list)
+    spanning: list[int] = []
+    current: _Group | None = None
+    for number, parts in enumerate(pieces_of):
+        cycle = parts[0][0].cycle
+        if len(parts) > 1 and any(part.cycle != cycle for part, _ in parts):
+            spanning.append(number)
+            current = None
+            continue
+        group = (cycle, price[number], intensity[number])
+        if group == current:
+            runs[-1] = (runs[-1][0], number + 1)
+            continue
+        groups[group].append(len(runs))
+        runs.append((number, number + 1))
+        current = group
+    return runs, groups, spanning
+
+
 def _attribute(
     pricer: _Pricer,
     bills: list[CycleBill],
@@ -566,25 +640,15 @@ def _attribute(
     per_kwh = sum((s.amount for s in tariff.surcharges), ZERO)
     tax = 1 + sum((t.amount for t in tariff.taxes), ZERO) / HUNDRED
     price, intensity, pieces_of = _interval_rates(pricer, imports, len(load))
-    # Intervals inside one cycle are grouped by price and intensity, so a device costs one
-    # sum of kWh per group (a handful for TOU tariffs); one spanning a cycle start goes by piece.
-    spanning: list[int] = []
-    groups: dict[tuple[int, Decimal, Decimal], list[int]] = defaultdict(list)
-    for number, parts in pieces_of.items():
-        cycles = {part.cycle for part, _ in parts}
-        if len(cycles) == 1:
-            groups[cycles.pop(), price[number], intensity[number]].append(number)
-        else:
-            spanning.append(number)
-    gathers = [(key, itemgetter(*numbers), len(numbers)) for key, numbers in groups.items()]
-    starts = list(map(_START, load))
-    grid = _LoadIndex(load, starts, list(map(_END, load)), {s: n for n, s in enumerate(starts)})
+    runs, groups, spanning = _runs(price, intensity, pieces_of)
+    starts = [i.start for i in load]
+    grid = _LoadIndex(load, starts, [i.end for i in load])
     totals: list[dict[str, list[Decimal]]] = [{} for _ in bills]
     for name, intervals in devices.items():
         kwh = _device_kwh(name, intervals, grid)
-        for (cycle, unit, carbon), gather, size in gathers:
-            picked = gather(kwh)
-            energy = sum(picked, ZERO) if size > 1 else picked
+        run_kwh = [sum(kwh[begin:end], ZERO) for begin, end in runs]
+        for (cycle, unit, carbon), members in groups.items():
+            energy = sum([run_kwh[run] for run in members], ZERO)
             row = totals[cycle].setdefault(name, [ZERO, ZERO, ZERO])
             row[0] += energy
             row[1] += energy * unit

@@ -154,6 +154,21 @@ class WallClock:
             self._boundaries[day] = tuple(sorted(points))
         return self._boundaries[day]
 
+    def next_change(self, instant: datetime) -> tuple[datetime, LocalTime]:
+        """Return the next instant at which a price may change, and the wall clock at `instant`.
+
+        No schedule (and no day, cycle or UTC offset) changes in between, so the wall clock at
+        `instant` gives the rules of every instant up to the change.
+        """
+        local = self.local(instant)
+        day = local.day
+        while True:
+            bounds = self.boundaries(day)
+            index = bisect_right(bounds, instant)
+            if index < len(bounds):
+                return bounds[index], local
+            day += ONE_DAY
+
     def _transitions(self, day: date) -> list[datetime]:
         """Return the instant of a change of UTC offset during the local day (DST)."""
         low = local_midnight(day, self.zone)

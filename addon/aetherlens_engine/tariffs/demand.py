@@ -2,8 +2,10 @@
 
 Windows are aligned on the tariff zone's wall clock (a 15-minute window starts at :00, :15, :30,
 :45 local time), or, when the tariff says `sliding`, start at every interval start of the data.
-A window belongs to the cycle and TOU period in force at its start. Energy inside an interval is
-spread by time (constant power), so windows and intervals need not line up.
+A window belongs to the cycle and TOU period in force at its start. A TOU period is a name with
+its tiers: rules that share both (an off-peak before and after the peak, weekdays and weekends)
+are one period with one peak per cycle. Energy inside an interval is spread by time (constant
+power), so windows and intervals need not line up.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .calendar import Cycle, WallClock, cycle_index
+from .calendar import ChangeMinutes, Cycle, WallClock, cycle_index
 
 if TYPE_CHECKING:
     from .model import Tariff, Tier
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 ZERO = Decimal(0)
 SIXTY = Decimal(60)
+type _Period = tuple[str, tuple[Tier, ...]]  # a TOU demand period: its name and tiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,26 +49,71 @@ def window_start(instant: datetime, minutes: int, clock: WallClock) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+class _Offsets:
+    """The zone's UTC offset, looked up once per span in which it cannot change."""
+
+    def __init__(self, clock: WallClock) -> None:
+        self._clock = clock
+        self._since: datetime | None = None
+        self._until: datetime | None = None
+        self.seconds = 0
+
+    def holds(self, instant: datetime) -> bool:
+        """Whether the offset last looked up holds at the instant."""
+        return (
+            self._since is not None
+            and self._until is not None
+            and (self._since <= instant < self._until)
+        )
+
+    def at(self, instant: datetime) -> int:
+        """Return the UTC offset in seconds at the instant."""
+        if not self.holds(instant):
+            # The wall clock cuts at every change of UTC offset (and at midnight).
+            self._until, _ = self._clock.next_change(instant)
+            self._since = instant
+            offset = instant.astimezone(self._clock.zone).utcoffset() or timedelta(0)
+            self.seconds = int(offset.total_seconds())
+        return self.seconds
+
+
 def window_energy(
     load: Sequence[Interval], minutes: int, clock: WallClock
 ) -> dict[datetime, Decimal]:
     """KWh per clock-aligned window, sharing intervals that span windows by time."""
     windows: dict[datetime, Decimal] = defaultdict(Decimal)
     length = timedelta(minutes=minutes)
+    size = minutes * 60
+    offsets = _Offsets(clock)
+    # The window of the previous interval ([current, after), empty at first), aligned with the
+    # offset `offsets` holds.
+    current = after = datetime.min.replace(tzinfo=UTC)
     for interval in load:
-        total = interval.end - interval.start
-        position = interval.start
+        position, end = interval.start, interval.end
+        if not (current <= position < after and offsets.holds(position)):
+            if position == after and offsets.holds(position):
+                current, after = after, after + length  # the next window, same alignment
+            else:
+                shift = offsets.at(position) % size
+                seconds = math.floor((position.timestamp() + shift) / size) * size - shift
+                current = datetime.fromtimestamp(seconds, UTC)
+                after = current + length
+        if end <= after:  # the common case: the interval lies in one window
+            windows[current] += interval.kwh
+            continue
+        total = end - position
         shared = ZERO
-        while position < interval.end:
+        while position < end:
             start = window_start(position, minutes, clock)
-            end = min(start + length, interval.end)
-            if end >= interval.end:
+            stop = min(start + length, end)
+            if stop >= end:
                 kwh = interval.kwh - shared
             else:
-                kwh = interval.kwh * Decimal((end - position) / total)
+                kwh = interval.kwh * Decimal((stop - position) / total)
             windows[start] += kwh
             shared += kwh
-            position = end
+            position = stop
+        current = after = datetime.min.replace(tzinfo=UTC)
     return windows
 
 
@@ -116,25 +164,40 @@ def demand_charges(
         return [() for _ in cycles]
     starts = [cycle.start_utc for cycle in cycles]
     flat_peak: list[tuple[Decimal, datetime | None]] = [(ZERO, None) for _ in cycles]
-    period_peak: list[dict[int, tuple[Decimal, datetime]]] = [{} for _ in cycles]
+    period_peak: list[dict[_Period, tuple[Decimal, datetime]]] = [{} for _ in cycles]
     if demand.sliding:
         windows = sliding_energy(load, demand.window_minutes)
     else:
         windows = window_energy(load, demand.window_minutes, clock)
+    periods = demand.periods
+    # The demand periods' own wall clock: one schedule lookup per span without a change.
+    period_clock = WallClock(
+        clock.zone, tariff.holidays, ChangeMinutes(*(() if periods is None else (periods,)))
+    )
+    period: _Period | None = None
+    until = None
     for start, kwh in sorted(windows.items()):
         number = cycle_index(starts, start)
         if not 0 <= number < len(cycles):
             continue  # a window starting before the first cycle (clock-aligned earlier)
         kw = kwh * SIXTY / demand.window_minutes
-        if flat_peak[number][1] is None or kw > flat_peak[number][0]:
+        best_flat = flat_peak[number]
+        if best_flat[1] is None or kw > best_flat[0]:
             flat_peak[number] = (kw, start)
-        if demand.periods is not None:
-            local = clock.local(start)
-            rule = demand.periods.at(local.month, local.minute, weekend=local.weekend)
-            if rule is not None:
-                best = period_peak[number].get(rule.index)
-                if best is None or kw > best[0]:
-                    period_peak[number][rule.index] = (kw, start)
+        if periods is None:
+            continue
+        if until is None or start >= until:
+            until, local = period_clock.next_change(start)
+            rule = periods.at(local.month, local.minute, weekend=local.weekend)
+            period = None if rule is None else (rule.name, rule.value)
+        if period is not None:
+            best = period_peak[number].get(period)
+            if best is None or kw > best[0]:
+                period_peak[number][period] = (kw, start)
+    # Lines in the order the tariff first names each period.
+    order: dict[_Period, int] = {}
+    for rule in demand.periods.rules if demand.periods is not None else ():
+        order.setdefault((rule.name, rule.value), len(order))
     out = []
     for number, cycle in enumerate(cycles):
         lines = [
@@ -147,11 +210,11 @@ def demand_charges(
             for entry in demand.flat
             if cycle.first.month in entry.months
         ]
-        if demand.periods is not None:
-            rules = {rule.index: rule for rule in demand.periods.rules}
-            lines.extend(
-                DemandLine(rules[index].name, kw, start, tiered_charge(kw, rules[index].value))
-                for index, (kw, start) in sorted(period_peak[number].items())
+        lines.extend(
+            DemandLine(name, kw, start, tiered_charge(kw, tiers))
+            for (name, tiers), (kw, start) in sorted(
+                period_peak[number].items(), key=lambda item: order[item[0]]
             )
+        )
         out.append(tuple(lines))
     return out

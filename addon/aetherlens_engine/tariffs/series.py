@@ -30,16 +30,19 @@ def check_intervals(intervals: Sequence[Interval], what: str) -> None:
     """Require aware, ordered, non-overlapping intervals with non-negative energy."""
     previous_end: datetime | None = None
     for index, interval in enumerate(intervals):
-        where = f"{what} interval {index} ({interval.start.isoformat()})"
-        if interval.start.tzinfo is None or interval.end.tzinfo is None:
-            raise BillInputError(f"{where}: times must carry a time zone")
-        if interval.end <= interval.start:
-            raise BillInputError(f"{where}: ends before it starts")
-        if previous_end is not None and interval.start < previous_end:
-            raise BillInputError(f"{where}: overlaps the previous interval")
-        if interval.kwh < 0:
-            raise BillInputError(f"{where}: negative energy {interval.kwh} kWh")
-        previous_end = interval.end
+        start, end = interval.start, interval.end
+        if start.tzinfo is None or end.tzinfo is None:
+            problem = "times must carry a time zone"
+        elif end <= start:
+            problem = "ends before it starts"
+        elif previous_end is not None and start < previous_end:
+            problem = "overlaps the previous interval"
+        elif interval.kwh < 0:
+            problem = f"negative energy {interval.kwh} kWh"
+        else:
+            previous_end = end
+            continue
+        raise BillInputError(f"{what} interval {index} ({start.isoformat()}): {problem}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Independent oracles, run as separate processes by the tests and benchmarks."""
