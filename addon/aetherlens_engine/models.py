@@ -14,6 +14,7 @@ class Quality(IntFlag):
     COUNTER_RESET = 2
     GLITCH = 4
     BACKFILLED = 8
+    AFTER_GAP = 16  # no valid value between the previous reading and this one
 
 
 NO_FLAGS = Quality(0)

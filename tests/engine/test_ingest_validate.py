@@ -35,7 +35,7 @@ def test_good_readings_are_converted_to_canonical_units_and_utc(validator: Valid
     readings = [
         RawReading(1, NOW, 1234.5, "Wh"),
         RawReading(1, NOW, 2.5, "MWh"),
-        RawReading(2, NOW, 1.5, "kW", Quality.ESTIMATED | Quality.BACKFILLED),
+        RawReading(2, NOW, 1.5, "kW", Quality.ESTIMATED | Quality.BACKFILLED | Quality.AFTER_GAP),
         RawReading(2, NOW, 7),  # an int, in the device's unit
         RawReading(3, NOW, 250.0, "EUR/MWh"),
         RawReading(4, NOW, 380.0, "g/kWh"),
@@ -47,7 +47,7 @@ def test_good_readings_are_converted_to_canonical_units_and_utc(validator: Valid
     assert result.records == [
         (NOW, 1, pytest.approx(1.2345), 0),
         (NOW, 1, 2500.0, 0),
-        (NOW, 2, 1500.0, 9),
+        (NOW, 2, 1500.0, 25),
         (NOW, 2, 7.0, 0),
         (NOW, 3, pytest.approx(0.25), 0),
         (NOW, 4, pytest.approx(0.38), 0),
@@ -74,7 +74,7 @@ def test_good_readings_are_converted_to_canonical_units_and_utc(validator: Valid
         (RawReading(2, NOW, 1e303, "MW"), RejectReason.NOT_FINITE),  # overflows when converted
         (RawReading(2, NOW.replace(tzinfo=None), 1.0), RejectReason.NAIVE_TIME),
         (RawReading(2, NOW + timedelta(minutes=5, seconds=1), 1.0), RejectReason.FUTURE_TIME),
-        (RawReading(2, NOW, 1.0, None, Quality(16)), RejectReason.INVALID_QUALITY),
+        (RawReading(2, NOW, 1.0, None, Quality(32)), RejectReason.INVALID_QUALITY),
         (RawReading(2, NOW, 1.0, None, -1), RejectReason.INVALID_QUALITY),  # type: ignore[arg-type]
         (RawReading(2, NOW, 1.0, None, 1.5), RejectReason.INVALID_QUALITY),  # type: ignore[arg-type]
         (RawReading(2, NOW, "12"), RejectReason.MALFORMED),  # type: ignore[arg-type]

@@ -212,6 +212,28 @@ async def test_gaps_longer_than_max_gap(pool: asyncpg.Pool) -> None:
     assert row["samples"] == 4
 
 
+async def test_nothing_is_integrated_across_a_reading_after_a_gap(pool: asyncpg.Pool) -> None:
+    """AFTER_GAP makes an interval a gap whatever its length: for power and for counters."""
+    flagged, plain = await add_device(pool, "flagged", "W"), await add_device(pool, "plain", "W")
+    readings: list[Row] = [(at(10), 1000.0), (at(10, 10), 1000.0), (at(10, 20), 3000.0)]
+    await add_readings(pool, plain, readings)
+    await add_readings(pool, flagged, [*readings[:2], (at(10, 20), 3000.0, Quality.AFTER_GAP)])
+    meter = await add_device(pool, "meter", "kWh")
+    await add_readings(pool, meter, [(at(10, 50), 100.0), (at(11, 10), 104.0, Quality.AFTER_GAP)])
+    await RollupMaintainer(pool, UTC_ZONE).recompute(at(10), at(12))
+    # 10:00-10:10 at 1000 W, then 10:10-10:20 from 1000 to 3000 W unless that is a gap.
+    assert (await hourly(pool, plain))[at(10)]["energy_kwh"] == pytest.approx(1 / 6 + 2 / 6)
+    row = (await hourly(pool, flagged))[at(10)]
+    assert row["energy_kwh"] == pytest.approx(1 / 6)
+    assert row["avg_power_w"] == pytest.approx(1000)
+    assert row["max_power_w"] == pytest.approx(3000)
+    assert row["samples"] == 3
+    assert Quality(row["quality"]) == Quality.AFTER_GAP
+    counter = await hourly(pool, meter)  # 20 minutes apart, but the whole delta goes to 11:00
+    assert counter[at(10)]["energy_kwh"] == 0
+    assert counter[at(11)]["energy_kwh"] == pytest.approx(4.0)
+
+
 async def test_flagged_glitch_is_left_out_of_the_energy(pool: asyncpg.Pool) -> None:
     """A reading flagged GLITCH counts as a sample but adds no energy and no peak."""
     power = await add_device(pool, "power", "W")

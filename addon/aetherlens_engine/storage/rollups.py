@@ -12,11 +12,14 @@ Counters, per pair of consecutive readings:
   and the counter resumes from its level, never going backwards. A dip lasting longer than
   COUNTER_MEMORY readings becomes the new level;
 - a pair at most `max_gap` apart spreads its delta over the hours it spans, in proportion to time;
-  a longer pair (the device was silent) puts its whole delta in the hour of the later reading: the
-  energy was used, but when is unknown.
+  a longer pair (the device was silent), or one whose later reading is flagged AFTER_GAP, puts its
+  whole delta in the hour of the later reading: the energy was used, but when is unknown.
 
 Power: trapezoids between consecutive readings at most `max_gap` apart, split at hour boundaries
-(the power at a boundary is interpolated); no energy is counted across a longer gap.
+(the power at a boundary is interpolated); no energy is counted across a longer gap, nor into a
+reading flagged AFTER_GAP (its source had no valid value since the previous reading). A source
+whose power can stay steady must repeat it more often than `max_gap` (the Home Assistant
+collector's heartbeat does).
 avg_power_w is the energy over the time covered by such intervals (the mean of the hour's readings
 when none covers it), max_power_w the highest reading or interpolated boundary power of the hour.
 
@@ -112,7 +115,8 @@ levels AS (
 intervals AS (
     SELECT device_id, ws, we, counter, t0, time AS t1, v0, value AS v1,
            extract(epoch FROM time - t0)::float8 AS span,
-           time - t0 > $4::interval AS long,
+           -- AFTER_GAP (16): the source had no valid value in between, whatever the span.
+           time - t0 > $4::interval OR quality & 16 <> 0 AS long,
            date_bin('1 hour', t0, 'epoch') AS h0,
            date_bin('1 hour', time - interval '1 microsecond', 'epoch') AS h1,
            CASE WHEN reset THEN value ELSE greatest(value - level, 0) END AS delta
@@ -319,6 +323,13 @@ class RollupMaintainer:
         self._pool = pool
         self._tz = tz
         self._max_gap = max_gap
+        # The hours recomputed since `take_rolled_up` last ran: what costs must price next.
+        self._rolled_up: tuple[datetime, datetime] | None = None
+
+    def take_rolled_up(self) -> tuple[datetime, datetime] | None:
+        """Return the span [first hour, end) recomputed since the last call (None: none)."""
+        span, self._rolled_up = self._rolled_up, None
+        return span
 
     async def process_queue(self, limit: int = 1000) -> int:
         """Recompute up to LIMIT queued hours and their local days; return how many were taken.
@@ -407,6 +418,10 @@ class RollupMaintainer:
             UNIT_ENERGY,
             UNIT_POWER,
         )
+        low, high = min(w.start for w in windows), max(w.end for w in windows)
+        if self._rolled_up is not None:
+            low, high = min(low, self._rolled_up[0]), max(high, self._rolled_up[1])
+        self._rolled_up = (low, high)
         days = self._days(windows)
         await conn.execute(
             _DAILY_SQL,

@@ -1,0 +1,93 @@
+"""The engine devices of recorded entities (`devices` rows of source 'homeassistant')."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from aetherlens_engine.models import DeviceKind
+
+SOURCE = "homeassistant"
+
+# Name, kind and HA details follow HA; the unit stays what the readings were stored in.
+_UPSERT = """
+INSERT INTO devices (source, source_id, name, kind, unit, attributes)
+SELECT $1, s.source_id, s.name, s.kind, s.unit, s.attributes::jsonb
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+    AS s (source_id, name, kind, unit, attributes)
+ON CONFLICT (source, source_id) DO UPDATE
+SET name = excluded.name, kind = excluded.kind, attributes = excluded.attributes,
+    updated_at = now()
+WHERE (devices.name, devices.kind, devices.attributes)
+      IS DISTINCT FROM (excluded.name, excluded.kind, excluded.attributes)
+"""
+_IDS = "SELECT source_id, id, unit FROM devices WHERE source = $1 AND source_id = ANY($2::text[])"
+_LAST = """
+SELECT d.id, r.time, r.value
+FROM unnest($1::integer[]) AS d (id)
+CROSS JOIN LATERAL (
+    SELECT time, value FROM readings
+    WHERE device_id = d.id AND quality & 4 = 0
+    ORDER BY time DESC LIMIT 1
+) AS r
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """What an entity's device should be."""
+
+    source_id: str
+    name: str
+    kind: DeviceKind
+    unit: str
+    attributes: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDevice:
+    """A device row: its id and the unit its readings are stored in."""
+
+    id: int
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LastReading:
+    """A device's latest usable reading."""
+
+    time: datetime
+    value: float
+
+
+async def upsert_devices(
+    pool: asyncpg.Pool, specs: Sequence[DeviceSpec]
+) -> dict[str, StoredDevice]:
+    """Create or update the devices of SPECS; return them by source_id."""
+    if not specs:
+        return {}
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            _UPSERT,
+            SOURCE,
+            [s.source_id for s in specs],
+            [s.name for s in specs],
+            [str(s.kind) for s in specs],
+            [s.unit for s in specs],
+            [json.dumps(s.attributes, sort_keys=True) for s in specs],
+        )
+        rows = await conn.fetch(_IDS, SOURCE, [s.source_id for s in specs])
+    return {row["source_id"]: StoredDevice(row["id"], row["unit"]) for row in rows}
+
+
+async def last_readings(pool: asyncpg.Pool, device_ids: Sequence[int]) -> dict[int, LastReading]:
+    """Return the latest usable (not glitch) reading of each of DEVICE_IDS that has one."""
+    if not device_ids:
+        return {}
+    rows = await pool.fetch(_LAST, list(device_ids))
+    return {row["id"]: LastReading(row["time"], row["value"]) for row in rows}

@@ -1,0 +1,1 @@
+"""Development tools: real services (Home Assistant) for tests, benchmarks and local runs."""
