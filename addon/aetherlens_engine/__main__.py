@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .addon.options import load_addon_config
+from .addon.paths import AddonPaths
 from .config import ADDON_OPTIONS, load_config
 from .engine import Engine
 from .errors import ConfigError, EngineError
@@ -35,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--config",
         type=Path,
-        help=f"options file (.json, .yaml, .toml); default: {ADDON_OPTIONS} when it exists",
+        help=f"options file (.json, .yaml, .toml); default: the add-on's {ADDON_OPTIONS} "
+        "when it exists",
     )
     serve.add_argument("--data-dir", help="where the database, API token and spool live")
     serve.add_argument("--database-url", help="use this PostgreSQL database instead")
@@ -62,11 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "bill":
         return run_bill(args)
-    config_file = args.config
-    if config_file is None and ADDON_OPTIONS.exists():
-        config_file = ADDON_OPTIONS
     try:
-        config = load_config(file=config_file, overrides=_overrides(args))
+        if args.config is None and ADDON_OPTIONS.exists():
+            # In the add-on: the options of its configuration page, mapped onto the engine's.
+            config = load_addon_config(
+                AddonPaths(ADDON_OPTIONS.parent), os.environ, _overrides(args)
+            )
+        else:
+            config = load_config(file=args.config, overrides=_overrides(args))
     except ConfigError as err:
         print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201 - before logging is set up
         return EXIT_CONFIG_ERROR
