@@ -3,6 +3,11 @@
 Public: `/api/v1/health` (the Supervisor and the integration probe it before they have a token)
 and `/api/v1/openapi.json` (it describes the API's shape and holds no data). Everything else,
 including `/metrics` and unknown paths, needs `Authorization: Bearer <token>`.
+
+Ingress (the engine as an add-on): a request from the Supervisor's ingress proxy with its
+`X-Ingress-Path` passes without a token, since the Supervisor authenticated the Home Assistant
+user; the page (`/`, `/assets/...`) is then served to the proxy only. Standalone, the page is
+public (it holds no data and asks for the token) while the API still needs the token.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import hmac
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
+
+from aetherlens_engine.web import PAGE_PATHS, IngressPolicy
 
 from .errors import ApiError
 
@@ -33,13 +40,25 @@ def token_matches(header: str | None, token: str | None) -> bool:
     return hmac.compare_digest(_encode(credentials.strip()), _encode(token))
 
 
-def auth_middleware(token: str | None) -> Middleware:
-    """Return the middleware refusing requests without TOKEN (all of them when TOKEN is None)."""
+def auth_middleware(token: str | None, ingress: IngressPolicy) -> Middleware:
+    """Return the middleware refusing requests without TOKEN (all of them when TOKEN is None).
+
+    Requests through the ingress proxy pass when INGRESS is enabled (see the module's docstring).
+    """
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         resource = request.match_info.route.resource
-        if resource is not None and resource.canonical in PUBLIC_PATHS:
+        canonical = resource.canonical if resource is not None else None
+        if canonical in PUBLIC_PATHS or ingress.is_ingress_request(request):
+            return await handler(request)
+        if canonical in PAGE_PATHS:
+            if ingress.enabled:
+                raise ApiError(
+                    403,
+                    "ingress_only",
+                    "this add-on's page opens from Home Assistant's sidebar (ingress) only",
+                )
             return await handler(request)
         header = request.headers.get(hdrs.AUTHORIZATION)
         if header is None:

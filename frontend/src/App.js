@@ -1,0 +1,72 @@
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { UNAUTHORIZED_EVENT, authMode, storedToken } from './lib/api.js';
+import { Compare } from './views/Compare.js';
+import { DeviceDetail } from './views/DeviceDetail.js';
+import { Overview } from './views/Overview.js';
+import { TariffEditor } from './views/TariffEditor.js';
+import { TokenPrompt } from './views/TokenPrompt.js';
+
+const VIEWS = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'devices', label: 'Devices' },
+  { id: 'tariffs', label: 'Tariffs' },
+  { id: 'compare', label: 'Compare' },
+];
+
+/** '#/devices/3' → { view: 'devices', param: '3' }. */
+export function parseRoute(hash) {
+  const [view, ...rest] = hash.replace(/^#\/?/, '').split('/');
+  const known = VIEWS.some((entry) => entry.id === view);
+  return { view: known ? view : 'overview', param: rest.length ? decodeURIComponent(rest.join('/')) : null };
+}
+
+export function App() {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  const [needToken, setNeedToken] = useState(() => authMode() === 'token' && !storedToken());
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute(location.hash));
+    const onUnauthorized = () => setNeedToken(true);
+    window.addEventListener('hashchange', onHash);
+    window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    };
+  }, []);
+  useEffect(() => {
+    const label = VIEWS.find((entry) => entry.id === route.view)?.label;
+    document.title = `${label} · AetherLens`;
+  }, [route.view]);
+  if (needToken) return html`<${TokenPrompt} onDone=${() => setNeedToken(false)} />`;
+  let view;
+  switch (route.view) {
+    case 'devices':
+      view = html`<${DeviceDetail} deviceId=${route.param} />`;
+      break;
+    case 'tariffs':
+      view = html`<${TariffEditor} tariffName=${route.param} />`;
+      break;
+    case 'compare':
+      view = html`<${Compare} />`;
+      break;
+    default:
+      view = html`<${Overview} />`;
+  }
+  return html`
+    <a class="skip" href="#main" onClick=${(event) => { event.preventDefault(); document.getElementById('main').focus(); }}>Skip to content</a>
+    <header class="top">
+      <h1 class="brand">AetherLens</h1>
+      <nav aria-label="Views">
+        <ul>
+          ${VIEWS.map(
+            (entry) => html`<li key=${entry.id}>
+              <a href=${`#/${entry.id}`} aria-current=${route.view === entry.id ? 'page' : undefined}>${entry.label}</a>
+            </li>`,
+          )}
+        </ul>
+      </nav>
+    </header>
+    <main id="main" tabindex="-1">${view}</main>
+  `;
+}

@@ -1,0 +1,26 @@
+import { html } from 'htm/preact';
+
+export function Loading() {
+  return html`<p class="loading" role="status">Loading…</p>`;
+}
+
+/** An API failure in words; a route the engine does not have yet says so. */
+export function ErrorNote({ error, what }) {
+  const text = error.status === 404 && error.code === 'not_found'
+    ? `This engine cannot serve ${what} yet (update the engine).`
+    : `Could not load ${what}: ${error.message}`;
+  return html`<p class="error-note" role="alert">${text}</p>`;
+}
+
+/** A labelled bar for VALUE of MAX (a budget's spending); null VALUE is unknown. */
+export function Meter({ label, value, max, text }) {
+  const fraction = value === null || !(max > 0) ? 0 : value / max;
+  const state = fraction >= 1 ? 'over' : fraction >= 0.8 ? 'near' : 'ok';
+  return html`<div class="meter">
+    <div class="meter-label"><span>${label}</span><span>${value === null ? 'not known yet' : text}</span></div>
+    <div class=${`meter-bar ${state}`} role="meter" aria-label=${label} aria-valuemin="0" aria-valuemax=${max}
+      aria-valuenow=${value ?? undefined} aria-valuetext=${value === null ? 'not known yet' : text}>
+      <span style=${{ width: `${Math.min(fraction, 1) * 100}%` }}></span>
+    </div>
+  </div>`;
+}

@@ -1,0 +1,70 @@
+// The week's price calendar as a heat map: one row per local day, one column per local hour.
+// A day of 23 hours (clocks go forward) has a skipped cell; a day of 25 hours has one cell
+// holding the hour twice, the second marked repeated.
+
+const HOURS = 24;
+
+function hourOf(local) {
+  return Number(local.slice(0, 2));
+}
+
+/** Return the prices' range over CALENDAR, ignoring slots without a price. */
+export function priceRange(calendar) {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const dayEntry of calendar.days) {
+    for (const slot of dayEntry.slots) {
+      if (slot.price === null) continue;
+      const value = Number(slot.price);
+      min = Math.min(min, value);
+      max = Math.max(max, value);
+    }
+  }
+  return Number.isFinite(min) ? { min, max } : { min: null, max: null };
+}
+
+/** Place a price on the scale 0..1 (0 when every price is the same). */
+export function level(priceText, range) {
+  if (priceText === null || range.min === null) return null;
+  const span = range.max - range.min;
+  return span > 0 ? (Number(priceText) - range.min) / span : 0;
+}
+
+/** Turn a calendar answer into rows of 24 cells; each cell holds its slots as segments. */
+export function heatmapRows(calendar) {
+  const range = priceRange(calendar);
+  const rows = calendar.days.map((dayEntry) => {
+    const cells = Array.from({ length: HOURS }, (_, hour) => ({ hour, segments: [] }));
+    for (const slot of dayEntry.slots) {
+      cells[hourOf(slot.local)].segments.push({
+        local: slot.local,
+        start: slot.start,
+        minutes: slot.minutes,
+        price: slot.price,
+        period: slot.period,
+        repeated: slot.dst === 'repeated',
+        level: level(slot.price, range),
+      });
+    }
+    for (const cell of cells) {
+      const total = cell.segments.reduce((sum, segment) => sum + segment.minutes, 0);
+      cell.skipped = cell.segments.length === 0;
+      cell.repeated = cell.segments.some((segment) => segment.repeated);
+      for (const segment of cell.segments) segment.share = total > 0 ? segment.minutes / total : 0;
+    }
+    return { date: dayEntry.date, hours: dayEntry.hours, dst: dayEntry.hours !== HOURS, cells };
+  });
+  return { range, rows };
+}
+
+/** Words for a cell, for its tooltip and for screen readers. */
+export function cellLabel(cell, formatPrice) {
+  const hour = `${String(cell.hour).padStart(2, '0')}:00`;
+  if (cell.skipped) return `${hour}: skipped, clocks go forward`;
+  const parts = cell.segments.map(
+    (segment) =>
+      `${segment.local}${segment.repeated ? ' (repeated)' : ''} ${formatPrice(segment.price)}` +
+      (segment.period ? ` ${segment.period}` : ''),
+  );
+  return `${hour}: ${parts.join('; ')}`;
+}

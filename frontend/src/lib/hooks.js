@@ -1,0 +1,28 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api } from './api.js';
+
+/**
+ * Load PATH from the API whenever it changes (null: load nothing). Returns { data, error,
+ * loading, reload }; a 404 leaves data null with the error set, so views can show what exists.
+ */
+export function useApi(path) {
+  const [state, setState] = useState({ data: null, error: null, loading: path !== null });
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    if (path === null) {
+      setState({ data: null, error: null, loading: false });
+      return undefined;
+    }
+    const controller = new AbortController();
+    setState((previous) => ({ ...previous, loading: true }));
+    api(path, { signal: controller.signal }).then(
+      (data) => setState({ data, error: null, loading: false }),
+      (error) => {
+        if (error.name !== 'AbortError') setState({ data: null, error, loading: false });
+      },
+    );
+    return () => controller.abort();
+  }, [path, generation]);
+  const reload = useCallback(() => setGeneration((value) => value + 1), []);
+  return { ...state, reload };
+}

@@ -1,0 +1,55 @@
+// The engine names each invalid field by its path (`energy.periods[1].tiers[0].up_to`); the
+// editor shows each message at the closest field it renders.
+
+/** Split a path into its parts: `a.b[1].c` → ['a', 'b', 1, 'c']. */
+export function splitPath(path) {
+  const parts = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    parts.push(match[2] !== undefined ? Number(match[2]) : match[1]);
+  }
+  return parts;
+}
+
+export function joinPath(parts) {
+  let text = '';
+  for (const part of parts) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else text += text ? `.${part}` : part;
+  }
+  return text;
+}
+
+/** The path and its ancestors, closest first: `a.b[1]` → ['a.b[1]', 'a.b', 'a']. */
+export function ancestors(path) {
+  const parts = splitPath(path);
+  const result = [];
+  for (let length = parts.length; length > 0; length -= 1) {
+    result.push(joinPath(parts.slice(0, length)));
+  }
+  return result;
+}
+
+/**
+ * Group the errors of a 422 answer by the field that shows them: the error's own path when a
+ * field has it, else its closest ancestor that has one, else `general`.
+ */
+export function errorsByField(errors, fieldPaths) {
+  const known = new Set(fieldPaths);
+  const grouped = new Map();
+  for (const error of errors) {
+    const target = ancestors(error.path ?? '').find((path) => known.has(path)) ?? 'general';
+    const message =
+      target === error.path || !error.path ? error.message : `${error.path}: ${error.message}`;
+    if (!grouped.has(target)) grouped.set(target, []);
+    grouped.get(target).push(message);
+  }
+  return grouped;
+}
+
+/** Return the errors from a failed validation request, or null if it failed otherwise. */
+export function validationErrors(requestError) {
+  const body = requestError?.body;
+  if (requestError?.status !== 422 || !body) return null;
+  const errors = body.errors ?? body.error?.details;
+  return Array.isArray(errors) ? errors : null;
+}

@@ -1,0 +1,85 @@
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { ErrorNote, Loading } from '../components/Common.js';
+import { api } from '../lib/api.js';
+import { kwh, money } from '../lib/format.js';
+import { useApi } from '../lib/hooks.js';
+import { localMidnight } from '../lib/zone.js';
+
+function Bill({ title, bill, currency, id }) {
+  return html`<section class="card bill" aria-labelledby=${id}>
+    <h2 id=${id}>${title}: ${bill.tariff}</h2>
+    <p class="value" data-testid=${`${id}-total`}>${money(bill.total, currency)}</p>
+    <table>
+      <thead><tr><th scope="col">Cycle</th><th scope="col" class="num">Energy</th><th scope="col" class="num">Total</th></tr></thead>
+      <tbody>
+        ${bill.cycles.map((cycle) => html`<tr key=${cycle.start}>
+          <th scope="row">${cycle.start} – ${cycle.end}</th>
+          <td class="num">${kwh(Number(cycle.import_kwh))}</td>
+          <td class="num">${money(cycle.total, currency)}</td>
+        </tr>`)}
+      </tbody>
+    </table>
+  </section>`;
+}
+
+export function Compare() {
+  const list = useApi('api/v1/tariffs');
+  const summary = useApi('api/v1/summary');
+  const [alternative, setAlternative] = useState('');
+  const [start, setStart] = useState('');
+  const [end, setEnd] = useState('');
+  const [result, setResult] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  if (list.error) return html`<${ErrorNote} error=${list.error} what="the tariffs" />`;
+  if (summary.error) return html`<${ErrorNote} error=${summary.error} what="the summary" />`;
+  if (!list.data || !summary.data) return html`<${Loading} />`;
+  const zone = summary.data.timezone;
+  const others = list.data.tariffs.filter((tariff) => tariff.name !== list.data.active);
+  const chosen = alternative || others[0]?.name || '';
+  async function compare(event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { tariff: chosen };
+      if (start && end) {
+        body.start = localMidnight(start, zone);
+        body.end = localMidnight(end, zone);
+      }
+      setResult(await api('api/v1/compare', { method: 'POST', body }));
+    } catch (err) {
+      setResult(null);
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  const difference = result ? Number(result.difference) : 0;
+  return html`
+    <h1 class="view-title">Compare tariffs</h1>
+    ${!list.data.active ? html`<p class="empty">Activate a tariff first: the comparison prices your recorded usage under the active tariff and another one.</p>`
+      : others.length === 0 ? html`<p class="empty">Save a second tariff to compare it with ${list.data.active}.</p>`
+      : html`<form class="card toolbar compare-form" onSubmit=${compare}>
+          <div class="field"><label for="compare-current">Current</label><input id="compare-current" value=${list.data.active} readOnly /></div>
+          <div class="field"><label for="compare-alternative">Alternative</label>
+            <select id="compare-alternative" value=${chosen} onChange=${(event) => setAlternative(event.currentTarget.value)}>
+              ${others.map((tariff) => html`<option key=${tariff.name} value=${tariff.name}>${tariff.name}</option>`)}
+            </select></div>
+          <div class="field"><label for="compare-start">From</label><input id="compare-start" type="date" value=${start} onChange=${(event) => setStart(event.currentTarget.value)} aria-describedby="compare-hint" /></div>
+          <div class="field"><label for="compare-end">To</label><input id="compare-end" type="date" value=${end} onChange=${(event) => setEnd(event.currentTarget.value)} aria-describedby="compare-hint" /></div>
+          <small id="compare-hint" class="hint">Give both dates, or neither for the last full billing cycle.</small>
+          <button type="submit" class="primary" disabled=${busy}>Compare</button>
+        </form>`}
+    ${error && html`<${ErrorNote} error=${error} what="the comparison" />`}
+    ${result && html`
+      <p class=${`verdict ${difference < 0 ? 'saves' : 'costs'}`} role="status" data-testid="difference">
+        ${`${result.alternative.tariff} would have cost ${money(String(Math.abs(difference)), result.currency)} ${difference < 0 ? 'less' : 'more'} from ${result.start.slice(0, 10)} to ${result.end.slice(0, 10)}.`}
+      </p>
+      <div class="grid two">
+        <${Bill} id="current" title="Current" bill=${result.current} currency=${result.currency} />
+        <${Bill} id="alternative" title="Alternative" bill=${result.alternative} currency=${result.currency} />
+      </div>`}
+  `;
+}

@@ -1,0 +1,166 @@
+import { html } from 'htm/preact';
+import { useMemo } from 'preact/hooks';
+import { Chart, PALETTE } from '../components/Chart.js';
+import { ErrorNote, Loading, Meter } from '../components/Common.js';
+import { query } from '../lib/api.js';
+import { kwh, money, price } from '../lib/format.js';
+import { useApi } from '../lib/hooks.js';
+import { stackByDevice } from '../lib/series.js';
+import { localMidnight, nextMonth } from '../lib/zone.js';
+
+// The main supply's meters total the household; the chart and the top list show what they feed.
+const MAINS_KINDS = new Set(['grid', 'meter']);
+
+/** The billing cycle from the projection, or the calendar month when there is no tariff. */
+function cycleOf(projection, summary) {
+  if (projection?.cycle) return projection.cycle;
+  return { start: summary.period.month_start, end: nextMonth(summary.period.month_start) };
+}
+
+function Figure({ label, value, detail, id }) {
+  return html`<section class="card figure" aria-labelledby=${id}>
+    <h2 id=${id}>${label}</h2>
+    <p class="value" data-testid=${id}>${value}</p>
+    ${detail && html`<p class="detail">${detail}</p>`}
+  </section>`;
+}
+
+function CycleChart({ summary, devices, cycle }) {
+  const zone = summary.timezone;
+  const start = localMidnight(cycle.start, zone);
+  const end = localMidnight(cycle.end, zone);
+  const path = `api/v1/costs${query({
+    start,
+    end,
+    resolution: 'day',
+    group: 'device',
+  })}`;
+  const costs = useApi(path);
+  const names = useMemo(() => new Map(devices.map((device) => [device.id, device.name])), [devices]);
+  const mains = useMemo(() => new Set(devices.filter((device) => MAINS_KINDS.has(device.kind)).map((device) => device.id)), [devices]);
+  const stacked = useMemo(
+    () => (costs.data ? stackByDevice(costs.data.rows, names, mains) : null),
+    [costs.data, names, mains],
+  );
+  const series = useMemo(
+    () => stacked?.series.map((entry, index) => ({ label: entry.name, values: entry.stacked, color: PALETTE[index % PALETTE.length] })),
+    [stacked],
+  );
+  const format = useMemo(() => (value) => money(value, summary.currency), [summary.currency]);
+  let body;
+  if (costs.error) body = html`<${ErrorNote} error=${costs.error} what="costs per day" />`;
+  else if (!stacked) body = html`<${Loading} />`;
+  else body = html`<${Chart} x=${stacked.x} series=${series} kind="bars" valueFormat=${format} xRange=${[Date.parse(start) / 1000, Date.parse(end) / 1000]}
+      label=${`Cost by device per day from ${cycle.start}: ${stacked.series.map((s) => `${s.name} ${format(s.total)}`).join(', ')}`} />`;
+  return html`<section class="card wide" aria-labelledby="cycle-chart">
+    <h2 id="cycle-chart">Cost by device per day, this cycle</h2>
+    ${body}
+  </section>`;
+}
+
+function TopDevices({ summary }) {
+  const priced = summary.devices.some((device) => device.cost_month !== null);
+  const fed = summary.devices.filter((device) => !MAINS_KINDS.has(device.kind));
+  const top = [...(fed.length > 0 ? fed : summary.devices)]
+    .sort((a, b) => (priced ? Number(b.cost_month) - Number(a.cost_month) : b.energy_month_kwh - a.energy_month_kwh))
+    .slice(0, 8);
+  return html`<section class="card" aria-labelledby="top-devices">
+    <h2 id="top-devices">Top devices this month</h2>
+    ${top.length === 0
+      ? html`<p class="empty">No devices yet.</p>`
+      : html`<table>
+          <thead><tr><th scope="col">Device</th><th scope="col" class="num">Energy</th><th scope="col" class="num">Cost</th></tr></thead>
+          <tbody>
+            ${top.map((device) => html`<tr key=${device.id}>
+              <th scope="row"><a href=${`#/devices/${device.id}`}>${device.name}</a></th>
+              <td class="num">${kwh(device.energy_month_kwh)}</td>
+              <td class="num">${money(device.cost_month, summary.currency)}</td>
+            </tr>`)}
+          </tbody>
+        </table>`}
+  </section>`;
+}
+
+const PROVIDERS = { aws_cost_explorer: 'AWS', azure_cost_management: 'Azure' };
+
+/** A provider's name from the plugin behind an account (`aws_cost_explorer` → AWS). */
+export function providerName(source) {
+  return PROVIDERS[source] ?? source.replace(/_/g, ' ');
+}
+
+/** Cloud spending this month by provider (the plugin behind each account), account, service. */
+function Cloud({ summary, devices }) {
+  const sources = new Map(devices.map((device) => [device.id, device.source]));
+  const providers = new Map();
+  for (const account of summary.cloud.accounts) {
+    const provider = sources.get(account.device_id) ?? 'cloud';
+    if (!providers.has(provider)) providers.set(provider, []);
+    providers.get(provider).push(account);
+  }
+  return html`<section class="card" aria-labelledby="cloud">
+    <h2 id="cloud">Cloud, month to date</h2>
+    ${providers.size === 0
+      ? html`<p class="empty">No cloud accounts.</p>`
+      : html`<table>
+          <thead><tr><th scope="col">Provider / account / service</th><th scope="col" class="num">Month to date</th><th scope="col" class="num">Forecast</th></tr></thead>
+          ${[...providers.entries()].map(([provider, accounts]) => html`<tbody key=${provider}>
+            <tr class="group"><th scope="rowgroup" colspan="3">${providerName(provider)}</th></tr>
+            ${accounts.map((account) => html`<tr key=${`${account.device_id}-${account.currency}`}>
+                <th scope="row">${account.name}${account.estimated ? ' (estimated)' : ''}</th>
+                <td class="num">${money(account.month_to_date, account.currency)}</td>
+                <td class="num">${money(account.forecast, account.currency)}</td>
+              </tr>
+              ${(account.top_services ?? []).map((service) => html`<tr class="service" key=${`${account.device_id}-${service.name}`}>
+                <th scope="row">${service.name}</th>
+                <td class="num">${money(service.amount, account.currency)}</td>
+                <td></td>
+              </tr>`)}`)}
+          </tbody>`)}
+        </table>`}
+  </section>`;
+}
+
+function Budgets({ summary }) {
+  return html`<section class="card" aria-labelledby="budgets">
+    <h2 id="budgets">Budgets</h2>
+    ${summary.budgets.length === 0
+      ? html`<p class="empty">No budgets.</p>`
+      : html`<ul class="budgets">
+          ${summary.budgets.map((budget) => html`<li key=${budget.id}>
+            <${Meter} label=${budget.name} value=${budget.spent === null ? null : Number(budget.spent)} max=${Number(budget.amount)}
+              text=${`${money(budget.spent, budget.currency)} of ${money(budget.amount, budget.currency)} (${budget.period})`} />
+          </li>`)}
+        </ul>`}
+  </section>`;
+}
+
+export function Overview() {
+  const summary = useApi('api/v1/summary');
+  const devices = useApi('api/v1/devices');
+  const projection = useApi('api/v1/projection');
+  if (summary.error) return html`<${ErrorNote} error=${summary.error} what="the summary" />`;
+  if (devices.error) return html`<${ErrorNote} error=${devices.error} what="the devices" />`;
+  if (!summary.data || !devices.data || projection.loading) return html`<${Loading} />`;
+  const data = summary.data;
+  const currency = data.currency;
+  const plan = projection.data;
+  const cycle = cycleOf(plan, data);
+  return html`
+    <h1 class="view-title">Overview</h1>
+    <div class="grid figures">
+      <${Figure} id="today" label="Today" value=${money(data.household.cost_today, currency)} detail=${kwh(data.household.energy_today_kwh)} />
+      <${Figure} id="cycle" label="This cycle" value=${money(plan?.cost_so_far ?? data.household.cost_month, currency)}
+        detail=${plan ? `${kwh(plan.energy_so_far_kwh)} · day ${plan.days_elapsed} of ${plan.days_total}` : kwh(data.household.energy_month_kwh)} />
+      <${Figure} id="projected" label="Projected bill" value=${money(plan?.projected_total, currency)}
+        detail=${plan ? `${cycle.start} – ${cycle.end}` : 'needs an active tariff'} />
+      <${Figure} id="price" label="Price now" value=${price(data.price?.current ?? null, currency)}
+        detail=${data.price?.period ? `period ${data.price.period}` : null} />
+    </div>
+    <div class="grid">
+      <${CycleChart} summary=${data} devices=${devices.data.devices} cycle=${cycle} />
+      <${TopDevices} summary=${data} />
+      <${Cloud} summary=${data} devices=${devices.data.devices} />
+      <${Budgets} summary=${data} />
+    </div>
+  `;
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { fieldId } from '../src/components/Field.js';
+import { fieldPaths, fromDefinition, newForm, parseMonths, toDefinition } from '../src/lib/tariffForm.js';
+import { ApiRequestError } from '../src/lib/api.js';
+import { ancestors, errorsByField, joinPath, splitPath, validationErrors } from '../src/lib/validation.js';
+
+describe('paths', () => {
+  it('split and join round trip', () => {
+    expect(splitPath('energy.periods[1].tiers[0].up_to')).toEqual(['energy', 'periods', 1, 'tiers', 0, 'up_to']);
+    expect(joinPath(['energy', 'periods', 1, 'tiers', 0, 'up_to'])).toBe('energy.periods[1].tiers[0].up_to');
+    expect(ancestors('fixed[2].amount')).toEqual(['fixed[2].amount', 'fixed[2]', 'fixed']);
+  });
+
+  it('names inputs by path with safe ids', () => {
+    expect(fieldId('energy.periods[0].price')).toBe('f-energy-periods-0-price');
+    expect(fieldId('name')).toBe('f-name');
+  });
+});
+
+describe('errorsByField', () => {
+  const form = { ...newForm('Europe/Berlin', 'EUR'), energyMode: 'periods' };
+  const paths = fieldPaths(form);
+
+  it('puts each message at its own field when the form has it', () => {
+    const grouped = errorsByField(
+      [
+        { path: 'energy.periods[0].price', message: 'expected a number' },
+        { path: 'currency', message: 'expected an ISO 4217 code like USD' },
+      ],
+      paths,
+    );
+    expect(grouped.get('energy.periods[0].price')).toEqual(['expected a number']);
+    expect(grouped.get('currency')).toEqual(['expected an ISO 4217 code like USD']);
+  });
+
+  it('falls back to the closest rendered ancestor, naming the full path', () => {
+    const grouped = errorsByField([{ path: 'energy.periods[0].tiers[1].up_to', message: 'must be positive' }], paths);
+    expect([...grouped.keys()]).toEqual(['energy.periods[0]']);
+    expect(grouped.get('energy.periods[0]')).toEqual(['energy.periods[0].tiers[1].up_to: must be positive']);
+  });
+
+  it('collects what no field shows under general', () => {
+    const grouped = errorsByField(
+      [{ path: 'demand.flat[0].months', message: 'month 1 is already charged' }, { path: '', message: 'not JSON' }],
+      paths,
+    );
+    expect(grouped.get('general')).toEqual(['demand.flat[0].months: month 1 is already charged', 'not JSON']);
+  });
+
+  it('reads the errors of a 422 answer only', () => {
+    const errors = [{ path: 'name', message: 'required' }];
+    expect(validationErrors(new ApiRequestError(422, { valid: false, errors }))).toEqual(errors);
+    expect(validationErrors(new ApiRequestError(422, { error: { code: 'invalid_tariff', message: 'x', details: errors } }))).toEqual(errors);
+    expect(validationErrors(new ApiRequestError(500, { error: { message: 'boom' } }))).toBeNull();
+  });
+});
+
+describe('tariff form', () => {
+  const definition = {
+    name: 'tou',
+    currency: 'EUR',
+    timezone: 'Europe/Berlin',
+    cycle_day: 15,
+    energy: {
+      periods: [
+        { name: 'peak', months: [6, 7], days: 'weekday', start: '17:00', end: '21:00', price: '0.40' },
+        { name: 'off', days: 'all', start: '00:00', end: '24:00', tiers: [{ up_to: 100, price: '0.2' }, { price: '0.3' }] },
+      ],
+      tiers: { unit: 'day' },
+    },
+    fixed: [{ name: 'meter', amount: '9.5', per: 'cycle' }],
+    taxes: [{ name: 'VAT', percent: 19 }],
+  };
+
+  it('round-trips a definition, keeping fields it has no input for', () => {
+    const form = fromDefinition(definition);
+    expect(form.energyMode).toBe('periods');
+    expect(form.periods[0].months).toBe('6, 7');
+    expect(toDefinition(form)).toEqual(definition);
+  });
+
+  it('sends text as typed, so the engine names what is wrong', () => {
+    const form = { ...newForm(), name: ' flat ', price: 'abc', cycle_day: 'x' };
+    expect(toDefinition(form)).toEqual({ name: 'flat', currency: 'EUR', timezone: 'UTC', cycle_day: 'x', energy: { price: 'abc' } });
+    expect(parseMonths('1, x')).toEqual([1, 'x']);
+    expect(parseMonths('  ')).toBeUndefined();
+  });
+});
