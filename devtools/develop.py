@@ -1,0 +1,377 @@
+"""The full local stack of `scripts/develop`: PostgreSQL + TimescaleDB, the engine, Home Assistant.
+
+Everything lives in a state directory (default `.develop/` in the repository) and survives restarts:
+the engine's data directory (its managed PostgreSQL cluster and API token), Home Assistant's
+configuration directory (onboarded once, the owner's long-lived token kept), the engine's options.
+
+With the demo (the default) Home Assistant gets a simulated home (devtools/demo/home.yaml: meters
+with daily profiles, a price and a carbon-intensity sensor), Energy preferences naming them, and,
+on the first run, hourly long-term statistics for the past days, which the engine's collector
+backfills; the engine gets the demo time-of-use tariff (devtools/demo/tariff.yaml). `--no-demo`
+starts the same stack with none of that, for your own configuration and tariff.
+
+The integration is linked into Home Assistant's custom_components and configured against the
+engine through HA's own config flow API. Ctrl-C (or SIGTERM) stops Home Assistant, then the
+engine (which stops its PostgreSQL). `--check` starts everything, waits until the integration's
+entities have states, checks them over HA's REST API and stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+from devtools.demo_history import demo_statistics
+from devtools.homeassistant import HassError, HassSetup, HomeAssistant
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = Path(__file__).resolve().parent / "demo"
+DEMO_PASSWORD = "aetherlens-demo"  # noqa: S105 - the documented login of a local demo instance
+DEMO_TIMEZONE = "Europe/Berlin"
+ENGINE_PORT = 8787
+HA_PORT = 8123
+
+DEMO_DEVICES = ("fridge", "heat_pump", "ev_charger", "washing_machine")
+DEMO_PREFS: dict[str, Any] = {
+    "energy_sources": [
+        {
+            "type": "grid",
+            "stat_energy_from": "sensor.demo_grid_energy",
+            "stat_energy_to": None,
+            "stat_cost": None,
+            "entity_energy_price": "sensor.demo_electricity_price",
+            "number_energy_price": None,
+            "stat_compensation": None,
+            "entity_energy_price_export": None,
+            "number_energy_price_export": None,
+            "cost_adjustment_day": 0,
+        }
+    ],
+    "device_consumption": [
+        {"stat_consumption": f"sensor.demo_{device}_energy"} for device in DEMO_DEVICES
+    ],
+}
+
+
+class DevelopError(Exception):
+    """The stack did not come up or did not pass its check."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What `scripts/develop` was asked for."""
+
+    state_dir: Path
+    demo: bool
+    check: bool
+    history_days: int
+    ha_port: int
+    engine_port: int
+    check_timeout: float
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__.split("\n")[0])
+    parser.add_argument("--no-demo", action="store_true", help="no simulated home, no demo tariff")
+    parser.add_argument("--check", action="store_true", help="start, check the entities, stop")
+    parser.add_argument("--state-dir", type=Path, default=REPO / ".develop")
+    parser.add_argument("--reset", action="store_true", help="delete the state directory first")
+    parser.add_argument("--history-days", type=int, default=7, help="demo history (first run)")
+    parser.add_argument("--ha-port", type=int, default=HA_PORT)
+    parser.add_argument("--engine-port", type=int, default=ENGINE_PORT)
+    parser.add_argument("--check-timeout", type=float, default=180.0)
+    args = parser.parse_args(argv)
+    if args.reset and args.state_dir.exists():
+        shutil.rmtree(args.state_dir)
+    return Options(
+        state_dir=args.state_dir.resolve(),
+        demo=not args.no_demo,
+        check=args.check,
+        history_days=args.history_days,
+        ha_port=args.ha_port,
+        engine_port=args.engine_port,
+        check_timeout=args.check_timeout,
+    )
+
+
+def _log(message: str) -> None:
+    sys.stderr.write(f"develop: {message}\n")
+    sys.stderr.flush()
+
+
+def _hass_setup(options: Options) -> HassSetup:
+    packages = {"aetherlens_demo": (DEMO / "home.yaml").read_text()} if options.demo else {}
+    return HassSetup(
+        packages=packages,
+        energy_prefs=DEMO_PREFS if options.demo else None,
+        time_zone=DEMO_TIMEZONE,
+        currency="EUR",
+        recorder_commit_interval=1.0,
+        port=options.ha_port,
+        owner_password=DEMO_PASSWORD,
+    )
+
+
+def _link_integration(config_dir: Path) -> None:
+    """Make the repository's integration a custom component of CONFIG_DIR."""
+    custom = config_dir / "custom_components"
+    custom.mkdir(parents=True, exist_ok=True)
+    link = custom / "aetherlens"
+    if not link.is_symlink():
+        link.symlink_to(REPO / "custom_components" / "aetherlens", target_is_directory=True)
+
+
+async def start_home_assistant(options: Options) -> tuple[HomeAssistant, bool]:
+    """Start HA on the state directory; return it and whether this was its first start."""
+    config_dir = options.state_dir / "homeassistant"
+    setup = _hass_setup(options)
+    first = not (config_dir / "configuration.yaml").exists()
+    config_dir.mkdir(parents=True, exist_ok=True)
+    _link_integration(config_dir)
+    if first:
+        _log(f"creating Home Assistant's configuration in {config_dir}")
+        return await HomeAssistant.create(config_dir, setup), True
+    hass = HomeAssistant(config_dir, options.ha_port, setup)
+    await hass.start()
+    return hass, False
+
+
+def engine_options(options: Options, hass: HomeAssistant) -> dict[str, Any]:
+    """Return the engine's options: its data directory, API port and the HA instance to collect."""
+    engine: dict[str, Any] = {
+        "data_dir": str(options.state_dir / "engine"),
+        "timezone": DEMO_TIMEZONE,
+        "currency": "EUR",
+        "api": {"host": "127.0.0.1", "port": options.engine_port},
+        "rollup": {"interval_seconds": 10},
+        "homeassistant": [
+            {"name": "home", "url": hass.websocket_url, "token": hass.token},
+        ],
+    }
+    if options.demo:
+        engine["tariff_file"] = str(DEMO / "tariff.yaml")
+        # Not part of the Energy preferences: the grid's carbon intensity.
+        engine["homeassistant"][0]["include"] = ["sensor.demo_grid_carbon_intensity"]
+    return engine
+
+
+class EngineProcess:
+    """`python -m aetherlens_engine serve` on the state directory's options file."""
+
+    def __init__(self, options_file: Path, port: int, log_file: Path) -> None:
+        """Describe the engine; `start` runs it."""
+        self.options_file = options_file
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_file = log_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def token_file(self) -> Path:
+        """The engine's API token (written at its first start)."""
+        options = yaml.safe_load(self.options_file.read_text())
+        return Path(options["data_dir"]) / "api_token"
+
+    async def start(self, within: float = 120.0) -> None:
+        """Start the engine and wait until its health route answers."""
+        env = {**os.environ, "PYTHONPATH": str(REPO / "addon")}
+        with self.log_file.open("ab") as log:
+            # A fixed argument list; Popen returns at once and readiness is polled below.
+            self.process = subprocess.Popen(  # noqa: ASYNC220, S603
+                [
+                    sys.executable,
+                    "-m",
+                    "aetherlens_engine",
+                    "serve",
+                    "--config",
+                    str(self.options_file),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + within
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-10:])
+                    raise DevelopError(
+                        f"the engine exited ({self.process.returncode}); the end of "
+                        f"{self.log_file}:\n{tail}"
+                    )
+                try:
+                    async with session.get(f"{self.url}/api/v1/health") as resp:
+                        if resp.status == 200:  # noqa: PLR2004
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.5)
+        raise DevelopError(f"the engine did not answer within {within:g} s: see {self.log_file}")
+
+    async def stop(self, within: float = 60.0) -> None:
+        """SIGTERM the engine (it stops its PostgreSQL), kill it after WITHIN seconds."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.to_thread(process.wait, within)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            await asyncio.to_thread(process.wait)
+
+
+async def configure_integration(hass: HomeAssistant, engine_url: str, engine_token: str) -> None:
+    """Add the AetherLens config entry through HA's config flow API, unless it exists."""
+    headers = {"Authorization": f"Bearer {hass.token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        async with session.get(f"{hass.url}/api/config/config_entries/entry") as resp:
+            entries = await resp.json()
+        if any(entry["domain"] == "aetherlens" for entry in entries):
+            return
+        async with session.post(
+            f"{hass.url}/api/config/config_entries/flow", json={"handler": "aetherlens"}
+        ) as resp:
+            flow = await resp.json()
+            if resp.status != 200:  # noqa: PLR2004
+                raise DevelopError(f"starting the AetherLens config flow failed: {flow}")
+        async with session.post(
+            f"{hass.url}/api/config/config_entries/flow/{flow['flow_id']}",
+            json={"url": engine_url, "api_token": engine_token},
+        ) as resp:
+            result = await resp.json()
+        if result.get("type") != "create_entry":
+            raise DevelopError(f"the AetherLens config flow did not create an entry: {result}")
+    _log("the AetherLens integration is configured against the engine")
+
+
+async def aetherlens_states(hass: HomeAssistant) -> dict[str, str]:
+    """Return the state of every entity of the AetherLens integration (REST API)."""
+    registry = await hass.command({"type": "config/entity_registry/list"})
+    entity_ids = [entry["entity_id"] for entry in registry if entry["platform"] == "aetherlens"]
+    states: dict[str, str] = {}
+    headers = {"Authorization": f"Bearer {hass.token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        for entity_id in entity_ids:
+            async with session.get(f"{hass.url}/api/states/{entity_id}") as resp:
+                if resp.status == 200:  # noqa: PLR2004
+                    states[entity_id] = (await resp.json())["state"]
+    return states
+
+
+def _not_positive(value: str | None) -> bool:
+    """Return whether VALUE is NOT a number above zero (what the check still waits for)."""
+    try:
+        return value is None or not float(value) > 0
+    except ValueError:
+        return True
+
+
+async def check(hass: HomeAssistant, options: Options) -> dict[str, str]:
+    """Wait until the integration's entities have states; raise DevelopError if they never do.
+
+    With the demo, the household's energy and cost this month must be above zero: the collector
+    backfilled the simulated home's history from HA, the engine priced it under the demo tariff
+    and the integration shows the result.
+    """
+    wanted = ("aetherlens_energy_this_month", "aetherlens_cost_this_month") if options.demo else ()
+    deadline = time.monotonic() + options.check_timeout
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        states = await aetherlens_states(hass)
+        missing = [key for key in wanted if _not_positive(states.get(f"sensor.{key}"))]
+        if states and not missing and "unavailable" not in states.values():
+            return states
+        await asyncio.sleep(2)
+    raise DevelopError(f"the integration's entities did not get states in time: {states}")
+
+
+async def _prepare_demo_history(hass: HomeAssistant, days: int) -> None:
+    """Give HA long-term statistics of the simulated home for the past DAYS (first run only)."""
+    now = datetime.now(UTC)
+    for metadata, rows in demo_statistics(now - timedelta(days=days), now):
+        await hass.command(
+            {"type": "recorder/import_statistics", "metadata": metadata, "stats": rows}
+        )
+    _log(f"imported {days} days of demo statistics into Home Assistant")
+
+
+def _wait_for_signal() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def run(options: Options) -> int:
+    """Start the stack, then wait for Ctrl-C (or check it and stop); return the exit status."""
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    stop = _wait_for_signal()
+    hass, first = await start_home_assistant(options)
+    engine: EngineProcess | None = None
+    try:
+        if first and options.demo:
+            await _prepare_demo_history(hass, options.history_days)
+        options_file = options.state_dir / "engine.yaml"
+        options_file.write_text(yaml.safe_dump(engine_options(options, hass), sort_keys=False))
+        options_file.chmod(0o600)  # it holds Home Assistant's token
+        engine = EngineProcess(options_file, options.engine_port, options.state_dir / "engine.log")
+        _log("starting the engine (its PostgreSQL + TimescaleDB first)")
+        await engine.start()
+        await configure_integration(hass, engine.url, engine.token_file.read_text().strip())
+        if options.check:
+            states = await check(hass, options)
+            _log(f"check passed: {len(states)} AetherLens entities have states")
+            sys.stdout.write(json.dumps(states, indent=2, sort_keys=True) + "\n")
+        else:
+            _print_banner(hass, engine, options)
+            await stop.wait()
+            _log("stopping")
+    except (DevelopError, HassError) as err:
+        _log(f"error: {err}")
+        return 1
+    finally:
+        # The engine first: its collector would log Home Assistant's departure as an outage.
+        if engine is not None:
+            await engine.stop()
+        await hass.stop()
+    return 0
+
+
+def _print_banner(hass: HomeAssistant, engine: EngineProcess, options: Options) -> None:
+    sys.stdout.write(
+        f"""
+  Home Assistant  http://localhost:{options.ha_port}   login: aetherlens / {DEMO_PASSWORD}
+  Engine API      {engine.url}/api/v1/summary   token: {engine.token_file}
+  Ingress page    {engine.url}/
+  Logs            {options.state_dir}/engine.log, {hass.config_dir}/hass.log
+  Ctrl-C stops everything.
+"""
+    )
+    sys.stdout.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `scripts/develop`."""
+    return asyncio.run(run(parse_args(sys.argv[1:] if argv is None else argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
