@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import voluptuous as vol
 import yaml
 
+from .budgets import DEVICE_SCOPES, PERIODS, SCOPES, Budget
+from .collector.settings import SUPERVISOR_URL, HomeAssistantInstance, heartbeat_for
 from .errors import ConfigError
 from .plugins.manager import PluginInstance
 from .storage.retention import RetentionSettings
@@ -63,11 +66,62 @@ def _database_url(value: Any) -> str | None:
     return text
 
 
+def _optional_text(value: Any) -> str | None:
+    # The add-on's options form writes an unset text option as "".
+    return None if value in (None, "") else str(value)
+
+
 def _unique_plugin_names(instances: list[dict[str, Any]]) -> list[dict[str, Any]]:
     names = [instance["name"] for instance in instances]
     if duplicates := sorted({name for name in names if names.count(name) > 1}):
         raise vol.Invalid(f"plugin instance names must be unique: {', '.join(duplicates)}")
     return instances
+
+
+def _amount(value: Any) -> Decimal:
+    # Through str: a YAML float like 12.3 becomes exactly 12.3, not its binary neighbour.
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise vol.Invalid(f"expected an amount like 25 or 12.50, not {value!r}")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as err:
+        raise vol.Invalid(f"expected an amount like 25 or 12.50, not {value!r}") from err
+    if not amount.is_finite() or amount < 0:
+        raise vol.Invalid(f"a budget's amount must be zero or more, not {value!r}")
+    return amount
+
+
+def _budget_device(budget: dict[str, Any]) -> dict[str, Any]:
+    if budget["scope"] in DEVICE_SCOPES and "device" not in budget:
+        raise vol.Invalid(
+            f"a '{budget['scope']}' budget needs 'device' (the device's name or source id)"
+        )
+    if budget["scope"] not in DEVICE_SCOPES and "device" in budget:
+        raise vol.Invalid(f"a '{budget['scope']}' budget takes no 'device'")
+    return budget
+
+
+def _unique_budget_names(budgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = [budget["name"] for budget in budgets]
+    if duplicates := sorted({name for name in names if names.count(name) > 1}):
+        raise vol.Invalid(f"budget names must be unique: {', '.join(duplicates)}")
+    return budgets
+
+
+def _unique_collector_names(instances: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = [instance["name"] for instance in instances]
+    if duplicates := sorted({name for name in names if names.count(name) > 1}):
+        raise vol.Invalid(f"Home Assistant instance names must be unique: {', '.join(duplicates)}")
+    return instances
+
+
+def _websocket_url(value: Any) -> str:
+    text = str(value)
+    if not text.startswith(("ws://", "wss://")):
+        raise vol.Invalid(
+            f"{value!r} is not a WebSocket URL: use ws://HOST:8123/api/websocket (wss:// with TLS)"
+        )
+    return text
 
 
 def _positive(kind: Callable[[Any], Any]) -> vol.All:
@@ -80,6 +134,10 @@ SCHEMA = vol.Schema(
         vol.Optional("database_url"): _database_url,
         vol.Optional("timezone", default="UTC"): _timezone,
         vol.Optional("currency", default="EUR"): _currency,
+        # A tariff (native YAML/JSON or URDB JSON, priced in tariff_timezone or else timezone)
+        # saved at start when it differs from its latest version, and activated if none is.
+        vol.Optional("tariff_file"): _optional_text,
+        vol.Optional("tariff_timezone"): vol.Any(None, "", _timezone),
         vol.Optional("log_level", default="info"): vol.All(
             vol.Lower, vol.In(["debug", "info", "warning", "error"])
         ),
@@ -107,6 +165,24 @@ SCHEMA = vol.Schema(
             vol.Optional("interval_seconds", default=60.0): _positive(float),
             vol.Optional("max_gap_minutes", default=15): _positive(int),
         },
+        # Home Assistant instances to collect readings from. In the add-on, without this option,
+        # its own HA through the Supervisor (url ws://supervisor/core/websocket, $SUPERVISOR_TOKEN).
+        vol.Optional("homeassistant"): vol.All(
+            [
+                {
+                    vol.Required("name"): vol.All(str, vol.Length(min=1)),
+                    vol.Optional("url", default=SUPERVISOR_URL): _websocket_url,
+                    vol.Optional("token"): vol.All(str, vol.Length(min=1)),
+                    vol.Optional("include", default=[]): [vol.All(str, vol.Length(min=1))],
+                    vol.Optional("exclude", default=[]): [vol.All(str, vol.Length(min=1))],
+                    vol.Optional("energy_prefs", default=True): bool,
+                    vol.Optional("backfill_days", default=10.0): _positive(float),
+                    vol.Optional("reconnect_max_seconds", default=300.0): _positive(float),
+                    vol.Optional("auth_retry_minutes", default=30.0): _positive(float),
+                }
+            ],
+            _unique_collector_names,
+        ),
         # Cloud cost plugins: each instance's `config` is checked by its plugin's own schema.
         vol.Optional("plugins", default=[]): vol.All(
             [
@@ -121,6 +197,23 @@ SCHEMA = vol.Schema(
                 }
             ],
             _unique_plugin_names,
+        ),
+        # Budgets, kept in the database's `budgets` table; the currency defaults to `currency`.
+        vol.Optional("budgets", default=[]): vol.All(
+            [
+                vol.All(
+                    {
+                        vol.Required("name"): vol.All(str, vol.Length(min=1)),
+                        vol.Required("scope"): vol.In(SCOPES),
+                        vol.Optional("device"): vol.All(vol.Coerce(str), vol.Length(min=1)),
+                        vol.Optional("period", default="month"): vol.In(PERIODS),
+                        vol.Required("amount"): _amount,
+                        vol.Optional("currency"): _currency,
+                    },
+                    _budget_device,
+                )
+            ],
+            _unique_budget_names,
         ),
     }
 )
@@ -168,6 +261,10 @@ class EngineConfig:
     retention: RetentionSettings
     rollup: RollupConfig
     plugins: tuple[PluginInstance, ...] = ()
+    homeassistant: tuple[HomeAssistantInstance, ...] = ()
+    budgets: tuple[Budget, ...] = ()
+    tariff_file: Path | None = None
+    tariff_timezone: str | None = None
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -229,8 +326,11 @@ def load_config(
 ) -> EngineConfig:
     """Validate the options from FILE, the environment and OVERRIDES (command-line flags)."""
     raw = read_file(file) if file is not None else {}
-    raw = _merge(raw, from_environment(os.environ if environ is None else environ))
+    environ = os.environ if environ is None else environ
+    raw = _merge(raw, from_environment(environ))
     raw = _merge(raw, overrides or {})
+    if "homeassistant" not in raw and environ.get("SUPERVISOR_TOKEN"):
+        raw["homeassistant"] = [{"name": "homeassistant"}]  # the add-on's own Home Assistant
     try:
         options = SCHEMA(raw)
     except vol.MultipleInvalid as err:
@@ -243,6 +343,7 @@ def load_config(
         options["retention"],
         options["rollup"],
     )
+    max_gap = timedelta(minutes=rollup["max_gap_minutes"])
     return EngineConfig(
         data_dir=Path(options.get("data_dir") or default_data_dir()),
         database_url=options.get("database_url") or None,
@@ -263,9 +364,26 @@ def load_config(
         ),
         rollup=RollupConfig(
             interval=timedelta(seconds=rollup["interval_seconds"]),
-            max_gap=timedelta(minutes=rollup["max_gap_minutes"]),
+            max_gap=max_gap,
         ),
         plugins=tuple(_plugin_instance(p) for p in options["plugins"] if p["enabled"]),
+        homeassistant=tuple(
+            _homeassistant_instance(h, environ, heartbeat_for(max_gap))
+            for h in options.get("homeassistant", [])
+        ),
+        tariff_file=Path(options["tariff_file"]) if options.get("tariff_file") else None,
+        tariff_timezone=options.get("tariff_timezone") or None,
+        budgets=tuple(
+            Budget(
+                name=b["name"],
+                scope=b["scope"],
+                period=b["period"],
+                amount=b["amount"],
+                currency=b.get("currency", options["currency"]),
+                device=b.get("device"),
+            )
+            for b in options["budgets"]
+        ),
     )
 
 
@@ -278,4 +396,29 @@ def _plugin_instance(options: Mapping[str, Any]) -> PluginInstance:
         poll_interval=timedelta(minutes=minutes) if minutes is not None else None,
         poll_timeout=timedelta(seconds=options["timeout_seconds"]),
         memory_limit_bytes=options["memory_limit_mb"] * 2**20,
+    )
+
+
+def _homeassistant_instance(
+    options: Mapping[str, Any], environ: Mapping[str, str], heartbeat: timedelta
+) -> HomeAssistantInstance:
+    token = options.get("token")
+    if token is None and options["url"] == SUPERVISOR_URL:
+        token = environ.get("SUPERVISOR_TOKEN")
+    if not token:
+        raise ConfigError(
+            f"invalid option 'homeassistant' ({options['name']}): 'token' is required: create a "
+            "long-lived access token in your Home Assistant profile"
+        )
+    return HomeAssistantInstance(
+        name=options["name"],
+        url=options["url"],
+        token=token,
+        include=tuple(options["include"]),
+        exclude=tuple(options["exclude"]),
+        energy_prefs=options["energy_prefs"],
+        backfill_limit=timedelta(days=options["backfill_days"]),
+        max_backoff=timedelta(seconds=options["reconnect_max_seconds"]),
+        auth_retry=timedelta(minutes=options["auth_retry_minutes"]),
+        heartbeat=heartbeat,
     )

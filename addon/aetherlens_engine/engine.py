@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
@@ -14,18 +15,24 @@ import asyncpg
 from aiohttp import web
 
 from . import __version__
+from .addon.discovery import DiscoveryAnnouncer
 from .api import ApiLimits, EngineState, create_app
+from .budgets import BudgetKeeper
+from .collector import HomeAssistantCollector
 from .config import EngineConfig
 from .database import Database, open_database
 from .ingest import IngestPipeline
-from .plugins import CloudCostWriter, PluginManager
+from .plugins import CloudCostWriter, PluginManager, PollResult
 from .storage.features import DatabaseFeatures, detect_features
 from .storage.retention import apply_policies, enforce_retention
 from .storage.rollups import RollupMaintainer
+from .tariffs.service import TariffService
 from .token import load_or_create_token
 
 LOGGER = logging.getLogger(__name__)
 RETENTION_INTERVAL = timedelta(hours=1)
+# How often budgets naming a device not seen yet are tried again.
+BUDGET_RETRY_INTERVAL = timedelta(minutes=5)
 
 
 async def _instance_id(pool: asyncpg.Pool) -> str:
@@ -54,7 +61,10 @@ class Engine:
         self._database: Database | None = None
         self._pipeline: IngestPipeline | None = None
         self._plugins: PluginManager | None = None
+        self._collectors: list[HomeAssistantCollector] = []
         self._runner: web.AppRunner | None = None
+        self._discovery: DiscoveryAnnouncer | None = None
+        self._tariffs: TariffService | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def run(self) -> None:
@@ -92,9 +102,17 @@ class Engine:
         await pipeline.start()
 
         rollups = RollupMaintainer(pool, config.timezone, max_gap=config.rollup.max_gap)
+        # Costs follow the rollups; the service also loads the tariff file and resumes a recompute.
+        self._tariffs = tariffs = TariffService(
+            pool,
+            config.timezone,
+            tariff_file=config.tariff_file,
+            tariff_timezone=config.tariff_timezone,
+        )
+        await tariffs.start()
         self._tasks = [
             asyncio.create_task(
-                self._every(config.rollup.interval, lambda: self._drain_rollups(rollups))
+                self._every(config.rollup.interval, lambda: self._drain_rollups(rollups, tariffs))
             ),
         ]
         if not features.retention_policies:
@@ -115,29 +133,56 @@ class Engine:
             sink=pipeline,
             timezone=config.timezone,
             currency=config.currency,
+            tariff_service=tariffs,
             limits=ApiLimits(
                 max_body_bytes=config.api.max_body_bytes,
                 requests_per_second=config.api.rate_limit_per_second,
                 request_burst=config.api.rate_limit_burst,
             ),
         )
+        budgets = BudgetKeeper(pool, config.budgets)
+        await budgets.sync()
+        self._tasks.append(asyncio.create_task(self._every(BUDGET_RETRY_INTERVAL, budgets.retry)))
+        writer = CloudCostWriter(pool)
+
+        async def store_cloud_costs(source: str, result: PollResult) -> None:
+            await writer.write(source, result)
+            # A budget may name a cloud account this poll has just created.
+            await budgets.retry()
+
         # Each plugin polls in a worker process of its own; the status lands in the health state.
         self._plugins = PluginManager(
             config.plugins,
-            CloudCostWriter(pool).write,
+            store_cloud_costs,
             state.plugins,
             state_root=config.data_dir / "plugins",
         )
         self._plugins.start()
+        # One collector per Home Assistant instance; each publishes its status for the health.
+        self._collectors = [
+            HomeAssistantCollector(instance, pool, pipeline, state.collectors)
+            for instance in config.homeassistant
+        ]
+        for collector in self._collectors:
+            collector.start()
         self._runner = web.AppRunner(create_app(state), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, config.api.host, config.api.port).start()
         LOGGER.info(
             "AetherLens engine %s listening on %s:%s", __version__, config.api.host, config.api.port
         )
+        # As an add-on: tell Home Assistant where the engine is, so it offers the integration.
+        self._discovery = DiscoveryAnnouncer.from_environment(
+            os.environ, port=config.api.port, token=lambda: state.token
+        )
+        if self._discovery is not None:
+            self._discovery.start()
 
     async def stop(self) -> None:
         """Stop taking requests, flush every buffered reading, then close the database."""
+        if self._discovery is not None:
+            await self._discovery.stop()
+            self._discovery = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -147,9 +192,15 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self._tariffs is not None:
+            await self._tariffs.stop()
+            self._tariffs = None
         if self._plugins is not None:
             await self._plugins.stop()
             self._plugins = None
+        for collector in self._collectors:
+            await collector.stop()
+        self._collectors = []
         if self._pipeline is not None:
             await self._pipeline.stop()
             self._pipeline = None
@@ -171,10 +222,11 @@ class Engine:
                 LOGGER.exception("Background job %s failed", getattr(job, "__qualname__", job))
             await asyncio.sleep(interval.total_seconds())
 
-    async def _drain_rollups(self, rollups: RollupMaintainer) -> None:
-        """Recompute every queued hour, a batch at a time, until the queue is empty."""
+    async def _drain_rollups(self, rollups: RollupMaintainer, tariffs: TariffService) -> None:
+        """Recompute every queued hour, a batch at a time, until the queue is empty; price them."""
         while await rollups.process_queue():
             pass
+        await tariffs.price_rolled_up(rollups.take_rolled_up())
 
     async def _enforce_retention(self, pool: asyncpg.Pool, features: DatabaseFeatures) -> None:
         async with pool.acquire() as conn:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -19,6 +19,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from aetherlens_engine.api import ApiLimits, create_app
 from aetherlens_engine.api.openapi import build_spec
 from aetherlens_engine.api.readings import FIELDS as READING_FIELDS
+from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.web import PAGE_PATHS
 from tests.engine.test_api_support import (
     DirectSink,
     FullSink,
@@ -111,7 +113,11 @@ def check_answer(spec: dict[str, Any], answer: Answer) -> None:
 def test_routes_of_app_and_document_match() -> None:
     state = engine_state()
     app = create_app(state)
-    routes = {(r.resource.canonical, r.method.lower()) for r in app.router.routes() if r.resource}
+    routes = {
+        (r.resource.canonical, r.method.lower())
+        for r in app.router.routes()
+        if r.resource and r.resource.canonical not in PAGE_PATHS  # the page is no API
+    }
     assert routes == _operations(build_spec(state.version, state.limits.max_batch_readings))
 
 
@@ -195,10 +201,37 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
             for body in ([reading, bad], [bad], {"not": "a list"}, [reading] * 5001)
         ),
     ]
+    # Prices and costs: no tariff is active at first (409), then one is (200).
+    flat_rate = {"name": "flat rate", "currency": "EUR", "timezone": "UTC", "energy": {"price": 1}}
+    now = datetime.now(UTC)
+    around_now = {
+        key: (now + timedelta(days=days)).isoformat() for key, days in (("start", -1), ("end", 1))
+    }
+    span = {"start": day["from"], "end": day["to"]}
+    tariff_calls = [
+        Call("/api/v1/price"),
+        Call("/api/v1/costs", kwargs={"params": span}),
+        Call("/api/v1/projection"),
+        Call("/api/v1/bill", kwargs={"params": around_now}),
+        Call("/api/v1/compare", "post", kwargs={"json": {"definition": flat_rate, **around_now}}),
+    ]
+    private += tariff_calls
+    bad_comparisons: list[dict[str, Any]] = [{"tariff": 1}, {"tariff": "x"}, {"definition": {}}]
+    failing += [
+        Call("/api/v1/costs", kwargs={"params": {**span, "resolution": "week"}}),
+        Call("/api/v1/costs", kwargs={"params": {**span, "device_id": "777"}}),
+        Call("/api/v1/bill", kwargs={"params": {"start": span["end"], "end": span["start"]}}),
+        *(Call("/api/v1/compare", "post", kwargs={"json": body}) for body in bad_comparisons),
+    ]
 
     async with client(engine_state(pool, sink=DirectSink(pool))) as session:
         spec = json.loads((await Call("/api/v1/openapi.json").send(session)).text)
         answers = [await call.send(session) for call in public + private + failing]
+    async with pool.acquire() as conn:
+        await save_tariff(conn, flat_rate, now - timedelta(days=400))
+        await set_active_tariff(conn, "flat rate")
+    async with client(engine_state(pool)) as session:
+        answers += [await call.send(session) for call in tariff_calls]
     async with client(engine_state(pool, sink=DirectSink(pool)), headers={}) as session:
         answers += [await call.send(session) for call in private]
     limits = ApiLimits(requests_per_second=0.001, request_burst=1)
@@ -206,7 +239,7 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         await Call("/api/v1/health").send(session)  # spends the only token
         answers += [await call.send(session) for call in public + private]
     async with client(engine_state(None, sink=FullSink())) as session:
-        answers += [await call.send(session) for call in private[:4]]
+        answers += [await call.send(session) for call in [*private[:4], *tariff_calls]]
     await pool.close()
     async with client(engine_state(pool)) as session:
         answers.append(await Call("/api/v1/summary").send(session))
@@ -217,6 +250,8 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
     documented = {
         (path, method, status)
         for path, item in spec["paths"].items()
+        # The tariff routes are called into every documented answer by test_api_tariffs.
+        if not path.startswith(("/api/v1/tariffs", "/api/v1/recompute"))
         for method, operation in item.items()
         for status in operation["responses"]
     }

@@ -105,6 +105,7 @@ async def test_empty_database(pool: asyncpg.Pool) -> None:
         "version": body["engine"]["version"],
         "instance_id": "test-instance",
         "time": "2026-03-29T10:30:00+00:00",
+        "api_version": 1,
     }
     assert body["currency"] == "EUR"
     assert body["timezone"] == "Europe/Berlin"
@@ -115,8 +116,20 @@ async def test_empty_database(pool: asyncpg.Pool) -> None:
         "energy_month_kwh": 0.0,
         "cost_today": None,
         "cost_month": None,
+        "carbon_today_kg": None,
     }
-    assert body["price"] == {"current": None, "period": None}
+    assert body["price"] == {
+        "current": None,
+        "period": None,
+        "next_change": None,
+        "carbon_intensity": None,
+        "periods": [],
+    }
+    assert body["billing_cycle"] == dict.fromkeys(
+        ("start", "end", "cost_so_far", "projected_total")
+    )
+    assert body["tariff"] is None
+    assert body["recompute"] == {"state": "idle", "progress": 0.0, "generation": 0, "start": None}
     assert body["cloud"] == {"accounts": []}
     assert body["budgets"] == []
 
@@ -204,6 +217,11 @@ async def test_cloud_accounts_and_budgets(pool: asyncpg.Pool) -> None:
         (date(2026, 2, 28), "total", "", "50", False),
         (date(2026, 3, 1), "total", "", "1.50", False),
         (date(2026, 3, 1), "service", "Virtual Machines", "1.50", False),
+        (date(2026, 3, 28), "total", "", "0", False),
+        (date(2026, 3, 28), "service", "Storage", "0.5", False),
+        (date(2026, 3, 28), "service", "Backup", "0.5", False),
+        (date(2026, 3, 28), "service", "DNS", "0.25", False),
+        (date(2026, 3, 28), "service", "Bandwidth", "0.125", False),
         (date(2026, 3, 29), "total", "", "2.25", True),
     ):
         await pool.execute(
@@ -251,19 +269,28 @@ async def test_cloud_accounts_and_budgets(pool: asyncpg.Pool) -> None:
         "name": "azure",
         "currency": "USD",
         "today": "2.25",
+        "yesterday": "0",
         "month_to_date": "3.75",
         "forecast": "40",
         "estimated": True,
+        # The three largest this month, ties by name; Bandwidth is left out.
+        "top_services": [
+            {"name": "Virtual Machines", "amount": "1.5"},
+            {"name": "Backup", "amount": "0.5"},
+            {"name": "Storage", "amount": "0.5"},
+        ],
     }
     assert aws_account == {
         "device_id": aws,
         "name": "aws",
         "currency": None,
         "today": None,
+        "yesterday": None,
         "month_to_date": None,
         "forecast": None,
         "estimated": None,
         "fetched_at": None,
+        "top_services": [],
     }
     spent = {budget["name"]: (budget["amount"], budget["spent"]) for budget in body["budgets"]}
     assert spent == {
@@ -303,3 +330,25 @@ async def test_without_database_503() -> None:
         assert resp.status == 503
         assert resp.headers["Retry-After"] == "5"
         assert (await resp.json())["error"]["code"] == "database_unavailable"
+
+
+async def test_cloud_yesterday_on_the_first_of_the_month(pool: asyncpg.Pool) -> None:
+    """On the 1st, yesterday is the previous month's last day; it is not in the month so far."""
+    azure = await add_device(pool, "azure", "cloud_account", None)
+    for day, amount in ((date(2026, 3, 31), "4"), (date(2026, 4, 1), "1.5")):
+        await pool.execute(
+            "INSERT INTO cloud_costs (device_id, day, dimension, amount, currency)"
+            " VALUES ($1, $2, 'total', $3, 'USD')",
+            azure,
+            day,
+            Decimal(amount),
+        )
+    first = engine_state(
+        pool, timezone=BERLIN, currency="EUR", clock=lambda: datetime(2026, 4, 1, 8, tzinfo=UTC)
+    )
+    (account,) = (await _summary(first))["cloud"]["accounts"]
+    assert (account["yesterday"], account["today"], account["month_to_date"]) == (
+        "4",
+        "1.5",
+        "1.5",
+    )

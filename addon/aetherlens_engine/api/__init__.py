@@ -1,14 +1,19 @@
 """The engine's HTTP API (aiohttp).
 
 Middlewares, outermost first: metrics (count and time every answer), errors (everything becomes
-JSON), rate limit (per client address), authentication (bearer token).
+JSON), rate limit (per client address), authentication (bearer token or ingress proxy).
+The ingress page (aetherlens_engine.web) is served by the same app, outside the OpenAPI spec.
 """
 
 from __future__ import annotations
 
+import os
+
 from aiohttp import web
 
-from . import devices, health, readings, summary
+from aetherlens_engine.web import IngressPolicy, add_page_routes
+
+from . import bill, costs, devices, health, price, readings, summary, tariffs
 from .auth import auth_middleware
 from .errors import error_middleware
 from .limits import ApiLimits
@@ -18,8 +23,13 @@ from .ratelimit import TokenBucketLimiter, ratelimit_middleware
 from .state import STATE_KEY, EngineState, IngestFigures, ReadingSink
 
 
-def create_app(state: EngineState) -> web.Application:
-    """Return the API application serving STATE."""
+def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.Application:
+    """Return the API application serving STATE and the page.
+
+    INGRESS defaults to the environment's: enabled when the Supervisor runs the engine.
+    """
+    if ingress is None:
+        ingress = IngressPolicy.from_environment(os.environ)
     limits = state.limits
     metrics = ApiMetrics(state)
     limiter = TokenBucketLimiter(
@@ -31,7 +41,7 @@ def create_app(state: EngineState) -> web.Application:
             metrics.middleware(),
             error_middleware(limits.max_body_bytes),
             ratelimit_middleware(limiter),
-            auth_middleware(state.token),
+            auth_middleware(state.token, ingress),
         ],
     )
     app[STATE_KEY] = state
@@ -43,7 +53,21 @@ def create_app(state: EngineState) -> web.Application:
     get("/api/v1/devices", devices.get_devices, allow_head=False)
     get("/api/v1/devices/{device_id}/energy", devices.get_device_energy, allow_head=False)
     app.router.add_post("/api/v1/readings", readings.post_readings)
+    get("/api/v1/price", price.get_price, allow_head=False)
+    get("/api/v1/costs", costs.get_costs, allow_head=False)
+    get("/api/v1/projection", costs.get_projection, allow_head=False)
+    get("/api/v1/bill", bill.get_bill, allow_head=False)
+    app.router.add_post("/api/v1/compare", costs.post_compare)
+    get("/api/v1/tariffs", tariffs.get_tariffs, allow_head=False)
+    app.router.add_post("/api/v1/tariffs", tariffs.post_tariff)
+    app.router.add_post("/api/v1/tariffs/validate", tariffs.post_validate)
+    get("/api/v1/tariffs/{name}", tariffs.get_tariff, allow_head=False)
+    app.router.add_delete("/api/v1/tariffs/{name}", tariffs.delete_tariff)
+    app.router.add_post("/api/v1/tariffs/{name}/activate", tariffs.post_activate)
+    get("/api/v1/tariffs/{name}/calendar", tariffs.get_calendar, allow_head=False)
+    get("/api/v1/recompute", tariffs.get_recompute, allow_head=False)
     get("/metrics", metrics.get_metrics, allow_head=False)
+    add_page_routes(app, ingress)
     return app
 
 

@@ -12,6 +12,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from aetherlens_engine.collector.metrics import CollectorMetrics
 from aetherlens_engine.plugins.metrics import PluginCollector
 
 from .state import EngineState
@@ -85,6 +86,7 @@ class ApiMetrics:
         ).labels(state.version, state.instance_id).set(1)
         self.registry.register(_IngestCollector(state))
         self.registry.register(PluginCollector(lambda: state.plugins))
+        self.registry.register(CollectorMetrics(lambda: state.collectors))
 
     def middleware(self) -> Middleware:
         """Return the middleware counting and timing every answered request."""

@@ -64,6 +64,40 @@ _SCHEMAS: dict[str, Schema] = {
         {"index": {"type": "integer", "minimum": 0}, "reason": _STRING},
         "A refused reading, by its index in the batch",
     ),
+    "Collector": _object(
+        {
+            "source": {"enum": ["homeassistant"]},
+            "url": _STRING,
+            "state": {
+                "enum": [
+                    "starting",
+                    "connecting",
+                    "connected",
+                    "disconnected",
+                    "auth_failed",
+                    "stopped",
+                ]
+            },
+            "ha_version": _nullable(_STRING),
+            "connected_since": _nullable(_DATE_TIME),
+            "last_message": _nullable(_DATE_TIME),
+            "last_error": _nullable(_STRING),
+            "issue": _nullable(
+                _object(
+                    {"key": {"enum": ["invalid_auth"]}, "message": _STRING},
+                    "Set while the user must act: a Repairs issue (key = translation key)",
+                )
+            ),
+            "entities": _INTEGER,
+            "readings": _INTEGER,
+            "readings_per_second": _NUMBER,
+            "rejected": _INTEGER,
+            "backfilled": _INTEGER,
+            "gaps": _INTEGER,
+            "reconnects": _INTEGER,
+        },
+        "A Home Assistant collector; counts since the engine started",
+    ),
     "Health": _object(
         {
             "status": {"enum": ["ok", "degraded"]},
@@ -76,7 +110,7 @@ _SCHEMAS: dict[str, Schema] = {
                     "schema_version": _nullable(_INTEGER),
                 }
             ),
-            "collectors": {"type": "object", "additionalProperties": {"type": "object"}},
+            "collectors": {"type": "object", "additionalProperties": _ref("Collector")},
             "plugins": {"type": "object", "additionalProperties": {"type": "object"}},
             "ingest": _nullable(
                 _object(
@@ -116,10 +150,16 @@ _SCHEMAS: dict[str, Schema] = {
             "name": _STRING,
             "currency": _nullable(_CURRENCY),
             "today": _nullable(_DECIMAL),
+            "yesterday": {**_nullable(_DECIMAL), "description": "The previous local day"},
             "month_to_date": _nullable(_DECIMAL),
             "forecast": _nullable(_DECIMAL),
             "estimated": _nullable({"type": "boolean"}),
             "fetched_at": _nullable(_DATE_TIME),
+            "top_services": {
+                "type": "array",
+                "description": "This month's largest services (at most 3), largest first",
+                "items": _object({"name": _STRING, "amount": _DECIMAL}),
+            },
         },
         "One entry per account and currency; figures are null before the first fetch",
     ),
@@ -134,14 +174,25 @@ _SCHEMAS: dict[str, Schema] = {
             "currency": _CURRENCY,
             "spent": {
                 **_nullable(_DECIMAL),
-                "description": "Null for billing cycles, and for energy costs without a tariff "
-                "or in another currency than the engine's",
+                "description": "Null for energy costs without a tariff or in another currency "
+                "than the engine's; per billing cycle, the household's cycle cost so far "
+                "(null for device and cloud scopes)",
             },
         }
     ),
     "Summary": _object(
         {
-            "engine": _object({"version": _STRING, "instance_id": _STRING, "time": _DATE_TIME}),
+            "engine": _object(
+                {
+                    "version": _STRING,
+                    "instance_id": _STRING,
+                    "time": _DATE_TIME,
+                    "api_version": {
+                        **_INTEGER,
+                        "description": "Bumped when older clients would misread the API",
+                    },
+                }
+            ),
             "currency": _CURRENCY,
             "timezone": {**_STRING, "description": "IANA time zone of days and months"},
             "period": _object({"today": _DATE, "month_start": _DATE}),
@@ -152,12 +203,50 @@ _SCHEMAS: dict[str, Schema] = {
                     "energy_month_kwh": _NUMBER,
                     "cost_today": _nullable(_DECIMAL),
                     "cost_month": _nullable(_DECIMAL),
+                    "carbon_today_kg": {
+                        **_nullable(_NUMBER),
+                        "description": "Null without a tariff that states carbon intensity",
+                    },
                 },
                 "Devices of kind grid and meter; appliances where there is neither",
             ),
             "price": _object(
-                {"current": _nullable(_DECIMAL), "period": _nullable(_STRING)},
-                "Price per kWh now and its time-of-use period; null until a tariff prices it",
+                {
+                    "current": _nullable(_DECIMAL),
+                    "period": _nullable(_STRING),
+                    "next_change": _nullable(_DATE_TIME),
+                    "carbon_intensity": _nullable(_NUMBER),
+                    "periods": {
+                        "type": "array",
+                        "items": _STRING,
+                        "description": "The active tariff's import periods, sorted",
+                    },
+                },
+                "As `GET /api/v1/price`; null (periods empty) without an active tariff",
+            ),
+            "billing_cycle": _object(
+                {
+                    "start": _nullable(_DATE),
+                    "end": _nullable(_DATE),
+                    "cost_so_far": _nullable(_DECIMAL),
+                    "projected_total": _nullable(_DECIMAL),
+                },
+                "The active tariff's current cycle (local dates, end exclusive), as "
+                "`GET /api/v1/projection`; null without an active tariff",
+            ),
+            "tariff": _nullable(_object({"name": _STRING, "version": _INTEGER})),
+            "recompute": _object(
+                {
+                    "state": {"enum": ["idle", "running", "done", "failed"]},
+                    "progress": {"type": "number", "minimum": 0, "maximum": 1},
+                    "generation": {
+                        **_INTEGER,
+                        "description": "Grows with every finished recompute: re-read costs "
+                        "from `start` on",
+                    },
+                    "start": _nullable(_DATE_TIME),
+                },
+                "The cost recompute, as `GET /api/v1/recompute` in short",
             ),
             "cloud": _object({"accounts": {"type": "array", "items": _ref("CloudAccount")}}),
             "budgets": {"type": "array", "items": _ref("Budget")},
@@ -382,10 +471,525 @@ def _paths() -> dict[str, Any]:
     }
 
 
+_NAMED_AMOUNT: Schema = _object({"name": _STRING, "amount": _DECIMAL})
+_COST_SCHEMAS: dict[str, Schema] = {
+    "Price": _object(
+        {
+            "currency": _CURRENCY,
+            "tariff": {**_nullable(_STRING), "description": "The active tariff; null without"},
+            "current": {
+                **_nullable(_DECIMAL),
+                "description": "What one more kWh costs now: energy at the cycle's tier position, "
+                "surcharges and taxes; null where a dynamic price is not known",
+            },
+            "period": _nullable(_STRING),
+            "next_change": {
+                **_nullable(_DATE_TIME),
+                "description": "When the import period or price changes next",
+            },
+            "next_price": _nullable(_DECIMAL),
+            "next_period": _nullable(_STRING),
+            "carbon_intensity": {**_nullable(_NUMBER), "description": "kg CO2e per kWh now"},
+            "export": {**_nullable(_DECIMAL), "description": "Feed-in price per kWh now"},
+        }
+    ),
+    "CostRow": {
+        "type": "object",
+        "required": ["start", "energy_kwh", "cost", "carbon_kg"],
+        "properties": {
+            "start": _DATE_TIME,
+            "device_id": {**_INTEGER, "description": "With group=device"},
+            "period": {**_nullable(_STRING), "description": "With group=period"},
+            "energy_kwh": _NUMBER,
+            "cost": _DECIMAL,
+            "carbon_kg": _nullable(_NUMBER),
+        },
+        "additionalProperties": False,
+    },
+    "Costs": _object(
+        {
+            "currency": _CURRENCY,
+            "resolution": {"enum": ["hour", "day", "month"]},
+            "start": _DATE_TIME,
+            "end": _DATE_TIME,
+            "rows": {"type": "array", "items": _ref("CostRow")},
+        }
+    ),
+    "Projection": _object(
+        {
+            "currency": _CURRENCY,
+            "tariff": _STRING,
+            "cycle": _object(
+                {"start": _DATE, "end": _DATE}, "Local dates of the cycle, end exclusive"
+            ),
+            "cost_so_far": {
+                **_DECIMAL,
+                "description": "The cycle's bill of the energy used so far (fixed, demand, "
+                "minimum and taxes included)",
+            },
+            "projected_total": _DECIMAL,
+            "energy_so_far_kwh": _NUMBER,
+            "projected_energy_kwh": _NUMBER,
+            "days_elapsed": _INTEGER,
+            "days_total": _INTEGER,
+            "method": _STRING,
+        }
+    ),
+    "BillCycle": _object(
+        {
+            "start": _DATE,
+            "end": _DATE,
+            "days": _INTEGER,
+            "import_kwh": _DECIMAL,
+            "export_kwh": _DECIMAL,
+            "energy": {
+                "type": "array",
+                "items": _object(
+                    {"period": _STRING, "tier": _INTEGER, "kwh": _DECIMAL, "cost": _DECIMAL}
+                ),
+            },
+            "surcharges": {"type": "array", "items": _NAMED_AMOUNT},
+            "demand": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": _STRING,
+                        "kw": _DECIMAL,
+                        "window_start": _nullable(_DATE_TIME),
+                        "cost": _DECIMAL,
+                    }
+                ),
+            },
+            "fixed": {"type": "array", "items": _NAMED_AMOUNT},
+            "export_credit": _DECIMAL,
+            "minimum": _DECIMAL,
+            "taxes": {"type": "array", "items": _NAMED_AMOUNT},
+            "carbon_kg": _nullable(_DECIMAL),
+            "devices": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "device": _STRING,
+                        "kwh": _DECIMAL,
+                        "cost": _DECIMAL,
+                        "carbon_kg": _nullable(_DECIMAL),
+                    }
+                ),
+            },
+            "total": _DECIMAL,
+        },
+        "One billing cycle; amounts rounded to the cent, kWh to the Wh",
+    ),
+    "Bill": _object(
+        {
+            "tariff": _STRING,
+            "currency": _CURRENCY,
+            "cycles": {"type": "array", "items": _ref("BillCycle")},
+            "total": _DECIMAL,
+        }
+    ),
+    "RangeBill": _object(
+        {
+            "tariff": _STRING,
+            "currency": _CURRENCY,
+            "start": _DATE_TIME,
+            "end": _DATE_TIME,
+            "cycles": {"type": "array", "items": _ref("BillCycle")},
+            "total": _DECIMAL,
+        },
+        "The active tariff's bill of the recorded usage in [start, end); devices stay empty",
+    ),
+    "CompareRequest": {
+        "type": "object",
+        "properties": {
+            "tariff": {**_STRING, "description": "A stored tariff's name"},
+            "definition": {"type": "object", "description": "A tariff in the native format"},
+            "start": _DATE_TIME,
+            "end": _DATE_TIME,
+        },
+        "oneOf": [{"required": ["tariff"]}, {"required": ["definition"]}],
+        "dependentRequired": {"start": ["end"], "end": ["start"]},
+        "additionalProperties": False,
+        "description": "Without start and end: the active tariff's last full billing cycle",
+    },
+    "Comparison": _object(
+        {
+            "currency": _CURRENCY,
+            "start": _DATE_TIME,
+            "end": _DATE_TIME,
+            "current": _ref("Bill"),
+            "alternative": _ref("Bill"),
+            "difference": {**_DECIMAL, "description": "Alternative minus current total"},
+        }
+    ),
+}
+
+
+def _cost_paths() -> dict[str, Any]:
+    instant = {"type": "string", "format": "date-time"}
+    no_tariff = _json("Error", "No tariff is active, or the recorded data cannot be billed")
+
+    def query(name: str, schema: Schema, *, required: bool = False) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": required, "schema": schema}
+
+    return {
+        "/api/v1/price": {
+            "get": {
+                "operationId": "getPrice",
+                "summary": "The active tariff's import price now, its period and next change",
+                "responses": {
+                    "200": _json("Price", "Prices now; null fields without an active tariff"),
+                    **_use(*_PRIVATE, "Unavailable"),
+                },
+            }
+        },
+        "/api/v1/costs": {
+            "get": {
+                "operationId": "getCosts",
+                "summary": "Costs per hour, local day or month, by device, period or in total",
+                "parameters": [
+                    query("start", instant, required=True),
+                    query("end", instant, required=True),
+                    query("resolution", {"enum": ["hour", "day", "month"], "default": "day"}),
+                    query("group", {"enum": ["device", "period", "total"], "default": "total"}),
+                    query("device_id", {"type": "integer", "minimum": 1}),
+                ],
+                "responses": {
+                    "200": _json("Costs", "Rows whose hour or local day starts in [start, end)"),
+                    **_use("BadRequest", "NotFound", *_PRIVATE, "Unavailable"),
+                },
+            }
+        },
+        "/api/v1/projection": {
+            "get": {
+                "operationId": "getProjection",
+                "summary": "The current billing cycle's bill so far and projected to its end",
+                "responses": {
+                    "200": _json("Projection", "The active tariff's current cycle"),
+                    "409": no_tariff,
+                    **_use(*_PRIVATE, "Unavailable"),
+                },
+            }
+        },
+        "/api/v1/bill": {
+            "get": {
+                "operationId": "getBill",
+                "summary": "The active tariff's bill of the recorded usage in a range",
+                "parameters": [
+                    query("start", {**instant, "description": "Default: the cycle's start"}),
+                    query("end", {**instant, "description": "Default: now"}),
+                ],
+                "responses": {
+                    "200": _json("RangeBill", "Every billing cycle the range touches"),
+                    "409": no_tariff,
+                    **_use("BadRequest", *_PRIVATE, "Unavailable"),
+                },
+            }
+        },
+        "/api/v1/compare": {
+            "post": {
+                "operationId": "compareTariffs",
+                "summary": "Recorded usage priced under the active tariff and another one",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("CompareRequest")}},
+                },
+                "responses": {
+                    "200": _json("Comparison", "Both bills and the difference"),
+                    "404": _json("Error", "No such tariff"),
+                    "409": no_tariff,
+                    "422": _json("Error", "The definition is not a valid tariff"),
+                    **_use("BadRequest", *_PRIVATE, "Unavailable"),
+                },
+            }
+        },
+    }
+
+
+_FIELD_ERROR: Schema = _object(
+    {
+        "path": {**_STRING, "description": "The bad field, e.g. energy.periods[1].end"},
+        "message": _STRING,
+    }
+)
+_TARIFF_SCHEMAS: dict[str, Schema] = {
+    "FieldError": _FIELD_ERROR,
+    "TariffError": _object(
+        {
+            "error": _object(
+                {
+                    "code": {"enum": ["invalid_tariff"]},
+                    "message": _STRING,
+                    "details": {"type": "array", "items": _ref("FieldError")},
+                }
+            )
+        },
+        "The tariff is invalid; details name the field",
+    ),
+    "RecomputeStatus": _object(
+        {
+            "state": {"enum": ["idle", "running", "done", "failed"]},
+            "tariff": _nullable(_STRING),
+            "start": _nullable(_DATE_TIME),
+            "hours_total": {"type": "integer", "minimum": 0},
+            "hours_done": {"type": "integer", "minimum": 0},
+            "progress": {"type": "number", "minimum": 0, "maximum": 1},
+            "started_at": _nullable(_DATE_TIME),
+            "finished_at": _nullable(_DATE_TIME),
+            "error": _nullable(_STRING),
+            "generation": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Finished recomputes; re-read costs from start when it grows",
+            },
+        },
+        "The background recompute of costs under the active tariff",
+    ),
+    "TariffList": _object(
+        {
+            "active": _nullable(_STRING),
+            "tariffs": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": _STRING,
+                        "version": _INTEGER,
+                        "valid_from": _DATE_TIME,
+                        "valid_to": _nullable(_DATE_TIME),
+                        "created_at": _DATE_TIME,
+                        "active": {"type": "boolean"},
+                    },
+                    "The latest version of a tariff",
+                ),
+            },
+        }
+    ),
+    "TariffVersions": _object(
+        {
+            "name": _STRING,
+            "active": {"type": "boolean"},
+            "versions": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "id": _INTEGER,
+                        "version": _INTEGER,
+                        "valid_from": _DATE_TIME,
+                        "valid_to": _nullable(_DATE_TIME),
+                        "created_at": _DATE_TIME,
+                        "definition": {"type": "object", "description": "Native definition"},
+                    }
+                ),
+            },
+        }
+    ),
+    "TariffInput": {
+        "type": "object",
+        "properties": {
+            "definition": {"type": "object", "description": "A native tariff definition"},
+            "urdb": {"type": "object", "description": "A URDB rate (or API answer with one)"},
+            "timezone": {**_STRING, "description": "The URDB utility's IANA time zone"},
+        },
+        "additionalProperties": False,
+    },
+    "TariffValid": _object(
+        {
+            "valid": {"const": True},
+            "definition": {"type": "object"},
+            "unsupported": {"type": "array", "items": _STRING},
+        }
+    ),
+    "TariffInvalid": _object(
+        {"valid": {"const": False}, "errors": {"type": "array", "items": _ref("FieldError")}}
+    ),
+    "TariffSave": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {**_STRING, "description": "Replaces the definition's own name"},
+            "definition": {"type": "object"},
+            "urdb": {"type": "object"},
+            "timezone": _STRING,
+            "valid_from": {
+                **_DATE_TIME,
+                "description": "Default: the first hour with energy for a new name, else now",
+            },
+            "activate": {"type": "boolean", "default": False},
+        },
+        "additionalProperties": False,
+    },
+    "TariffSaved": _object(
+        {
+            "name": _STRING,
+            "version": _INTEGER,
+            "id": _INTEGER,
+            "valid_from": _DATE_TIME,
+            "active": {"type": "boolean"},
+            "unsupported": {"type": "array", "items": _STRING},
+            "recompute": _nullable(_ref("RecomputeStatus")),
+        }
+    ),
+    "TariffActivated": _object({"active": _STRING, "recompute": _ref("RecomputeStatus")}),
+    "TariffCalendar": _object(
+        {
+            "name": _STRING,
+            "timezone": _STRING,
+            "currency": _CURRENCY,
+            "days": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "date": _DATE,
+                        "hours": {"enum": [23, 24, 25]},
+                        "slots": {
+                            "type": "array",
+                            "items": _object(
+                                {
+                                    "start": _DATE_TIME,
+                                    "local": {"type": "string", "pattern": r"^\d\d:\d\d$"},
+                                    "minutes": {"type": "integer", "minimum": 1},
+                                    "price": _nullable(_DECIMAL),
+                                    "period": _nullable(_STRING),
+                                    "dst": {"enum": ["normal", "repeated"]},
+                                }
+                            ),
+                        },
+                    },
+                    "A local day of the tariff's zone",
+                ),
+            },
+        }
+    ),
+}
+
+
+def _tariff_paths() -> dict[str, Any]:
+    name = {"name": "name", "in": "path", "required": True, "schema": _STRING}
+    unknown = _json("Error", "No such tariff")
+    invalid = _json("TariffError", "The tariff is invalid")
+    read_only = _json("Error", "No tariff service runs (tariffs read-only)", _RETRY_AFTER)
+
+    def body(schema_name: str) -> dict[str, Any]:
+        return {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(schema_name)}},
+        }
+
+    return {
+        "/api/v1/tariffs": {
+            "get": {
+                "operationId": "listTariffs",
+                "summary": "The latest version of every tariff, and the active one",
+                "responses": {
+                    "200": _json("TariffList", "Tariffs by name"),
+                    **_use(*_PRIVATE, "Unavailable"),
+                },
+            },
+            "post": {
+                "operationId": "saveTariff",
+                "summary": "Save a native or URDB tariff as its name's next version",
+                "requestBody": body("TariffSave"),
+                "responses": {
+                    "201": _json("TariffSaved", "Saved; a recompute runs if it is active"),
+                    "422": invalid,
+                    "503": read_only,
+                    **_use("BadRequest", *_PRIVATE),
+                },
+            },
+        },
+        "/api/v1/tariffs/validate": {
+            "post": {
+                "operationId": "validateTariff",
+                "summary": "Check a native definition or a URDB rate without saving it",
+                "requestBody": body("TariffInput"),
+                "responses": {
+                    "200": _json("TariffValid", "Valid; URDB fields not carried are listed"),
+                    "422": _json("TariffInvalid", "Invalid; errors name the fields"),
+                    **_use("BadRequest", *_PRIVATE),
+                },
+            }
+        },
+        "/api/v1/tariffs/{name}": {
+            "get": {
+                "operationId": "getTariff",
+                "parameters": [name],
+                "summary": "Every version of a tariff, oldest first",
+                "responses": {
+                    "200": _json("TariffVersions", "The tariff's versions"),
+                    "404": unknown,
+                    **_use(*_PRIVATE, "Unavailable"),
+                },
+            },
+            "delete": {
+                "operationId": "deleteTariff",
+                "parameters": [name],
+                "summary": "Delete every version of a tariff that is not active",
+                "responses": {
+                    "204": {"description": "Deleted"},
+                    "404": unknown,
+                    "409": _json("Error", "It is the active tariff"),
+                    "503": read_only,
+                    **_use(*_PRIVATE),
+                },
+            },
+        },
+        "/api/v1/tariffs/{name}/activate": {
+            "post": {
+                "operationId": "activateTariff",
+                "parameters": [name],
+                "summary": "Price energy with this tariff; recomputes every cost",
+                "responses": {
+                    "200": _json("TariffActivated", "Active; the recompute started"),
+                    "404": unknown,
+                    "503": read_only,
+                    **_use(*_PRIVATE),
+                },
+            },
+        },
+        "/api/v1/tariffs/{name}/calendar": {
+            "get": {
+                "operationId": "getTariffCalendar",
+                "summary": "Import price per slot of local days, for a heat map",
+                "parameters": [
+                    name,
+                    {
+                        "name": "start",
+                        "in": "query",
+                        "required": False,
+                        "schema": _DATE,
+                        "description": "First local day; default today in the tariff's zone",
+                    },
+                    {
+                        "name": "days",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 31, "default": 7},
+                    },
+                ],
+                "responses": {
+                    "200": _json("TariffCalendar", "Slots cut at local hours and price changes"),
+                    "404": unknown,
+                    **_use("BadRequest", *_PRIVATE, "Unavailable"),
+                },
+            },
+        },
+        "/api/v1/recompute": {
+            "get": {
+                "operationId": "getRecompute",
+                "summary": "The status of the background cost recompute",
+                "responses": {
+                    "200": _json("RecomputeStatus", "Idle, running, done or failed"),
+                    **_use(*_PRIVATE),
+                },
+            }
+        },
+    }
+
+
 def build_spec(version: str, max_batch_readings: int) -> dict[str, Any]:
     """Return the OpenAPI document of this engine VERSION and its batch limit."""
-    schemas = copy.deepcopy(_SCHEMAS)
-    paths = _paths()
+    schemas = copy.deepcopy({**_SCHEMAS, **_COST_SCHEMAS, **_TARIFF_SCHEMAS})
+    paths = {**_paths(), **_cost_paths(), **_tariff_paths()}
     body = paths["/api/v1/readings"]["post"]["requestBody"]["content"]["application/json"]
     body["schema"]["maxItems"] = max_batch_readings
     return {

@@ -1,10 +1,10 @@
 """`GET /api/v1/summary`: everything the integration shows, from the rollups, in one call.
 
-Two set-based queries (devices with their energy, cost and cloud figures; budgets), whatever
-the number of devices. Energy today comes from `energy_hourly` since local midnight, energy this
-month from `energy_daily` before today plus today; costs likewise from `cost_hourly` and
-`cost_daily`, in the engine's currency; cloud figures from `cloud_costs` (dimension 'total')
-and `cloud_forecasts`.
+Three set-based queries (devices with their energy, cost and cloud figures; budgets; the cloud
+accounts' largest services this month), whatever the number of devices. Energy today comes
+from `energy_hourly` since local midnight, energy this month from `energy_daily` before today
+plus today; costs likewise from `cost_hourly` and `cost_daily`, in the engine's currency; cloud
+figures from `cloud_costs` (dimension 'total', services from 'service') and `cloud_forecasts`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ import asyncpg
 from aiohttp import web
 
 from aetherlens_engine.models import DeviceKind
+from aetherlens_engine.tariffs.store import active_tariff_at
 
+from .amounts import decimal_text
 from .database import connection
 from .devices import device_identity
 from .localtime import LocalPeriods
+from .price import tariff_summary
 from .state import STATE_KEY, EngineState
 
 ENERGY_KINDS = (
@@ -46,7 +49,7 @@ WITH hourly_today AS (
     WHERE day >= $3 AND day < $4
     GROUP BY device_id
 ), cost_today AS (
-    SELECT device_id, sum(cost) AS cost
+    SELECT device_id, sum(cost) AS cost, sum(carbon_kg) AS carbon
     FROM cost_hourly
     WHERE hour >= $1 AND hour < $2 AND currency = $5
     GROUP BY device_id
@@ -56,21 +59,23 @@ WITH hourly_today AS (
     WHERE day >= $3 AND day < $4 AND currency = $5
     GROUP BY device_id
 ), cost AS (
-    SELECT device_id, t.cost AS today, coalesce(t.cost, 0) + coalesce(b.cost, 0) AS month
+    SELECT device_id, t.cost AS today, coalesce(t.cost, 0) + coalesce(b.cost, 0) AS month,
+           t.carbon AS carbon_today
     FROM cost_today AS t
     FULL JOIN cost_before_today AS b USING (device_id)
 ), cloud AS (
     SELECT device_id, currency,
            sum(amount) FILTER (WHERE day = $4) AS today,
-           sum(amount) AS month_to_date,
-           bool_or(estimated) AS estimated,
+           sum(amount) FILTER (WHERE day = $4 - 1) AS yesterday,
+           sum(amount) FILTER (WHERE day >= $3) AS month_to_date,
+           bool_or(estimated) FILTER (WHERE day >= $3) AS estimated,
            max(fetched_at) AS fetched_at
     FROM cloud_costs
-    WHERE dimension = 'total' AND day >= $3 AND day <= $4
+    WHERE dimension = 'total' AND day >= least($3, $4 - 1) AND day <= $4
     GROUP BY device_id, currency
 ), cloud_month AS (
-    SELECT device_id, currency, c.today, c.month_to_date, c.estimated, c.fetched_at,
-           f.amount AS forecast
+    SELECT device_id, currency, c.today, c.yesterday, c.month_to_date, c.estimated,
+           c.fetched_at, f.amount AS forecast
     FROM cloud AS c
     FULL JOIN (SELECT device_id, currency, amount FROM cloud_forecasts WHERE month = $3) AS f
         USING (device_id, currency)
@@ -78,8 +83,8 @@ WITH hourly_today AS (
 SELECT d.id, d.source, d.source_id, d.name, d.kind, d.unit,
        coalesce(h.kwh, 0) AS energy_today,
        coalesce(h.kwh, 0) + coalesce(m.kwh, 0) AS energy_month,
-       c.today AS cost_today, c.month AS cost_month,
-       cm.currency AS cloud_currency, cm.today AS cloud_today,
+       c.today AS cost_today, c.month AS cost_month, c.carbon_today,
+       cm.currency AS cloud_currency, cm.today AS cloud_today, cm.yesterday AS cloud_yesterday,
        cm.month_to_date AS cloud_month_to_date, cm.forecast AS cloud_forecast,
        cm.estimated AS cloud_estimated, cm.fetched_at AS cloud_fetched_at,
        EXISTS (SELECT 1 FROM tariffs) AS priced
@@ -96,12 +101,26 @@ _BUDGETS_SQL = """
 SELECT id, name, scope, device_id, period, amount, currency FROM budgets ORDER BY id
 """
 
-
-def decimal_text(value: Decimal | None) -> str | None:
-    """Write an amount exactly, without exponent or trailing zeros (`12.5`, `0`)."""
-    if value is None:
-        return None
-    return format(value.normalize(), "f")
+# A cloud account's largest services this month ($1 month start, $2 today), largest first.
+_TOP_SERVICES_SQL = """
+SELECT device_id, currency, service, amount FROM (
+    SELECT device_id, currency, dimension_value AS service, sum(amount) AS amount,
+           row_number() OVER (
+               PARTITION BY device_id, currency ORDER BY sum(amount) DESC, dimension_value
+           ) AS rank
+    FROM cloud_costs
+    WHERE dimension = 'service' AND day >= $1 AND day <= $2
+    GROUP BY device_id, currency, dimension_value
+) AS ranked
+WHERE rank <= $3
+ORDER BY device_id, currency, rank
+"""
+# Few enough to be an entity attribute: the recorder stores attributes with every state.
+TOP_SERVICES = 3
+# What the summary tells of the cost recompute (`GET /api/v1/recompute` has it all).
+RECOMPUTE_FIELDS = ("state", "progress", "generation", "start")
+# Bumped on a change of the summary or of a route that older clients would misread.
+API_VERSION = 1
 
 
 type _DayMonth = tuple[Decimal, Decimal]  # (today, this month)
@@ -116,14 +135,20 @@ class _Spending:
     devices: dict[int, _DayMonth]
     household: _DayMonth
     cloud: dict[tuple[int, str | None], _DayMonth]  # by account and currency
+    cycle: Decimal | None = None  # the household's billing cycle so far, in `currency`
 
     def of(self, budget: asyncpg.Record) -> Decimal | None:
         """Return what BUDGET's period has spent so far, or None where that cannot be known.
 
-        Billing cycles are not defined yet; energy costs are known only in the engine's
-        currency, and only once a tariff exists.
+        Energy costs are known only in the engine's currency, and only once a tariff exists.
+        A billing cycle is the active tariff's: only a household budget has one (the summary's
+        `billing_cycle.cost_so_far`, when the tariff bills in the engine's currency); device
+        and cloud budgets per billing cycle stay None, as cloud accounts bill by month.
         """
         period, scope, currency = budget["period"], budget["scope"], budget["currency"]
+        if period == "billing_cycle":
+            household = scope == "household" and currency == self.currency
+            return self.cycle if household else None
         if period not in ("day", "month"):
             return None
         index = 0 if period == "day" else 1
@@ -160,7 +185,47 @@ async def get_summary(request: web.Request) -> web.Response:
             kinds,
         )
         budgets = await conn.fetch(_BUDGETS_SQL)
-    return web.json_response(_summary(state, now, periods, rows, budgets))
+        tariff = await tariff_summary(conn, now)
+        cycle = await _cycle_spent(conn, now, state.currency, tariff, budgets)
+        services = await conn.fetch(
+            _TOP_SERVICES_SQL, periods.month_start, periods.today, TOP_SERVICES
+        )
+    body = _summary(state, now, periods, rows, budgets, cycle=cycle)
+    # price, billing_cycle and tariff, from the active tariff (tariffs.quote, .projection)
+    body.update(tariff)
+    recompute = state.recompute.as_json()
+    body["recompute"] = {key: recompute[key] for key in RECOMPUTE_FIELDS}
+    _add_top_services(body, services)
+    return web.json_response(body)
+
+
+async def _cycle_spent(
+    conn: asyncpg.Connection,
+    now: datetime,
+    currency: str,
+    tariff: dict[str, Any],
+    budgets: list[asyncpg.Record],
+) -> Decimal | None:
+    """Return the billing cycle's cost so far in CURRENCY when a household budget needs it."""
+    so_far = tariff["billing_cycle"]["cost_so_far"]
+    wanted = any(b["period"] == "billing_cycle" and b["scope"] == "household" for b in budgets)
+    if so_far is None or not wanted:
+        return None
+    stored = await active_tariff_at(conn, now)
+    if stored is None or stored.tariff().currency != currency:
+        return None
+    return Decimal(so_far)
+
+
+def _add_top_services(body: dict[str, Any], services: list[asyncpg.Record]) -> None:
+    """Give each cloud account of BODY its largest services this month (in its currency)."""
+    by_account: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for row in services:
+        by_account.setdefault((row["device_id"], row["currency"]), []).append(
+            {"name": row["service"], "amount": decimal_text(row["amount"])}
+        )
+    for account in body["cloud"]["accounts"]:
+        account["top_services"] = by_account.get((account["device_id"], account["currency"]), [])
 
 
 def _summary(
@@ -169,6 +234,8 @@ def _summary(
     periods: LocalPeriods,
     rows: list[asyncpg.Record],
     budgets: list[asyncpg.Record],
+    *,
+    cycle: Decimal | None,
 ) -> dict[str, Any]:
     priced = bool(rows[0]["priced"]) if rows else False
     devices = [row for row in rows if row["kind"] != DeviceKind.CLOUD_ACCOUNT]
@@ -193,12 +260,14 @@ def _summary(
             )
             for row in accounts
         },
+        cycle=cycle,
     )
     return {
         "engine": {
             "version": state.version,
             "instance_id": state.instance_id,
             "time": now.isoformat(),
+            "api_version": API_VERSION,
         },
         "currency": state.currency,
         "timezone": state.timezone.key,
@@ -212,12 +281,17 @@ def _summary(
             "energy_month_kwh": sum((row["energy_month"] for row in household), 0.0),
             "cost_today": decimal_text(spending.household[0]) if priced else None,
             "cost_month": decimal_text(spending.household[1]) if priced else None,
+            "carbon_today_kg": _carbon(household),
         },
-        # Filled by the tariff engine; null until it prices the current hour.
-        "price": {"current": None, "period": None},
         "cloud": {"accounts": [_cloud_account(row) for row in accounts]},
         "budgets": [_budget(budget, spending) for budget in budgets],
     }
+
+
+def _carbon(rows: list[asyncpg.Record]) -> float | None:
+    """Sum the rows' carbon today; None where no row has any (no tariff, or none with carbon)."""
+    known = [row["carbon_today"] for row in rows if row["carbon_today"] is not None]
+    return sum(known, 0.0) if known else None
 
 
 def _costs(row: asyncpg.Record) -> _DayMonth:
@@ -241,6 +315,7 @@ def _cloud_account(row: asyncpg.Record) -> dict[str, Any]:
         "name": row["name"],
         "currency": row["cloud_currency"],
         "today": decimal_text(row["cloud_today"]),
+        "yesterday": decimal_text(row["cloud_yesterday"]),
         "month_to_date": decimal_text(row["cloud_month_to_date"]),
         "forecast": decimal_text(row["cloud_forecast"]),
         "estimated": row["cloud_estimated"],

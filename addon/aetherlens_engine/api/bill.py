@@ -1,0 +1,112 @@
+"""`GET /api/v1/bill`: the active tariff's bill of the recorded usage in a range.
+
+The household's import (and export, where the tariff credits it) in the UTC hours starting in
+[start, end) is billed as `POST /api/v1/compare` bills its current side: under the active
+tariff's version in force now, on its billing cycles. Every cycle the range touches is billed
+with its whole fixed charges and minimum (`present.bill_to_json`: energy by period and tier,
+surcharges, demand, fixed, minimum, taxes, export credit, total). `devices` stays empty: the
+bill is the household's. Without `start` the range begins with the current billing cycle, without
+`end` it ends now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from aetherlens_engine.tariffs.bill import Bill, bill
+from aetherlens_engine.tariffs.model import BillInputError, Tariff
+from aetherlens_engine.tariffs.present import bill_to_json
+from aetherlens_engine.tariffs.projection import current_cycle
+from aetherlens_engine.tariffs.store import active_tariff_at
+from aetherlens_engine.tariffs.usage import carbon_series, price_series, recorded_usage
+
+from .costs import MAX_COMPARE_RANGE, NO_TARIFF
+from .database import connection
+from .errors import ApiError
+from .params import InvalidValueError, parse_instant
+from .state import STATE_KEY
+
+
+def _bad(name: str, message: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", f"{name}: {message}")
+
+
+def _instant(request: web.Request, name: str) -> datetime | None:
+    text = request.query.get(name)
+    if text is None:
+        return None
+    try:
+        return parse_instant(text)
+    except InvalidValueError as err:
+        raise _bad(name, str(err)) from err
+
+
+def _check_range(start: datetime, end: datetime) -> None:
+    if start >= end:
+        raise _bad("end", "must be later than 'start'")
+    if end - start > MAX_COMPARE_RANGE:
+        raise _bad("end", f"the range is longer than {MAX_COMPARE_RANGE.days} days")
+
+
+async def bill_recorded(
+    conn: asyncpg.Connection, tariff: Tariff, start: datetime, end: datetime
+) -> Bill:
+    """Bill the household's recorded usage in the UTC hours starting in [start, end).
+
+    Raises BillInputError when nothing is recorded there, or a dynamic tariff has no prices.
+    """
+    usage = await recorded_usage(conn, start, end)
+    if not usage.load and not usage.export:
+        raise BillInputError(
+            f"no household energy is recorded between {start.isoformat()} and {end.isoformat()}"
+        )
+    prices = None
+    if tariff.dynamic or (tariff.export is not None and tariff.export.dynamic):
+        prices = await price_series(conn, tariff.currency, start, end)
+        if prices is None:
+            raise BillInputError(
+                f"tariff {tariff.name!r} has dynamic prices, but no price device records "
+                f"{tariff.currency}/kWh in this range"
+            )
+    carbon = None
+    if tariff.carbon is not None and tariff.carbon.series:
+        carbon = await carbon_series(conn, start, end)
+        if carbon is None:
+            # Carbon is no money: without a recorded series the bill just leaves it out.
+            tariff = replace(tariff, carbon=None)
+    export = usage.export if tariff.export is not None else ()
+    return bill(tariff, usage.load, export=export, prices=prices, carbon=carbon)
+
+
+def bill_json(result: Bill, start: datetime, end: datetime) -> dict[str, Any]:
+    """Return the `GET /api/v1/bill` body: the bill as `present.bill_to_json`, and the range."""
+    return {**bill_to_json(result), "start": start.isoformat(), "end": end.isoformat()}
+
+
+async def get_bill(request: web.Request) -> web.Response:
+    """Answer the active tariff's bill of the recorded usage in [start, end)."""
+    state = request.app[STATE_KEY]
+    start, end = _instant(request, "start"), _instant(request, "end")
+    if start is not None and end is not None:
+        _check_range(start, end)  # a bad range is refused before any tariff is looked up
+    now = state.clock()
+    async with connection(state) as conn:
+        stored = await active_tariff_at(conn, now)
+        if stored is None:
+            raise ApiError(409, "no_active_tariff", NO_TARIFF)
+        tariff = stored.tariff()
+        if start is None:
+            start = current_cycle(tariff, now).start_utc
+        if end is None:
+            end = now
+        _check_range(start, end)
+        try:
+            result = await bill_recorded(conn, tariff, start, end)
+        except BillInputError as err:
+            raise ApiError(409, "cannot_bill", str(err)) from err
+    return web.json_response(bill_json(result, start, end))
