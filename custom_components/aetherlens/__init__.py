@@ -19,7 +19,7 @@ from .coordinator import (
 )
 from .entity import engine_device_info
 from .services import async_setup_services
-from .statistics import EnergyStatisticsImporter
+from .statistics import StatisticsImporter
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -47,7 +47,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -
         client=client, coordinator=coordinator, engine_device_id=engine_device.id
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    importer = EnergyStatisticsImporter(hass, entry)
+    importer = StatisticsImporter(hass, entry)
     entry.async_on_unload(coordinator.async_add_listener(importer.async_schedule))
     importer.async_schedule()
     return True

@@ -28,6 +28,16 @@ class AetherLensAuthenticationError(AetherLensError):
     """The engine rejected the token."""
 
 
+class AetherLensRequestError(AetherLensError):
+    """The engine refused a request as given (bad range, unknown tariff, no active tariff)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        """Keep the engine's STATUS, error CODE and MESSAGE (meant for people)."""
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
 def _decimal(value: Any) -> Decimal | None:
     if value is None:
         return None
@@ -38,6 +48,10 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _instant(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +114,7 @@ class Household:
     energy_month_kwh: float
     cost_today: Decimal | None
     cost_month: Decimal | None
+    carbon_today_kg: float | None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Household:
@@ -109,7 +124,81 @@ class Household:
             energy_month_kwh=float(data["energy_month_kwh"]),
             cost_today=_decimal(data["cost_today"]),
             cost_month=_decimal(data["cost_month"]),
+            carbon_today_kg=_optional_float(data.get("carbon_today_kg")),
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PriceNow:
+    """The active tariff's import price now and its time-of-use period (None without one)."""
+
+    current: Decimal | None
+    period: str | None
+    next_change: datetime | None
+    carbon_intensity: float | None
+    # The tariff's period names; None from engines that do not list them.
+    periods: tuple[str, ...] | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PriceNow:
+        """Build from the summary's `price`."""
+        periods = data.get("periods")
+        return cls(
+            current=_decimal(data["current"]),
+            period=data["period"],
+            next_change=_instant(data.get("next_change")),
+            carbon_intensity=_optional_float(data.get("carbon_intensity")),
+            periods=None if periods is None else tuple(str(name) for name in periods),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BillingCycle:
+    """The active tariff's current billing cycle: local dates, END exclusive."""
+
+    start: date | None
+    end: date | None
+    cost_so_far: Decimal | None
+    projected_total: Decimal | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> BillingCycle:
+        """Build from the summary's `billing_cycle` (absent from older engines)."""
+        data = data or {}
+        start, end = data.get("start"), data.get("end")
+        return cls(
+            start=None if start is None else date.fromisoformat(start),
+            end=None if end is None else date.fromisoformat(end),
+            cost_so_far=_decimal(data.get("cost_so_far")),
+            projected_total=_decimal(data.get("projected_total")),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recompute:
+    """The engine's recomputation of costs; GENERATION grows with every finished one."""
+
+    state: str
+    generation: int
+    # Where the last recompute began; None from engines that do not say.
+    start: datetime | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Recompute:
+        """Build from the summary's `recompute`."""
+        return cls(
+            state=str(data["state"]),
+            generation=int(data["generation"]),
+            start=_instant(data.get("start")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCost:
+    """What one cloud service cost this month."""
+
+    name: str
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,10 +209,12 @@ class CloudAccount:
     name: str
     currency: str | None
     today: Decimal | None
+    yesterday: Decimal | None
     month_to_date: Decimal | None
     forecast: Decimal | None
     estimated: bool | None
     fetched_at: datetime | None
+    top_services: tuple[ServiceCost, ...]
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CloudAccount:
@@ -133,10 +224,15 @@ class CloudAccount:
             name=str(data["name"]),
             currency=data["currency"],
             today=_decimal(data["today"]),
+            yesterday=_decimal(data.get("yesterday")),
             month_to_date=_decimal(data["month_to_date"]),
             forecast=_decimal(data["forecast"]),
             estimated=data["estimated"],
             fetched_at=_instant(data["fetched_at"]),
+            top_services=tuple(
+                ServiceCost(str(item["name"]), Decimal(item["amount"]))
+                for item in data.get("top_services", ())
+            ),
         )
 
 
@@ -180,36 +276,133 @@ class Summary:
     version: str
     instance_id: str
     time: datetime
+    # Engines before the field spoke version 1.
+    api_version: int
     currency: str
     timezone: str
     today: date
     month_start: date
     devices: tuple[MeteredDevice, ...]
     household: Household
-    price: Decimal | None
-    price_period: str | None
+    price: PriceNow
+    billing_cycle: BillingCycle
+    tariff: str | None
+    recompute: Recompute | None
     cloud_accounts: tuple[CloudAccount, ...]
     budgets: tuple[Budget, ...]
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Summary:
-        """Build from the engine's JSON."""
+        """Build from the engine's JSON; additions of later engines are optional."""
+        tariff, recompute = data.get("tariff"), data.get("recompute")
         return cls(
             version=str(data["engine"]["version"]),
             instance_id=str(data["engine"]["instance_id"]),
             time=datetime.fromisoformat(data["engine"]["time"]),
+            api_version=int(data["engine"].get("api_version", 1)),
             currency=str(data["currency"]),
             timezone=str(data["timezone"]),
             today=date.fromisoformat(data["period"]["today"]),
             month_start=date.fromisoformat(data["period"]["month_start"]),
             devices=tuple(MeteredDevice.from_json(item) for item in data["devices"]),
             household=Household.from_json(data["household"]),
-            price=_decimal(data["price"]["current"]),
-            price_period=data["price"]["period"],
+            price=PriceNow.from_json(data["price"]),
+            billing_cycle=BillingCycle.from_json(data.get("billing_cycle")),
+            tariff=None if tariff is None else str(tariff["name"]),
+            recompute=None if recompute is None else Recompute.from_json(recompute),
             cloud_accounts=tuple(
                 CloudAccount.from_json(item) for item in data["cloud"]["accounts"]
             ),
             budgets=tuple(Budget.from_json(item) for item in data["budgets"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CostRow:
+    """Cost, energy and carbon of one hour, day or month (of a device or period, or in total)."""
+
+    start: datetime
+    device_id: int | None
+    period: str | None
+    energy_kwh: float
+    cost: Decimal
+    carbon_kg: float | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CostRow:
+        """Build from one item of `/api/v1/costs`'s `rows`."""
+        device_id = data.get("device_id")
+        return cls(
+            start=datetime.fromisoformat(data["start"]),
+            device_id=None if device_id is None else int(device_id),
+            period=data.get("period"),
+            energy_kwh=float(data["energy_kwh"]),
+            cost=Decimal(data["cost"]),
+            carbon_kg=_optional_float(data["carbon_kg"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CostReport:
+    """What `/api/v1/costs` reports, in the engine's currency."""
+
+    currency: str
+    resolution: str
+    start: datetime
+    end: datetime
+    rows: tuple[CostRow, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CostReport:
+        """Build from the engine's JSON."""
+        return cls(
+            currency=str(data["currency"]),
+            resolution=str(data["resolution"]),
+            start=datetime.fromisoformat(data["start"]),
+            end=datetime.fromisoformat(data["end"]),
+            rows=tuple(CostRow.from_json(row) for row in data["rows"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bill:
+    """A tariff's bill of recorded usage: its total and its cycles as the engine wrote them."""
+
+    tariff: str
+    total: Decimal
+    cycles: tuple[Mapping[str, Any], ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Bill:
+        """Build from `/api/v1/bill`, or `current` or `alternative` of `/api/v1/compare`."""
+        return cls(
+            tariff=str(data["tariff"]),
+            total=Decimal(data["total"]),
+            cycles=tuple(dict(cycle) for cycle in data["cycles"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Comparison:
+    """The recorded usage billed under the active tariff and an alternative one."""
+
+    currency: str
+    start: datetime
+    end: datetime
+    current: Bill
+    alternative: Bill
+    difference: Decimal  # alternative - current
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Comparison:
+        """Build from the engine's JSON."""
+        return cls(
+            currency=str(data["currency"]),
+            start=datetime.fromisoformat(data["start"]),
+            end=datetime.fromisoformat(data["end"]),
+            current=Bill.from_json(data["current"]),
+            alternative=Bill.from_json(data["alternative"]),
+            difference=Decimal(data["difference"]),
         )
 
 
@@ -257,13 +450,65 @@ class AetherLensClient:
         )
         return _parse(_energy_points, data, "energy series")
 
+    async def costs(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        resolution: str = "day",
+        group: str = "total",
+        device_id: int | None = None,
+    ) -> CostReport:
+        """Return costs per RESOLUTION (hour, day, month) over [START, END).
+
+        GROUP is device, period or total; DEVICE_ID restricts them to one device.
+        """
+        params = {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "resolution": resolution,
+            "group": group,
+        }
+        if device_id is not None:
+            params["device_id"] = str(device_id)
+        data = await self._get("/api/v1/costs", params)
+        return _parse(CostReport.from_json, data, "costs")
+
+    async def bill(self, start: datetime, end: datetime) -> Bill:
+        """Return the active tariff's bill of the recorded usage in [START, END), per cycle."""
+        data = await self._get("/api/v1/bill", {"start": start.isoformat(), "end": end.isoformat()})
+        return _parse(Bill.from_json, data, "bill")
+
+    async def compare(
+        self, tariff: str, start: datetime | None = None, end: datetime | None = None
+    ) -> Comparison:
+        """Bill the recorded usage under the active tariff and the stored TARIFF.
+
+        Over [START, END), both or neither; without them, the last full billing cycle.
+        """
+        body: dict[str, str] = {"tariff": tariff}
+        if start is not None and end is not None:
+            body |= {"start": start.isoformat(), "end": end.isoformat()}
+        data = await self._request("POST", "/api/v1/compare", json=body)
+        return _parse(Comparison.from_json, data, "comparison")
+
     async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Mapping[str, Any]:
+        return await self._request("GET", path, params=params)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+    ) -> Mapping[str, Any]:
         headers = {aiohttp.hdrs.AUTHORIZATION: f"Bearer {self._token}"}
         url = self._url.join(URL(path)).with_query(params)
         try:
             async with (
                 asyncio.timeout(REQUEST_TIMEOUT),
-                self._session.get(url, headers=headers) as response,
+                self._session.request(method, url, headers=headers, json=json) as response,
             ):
                 if response.status == HTTPStatus.UNAUTHORIZED:
                     raise AetherLensAuthenticationError("the engine rejected the API token")
@@ -271,6 +516,8 @@ class AetherLensClient:
                     raise AetherLensConnectionError(
                         f"the engine at {self._url} cannot reach its database now"
                     )
+                if response.status in _REFUSALS:
+                    raise await _refusal(response)
                 response.raise_for_status()
                 data = await response.json()
         except (TimeoutError, aiohttp.ClientConnectionError) as err:
@@ -280,6 +527,26 @@ class AetherLensClient:
         if not isinstance(data, Mapping):
             raise AetherLensError(f"the engine at {self._url} did not answer a JSON object")
         return data
+
+
+# What the engine answers a request it understood but refuses, with its JSON error.
+_REFUSALS = frozenset(
+    {
+        HTTPStatus.BAD_REQUEST,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+    }
+)
+
+
+async def _refusal(response: aiohttp.ClientResponse) -> AetherLensError:
+    """Return the engine's error as an exception; an unexpected body is an engine error."""
+    try:
+        error = (await response.json())["error"]
+        return AetherLensRequestError(response.status, str(error["code"]), str(error["message"]))
+    except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
+        return AetherLensError(f"unexpected answer {response.status} from the engine")
 
 
 def _parse[T](build: Callable[[Mapping[str, Any]], T], data: Mapping[str, Any], what: str) -> T:

@@ -1,7 +1,8 @@
-"""Binary sensors: whether each budget is exceeded."""
+"""Binary sensors: whether a peak period is on, and whether each budget is exceeded."""
 
 from __future__ import annotations
 
+import re
 from typing import override
 
 from homeassistant.components.binary_sensor import (
@@ -9,12 +10,13 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Budget
 from .coordinator import AetherLensConfigEntry, AetherLensDataUpdateCoordinator
-from .entity import AetherLensEntity
+from .entity import AetherLensEntity, hidden_budget_ids
 from .sensor import budget_of
 
 PARALLEL_UPDATES = 0
@@ -24,6 +26,18 @@ OVER_BUDGET = BinarySensorEntityDescription(
     translation_key="over_budget",
     device_class=BinarySensorDeviceClass.PROBLEM,
 )
+PEAK_PERIOD = BinarySensorEntityDescription(key="peak_period", translation_key="peak_period")
+
+# Tariffs name their periods freely; these names (case, spaces, dashes and underscores aside)
+# are peak periods, as in "peak", "On-Peak", "super_peak" (but not "off-peak" or "mid-peak").
+PEAK_NAMES = frozenset({"peak", "onpeak", "superpeak", "criticalpeak"})
+
+
+def is_peak(period: str | None) -> bool | None:
+    """Tell whether PERIOD names a peak period; None when there is no period now."""
+    if period is None:
+        return None
+    return re.sub(r"[\s_-]", "", period.lower()) in PEAK_NAMES
 
 
 async def async_setup_entry(
@@ -33,7 +47,9 @@ async def async_setup_entry(
 ) -> None:
     """Add an "over budget" sensor for every budget the engine reports, as it reports them."""
     coordinator = entry.runtime_data.coordinator
-    added: set[int] = set()
+    async_add_entities([PeakPeriodSensor(coordinator, PEAK_PERIOD)])
+    # Budgets hidden in the options count as added: they never get an entity.
+    added = hidden_budget_ids(hass, entry, Platform.BINARY_SENSOR, "over")
 
     @callback
     def add_new() -> None:
@@ -43,6 +59,16 @@ async def async_setup_entry(
 
     add_new()
     entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+class PeakPeriodSensor(AetherLensEntity, BinarySensorEntity):
+    """On while the tariff's current time-of-use period is a peak period."""
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return whether the current period is a peak one."""
+        return is_peak(self.coordinator.data.price.period)
 
 
 class OverBudgetSensor(AetherLensEntity, BinarySensorEntity):

@@ -6,7 +6,12 @@ from collections.abc import Collection, Mapping
 from typing import Any, override
 
 import probatio
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
 from homeassistant.const import (
     CONF_API_TOKEN,
     CONF_HOST,
@@ -22,6 +27,9 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -36,6 +44,9 @@ from .api import (
 )
 from .const import (
     CONF_DEVICE_SENSORS,
+    CONF_HIDDEN_BUDGETS,
+    CONF_MONEY_PRECISION,
+    DEFAULT_MONEY_PRECISION,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
@@ -67,8 +78,13 @@ OPTIONS_SCHEMA = probatio.Schema(
             )
         ),
         probatio.Required(CONF_DEVICE_SENSORS, default=True): BooleanSelector(),
+        probatio.Required(CONF_MONEY_PRECISION, default=DEFAULT_MONEY_PRECISION): NumberSelector(
+            NumberSelectorConfig(min=0, max=4, step=1, mode=NumberSelectorMode.SLIDER)
+        ),
     }
 )
+# The budgets with entities, in the form; the entry stores the others (see CONF_HIDDEN_BUDGETS).
+CONF_BUDGET_ENTITIES = "budget_entities"
 
 
 class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -223,20 +239,57 @@ class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class AetherLensOptionsFlow(OptionsFlowWithReload):
-    """Options: how often to poll, and whether to create sensors per metered device."""
+    """Options: polling, sensors per device, money precision, which budgets get entities.
+
+    Budget amounts and thresholds are the engine's (its configuration); here the user only picks
+    the budgets that get a sensor and an "over budget" binary sensor. Budgets the engine adds
+    later get them too: the entry stores the budgets left out, not those picked.
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and save the options."""
+        budgets = self._budgets()
         if user_input is not None:
+            shown = set(user_input.get(CONF_BUDGET_ENTITIES, ()))
+            # Budgets not offered now (the entry is not loaded) stay as they were.
+            hidden = set(self.config_entry.options.get(CONF_HIDDEN_BUDGETS, ())) - set(budgets)
             return self.async_create_entry(
                 data={
                     CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                     CONF_DEVICE_SENSORS: user_input[CONF_DEVICE_SENSORS],
+                    CONF_MONEY_PRECISION: int(user_input[CONF_MONEY_PRECISION]),
+                    CONF_HIDDEN_BUDGETS: sorted(hidden | (set(budgets) - shown)),
+                }
+            )
+        schema = OPTIONS_SCHEMA
+        if budgets:
+            hidden = set(self.config_entry.options.get(CONF_HIDDEN_BUDGETS, ()))
+            schema = schema.extend(
+                {
+                    probatio.Optional(
+                        CONF_BUDGET_ENTITIES,
+                        default=[budget for budget in budgets if budget not in hidden],
+                    ): SelectSelector(
+                        SelectSelectorConfig(
+                            options=[
+                                SelectOptionDict(value=budget, label=name)
+                                for budget, name in budgets.items()
+                            ],
+                            multiple=True,
+                        )
+                    )
                 }
             )
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
-            ),
+            data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),
         )
+
+    def _budgets(self) -> dict[str, str]:
+        """Return the engine's budgets (id as text: name); none while the entry is not loaded."""
+        entry: AetherLensConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return {}
+        return {
+            str(budget.id): budget.name for budget in entry.runtime_data.coordinator.data.budgets
+        }

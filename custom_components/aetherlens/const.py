@@ -10,6 +10,14 @@ DOMAIN: Final = "aetherlens"
 LOGGER = logging.getLogger(__package__)
 
 CONF_DEVICE_SENSORS: Final = "device_sensors"
+# Decimals shown for amounts of money (prices per kWh get two more).
+CONF_MONEY_PRECISION: Final = "money_precision"
+DEFAULT_MONEY_PRECISION: Final = 2
+# The engine's budgets (ids, as text) that get no entities; budgets added later do get them.
+CONF_HIDDEN_BUDGETS: Final = "hidden_budgets"
+
+# The newest summary/API version this integration understands (the engine's `api_version`).
+SUPPORTED_API_VERSION: Final = 1
 
 # The engine rolls readings up every minute; polling faster would show nothing new.
 DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=1)

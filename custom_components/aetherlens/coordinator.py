@@ -20,6 +20,7 @@ from .api import (
     AetherLensClient,
     AetherLensConnectionError,
     AetherLensError,
+    MeteredDevice,
     Summary,
 )
 from .const import (
@@ -27,6 +28,7 @@ from .const import (
     DOMAIN,
     EVENT_BUDGET_EXCEEDED,
     LOGGER,
+    SUPPORTED_API_VERSION,
     UNREACHABLE_REPAIR_AFTER,
 )
 
@@ -89,18 +91,26 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
             update_interval=timedelta(seconds=seconds) if seconds else DEFAULT_SCAN_INTERVAL,
         )
         self.client = client
+        # The current summary's devices by id: each device's sensors look theirs up per update.
+        self.devices_by_id: dict[int, MeteredDevice] = {}
         self._unreachable_since: datetime | None = None
         # Whether each budget was exceeded at the previous update (none before the first).
         self._budgets_exceeded: dict[int, bool | None] = {}
-        # The issue is about this entry's engine: it goes when the entry does.
+        # The issues are about this entry's engine: they go when the entry does.
         entry.async_on_unload(
             lambda: ir.async_delete_issue(hass, DOMAIN, self.unreachable_issue_id)
         )
+        entry.async_on_unload(lambda: ir.async_delete_issue(hass, DOMAIN, self.newer_issue_id))
 
     @property
     def unreachable_issue_id(self) -> str:
         """Return the id of the repair issue raised while the engine stays unreachable."""
         return f"engine_unreachable_{self.config_entry.entry_id}"
+
+    @property
+    def newer_issue_id(self) -> str:
+        """Return the id of the repair issue raised while the engine's API is too new."""
+        return f"engine_api_newer_{self.config_entry.entry_id}"
 
     @override
     async def _async_update_data(self) -> Summary:
@@ -127,9 +137,34 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         if self._unreachable_since is not None:
             self._unreachable_since = None
             ir.async_delete_issue(self.hass, DOMAIN, self.unreachable_issue_id)
+        self.devices_by_id = {device.id: device for device in summary.devices}
+        self._check_api_version(summary)
         self._remove_stale_devices(summary)
         self._fire_budget_events(summary)
         return summary
+
+    def _check_api_version(self, summary: Summary) -> None:
+        """Raise a repair issue while the engine speaks a newer API than this integration.
+
+        What it still understands keeps working; an update of the integration is the fix.
+        """
+        if summary.api_version <= SUPPORTED_API_VERSION:
+            ir.async_delete_issue(self.hass, DOMAIN, self.newer_issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self.newer_issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="engine_api_newer",
+            translation_placeholders={
+                "title": self.config_entry.title,
+                "engine_version": summary.version,
+                "api_version": str(summary.api_version),
+                "supported": str(SUPPORTED_API_VERSION),
+            },
+        )
 
     def _fire_budget_events(self, summary: Summary) -> None:
         """Announce each budget that went over its amount since the previous update."""

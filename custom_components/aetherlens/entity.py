@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_URL, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .coordinator import AetherLensDataUpdateCoordinator, engine_identifier
+from .const import CONF_HIDDEN_BUDGETS, DOMAIN
+from .coordinator import AetherLensConfigEntry, AetherLensDataUpdateCoordinator, engine_identifier
 
 MANUFACTURER = "AetherLens"
 
@@ -44,3 +47,19 @@ def engine_device_info(coordinator: AetherLensDataUpdateCoordinator) -> DeviceIn
         name="AetherLens",
         sw_version=coordinator.data.version,
     )
+
+
+def hidden_budget_ids(
+    hass: HomeAssistant, entry: AetherLensConfigEntry, platform: Platform, suffix: str
+) -> set[int]:
+    """Return the budgets the options hide, removing their entities of PLATFORM.
+
+    SUFFIX ends the unique id of a budget's entity on PLATFORM (`spent`, `over`).
+    """
+    registry = er.async_get(hass)
+    hidden = {int(budget_id) for budget_id in entry.options.get(CONF_HIDDEN_BUDGETS, ())}
+    for budget_id in hidden:
+        unique_id = f"{entry.unique_id}_budget_{budget_id}_{suffix}"
+        if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
+            registry.async_remove(entity_id)
+    return hidden

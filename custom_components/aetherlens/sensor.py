@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import override
+from typing import Any, override
 from zoneinfo import ZoneInfo
 
 from homeassistant.components.sensor import (
@@ -16,24 +16,28 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfEnergy
+from homeassistant.const import Platform, UnitOfEnergy, UnitOfMass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Budget, CloudAccount, MeteredDevice, Summary
-from .const import CONF_DEVICE_SENSORS
+from .const import (
+    CONF_DEVICE_SENSORS,
+    CONF_MONEY_PRECISION,
+    DEFAULT_MONEY_PRECISION,
+)
 from .coordinator import (
     AetherLensConfigEntry,
     AetherLensDataUpdateCoordinator,
     cloud_identifier,
     metered_identifier,
 )
-from .entity import MANUFACTURER, AetherLensEntity
+from .entity import MANUFACTURER, AetherLensEntity, hidden_budget_ids
 
 PARALLEL_UPDATES = 0
 
-type Value = Decimal | float | str | None
+type Value = Decimal | float | str | datetime | None
 
 
 def _local_midnight(day: date, summary: Summary) -> datetime:
@@ -50,6 +54,12 @@ def month_start(summary: Summary) -> datetime:
     return _local_midnight(summary.month_start, summary)
 
 
+def cycle_start(summary: Summary) -> datetime | None:
+    """Return when the active tariff's billing cycle began; None without a tariff."""
+    start = summary.billing_cycle.start
+    return None if start is None else _local_midnight(start, summary)
+
+
 @dataclass(frozen=True, kw_only=True)
 class AetherLensSensorDescription[T](SensorEntityDescription):
     """Describe a sensor reading a value from T (the summary, a device or a cloud account)."""
@@ -57,9 +67,11 @@ class AetherLensSensorDescription[T](SensorEntityDescription):
     value_fn: Callable[[T], Value]
     exists_fn: Callable[[T], bool] = lambda _: True
     # Monetary totals restart at the beginning of their period.
-    last_reset_fn: Callable[[Summary], datetime] | None = None
+    last_reset_fn: Callable[[Summary], datetime | None] | None = None
     # Per kWh prices are in the currency per kWh; monetary values in the currency.
     unit_fn: Callable[[Summary], str] | None = None
+    # Amounts show the entry's money precision plus this many decimals (None: not an amount).
+    money_decimals: int | None = None
 
 
 def _currency(summary: Summary) -> str:
@@ -76,7 +88,7 @@ HOUSEHOLD_SENSORS: tuple[AetherLensSensorDescription[Summary], ...] = (
         translation_key="cost_today",
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        money_decimals=0,
         unit_fn=_currency,
         last_reset_fn=day_start,
         value_fn=lambda summary: summary.household.cost_today,
@@ -86,7 +98,7 @@ HOUSEHOLD_SENSORS: tuple[AetherLensSensorDescription[Summary], ...] = (
         translation_key="cost_month",
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        money_decimals=0,
         unit_fn=_currency,
         last_reset_fn=month_start,
         value_fn=lambda summary: summary.household.cost_month,
@@ -110,18 +122,55 @@ HOUSEHOLD_SENSORS: tuple[AetherLensSensorDescription[Summary], ...] = (
         value_fn=lambda summary: summary.household.energy_month_kwh,
     ),
     AetherLensSensorDescription[Summary](
+        key="cost_cycle",
+        translation_key="cost_cycle",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        money_decimals=0,
+        unit_fn=_currency,
+        last_reset_fn=cycle_start,
+        value_fn=lambda summary: summary.billing_cycle.cost_so_far,
+    ),
+    AetherLensSensorDescription[Summary](
+        # A projection, not a running total: no state class, no statistics of it.
+        key="projected_cycle_bill",
+        translation_key="projected_cycle_bill",
+        device_class=SensorDeviceClass.MONETARY,
+        money_decimals=0,
+        unit_fn=_currency,
+        value_fn=lambda summary: summary.billing_cycle.projected_total,
+    ),
+    AetherLensSensorDescription[Summary](
+        # A price per kWh is not an amount of money: no monetary device class.
         key="current_price",
         translation_key="current_price",
         state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=4,
+        money_decimals=2,
         unit_fn=_price_unit,
-        value_fn=lambda summary: summary.price,
+        value_fn=lambda summary: summary.price.current,
     ),
     AetherLensSensorDescription[Summary](
-        key="price_period",
-        translation_key="price_period",
-        value_fn=lambda summary: summary.price_period,
+        key="next_price_change",
+        translation_key="next_price_change",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda summary: summary.price.next_change,
     ),
+    AetherLensSensorDescription[Summary](
+        key="carbon_today",
+        translation_key="carbon_today",
+        device_class=SensorDeviceClass.WEIGHT,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        suggested_display_precision=2,
+        value_fn=lambda summary: summary.household.carbon_today_kg,
+    ),
+)
+
+PRICE_PERIOD_SENSOR = AetherLensSensorDescription[Summary](
+    key="price_period",
+    translation_key="price_period",
+    device_class=SensorDeviceClass.ENUM,
+    value_fn=lambda summary: summary.price.period,
 )
 
 DEVICE_SENSORS: tuple[AetherLensSensorDescription[MeteredDevice], ...] = (
@@ -130,7 +179,7 @@ DEVICE_SENSORS: tuple[AetherLensSensorDescription[MeteredDevice], ...] = (
         translation_key="cost_today",
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        money_decimals=0,
         unit_fn=_currency,
         last_reset_fn=day_start,
         value_fn=lambda device: device.cost_today,
@@ -140,7 +189,7 @@ DEVICE_SENSORS: tuple[AetherLensSensorDescription[MeteredDevice], ...] = (
         translation_key="cost_month",
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        money_decimals=0,
         unit_fn=_currency,
         last_reset_fn=month_start,
         value_fn=lambda device: device.cost_month,
@@ -162,7 +211,7 @@ CLOUD_SENSORS: tuple[AetherLensSensorDescription[CloudAccount], ...] = (
         translation_key="cloud_cost_today",
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        money_decimals=0,
         last_reset_fn=day_start,
         value_fn=lambda account: account.today,
     ),
@@ -171,7 +220,7 @@ CLOUD_SENSORS: tuple[AetherLensSensorDescription[CloudAccount], ...] = (
         translation_key="cloud_month_to_date",
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
+        money_decimals=0,
         last_reset_fn=month_start,
         value_fn=lambda account: account.month_to_date,
     ),
@@ -179,7 +228,7 @@ CLOUD_SENSORS: tuple[AetherLensSensorDescription[CloudAccount], ...] = (
         key="cloud_forecast",
         translation_key="cloud_forecast",
         device_class=SensorDeviceClass.MONETARY,
-        suggested_display_precision=2,
+        money_decimals=0,
         value_fn=lambda account: account.forecast,
     ),
 )
@@ -190,14 +239,15 @@ BUDGET_SENSOR = AetherLensSensorDescription[Budget](
     translation_key="budget_spent",
     device_class=SensorDeviceClass.MONETARY,
     state_class=SensorStateClass.TOTAL,
-    suggested_display_precision=2,
+    money_decimals=0,
     value_fn=lambda budget: budget.spent,
 )
 
-# Where a budget's period restarts; billing cycles are not defined by the engine yet.
-BUDGET_PERIOD_START: dict[str, Callable[[Summary], datetime]] = {
+# Where a budget's period restarts.
+BUDGET_PERIOD_START: dict[str, Callable[[Summary], datetime | None]] = {
     "day": day_start,
     "month": month_start,
+    "billing_cycle": cycle_start,
 }
 
 
@@ -209,11 +259,17 @@ async def async_setup_entry(
     """Add the household's sensors now, and devices' and accounts' as the engine reports them."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
-        HouseholdSensor(coordinator, description)
-        for description in HOUSEHOLD_SENSORS
-        if description.exists_fn(coordinator.data)
+        [
+            *(
+                HouseholdSensor(coordinator, description)
+                for description in HOUSEHOLD_SENSORS
+                if description.exists_fn(coordinator.data)
+            ),
+            PricePeriodSensor(coordinator, PRICE_PERIOD_SENSOR),
+        ]
     )
     added: set[tuple[str, int, str | None]] = set()
+    hidden_budgets = hidden_budget_ids(hass, entry, Platform.SENSOR, "spent")
 
     @callback
     def add_new() -> None:
@@ -230,6 +286,8 @@ async def async_setup_entry(
                 added.add(("cloud", account.device_id, account.currency))
                 entities.extend(_cloud_sensors(coordinator, account))
         for budget in summary.budgets:
+            if budget.id in hidden_budgets:
+                continue
             if ("budget", budget.id, None) not in added:
                 added.add(("budget", budget.id, None))
                 entities.append(BudgetSensor(coordinator, budget))
@@ -313,6 +371,15 @@ class _AetherLensSensor[T](AetherLensEntity, SensorEntity):
             return None
         return last_reset_fn(self.coordinator.data)
 
+    @property
+    @override
+    def suggested_display_precision(self) -> int | None:
+        """Return the decimals to show; amounts follow the entry's money precision."""
+        if (extra := self.entity_description.money_decimals) is None:
+            return self.entity_description.suggested_display_precision
+        options = self.coordinator.config_entry.options
+        return int(options.get(CONF_MONEY_PRECISION, DEFAULT_MONEY_PRECISION)) + extra
+
 
 class HouseholdSensor(_AetherLensSensor[Summary]):
     """A sensor of the whole household, on the engine's device."""
@@ -320,6 +387,32 @@ class HouseholdSensor(_AetherLensSensor[Summary]):
     @override
     def _source(self) -> Summary:
         return self.coordinator.data
+
+
+class PricePeriodSensor(HouseholdSensor):
+    """The tariff's time-of-use period now, one of the tariff's period names."""
+
+    def __init__(
+        self,
+        coordinator: AetherLensDataUpdateCoordinator,
+        description: AetherLensSensorDescription[Summary],
+    ) -> None:
+        """Follow the summary's price period."""
+        super().__init__(coordinator, description)
+        # Engines that do not list the tariff's periods: those seen since setup.
+        self._seen: set[str] = set()
+
+    @property
+    @override
+    def options(self) -> list[str]:
+        """Return the tariff's period names (always including the current one)."""
+        price = self.coordinator.data.price
+        if price.period is not None:
+            self._seen.add(price.period)
+        names = set(price.periods) if price.periods is not None else set(self._seen)
+        if price.period is not None:
+            names.add(price.period)
+        return sorted(names)
 
 
 class DeviceSensor(_AetherLensSensor[MeteredDevice]):
@@ -343,10 +436,7 @@ class DeviceSensor(_AetherLensSensor[MeteredDevice]):
 
     @override
     def _source(self) -> MeteredDevice | None:
-        return next(
-            (device for device in self.coordinator.data.devices if device.id == self._device_id),
-            None,
-        )
+        return self.coordinator.devices_by_id.get(self._device_id)
 
 
 class CloudSensor(_AetherLensSensor[CloudAccount]):
@@ -388,6 +478,19 @@ class CloudSensor(_AetherLensSensor[CloudAccount]):
         """Return the account's currency."""
         return self._currency
 
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return yesterday's cost and the largest services on the month-to-date sensor."""
+        account = self._source()
+        # Home Assistant asks only while the sensor is available, so while the account exists.
+        if self.entity_description.key != "cloud_month_to_date" or account is None:
+            return None
+        return {
+            "yesterday": None if account.yesterday is None else float(account.yesterday),
+            "top_services": {item.name: float(item.amount) for item in account.top_services},
+        }
+
 
 class BudgetSensor(_AetherLensSensor[Budget]):
     """What a budget's period has spent so far, with the budget as an attribute."""
@@ -413,7 +516,7 @@ class BudgetSensor(_AetherLensSensor[Budget]):
     @property
     @override
     def last_reset(self) -> datetime | None:
-        """Return when the budget's period began (None for billing cycles)."""
+        """Return when the budget's period began (None for a cycle without a tariff)."""
         return None if self._period_start is None else self._period_start(self.coordinator.data)
 
     @property

@@ -1,19 +1,70 @@
-"""Actions of the AetherLens integration."""
+"""Actions of the AetherLens integration: refresh, costs over a range, tariff comparison."""
 
 from __future__ import annotations
 
-import probatio
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.service import async_get_config_entry
+from collections.abc import Awaitable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
+import probatio
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.service import async_get_config_entry
+from homeassistant.util import dt as dt_util
+from homeassistant.util.json import JsonValueType
+
+from .api import (
+    AetherLensAuthenticationError,
+    AetherLensError,
+    AetherLensRequestError,
+    Bill,
+    CostRow,
+)
 from .const import DOMAIN
-from .coordinator import AetherLensConfigEntry
+from .coordinator import AetherLensConfigEntry, metered_identifier
 
 SERVICE_REFRESH = "refresh"
+SERVICE_GET_COSTS = "get_costs"
+SERVICE_COMPARE_TARIFF = "compare_tariff"
+
+ATTR_START = "start"
+ATTR_END = "end"
+ATTR_RESOLUTION = "resolution"
+ATTR_GROUP = "group"
+ATTR_TARIFF = "tariff"
+
+RESOLUTIONS = ("hour", "day", "month")
+GROUPS = ("total", "device", "period")
 
 REFRESH_SCHEMA = probatio.Schema({probatio.Optional(ATTR_CONFIG_ENTRY_ID): str})
+GET_COSTS_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): str,
+        probatio.Required(ATTR_START): cv.datetime,
+        probatio.Required(ATTR_END): cv.datetime,
+        probatio.Optional(ATTR_RESOLUTION, default="day"): probatio.In(RESOLUTIONS),
+        probatio.Optional(ATTR_GROUP, default="total"): probatio.In(GROUPS),
+        probatio.Optional(ATTR_DEVICE_ID): str,
+    }
+)
+COMPARE_TARIFF_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): str,
+        probatio.Required(ATTR_TARIFF): cv.string,
+        probatio.Inclusive(ATTR_START, "range"): cv.datetime,
+        probatio.Inclusive(ATTR_END, "range"): cv.datetime,
+    }
+)
 
 
 @callback
@@ -22,11 +73,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
     async def _handle_refresh(call: ServiceCall) -> None:
         """Read the engine's summary now rather than at the next update."""
-        # Without an entry id: the one loaded entry, or a validation error naming the choice.
-        entry: AetherLensConfigEntry = async_get_config_entry(
-            hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
-        )
-        coordinator = entry.runtime_data.coordinator
+        coordinator = _entry(hass, call).runtime_data.coordinator
         await coordinator.async_refresh()
         if not coordinator.last_update_success:
             raise HomeAssistantError(
@@ -35,4 +82,180 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 translation_placeholders={"error": str(coordinator.last_exception)},
             ) from coordinator.last_exception
 
+    async def _handle_get_costs(call: ServiceCall) -> ServiceResponse:
+        """Return the engine's costs over a range, by device, period or in total.
+
+        `components` are the household's bill of the range under the active tariff, per billing
+        cycle; None when the engine cannot bill it (no active tariff, nothing recorded).
+        """
+        entry = _entry(hass, call)
+        start, end = _range(call.data[ATTR_START], call.data[ATTR_END])
+        device_id = None
+        if ATTR_DEVICE_ID in call.data:
+            device_id = _engine_device_id(hass, entry, call.data[ATTR_DEVICE_ID])
+        report = await _ask(
+            entry.runtime_data.client.costs(
+                start,
+                end,
+                resolution=call.data[ATTR_RESOLUTION],
+                group=call.data[ATTR_GROUP],
+                device_id=device_id,
+            )
+        )
+        components = await _components(entry, start, end)
+        names = {device.id: device.name for device in entry.runtime_data.coordinator.data.devices}
+        carbon = [row.carbon_kg for row in report.rows if row.carbon_kg is not None]
+        return {
+            "currency": report.currency,
+            "resolution": report.resolution,
+            "start": report.start.isoformat(),
+            "end": report.end.isoformat(),
+            "total": {
+                "cost": _money(sum((row.cost for row in report.rows), Decimal(0))),
+                "energy_kwh": sum(row.energy_kwh for row in report.rows),
+                "carbon_kg": sum(carbon) if carbon else None,
+            },
+            "rows": [_cost_row(row, names) for row in report.rows],
+            "components": components,
+        }
+
+    async def _handle_compare_tariff(call: ServiceCall) -> ServiceResponse:
+        """Return the recorded usage billed under the active tariff and another stored one."""
+        entry = _entry(hass, call)
+        start = end = None
+        if ATTR_START in call.data:
+            start, end = _range(call.data[ATTR_START], call.data[ATTR_END])
+        comparison = await _ask(
+            entry.runtime_data.client.compare(call.data[ATTR_TARIFF], start, end)
+        )
+        return {
+            "currency": comparison.currency,
+            "start": comparison.start.isoformat(),
+            "end": comparison.end.isoformat(),
+            "current": _bill(comparison.current),
+            "alternative": _bill(comparison.alternative),
+            "difference": _money(comparison.difference),
+        }
+
     hass.services.async_register(DOMAIN, SERVICE_REFRESH, _handle_refresh, schema=REFRESH_SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_COSTS,
+        _handle_get_costs,
+        schema=GET_COSTS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_COMPARE_TARIFF,
+        _handle_compare_tariff,
+        schema=COMPARE_TARIFF_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+
+
+def _entry(hass: HomeAssistant, call: ServiceCall) -> AetherLensConfigEntry:
+    """Return the entry the call names: without an id, the one loaded entry."""
+    entry: AetherLensConfigEntry = async_get_config_entry(
+        hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
+    )
+    return entry
+
+
+def _range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """Return START and END in UTC (times without a zone are Home Assistant's local time)."""
+    start, end = dt_util.as_utc(start), dt_util.as_utc(end)
+    if start >= end:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_range",
+            translation_placeholders={"start": start.isoformat(), "end": end.isoformat()},
+        )
+    return start, end
+
+
+def _engine_device_id(hass: HomeAssistant, entry: AetherLensConfigEntry, device_id: str) -> int:
+    """Return the engine's id of the metered device Home Assistant knows as DEVICE_ID."""
+    device = dr.async_get(hass).async_get(device_id)
+    identifiers = device.identifiers if device is not None else set()
+    for metered in entry.runtime_data.coordinator.data.devices:
+        if metered_identifier(entry, metered.id) in identifiers:
+            return metered.id
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_a_metered_device",
+        translation_placeholders={"device_id": device_id},
+    )
+
+
+async def _components(
+    entry: AetherLensConfigEntry, start: datetime, end: datetime
+) -> list[JsonValueType] | None:
+    """Return the bill's components per cycle over [START, END); None if the engine refuses."""
+    try:
+        bill = await _ask(entry.runtime_data.client.bill(start, end))
+    except ServiceValidationError:
+        # No active tariff, nothing recorded, or a range longer than the engine bills.
+        return None
+    return [_components_of(cycle) for cycle in bill.cycles]
+
+
+async def _ask[T](request: Awaitable[T]) -> T:
+    """Await a request to the engine; its refusals are the caller's errors, the rest ours."""
+    try:
+        return await request
+    except AetherLensRequestError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="engine_refused",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except AetherLensAuthenticationError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="authentication_error"
+        ) from err
+    except AetherLensError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def _money(amount: Decimal) -> str:
+    """Write an amount exactly, as the engine does (`12.5`, `0`)."""
+    return format(amount.normalize(), "f")
+
+
+def _cost_row(row: CostRow, names: dict[int, str]) -> dict[str, Any]:
+    item: dict[str, Any] = {"start": row.start.isoformat()}
+    if row.device_id is not None:
+        item["device_id"] = row.device_id
+        item["device"] = names.get(row.device_id)
+    if row.period is not None:
+        item["period"] = row.period
+    item |= {"energy_kwh": row.energy_kwh, "cost": _money(row.cost), "carbon_kg": row.carbon_kg}
+    return item
+
+
+def _bill(bill: Bill) -> dict[str, Any]:
+    return {"tariff": bill.tariff, "total": _money(bill.total), "cycles": list(bill.cycles)}
+
+
+def _components_of(cycle: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a bill cycle's charges, amounts as the engine wrote them, without the detail."""
+    return {
+        "start": cycle["start"],
+        "end": cycle["end"],
+        "energy": [
+            {key: line[key] for key in ("period", "tier", "kwh", "cost")}
+            for line in cycle["energy"]
+        ],
+        "surcharges": cycle["surcharges"],
+        "demand": [{key: line[key] for key in ("name", "kw", "cost")} for line in cycle["demand"]],
+        "fixed": cycle["fixed"],
+        "minimum": cycle["minimum"],
+        "taxes": cycle["taxes"],
+        "export_credit": cycle["export_credit"],
+        "total": cycle["total"],
+    }

@@ -1,9 +1,11 @@
 """Fixtures of the integration's tests.
 
 Most tests talk over real HTTP on 127.0.0.1 to `FixtureEngine`: the engine's public health route,
-its bearer-token check and a summary loaded from `fixtures/summary.json` (checked against the
-engine's OpenAPI schema in test_api.py). `test_real_engine.py` runs the real engine API on a real
-database.
+its bearer-token check, a summary loaded from `fixtures/summary.json` (checked against the
+engine's OpenAPI schema in test_api.py), costs summed from the rows of `fixtures/costs.json` (or
+rows a test sets), a comparison from `fixtures/compare.json` and a bill from `fixtures/bill.json`
+(the real route's answer to tests/engine/test_api_bill.py's range, saved). `test_real_engine.py`
+runs the real engine API on a real database.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import socket
 from collections.abc import AsyncIterator, Generator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, patch
@@ -34,10 +37,15 @@ TOKEN = "integration-test-token-0123456789abcdefghijkl"  # noqa: S105 (made up f
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def load_fixture(name: str) -> dict[str, Any]:
+    """Return the JSON fixture NAME (without `.json`)."""
+    data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
 def load_summary() -> dict[str, Any]:
     """Return the summary fixture as the engine's JSON."""
-    summary: dict[str, Any] = json.loads((FIXTURES / "summary.json").read_text(encoding="utf-8"))
-    return summary
+    return load_fixture("summary")
 
 
 def state_of(hass: HomeAssistant, entity_id: str) -> State:
@@ -63,6 +71,17 @@ class FixtureEngine:
         self.energy_requests: list[tuple[int, datetime, datetime]] = []
         # When set, the hourly energy answers this status (the summary keeps answering).
         self.hourly_failure: int | None = None
+        # Cost rows by device and period, summed per the request's group.
+        self.cost_rows: list[dict[str, Any]] = load_fixture("costs")["rows"]
+        self.cost_requests: list[dict[str, str]] = []
+        self.costs_failure: int | None = None
+        self.comparison = load_fixture("compare")
+        self.tariffs = {"dual", "night-saver"}
+        self.compare_requests: list[dict[str, Any]] = []
+        # None: no tariff is active (the engine answers 409).
+        self.bill: dict[str, Any] | None = load_fixture("bill")
+        self.bill_requests: list[dict[str, str]] = []
+        self.bill_failure: int | None = None
 
     def app(self) -> web.Application:
         """Return the application serving this engine."""
@@ -70,7 +89,83 @@ class FixtureEngine:
         app.router.add_get("/api/v1/health", self._health)
         app.router.add_get("/api/v1/summary", self._summary)
         app.router.add_get("/api/v1/devices/{device_id}/energy", self._energy)
+        app.router.add_get("/api/v1/costs", self._costs)
+        app.router.add_post("/api/v1/compare", self._compare)
+        app.router.add_get("/api/v1/bill", self._bill)
         return app
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get(hdrs.AUTHORIZATION) == f"Bearer {self.token}"
+
+    async def _costs(self, request: web.Request) -> web.Response:
+        """Sum the cost rows in [start, end) by the group asked, as the engine's route does."""
+        if not self._authorized(request):
+            return _error(401, "invalid_token")
+        if self.costs_failure is not None:
+            return _error(self.costs_failure, "failure")
+        query = dict(request.query)
+        self.cost_requests.append(query)
+        start = datetime.fromisoformat(query["start"])
+        end = datetime.fromisoformat(query["end"])
+        if start >= end:
+            return _error(400, "invalid_parameter", "end: must be later than 'start'")
+        group = query.get("group", "total")
+        mains = {device["id"] for device in self.summary["devices"] if device["kind"] == "grid"}
+        sums: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in self.cost_rows:
+            device_id = row["device_id"]
+            if not start <= datetime.fromisoformat(row["start"]) < end:
+                continue
+            if "device_id" in query and device_id != int(query["device_id"]):
+                continue
+            if "device_id" not in query and group != "device" and device_id not in mains:
+                continue
+            keys = {"device": {"device_id": device_id}, "period": {"period": row["period"]}}
+            item = {"start": row["start"], **keys.get(group, {})}
+            total = sums.setdefault(
+                tuple(item.values()),
+                {**item, "energy_kwh": 0.0, "cost": Decimal(0), "carbon_kg": None},
+            )
+            total["energy_kwh"] += row["energy_kwh"]
+            total["cost"] += Decimal(row["cost"])
+            if row["carbon_kg"] is not None:
+                total["carbon_kg"] = (total["carbon_kg"] or 0.0) + row["carbon_kg"]
+        rows = [{**item, "cost": str(item["cost"])} for _, item in sorted(sums.items())]
+        return web.json_response(
+            {
+                "currency": self.summary["currency"],
+                "resolution": query.get("resolution", "day"),
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "rows": rows,
+            }
+        )
+
+    async def _compare(self, request: web.Request) -> web.Response:
+        """Answer the comparison fixture for a known tariff, over the range asked."""
+        if not self._authorized(request):
+            return _error(401, "invalid_token")
+        body = await request.json()
+        self.compare_requests.append(body)
+        if body["tariff"] not in self.tariffs:
+            return _error(404, "unknown_tariff", f"there is no tariff named {body['tariff']!r}")
+        comparison = copy.deepcopy(self.comparison)
+        comparison["alternative"]["tariff"] = body["tariff"]
+        if "start" in body:
+            comparison |= {"start": body["start"], "end": body["end"]}
+        return web.json_response(comparison)
+
+    async def _bill(self, request: web.Request) -> web.Response:
+        """Answer the bill fixture over the range asked; 409 without an active tariff."""
+        if not self._authorized(request):
+            return _error(401, "invalid_token")
+        if self.bill_failure is not None:
+            return _error(self.bill_failure, "failure")
+        query = dict(request.query)
+        self.bill_requests.append(query)
+        if self.bill is None:
+            return _error(409, "no_active_tariff", "no tariff is active")
+        return web.json_response({**copy.deepcopy(self.bill), **query})
 
     async def _health(self, _: web.Request) -> web.Response:
         return web.json_response(
@@ -128,8 +223,8 @@ class FixtureEngine:
         )
 
 
-def _error(status: int, code: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": code}}, status=status)
+def _error(status: int, code: str, message: str | None = None) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message or code}}, status=status)
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,14 @@ from custom_components.aetherlens.api import (
     AetherLensClient,
     AetherLensConnectionError,
     AetherLensError,
+    AetherLensRequestError,
+    BillingCycle,
     Budget,
     CloudAccount,
+    CostRow,
+    PriceNow,
+    Recompute,
+    ServiceCost,
 )
 from tests.http import serve_app
 
@@ -49,8 +55,25 @@ async def test_summary_parses_into_typed_records(
     assert summary.time == datetime(2026, 3, 29, 10, 30, tzinfo=UTC)
     assert (summary.today, summary.month_start) == (date(2026, 3, 29), date(2026, 3, 1))
     assert summary.household.cost_month == Decimal("66.30001")
-    assert summary.price == Decimal("0.312")
-    assert summary.price_period == "peak"
+    assert summary.api_version == 1
+    assert summary.price == PriceNow(
+        current=Decimal("0.312"),
+        period="peak",
+        next_change=datetime(2026, 3, 29, 18, tzinfo=UTC),
+        carbon_intensity=0.25,
+        periods=("off", "peak"),
+    )
+    assert summary.billing_cycle == BillingCycle(
+        start=date(2026, 3, 1),
+        end=date(2026, 4, 1),
+        cost_so_far=Decimal("66.30001"),
+        projected_total=Decimal("71.5"),
+    )
+    assert summary.tariff == "dual"
+    assert summary.recompute == Recompute(
+        state="done", generation=3, start=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    assert summary.household.carbon_today_kg == 1.8125
     assert [device.name for device in summary.devices] == ["Grid", "Fridge"]
     assert summary.devices[1].energy_today_kwh == 0.75
     assert summary.cloud_accounts[0] == CloudAccount(
@@ -58,10 +81,15 @@ async def test_summary_parses_into_typed_records(
         name="Azure subscription",
         currency="EUR",
         today=Decimal("1.25"),
+        yesterday=Decimal("1.5"),
         month_to_date=Decimal("40.5"),
         forecast=Decimal(120),
         estimated=False,
         fetched_at=datetime(2026, 3, 29, 9, tzinfo=UTC),
+        top_services=(
+            ServiceCost("Virtual Machines", Decimal(30)),
+            ServiceCost("Storage", Decimal("8.5")),
+        ),
     )
     assert summary.cloud_accounts[1].fetched_at is None
     assert summary.budgets == (
@@ -156,3 +184,56 @@ async def test_malformed_summary(
     engine.summary["household"][change] = value
     with pytest.raises(AetherLensError, match="not an AetherLens engine's summary"):
         await AetherLensClient(session, engine_url, TOKEN).summary()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        web.Response(status=409, text="busy"),
+        web.json_response({"error": "no details"}, status=404),
+    ],
+    ids=["not-json", "no-error-object"],
+)
+async def test_refusal_without_the_engine_error_shape(
+    session: aiohttp.ClientSession, body: web.Response
+) -> None:
+    """A 4xx without the engine's JSON error is an engine error, not a refusal of the request."""
+    app = web.Application()
+
+    async def answer(_: web.Request) -> web.Response:
+        return body
+
+    app.router.add_post("/api/v1/compare", answer)
+    async with serve_app(app) as url:
+        with pytest.raises(AetherLensError, match="unexpected answer") as raised:
+            await AetherLensClient(session, url, TOKEN).compare("dual")
+        assert type(raised.value) is AetherLensError
+
+
+async def test_refusal_keeps_the_engine_code(
+    session: aiohttp.ClientSession, engine_url: str
+) -> None:
+    """The engine's error code and status travel with the refusal."""
+    with pytest.raises(AetherLensRequestError) as raised:
+        await AetherLensClient(session, engine_url, TOKEN).compare("flat")
+    assert (raised.value.status, raised.value.code) == (404, "unknown_tariff")
+
+
+async def test_costs_parse(session: aiohttp.ClientSession, engine_url: str) -> None:
+    """Cost rows are typed: exact costs, optional device, period and carbon."""
+    report = await AetherLensClient(session, engine_url, TOKEN).costs(
+        datetime(2026, 3, 28, 23, tzinfo=UTC),
+        datetime(2026, 3, 29, 23, tzinfo=UTC),
+        group="device",
+        device_id=2,
+    )
+    assert report.rows == (
+        CostRow(
+            start=datetime(2026, 3, 28, 23, tzinfo=UTC),
+            device_id=2,
+            period=None,
+            energy_kwh=0.75,
+            cost=Decimal("0.234"),
+            carbon_kg=None,
+        ),
+    )

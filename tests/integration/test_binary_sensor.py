@@ -1,9 +1,10 @@
-"""Over-budget binary sensors and the event fired when a budget is exceeded."""
+"""Binary sensors (peak period, over budget) and the event fired when a budget is exceeded."""
 
 from __future__ import annotations
 
 from unittest.mock import patch
 
+import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
@@ -15,11 +16,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.aetherlens.binary_sensor import is_peak
 from custom_components.aetherlens.const import EVENT_BUDGET_EXCEEDED
 
 from .conftest import FixtureEngine, next_update, setup_entry, state_of
 
 OVER = "binary_sensor.aetherlens_over_budget_household_month"
+PEAK = "binary_sensor.aetherlens_peak_period_active"
 
 
 async def test_entities(
@@ -81,3 +84,37 @@ async def test_already_exceeded_or_unknown_fires_nothing(
     await next_update(hass, freezer)
     assert state_of(hass, OVER).state == STATE_ON
     assert events == []
+
+
+@pytest.mark.parametrize(
+    ("period", "on"),
+    [
+        ("peak", True),
+        ("On-Peak", True),
+        ("super_peak", True),
+        ("off-peak", False),
+        ("Mid Peak", False),
+        ("night", False),
+        (None, None),
+    ],
+)
+def test_peak_names(period: str | None, on: bool | None) -> None:
+    """Peak periods are told by name; no period now is unknown."""
+    assert is_peak(period) is on
+
+
+async def test_peak_period_follows_the_tariff(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """On in the peak period, off in another, unknown without a tariff."""
+    await setup_entry(hass, mock_config_entry)
+    assert state_of(hass, PEAK).state == STATE_ON
+    engine.summary["price"]["period"] = "off"
+    await next_update(hass, freezer)
+    assert state_of(hass, PEAK).state == STATE_OFF
+    engine.summary["price"]["period"] = None
+    await next_update(hass, freezer)
+    assert state_of(hass, PEAK).state == STATE_UNKNOWN

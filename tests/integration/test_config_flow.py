@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
-from homeassistant.config_entries import SOURCE_HASSIO, SOURCE_USER
+from homeassistant.config_entries import SOURCE_HASSIO, SOURCE_USER, ConfigFlowResult
 from homeassistant.const import (
     CONF_API_TOKEN,
     CONF_HOST,
@@ -21,7 +22,13 @@ from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
-from custom_components.aetherlens.const import CONF_DEVICE_SENSORS, DOMAIN
+from custom_components.aetherlens.config_flow import CONF_BUDGET_ENTITIES
+from custom_components.aetherlens.const import (
+    CONF_DEVICE_SENSORS,
+    CONF_HIDDEN_BUDGETS,
+    CONF_MONEY_PRECISION,
+    DOMAIN,
+)
 from tests.http import serve_app
 
 from .conftest import ENGINE_INSTANCE_ID, TOKEN, FixtureEngine
@@ -284,14 +291,30 @@ async def test_reconfigure_wrong_engine(
 
 
 async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
-    """The options set the update interval and whether device sensors exist."""
+    """The options set the update interval, device sensors and money precision."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
+    # The entry is not loaded: no budgets to offer.
+    assert CONF_BUDGET_ENTITIES not in _schema(result)
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SCAN_INTERVAL: 300.0, CONF_DEVICE_SENSORS: False}
+        result["flow_id"],
+        {CONF_SCAN_INTERVAL: 300.0, CONF_DEVICE_SENSORS: False, CONF_MONEY_PRECISION: 3.0},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == {CONF_SCAN_INTERVAL: 300, CONF_DEVICE_SENSORS: False}
+    assert mock_config_entry.options == {
+        CONF_SCAN_INTERVAL: 300,
+        CONF_DEVICE_SENSORS: False,
+        CONF_MONEY_PRECISION: 3,
+        CONF_HIDDEN_BUDGETS: [],
+    }
+
+
+def _schema(result: ConfigFlowResult) -> dict[Any, Any]:
+    """Return the fields of RESULT's form."""
+    schema = result["data_schema"]
+    assert schema is not None
+    fields: dict[Any, Any] = schema.schema
+    return fields

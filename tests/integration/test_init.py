@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.aetherlens.const import (
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
+    SUPPORTED_API_VERSION,
     UNREACHABLE_REPAIR_AFTER,
 )
 
@@ -171,4 +172,41 @@ async def test_repair_issue_goes_with_the_entry(
     issue_id = f"engine_unreachable_{init_integration.entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
     assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_repair_issue_while_the_engine_api_is_newer(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A newer engine API raises an issue (what is understood still works); it goes with it."""
+    engine.summary["engine"]["api_version"] = SUPPORTED_API_VERSION + 1
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    issue_id = f"engine_api_newer_{mock_config_entry.entry_id}"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert (issue.translation_key, issue.severity) == ("engine_api_newer", ir.IssueSeverity.WARNING)
+    assert issue.translation_placeholders == {
+        "title": "AetherLens",
+        "engine_version": "0.1.0",
+        "api_version": str(SUPPORTED_API_VERSION + 1),
+        "supported": str(SUPPORTED_API_VERSION),
+    }
+    assert state_of(hass, COST_TODAY).state == "2.262"
+
+    engine.summary["engine"]["api_version"] = SUPPORTED_API_VERSION
+    freezer.tick(NEXT_UPDATE)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    engine.summary["engine"]["api_version"] = SUPPORTED_API_VERSION + 1
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -13,14 +14,18 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
+from aetherlens_engine.tariffs.costs import write_costs
+from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from custom_components.aetherlens.const import DOMAIN
+from custom_components.aetherlens.services import SERVICE_COMPARE_TARIFF, SERVICE_GET_COSTS
 from tests.engine.test_api_support import add_device, migrate
 from tests.http import serve_app
 
-from .conftest import TOKEN, state_of
+from .conftest import TOKEN, setup_entry, state_of
 
 INSTANCE_ID = "real-engine-0123456789abcdef"
 # 12:30 in Berlin on the day clocks go forward: the local day began at 23:00 UTC the day before.
@@ -108,3 +113,137 @@ async def test_setup_through_the_flow_against_the_real_engine(
     }
     last_reset = state_of(hass, "sensor.aetherlens_cost_today").attributes["last_reset"]
     assert last_reset == "2026-03-29T00:00:00+01:00"
+
+
+async def test_get_costs_from_the_real_engine(hass: HomeAssistant, real_engine_url: str) -> None:
+    """The action reads the real engine's hourly costs by device, names them, sums them.
+
+    No tariff is active (the cost rows were written by hand): the engine bills nothing.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=INSTANCE_ID,
+        data={CONF_URL: real_engine_url, CONF_API_TOKEN: TOKEN},
+    )
+    await setup_entry(hass, entry)
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_GET_COSTS,
+        {
+            "start": "2026-03-28T23:00:00+00:00",
+            "end": "2026-03-29T10:00:00+00:00",
+            "resolution": "hour",
+            "group": "device",
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    answer: dict[str, Any] = dict(response)
+    rows = [(row["start"], row["device"], row["cost"]) for row in answer["rows"]]
+    assert rows == [
+        ("2026-03-28T23:00:00+00:00", "grid", "0.3"),
+        ("2026-03-29T05:00:00+00:00", "grid", "0.6"),
+        ("2026-03-29T06:00:00+00:00", "fridge", "0.125"),
+    ]
+    assert answer["total"] == {"cost": "1.025", "energy_kwh": 3.5, "carbon_kg": None}
+    assert answer["components"] is None
+
+
+TIME_OF_USE: dict[str, Any] = {
+    "name": "day-night",
+    "currency": "EUR",
+    "timezone": "Europe/Berlin",
+    "energy": {
+        "periods": [
+            {"name": "off", "end": "08:00", "price": "0.20"},
+            {"name": "day", "start": "08:00", "end": "20:00", "price": "0.30"},
+            {"name": "off", "start": "20:00", "price": "0.20"},
+        ]
+    },
+}
+CHEAP: dict[str, Any] = {**TIME_OF_USE, "name": "cheap", "energy": {"price": "0.08"}}
+# 1 kWh in each of the 11 hours from local midnight to 11:00 (clocks went forward at 02:00):
+# 7 "off" hours and 4 "day" hours.
+USAGE_HOURS = [datetime(2026, 3, 28, 23, tzinfo=UTC) + n * timedelta(hours=1) for n in range(11)]
+
+
+@pytest.fixture
+async def priced_engine_url(db_pool: asyncpg.Pool) -> AsyncIterator[str]:
+    """Serve the engine with an active time-of-use tariff that priced the grid meter's day."""
+    await migrate(db_pool)
+    grid = await add_device(db_pool, "grid", "grid", "kWh")
+    await db_pool.executemany(
+        "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples) VALUES ($1, $2, 1, 60)",
+        [(grid, hour) for hour in USAGE_HOURS],
+    )
+    async with db_pool.acquire() as conn:
+        stored = await save_tariff(conn, TIME_OF_USE, datetime(2026, 1, 1, tzinfo=UTC))
+        await save_tariff(conn, CHEAP, datetime(2026, 1, 1, tzinfo=UTC))
+        await set_active_tariff(conn, TIME_OF_USE["name"])
+        await write_costs(
+            conn, stored, USAGE_HOURS[0], USAGE_HOURS[-1] + timedelta(hours=1), day_zone=BERLIN
+        )
+    state = EngineState(
+        __version__, INSTANCE_ID, db_pool, token=TOKEN, timezone=BERLIN, clock=lambda: NOW
+    )
+    async with serve_app(create_app(state)) as url:
+        yield url
+
+
+async def test_tariff_figures_and_comparison_from_the_real_engine(
+    hass: HomeAssistant, priced_engine_url: str
+) -> None:
+    """The real engine's price, period names, next change and cycle; a comparison of tariffs."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=INSTANCE_ID,
+        data={CONF_URL: priced_engine_url, CONF_API_TOKEN: TOKEN},
+    )
+    await setup_entry(hass, entry)
+    period = state_of(hass, "sensor.aetherlens_time_of_use_period")
+    assert (period.state, period.attributes["options"]) == ("day", ["day", "off"])
+    assert state_of(hass, "binary_sensor.aetherlens_peak_period_active").state == "off"
+    assert state_of(hass, "sensor.aetherlens_current_price").state == "0.3"
+    # 20:00 in Berlin, summer time.
+    assert state_of(hass, "sensor.aetherlens_next_price_change").state == (
+        "2026-03-29T18:00:00+00:00"
+    )
+    assert state_of(hass, "sensor.aetherlens_cost_today").state == "2.6"
+    assert state_of(hass, "sensor.aetherlens_cost_this_billing_cycle").state == "2.6"
+    cycle = state_of(hass, "sensor.aetherlens_cost_this_billing_cycle")
+    assert cycle.attributes["last_reset"] == "2026-03-01T00:00:00+01:00"
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_COMPARE_TARIFF,
+        {"tariff": "cheap", "start": USAGE_HOURS[0].isoformat(), "end": NOW.isoformat()},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    answer: dict[str, Any] = dict(response)
+    assert (answer["current"]["tariff"], answer["current"]["total"]) == ("day-night", "2.6")
+    assert (answer["alternative"]["tariff"], answer["alternative"]["total"]) == ("cheap", "0.88")
+    assert answer["difference"] == "-1.72"
+
+    # The same day's bill components: 7 "off" kWh x 0.20 and 4 "day" kWh x 0.30, one cycle.
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_GET_COSTS,
+        {"start": USAGE_HOURS[0].isoformat(), "end": NOW.isoformat()},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    costs: dict[str, Any] = dict(response)
+    assert costs["total"]["cost"] == "2.6"
+    [cycle] = costs["components"]
+    assert (cycle["start"], cycle["end"], cycle["total"]) == ("2026-03-01", "2026-04-01", "2.60")
+    assert sorted((e["period"], e["kwh"], e["cost"]) for e in cycle["energy"]) == [
+        ("day", "4.000", "1.20"),
+        ("off", "7.000", "1.40"),
+    ]
+    assert (cycle["fixed"], cycle["demand"], cycle["taxes"]) == ([], [], [])

@@ -35,7 +35,7 @@ async def test_update_with_200_devices_writes_only_changed_states(
     """One summary request per update; a device whose figures changed writes its states only."""
     engine.summary["devices"] = _devices(engine)
     await setup_entry(hass, mock_config_entry)
-    assert len(hass.states.async_entity_ids("sensor")) == 6 + 3 * DEVICES + 3 + 1
+    assert len(hass.states.async_entity_ids("sensor")) == 10 + 3 * DEVICES + 3 + 1
 
     changed: list[str] = []
 

@@ -25,7 +25,12 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.aetherlens import async_remove_config_entry_device
-from custom_components.aetherlens.const import CONF_DEVICE_SENSORS, DOMAIN
+from custom_components.aetherlens.const import (
+    CONF_DEVICE_SENSORS,
+    CONF_HIDDEN_BUDGETS,
+    CONF_MONEY_PRECISION,
+    DOMAIN,
+)
 
 from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, next_update, setup_entry, state_of
 
@@ -61,15 +66,22 @@ async def test_budget_sensor(hass: HomeAssistant) -> None:
     assert state.attributes["amount"] == "90"
 
 
-async def test_budget_without_period_start(
+async def test_billing_cycle_budget(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
 ) -> None:
-    """A billing-cycle budget (unknown to the engine yet) has no last_reset and no spending."""
+    """A billing-cycle budget restarts with the tariff's cycle; without a tariff it has none."""
     engine.summary["budgets"][0].update(period="billing_cycle", spent=None)
     await setup_entry(hass, mock_config_entry)
     state = state_of(hass, "sensor.aetherlens_budget_household_month")
     assert state.state == STATE_UNKNOWN
+    assert state.attributes[ATTR_LAST_RESET] == "2026-03-01T00:00:00+01:00"
+
+    engine.summary["billing_cycle"] = dict.fromkeys(engine.summary["billing_cycle"])
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    state = state_of(hass, "sensor.aetherlens_budget_household_month")
     assert state.attributes.get(ATTR_LAST_RESET) is None
+    assert state_of(hass, "sensor.aetherlens_cost_this_billing_cycle").state == STATE_UNKNOWN
 
 
 async def test_budget_gone_is_unavailable(
@@ -113,13 +125,98 @@ async def test_unpriced_values_are_unknown(
 ) -> None:
     """Before a tariff exists the engine reports no costs and no price: the states are unknown."""
     engine.summary["household"]["cost_today"] = None
-    engine.summary["price"] = {"current": None, "period": None}
+    engine.summary["price"] = dict.fromkeys(engine.summary["price"])
+    engine.summary["billing_cycle"] = dict.fromkeys(engine.summary["billing_cycle"])
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert state_of(hass, "sensor.aetherlens_cost_today").state == STATE_UNKNOWN
-    assert state_of(hass, "sensor.aetherlens_current_price").state == STATE_UNKNOWN
-    assert state_of(hass, "sensor.aetherlens_price_period").state == STATE_UNKNOWN
+    for entity_id in (
+        "sensor.aetherlens_cost_today",
+        "sensor.aetherlens_current_price",
+        "sensor.aetherlens_time_of_use_period",
+        "sensor.aetherlens_next_price_change",
+        "sensor.aetherlens_cost_this_billing_cycle",
+        "sensor.aetherlens_projected_cycle_bill",
+        "binary_sensor.aetherlens_peak_period_active",
+    ):
+        assert state_of(hass, entity_id).state == STATE_UNKNOWN, entity_id
+    # No period known yet: Home Assistant leaves the empty options out.
+    assert "options" not in state_of(hass, "sensor.aetherlens_time_of_use_period").attributes
+
+
+async def test_summary_of_an_older_engine(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """An engine without the tariff additions: their sensors are unknown, the rest works."""
+    summary = engine.summary
+    for key in ("billing_cycle", "tariff", "recompute"):
+        del summary[key]
+    del summary["engine"]["api_version"]
+    del summary["household"]["carbon_today_kg"]
+    summary["price"] = {"current": "0.312", "period": "peak"}
+    for account in summary["cloud"]["accounts"]:
+        del account["yesterday"], account["top_services"]
+    await setup_entry(hass, mock_config_entry)
+    assert state_of(hass, "sensor.aetherlens_cost_this_billing_cycle").state == STATE_UNKNOWN
+    assert state_of(hass, "sensor.aetherlens_carbon_today").state == STATE_UNKNOWN
+    assert (
+        state_of(hass, "sensor.azure_subscription_month_to_date").attributes["top_services"] == {}
+    )
+    # Without the tariff's period names the options are the periods seen so far.
+    period = state_of(hass, "sensor.aetherlens_time_of_use_period")
+    assert (period.state, period.attributes["options"]) == ("peak", ["peak"])
+    summary["price"]["period"] = "off"
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    period = state_of(hass, "sensor.aetherlens_time_of_use_period")
+    assert (period.state, period.attributes["options"]) == ("off", ["off", "peak"])
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_tariff_sensors(hass: HomeAssistant) -> None:
+    """Price, period (an enum of the tariff's periods), next change, cycle, carbon."""
+    period = state_of(hass, "sensor.aetherlens_time_of_use_period")
+    assert (period.state, period.attributes["options"]) == ("peak", ["off", "peak"])
+    assert period.attributes[ATTR_DEVICE_CLASS] == "enum"
+    change = state_of(hass, "sensor.aetherlens_next_price_change")
+    assert change.state == "2026-03-29T18:00:00+00:00"
+    price = state_of(hass, "sensor.aetherlens_current_price")
+    assert (price.state, price.attributes[ATTR_UNIT_OF_MEASUREMENT]) == ("0.312", "EUR/kWh")
+    cycle = state_of(hass, "sensor.aetherlens_cost_this_billing_cycle")
+    assert cycle.state == "66.30001"
+    assert cycle.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL
+    assert cycle.attributes[ATTR_LAST_RESET] == "2026-03-01T00:00:00+01:00"
+    projected = state_of(hass, "sensor.aetherlens_projected_cycle_bill")
+    assert projected.state == "71.5"
+    assert ATTR_STATE_CLASS not in projected.attributes
+    carbon = state_of(hass, "sensor.aetherlens_carbon_today")
+    assert (carbon.state, carbon.attributes[ATTR_UNIT_OF_MEASUREMENT]) == ("1.8125", "kg")
+    cloud = state_of(hass, "sensor.azure_subscription_month_to_date")
+    assert cloud.attributes["yesterday"] == 1.5
+    assert cloud.attributes["top_services"] == {"Virtual Machines": 30.0, "Storage": 8.5}
+    assert "top_services" not in state_of(hass, "sensor.azure_subscription_cost_today").attributes
+
+
+async def test_money_precision_option(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Amounts show the option's decimals, prices per kWh two more; energy keeps its own."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_MONEY_PRECISION: 0})
+    await setup_entry(hass, mock_config_entry)
+
+    def precision(entity_id: str) -> int | None:
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        value: int | None = entry.options["sensor"].get("suggested_display_precision")
+        return value
+
+    assert precision("sensor.aetherlens_cost_today") == 0
+    assert precision("sensor.aetherlens_current_price") == 2
+    assert precision("sensor.fridge_cost_today") == 0
+    assert precision("sensor.aetherlens_energy_today") == 2
 
 
 async def test_new_devices_and_accounts_are_added(
@@ -205,5 +302,25 @@ async def test_device_sensors_can_be_turned_off(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     entities = er.async_entries_for_config_entry(entity_registry, mock_config_entry.entry_id)
-    assert len(entities) == 6 + 3 + 2  # household, one cloud account, one budget
+    # Household sensors and the peak binary sensor, one cloud account, one budget.
+    assert len(entities) == 11 + 3 + 2
     assert hass.states.get("sensor.fridge_energy_today") is None
+
+
+async def test_hidden_budgets_get_no_entities(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A budget hidden in the options has no entities; one the engine adds later does."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_HIDDEN_BUDGETS: ["1"]})
+    await setup_entry(hass, mock_config_entry)
+    assert hass.states.get("sensor.aetherlens_budget_household_month") is None
+    assert hass.states.get("binary_sensor.aetherlens_over_budget_household_month") is None
+
+    engine.summary["budgets"].append({**engine.summary["budgets"][0], "id": 2, "name": "Fridge"})
+    await next_update(hass, freezer)
+    assert state_of(hass, "sensor.aetherlens_budget_fridge").state == "66.30001"
+    assert state_of(hass, "binary_sensor.aetherlens_over_budget_fridge").state == "off"

@@ -1,4 +1,4 @@
-"""Hourly energy per device imported as external long-term statistics."""
+"""Hourly energy and cost per device, daily cloud costs: external long-term statistics."""
 
 from __future__ import annotations
 
@@ -19,12 +19,15 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.aetherlens.const import DEFAULT_SCAN_INTERVAL
-from custom_components.aetherlens.statistics import BACKFILL
+from custom_components.aetherlens.statistics import BACKFILL, CONF_IMPORTED_GENERATION
 
-from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, setup_entry
+from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, next_update, setup_entry
 
 NOW = datetime(2026, 3, 29, 10, 30, tzinfo=UTC)
 FRIDGE = f"aetherlens:energy_{ENGINE_INSTANCE_ID}_2"
+FRIDGE_COST = f"aetherlens:cost_{ENGINE_INSTANCE_ID}_2"
+GRID_COST = f"aetherlens:cost_{ENGINE_INSTANCE_ID}_1"
+AZURE = f"aetherlens:cloud_{ENGINE_INSTANCE_ID}_7_eur"
 
 
 @pytest.fixture(autouse=True)
@@ -115,7 +118,7 @@ async def test_failed_import_is_retried(
     engine.hourly_failure = 500
     await setup_entry(hass, mock_config_entry)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert "Could not import the engine's hourly energy" in caplog.text
+    assert "Could not import the engine's history into statistics" in caplog.text
     assert await _statistics(hass, FRIDGE) == []
 
     engine.hourly_failure = None
@@ -147,4 +150,151 @@ async def test_reload_within_the_hour_asks_nothing(
     assert [request for request in engine.energy_requests if request[0] == 2] == fridge_requests
     assert await _statistics(hass, FRIDGE) == [
         {"start": _hour(9).timestamp(), "state": 0.5, "sum": 0.5}
+    ]
+
+
+def _cost_rows(costs: dict[int, list[tuple[int, str]]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "start": _hour(hour).isoformat(),
+            "device_id": device_id,
+            "period": "peak",
+            "energy_kwh": 1.0,
+            "cost": cost,
+            "carbon_kg": None,
+        }
+        for device_id, hours in costs.items()
+        for hour, cost in hours
+    ]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_hourly_costs_backfill_continue_and_reimport(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Costs per device come in one request; a recompute imports its range again."""
+    freezer.move_to(NOW)
+    engine.cost_rows = _cost_rows({2: [(8, "0.25"), (9, "0.5"), (10, "0.125")], 1: [(9, "1")]})
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert await _statistics(hass, FRIDGE_COST) == [
+        {"start": _hour(8).timestamp(), "state": 0.25, "sum": 0.25},
+        {"start": _hour(9).timestamp(), "state": 0.5, "sum": 0.75},
+    ]
+    assert await _statistics(hass, GRID_COST) == [
+        {"start": _hour(9).timestamp(), "state": 1.0, "sum": 1.0}
+    ]
+    assert [(request["start"], request["end"]) for request in engine.cost_requests] == [
+        ((_hour(10) - BACKFILL).isoformat(), _hour(10).isoformat())
+    ]
+    assert engine.cost_requests[0]["group"] == "device"
+    assert engine.cost_requests[0]["resolution"] == "hour"
+    ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass, {FRIDGE_COST})
+    assert [(row["name"], row["statistics_unit_of_measurement"]) for row in ids] == [
+        ("Fridge cost", "EUR")
+    ]
+    # The generation whose costs are imported is kept across restarts.
+    assert mock_config_entry.data[CONF_IMPORTED_GENERATION] == 3
+
+    freezer.move_to(_hour(11) + timedelta(minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert engine.cost_requests[-1]["start"] == _hour(10).isoformat()
+    assert (await _statistics(hass, FRIDGE_COST))[-1] == {
+        "start": _hour(10).timestamp(),
+        "state": 0.125,
+        "sum": 0.875,
+    }
+
+    # The engine recomputed from 09:00 with a new tariff: those hours are imported again,
+    # within the same hour, summing on from 08:00.
+    engine.cost_rows = _cost_rows({2: [(8, "0.25"), (9, "1"), (10, "0.25")], 1: [(9, "2")]})
+    engine.summary["recompute"] = {
+        "state": "done",
+        "progress": 1.0,
+        "generation": 4,
+        "start": _hour(9).isoformat(),
+    }
+    await next_update(hass, freezer)
+    assert engine.cost_requests[-1]["start"] == _hour(9).isoformat()
+    assert await _statistics(hass, FRIDGE_COST) == [
+        {"start": _hour(8).timestamp(), "state": 0.25, "sum": 0.25},
+        {"start": _hour(9).timestamp(), "state": 1.0, "sum": 1.25},
+        {"start": _hour(10).timestamp(), "state": 0.25, "sum": 1.5},
+    ]
+    assert await _statistics(hass, GRID_COST) == [
+        {"start": _hour(9).timestamp(), "state": 2.0, "sum": 2.0}
+    ]
+    assert mock_config_entry.data[CONF_IMPORTED_GENERATION] == 4
+
+    # Imported: the next update in the hour asks nothing.
+    requests = len(engine.cost_requests)
+    await next_update(hass, freezer)
+    assert len(engine.cost_requests) == requests
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_recompute_while_stopped_reimports_the_backfill(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A recompute while the entry was not loaded, of an engine that does not say from where."""
+    freezer.move_to(NOW)
+    engine.cost_rows = _cost_rows({2: [(8, "0.25"), (9, "0.5")]})
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await async_wait_recording_done(hass)
+
+    engine.cost_rows = _cost_rows({2: [(8, "0.5"), (9, "1")]})
+    engine.summary["recompute"].update(generation=4, start=None)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [request["start"] for request in engine.cost_requests] == [
+        (_hour(10) - BACKFILL).isoformat()
+    ] * 2
+    assert await _statistics(hass, FRIDGE_COST) == [
+        {"start": _hour(8).timestamp(), "state": 0.5, "sum": 0.5},
+        {"start": _hour(9).timestamp(), "state": 1.0, "sum": 1.5},
+    ]
+    assert mock_config_entry.data[CONF_IMPORTED_GENERATION] == 4
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_cloud_costs_per_day(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each cloud account's previous local day is imported once, summing on."""
+    freezer.move_to(NOW)
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # 28 March in Berlin began at 27 March 23:00 UTC.
+    first = datetime(2026, 3, 27, 23, tzinfo=UTC).timestamp()
+    assert await _statistics(hass, AZURE) == [{"start": first, "state": 1.5, "sum": 1.5}]
+
+    freezer.move_to(datetime(2026, 3, 29, 22, 30, tzinfo=UTC))
+    engine.summary["period"]["today"] = "2026-03-30"
+    engine.summary["cloud"]["accounts"][0]["yesterday"] = "2"
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    freezer.move_to(datetime(2026, 3, 29, 23, 30, tzinfo=UTC))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    second = datetime(2026, 3, 28, 23, tzinfo=UTC).timestamp()
+    assert await _statistics(hass, AZURE) == [
+        {"start": first, "state": 1.5, "sum": 1.5},
+        {"start": second, "state": 2.0, "sum": 3.5},
+    ]
+    ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass, {AZURE})
+    assert [(row["name"], row["statistics_unit_of_measurement"]) for row in ids] == [
+        ("Azure subscription cost", "EUR")
     ]

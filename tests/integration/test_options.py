@@ -1,0 +1,52 @@
+"""Options of a loaded entry: the engine's budgets offered, those left out hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.const import CONF_SCAN_INTERVAL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.aetherlens.config_flow import CONF_BUDGET_ENTITIES
+from custom_components.aetherlens.const import (
+    CONF_DEVICE_SENSORS,
+    CONF_HIDDEN_BUDGETS,
+    CONF_MONEY_PRECISION,
+)
+
+
+async def test_options_pick_budgets(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """The engine's budgets are offered; those left out are stored, and lose their entities."""
+    hass.config_entries.async_update_entry(init_integration, options={CONF_HIDDEN_BUDGETS: ["9"]})
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    schema = _schema(result)
+    field = next(key for key in schema if key == CONF_BUDGET_ENTITIES)
+    assert field.default() == ["1"]
+    assert schema[field].config["options"] == [{"value": "1", "label": "Household month"}]
+    assert hass.states.get("sensor.aetherlens_budget_household_month") is not None
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_SCAN_INTERVAL: 60,
+            CONF_DEVICE_SENSORS: True,
+            CONF_MONEY_PRECISION: 2,
+            CONF_BUDGET_ENTITIES: [],
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Budget 9, not offered now, stays hidden.
+    assert init_integration.options[CONF_HIDDEN_BUDGETS] == ["1", "9"]
+    assert hass.states.get("sensor.aetherlens_budget_household_month") is None
+
+
+def _schema(result: ConfigFlowResult) -> dict[Any, Any]:
+    """Return the fields of RESULT's form."""
+    schema = result["data_schema"]
+    assert schema is not None
+    fields: dict[Any, Any] = schema.schema
+    return fields
