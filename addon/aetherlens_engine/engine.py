@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -27,6 +26,7 @@ from .storage.features import DatabaseFeatures, detect_features
 from .storage.retention import apply_policies, enforce_retention
 from .storage.rollups import RollupMaintainer
 from .tariffs.service import TariffService
+from .tasks import cancel_and_wait
 from .token import load_or_create_token
 
 LOGGER = logging.getLogger(__name__)
@@ -187,10 +187,7 @@ class Engine:
             await self._runner.cleanup()
             self._runner = None
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         self._tasks = []
         if self._tariffs is not None:
             await self._tariffs.stop()

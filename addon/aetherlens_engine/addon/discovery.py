@@ -10,7 +10,6 @@ Supervisor updates its message and Home Assistant updates the entry's token).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from aetherlens_engine.errors import EngineError
+from aetherlens_engine.tasks import cancel_and_wait
 
 LOGGER = logging.getLogger(__name__)
 SERVICE = "aetherlens"
@@ -157,11 +157,8 @@ class DiscoveryAnnouncer:
 
     async def stop(self) -> None:
         """Stop announcing (the Supervisor keeps the last message for the next start)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         async with aiohttp.ClientSession() as session:

@@ -24,6 +24,7 @@ import asyncpg
 
 from aetherlens_engine.ingest.errors import IngestError
 from aetherlens_engine.models import NO_FLAGS, IngestResult, Quality, RawReading
+from aetherlens_engine.tasks import cancel_and_wait
 
 from . import backfill
 from .devices import DeviceSpec, StoredDevice, last_readings, upsert_devices
@@ -97,11 +98,8 @@ class HomeAssistantCollector:
 
     async def stop(self) -> None:
         """Stop collecting (readings already submitted are kept)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self.status.state = ConnectionState.STOPPED
         self._publish(force=True)
 

@@ -9,7 +9,6 @@ command that made it. The client asks for coalesced messages (a JSON array of se
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -19,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from aetherlens_engine.errors import EngineError
+from aetherlens_engine.tasks import cancel_and_wait
 
 LOGGER = logging.getLogger(__name__)
 
@@ -155,10 +155,7 @@ async def connect(
         raise HassError(f"the connection to {url} failed: {err}") from err
     finally:
         await ws.close()
-        if reader is not None:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+        await cancel_and_wait(reader)
 
 
 async def _authenticate(ws: aiohttp.ClientWebSocketResponse, token: str) -> str:

@@ -7,7 +7,6 @@ crashes, hangs or bloats. Its `status` is what `/api/v1/health` and `/metrics` s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+
+from aetherlens_engine.tasks import cancel_and_wait
 
 from .base import PluginError, PluginManifest, secret_values
 from .process import PluginCrashedError, PluginMemoryError, PluginProcess, PluginTimeoutError
@@ -126,11 +127,8 @@ class PluginSupervisor:
 
     async def stop(self) -> None:
         """Stop polling and end the worker process."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._process is not None:
             await self._process.close()
             self._process = None

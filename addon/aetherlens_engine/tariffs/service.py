@@ -18,7 +18,6 @@ Every cost write holds one lock, so recompute chunks and live pricing never inte
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,6 +28,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from aetherlens_engine.errors import EngineError
+from aetherlens_engine.tasks import cancel_and_wait
 
 from .calendar import cycles_between
 from .model import TariffError, TierRule
@@ -122,11 +122,8 @@ class TariffService:
 
     async def stop(self) -> None:
         """Stop the background recompute; its queue row keeps what is left to do."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def save(
         self, loaded: Definition, valid_from: datetime | None, *, activate: bool
