@@ -5,6 +5,7 @@ Holds no tests itself.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from aetherlens_engine.errors import EngineError
 from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.migrations import apply_migrations
 from aetherlens_engine.models import IngestResult, RawReading, Rejection
+from aetherlens_engine.plugins import PluginManager
 from tests.http import serve_app
 
 TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 (made up for the tests)
@@ -137,3 +139,18 @@ class FullSink:
     @property
     def stats(self) -> IngestStats:
         return IngestStats(0, {}, 0, 0, 0, 0, None, database_available=False)
+
+
+async def run_plugins_until(
+    manager: PluginManager, published: Mapping[str, Mapping[str, Any]], name: str, field: str
+) -> None:
+    """Run MANAGER until plugin NAME's status FIELD counts at least 1 (60 s at most), then stop."""
+    manager.start()
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                if published.get(name, {}).get(field, 0) >= 1:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        await manager.stop()

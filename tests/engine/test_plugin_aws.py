@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from aetherlens_engine.plugins import (
 from aetherlens_engine.plugins.aws import AwsCostExplorerPlugin
 from aetherlens_engine.plugins.base import validate_config
 from tests.engine.fakes.aws import CostExplorerFront, MotoServer
-from tests.engine.test_api_support import AUTH, engine_state, migrate, serve
+from tests.engine.test_api_support import AUTH, engine_state, migrate, run_plugins_until, serve
 
 BAD_SECRET = "bad/Secret+Key0123456789abcdefghijklmn"  # noqa: S105 (made up for the tests)
 POLICY = (
@@ -351,15 +350,7 @@ async def test_supervised_poll_lands_in_the_database(
         state.plugins,
         state_root=tmp_path,
     )
-    manager.start()
-    try:
-        async with asyncio.timeout(60):
-            while True:
-                if state.plugins["home-aws"]["polls"] >= 1:
-                    break
-                await asyncio.sleep(0.05)
-    finally:
-        await manager.stop()
+    await run_plugins_until(manager, state.plugins, "home-aws", "polls")
     async with (
         serve(state) as url,
         aiohttp.ClientSession(url, headers=AUTH) as session,
@@ -513,20 +504,12 @@ async def test_default_chain_secrets_stay_out_of_logs_health_and_metrics(
         state.plugins,
         state_root=tmp_path / "state",
     )
-    manager.start()
-    try:
-        async with asyncio.timeout(60):
-            while True:
-                if state.plugins["home-aws"]["consecutive_failures"] >= 1:
-                    break
-                await asyncio.sleep(0.05)
-        async with serve(state) as url, aiohttp.ClientSession(url, headers=AUTH) as session:
-            async with session.get("/api/v1/health") as resp:
-                health = await resp.text()
-            async with session.get("/metrics") as resp:
-                metrics = await resp.text()
-    finally:
-        await manager.stop()
+    await run_plugins_until(manager, state.plugins, "home-aws", "consecutive_failures")
+    async with serve(state) as url, aiohttp.ClientSession(url, headers=AUTH) as session:
+        async with session.get("/api/v1/health") as resp:
+            health = await resp.text()
+        async with session.get("/metrics") as resp:
+            metrics = await resp.text()
     assert "AWS rejected the credentials" in state.plugins["home-aws"]["last_error"]
     assert 'aetherlens_plugin_requests_total{instance="home-aws"' in metrics
     for text in (caplog.text, health, metrics, str(state.plugins)):

@@ -5,7 +5,6 @@ The fake serves the token, query and forecast endpoints (tests/engine/fakes/azur
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -29,7 +28,14 @@ from aetherlens_engine.plugins import (
 from aetherlens_engine.plugins.azure import AzureCostManagementPlugin, retry_delay
 from aetherlens_engine.plugins.base import validate_config
 from tests.engine.fakes.azure import CostManagementFake, Page, tls
-from tests.engine.test_api_support import AUTH, client, engine_state, migrate, serve
+from tests.engine.test_api_support import (
+    AUTH,
+    client,
+    engine_state,
+    migrate,
+    run_plugins_until,
+    serve,
+)
 
 TENANT = "00000000-0000-0000-0000-0000000000aa"
 CLIENT_ID = "11111111-1111-1111-1111-1111111111bb"
@@ -345,15 +351,7 @@ async def test_supervised_auth_failure_keeps_the_secret_out(
         published,
         state_root=tmp_path,
     )
-    manager.start()
-    try:
-        async with asyncio.timeout(60):
-            while True:
-                if published["work"]["consecutive_failures"] >= 1:
-                    break
-                await asyncio.sleep(0.05)
-    finally:
-        await manager.stop()
+    await run_plugins_until(manager, published, "work", "consecutive_failures")
     assert "Azure rejected the credentials" in published["work"]["last_error"]
     for text in (caplog.text, str(published)):
         assert wrong not in text
@@ -516,20 +514,12 @@ async def test_default_credential_secrets_stay_out_of_logs_health_and_metrics(
         state.plugins,
         state_root=tmp_path,
     )
-    manager.start()
-    try:
-        async with asyncio.timeout(60):
-            while True:
-                if state.plugins["work"]["consecutive_failures"] >= 1:
-                    break
-                await asyncio.sleep(0.05)
-        async with serve(state) as url, aiohttp.ClientSession(url, headers=AUTH) as session:
-            async with session.get("/api/v1/health") as resp:
-                health = await resp.text()
-            async with session.get("/metrics") as resp:
-                metrics = await resp.text()
-    finally:
-        await manager.stop()
+    await run_plugins_until(manager, state.plugins, "work", "consecutive_failures")
+    async with serve(state) as url, aiohttp.ClientSession(url, headers=AUTH) as session:
+        async with session.get("/api/v1/health") as resp:
+            health = await resp.text()
+        async with session.get("/metrics") as resp:
+            metrics = await resp.text()
     error = state.plugins["work"]["last_error"]
     assert "Azure rejected the credentials" in error
     assert "AZURE_* environment variables or the managed identity" in error
