@@ -20,7 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from itertools import pairwise
+from itertools import pairwise, repeat
+from operator import mul
 
 from .calendar import (
     ChangeMinutes,
@@ -298,20 +299,74 @@ def _chronological(pricer: _Pricer, pieces: list[_Piece], scale: Decimal, lines:
     used = ZERO
     dynamic = pricer.tariff.dynamic
     kwh_of, cost_of = lines.kwh, lines.cost
-    for piece in pieces:
-        rule = pricer.energy_rule(piece.local)
-        tiers = rule.value
-        extra = pricer.dynamic(piece, enabled=True) if dynamic else ZERO
-        cost = ZERO
-        parts = tier_split(used, piece.kwh, tiers, scale)
-        for tier, kwh in parts:
-            charge = kwh * (tiers[tier].price + extra)
-            key = (rule.name, tier + 1)
-            kwh_of[key] += kwh
-            cost_of[key] += charge
-            cost += charge
-        used += piece.kwh
-        piece.unit_price = cost / piece.kwh if piece.kwh else tiers[parts[0][0]].price + extra
+    start, count = 0, len(pieces)
+    while start < count:
+        # A run: the pieces of one span share their LocalTime, hence their rule.
+        local = pieces[start].local
+        end = start + 1
+        while end < count and pieces[end].local is local:
+            end += 1
+        run = pieces[start:end]
+        start = end
+        if not dynamic:
+            after = _in_one_tier(pricer.energy_rule(local), run, used, scale, lines)
+            if after is not None:
+                used = after
+                continue
+        for piece in run:
+            rule = pricer.energy_rule(piece.local)
+            tiers = rule.value
+            extra = pricer.dynamic(piece, enabled=True) if dynamic else ZERO
+            cost = ZERO
+            parts = tier_split(used, piece.kwh, tiers, scale)
+            for tier, kwh in parts:
+                charge = kwh * (tiers[tier].price + extra)
+                key = (rule.name, tier + 1)
+                kwh_of[key] += kwh
+                cost_of[key] += charge
+                cost += charge
+            used += piece.kwh
+            piece.unit_price = cost / piece.kwh if piece.kwh else tiers[parts[0][0]].price + extra
+
+
+def _in_one_tier(
+    rule: Rule[Tiers], run: list[_Piece], used: Decimal, scale: Decimal, lines: _Lines
+) -> Decimal | None:
+    """Price a run of pieces that stays inside one tier; None (nothing done) if it does not.
+
+    The same additions and products as the piece-by-piece walk, in the same order, made by
+    sum() and map() in C. Returns the kWh used after the run.
+    """
+    found = _open_tier(rule.value, used, scale)
+    if found is None:
+        return None  # every tier is full: the walk shares it out
+    index, limit = found
+    kwhs = [piece.kwh for piece in run]
+    after = sum(kwhs, used)
+    if limit is not None and not after < limit:
+        return None  # the run reaches the tier's limit
+    tier = rule.value[index]
+    unit = tier.price + ZERO
+    charges = list(map(mul, kwhs, repeat(unit)))
+    key = (rule.name, index + 1)
+    lines.kwh[key] = sum(kwhs, lines.kwh[key])
+    lines.cost[key] = sum(charges, lines.cost[key])
+    for piece, kwh, charge in zip(run, kwhs, charges, strict=True):
+        piece.unit_price = (ZERO + charge) / kwh if kwh else unit
+    return after
+
+
+def _open_tier(
+    tiers: Sequence[Tier], used: Decimal, scale: Decimal
+) -> tuple[int, Decimal | None] | None:
+    """Return the tier open after `used` kWh (as `tier_split` finds it) and its limit."""
+    for index, tier in enumerate(tiers):
+        if tier.up_to is None:
+            return index, None
+        limit = tier.up_to * scale
+        if limit > used:
+            return index, limit
+    return None
 
 
 def _shares(total: Decimal, tiers: Sequence[Tier], scale: Decimal) -> list[tuple[int, Decimal]]:

@@ -143,14 +143,20 @@ class WallClock:
         """UTC instants during a local day at which the price may change, sorted."""
         if day not in self._boundaries:
             minutes = self._change_minutes(day.month, self.is_weekend(day)) | {0}
-            points = {
-                datetime.combine(
-                    day, time(m // 60, m % 60, fold=fold), tzinfo=self.zone
-                ).astimezone(UTC)
-                for m in minutes
-                for fold in (0, 1)
-            }
-            points.update(self._transitions(day))
+            transitions = self._transitions(day)
+            if transitions:
+                points = {
+                    datetime.combine(
+                        day, time(m // 60, m % 60, fold=fold), tzinfo=self.zone
+                    ).astimezone(UTC)
+                    for m in minutes
+                    for fold in (0, 1)
+                }
+                points.update(transitions)
+            else:
+                # One UTC offset all day: a wall-clock minute is that many minutes after midnight.
+                midnight = local_midnight(day, self.zone)
+                points = {midnight + timedelta(minutes=m) for m in minutes}
             self._boundaries[day] = tuple(sorted(points))
         return self._boundaries[day]
 

@@ -11,15 +11,17 @@ power), so windows and intervals need not line up.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import repeat
+from operator import add, mul, sub, truediv
 from typing import TYPE_CHECKING
 
-from .calendar import ChangeMinutes, Cycle, WallClock, cycle_index
+from .calendar import ChangeMinutes, Cycle, LocalTime, WallClock, cycle_index
 
 if TYPE_CHECKING:
     from .model import Tariff, Tier
@@ -155,6 +157,110 @@ def tiered_charge(amount: Decimal, tiers: Sequence[Tier]) -> Decimal:
     return charge
 
 
+type _Peaks = tuple[
+    list[tuple[Decimal, datetime | None]], list[dict[_Period, tuple[Decimal, datetime]]]
+]
+
+
+class _Peaker:
+    """Highest kW per cycle (flat) and per cycle and demand period, window by window."""
+
+    def __init__(self, tariff: Tariff, cycles: list[Cycle], clock: WallClock) -> None:
+        demand = tariff.demand
+        if demand is None:  # demand_charges only builds one for a tariff with demand
+            raise AssertionError(tariff.name)
+        self.minutes = demand.window_minutes
+        self.periods = demand.periods
+        self.starts = [cycle.start_utc for cycle in cycles]
+        self.zone = clock.zone
+        # The demand periods' own wall clock: one schedule lookup per span without a change.
+        self.clock = WallClock(
+            clock.zone,
+            tariff.holidays,
+            ChangeMinutes(*(() if self.periods is None else (self.periods,))),
+        )
+        self.flat: list[tuple[Decimal, datetime | None]] = [(ZERO, None) for _ in cycles]
+        self.period: list[dict[_Period, tuple[Decimal, datetime]]] = [{} for _ in cycles]
+
+    def period_at(self, local: LocalTime) -> _Period | None:
+        if self.periods is None:
+            return None
+        rule = self.periods.at(local.month, local.minute, weekend=local.weekend)
+        return None if rule is None else (rule.name, rule.value)
+
+    def windows(self, windows: dict[datetime, Decimal]) -> _Peaks:
+        """Take the peaks of windows of any alignment (sorted here)."""
+        period: _Period | None = None
+        until = None
+        for start, kwh in sorted(windows.items()):
+            number = cycle_index(self.starts, start)
+            if not 0 <= number < len(self.starts):
+                continue  # a window starting before the first cycle (clock-aligned earlier)
+            kw = kwh * SIXTY / self.minutes
+            best_flat = self.flat[number]
+            if best_flat[1] is None or kw > best_flat[0]:
+                self.flat[number] = (kw, start)
+            if self.periods is None:
+                continue
+            if until is None or start >= until:
+                until, local = self.clock.next_change(start)
+                period = self.period_at(local)
+            if period is not None:
+                best = self.period[number].get(period)
+                if best is None or kw > best[0]:
+                    self.period[number][period] = (kw, start)
+        return self.flat, self.period
+
+    def grid(self, load: Sequence[Interval]) -> _Peaks | None:
+        """Take the peaks when every interval is one window; None when they are not.
+
+        Contiguous UTC intervals of the window's length, each starting on a window boundary,
+        are the windows themselves: the peaks are found by max() over each span in which the
+        cycle, the demand period and the UTC offset hold, with the same arithmetic (and the
+        same first-reached window on ties) as `windows`.
+        """
+        length = timedelta(minutes=self.minutes)
+        starts = [interval.start for interval in load]
+        ends = [interval.end for interval in load]
+        if (
+            ends[:-1] != starts[1:]
+            or set(map(sub, ends, starts)) != {length}
+            or {start.tzinfo for start in starts} != {UTC}
+        ):
+            return None
+        size = self.minutes * 60
+        # What `window_energy` and `windows` compute: kW of each window, from Decimal() + kWh.
+        kws = list(
+            map(
+                truediv,
+                map(mul, map(add, repeat(ZERO), [i.kwh for i in load]), repeat(SIXTY)),
+                repeat(self.minutes),
+            )
+        )
+        low, count = 0, len(starts)
+        while low < count:
+            first = starts[low]
+            until, local = self.clock.next_change(first)
+            high = bisect_left(starts, until, low)
+            offset = first.astimezone(self.zone).utcoffset() or timedelta(0)
+            if (first.timestamp() + offset.total_seconds()) % size:
+                return None  # windows do not start where intervals do
+            number = cycle_index(self.starts, first)
+            if 0 <= number < len(self.starts):
+                span = kws[low:high]
+                kw = max(span)
+                best_flat = self.flat[number]
+                if best_flat[1] is None or kw > best_flat[0]:
+                    self.flat[number] = (kw, starts[low + span.index(kw)])
+                period = self.period_at(local)
+                if period is not None:
+                    best = self.period[number].get(period)
+                    if best is None or kw > best[0]:
+                        self.period[number][period] = (kw, starts[low + span.index(kw)])
+            low = high
+        return self.flat, self.period
+
+
 def demand_charges(
     tariff: Tariff, load: Sequence[Interval], cycles: list[Cycle], clock: WallClock
 ) -> list[tuple[DemandLine, ...]]:
@@ -162,38 +268,14 @@ def demand_charges(
     demand = tariff.demand
     if demand is None or not load:
         return [() for _ in cycles]
-    starts = [cycle.start_utc for cycle in cycles]
-    flat_peak: list[tuple[Decimal, datetime | None]] = [(ZERO, None) for _ in cycles]
-    period_peak: list[dict[_Period, tuple[Decimal, datetime]]] = [{} for _ in cycles]
-    if demand.sliding:
-        windows = sliding_energy(load, demand.window_minutes)
-    else:
-        windows = window_energy(load, demand.window_minutes, clock)
-    periods = demand.periods
-    # The demand periods' own wall clock: one schedule lookup per span without a change.
-    period_clock = WallClock(
-        clock.zone, tariff.holidays, ChangeMinutes(*(() if periods is None else (periods,)))
-    )
-    period: _Period | None = None
-    until = None
-    for start, kwh in sorted(windows.items()):
-        number = cycle_index(starts, start)
-        if not 0 <= number < len(cycles):
-            continue  # a window starting before the first cycle (clock-aligned earlier)
-        kw = kwh * SIXTY / demand.window_minutes
-        best_flat = flat_peak[number]
-        if best_flat[1] is None or kw > best_flat[0]:
-            flat_peak[number] = (kw, start)
-        if periods is None:
-            continue
-        if until is None or start >= until:
-            until, local = period_clock.next_change(start)
-            rule = periods.at(local.month, local.minute, weekend=local.weekend)
-            period = None if rule is None else (rule.name, rule.value)
-        if period is not None:
-            best = period_peak[number].get(period)
-            if best is None or kw > best[0]:
-                period_peak[number][period] = (kw, start)
+    peaks = None if demand.sliding else _Peaker(tariff, cycles, clock).grid(load)
+    if peaks is None:
+        if demand.sliding:
+            windows = sliding_energy(load, demand.window_minutes)
+        else:
+            windows = window_energy(load, demand.window_minutes, clock)
+        peaks = _Peaker(tariff, cycles, clock).windows(windows)
+    flat_peak, period_peak = peaks
     # Lines in the order the tariff first names each period.
     order: dict[_Period, int] = {}
     for rule in demand.periods.rules if demand.periods is not None else ():
