@@ -21,6 +21,7 @@ from aetherlens_engine.tariffs.costs import write_costs
 from aetherlens_engine.tariffs.store import StoredTariff, save_tariff, set_active_tariff
 from tests.engine.checked_api import checked
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
+from tests.tariff_samples import DAY_NIGHT
 
 D = Decimal
 HOUR = timedelta(hours=1)
@@ -29,16 +30,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 FIRST = datetime(2024, 5, 31, 16, tzinfo=UTC)
 HOURS = [FIRST + n * HOUR for n in range(18)]
 TOU: dict[str, Any] = {
-    "name": "day-night",
-    "currency": "EUR",
-    "timezone": "Europe/Berlin",
-    "energy": {
-        "periods": [
-            {"name": "off", "end": "08:00", "price": "0.20"},
-            {"name": "day", "start": "08:00", "end": "20:00", "price": "0.30"},
-            {"name": "off", "start": "20:00", "price": "0.20"},
-        ]
-    },
+    **DAY_NIGHT,
     "carbon": {"intensity": "0.5"},
 }
 FLAT: dict[str, Any] = {

@@ -13,20 +13,12 @@ from aetherlens_engine.api import EngineState
 from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from tests.engine.checked_api import checked
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
+from tests.tariff_samples import DAY_NIGHT
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Day rate 08:00-20:00 local, off-peak around it (one period in two rules), 19 % VAT.
 TOU: dict[str, Any] = {
-    "name": "day-night",
-    "currency": "EUR",
-    "timezone": "Europe/Berlin",
-    "energy": {
-        "periods": [
-            {"name": "off", "end": "08:00", "price": "0.20"},
-            {"name": "day", "start": "08:00", "end": "20:00", "price": "0.30"},
-            {"name": "off", "start": "20:00", "price": "0.20"},
-        ]
-    },
+    **DAY_NIGHT,
     "taxes": [{"name": "VAT", "percent": 19}],
     "export": {"rule": "net_billing", "price": "0.08"},
     "carbon": {"intensity": "0.4"},

@@ -13,21 +13,13 @@ from aetherlens_engine.tariffs.costs import write_costs
 from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from tests.engine.checked_api import checked
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
+from tests.tariff_samples import DAY_NIGHT
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = timedelta(hours=1)
 NOW = datetime(2024, 6, 16, 5, 30, tzinfo=UTC)  # 07:30 local on the 16th of June
 TOU: dict[str, Any] = {
-    "name": "day-night",
-    "currency": "EUR",
-    "timezone": "Europe/Berlin",
-    "energy": {
-        "periods": [
-            {"name": "off", "end": "08:00", "price": "0.20"},
-            {"name": "day", "start": "08:00", "end": "20:00", "price": "0.30"},
-            {"name": "off", "start": "20:00", "price": "0.20"},
-        ]
-    },
+    **DAY_NIGHT,
     "taxes": [{"name": "VAT", "percent": 19}],
     "carbon": {"intensity": "0.5"},
 }

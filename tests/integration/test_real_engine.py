@@ -24,6 +24,7 @@ from custom_components.aetherlens.const import DOMAIN
 from custom_components.aetherlens.services import SERVICE_COMPARE_TARIFF, SERVICE_GET_COSTS
 from tests.engine.test_api_support import add_device, migrate
 from tests.http import serve_app
+from tests.tariff_samples import DAY_NIGHT
 
 from .conftest import TOKEN, setup_entry, state_of
 
@@ -152,16 +153,7 @@ async def test_get_costs_from_the_real_engine(hass: HomeAssistant, real_engine_u
 
 
 TIME_OF_USE: dict[str, Any] = {
-    "name": "day-night",
-    "currency": "EUR",
-    "timezone": "Europe/Berlin",
-    "energy": {
-        "periods": [
-            {"name": "off", "end": "08:00", "price": "0.20"},
-            {"name": "day", "start": "08:00", "end": "20:00", "price": "0.30"},
-            {"name": "off", "start": "20:00", "price": "0.20"},
-        ]
-    },
+    **DAY_NIGHT,
 }
 CHEAP: dict[str, Any] = {**TIME_OF_USE, "name": "cheap", "energy": {"price": "0.08"}}
 # 1 kWh in each of the 11 hours from local midnight to 11:00 (clocks went forward at 02:00):
