@@ -7,21 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aetherlens_engine.__main__ import main
+from tests.engine.test_bill_cli import TARIFF as TOU
+from tests.engine.test_bill_cli import run as _run
+from tests.engine.test_bill_cli import write as _write
 
-TOU = """
-name: TOU
-currency: USD
-timezone: America/Los_Angeles
-energy:
-  periods:
-    - {name: "off", end: "16:00", price: 0.20}
-    - {name: peak, start: "16:00", end: "21:00", price: 0.40}
-    - {name: "off", start: "21:00", price: 0.20}
-fixed:
-  - {name: service, amount: 0.50, per: day}
-export: {rule: net_billing, price: 0.05}
-"""
 FLAT = """
 name: Flat
 currency: USD
@@ -42,18 +31,6 @@ URDB = {
 }
 # 2 kWh in each hour of 3 June 2024 (Los Angeles): 10 kWh in the peak, 38 off-peak.
 LOAD = "timestamp,kwh\n" + "".join(f"2024-06-03T{h:02d}:00,2\n" for h in range(24))
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(["bill", *args])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def _args(tmp_path: Path, alternative: Path, *extra: str) -> list[str]:
