@@ -18,6 +18,7 @@ from aetherlens_engine.tariffs import (
     Series,
     bill,
     build_tariff,
+    interval_rates,
 )
 from aetherlens_engine.tariffs.calendar import cycle_start, next_cycle_start
 
@@ -404,3 +405,93 @@ def test_device_interval_across_a_cycle_start_is_split() -> None:
         (DeviceCost("pump", D(1), D("0.20"), None),),
     ]
     assert [c.energy_total for c in result.cycles] == [D("0.40"), D("0.40")]
+
+
+def test_day_that_starts_at_one_because_dst_begins_at_midnight() -> None:
+    """Sao Paulo 2018-11-04: 00:00 became 01:00, so the day has 23 hours from 01:00 local; a
+    period from 21:00 is at 21:00 on the wall clock, not 21 hours after the day's start."""
+    periods = [
+        {"name": "shoulder", "end": "21:00", "price": "0.05"},
+        {"name": "off", "start": "21:00", "end": "23:00", "price": "0.10"},
+        {"name": "peak", "start": "23:00", "price": "0.40"},
+    ]
+    result = bill(
+        tariff("America/Sao_Paulo", energy={"periods": periods}),
+        steps(local("America/Sao_Paulo", 2018, 11, 4, 1), 23, 60, "1"),
+    )
+    assert by_period(result.cycles[0]) == {
+        "shoulder": (D(20), D("1.00")),
+        "off": (D(2), D("0.20")),
+        "peak": (D(1), D("0.40")),
+    }
+
+
+def test_interval_in_local_time_across_spring_forward_is_one_hour() -> None:
+    """Intervals may carry the tariff zone's tzinfo: 01:00+01:00 to 03:00+02:00 is one hour (the
+    wall clock skips 02:00-03:00), all of it before the off-peak 02:20-03:15."""
+    berlin = ZoneInfo("Europe/Berlin")
+    periods = [
+        {"name": "peak", "end": "02:20", "price": "0.4646"},
+        {"name": "off", "start": "02:20", "end": "03:15", "price": "0.1023"},
+        {"name": "peak", "start": "03:15", "price": "0.4646"},
+    ]
+    load = [
+        Interval(
+            datetime(2021, 3, 28, 1, tzinfo=berlin), datetime(2021, 3, 28, 3, tzinfo=berlin), D(1)
+        ),
+        Interval(
+            datetime(2021, 3, 28, 3, tzinfo=berlin), datetime(2021, 3, 28, 4, tzinfo=berlin), D(1)
+        ),
+    ]
+    rates = interval_rates(tariff("Europe/Berlin", energy={"periods": periods}), load)
+    assert [rate.price for rate in rates] == [D("0.4646"), D("0.374025")]  # 15 min off, 45 peak
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+def test_times_in_the_zones_tzinfo_bill_as_in_utc(*, sliding: bool) -> None:
+    """Irregular intervals across spring-forward, given in Europe/Berlin time: the same bill
+    (energy cut by time, demand windows) as the same instants given in UTC."""
+    berlin = ZoneInfo("Europe/Berlin")
+    definition = {
+        "energy": tou_energy(),
+        "demand": {"window_minutes": 15, "sliding": sliding, "flat": [{"price": "2"}]},
+        "carbon": {"intensity": "0.3"},
+    }
+    start = local("Europe/Berlin", 2024, 3, 30, 20)
+    lengths = [20, 40, 35, 25, 90, 10, 50] * 12
+    utc: list[Interval] = []
+    for number, minutes in enumerate(lengths):
+        end = start + timedelta(minutes=minutes)
+        utc.append(Interval(start, end, D(number % 7) / 4))
+        start = end
+    in_berlin = [Interval(i.start.astimezone(berlin), i.end.astimezone(berlin), i.kwh) for i in utc]
+    berlin_tariff = tariff("Europe/Berlin", **definition)
+    assert bill(berlin_tariff, in_berlin) == bill(berlin_tariff, utc)
+    rates = interval_rates(berlin_tariff, in_berlin)
+    assert [r.price for r in rates] == [r.price for r in interval_rates(berlin_tariff, utc)]
+
+
+def test_prorated_tiers_with_dynamic_prices() -> None:
+    """Prorated tiers share each hour's dynamic price like its kWh: half in each tier here."""
+    definition = {
+        "energy": {
+            "periods": [
+                {"name": "all", "tiers": [{"up_to": 10, "price": "0.10"}, {"price": "0.20"}]}
+            ],
+            "tiers": {"rule": "prorated"},
+            "dynamic": True,
+        }
+    }
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    prices = Series.from_points(
+        "price",
+        [(start + timedelta(hours=n), D(v)) for n, v in enumerate(["0.01", "-0.02", "0.03", "0"])],
+    )
+    load = steps(start, 4, 60, "5")
+    cycle = bill(tariff(**definition), load, prices=prices).cycles[0]
+    assert [(line.tier, line.kwh, line.cost) for line in cycle.energy] == [
+        (1, D(10), D("1.05")),  # 10 kWh at 0.10, and half of 5 kWh x (0.01 - 0.02 + 0.03)
+        (2, D(10), D("2.05")),
+    ]
+    rates = interval_rates(tariff(**definition), load, prices=prices)
+    assert [rate.price for rate in rates] == [D("0.16"), D("0.13"), D("0.18"), D("0.15")]

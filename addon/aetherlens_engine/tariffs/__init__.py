@@ -13,7 +13,7 @@ from .bill import (
 from .demand import DemandLine
 from .load import build_tariff, read_definition
 from .model import BillInputError, Tariff, TariffError
-from .series import Interval, Series
+from .series import Grid, Interval, Series
 
 __all__ = [
     "Bill",
@@ -23,6 +23,7 @@ __all__ = [
     "DemandLine",
     "DeviceCost",
     "EnergyLine",
+    "Grid",
     "Interval",
     "IntervalRate",
     "Series",

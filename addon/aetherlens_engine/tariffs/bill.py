@@ -5,6 +5,10 @@ wherever a period, a series value or a billing cycle changes, its energy shared 
 power), and a tier limit crossed inside a piece splits the piece's kWh exactly. Amounts stay
 Decimal; rounding is for presentation only.
 
+The pieces come in spans in which nothing changes (see `pieces`): a span is priced with the sum
+of its kWh, and only a span that reaches a tier limit, or has dynamic prices, is priced piece by
+piece. Meter data on the tariff's clock is never cut, so a year of hours costs a few sums a day.
+
 Device attribution: each device pays its kWh at the household's average energy price in the same
 interval (period, tier position and dynamic price of that interval; the prorated rule's period
 average under prorating and net metering), plus the per-kWh surcharges, plus the percentage taxes
@@ -15,27 +19,23 @@ change by using less energy.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from itertools import pairwise, repeat
+from functools import lru_cache
+from itertools import accumulate
 from operator import mul
+from typing import Any
 
-from .calendar import (
-    ChangeMinutes,
-    ChangeSource,
-    Cycle,
-    LocalTime,
-    WallClock,
-    cycle_index,
-    cycles_between,
-)
+from .calendar import ChangeMinutes, ChangeSource, Cycle, Slot, Timeline, WallClock, cycles_between
 from .demand import DemandLine, demand_charges
 from .model import BillInputError, ExportRule, Per, Tariff, Tier, TierRule, Tiers, TierUnit
+from .pieces import Columns, Pieces, Span, columns, cut, non_negative
 from .schedule import Rule
-from .series import Interval, Series, check_intervals
+from .series import Grid, Interval, Series, check_intervals
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -43,6 +43,8 @@ HUNDRED = Decimal(100)
 # An energy period: rules with the same name and tiers (off-peak before and after the peak) are
 # one period, netted and prorated together.
 type _Period = tuple[str, Tiers]
+# What a kWh of a span's pieces costs in energy: one price for the span, or one per piece.
+type _Units = Decimal | list[Decimal]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,29 +140,25 @@ class Bill:
 
 
 @dataclass(slots=True)
-class _Piece:
-    start: datetime
-    kwh: Decimal
-    fraction: Decimal  # of its interval's duration
-    interval: int
-    cycle: int
-    # The wall clock at the start of the piece, or earlier in the same span without a price
-    # change (see `WallClock.next_change`): every schedule lookup gives the same rule.
-    local: LocalTime
-    unit_price: Decimal = ZERO
-
-
-@dataclass(slots=True)
 class _Lines:
-    kwh: dict[tuple[str, int], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    cost: dict[tuple[str, int], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    """A cycle's kWh and cost per period and tier, in the order first met."""
+
+    sums: dict[tuple[str, int], list[Decimal]] = field(default_factory=dict)
+
+    def line(self, period: str, tier: int) -> list[Decimal]:
+        """Return the [kWh, cost] sums of a line, started at zero on first use."""
+        sums = self.sums.get((period, tier))
+        if sums is None:
+            sums = self.sums[period, tier] = [ZERO, ZERO]
+        return sums
 
     def add(self, period: str, tier: int, kwh: Decimal, cost: Decimal) -> None:
-        self.kwh[period, tier] += kwh
-        self.cost[period, tier] += cost
+        sums = self.line(period, tier)
+        sums[0] += kwh
+        sums[1] += cost
 
     def lines(self) -> tuple[EnergyLine, ...]:
-        return tuple(EnergyLine(p, t, self.kwh[p, t], self.cost[p, t]) for p, t in self.kwh)
+        return tuple(EnergyLine(p, t, kwh, cost) for (p, t), (kwh, cost) in self.sums.items())
 
 
 def tier_split(
@@ -196,6 +194,57 @@ def _open(tier: Tier, position: Decimal, scale: Decimal) -> bool:
     return tier.up_to is None or tier.up_to * scale > position
 
 
+class _Kinds:
+    """Numbers the wall clock's slots: equal for slots that every schedule charges alike."""
+
+    def __init__(self, tariff: Tariff) -> None:
+        self.tariff = tariff
+        self._kinds: dict[tuple[int, ...], int] = {}
+        self._rules: dict[int, int] = {}  # by id(): the tariff holds every rule
+        self._periods: dict[tuple[str, object], int] = {}
+
+    def __call__(self, slot: Slot) -> int:
+        """Return the slot's kind."""
+        month, minute, weekend = slot
+        tariff = self.tariff
+        schedules = (
+            tariff.energy,
+            tariff.export.prices if tariff.export is not None else None,
+            tariff.carbon.intensity if tariff.carbon is not None else None,
+            tariff.demand.periods if tariff.demand is not None else None,
+        )
+        key = []
+        for schedule in schedules:
+            rule = None if schedule is None else schedule.at(month, minute, weekend=weekend)
+            key.append(-1 if rule is None else self._charges(rule))
+        return self._kinds.setdefault(tuple(key), len(self._kinds))
+
+    def _charges(self, rule: Rule[Any]) -> int:
+        """Return a number equal for rules of one name and value (one period)."""
+        number = self._rules.get(id(rule))
+        if number is None:
+            number = self._periods.setdefault((rule.name, rule.value), len(self._periods))
+            self._rules[id(rule)] = number
+        return number
+
+
+@lru_cache(maxsize=16)
+def _wall_clock(tariff: Tariff) -> WallClock:
+    """Return the wall clock of every schedule of the tariff.
+
+    Kept for the tariff's next bills (the engine bills with one tariff again and again): its
+    day plans depend on the tariff alone.
+    """
+    schedules: list[ChangeSource] = [tariff.energy]
+    if tariff.export is not None:
+        schedules.append(tariff.export.prices)
+    if tariff.carbon is not None and tariff.carbon.intensity is not None:
+        schedules.append(tariff.carbon.intensity)
+    if tariff.demand is not None and tariff.demand.periods is not None:
+        schedules.append(tariff.demand.periods)
+    return WallClock(tariff.zone, tariff.holidays, ChangeMinutes(*schedules), kind=_Kinds(tariff))
+
+
 class _Pricer:
     def __init__(
         self,
@@ -208,157 +257,159 @@ class _Pricer:
         self.cycles = cycles
         self.prices = prices
         self.carbon = carbon
-        schedules: list[ChangeSource] = [tariff.energy]
-        if tariff.export is not None:
-            schedules.append(tariff.export.prices)
-        if tariff.carbon is not None and tariff.carbon.intensity is not None:
-            schedules.append(tariff.carbon.intensity)
-        self.clock = WallClock(tariff.zone, tariff.holidays, ChangeMinutes(*schedules))
+        self.clock = _wall_clock(tariff)
         self.cycle_starts = [cycle.start_utc for cycle in cycles]
-        # Pieces of one span share their LocalTime: the rule is looked up once per span.
-        self._rule_for: tuple[LocalTime | None, Rule[Tiers] | None] = (None, None)
+        self.energy_rules: dict[Slot, Rule[Tiers]] = {}
 
-    def energy_rule(self, local: LocalTime) -> Rule[Tiers]:
-        known, rule = self._rule_for
-        if local is not known:
-            rule = self.tariff.energy.at(local.month, local.minute, weekend=local.weekend)
-            self._rule_for = (local, rule)
-        if rule is None:  # a complete schedule covers every minute
-            raise AssertionError(local)
+    def timeline(self, start: datetime, end: datetime) -> Timeline:
+        """Return the bounds of spans with one price, cycle and UTC offset, over [start, end)."""
+        return self.clock.timeline(start, end, keep=frozenset(self.cycle_starts))
+
+    def energy_rule(self, slot: Slot) -> Rule[Tiers]:
+        rule = self.energy_rules.get(slot)
+        if rule is None:
+            rule = self.tariff.energy.at(slot[0], slot[1], weekend=slot[2])
+            if rule is None:  # a complete schedule covers every minute
+                raise AssertionError(slot)
+            self.energy_rules[slot] = rule
         return rule
 
-    def pieces(self, intervals: Sequence[Interval]) -> list[_Piece]:
-        out: list[_Piece] = []
+    def cut(self, data: Columns, timeline: Timeline, *, peaks: bool = False) -> Pieces:
         series = [s for s in (self.prices, self.carbon) if s is not None]
-        # The span [since, until) holds no price change; cycles start at local midnight, where
-        # the wall clock always cuts, so its cycle and wall clock hold for every instant in it.
-        since = until = None
-        local = None
-        cycle = 0
-        for number, interval in enumerate(intervals):
-            start, end = interval.start, interval.end
-            if since is None or until is None or not since <= start < until:
-                until, local = self.clock.next_change(start)
-                since = start
-                cycle = cycle_index(self.cycle_starts, start)
-            if (
-                end <= until
-                and local is not None
-                and not any(s.changes(start, end) for s in series)
-            ):
-                out.append(_Piece(start, interval.kwh, ONE, number, cycle, local))
-                continue
-            # Something changes inside: cut where it does.
-            extra = [change for s in series for change in s.changes(start, end)]
-            cuts = self.clock.split(start, end, extra)
-            total = interval.seconds
-            shared = ZERO
-            for index, (start, end) in enumerate(pairwise(cuts)):
-                fraction = Interval(start, end, ZERO).seconds / total
-                last = index == len(cuts) - 2
-                kwh = interval.kwh - shared if last else interval.kwh * fraction
-                shared += kwh
-                out.append(
-                    _Piece(
-                        start,
-                        kwh,
-                        fraction,
-                        number,
-                        cycle_index(self.cycle_starts, start),
-                        self.clock.local(start),
-                    )
-                )
-        return out
+        return cut(data, timeline, self.cycle_starts, self.clock, series, peaks=peaks)
 
-    def dynamic(self, piece: _Piece, *, enabled: bool) -> Decimal:
-        if not enabled:
-            return ZERO
+    def dynamic_at(self, instant: datetime) -> Decimal:
         if self.prices is None:
             raise BillInputError("the tariff has dynamic prices: give a price series")
-        return self.prices.value_at(piece.start)
+        return self.prices.value_at(instant)
 
-    def intensity(self, piece: _Piece) -> Decimal | None:
+    def intensity(self, pieces: Pieces, span: Span) -> Decimal | list[Decimal] | None:
+        """KG CO2e per kWh of the span's pieces: one for all, one per piece, or None."""
         carbon = self.tariff.carbon
         if carbon is None:
             return None
         if carbon.intensity is not None:
-            rule = carbon.intensity.at(
-                piece.local.month, piece.local.minute, weekend=piece.local.weekend
-            )
+            month, minute, weekend = span[3]
+            rule = carbon.intensity.at(month, minute, weekend=weekend)
             return rule.value if rule is not None else ZERO
         if self.carbon is None:
             raise BillInputError("the tariff takes carbon intensity from a series: give one")
-        return self.carbon.value_at(piece.start)
+        return [self.carbon.value_at(pieces.starts[p]) for p in range(span[0], span[1])]
 
 
 def _scale(tariff: Tariff, cycle: Cycle) -> Decimal:
     return Decimal(cycle.days) if tariff.tier_unit is TierUnit.DAY else Decimal(1)
 
 
-def _chronological(pricer: _Pricer, pieces: list[_Piece], scale: Decimal, lines: _Lines) -> None:
-    used = ZERO
+def _chronological(
+    pricer: _Pricer, pieces: Pieces, spans: list[Span], scale: Decimal, lines: _Lines
+) -> list[_Units]:
+    """Walk the tiers in time order: by span while one stays in a tier, else by piece."""
+    walk = _TierWalk(pricer, pieces, scale, lines)
+    units: list[_Units] = []
     dynamic = pricer.tariff.dynamic
-    kwh_of, cost_of = lines.kwh, lines.cost
-    start, count = 0, len(pieces)
-    while start < count:
-        # A run: the pieces of one span share their LocalTime, hence their rule.
-        local = pieces[start].local
-        end = start + 1
-        while end < count and pieces[end].local is local:
-            end += 1
-        run = pieces[start:end]
-        start = end
-        if not dynamic:
-            after = _in_one_tier(pricer.energy_rule(local), run, used, scale, lines)
-            if after is not None:
-                used = after
+    rules = pricer.energy_rules
+    for lo, hi, _, slot, _, total, _ in spans:
+        rule = rules.get(slot) or pricer.energy_rule(slot)
+        if dynamic:
+            units.append([walk.piece(rule, number) for number in range(lo, hi)])
+            continue
+        found = walk.open.get(id(rule))
+        if found is not None:  # the common case, inline: the span stays in the open tier
+            line, unit, limit = found
+            after = walk.used + total
+            if limit is None or after < limit:
+                line[0] += total
+                line[1] += total * unit
+                walk.used = after
+                units.append(unit)
                 continue
-        for piece in run:
-            rule = pricer.energy_rule(piece.local)
-            tiers = rule.value
-            extra = pricer.dynamic(piece, enabled=True) if dynamic else ZERO
-            cost = ZERO
-            parts = tier_split(used, piece.kwh, tiers, scale)
-            for tier, kwh in parts:
-                charge = kwh * (tiers[tier].price + extra)
-                key = (rule.name, tier + 1)
-                kwh_of[key] += kwh
-                cost_of[key] += charge
-                cost += charge
-            used += piece.kwh
-            piece.unit_price = cost / piece.kwh if piece.kwh else tiers[parts[0][0]].price + extra
+        whole = walk.whole(rule, total)
+        units.append(whole if whole is not None else walk.pieces(rule, lo, hi))
+    return units
 
 
-def _in_one_tier(
-    rule: Rule[Tiers], run: list[_Piece], used: Decimal, scale: Decimal, lines: _Lines
-) -> Decimal | None:
-    """Price a run of pieces that stays inside one tier; None (nothing done) if it does not.
-
-    The same additions and products as the piece-by-piece walk, in the same order, made by
-    sum() and map() in C. Returns the kWh used after the run.
-    """
-    found = _open_tier(rule.value, used, scale)
-    if found is None:
-        return None  # every tier is full: the walk shares it out
-    index, limit = found
-    kwhs = [piece.kwh for piece in run]
-    after = sum(kwhs, used)
-    if limit is not None and not after < limit:
-        return None  # the run reaches the tier's limit
-    tier = rule.value[index]
-    unit = tier.price + ZERO
-    charges = list(map(mul, kwhs, repeat(unit)))
-    key = (rule.name, index + 1)
-    lines.kwh[key] = sum(kwhs, lines.kwh[key])
-    lines.cost[key] = sum(charges, lines.cost[key])
-    for piece, kwh, charge in zip(run, kwhs, charges, strict=True):
-        piece.unit_price = (ZERO + charge) / kwh if kwh else unit
-    return after
+# The tier open for a rule: its line's [kWh, cost] sums, its price and its limit.
+type _OpenTier = tuple[list[Decimal], Decimal, Decimal | None]
 
 
-def _open_tier(
-    tiers: Sequence[Tier], used: Decimal, scale: Decimal
-) -> tuple[int, Decimal | None] | None:
+class _TierWalk:
+    """The kWh used so far in a cycle, priced into its lines tier by tier."""
+
+    def __init__(self, pricer: _Pricer, pieces: Pieces, scale: Decimal, lines: _Lines) -> None:
+        self.pricer = pricer
+        self.kwh = pieces.kwh
+        self.starts = pieces.starts
+        self.scale = scale
+        self.lines = lines
+        self.used = ZERO
+        # Per rule (by id): its open tier, valid while used < limit.
+        self.open: dict[int, _OpenTier] = {}
+
+    def _tier(self, rule: Rule[Tiers]) -> _OpenTier:
+        found = self.open.get(id(rule))
+        if found is not None:
+            limit = found[2]
+            if limit is None or self.used < limit:
+                return found
+        tier = _open_tier(rule.value, self.used, self.scale)
+        line = self.lines.line(rule.name, tier[0] + 1)
+        found = (line, rule.value[tier[0]].price + ZERO, tier[1])
+        self.open[id(rule)] = found
+        return found
+
+    def whole(self, rule: Rule[Tiers], total: Decimal) -> Decimal | None:
+        """Price `total` kWh if it stays in the open tier; return its price, else None."""
+        line, unit, limit = self._tier(rule)
+        after = self.used + total
+        if limit is not None and not after < limit:
+            return None
+        line[0] += total
+        line[1] += total * unit
+        self.used = after
+        return unit
+
+    def pieces(self, rule: Rule[Tiers], lo: int, hi: int) -> list[Decimal]:
+        """Price pieces [lo, hi) that reach a tier limit; return each one's price."""
+        prices: list[Decimal] = []
+        number = lo
+        while number < hi:
+            line, unit, limit = self._tier(rule)
+            chunk = self.kwh[number:hi]
+            if limit is None:  # the last tier: everything fits
+                reach, total = hi, sum(chunk, ZERO)
+            else:
+                # The pieces before the one that reaches the limit stay in the tier.
+                after = list(accumulate(chunk, initial=self.used))
+                reach = number + bisect_left(after, limit, 1) - 1
+                total = after[reach - number] - self.used
+            if reach > number:
+                line[0] += total
+                line[1] += total * unit
+                self.used += total
+                prices.extend([unit] * (reach - number))
+            if reach < hi:
+                prices.append(self.piece(rule, reach))
+            number = reach + 1
+        return prices
+
+    def piece(self, rule: Rule[Tiers], number: int) -> Decimal:
+        """Price one piece across the tiers it reaches (and its dynamic price); return its price."""
+        kwh = self.kwh[number]
+        tiers = rule.value
+        dynamic = self.pricer.tariff.dynamic
+        extra = self.pricer.dynamic_at(self.starts[number]) if dynamic else ZERO
+        cost = ZERO
+        parts = tier_split(self.used, kwh, tiers, self.scale)
+        for tier, part in parts:
+            charge = part * (tiers[tier].price + extra)
+            self.lines.add(rule.name, tier + 1, part, charge)
+            cost += charge
+        self.used += kwh
+        return cost / kwh if kwh else tiers[parts[0][0]].price + extra
+
+
+def _open_tier(tiers: Sequence[Tier], used: Decimal, scale: Decimal) -> tuple[int, Decimal | None]:
     """Return the tier open after `used` kWh (as `tier_split` finds it) and its limit."""
     for index, tier in enumerate(tiers):
         if tier.up_to is None:
@@ -366,7 +417,7 @@ def _open_tier(
         limit = tier.up_to * scale
         if limit > used:
             return index, limit
-    return None
+    raise AssertionError(tiers)  # the last tier is unbounded (checked when the tariff is built)
 
 
 def _shares(total: Decimal, tiers: Sequence[Tier], scale: Decimal) -> list[tuple[int, Decimal]]:
@@ -381,42 +432,43 @@ def _period(rule: Rule[Tiers]) -> _Period:
 
 def _prorated(
     pricer: _Pricer,
-    pieces: list[_Piece],
+    pieces: Pieces,
+    spans: list[Span],
     billed: Mapping[_Period, Decimal],
+    *,
     scale: Decimal,
     lines: _Lines,
-) -> None:
+) -> list[_Units]:
     """Share each period's billed kWh across tiers in the proportions of the cycle's total."""
     total = sum(billed.values(), ZERO)
-    rules = {p.local: pricer.energy_rule(p.local) for p in pieces}
+    rules = [pricer.energy_rule(span[3]) for span in spans]
     average: dict[_Period, Decimal] = {}
-    for period in dict.fromkeys(map(_period, rules.values())):
+    for period in dict.fromkeys(map(_period, rules)):
         name, tiers = period
         shares = _shares(total, tiers, scale)
         average[period] = sum((share * tiers[tier].price for tier, share in shares), ZERO)
         for tier, share in shares:
             kwh = billed.get(period, ZERO) * share
             lines.add(name, tier + 1, kwh, kwh * tiers[tier].price)
-    for piece in pieces:
-        rule = rules[piece.local]
-        extra = pricer.dynamic(piece, enabled=pricer.tariff.dynamic)
-        piece.unit_price = average[_period(rule)] + extra
-        if extra:
-            for tier, share in _shares(total, rule.value, scale):
-                lines.add(rule.name, tier + 1, ZERO, piece.kwh * share * extra)
+    if not pricer.tariff.dynamic:
+        return [average[_period(rule)] + ZERO for rule in rules]
+    units: list[_Units] = []
+    for (lo, hi, *_), rule in zip(spans, rules, strict=True):
+        prices = []
+        for number in range(lo, hi):
+            extra = pricer.dynamic_at(pieces.starts[number])
+            prices.append(average[_period(rule)] + extra)
+            if extra:
+                for tier, share in _shares(total, rule.value, scale):
+                    lines.add(rule.name, tier + 1, ZERO, pieces.kwh[number] * share * extra)
+        units.append(prices)
+    return units
 
 
-def _by_cycle(pieces: list[_Piece], count: int) -> list[list[_Piece]]:
-    grouped: list[list[_Piece]] = [[] for _ in range(count)]
-    for piece in pieces:
-        grouped[piece.cycle].append(piece)
-    return grouped
-
-
-def _kwh_by_period(pricer: _Pricer, pieces: list[_Piece]) -> dict[_Period, Decimal]:
+def _kwh_by_period(pricer: _Pricer, spans: list[Span]) -> dict[_Period, Decimal]:
     totals: dict[_Period, Decimal] = defaultdict(Decimal)
-    for piece in pieces:
-        totals[_period(pricer.energy_rule(piece.local))] += piece.kwh
+    for span in spans:
+        totals[_period(pricer.energy_rule(span[3]))] += span[5]
     return totals
 
 
@@ -424,27 +476,50 @@ def _per(amount: Decimal, per: Per, cycle: Cycle) -> Decimal:
     return amount * cycle.days if per is Per.DAY else amount
 
 
-def _price_imports(
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    """Load and export cut into pieces under a tariff, with the pieces' spans per cycle."""
+
+    pricer: _Pricer
+    cycles: list[Cycle]
+    load: Columns
+    imports: Pieces
+    exports: Pieces
+    import_spans: list[list[Span]]
+    export_spans: list[list[Span]]
+
+
+def _price(
     tariff: Tariff,
-    spans: Sequence[Interval],
+    load: Sequence[Interval],
+    export: Sequence[Interval],
     *,
     prices: Series | None,
     carbon: Series | None,
     cycle_day: int | None,
-    load: Sequence[Interval] | None = None,
-) -> tuple[_Pricer, list[Cycle], list[list[_Piece]]]:
-    """Set up the cycles covering `spans` and cut `load` (default: spans) into pieces."""
-    if not spans:
+) -> _Priced:
+    """Check the data, set up the cycles covering it and cut it into pieces."""
+    data = columns(load, "load")
+    exported = columns(export, "export")
+    if not load and not export:
         raise BillInputError("no load data to bill")
-    cycles = cycles_between(
-        min(i.start for i in spans),
-        max(i.end for i in spans),
-        tariff.zone,
-        cycle_day or tariff.cycle_day,
-    )
+    first = min(c.starts[0] for c in (data, exported) if c.starts)
+    last = max(c.ends[-1] for c in (data, exported) if c.ends)
+    zone = tariff.zone
+    cycles = cycles_between(first, last, zone, cycle_day or tariff.cycle_day)
     pricer = _Pricer(tariff, cycles, prices, carbon)
-    pieces = pricer.pieces(spans if load is None else load)
-    return pricer, cycles, _by_cycle(pieces, len(cycles))
+    timeline = pricer.timeline(first, last)
+    imports = pricer.cut(data, timeline, peaks=tariff.demand is not None)
+    exports = pricer.cut(exported, timeline)
+    return _Priced(
+        pricer,
+        cycles,
+        data,
+        imports,
+        exports,
+        imports.of_cycle(len(cycles)),
+        exports.of_cycle(len(cycles)),
+    )
 
 
 def bill(
@@ -462,63 +537,59 @@ def bill(
     `prices` feeds dynamic energy/export prices, `carbon` a series carbon intensity; `devices`
     gives each device's kWh on the same intervals as `load`; `cycle_day` overrides the tariff's.
     """
-    check_intervals(load, "load")
-    check_intervals(export, "export")
-    if not load and not export:
-        raise BillInputError("no load data to bill")
     if export and tariff.export is None:
+        columns(load, "load")
+        columns(export, "export")
         raise BillInputError("export data given, but the tariff has no export section")
-    spans = [i for series in (load, export) if series for i in (series[0], series[-1])]
-    pricer, cycles, imports = _price_imports(
-        tariff, spans, prices=prices, carbon=carbon, cycle_day=cycle_day, load=load
+    priced = _price(tariff, load, export, prices=prices, carbon=carbon, cycle_day=cycle_day)
+    demand = demand_charges(
+        tariff,
+        load,
+        priced.cycles,
+        priced.pricer.clock,
+        data=priced.load,
+        pieces=priced.imports,
     )
-    exports = _by_cycle(pricer.pieces(export), len(cycles))
-    demand = demand_charges(tariff, load, cycles, pricer.clock)
     bills = []
-    for number, cycle in enumerate(cycles):
-        bills.append(_cycle_bill(pricer, cycle, imports[number], exports[number], demand[number]))
+    units = []
+    for number, cycle in enumerate(priced.cycles):
+        cycle_bill, cycle_units = _cycle_bill(priced, number, cycle, demand[number])
+        bills.append(cycle_bill)
+        units.append(cycle_units)
     if devices:
-        bills = _attribute(pricer, bills, imports, load, devices)
+        bills = _attribute(priced, bills, units, devices)
     return Bill(tariff.name, tariff.currency, tuple(bills))
 
 
 def _cycle_bill(
-    pricer: _Pricer,
-    cycle: Cycle,
-    imports: list[_Piece],
-    exports: list[_Piece],
-    demand: tuple[DemandLine, ...],
-) -> CycleBill:
+    priced: _Priced, number: int, cycle: Cycle, demand: tuple[DemandLine, ...]
+) -> tuple[CycleBill, list[_Units]]:
+    pricer = priced.pricer
     tariff = pricer.tariff
+    imports = priced.import_spans[number]
+    exports = priced.export_spans[number]
     scale = _scale(tariff, cycle)
     lines = _Lines()
     credit = ZERO
-    import_kwh = sum((p.kwh for p in imports), ZERO)
-    export_kwh = sum((p.kwh for p in exports), ZERO)
+    import_kwh = sum((span[5] for span in imports), ZERO)
+    export_kwh = sum((span[5] for span in exports), ZERO)
     billed_kwh = import_kwh
     if tariff.export is not None and tariff.export.rule is ExportRule.NET_METERING:
         imported = _kwh_by_period(pricer, imports)
         exported = _kwh_by_period(pricer, exports)
         net = {p: imported.get(p, ZERO) - exported.get(p, ZERO) for p in {**imported, **exported}}
         billed = {r: max(kwh, ZERO) for r, kwh in net.items()}
-        _prorated(pricer, imports, billed, scale, lines)
+        units = _prorated(pricer, priced.imports, imports, billed, scale=scale, lines=lines)
         surplus = sum((max(-kwh, ZERO) for kwh in net.values()), ZERO)
         credit = surplus * tariff.export.prices.rules[0].value
         billed_kwh = sum(billed.values(), ZERO)
     else:
         if tariff.tier_rule is TierRule.PRORATED:
-            _prorated(pricer, imports, _kwh_by_period(pricer, imports), scale, lines)
+            billed = _kwh_by_period(pricer, imports)
+            units = _prorated(pricer, priced.imports, imports, billed, scale=scale, lines=lines)
         else:
-            _chronological(pricer, imports, scale, lines)
-        if tariff.export is not None:
-            for piece in exports:
-                rule = tariff.export.prices.at(
-                    piece.local.month, piece.local.minute, weekend=piece.local.weekend
-                )
-                price = (rule.value if rule is not None else ZERO) + pricer.dynamic(
-                    piece, enabled=tariff.export.dynamic
-                )
-                credit += piece.kwh * price
+            units = _chronological(pricer, priced.imports, imports, scale, lines)
+        credit = _export_credit(priced, exports)
     surcharges = tuple(ChargeLine(s.name, s.amount * billed_kwh) for s in tariff.surcharges)
     fixed = tuple(ChargeLine(f.name, _per(f.amount, f.per, cycle)) for f in tariff.fixed)
     partial = CycleBill(
@@ -544,74 +615,133 @@ def _cycle_bill(
     taxes = tuple(ChargeLine(t.name, taxable * t.amount / HUNDRED) for t in tariff.taxes)
     carbon_kg = None
     if tariff.carbon is not None:
-        carbon_kg = sum((p.kwh * (pricer.intensity(p) or ZERO) for p in imports), ZERO)
-    return CycleBill(
-        cycle,
-        import_kwh,
-        export_kwh,
-        partial.energy,
-        surcharges,
-        demand,
-        fixed,
-        credit,
-        minimum,
-        taxes,
-        carbon_kg,
-        (),
-    )
+        carbon_kg = ZERO
+        for span in imports:
+            intensity = pricer.intensity(priced.imports, span)
+            if isinstance(intensity, list):
+                kwh = priced.imports.kwh[span[0] : span[1]]
+                carbon_kg = sum(map(mul, kwh, intensity), carbon_kg)
+            else:
+                carbon_kg += span[5] * (intensity or ZERO)
+    bill = replace(partial, minimum=minimum, taxes=taxes, carbon_kg=carbon_kg)
+    return bill, units
 
 
-@dataclass(frozen=True, slots=True)
-class _LoadIndex:
-    load: Sequence[Interval]
-    starts: list[datetime]
-    ends: list[datetime]
+def _export_credit(priced: _Priced, spans: list[Span]) -> Decimal:
+    """Net billing: every exported kWh at the export price of its time."""
+    pricer = priced.pricer
+    export = pricer.tariff.export
+    credit = ZERO
+    if export is None:
+        return credit
+    for lo, hi, _, (month, minute, weekend), _, total, _ in spans:
+        rule = export.prices.at(month, minute, weekend=weekend)
+        price = rule.value if rule is not None else ZERO
+        if not export.dynamic:
+            credit += total * (price + ZERO)
+            continue
+        for number in range(lo, hi):
+            extra = pricer.dynamic_at(priced.exports.starts[number])
+            credit += priced.exports.kwh[number] * (price + extra)
+    return credit
 
 
-def _device_kwh(name: str, intervals: Sequence[Interval], grid: _LoadIndex) -> list[Decimal]:
-    """Return the device's kWh on each load interval; its intervals must be load intervals."""
-    if (
-        len(intervals) == len(grid.starts)
-        and [i.start for i in intervals] == grid.starts
-        and [i.end for i in intervals] == grid.ends
-    ):
-        kwh = [i.kwh for i in intervals]
-        # is_signed is the quick test (it is also true for -0, which min() then lets through).
-        if any(map(Decimal.is_signed, kwh)) and min(kwh) < 0:
-            check_intervals(intervals, f"device {name!r}")  # names the first negative interval
-        return kwh
-    check_intervals(intervals, f"device {name!r}")
-    out = [ZERO] * len(grid.load)
-    numbers = {start: number for number, start in enumerate(grid.starts)}
-    for interval in intervals:
-        number = numbers.get(interval.start)
-        if number is None or grid.ends[number] != interval.end:
-            raise BillInputError(
-                f"device {name!r} interval at {interval.start.isoformat()} does not match a "
-                "load interval (give devices on the load's intervals)"
+# Load intervals [lo, hi) of one cycle at one energy price (before surcharges and taxes) and
+# carbon intensity, and the energy period of the first; cycle -1 marks an interval that spans
+# a cycle start (priced by its parts).
+type _Segment = tuple[int, int, int, Decimal, Decimal, str]
+# A part of such an interval: its cycle, price, share of the interval's time, intensity.
+type _Part = tuple[int, Decimal, Decimal, Decimal]
+
+
+class _Segments:
+    """Collects the load's segments from the priced spans, in time order."""
+
+    def __init__(self) -> None:
+        self.segments: list[_Segment] = []
+        self.parts: dict[int, list[_Part]] = {}
+        self._open: tuple[int, str, list[_Part]] | None = None
+
+    def each(
+        self, first: int, units: list[Decimal], intensity: list[Decimal], cycle: int, period: str
+    ) -> None:
+        """Add whole intervals from `first`, one price and intensity each."""
+        self.close()
+        for index, (unit, carbon) in enumerate(zip(units, intensity, strict=True)):
+            self.segments.append((first + index, first + index + 1, cycle, unit, carbon, period))
+
+    def uniform(
+        self, lo: int, hi: int, unit: Decimal, intensity: Decimal, *, cycle: int, period: str
+    ) -> None:
+        """Add whole intervals [lo, hi) at one price and intensity."""
+        self.close()
+        self.segments.append((lo, hi, cycle, unit, intensity, period))
+
+    def part(self, interval: int, part: _Part, period: str) -> None:
+        """Add a piece cut from `interval`; the pieces of an interval come one after another."""
+        if self._open is not None and self._open[0] != interval:
+            self.close()
+        if self._open is None:
+            self._open = (interval, period, [])
+        self._open[2].append(part)
+
+    def close(self) -> None:
+        """Finish the interval whose pieces were being added."""
+        if self._open is None:
+            return
+        interval, period, parts = self._open
+        self._open = None
+        price = intensity = ZERO
+        for _, unit, fraction, carbon in parts:
+            price += unit * fraction
+            intensity += carbon * fraction
+        cycles = {part[0] for part in parts}
+        cycle = parts[0][0] if len(cycles) == 1 else -1
+        if cycle < 0:
+            self.parts[interval] = parts
+        self.segments.append((interval, interval + 1, cycle, price, intensity, period))
+
+
+def _segments(priced: _Priced, units: list[list[_Units]]) -> _Segments:
+    """Each load interval's energy price and intensity, as runs of intervals (segments)."""
+    pricer = priced.pricer
+    pieces = priced.imports
+    out = _Segments()
+    for cycle_spans, cycle_units in zip(priced.import_spans, units, strict=True):
+        for span, unit in zip(cycle_spans, cycle_units, strict=True):
+            lo, hi, cycle, slot, offset, _, _ = span
+            intensity = pricer.intensity(pieces, span)
+            if intensity is None:
+                intensity = ZERO
+            period = pricer.energy_rule(slot).name
+            if offset is None:  # a piece cut from its interval
+                if pieces.owner is None or pieces.fraction is None:
+                    raise AssertionError(span)  # cut pieces always have owners
+                carbon = intensity[0] if isinstance(intensity, list) else intensity
+                price = unit[0] if isinstance(unit, list) else unit
+                part = (cycle, price, pieces.fraction[lo], carbon)
+                out.part(pieces.owner[lo], part, period)
+                continue
+            first = lo if pieces.owner is None else pieces.owner[lo]
+            if isinstance(unit, Decimal) and isinstance(intensity, Decimal):
+                out.uniform(first, first + hi - lo, unit, intensity, cycle=cycle, period=period)
+                continue
+            count = hi - lo
+            out.each(
+                first,
+                unit if isinstance(unit, list) else [unit] * count,
+                intensity if isinstance(intensity, list) else [intensity] * count,
+                cycle,
+                period,
             )
-        out[number] = interval.kwh
+    out.close()
     return out
 
 
-def _interval_rates(
-    pricer: _Pricer, imports: list[list[_Piece]], count: int
-) -> tuple[list[Decimal], list[Decimal], list[list[tuple[_Piece, Decimal]]]]:
-    """Per load interval: price per kWh (surcharges and taxes in), kg CO2e per kWh, pieces."""
-    tariff = pricer.tariff
+def _price_and_tax(tariff: Tariff) -> tuple[Decimal, Decimal]:
+    """Return the per-kWh surcharges and the factor the percentage taxes multiply by."""
     per_kwh = sum((s.amount for s in tariff.surcharges), ZERO)
-    tax = 1 + sum((t.amount for t in tariff.taxes), ZERO) / HUNDRED
-    price = [ZERO] * count
-    intensity = [ZERO] * count
-    pieces_of: list[list[tuple[_Piece, Decimal]]] = [[] for _ in range(count)]
-    for pieces in imports:
-        for piece in pieces:
-            number = piece.interval
-            carbon = pricer.intensity(piece) or ZERO
-            price[number] += piece.unit_price * piece.fraction
-            intensity[number] += carbon * piece.fraction
-            pieces_of[number].append((piece, carbon))
-    return [(unit + per_kwh) * tax for unit in price], intensity, pieces_of
+    return per_kwh, 1 + sum((t.amount for t in tariff.taxes), ZERO) / HUNDRED
 
 
 def interval_rates(
@@ -629,78 +759,111 @@ def interval_rates(
     period and tier position, surcharges, taxes); demand and fixed charges are not in it.
     Tiers count from the start of the billing cycle: give the load from there.
     """
-    check_intervals(load, "load")
-    check_intervals(export, "export")
-    pricer, cycles, imports = _price_imports(
-        tariff, load, prices=prices, carbon=carbon, cycle_day=cycle_day
-    )
-    exports = _by_cycle(pricer.pieces(export), len(cycles))
-    for number, cycle in enumerate(cycles):
-        _cycle_bill(pricer, cycle, imports[number], exports[number], ())
-    price, intensity, pieces_of = _interval_rates(pricer, imports, len(load))
+    if not load:
+        columns(export, "export")
+        raise BillInputError("no load data to bill")
+    priced = _price(tariff, load, export, prices=prices, carbon=carbon, cycle_day=cycle_day)
+    units = [_cycle_bill(priced, n, cycle, ())[1] for n, cycle in enumerate(priced.cycles)]
+    per_kwh, tax = _price_and_tax(tariff)
     has_carbon = tariff.carbon is not None
-    return [
-        IntervalRate(
-            interval.start,
-            interval.end,
-            price[number],
-            intensity[number] if has_carbon else None,
-            pricer.energy_rule(pieces_of[number][0][0].local).name,
+    data = priced.load
+    out: list[IntervalRate] = []
+    for lo, hi, _, unit, intensity, period in _segments(priced, units).segments:
+        price = (unit + per_kwh) * tax
+        out.extend(
+            IntervalRate(
+                data.starts[number],
+                data.ends[number],
+                price,
+                intensity if has_carbon else None,
+                period,
+            )
+            for number in range(lo, hi)
         )
-        for number, interval in enumerate(load)
-    ]
+    return out
+
+
+def _device_kwh(name: str, intervals: Sequence[Interval], load: Columns) -> list[Decimal]:
+    """Return the device's kWh on each load interval; its intervals must be load intervals."""
+    if (
+        isinstance(intervals, Grid)
+        and load.origin is not None
+        and (intervals.start, intervals.step, len(intervals))
+        == (load.origin, load.step, len(load.kwh))
+    ):
+        kwh = list(intervals.kwh)
+        if not non_negative(kwh):
+            check_intervals(intervals, f"device {name!r}")  # names the first negative interval
+        return kwh
+    starts, ends = list(load.starts), list(load.ends)
+    if (
+        len(intervals) == len(starts)
+        and [i.start for i in intervals] == starts
+        and [i.end for i in intervals] == ends
+    ):
+        kwh = [i.kwh for i in intervals]
+        if not non_negative(kwh):
+            check_intervals(intervals, f"device {name!r}")  # names the first negative interval
+        return kwh
+    check_intervals(intervals, f"device {name!r}")
+    out = [ZERO] * len(starts)
+    numbers = {start: number for number, start in enumerate(starts)}
+    for interval in intervals:
+        number = numbers.get(interval.start)
+        if number is None or ends[number] != interval.end:
+            raise BillInputError(
+                f"device {name!r} interval at {interval.start.isoformat()} does not match a "
+                "load interval (give devices on the load's intervals)"
+            )
+        out[number] = interval.kwh
+    return out
 
 
 type _Group = tuple[int, Decimal, Decimal]  # cycle, price and intensity of an interval
 
 
 def _runs(
-    price: list[Decimal], intensity: list[Decimal], pieces_of: list[list[tuple[_Piece, Decimal]]]
+    segments: _Segments, per_kwh: Decimal, tax: Decimal
 ) -> tuple[list[tuple[int, int]], dict[_Group, list[int]], list[int]]:
-    """Cut the load into runs of consecutive intervals with one cycle, price and intensity.
+    """Merge segments into runs of consecutive intervals with one cycle, price and intensity.
 
     Returns the runs (index slices), the runs of each group, and the intervals that span a
-    cycle start (priced by piece). A device then costs one sum of kWh per run: a few a day
+    cycle start (priced by part). A device then costs one sum of kWh per run: a few a day
     for TOU tariffs, however fine the data.
     """
     runs: list[tuple[int, int]] = []
     groups: dict[_Group, list[int]] = defaultdict(list)
     spanning: list[int] = []
     current: _Group | None = None
-    for number, parts in enumerate(pieces_of):
-        cycle = parts[0][0].cycle
-        if len(parts) > 1 and any(part.cycle != cycle for part, _ in parts):
-            spanning.append(number)
+    for lo, hi, cycle, unit, intensity, _ in segments.segments:
+        if cycle < 0:
+            spanning.append(lo)
             current = None
             continue
-        group = (cycle, price[number], intensity[number])
+        group = (cycle, (unit + per_kwh) * tax, intensity)
         if group == current:
-            runs[-1] = (runs[-1][0], number + 1)
+            runs[-1] = (runs[-1][0], hi)
             continue
         groups[group].append(len(runs))
-        runs.append((number, number + 1))
+        runs.append((lo, hi))
         current = group
     return runs, groups, spanning
 
 
 def _attribute(
-    pricer: _Pricer,
+    priced: _Priced,
     bills: list[CycleBill],
-    imports: list[list[_Piece]],
-    load: Sequence[Interval],
+    units: list[list[_Units]],
     devices: Mapping[str, Sequence[Interval]],
 ) -> list[CycleBill]:
     """Price each device's kWh at its interval's household price (see the module docstring)."""
-    tariff = pricer.tariff
-    per_kwh = sum((s.amount for s in tariff.surcharges), ZERO)
-    tax = 1 + sum((t.amount for t in tariff.taxes), ZERO) / HUNDRED
-    price, intensity, pieces_of = _interval_rates(pricer, imports, len(load))
-    runs, groups, spanning = _runs(price, intensity, pieces_of)
-    starts = [i.start for i in load]
-    grid = _LoadIndex(load, starts, [i.end for i in load])
+    tariff = priced.pricer.tariff
+    per_kwh, tax = _price_and_tax(tariff)
+    segments = _segments(priced, units)
+    runs, groups, spanning = _runs(segments, per_kwh, tax)
     totals: list[dict[str, list[Decimal]]] = [{} for _ in bills]
     for name, intervals in devices.items():
-        kwh = _device_kwh(name, intervals, grid)
+        kwh = _device_kwh(name, intervals, priced.load)
         run_kwh = [sum(kwh[begin:end], ZERO) for begin, end in runs]
         for (cycle, unit, carbon), members in groups.items():
             energy = sum([run_kwh[run] for run in members], ZERO)
@@ -709,11 +872,11 @@ def _attribute(
             row[1] += energy * unit
             row[2] += energy * carbon
         for number in spanning:
-            for piece, carbon in pieces_of[number]:
-                share = kwh[number] * piece.fraction
-                row = totals[piece.cycle].setdefault(name, [ZERO, ZERO, ZERO])
+            for cycle, unit, fraction, carbon in segments.parts[number]:
+                share = kwh[number] * fraction
+                row = totals[cycle].setdefault(name, [ZERO, ZERO, ZERO])
                 row[0] += share
-                row[1] += share * (piece.unit_price + per_kwh) * tax
+                row[1] += share * (unit + per_kwh) * tax
                 row[2] += share * carbon
     has_carbon = tariff.carbon is not None
     return [

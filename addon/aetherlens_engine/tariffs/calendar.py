@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar as stdcal
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -14,7 +14,11 @@ import holidays as holidays_lib
 
 SATURDAY = 5
 ONE_SECOND = timedelta(seconds=1)
+ONE_MICROSECOND = timedelta(microseconds=1)
 ONE_DAY = timedelta(days=1)
+# What a schedule looks up for an instant: the local month, minute of the day, and whether the
+# day is priced as a weekend.
+type Slot = tuple[int, int, bool]
 
 
 @dataclass(frozen=True)
@@ -117,17 +121,47 @@ class LocalTime:
     weekend: bool
 
 
+# The bounds of a day with one UTC offset: the kind and slot at midnight, the later bounds as
+# times after midnight with their slots, and the kind at the last one. A change minute after
+# which the kind stays is left out.
+type _Plan = tuple[Hashable, Slot, tuple[timedelta, ...], tuple[Slot, ...], Hashable]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The instants at which a price may change, from a local midnight to a later one.
+
+    From `bounds[k]` to `bounds[k + 1]` the wall clock gives `slots[k]` to every schedule and
+    the UTC offset is `offsets[k]`; `bounds` has one entry more than the others.
+    """
+
+    bounds: list[datetime]
+    slots: list[Slot]
+    offsets: list[timedelta]
+
+
 class WallClock:
     """Maps UTC instants to the tariff's wall clock and finds where schedules may change."""
 
     def __init__(
-        self, zone: ZoneInfo, holidays: HolidayCalendar, change_minutes: ChangeMinutes
+        self,
+        zone: ZoneInfo,
+        holidays: HolidayCalendar,
+        change_minutes: ChangeMinutes,
+        kind: Callable[[Slot], Hashable] | None = None,
     ) -> None:
-        """Use `change_minutes(month, weekend)` for the minutes at which prices may change."""
+        """Use `change_minutes(month, weekend)` for the minutes at which prices may change.
+
+        `kind(slot)` is equal for slots that every schedule prices alike: the timeline leaves
+        out the bounds between them. Without it every bound is kept.
+        """
         self.zone = zone
         self._holidays = holidays
         self._change_minutes = change_minutes
+        self._kind: Callable[[Slot], Hashable] = kind or _unique
+        self._merge = kind is not None
         self._boundaries: dict[date, tuple[datetime, ...]] = {}
+        self._plans: dict[tuple[int, bool], _Plan] = {}
 
     def local(self, instant: datetime) -> LocalTime:
         """Return the local date, month, minute of the day and day type of an instant."""
@@ -140,25 +174,133 @@ class WallClock:
         return self._holidays.is_weekend(day)
 
     def boundaries(self, day: date) -> tuple[datetime, ...]:
-        """UTC instants during a local day at which the price may change, sorted."""
+        """UTC instants during a local day at which the price may change, sorted.
+
+        The first is the day's start: its local midnight, or the first instant after it where
+        midnight falls into a change of UTC offset (the day then starts at 01:00, say).
+        """
         if day not in self._boundaries:
+            zone = self.zone
             minutes = self._change_minutes(day.month, self.is_weekend(day)) | {0}
             transitions = self._transitions(day)
-            if transitions:
+            naive = datetime.combine(day, time(0))
+            start = local_midnight(day, zone)
+            if local_midnight(day + ONE_DAY, zone) <= start:
+                self._boundaries[day] = ()  # a day the zone skipped (Pacific/Apia, 2011-12-30)
+            elif not transitions and _offset(zone, naive) == _offset(zone, naive + ONE_DAY):
+                # One UTC offset all day: a wall-clock minute is that many minutes after midnight.
+                points = {start + timedelta(minutes=m) for m in minutes}
+                self._boundaries[day] = tuple(sorted(points))
+            else:
+                # Each wall-clock minute once or twice (in a fold), and the change of offset;
+                # a minute that does not exist (in a gap) maps outside the day or onto a point
+                # where nothing changes.
+                end = local_midnight(day + ONE_DAY, zone)
                 points = {
-                    datetime.combine(
-                        day, time(m // 60, m % 60, fold=fold), tzinfo=self.zone
-                    ).astimezone(UTC)
+                    instant
                     for m in minutes
                     for fold in (0, 1)
+                    if start
+                    <= (
+                        instant := datetime.combine(
+                            day, time(m // 60, m % 60, fold=fold), tzinfo=zone
+                        ).astimezone(UTC)
+                    )
+                    < end
                 }
                 points.update(transitions)
-            else:
-                # One UTC offset all day: a wall-clock minute is that many minutes after midnight.
-                midnight = local_midnight(day, self.zone)
-                points = {midnight + timedelta(minutes=m) for m in minutes}
-            self._boundaries[day] = tuple(sorted(points))
+                points.add(start)
+                self._boundaries[day] = tuple(sorted(points))
         return self._boundaries[day]
+
+    def slot(self, instant: datetime) -> Slot:
+        """Return what a schedule looks up for the instant."""
+        local = self.local(instant)
+        return local.month, local.minute, local.weekend
+
+    def timeline(
+        self, start: datetime, end: datetime, keep: frozenset[datetime] = frozenset()
+    ) -> Timeline:
+        """Return the timeline from the local midnight at or before `start` to one after `end`.
+
+        A day with one UTC offset is its midnight plus the change minutes (cached per month and
+        day type); a day with a change of offset takes the exact `boundaries`. A bound where
+        the kind of slot (see `__init__`) and the UTC offset stay as before is left out, unless
+        it is in `keep`.
+        """
+        zone = self.zone
+        day = start.astimezone(zone).date()
+        last = max((end - ONE_MICROSECOND).astimezone(zone).date(), day)
+        bounds: list[datetime] = []
+        slots: list[Slot] = []
+        offsets: list[timedelta] = []
+        # The kind and UTC offset of the last bound (nothing matches the first bound).
+        kind_before: Hashable = object()
+        offset_before = None
+        midnight = local_midnight(day, zone)
+        naive = datetime.combine(day, time(0))
+        offset = _offset(zone, naive)
+        weekday = day.weekday()
+        merge = self._merge
+        holidays = self._holidays
+        any_holiday = holidays.as_weekend and bool(holidays.dates or holidays.country)
+        plans = self._plans
+        while day <= last:
+            following = naive + ONE_DAY
+            offset_after = zone.utcoffset(following) or timedelta(0)
+            if offset == offset_after:
+                weekend = weekday >= SATURDAY or (any_holiday and holidays.is_holiday(day))
+                plan = plans.get((day.month, weekend)) or self._plan(day.month, weekend=weekend)
+                kind, slot, deltas, later, kind_after = plan
+                if not merge or kind != kind_before or offset != offset_before or midnight in keep:
+                    bounds.append(midnight)
+                    slots.append(slot)
+                    offsets.append(offset)
+                if deltas:
+                    bounds.extend([midnight + delta for delta in deltas])
+                    slots.extend(later)
+                    offsets.extend([offset] * len(deltas))
+                kind_before, offset_before = kind_after, offset
+                midnight += ONE_DAY
+            else:
+                for point in self.boundaries(day):
+                    slot = self.slot(point)
+                    kind = self._kind(slot)
+                    point_offset = point.astimezone(zone).utcoffset() or timedelta(0)
+                    if (
+                        not merge
+                        or kind != kind_before
+                        or point_offset != offset_before
+                        or point in keep
+                    ):
+                        bounds.append(point)
+                        slots.append(slot)
+                        offsets.append(point_offset)
+                        kind_before, offset_before = kind, point_offset
+                midnight = local_midnight(day + ONE_DAY, zone)
+            day += ONE_DAY
+            weekday = (weekday + 1) % 7
+            naive, offset = following, offset_after
+        bounds.append(midnight)
+        return Timeline(bounds, slots, offsets)
+
+    def _plan(self, month: int, *, weekend: bool) -> _Plan:
+        """Return the bounds of a day with one UTC offset (see `_Plan`), and keep it."""
+        entries: list[tuple[timedelta, Slot, Hashable]] = []
+        for minute in sorted(self._change_minutes(month, weekend) | {0}):
+            slot = (month, minute, weekend)
+            kind = self._kind(slot)
+            if not self._merge or not entries or entries[-1][2] != kind:
+                entries.append((timedelta(minutes=minute), slot, kind))
+        plan = (
+            entries[0][2],
+            entries[0][1],
+            tuple(entry[0] for entry in entries[1:]),
+            tuple(entry[1] for entry in entries[1:]),
+            entries[-1][2],
+        )
+        self._plans[month, weekend] = plan
+        return plan
 
     def next_change(self, instant: datetime) -> tuple[datetime, LocalTime]:
         """Return the next instant at which a price may change, and the wall clock at `instant`.
@@ -179,6 +321,8 @@ class WallClock:
         """Return the instant of a change of UTC offset during the local day (DST)."""
         low = local_midnight(day, self.zone)
         high = local_midnight(day + timedelta(days=1), self.zone) - ONE_SECOND
+        if high <= low:
+            return []  # a day the zone skipped
         if low.astimezone(self.zone).utcoffset() == high.astimezone(self.zone).utcoffset():
             return []
         offset = low.astimezone(self.zone).utcoffset()
@@ -205,6 +349,16 @@ class WallClock:
         if not points:
             return [start, end]
         return [start, *sorted(set(points)), end]
+
+
+def _unique(_: Slot) -> Hashable:
+    """Without kinds, every slot is a kind of its own."""
+    return object()
+
+
+def _offset(zone: ZoneInfo, wall: datetime) -> timedelta:
+    """UTC offset of a naive wall-clock time (the earlier one where it is ambiguous)."""
+    return zone.utcoffset(wall) or timedelta(0)
 
 
 class ChangeMinutes:

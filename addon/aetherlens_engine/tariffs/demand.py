@@ -11,24 +11,24 @@ power), so windows and intervals need not line up.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from itertools import repeat
-from operator import add, mul, sub, truediv
 from typing import TYPE_CHECKING
 
-from .calendar import ChangeMinutes, Cycle, LocalTime, WallClock, cycle_index
+from .calendar import ChangeMinutes, Cycle, Slot, WallClock, cycle_index
+from .series import Interval
 
 if TYPE_CHECKING:
     from .model import Tariff, Tier
-    from .series import Interval
+    from .pieces import Columns, Pieces
 
 ZERO = Decimal(0)
 SIXTY = Decimal(60)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 type _Period = tuple[str, tuple[Tier, ...]]  # a TOU demand period: its name and tiers
 
 
@@ -182,10 +182,10 @@ class _Peaker:
         self.flat: list[tuple[Decimal, datetime | None]] = [(ZERO, None) for _ in cycles]
         self.period: list[dict[_Period, tuple[Decimal, datetime]]] = [{} for _ in cycles]
 
-    def period_at(self, local: LocalTime) -> _Period | None:
+    def period_at(self, month: int, minute: int, *, weekend: bool) -> _Period | None:
         if self.periods is None:
             return None
-        rule = self.periods.at(local.month, local.minute, weekend=local.weekend)
+        rule = self.periods.at(month, minute, weekend=weekend)
         return None if rule is None else (rule.name, rule.value)
 
     def windows(self, windows: dict[datetime, Decimal]) -> _Peaks:
@@ -204,72 +204,104 @@ class _Peaker:
                 continue
             if until is None or start >= until:
                 until, local = self.clock.next_change(start)
-                period = self.period_at(local)
+                period = self.period_at(local.month, local.minute, weekend=local.weekend)
             if period is not None:
                 best = self.period[number].get(period)
                 if best is None or kw > best[0]:
                     self.period[number][period] = (kw, start)
         return self.flat, self.period
 
-    def grid(self, load: Sequence[Interval]) -> _Peaks | None:
+    def grid(self, data: Columns, pieces: Pieces) -> _Peaks | None:
         """Take the peaks when every interval is one window; None when they are not.
 
-        Contiguous UTC intervals of the window's length, each starting on a window boundary,
-        are the windows themselves: the peaks are found by max() over each span in which the
-        cycle, the demand period and the UTC offset hold, with the same arithmetic (and the
+        Gapless intervals of the window's length, each starting on a window boundary, are the
+        windows themselves: the peaks are the spans' highest kWh (the bill's pieces, in which
+        the cycle, every period and the UTC offset hold), with the same arithmetic (and the
         same first-reached window on ties) as `windows`.
         """
         length = timedelta(minutes=self.minutes)
-        starts = [interval.start for interval in load]
-        ends = [interval.end for interval in load]
-        if (
-            ends[:-1] != starts[1:]
-            or set(map(sub, ends, starts)) != {length}
-            or {start.tzinfo for start in starts} != {UTC}
-        ):
+        if data.step != length or pieces.owner is not None:
             return None
-        size = self.minutes * 60
-        # What `window_energy` and `windows` compute: kW of each window, from Decimal() + kWh.
-        kws = list(
-            map(
-                truediv,
-                map(mul, map(add, repeat(ZERO), [i.kwh for i in load]), repeat(SIXTY)),
-                repeat(self.minutes),
-            )
-        )
-        low, count = 0, len(starts)
-        while low < count:
-            first = starts[low]
-            until, local = self.clock.next_change(first)
-            high = bisect_left(starts, until, low)
-            offset = first.astimezone(self.zone).utcoffset() or timedelta(0)
-            if (first.timestamp() + offset.total_seconds()) % size:
-                return None  # windows do not start where intervals do
-            number = cycle_index(self.starts, first)
-            if 0 <= number < len(self.starts):
-                span = kws[low:high]
-                kw = max(span)
-                best_flat = self.flat[number]
-                if best_flat[1] is None or kw > best_flat[0]:
-                    self.flat[number] = (kw, starts[low + span.index(kw)])
-                period = self.period_at(local)
-                if period is not None:
-                    best = self.period[number].get(period)
-                    if best is None or kw > best[0]:
-                        self.period[number][period] = (kw, starts[low + span.index(kw)])
-            low = high
+        starts, kwh = data.starts, data.kwh
+        # Each slot's demand period as a number (-1: none), and the periods by number.
+        numbers: dict[Slot, int] = {}
+        periods: list[_Period] = []
+        # Per cycle, the highest span peak so far and where (flat, then per period number):
+        # (kWh, lo, hi) of the span, the first such span on ties.
+        flat: list[tuple[Decimal, int, int] | None] = [None for _ in self.flat]
+        by_period: list[dict[int, tuple[Decimal, int, int]]] = [{} for _ in self.period]
+        aligned: timedelta | None = None  # the UTC offset the windows were checked under
+        for lo, hi, cycle, slot, offset, _, peak in pieces.spans:
+            if offset != aligned:
+                # Gapless intervals of one length: aligned at the first, aligned at every one
+                # until the UTC offset changes.
+                if offset is None or (starts[lo] + offset - EPOCH) % length:
+                    return None  # windows do not start where intervals do
+                aligned = offset
+            if peak is None:
+                raise AssertionError(lo)  # the bill asks for peaks when there is demand
+            best = flat[cycle]
+            if best is None or peak > best[0]:
+                flat[cycle] = (peak, lo, hi)
+            number = numbers.get(slot)
+            if number is None:
+                number = numbers[slot] = self._number(slot, periods)
+            if number >= 0:
+                best = by_period[cycle].get(number)
+                if best is None or peak > best[0]:
+                    by_period[cycle][number] = (peak, lo, hi)
+        for cycle, best in enumerate(flat):
+            if best is not None:
+                self.flat[cycle] = self._window(starts, kwh, best)
+        for cycle, peaks in enumerate(by_period):
+            self.period[cycle] = {
+                periods[number]: self._window(starts, kwh, best) for number, best in peaks.items()
+            }
         return self.flat, self.period
+
+    def _number(self, slot: Slot, periods: list[_Period]) -> int:
+        """Return the number of the slot's demand period in `periods` (added if new), or -1."""
+        period = self.period_at(slot[0], slot[1], weekend=slot[2])
+        if period is None:
+            return -1
+        if period not in periods:
+            periods.append(period)
+        return periods.index(period)
+
+    def _window(
+        self, starts: Sequence[datetime], kwh: list[Decimal], best: tuple[Decimal, int, int]
+    ) -> tuple[Decimal, datetime]:
+        """Return the kW and the start (UTC) of the first interval with the span's peak."""
+        peak, lo, hi = best
+        return self._kw(peak), starts[kwh.index(peak, lo, hi)].astimezone(UTC)
+
+    def _kw(self, kwh: Decimal) -> Decimal:
+        """Average kW of a window with `kwh`, computed as `windows` does."""
+        return (ZERO + kwh) * SIXTY / self.minutes
 
 
 def demand_charges(
-    tariff: Tariff, load: Sequence[Interval], cycles: list[Cycle], clock: WallClock
+    tariff: Tariff,
+    load: Sequence[Interval],
+    cycles: list[Cycle],
+    clock: WallClock,
+    *,
+    data: Columns,
+    pieces: Pieces,
 ) -> list[tuple[DemandLine, ...]]:
-    """Return every cycle's demand lines: flat (by the cycle's first month) and per period."""
+    """Return every cycle's demand lines: flat (by the cycle's first month) and per period.
+
+    `data` and `pieces` are the load as the bill checked and cut it.
+    """
     demand = tariff.demand
     if demand is None or not load:
         return [() for _ in cycles]
-    peaks = None if demand.sliding else _Peaker(tariff, cycles, clock).grid(load)
+    peaks = None if demand.sliding else _Peaker(tariff, cycles, clock).grid(data, pieces)
     if peaks is None:
+        if any(i.start.tzinfo is not UTC or i.end.tzinfo is not UTC for i in load):
+            # In UTC: times with one zone's tzinfo subtract as wall-clock times (wrong across
+            # a change of UTC offset).
+            load = [Interval(i.start.astimezone(UTC), i.end.astimezone(UTC), i.kwh) for i in load]
         if demand.sliding:
             windows = sliding_energy(load, demand.window_minutes)
         else:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
+from typing import overload
 
 from .model import BillInputError
 
@@ -20,10 +21,45 @@ class Interval:
     end: datetime
     kwh: Decimal
 
-    @property
-    def seconds(self) -> Decimal:
-        """Length of the interval in seconds."""
-        return Decimal((self.end - self.start) // timedelta(microseconds=1)) / 1_000_000
+
+@dataclass(frozen=True, slots=True)
+class Grid(Sequence[Interval]):
+    """Energy on a regular grid: `kwh[i]` metered in [start + i * step, start + (i + 1) * step).
+
+    The usual meter data (hourly or quarter-hourly rollups) as a start, a step and the kWh, not
+    an object per interval; the bill checks it like any intervals and reads it without making
+    them. Where intervals are needed it is a sequence of `Interval`.
+    """
+
+    start: datetime
+    step: timedelta
+    kwh: Sequence[Decimal]
+
+    def __len__(self) -> int:
+        """Return the number of intervals."""
+        return len(self.kwh)
+
+    @overload
+    def __getitem__(self, index: int) -> Interval: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Interval]: ...
+
+    def __getitem__(self, index: int | slice) -> Interval | Sequence[Interval]:
+        """Return the interval at `index` (or a list of them for a slice)."""
+        if isinstance(index, slice):
+            return [self[number] for number in range(*index.indices(len(self.kwh)))]
+        kwh = self.kwh[index]  # raises IndexError past the end
+        number = index + len(self.kwh) if index < 0 else index
+        start = self.start + self.step * number
+        return Interval(start, start + self.step, kwh)
+
+    def __iter__(self) -> Iterator[Interval]:
+        """Iterate over the intervals."""
+        start, step = self.start, self.step
+        for number, kwh in enumerate(self.kwh):
+            begin = start + step * number
+            yield Interval(begin, begin + step, kwh)
 
 
 def check_intervals(intervals: Sequence[Interval], what: str) -> None:
