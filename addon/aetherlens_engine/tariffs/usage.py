@@ -12,6 +12,7 @@ tariff's `<currency>/kWh`; a carbon series from the first carbon device (unit `k
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ import asyncpg
 
 from aetherlens_engine.models import UNIT_CARBON, DeviceKind
 
-from .series import Interval, Series
+from .series import Grid, Interval, Series
 
 HOUR = timedelta(hours=1)
 ZERO = Decimal(0)
@@ -63,8 +64,16 @@ def exact(value: float) -> Decimal:
 class Usage:
     """A household's imported energy per hour, and its exported energy where there was some."""
 
-    load: list[Interval] = field(default_factory=list)
-    export: list[Interval] = field(default_factory=list)
+    load: Sequence[Interval] = field(default_factory=list)
+    export: Sequence[Interval] = field(default_factory=list)
+
+
+def hourly(kwh: dict[datetime, Decimal]) -> Sequence[Interval]:
+    """Return kWh per hour (in time order) as a `Grid` when no hour is missing."""
+    hours = list(kwh)
+    if hours and hours[-1] - hours[0] == HOUR * (len(hours) - 1):
+        return Grid(hours[0], HOUR, list(kwh.values()))
+    return [Interval(hour, hour + HOUR, value) for hour, value in kwh.items()]
 
 
 async def recorded_usage(conn: asyncpg.Connection, start: datetime, end: datetime) -> Usage:
@@ -73,7 +82,7 @@ async def recorded_usage(conn: asyncpg.Connection, start: datetime, end: datetim
     net: dict[datetime, Decimal] = defaultdict(Decimal)
     for row in rows:
         net[row["hour"]] += exact(row["energy_kwh"])
-    load = [Interval(hour, hour + HOUR, max(kwh, ZERO)) for hour, kwh in net.items()]
+    load = hourly({hour: max(kwh, ZERO) for hour, kwh in net.items()})
     export = [Interval(hour, hour + HOUR, -kwh) for hour, kwh in net.items() if kwh < 0]
     return Usage(load, export)
 
