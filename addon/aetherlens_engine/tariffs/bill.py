@@ -783,19 +783,24 @@ def interval_rates(
     return out
 
 
-def _device_kwh(name: str, intervals: Sequence[Interval], load: Columns) -> list[Decimal]:
-    """Return the device's kWh on each load interval; its intervals must be load intervals."""
+def _device_kwh(
+    name: str, intervals: Sequence[Interval], load: Columns, times: tuple[list[datetime], ...]
+) -> list[Decimal]:
+    """Return the device's kWh on each load interval; its intervals must be load intervals.
+
+    `times` holds the load's starts and ends as lists.
+    """
     if (
         isinstance(intervals, Grid)
         and load.origin is not None
-        and (intervals.start, intervals.step, len(intervals))
-        == (load.origin, load.step, len(load.kwh))
+        and (intervals.start, intervals.step) == (load.origin, load.step)
+        and len(intervals) == len(load.kwh)
     ):
         kwh = list(intervals.kwh)
         if not non_negative(kwh):
             check_intervals(intervals, f"device {name!r}")  # names the first negative interval
         return kwh
-    starts, ends = list(load.starts), list(load.ends)
+    starts, ends = times
     if (
         len(intervals) == len(starts)
         and [i.start for i in intervals] == starts
@@ -862,8 +867,10 @@ def _attribute(
     segments = _segments(priced, units)
     runs, groups, spanning = _runs(segments, per_kwh, tax)
     totals: list[dict[str, list[Decimal]]] = [{} for _ in bills]
+    load = priced.load
+    times = (list(load.starts), list(load.ends))
     for name, intervals in devices.items():
-        kwh = _device_kwh(name, intervals, priced.load)
+        kwh = _device_kwh(name, intervals, load, times)
         run_kwh = [sum(kwh[begin:end], ZERO) for begin, end in runs]
         for (cycle, unit, carbon), members in groups.items():
             energy = sum([run_kwh[run] for run in members], ZERO)

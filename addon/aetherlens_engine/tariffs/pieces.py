@@ -63,8 +63,8 @@ class Columns:
     """Checked intervals as columns: starts, ends and kWh.
 
     `step` is the length of every interval when they follow one another without gaps and all
-    have the same length (the usual meter data), else None; `origin` is the first start when
-    the data came as a `Grid` (its starts and ends are then `Times`).
+    have the same length (the usual meter data), else None; `origin` is then the first start,
+    in UTC. Data given as a `Grid` has `Times` for its starts and ends.
     """
 
     starts: Sequence[datetime]
@@ -86,7 +86,9 @@ def columns(intervals: Sequence[Interval], what: str) -> Columns:
         step = _step(starts, ends)
         if not (step or _ordered(starts, ends)) or not non_negative(kwh):
             check_intervals(intervals, what)  # names the first bad interval
-    return Columns(starts, ends, kwh, step)
+    # Gapless intervals of one length are a grid: cut by arithmetic, not by bisection.
+    origin = starts[0].astimezone(UTC) if step else None
+    return Columns(starts, ends, kwh, step, origin)
 
 
 def _grid(grid: Grid, what: str) -> Columns:
@@ -94,12 +96,14 @@ def _grid(grid: Grid, what: str) -> Columns:
     if kwh and (grid.start.tzinfo is None or grid.step <= _NONE or not non_negative(kwh)):
         check_intervals(grid, what)  # names the first bad interval
     count = len(kwh)
+    # In UTC: a step added to a time with a DST zone's tzinfo would move its wall clock.
+    origin = grid.start.astimezone(UTC) if kwh else grid.start
     return Columns(
-        Times(grid.start, grid.step, count),
-        Times(grid.start + grid.step, grid.step, count),
+        Times(origin, grid.step, count),
+        Times(origin + grid.step, grid.step, count),
         kwh,
         grid.step,
-        grid.start,
+        origin,
     )
 
 
