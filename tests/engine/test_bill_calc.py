@@ -473,7 +473,7 @@ def test_times_in_the_zones_tzinfo_bill_as_in_utc(*, sliding: bool) -> None:
 
 def test_prorated_tiers_with_dynamic_prices() -> None:
     """Prorated tiers share each hour's dynamic price like its kWh: half in each tier here."""
-    definition = {
+    definition: dict[str, Any] = {
         "energy": {
             "periods": [
                 {"name": "all", "tiers": [{"up_to": 10, "price": "0.10"}, {"price": "0.20"}]}

@@ -86,8 +86,11 @@ def columns(intervals: Sequence[Interval], what: str) -> Columns:
         step = _step(starts, ends)
         if not (step or _ordered(starts, ends)) or not non_negative(kwh):
             check_intervals(intervals, what)  # names the first bad interval
+        if not starts[0].tzinfo is ends[-1].tzinfo is UTC:
+            # Times of one zone subtract as wall-clock times: their step may not be real time.
+            step = None
     # Gapless intervals of one length are a grid: cut by arithmetic, not by bisection.
-    origin = starts[0].astimezone(UTC) if step else None
+    origin = starts[0] if step else None
     return Columns(starts, ends, kwh, step, origin)
 
 
@@ -264,13 +267,12 @@ class _Cutter:
         if self.built is None:
             self.spans.append(span)
         else:
-            self.whole(lo, hi, span)
+            self._copy(lo, hi, span)
 
-    def whole(self, lo: int, hi: int, span: Span) -> None:
-        """Add intervals [lo, hi) as the span (made for intervals that are pieces)."""
+    def _copy(self, lo: int, hi: int, span: Span) -> None:
+        """Add intervals [lo, hi) to the pieces built (after a cut), as the span made for them."""
         if self.built is None:
-            self.spans.append(span)
-            return
+            raise AssertionError(lo)  # only called once pieces are built
         starts, kwh, owner, fraction = self.built
         first = len(starts)
         starts.extend(self.data.starts[lo:hi])
@@ -306,7 +308,8 @@ class _Cutter:
             owner.append(number)
             fractions.append(fraction)
             cycle = bisect_right(self.cycle_starts, begin) - 1
-            self.spans.append((piece, piece + 1, cycle, self.clock.slot(begin), None, kwh, kwh))
+            peak = kwh if self.peaks else None
+            self.spans.append((piece, piece + 1, cycle, self.clock.slot(begin), None, kwh, peak))
 
     def pieces(self) -> Pieces:
         """Return the pieces made."""
