@@ -43,8 +43,10 @@ HUNDRED = Decimal(100)
 # An energy period: rules with the same name and tiers (off-peak before and after the peak) are
 # one period, netted and prorated together.
 type _Period = tuple[str, Tiers]
-# What a kWh of a span's pieces costs in energy: one price for the span, or one per piece.
+# What a kWh of a span's pieces costs in energy (or emits): one for the span, or one per piece.
 type _Units = Decimal | list[Decimal]
+# A cycle's energy prices and carbon intensities (zero without carbon), span by span.
+type _Rates = tuple[list[_Units], list[_Units]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,16 +316,6 @@ def _chronological(
         if dynamic:
             units.append([walk.piece(rule, number) for number in range(lo, hi)])
             continue
-        found = walk.open.get(id(rule))
-        if found is not None:  # the common case, inline: the span stays in the open tier
-            line, unit, limit = found
-            after = walk.used + total
-            if limit is None or after < limit:
-                line[0] += total
-                line[1] += total * unit
-                walk.used = after
-                units.append(unit)
-                continue
         whole = walk.whole(rule, total)
         units.append(whole if whole is not None else walk.pieces(rule, lo, hi))
     return units
@@ -344,10 +336,10 @@ class _TierWalk:
         self.lines = lines
         self.used = ZERO
         # Per rule (by id): its open tier, valid while used < limit.
-        self.open: dict[int, _OpenTier] = {}
+        self._open: dict[int, _OpenTier] = {}
 
     def _tier(self, rule: Rule[Tiers]) -> _OpenTier:
-        found = self.open.get(id(rule))
+        found = self._open.get(id(rule))
         if found is not None:
             limit = found[2]
             if limit is None or self.used < limit:
@@ -355,7 +347,7 @@ class _TierWalk:
         tier = _open_tier(rule.value, self.used, self.scale)
         line = self.lines.line(rule.name, tier[0] + 1)
         found = (line, rule.value[tier[0]].price + ZERO, tier[1])
-        self.open[id(rule)] = found
+        self._open[id(rule)] = found
         return found
 
     def whole(self, rule: Rule[Tiers], total: Decimal) -> Decimal | None:
@@ -551,19 +543,20 @@ def bill(
         pieces=priced.imports,
     )
     bills = []
-    units = []
+    rates = []
     for number, cycle in enumerate(priced.cycles):
-        cycle_bill, cycle_units = _cycle_bill(priced, number, cycle, demand[number])
+        cycle_bill, cycle_rates = _cycle_bill(priced, number, cycle, demand[number])
         bills.append(cycle_bill)
-        units.append(cycle_units)
+        rates.append(cycle_rates)
     if devices:
-        bills = _attribute(priced, bills, units, devices)
+        bills = _attribute(priced, bills, rates, devices)
     return Bill(tariff.name, tariff.currency, tuple(bills))
 
 
 def _cycle_bill(
     priced: _Priced, number: int, cycle: Cycle, demand: tuple[DemandLine, ...]
-) -> tuple[CycleBill, list[_Units]]:
+) -> tuple[CycleBill, _Rates]:
+    """Bill one cycle; also return its spans' energy prices and carbon intensities."""
     pricer = priced.pricer
     tariff = pricer.tariff
     imports = priced.import_spans[number]
@@ -614,17 +607,18 @@ def _cycle_bill(
     taxable = partial.subtotal + minimum
     taxes = tuple(ChargeLine(t.name, taxable * t.amount / HUNDRED) for t in tariff.taxes)
     carbon_kg = None
+    intensities: list[_Units] = [ZERO] * len(imports)
     if tariff.carbon is not None:
         carbon_kg = ZERO
-        for span in imports:
-            intensity = pricer.intensity(priced.imports, span)
+        for index, span in enumerate(imports):
+            intensity = intensities[index] = pricer.intensity(priced.imports, span) or ZERO
             if isinstance(intensity, list):
                 kwh = priced.imports.kwh[span[0] : span[1]]
                 carbon_kg = sum(map(mul, kwh, intensity), carbon_kg)
             else:
-                carbon_kg += span[5] * (intensity or ZERO)
+                carbon_kg += span[5] * intensity
     bill = replace(partial, minimum=minimum, taxes=taxes, carbon_kg=carbon_kg)
-    return bill, units
+    return bill, (units, intensities)
 
 
 def _export_credit(priced: _Priced, spans: list[Span]) -> Decimal:
@@ -702,17 +696,14 @@ class _Segments:
         self.segments.append((interval, interval + 1, cycle, price, intensity, period))
 
 
-def _segments(priced: _Priced, units: list[list[_Units]]) -> _Segments:
+def _segments(priced: _Priced, rates: list[_Rates]) -> _Segments:
     """Each load interval's energy price and intensity, as runs of intervals (segments)."""
     pricer = priced.pricer
     pieces = priced.imports
     out = _Segments()
-    for cycle_spans, cycle_units in zip(priced.import_spans, units, strict=True):
-        for span, unit in zip(cycle_spans, cycle_units, strict=True):
+    for cycle_spans, (units, intensities) in zip(priced.import_spans, rates, strict=True):
+        for span, unit, intensity in zip(cycle_spans, units, intensities, strict=True):
             lo, hi, cycle, slot, offset, _, _ = span
-            intensity = pricer.intensity(pieces, span)
-            if intensity is None:
-                intensity = ZERO
             period = pricer.energy_rule(slot).name
             if offset is None:  # a piece cut from its interval
                 if pieces.owner is None or pieces.fraction is None:
@@ -763,12 +754,12 @@ def interval_rates(
         columns(export, "export")
         raise BillInputError("no load data to bill")
     priced = _price(tariff, load, export, prices=prices, carbon=carbon, cycle_day=cycle_day)
-    units = [_cycle_bill(priced, n, cycle, ())[1] for n, cycle in enumerate(priced.cycles)]
+    rates = [_cycle_bill(priced, n, cycle, ())[1] for n, cycle in enumerate(priced.cycles)]
     per_kwh, tax = _price_and_tax(tariff)
     has_carbon = tariff.carbon is not None
     data = priced.load
     out: list[IntervalRate] = []
-    for lo, hi, _, unit, intensity, period in _segments(priced, units).segments:
+    for lo, hi, _, unit, intensity, period in _segments(priced, rates).segments:
         price = (unit + per_kwh) * tax
         out.extend(
             IntervalRate(
@@ -858,13 +849,13 @@ def _runs(
 def _attribute(
     priced: _Priced,
     bills: list[CycleBill],
-    units: list[list[_Units]],
+    rates: list[_Rates],
     devices: Mapping[str, Sequence[Interval]],
 ) -> list[CycleBill]:
     """Price each device's kWh at its interval's household price (see the module docstring)."""
     tariff = priced.pricer.tariff
     per_kwh, tax = _price_and_tax(tariff)
-    segments = _segments(priced, units)
+    segments = _segments(priced, rates)
     runs, groups, spanning = _runs(segments, per_kwh, tax)
     totals: list[dict[str, list[Decimal]]] = [{} for _ in bills]
     load = priced.load

@@ -227,7 +227,6 @@ class _Cutter:
         # Where each bound falls on the grid: the interval it starts (or falls inside).
         marks = [divmod(bound - origin, step) for bound in bounds]
         number = cycle = 0
-        following = cycle_starts[1] if len(cycle_starts) > 1 else None
         for bound in range(len(bounds) - 1):
             at, inside = marks[bound + 1]
             # Intervals that start before the next bound: whole up to it, then the one it cuts.
@@ -239,11 +238,7 @@ class _Cutter:
                         self.series, self.data, number, whole, bounds[bound + 1]
                     )
                 if whole > number:
-                    if following is not None and bounds[bound] >= following:
-                        cycle = _cycle_at(cycle_starts, cycle, bounds[bound])
-                        following = (
-                            cycle_starts[cycle + 1] if cycle + 1 < len(cycle_starts) else None
-                        )
+                    cycle = _cycle_at(cycle_starts, cycle, bounds[bound])
                     self.span(number, whole, cycle, timeline, bound)
                     number = whole
                     continue
