@@ -44,9 +44,9 @@ def test_json_bill_with_naive_times_across_fall_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tariff = write(tmp_path, "tou.yaml", TARIFF)
-    # Naive local times on 2024-11-03: 01:00 occurs twice; the second row is the second 01:00.
+    # Naive local times on 2024-11-03, but 01:00 occurs twice: those rows give their offsets.
     rows = ["timestamp,kwh,device:car"]
-    rows += ["2024-11-03T00:00,1,0", "2024-11-03T01:00,1,0.5", "2024-11-03T01:00,1,0.5"]
+    rows += ["2024-11-03T00:00,1,0", "2024-11-03T01:00-07:00,1,0.5", "2024-11-03T01:00-08:00,1,0.5"]
     rows += [f"2024-11-03T{hour:02d}:00,1,0" for hour in range(2, 24)]
     load = write(tmp_path, "load.csv", "\n".join(rows) + "\n")
     export = write(tmp_path, "export.csv", "timestamp,kw\n2024-11-03T12:00:00-08:00,2\n")
@@ -99,9 +99,25 @@ def test_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )  # fmt: skip
     broken = write(tmp_path, "broken.csv", "timestamp,kwh\nyesterday,2\n")
     status, _, err = run(capsys, "--tariff", str(good), "--load", str(broken), "--tz", "UTC")
-    assert "line 2: bad timestamp 'yesterday'" in err
+    assert "line 2: timestamp 'yesterday' is not an ISO 8601 time" in err
     status, _, err = run(capsys, "--tariff", str(good), "--load", str(load), "--tz", "Mars/X")
     assert (status, "--tz: unknown time zone 'Mars/X'" in err) == (2, True)
+
+
+def test_ambiguous_times_are_refused_unless_a_rule_is_chosen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tariff = write(tmp_path, "tou.yaml", TARIFF)
+    load = write(tmp_path, "load.csv", "timestamp,kw\n2024-11-03T01:30,1\n2024-11-03T02:30,1\n")
+    args = ["--tariff", str(tariff), "--load", str(load), "--tz", "America/Los_Angeles"]
+    status, _, err = run(capsys, *args)
+    assert status == 2
+    assert f"{load} line 2: timestamp '2024-11-03T01:30' occurs twice" in err
+    # 1 kW: the first 01:30 (PDT) makes the rows two hours long, the second (PST) one hour.
+    for rule, kwh in (("first", "4.000"), ("second", "2.000")):
+        status, out, err = run(capsys, *args, "--ambiguous", rule, "--format", "json")
+        assert (status, err) == (0, "")
+        assert json.loads(out)["cycles"][0]["import_kwh"] == kwh
 
 
 def test_module_entry_point(tmp_path: Path) -> None:

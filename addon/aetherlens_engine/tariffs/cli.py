@@ -17,7 +17,7 @@ from aetherlens_engine.errors import EngineError
 
 from .bill import bill
 from .compare import compare, comparison_to_json, comparison_to_table
-from .csvload import read_load, read_series
+from .csvload import Ambiguous, read_load, read_series
 from .load import build_tariff, read_definition
 from .model import Tariff
 from .present import bill_to_json, bill_to_table
@@ -49,6 +49,13 @@ def add_bill_command(commands: Any) -> None:
         "--interval-minutes", type=int, help="length of every CSV row (default: to the next row)"
     )
     parser.add_argument(
+        "--ambiguous",
+        choices=[a.value for a in Ambiguous],
+        default=Ambiguous.ERROR.value,
+        help="a naive CSV time the zone repeats (DST fall-back) is its first or second instance, "
+        "or an error (default: give such rows their UTC offset)",
+    )
+    parser.add_argument(
         "--compare",
         type=Path,
         metavar="FILE",
@@ -75,12 +82,19 @@ def run_bill(args: argparse.Namespace) -> int:
         print(f"aetherlens: --tz: unknown time zone {args.tz!r}", file=sys.stderr)  # noqa: T201
         return EXIT_INPUT_ERROR
     length = timedelta(minutes=args.interval_minutes) if args.interval_minutes else None
+    ambiguous = Ambiguous(args.ambiguous)
     try:
         tariff = _tariff(args.tariff, zone)
-        data = read_load(args.load, zone, length)
-        exported = read_load(args.export, zone, length).load if args.export else []
-        prices = read_series(args.prices, zone, "price", "price") if args.prices else None
-        carbon = read_series(args.carbon, zone, "intensity", "carbon") if args.carbon else None
+        data = read_load(args.load, zone, length, ambiguous)
+        exported = read_load(args.export, zone, length, ambiguous).load if args.export else []
+        prices = (
+            read_series(args.prices, zone, "price", "price", ambiguous) if args.prices else None
+        )
+        carbon = (
+            read_series(args.carbon, zone, "intensity", "carbon", ambiguous)
+            if args.carbon
+            else None
+        )
         options: dict[str, Any] = {
             "export": exported,
             "prices": prices,
