@@ -8,7 +8,7 @@ import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 from aiohttp import web
@@ -17,6 +17,7 @@ from . import __version__
 from .addon.discovery import DiscoveryAnnouncer
 from .api import ApiLimits, EngineState, create_app
 from .budgets import BudgetKeeper
+from .clock import Clock, system_clock
 from .collector import HomeAssistantCollector
 from .config import EngineConfig
 from .database import Database, open_database
@@ -54,9 +55,13 @@ async def _instance_id(pool: asyncpg.Pool) -> str:
 class Engine:
     """Owns every long-lived part of the engine and their order of start and stop."""
 
-    def __init__(self, config: EngineConfig) -> None:
-        """Prepare an engine for CONFIG; nothing starts before `run`."""
+    def __init__(self, config: EngineConfig, *, clock: Clock = system_clock) -> None:
+        """Prepare an engine for CONFIG; nothing starts before `run`.
+
+        CLOCK is the one "now" of every part the engine starts.
+        """
         self.config = config
+        self.clock = clock
         self.stopping = asyncio.Event()
         self._database: Database | None = None
         self._pipeline: IngestPipeline | None = None
@@ -98,6 +103,7 @@ class Engine:
             buffer_size=config.ingest.buffer_size,
             batch_size=config.ingest.batch_size,
             flush_interval=config.ingest.flush_interval.total_seconds(),
+            clock=self.clock,
         )
         await pipeline.start()
 
@@ -108,6 +114,7 @@ class Engine:
             config.timezone,
             tariff_file=config.tariff_file,
             tariff_timezone=config.tariff_timezone,
+            clock=self.clock,
         )
         await tariffs.start()
         self._tasks = [
@@ -134,6 +141,7 @@ class Engine:
             timezone=config.timezone,
             currency=config.currency,
             tariff_service=tariffs,
+            clock=self.clock,
             limits=ApiLimits(
                 max_body_bytes=config.api.max_body_bytes,
                 requests_per_second=config.api.rate_limit_per_second,
@@ -156,11 +164,12 @@ class Engine:
             store_cloud_costs,
             state.plugins,
             state_root=config.data_dir / "plugins",
+            clock=self.clock,
         )
         self._plugins.start()
         # One collector per Home Assistant instance; each publishes its status for the health.
         self._collectors = [
-            HomeAssistantCollector(instance, pool, pipeline, state.collectors)
+            HomeAssistantCollector(instance, pool, pipeline, state.collectors, clock=self.clock)
             for instance in config.homeassistant
         ]
         for collector in self._collectors:
@@ -228,6 +237,6 @@ class Engine:
     async def _enforce_retention(self, pool: asyncpg.Pool, features: DatabaseFeatures) -> None:
         async with pool.acquire() as conn:
             report = await enforce_retention(
-                conn, features, self.config.retention, datetime.now(UTC)
+                conn, features, self.config.retention, self.clock()
             )
         LOGGER.info("Retention: %s", report)

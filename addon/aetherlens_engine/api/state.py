@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp import web
 
+from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.models import IngestResult, RawReading
 from aetherlens_engine.tariffs.recompute import RecomputeStatus
 from aetherlens_engine.tariffs.service import TariffService
@@ -81,10 +82,6 @@ class ReadingSink(Protocol):
         ...
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(slots=True)
 class EngineState:
     """The running engine as the API sees it.
@@ -103,7 +100,7 @@ class EngineState:
     # Status of each collector and plugin by name, as JSON-ready dicts.
     collectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
-    clock: Callable[[], datetime] = _utc_now
+    clock: Clock = system_clock
     # Saves/activates tariffs and recomputes costs; without it tariffs are read-only.
     tariff_service: TariffService | None = None
 

@@ -16,12 +16,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import aiohttp
 import asyncpg
 
+from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.ingest.errors import IngestError
 from aetherlens_engine.models import NO_FLAGS, IngestResult, Quality, RawReading
 from aetherlens_engine.tasks import cancel_and_wait
@@ -73,9 +74,15 @@ class HomeAssistantCollector:
         pool: asyncpg.Pool,
         sink: ReadingSink,
         published: dict[str, dict[str, Any]] | None = None,
+        *,
+        clock: Clock = system_clock,
     ) -> None:
-        """Collect from INSTANCE into SINK; the status is mirrored into PUBLISHED[name]."""
+        """Collect from INSTANCE into SINK; the status is mirrored into PUBLISHED[name].
+
+        CLOCK times the steady-power heartbeats, the backfill window and the status.
+        """
         self.instance = instance
+        self._clock = clock
         self.status = CollectorStatus(url=instance.url)
         self._pool = pool
         self._sink = sink
@@ -154,7 +161,7 @@ class HomeAssistantCollector:
                     self._apply_states(event)
                     break
             await self._refresh(conn)
-            status.connected_since = datetime.now(UTC)
+            status.connected_since = self._clock()
             status.issue = None
             status.last_error = None
             await self._backfill(conn)
@@ -200,7 +207,7 @@ class HomeAssistantCollector:
         item = await conn.events.get()
         if item is None:
             raise HassError("the connection to Home Assistant was lost")
-        self.status.last_message = datetime.now(UTC)
+        self.status.last_message = self._clock()
         return item
 
     async def _next_events(self, conn: HassConnection) -> list[tuple[int, Any]]:
@@ -230,10 +237,10 @@ class HomeAssistantCollector:
                 except HassError:
                     await conn.close()  # the reader ends, and with it the session
                     raise
-                self.status.last_message = datetime.now(UTC)
+                self.status.last_message = self._clock()
             if now - last_tick >= tick_every:
                 last_tick = now
-                moment = datetime.now(UTC)
+                moment = self._clock()
                 # Recorded meters only: one left out since (Energy preferences) stays silent.
                 beats = [r for m in self._by_entity.values() for r in m.tick(moment)]
                 await self._submit(beats)
@@ -414,7 +421,7 @@ class HomeAssistantCollector:
         meters = {e: m for e, m in self._by_entity.items() if entity_ids is None or e in entity_ids}
         if not meters:
             return
-        now = datetime.now(UTC)
+        now = self._clock()
         limit = self.instance.backfill_limit
         starts = {e: backfill.window_start(m.last_time, now, limit) for e, m in meters.items()}
         start = min(starts.values())

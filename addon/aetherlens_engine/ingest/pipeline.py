@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 
+from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.models import IngestResult, RawReading, Rejection
 
 from .buffer import ReadingBuffer, Submission
@@ -53,6 +54,7 @@ class IngestPipeline:
         max_retry_delay: float = 30.0,
         device_refresh_interval: float = 10.0,
         segment_bytes: int = 8 << 20,
+        clock: Clock = system_clock,
     ) -> None:
         """Describe the pipeline; nothing runs until `start`.
 
@@ -62,11 +64,13 @@ class IngestPipeline:
         BACKPRESSURE_TIMEOUT seconds for room in the buffer of BUFFER_SIZE readings. A write
         taking over WRITE_TIMEOUT seconds counts as failed. The spool is retried after
         RETRY_DELAY seconds, doubling up to MAX_RETRY_DELAY. An unknown device id makes the
-        registry be read again, at most once per DEVICE_REFRESH_INTERVAL seconds.
+        registry be read again, at most once per DEVICE_REFRESH_INTERVAL seconds. CLOCK says
+        how far in the future a reading may lie and when the last flush was.
         """
         if writers < 1:
             raise ValueError("an ingest pipeline needs at least one writer")
         self._pool = pool
+        self._clock = clock
         self._batch_size = batch_size
         self._flush_interval = flush_interval
         self._writers = writers
@@ -155,7 +159,7 @@ class IngestPipeline:
         """
         if not self._running:
             raise IngestStoppedError("the ingest pipeline is not running")
-        validated = self._validator.validate(readings, datetime.now(UTC))
+        validated = self._validator.validate(readings, self._clock())
         records, rejections = validated.records, validated.rejections
         if rejections:
             rejections = await self._retry_unknown_devices(readings, records, rejections)
@@ -206,7 +210,7 @@ class IngestPipeline:
         unknown = [r for r in rejections if r.reason == RejectReason.UNKNOWN_DEVICE]
         if not unknown or not await self._refresh_if_due():
             return rejections
-        again = self._validator.validate([readings[r.index] for r in unknown], datetime.now(UTC))
+        again = self._validator.validate([readings[r.index] for r in unknown], self._clock())
         records.extend(again.records)
         kept = [r for r in rejections if r.reason != RejectReason.UNKNOWN_DEVICE]
         kept.extend(Rejection(unknown[r.index].index, r.reason) for r in again.rejections)
@@ -236,7 +240,7 @@ class IngestPipeline:
                 batch.failed(IngestUnavailableError(f"writing the readings failed: {err!r}"))
             else:
                 batch.written()
-                self._last_flush = datetime.now(UTC)
+                self._last_flush = self._clock()
             finally:
                 await self._buffer.release(batch)
 
@@ -314,7 +318,7 @@ class IngestPipeline:
             self._replayed_frames[segment.path] = done
             self._committed += len(records)
             self._spool_pending -= len(records)
-            self._last_flush = datetime.now(UTC)
+            self._last_flush = self._clock()
             if not self._database_available:
                 self._database_available = True
                 _LOGGER.info("the database takes readings again; replaying the spool")

@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from typing import Any
@@ -28,6 +28,8 @@ from botocore.exceptions import (
     PartialCredentialsError,
     ProfileNotFound,
 )
+
+from aetherlens_engine.clock import Clock, system_clock
 
 from .base import Plugin, PluginError, PluginManifest
 from .results import AccountCosts, CostRow, Dimension, Forecast, PollResult
@@ -134,9 +136,9 @@ class AwsCostExplorerPlugin(Plugin):
         request_currency="USD",
     )
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(self, config: Mapping[str, Any], *, clock: Clock = system_clock) -> None:
         """Prepare a poller for CONFIG; the client opens in `start`."""
-        super().__init__(config)
+        super().__init__(config, clock=clock)
         self.requests = 0
         self._stack = contextlib.AsyncExitStack()
         self._ce: Any = None
@@ -191,7 +193,7 @@ class AwsCostExplorerPlugin(Plugin):
     async def poll(self) -> PollResult:
         """Fetch the open window (non-final days up to today) and, when due, the forecast."""
         before = self.requests
-        now = datetime.now(UTC)
+        now = self.clock()
         today = now.date()
         start = (
             self._final_through + timedelta(days=1)

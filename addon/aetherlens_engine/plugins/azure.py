@@ -16,7 +16,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from typing import Any, cast
@@ -26,6 +26,8 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.core.rest import AsyncHttpResponse, HttpRequest
 from azure.identity.aio import ClientSecretCredential, DefaultAzureCredential
 from azure.mgmt.costmanagement.aio import CostManagementClient
+
+from aetherlens_engine.clock import Clock, system_clock
 
 from .base import Plugin, PluginError, PluginManifest
 from .results import AccountCosts, CostRow, Dimension, Forecast, PollResult
@@ -180,14 +182,13 @@ class AzureCostManagementPlugin(Plugin):
         secret_environment=SECRET_ENVIRONMENT,
     )
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(self, config: Mapping[str, Any], *, clock: Clock = system_clock) -> None:
         """Prepare a poller for CONFIG; clients open in `start`."""
-        super().__init__(config)
+        super().__init__(config, clock=clock)
         self.requests = 0
         self.throttled = 0
         # Waits go through here (tests observe the delays without spending them).
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._stack = contextlib.AsyncExitStack()
         self._client: CostManagementClient | None = None
         self._previous_closed: date | None = None

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import voluptuous as vol
 
+from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.errors import EngineError
 
 from .results import PollResult
@@ -100,9 +101,14 @@ class Plugin(ABC):
 
     manifest: ClassVar[PluginManifest]
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
-        """Keep CONFIG, already validated against the manifest's schema."""
+    def __init__(self, config: Mapping[str, Any], *, clock: Clock = system_clock) -> None:
+        """Keep CONFIG, already validated against the manifest's schema.
+
+        CLOCK is the plugin's "now" (which days are open, when a forecast is due): the worker
+        process runs on the system clock, tests pin it.
+        """
         self.config = dict(config)
+        self.clock = clock
         # Where the plugin may keep what must survive a restart (set by the worker, if any).
         self.state_dir: Path | None = None
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.errors import ConfigError
 
 from .base import PluginConfigError, validate_config
@@ -40,10 +41,12 @@ class PluginManager:
         sink: ResultSink,
         published: dict[str, dict[str, Any]],
         state_root: Path | None = None,
+        *,
+        clock: Clock = system_clock,
     ) -> None:
         """Validate every instance's configuration; raise `ConfigError` naming the bad one.
 
-        Each instance keeps its state in STATE_ROOT/<instance name>.
+        Each instance keeps its state in STATE_ROOT/<instance name>; CLOCK times the statuses.
         """
         self.supervisors: list[PluginSupervisor] = []
         for instance in instances:
@@ -74,6 +77,7 @@ class PluginManager:
                     settings=settings,
                     published=published,
                     state_dir=state_root / instance.name if state_root else None,
+                    clock=clock,
                 )
             )
 

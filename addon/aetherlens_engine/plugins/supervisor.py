@@ -10,13 +10,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.tasks import cancel_and_wait
 
 from .base import PluginError, PluginManifest, secret_values
@@ -99,13 +100,15 @@ class PluginSupervisor:
         settings: SupervisionSettings,
         published: dict[str, dict[str, Any]] | None = None,
         state_dir: Path | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         """Prepare instance NAME of the plugin at REFERENCE with its raw CONFIG.
 
         Results go to SINK; the status is mirrored into PUBLISHED[NAME] (the API's state). The
-        plugin keeps what must outlive its worker in STATE_DIR.
+        plugin keeps what must outlive its worker in STATE_DIR. CLOCK times the status.
         """
         self._state_dir = state_dir
+        self._clock = clock
         self.name = name
         self._reference = reference
         self._manifest = manifest
@@ -182,7 +185,7 @@ class PluginSupervisor:
         status.details = health.get("health", {}) if health.get("ok") else {}
         status.status = "healthy"
         status.consecutive_failures = 0
-        status.last_success = datetime.now(UTC)
+        status.last_success = self._clock()
         self._publish()
 
     async def _ensure_process(self) -> PluginProcess:
@@ -217,7 +220,7 @@ class PluginSupervisor:
     def _failed(self, message: str) -> None:
         status = self.status
         status.last_error = redact(message, self._secrets)
-        status.last_failure = datetime.now(UTC)
+        status.last_failure = self._clock()
         status.consecutive_failures += 1
         status.status = "failing" if status.consecutive_failures >= FAILING_AFTER else "degraded"
         LOGGER.warning("Plugin %s failed: %s", self.name, status.last_error)

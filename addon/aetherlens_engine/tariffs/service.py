@@ -21,12 +21,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.errors import EngineError
 from aetherlens_engine.tasks import cancel_and_wait
 
@@ -56,10 +57,6 @@ LOGGER = logging.getLogger(__name__)
 EXPECTED_ERRORS = (EngineError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class TariffService:
     """Owns the active tariff's costs: live pricing, recomputes and their status."""
 
@@ -70,7 +67,7 @@ class TariffService:
         *,
         tariff_file: Path | None = None,
         tariff_timezone: str | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = system_clock,
         listener: Callable[[RecomputeStatus], None] | None = None,
     ) -> None:
         """Price into local days of DAY_ZONE; TARIFF_FILE is loaded at start (URDB in its zone).
