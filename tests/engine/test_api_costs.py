@@ -101,6 +101,26 @@ def _expected(
     return sums
 
 
+def _parts(
+    usage: list[tuple[int, datetime, float]], bucket: Callable[[datetime], datetime], mains: int
+) -> _Sums:
+    """Sum USAGE by BUCKET and device, MAINS minus the others as the rest of the house (None).
+
+    Exact: kWh and carbon summed as decimals, written as floats.
+    """
+    sums: _Sums = defaultdict(lambda: [D(0), D(0), D(0)])
+    for device, hour, kwh in usage:
+        exact = D(repr(kwh))
+        figures = (exact, exact * PRICE[_period(hour)], exact * D("0.5"))
+        start = bucket(hour)
+        # The mains count in the rest; a part in its own row and out of the rest.
+        changes = [(None, 1)] if device == mains else [(device, 1), (None, -1)]
+        for group, sign in changes:
+            for n, figure in enumerate(figures):
+                sums[start, group][n] += sign * figure
+    return {key: [float(kwh), cost, float(kg)] for key, (kwh, cost, kg) in sums.items()}
+
+
 def _local_day(hour: datetime) -> datetime:
     day = hour.astimezone(BERLIN).date()
     return datetime(day.year, day.month, day.day, tzinfo=BERLIN).astimezone(UTC)
@@ -135,7 +155,8 @@ async def test_costs_by_device_period_and_total(pool: asyncpg.Pool) -> None:
 
     def listed(sums: _Sums, names: tuple[str, ...]) -> list[dict[str, Any]]:
         out = []
-        for group in sorted(sums):
+        # The rest of the house (device None) after the devices.
+        for group in sorted(sums, key=lambda g: tuple((v is None, v) for v in g)):
             kwh, cost, carbon = sums[group]
             start, *rest = group
             out.append(
@@ -149,18 +170,20 @@ async def test_costs_by_device_period_and_total(pool: asyncpg.Pool) -> None:
             )
         return out
 
-    hourly = _expected(usage, lambda device, hour: (hour, device))
+    # By device: the appliances, then the rest of the house (the grid meter minus them).
+    hourly = _parts(usage, lambda hour: hour, grid)
     span = {"start": FIRST.isoformat(), "end": (HOURS[-1] + HOUR).isoformat()}
     got = await rows(**span, resolution="hour", group="device")
     assert got == listed(hourly, ("device_id",))
     assert len(got) == 18 + 18 + 9
+    assert {row["device_id"] for row in got} == {fridge, lamp, None}
 
     got = await rows(**span, resolution="hour", group="period")
     assert got == listed(
         _expected(usage, lambda d, h: (h, _period(h)) if d == grid else None), ("period",)
     )
     got = await rows(**whole, resolution="month", group="device")
-    assert got == listed(_expected(usage, lambda d, h: (_local_month(h), d)), ("device_id",))
+    assert got == listed(_parts(usage, _local_month, grid), ("device_id",))
 
     daily = _expected(usage, lambda d, h: (_local_day(h),) if d in household else None)
     got = await rows(**whole, resolution="day", group="total")
@@ -189,6 +212,82 @@ async def test_costs_by_device_period_and_total(pool: asyncpg.Pool) -> None:
     # The hours of a period summed by day from cost_hourly equal cost_daily's days.
     day_periods = await rows(**whole, resolution="day", group="period")
     assert sum(D(r["cost"]) for r in day_periods) == sum(D(r["cost"]) for r in got)
+
+
+async def _costs(pool: asyncpg.Pool, **params: Any) -> dict[str, Any]:
+    async with client(_state(pool, HOURS[-1])) as session:
+        status, body = await checked(session, "get", "/api/v1/costs", params=params)
+    assert status == 200, body
+    result: dict[str, Any] = body
+    return result
+
+
+async def test_costs_by_device_add_up_to_the_household(pool: asyncpg.Pool) -> None:
+    """The rows by device and their total are the household's: the grid meter counted once.
+
+    A kitchen sub-meter contains the dishwasher (HA's `included_in_stat`): the dishwasher is not
+    a part of its own beside the kitchen; what no sub-meter measures is the rest of the house.
+    """
+    grid = await add_device(pool, "grid", "grid", "kWh")
+    fridge = await add_device(pool, "fridge")
+    kitchen = await add_device(pool, "kitchen")
+    dishwasher = await add_device(pool, "dishwasher")
+    await pool.execute("UPDATE devices SET included_in = $1 WHERE id = $2", kitchen, dishwasher)
+    usage = [(grid, hour, 2.5) for hour in HOURS]
+    usage += [(fridge, hour, 0.2) for hour in HOURS]
+    usage += [(kitchen, hour, 1.25) for hour in HOURS]
+    usage += [(dishwasher, hour, 1.0) for hour in HOURS[::3]]
+    await _energy(pool, usage)
+    version = await _activate(pool, TOU)
+    async with pool.acquire() as conn:
+        await write_costs(conn, version, FIRST, HOURS[-1] + HOUR, day_zone=BERLIN)
+    span = {"start": FIRST.isoformat(), "end": (HOURS[-1] + HOUR).isoformat()}
+    household = _expected(usage, lambda d, h: ("all",) if d == grid else None)[("all",)]
+    everything = _expected(usage, lambda d, h: ("all",))[("all",)]
+
+    whole = {"start": "2024-05-31T00:00:00+02:00", "end": "2024-06-02T00:00:00+02:00"}
+    for resolution in ("hour", "day", "month"):
+        within = span if resolution == "hour" else whole  # days and months starting in it
+        body = await _costs(pool, **within, resolution=resolution, group="device")
+        rows = body["rows"]
+        assert {row["device_id"] for row in rows} == {fridge, kitchen, None}, resolution
+        assert body["total"] == {
+            "energy_kwh": household[0],
+            "cost": _text(household[1]),
+            "carbon_kg": household[2],
+        }, resolution
+        assert sum(D(row["cost"]) for row in rows) == household[1]
+        assert sum(D(repr(row["energy_kwh"])) for row in rows) == D("45")  # 18 h x 2.5 kWh
+        rest = [row for row in rows if row["device_id"] is None]
+        assert sum(D(repr(row["energy_kwh"])) for row in rest) == D("18.9")  # 18 x (2.5-0.2-1.25)
+        assert (await _costs(pool, **within, resolution=resolution))["total"] == body["total"]
+    assert D(body["total"]["cost"]) < everything[1]  # what summing every device would give
+
+    alone = await _costs(pool, **whole, group="device", device_id=str(dishwasher))
+    assert {row["device_id"] for row in alone["rows"]} == {dishwasher}
+    assert alone["total"]["energy_kwh"] == 6.0
+
+
+async def test_costs_without_mains_count_the_appliances_not_inside_another(
+    pool: asyncpg.Pool,
+) -> None:
+    fridge = await add_device(pool, "fridge")
+    kitchen = await add_device(pool, "kitchen")
+    kettle = await add_device(pool, "kettle")
+    await pool.execute("UPDATE devices SET included_in = $1 WHERE id = $2", kitchen, kettle)
+    usage = [(fridge, HOURS[0], 0.5), (kitchen, HOURS[0], 2.0), (kettle, HOURS[0], 1.5)]
+    await _energy(pool, usage)
+    version = await _activate(pool, FLAT)
+    async with pool.acquire() as conn:
+        await write_costs(conn, version, FIRST, HOURS[-1] + HOUR, day_zone=BERLIN)
+    span = {"start": FIRST.isoformat(), "end": (HOURS[-1] + HOUR).isoformat()}
+    body = await _costs(pool, **span, resolution="hour", group="device")
+    assert [(row["device_id"], row["energy_kwh"]) for row in body["rows"]] == [
+        (fridge, 0.5),
+        (kitchen, 2.0),
+    ]  # no rest of the house without a mains meter
+    assert body["total"] == {"energy_kwh": 2.5, "cost": "0.25", "carbon_kg": None}
+    assert (await _costs(pool, **span, resolution="hour"))["total"] == body["total"]
 
 
 async def test_costs_bad_parameters(pool: asyncpg.Pool) -> None:

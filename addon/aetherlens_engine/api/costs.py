@@ -3,8 +3,10 @@
 - `GET /api/v1/costs`: cost, energy and carbon per hour, local day or local month of the engine's
   zone, by device, TOU period or in total, read from `cost_hourly` / `cost_daily` in the engine's
   currency. Days and months are those whose local start lies in [start, end): a month row sums
-  the days of the range in that month. `total` and `period` count the household (mains devices,
-  or appliances without one, as the summary does) unless `device_id` names a device.
+  the days of the range in that month. Unless `device_id` names a device, `total` and `period`
+  count the household and `device` its parts plus the rest of the house, so that the rows (and
+  the answer's `total`) never add a mains meter to the devices it contains
+  (timescale/0005_devices_included_in.sql has the rule).
 - `GET /api/v1/projection`: the active tariff's current cycle so far and projected to its end
   (`tariffs.projection`).
 - `POST /api/v1/compare`: recorded usage priced under the active tariff and another one
@@ -14,7 +16,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -25,7 +29,6 @@ from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection, project_active
 from aetherlens_engine.tariffs.store import active_tariff_at, tariff_at, tariff_versions
-from aetherlens_engine.tariffs.usage import MAINS_KINDS
 
 from .amounts import decimal_text
 from .database import connection
@@ -75,40 +78,71 @@ def _device_id(request: web.Request) -> int | None:
     return int(text)
 
 
+# The household rule lives in the views of timescale/0005_devices_included_in.sql.
+_HOUSEHOLD = "c.device_id IN (SELECT id FROM household_meters)"
+_PARTS = "c.device_id IN (SELECT id FROM household_parts)"
+_HAS_MAINS = (
+    "SELECT EXISTS (SELECT 1 FROM household_meters JOIN devices USING (id) "
+    "WHERE kind <> 'appliance')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """Energy, cost and carbon, exact (the doubles as the decimals they were written as)."""
+
+    energy_kwh: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    carbon_kg: Decimal | None = None
+
+    def __add__(self, other: _Figures) -> _Figures:
+        carbon = [c for c in (self.carbon_kg, other.carbon_kg) if c is not None]
+        return _Figures(
+            self.energy_kwh + other.energy_kwh,
+            self.cost + other.cost,
+            sum(carbon, Decimal(0)) if carbon else None,
+        )
+
+    def __sub__(self, other: _Figures) -> _Figures:
+        negated = None if other.carbon_kg is None else -other.carbon_kg
+        return self + _Figures(-other.energy_kwh, -other.cost, negated)
+
+    def json(self) -> dict[str, Any]:
+        carbon = None if self.carbon_kg is None else float(self.carbon_kg)
+        return {
+            "energy_kwh": float(self.energy_kwh),
+            "cost": decimal_text(self.cost),
+            "carbon_kg": carbon,
+        }
+
+
 def _costs_query(
-    state: EngineState, resolution: str, group: str, device_id: int | None, span: tuple[Any, Any]
+    state: EngineState, resolution: str, key: str | None, devices: str | int, span: tuple[Any, Any]
 ) -> tuple[str, list[Any]]:
-    """Return the query and its arguments; SPAN bounds the hours or days read."""
+    """Return the query of sums per bucket (and KEY) of DEVICES (a condition or one device).
+
+    SPAN bounds the hours or days read.
+    """
     args: list[Any] = [*span, state.currency]
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    if resolution == "hour" or group == "period":  # cost_daily has no period
+    if isinstance(devices, int):
+        args.append(devices)
+        devices = f"c.device_id = ${len(args)}"
+    hourly = resolution == "hour" or key == "period"  # cost_daily has no period
+    if hourly:
         source, time, bucket = "cost_hourly", "c.hour", "c.hour"
         if resolution != "hour":
-            local = f"(c.hour AT TIME ZONE {arg(state.timezone.key)})"
+            args.append(state.timezone.key)
+            local = f"(c.hour AT TIME ZONE ${len(args)})"
             day = resolution == "day"
             bucket = f"{local}::date" if day else f"date_trunc('month', {local})::date"
     else:
         source, time = "cost_daily", "c.day"
         bucket = "c.day" if resolution == "day" else "date_trunc('month', c.day)::date"
-    keys = {"device": ", c.device_id", "period": ", c.period", "total": ""}[group]
-    if device_id is not None:
-        devices = f"c.device_id = {arg(device_id)}"
-    elif group == "device":
-        devices = "true"
-    else:
-        mains = arg(MAINS_KINDS)
-        devices = (
-            "c.device_id IN (SELECT id FROM devices WHERE kind = ANY(CASE WHEN EXISTS "
-            f"(SELECT 1 FROM devices WHERE kind = ANY({mains}::text[])) THEN {mains}::text[] "
-            "ELSE ARRAY['appliance'] END))"
-        )
+    keys = f", c.{key}" if key else ""
+    # Summed as numeric: a double converts to the shortest decimal that reads back as it.
     sql = (
-        f"SELECT {bucket} AS bucket{keys}, sum(c.energy_kwh) AS energy_kwh, "
-        "sum(c.cost) AS cost, sum(c.carbon_kg) AS carbon_kg "
+        f"SELECT {bucket} AS bucket{keys}, sum(c.energy_kwh::numeric) AS energy_kwh, "
+        "sum(c.cost) AS cost, sum(c.carbon_kg::numeric) AS carbon_kg "
         f"FROM {source} AS c "
         f"WHERE {time} >= $1 AND {time} < $2 AND c.currency = $3 AND {devices} "
         f"GROUP BY bucket{keys} ORDER BY bucket{keys}"
@@ -127,19 +161,49 @@ def _bounds(
     return first, last
 
 
-def _row(state: EngineState, record: asyncpg.Record, group: str) -> dict[str, Any]:
-    bucket = record["bucket"]
+def _figures(record: asyncpg.Record) -> _Figures:
+    return _Figures(record["energy_kwh"], record["cost"], record["carbon_kg"])
+
+
+def _start(state: EngineState, bucket: Any) -> str:
     # Hours come as instants, days and months as local dates (datetime is a date too).
     start = bucket if isinstance(bucket, datetime) else local_midnight(bucket, state.timezone)
-    row: dict[str, Any] = {"start": start.isoformat()}
-    if group == "device":
-        row["device_id"] = record["device_id"]
-    elif group == "period":
-        row["period"] = record["period"]
-    row["energy_kwh"] = record["energy_kwh"]
-    row["cost"] = decimal_text(record["cost"])
-    row["carbon_kg"] = record["carbon_kg"]
-    return row
+    return start.isoformat()
+
+
+async def _rows(
+    conn: asyncpg.Connection,
+    state: EngineState,
+    resolution: str,
+    group: str,
+    *,
+    device_id: int | None,
+    span: tuple[Any, Any],
+) -> list[tuple[str, dict[str, Any], _Figures]]:
+    """Return the rows: their start, their key (device or period) and their figures.
+
+    By device, the rows are the household's parts and, where a mains device measures the
+    whole, the rest of the house (device_id null): the mains minus its parts, so the rows add
+    up to the household (negative where the parts read more, e.g. solar behind the meter).
+    """
+    key = {"device": "device_id", "period": "period", "total": None}[group]
+    devices: str | int = _PARTS if group == "device" else _HOUSEHOLD
+    if device_id is not None:
+        devices = device_id
+    sql, args = _costs_query(state, resolution, key, devices, span)
+    rows = [
+        (_start(state, r["bucket"]), {key: r[key]} if key else {}, _figures(r))
+        for r in await conn.fetch(sql, *args)
+    ]
+    if group != "device" or device_id is not None or not await conn.fetchval(_HAS_MAINS):
+        return rows
+    sql, args = _costs_query(state, resolution, None, _HOUSEHOLD, span)
+    rest = {_start(state, r["bucket"]): _figures(r) for r in await conn.fetch(sql, *args)}
+    for start, _, figures in rows:
+        rest[start] = rest.get(start, _Figures()) - figures
+    rows += [(start, {"device_id": None}, figures) for start, figures in rest.items()]
+    # Per bucket the devices by id, then the rest of the house.
+    return sorted(rows, key=lambda row: (row[0], row[1]["device_id"] or MAX_DEVICE_ID + 1))
 
 
 async def get_costs(request: web.Request) -> web.Response:
@@ -159,20 +223,21 @@ async def get_costs(request: web.Request) -> web.Response:
         )
     hourly = resolution == "hour" or group == "period"
     span = _bounds(state, resolution, start, end, hourly=hourly)
-    sql, args = _costs_query(state, resolution, group, device_id, span)
     async with connection(state) as conn:
         if device_id is not None and not await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)", device_id
         ):
             raise ApiError(404, "unknown_device", f"there is no device {device_id}")
-        records = await conn.fetch(sql, *args)
+        rows = await _rows(conn, state, resolution, group, device_id=device_id, span=span)
+    total = sum((figures for _, _, figures in rows), _Figures())
     return web.json_response(
         {
             "currency": state.currency,
             "resolution": resolution,
             "start": start.isoformat(),
             "end": end.isoformat(),
-            "rows": [_row(state, record, group) for record in records],
+            "total": total.json(),
+            "rows": [{"start": start, **key, **figures.json()} for start, key, figures in rows],
         }
     )
 

@@ -98,18 +98,38 @@ _SCHEMAS: dict[str, Schema] = {
         },
         "A Home Assistant collector; counts since the engine started",
     ),
-    "Health": _object(
-        {
+    "Health": {
+        "type": "object",
+        "description": "Public: status, reasons, version, instance_id, database.status; with "
+        "the API token also the database's details, collectors, plugins and ingest",
+        "required": ["status", "reasons", "version", "instance_id", "database"],
+        "properties": {
             "status": {"enum": ["ok", "degraded"]},
+            "reasons": {
+                "type": "array",
+                "description": "Why degraded (empty when ok): readings wait or may be lost",
+                "items": {
+                    "enum": [
+                        "database_unavailable",
+                        "database_not_configured",
+                        "spool_unwritable",
+                        "replay_failing",
+                        "spool_backlog",
+                    ]
+                },
+            },
             "version": _STRING,
             "instance_id": _STRING,
-            "database": _object(
-                {
+            "database": {
+                "type": "object",
+                "required": ["status"],
+                "properties": {
                     "status": {"enum": ["ok", "unavailable", "not_configured"]},
                     "timescaledb": _nullable(_STRING),
                     "schema_version": _nullable(_INTEGER),
-                }
-            ),
+                },
+                "additionalProperties": False,
+            },
             "collectors": {"type": "object", "additionalProperties": _ref("Collector")},
             "plugins": {"type": "object", "additionalProperties": {"type": "object"}},
             "ingest": _nullable(
@@ -123,12 +143,20 @@ _SCHEMAS: dict[str, Schema] = {
                         "buffered": _INTEGER,
                         "last_flush": _nullable(_DATE_TIME),
                         "database_available": {"type": "boolean"},
+                        "dead_lettered": {
+                            **_INTEGER,
+                            "description": "Refused by the database for their data; kept in "
+                            "the dead-letter file (spool/dead-letter.jsonl) with the reason",
+                        },
+                        "spool_error": _nullable(_STRING),
+                        "replay_error": _nullable(_STRING),
                     },
                     "Counts of readings since the engine started; null without ingestion",
                 )
             ),
-        }
-    ),
+        },
+        "additionalProperties": False,
+    },
     "SummaryDevice": _object(
         {
             "id": _INTEGER,
@@ -498,7 +526,11 @@ _COST_SCHEMAS: dict[str, Schema] = {
         "required": ["start", "energy_kwh", "cost", "carbon_kg"],
         "properties": {
             "start": _DATE_TIME,
-            "device_id": {**_INTEGER, "description": "With group=device"},
+            "device_id": {
+                **_nullable(_INTEGER),
+                "description": "With group=device; null: the rest of the house (the mains' "
+                "energy that no part of the household measures)",
+            },
             "period": {**_nullable(_STRING), "description": "With group=period"},
             "energy_kwh": _NUMBER,
             "cost": _DECIMAL,
@@ -512,6 +544,15 @@ _COST_SCHEMAS: dict[str, Schema] = {
             "resolution": {"enum": ["hour", "day", "month"]},
             "start": _DATE_TIME,
             "end": _DATE_TIME,
+            "total": _object(
+                {
+                    "energy_kwh": _NUMBER,
+                    "cost": _DECIMAL,
+                    "carbon_kg": _nullable(_NUMBER),
+                },
+                "The rows' sum: the household's (or device_id's); a mains meter is never "
+                "added to the devices it contains",
+            ),
             "rows": {"type": "array", "items": _ref("CostRow")},
         }
     ),
@@ -556,6 +597,11 @@ _COST_SCHEMAS: dict[str, Schema] = {
                         "name": _STRING,
                         "kw": _DECIMAL,
                         "window_start": _nullable(_DATE_TIME),
+                        "days": {
+                            **_INTEGER,
+                            "description": "Days of the cycle charged: all, or a season's "
+                            "share (cost = the kW's charge x days / the cycle's days)",
+                        },
                         "cost": _DECIMAL,
                     }
                 ),

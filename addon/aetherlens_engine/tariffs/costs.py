@@ -4,10 +4,11 @@
 per local day of the engine's time zone (an hour counts on the day it starts), which the
 summary reads for the month.
 
-The household's import per hour is the sum of its mains devices (grid, meter), or of its
-appliances where no mains device exists, as the summary counts it. Every device of those kinds
-pays its kWh at the household's rate of that hour (see `bill.interval_rates`); demand, fixed and
-minimum charges are billed per cycle and not spread over hours.
+The household's import per hour is the sum of its `household_meters` (mains devices, or the
+appliances not inside another where no mains device exists: timescale/0005). Every priced
+device (grid, meter, appliance) pays its kWh at the household's rate of that hour (see
+`bill.interval_rates`); demand, fixed and minimum charges are billed per cycle and not spread
+over hours.
 """
 
 from __future__ import annotations
@@ -26,14 +27,13 @@ from .calendar import cycles_between, local_midnight
 from .series import Interval, Series
 from .store import StoredTariff
 
-MAINS_KINDS = [DeviceKind.GRID.value, DeviceKind.METER.value]
-PRICED_KINDS = [*MAINS_KINDS, DeviceKind.APPLIANCE.value]
+PRICED_KINDS = [DeviceKind.GRID.value, DeviceKind.METER.value, DeviceKind.APPLIANCE.value]
 HOUR = timedelta(hours=1)
 ZERO = Decimal(0)
 COST_COLUMNS = ["device_id", "hour", "tariff_id", "energy_kwh", "cost", "currency", "period"]
 
 _ENERGY_SQL = """
-SELECT e.device_id, e.hour, e.energy_kwh, d.kind
+SELECT e.device_id, e.hour, e.energy_kwh, e.device_id IN (SELECT id FROM household_meters) AS mains
 FROM energy_hourly AS e JOIN devices AS d ON d.id = e.device_id
 WHERE d.kind = ANY($3::text[]) AND e.hour >= $1 AND e.hour < $2
 ORDER BY e.hour
@@ -71,14 +71,9 @@ async def write_costs(
         return 0
     cycle_start = cycles_between(low, high, tariff.zone, tariff.cycle_day)[0].start_utc
     rows = await conn.fetch(_ENERGY_SQL, max(cycle_start, stored.valid_from), high, PRICED_KINDS)
-    has_mains = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM devices WHERE kind = ANY($1::text[]))", MAINS_KINDS
-    )
-    household_kinds = MAINS_KINDS if has_mains else [DeviceKind.APPLIANCE.value]
     household: dict[datetime, Decimal] = defaultdict(Decimal)
     for row in rows:
-        kwh = Decimal(repr(row["energy_kwh"])) if row["kind"] in household_kinds else ZERO
-        household[row["hour"]] += kwh
+        household[row["hour"]] += Decimal(repr(row["energy_kwh"])) if row["mains"] else ZERO
     # A bidirectional mains meter can net below zero in an hour: no import was billed then.
     load = [Interval(hour, hour + HOUR, max(kwh, ZERO)) for hour, kwh in sorted(household.items())]
     rates = (

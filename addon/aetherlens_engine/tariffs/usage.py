@@ -1,8 +1,8 @@
 """Recorded household energy and price/carbon series, read from the database for billing.
 
-The household's energy per UTC hour is the sum of its mains devices (grid, meter) in
-`energy_hourly`, or of its appliances where no mains device exists, as `costs.py` and the
-summary count it. A bidirectional mains meter that nets below zero in an hour exported the
+The household's energy per UTC hour is the sum of its `household_meters` (mains devices, or
+the appliances not inside another where no mains device exists: timescale/0005) in
+`energy_hourly`. A bidirectional mains meter that nets below zero in an hour exported the
 difference: import is the positive part of each hour, export the negative part.
 
 Dynamic prices come from the readings of the first price device (by id) whose unit is the
@@ -25,14 +25,11 @@ from .series import Grid, Interval, Series
 
 HOUR = timedelta(hours=1)
 ZERO = Decimal(0)
-MAINS_KINDS = [DeviceKind.GRID.value, DeviceKind.METER.value]
 
 _HOUSEHOLD_SQL = """
 SELECT e.hour, e.energy_kwh
-FROM energy_hourly AS e JOIN devices AS d ON d.id = e.device_id
-WHERE e.hour >= $1 AND e.hour < $2
-  AND d.kind = ANY(CASE WHEN EXISTS (SELECT 1 FROM devices WHERE kind = ANY($3::text[]))
-                   THEN $3::text[] ELSE ARRAY['appliance'] END)
+FROM energy_hourly AS e
+WHERE e.hour >= $1 AND e.hour < $2 AND e.device_id IN (SELECT id FROM household_meters)
 ORDER BY e.hour
 """
 # The series' value in force at `start` (its last point before) and every point up to `end`.
@@ -78,7 +75,7 @@ def hourly(kwh: dict[datetime, Decimal]) -> Sequence[Interval]:
 
 async def recorded_usage(conn: asyncpg.Connection, start: datetime, end: datetime) -> Usage:
     """Return the household's import and export in the UTC hours starting in [start, end)."""
-    rows = await conn.fetch(_HOUSEHOLD_SQL, start, end, MAINS_KINDS)
+    rows = await conn.fetch(_HOUSEHOLD_SQL, start, end)
     net: dict[datetime, Decimal] = defaultdict(Decimal)
     for row in rows:
         net[row["hour"]] += exact(row["energy_kwh"])
