@@ -6,6 +6,13 @@ A window belongs to the cycle and TOU period in force at its start. A TOU period
 its tiers: rules that share both (an off-peak before and after the peak, weekdays and weekends)
 are one period with one peak per cycle. Energy inside an interval is spread by time (constant
 power), so windows and intervals need not line up.
+
+A name priced differently by season (summer and winter on-peak) is one period per season. In a
+cycle that spans seasons each is charged on its own peak times its share of the cycle's days,
+and named with its months ("on-peak (Jun-Sep)"); with `seasons: cycle_start` the whole cycle is
+read under the months of its first day instead. A window the clock shortens (Lord Howe's
+30-minute change cuts an hour window) starts where its time really starts, and its kW is its
+kWh over the nominal length.
 """
 
 from __future__ import annotations
@@ -20,35 +27,70 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .calendar import ChangeMinutes, Cycle, Slot, WallClock, cycle_index
+from .model import DemandSeasons
 from .series import Interval
 
 if TYPE_CHECKING:
-    from .model import Tariff, Tier
+    from zoneinfo import ZoneInfo
+
+    from .model import Demand, Tariff, Tier
     from .pieces import Columns, Pieces
 
 ZERO = Decimal(0)
 SIXTY = Decimal(60)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 type _Period = tuple[str, tuple[Tier, ...]]  # a TOU demand period: its name and tiers
 
 
 @dataclass(frozen=True, slots=True)
 class DemandLine:
-    """A demand charge: the peak kW, the window where it was reached, and the charge."""
+    """A demand charge: the peak kW, the window where it was reached, and the charge.
+
+    The charge is the tiered price of `kw` times `days` over the cycle's days: `days` is the
+    whole cycle, or the part of it in the season of the line's period.
+    """
 
     name: str
     kw: Decimal
     window_start: datetime | None
     cost: Decimal
+    days: int
 
 
-def window_start(instant: datetime, minutes: int, clock: WallClock) -> datetime:
-    """Start of the clock-aligned window of `minutes` that contains the UTC instant."""
-    offset = instant.astimezone(clock.zone).utcoffset() or timedelta(0)
+def _offset(instant: datetime, zone: ZoneInfo) -> timedelta:
+    return instant.astimezone(zone).utcoffset() or timedelta(0)
+
+
+def _real_start(nominal: datetime, instant: datetime, zone: ZoneInfo) -> datetime:
+    """Return where the window holding INSTANT starts.
+
+    That is NOMINAL, or the change of UTC offset after it when the change shortened the window.
+    """
+    offset = _offset(instant, zone)
+    if _offset(nominal, zone) == offset:
+        return nominal
+    low, high = int(nominal.timestamp()), math.ceil(instant.timestamp())  # change in (low, high]
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _offset(datetime.fromtimestamp(middle, UTC), zone) == offset:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def _nominal_start(instant: datetime, minutes: int, offset_seconds: int) -> datetime:
     size = minutes * 60
-    shift = int(offset.total_seconds()) % size
+    shift = offset_seconds % size
     seconds = math.floor((instant.timestamp() + shift) / size) * size - shift
     return datetime.fromtimestamp(seconds, UTC)
+
+
+def _window(instant: datetime, minutes: int, zone: ZoneInfo) -> datetime:
+    """Nominal start of the window holding INSTANT: aligned on the wall clock at INSTANT."""
+    offset = int(_offset(instant, zone).total_seconds())
+    return _nominal_start(instant, minutes, offset)
 
 
 class _Offsets:
@@ -85,7 +127,6 @@ def window_energy(
     """KWh per clock-aligned window, sharing intervals that span windows by time."""
     windows: dict[datetime, Decimal] = defaultdict(Decimal)
     length = timedelta(minutes=minutes)
-    size = minutes * 60
     offsets = _Offsets(clock)
     # The window of the previous interval ([current, after), empty at first), aligned with the
     # offset `offsets` holds.
@@ -96,18 +137,18 @@ def window_energy(
             if position == after and offsets.holds(position):
                 current, after = after, after + length  # the next window, same alignment
             else:
-                shift = offsets.at(position) % size
-                seconds = math.floor((position.timestamp() + shift) / size) * size - shift
-                current = datetime.fromtimestamp(seconds, UTC)
-                after = current + length
+                nominal = _nominal_start(position, minutes, offsets.at(position))
+                after = nominal + length
+                current = _real_start(nominal, position, clock.zone)
         if end <= after:  # the common case: the interval lies in one window
             windows[current] += interval.kwh
             continue
         total = end - position
         shared = ZERO
         while position < end:
-            start = window_start(position, minutes, clock)
-            stop = min(start + length, end)
+            nominal = _window(position, minutes, clock.zone)
+            start = _real_start(nominal, position, clock.zone)
+            stop = min(nominal + length, end)
             if stop >= end:
                 kwh = interval.kwh - shared
             else:
@@ -172,6 +213,10 @@ class _Peaker:
         self.minutes = demand.window_minutes
         self.periods = demand.periods
         self.starts = [cycle.start_utc for cycle in cycles]
+        # Under `cycle_start`, every window is read under its cycle's first month.
+        self.months: list[int] | None = None
+        if demand.seasons is DemandSeasons.CYCLE_START:
+            self.months = [cycle.first.month for cycle in cycles]
         self.zone = clock.zone
         # The demand periods' own wall clock: one schedule lookup per span without a change.
         self.clock = WallClock(
@@ -192,6 +237,7 @@ class _Peaker:
         """Take the peaks of windows of any alignment (sorted here)."""
         period: _Period | None = None
         until = None
+        months = self.months
         for start, kwh in sorted(windows.items()):
             number = cycle_index(self.starts, start)
             if not 0 <= number < len(self.starts):
@@ -202,9 +248,10 @@ class _Peaker:
                 self.flat[number] = (kw, start)
             if self.periods is None:
                 continue
-            if until is None or start >= until:
+            if until is None or start >= until:  # the wall clock cuts at cycle starts too
                 until, local = self.clock.next_change(start)
-                period = self.period_at(local.month, local.minute, weekend=local.weekend)
+                month = local.month if months is None else months[number]
+                period = self.period_at(month, local.minute, weekend=local.weekend)
             if period is not None:
                 best = self.period[number].get(period)
                 if best is None or kw > best[0]:
@@ -243,9 +290,11 @@ class _Peaker:
             best = flat[cycle]
             if best is None or peak > best[0]:
                 flat[cycle] = (peak, lo, hi)
-            number = numbers.get(slot)
+            # The slot, under its cycle's first month with `cycle_start`.
+            key = slot if self.months is None else (self.months[cycle], slot[1], slot[2])
+            number = numbers.get(key)
             if number is None:
-                number = numbers[slot] = self._number(slot, periods)
+                number = numbers[key] = self._number(key, periods)
             if number >= 0:
                 best = by_period[cycle].get(number)
                 if best is None or peak > best[0]:
@@ -308,10 +357,7 @@ def demand_charges(
             windows = window_energy(load, demand.window_minutes, clock)
         peaks = _Peaker(tariff, cycles, clock).windows(windows)
     flat_peak, period_peak = peaks
-    # Lines in the order the tariff first names each period.
-    order: dict[_Period, int] = {}
-    for rule in demand.periods.rules if demand.periods is not None else ():
-        order.setdefault((rule.name, rule.value), len(order))
+    seasons = _Seasons(demand)
     out = []
     for number, cycle in enumerate(cycles):
         lines = [
@@ -320,15 +366,69 @@ def demand_charges(
                 flat_peak[number][0],
                 flat_peak[number][1],
                 tiered_charge(flat_peak[number][0], entry.tiers),
+                cycle.days,
             )
             for entry in demand.flat
             if cycle.first.month in entry.months
         ]
-        lines.extend(
-            DemandLine(name, kw, start, tiered_charge(kw, tiers))
-            for (name, tiers), (kw, start) in sorted(
-                period_peak[number].items(), key=lambda item: order[item[0]]
-            )
-        )
+        for period, (kw, start) in sorted(period_peak[number].items(), key=seasons.order):
+            days = cycle.days if seasons.whole else seasons.days(period, cycle)
+            charge = tiered_charge(kw, period[1])
+            if days != cycle.days:
+                charge = charge * days / cycle.days
+            lines.append(DemandLine(seasons.names[period], kw, start, charge, days))
         out.append(tuple(lines))
     return out
+
+
+class _Seasons:
+    """The demand periods' order, line names and months, from the tariff's rules."""
+
+    def __init__(self, demand: Demand) -> None:
+        self.whole = demand.seasons is DemandSeasons.CYCLE_START
+        self.rank: dict[_Period, int] = {}
+        self.months: dict[_Period, set[int]] = defaultdict(set)
+        first_rule: dict[_Period, int] = {}
+        for rule in demand.periods.rules if demand.periods is not None else ():
+            period = (rule.name, rule.value)
+            self.rank.setdefault(period, len(self.rank))
+            first_rule.setdefault(period, rule.index)
+            self.months[period] |= rule.months
+        variants = defaultdict(list)
+        for period in self.rank:
+            variants[period[0]].append(period)
+        self.names: dict[_Period, str] = {}
+        for name, periods in variants.items():
+            labels = {p: f"{name} ({_months_label(self.months[p])})" for p in periods}
+            unique = len(set(labels.values())) == len(periods)
+            for period in periods:
+                if len(periods) == 1:
+                    self.names[period] = name
+                elif unique:
+                    self.names[period] = labels[period]
+                else:  # seasons alike, prices differing otherwise (weekdays and weekends)
+                    self.names[period] = f"{name} (demand.periods[{first_rule[period]}])"
+
+    def order(self, item: tuple[_Period, object]) -> int:
+        """Sort key: lines in the order the tariff first names each period."""
+        return self.rank[item[0]]
+
+    def days(self, period: _Period, cycle: Cycle) -> int:
+        """Return how many of the cycle's days fall in the period's months."""
+        months = self.months[period]
+        return sum((cycle.first + timedelta(days=day)).month in months for day in range(cycle.days))
+
+
+def _months_label(months: set[int]) -> str:
+    """Name months by their runs, wrapping at the year's end: `Jun-Sep`, `Oct-May`."""
+    if len(months) == len(MONTHS):
+        return "all year"
+    runs = []
+    for month in range(1, 13):
+        if month in months and (month - 2) % 12 + 1 not in months:
+            last = month
+            while last % 12 + 1 in months:
+                last = last % 12 + 1
+            first_name, last_name = MONTHS[month - 1], MONTHS[last - 1]
+            runs.append(first_name if last == month else f"{first_name}-{last_name}")
+    return ", ".join(runs)

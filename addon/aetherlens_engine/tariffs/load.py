@@ -23,6 +23,7 @@ from .model import (
     Carbon,
     Charge,
     Demand,
+    DemandSeasons,
     Export,
     ExportRule,
     FlatDemand,
@@ -183,6 +184,7 @@ SCHEMA = vol.Schema(
         vol.Optional("demand"): {
             vol.Optional("window_minutes", default=15): vol.In(WINDOW_MINUTES),
             vol.Optional("sliding", default=False): bool,
+            vol.Optional("seasons", default="prorated"): vol.In([s.value for s in DemandSeasons]),
             vol.Optional("flat", default=[]): [
                 {
                     vol.Optional("months"): MONTHS,
@@ -288,7 +290,13 @@ def _demand(spec: Mapping[str, Any]) -> Demand:
     periods = None
     if "periods" in spec:
         periods = _schedule(spec["periods"], "demand.periods", _tiers, complete=False)
-    return Demand(spec["window_minutes"], tuple(flat), periods, sliding=spec["sliding"])
+    return Demand(
+        spec["window_minutes"],
+        tuple(flat),
+        periods,
+        sliding=spec["sliding"],
+        seasons=DemandSeasons(spec["seasons"]),
+    )
 
 
 def _export(spec: Mapping[str, Any], *, dynamic_energy: bool) -> Export:

@@ -77,6 +77,17 @@ class FlatDemand:
     tiers: Tiers
 
 
+class DemandSeasons(StrEnum):
+    """How a TOU demand period priced by season is charged in a cycle that spans seasons.
+
+    Prorated: each season's own peak at its price, times the share of the cycle's days in the
+    season. Cycle start: the whole cycle under the season of its first day.
+    """
+
+    PRORATED = "prorated"
+    CYCLE_START = "cycle_start"
+
+
 @dataclass(frozen=True, slots=True)
 class Demand:
     """Demand on windows of `window_minutes`: clock-aligned, or sliding (one per interval)."""
@@ -85,6 +96,7 @@ class Demand:
     flat: tuple[FlatDemand, ...]
     periods: Schedule[Tiers] | None
     sliding: bool = False
+    seasons: DemandSeasons = DemandSeasons.PRORATED
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ def _cycle(cycle: CycleBill) -> dict[str, Any]:
                 "name": d.name,
                 "kw": energy(d.kw),
                 "window_start": d.window_start.isoformat() if d.window_start else None,
+                "days": d.days,
                 "cost": money(d.cost),
             }
             for d in cycle.demand
@@ -70,6 +71,11 @@ def bill_to_json(result: Bill) -> dict[str, Any]:
     }
 
 
+def _share(days: int, cycle: CycleBill) -> str:
+    """Show the days a seasonal charge covers when they are not the whole cycle."""
+    return "" if days == cycle.cycle.days else f" x {days}/{cycle.cycle.days} days"
+
+
 def bill_to_table(result: Bill) -> str:
     """Return the bill as aligned text, one block per cycle."""
     rows: list[tuple[str, str]] = []
@@ -82,7 +88,10 @@ def bill_to_table(result: Bill) -> str:
             for e in cycle.energy
         )
         rows.extend((f"  surcharge {s.name}", money(s.amount)) for s in cycle.surcharges)
-        rows.extend((f"  demand {d.name} ({energy(d.kw)} kW)", money(d.cost)) for d in cycle.demand)
+        rows.extend(
+            (f"  demand {d.name} ({energy(d.kw)} kW{_share(d.days, cycle)})", money(d.cost))
+            for d in cycle.demand
+        )
         rows.extend((f"  fixed {f.name}", money(f.amount)) for f in cycle.fixed)
         if cycle.export_kwh:
             rows.append(
