@@ -29,7 +29,7 @@ from aetherlens_engine.tasks import cancel_and_wait
 
 from . import backfill
 from .devices import DeviceSpec, StoredDevice, last_readings, upsert_devices
-from .entities import Registry, Role, energy_roles, kind_of, select
+from .entities import Registry, Role, containers, energy_roles, kind_of, select
 from .measures import Measure, Unit, classify
 from .meters import Meter
 from .settings import HomeAssistantInstance
@@ -93,6 +93,7 @@ class HomeAssistantCollector:
         self._attributes: dict[str, dict[str, Any]] = {}  # every entity's, by entity_id
         self._latest: dict[str, Mapping[str, Any]] = {}  # state and its start, by entity_id
         self._roles: dict[str, Role] = {}  # of Energy preferences
+        self._containers: dict[str, str] = {}  # entity -> the one it is inside (likewise)
         self._wanted: dict[str, bool] = {}  # unmapped entities: selected if they had a unit
         self._paired: set[str] = set()  # power entities left out beside their energy meter
         self._currency = "EUR"
@@ -321,6 +322,7 @@ class HomeAssistantCollector:
         )
         registry = Registry.from_lists(entities, devices, areas)
         self._roles = energy_roles(prefs)
+        self._containers = containers(prefs)
         self._wanted.clear()
         selected = select(self._attributes, self._roles, instance.include, instance.exclude)
         plans = self._plan(selected, registry)
@@ -368,7 +370,11 @@ class HomeAssistantCollector:
                 "role": str(role),
                 "state_class": attributes.get("state_class"),
             }
-            spec = DeviceSpec(source_id, name, kind_of(role, unit), unit.canonical, common)
+            container = self._containers.get(entity_id)
+            inside = registry.identity(self.instance.name, container) if container else None
+            spec = DeviceSpec(
+                source_id, name, kind_of(role, unit), unit.canonical, common, included_in=inside
+            )
             plans.append((entity_id, unit, spec))
         for entity_id in sorted(paired - self._paired):
             LOGGER.info(

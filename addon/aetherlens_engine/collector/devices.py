@@ -26,6 +26,14 @@ SET name = excluded.name, kind = excluded.kind, attributes = excluded.attributes
 WHERE (devices.name, devices.kind, devices.attributes)
       IS DISTINCT FROM (excluded.name, excluded.kind, excluded.attributes)
 """
+# Containers are set once every device of the batch exists (a container may be new too).
+_CONTAINERS = """
+UPDATE devices AS d SET included_in = container.id, updated_at = now()
+FROM unnest($2::text[], $3::text[]) AS s (source_id, container_id)
+LEFT JOIN devices AS container ON container.source = $1 AND container.source_id = s.container_id
+WHERE d.source = $1 AND d.source_id = s.source_id
+  AND d.included_in IS DISTINCT FROM container.id
+"""
 _IDS = "SELECT source_id, id, unit FROM devices WHERE source = $1 AND source_id = ANY($2::text[])"
 _LAST = """
 SELECT d.id, r.time, r.value
@@ -47,6 +55,7 @@ class DeviceSpec:
     kind: DeviceKind
     unit: str
     attributes: Mapping[str, Any]
+    included_in: str | None = None  # the source_id of the device this one is measured inside
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,9 @@ async def upsert_devices(
             [str(s.kind) for s in specs],
             [s.unit for s in specs],
             [json.dumps(s.attributes, sort_keys=True) for s in specs],
+        )
+        await conn.execute(
+            _CONTAINERS, SOURCE, [s.source_id for s in specs], [s.included_in for s in specs]
         )
         rows = await conn.fetch(_IDS, SOURCE, [s.source_id for s in specs])
     return {row["source_id"]: StoredDevice(row["id"], row["unit"]) for row in rows}

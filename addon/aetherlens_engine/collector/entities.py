@@ -108,6 +108,22 @@ def energy_roles(prefs: Mapping[str, Any]) -> dict[str, Role]:
     return roles
 
 
+def containers(prefs: Mapping[str, Any]) -> dict[str, str]:
+    """Return, per individual device of Energy preferences, the one it is measured inside.
+
+    HA 2026 names it by `included_in_stat` (the container's `stat_consumption`): the household
+    counts the container once, not the container plus what it contains. Statistics that are
+    not entities, or a device said to be inside itself, are skipped.
+    """
+    found: dict[str, str] = {}
+    for device in prefs.get("device_consumption") or []:
+        inner, outer = device.get("stat_consumption"), device.get("included_in_stat")
+        entities = all(isinstance(e, str) and "." in e and ":" not in e for e in (inner, outer))
+        if entities and inner != outer:
+            found[inner] = outer
+    return found
+
+
 def matches(entity_id: str, patterns: Iterable[str]) -> bool:
     """Return whether ENTITY_ID is one of PATTERNS or matches one of their globs."""
     return any(fnmatchcase(entity_id, pattern) for pattern in patterns)
