@@ -13,6 +13,7 @@ import pytest
 from aetherlens_engine.migrations import apply_migrations
 from aetherlens_engine.models import Quality
 from aetherlens_engine.storage import RollupMaintainer
+from aetherlens_engine.storage.rollups import LOCK_CLASS
 
 UTC_ZONE = ZoneInfo("UTC")
 DAY = datetime(2026, 5, 4, tzinfo=UTC)
@@ -56,15 +57,16 @@ async def add_readings(
             "readings", records=records, columns=["time", "device_id", "value", "quality"]
         )
         if queue:
+            # As ingestion does: the hour and the next, with the batch's first reading there.
             await conn.execute(
                 """
-                INSERT INTO rollup_queue (device_id, hour)
-                SELECT DISTINCT $1::integer, h
+                INSERT INTO rollup_queue (device_id, hour, first_time)
+                SELECT $1::integer, v.h, min(t.time)
                 FROM unnest($2::timestamptz[]) AS t (time),
                      LATERAL (VALUES (date_trunc('hour', t.time, 'UTC')),
                                      (date_trunc('hour', t.time, 'UTC') + interval '1 hour'))
                          AS v (h)
-                ON CONFLICT (device_id, hour) DO UPDATE SET queued_at = excluded.queued_at
+                GROUP BY v.h
                 """,
                 device_id,
                 [r[0] for r in records],
@@ -379,16 +381,16 @@ async def test_late_peak_raises_the_counter_level(pool: asyncpg.Pool) -> None:
     await assert_equals_full_recompute(pool, maintainer, at(0), at(24))
 
 
-async def test_rows_held_by_another_maintainer_are_skipped(pool: asyncpg.Pool) -> None:
-    """A maintainer takes the queue rows nobody holds instead of waiting for the others."""
+async def test_devices_held_by_another_maintainer_are_skipped(pool: asyncpg.Pool) -> None:
+    """A maintainer takes the devices nobody holds instead of waiting for the others."""
     meter = await add_device(pool, "meter", "kWh")
     other = await add_device(pool, "other", "kWh")
     await add_readings(pool, meter, [(at(10), 1.0), (at(10, 5), 2.0)], queue=True)
     await add_readings(pool, other, [(at(10), 1.0), (at(10, 5), 2.0)], queue=True)
     maintainer = RollupMaintainer(pool, UTC_ZONE)
     async with pool.acquire() as holder, holder.transaction():
-        await holder.execute("SELECT * FROM rollup_queue WHERE device_id = $1 FOR UPDATE", meter)
-        # A guard against hanging forever if the rows were waited for, not a speed check.
+        await holder.execute("SELECT pg_advisory_xact_lock($1, $2)", LOCK_CLASS, meter)
+        # A guard against hanging forever if the device were waited for, not a speed check.
         assert await asyncio.wait_for(maintainer.process_queue(), 60) == 2
     assert {r["device_id"] for r in await pool.fetch("SELECT * FROM rollup_queue")} == {meter}
     assert list(await hourly(pool, other)) == [at(10)]

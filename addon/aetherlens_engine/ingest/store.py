@@ -36,29 +36,33 @@ CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (
 # UTC for the transaction, so that every hour below is a UTC hour whatever the session's zone.
 # Readings of a device deleted since validation are dropped, as its other readings were with it
 # (ON DELETE CASCADE); the foreign key would otherwise fail the whole batch, again at each retry.
-# Each reading's UTC hour and the next are queued (see timescale/0002). DO UPDATE, not DO
-# NOTHING: it waits for a rollup worker holding the row (FOR UPDATE SKIP LOCKED), so the hour is
-# queued again after that worker's recompute instead of being deleted under these readings.
-# Rows go in in key order: concurrent writers then take their row locks in one global order
-# (readings, then rollup_queue, each by key) and cannot deadlock on duplicates.
+# Each stored reading's UTC hour and the next are queued (see timescale/0006), keyed by the
+# batch's earliest stored reading there: a key no other batch can have (it stored that reading),
+# so the queue insert never conflicts with, nor waits for, a row a rollup is working on.
+# Readings go in in key order: concurrent writers then take their row locks in one global order
+# and cannot deadlock on duplicates.
 _MERGE = f"""
 SET LOCAL TimeZone = 'UTC';
 
-INSERT INTO readings (time, device_id, value, quality)
-SELECT s.time, s.device_id, s.value, s.quality
-FROM {_STAGING} s JOIN devices d ON d.id = s.device_id
-ORDER BY s.device_id, s.time
-ON CONFLICT (device_id, time) DO NOTHING;
-
-INSERT INTO rollup_queue (device_id, hour)
-SELECT DISTINCT touched.device_id, h.hour
-FROM (
-    SELECT DISTINCT s.device_id, date_trunc('hour', s.time, 'UTC') AS hour
+WITH stored AS (
+    INSERT INTO readings (time, device_id, value, quality)
+    SELECT s.time, s.device_id, s.value, s.quality
     FROM {_STAGING} s JOIN devices d ON d.id = s.device_id
-) touched
+    ORDER BY s.device_id, s.time
+    ON CONFLICT (device_id, time) DO NOTHING
+    RETURNING device_id, time
+),
+touched AS (
+    SELECT device_id, date_trunc('hour', time, 'UTC') AS hour, min(time) AS first_time
+    FROM stored
+    GROUP BY 1, 2
+)
+INSERT INTO rollup_queue (device_id, hour, first_time)
+SELECT touched.device_id, h.hour, min(touched.first_time)
+FROM touched
 CROSS JOIN LATERAL (VALUES (touched.hour), (touched.hour + interval '1 hour')) AS h (hour)
-ORDER BY 1, 2
-ON CONFLICT (device_id, hour) DO UPDATE SET queued_at = excluded.queued_at;
+GROUP BY 1, 2
+ON CONFLICT DO NOTHING;
 """
 
 

@@ -33,18 +33,25 @@ Hours without readings or energy are left as they are, never rewritten to 0.
 Daily rows sum the hourly rows whose UTC hour starts inside the local calendar day (23 or 25 hours
 on DST changes).
 
-Queue: ingestion adds (device_id, hour) to rollup_queue in the transaction of the readings (the
-reading's hour and the next), with INSERT ... ON CONFLICT DO UPDATE so that it waits for, or is
-skipped by, a maintainer holding the row. A maintainer takes queue rows FOR UPDATE SKIP LOCKED,
-serialises per device with a transaction-level advisory lock, recomputes, and deletes the rows in
-the same transaction.
+Incremental: rollup_progress holds per device the last reading folded in. New readings after it
+are folded into the stored hours (their sums continued in time order, with the running state
+energy_hourly keeps: covered seconds, sum and count of power readings), so a rollup costs what
+its new readings cost, not what the hour holds. A reading at or before the progress arrived late:
+the hours it affects are rebuilt from their readings up to the progress, as a recompute would.
+Both give exactly the rows one recompute of all readings gives
+(tests/engine/test_rollups_incremental.py).
+
+Queue: ingestion adds (device_id, hour, first_time) to rollup_queue in the transaction of the
+readings it stored (their hour and the next; the batch's earliest stored reading there), rows no
+other batch can have, so it never waits for a maintainer. A maintainer takes the devices no other
+holds (a transaction-level advisory lock per device, tried, never waited for), folds and rebuilds,
+and deletes exactly the queue rows it read, last; rows added meanwhile stay for the next run.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -58,36 +65,14 @@ COUNTER_MEMORY = 12
 # A long recompute runs in slices of this length, one transaction each.
 RECOMPUTE_SLICE = timedelta(days=7)
 # Advisory lock class of the rollups; the second key is the device id.
-_LOCK_CLASS = 0x524F4C4C
+LOCK_CLASS = 0x524F4C4C
 
-_HOURLY_SQL = """
-WITH win AS (
-    SELECT w.device_id, w.ws, w.we, d.unit = $6 AS counter,
-           CASE WHEN d.unit = $6 THEN $5::integer ELSE 1 END AS context,
-           (SELECT hour FROM energy_hourly AS e
-            WHERE e.device_id = w.device_id ORDER BY hour LIMIT 1) AS first_hour
-    FROM unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) AS w (device_id, ws, we)
-    JOIN devices AS d ON d.id = w.device_id
-    WHERE d.unit IN ($6, $7)
-),
--- The window's readings, the usable ones before it that its first readings are compared with
--- (the previous one; for counters those of the counter memory) and the first usable one after it.
-loaded AS (
-    SELECT w.device_id, w.ws, w.we, w.counter, r.time, r.value, r.quality
-    FROM win AS w
-    CROSS JOIN LATERAL (
-        (SELECT time, value, quality FROM readings
-         WHERE device_id = w.device_id AND time < w.ws AND quality & 4 = 0
-         ORDER BY time DESC LIMIT w.context)
-        UNION ALL
-        SELECT time, value, quality FROM readings
-        WHERE device_id = w.device_id AND time >= w.ws AND time < w.we
-        UNION ALL
-        (SELECT time, value, quality FROM readings
-         WHERE device_id = w.device_id AND time >= w.we AND quality & 4 = 0
-         ORDER BY time LIMIT 1)
-    ) AS r
-),
+# The readings each statement loads, as `loaded` (device_id, ws, we, counter, time, value,
+# quality, fresh: a sample of this run, counts: the interval ending at it is this run's), become
+# per-reading intervals, their pieces within hours and the readings with their detected flags.
+# Sums run in time order, (a, t1) being unique within a device's hour, so that a fold continuing a
+# stored sum adds the same numbers in the same order as one pass over the hour does.
+_CHAIN = """
 steps AS (
     SELECT l.*, lag(time) OVER w AS t0, lag(value) OVER w AS v0
     FROM loaded AS l
@@ -108,7 +93,7 @@ levels AS (
     SELECT g.*,
            max(value) OVER (
                PARTITION BY device_id, ws, seg ORDER BY time
-               ROWS BETWEEN $5::integer PRECEDING AND 1 PRECEDING
+               ROWS BETWEEN {memory}::integer PRECEDING AND 1 PRECEDING
            ) AS level
     FROM segments AS g
 ),
@@ -116,12 +101,12 @@ intervals AS (
     SELECT device_id, ws, we, counter, t0, time AS t1, v0, value AS v1,
            extract(epoch FROM time - t0)::float8 AS span,
            -- AFTER_GAP (16): the source had no valid value in between, whatever the span.
-           time - t0 > $4::interval OR quality & 16 <> 0 AS long,
+           time - t0 > {gap}::interval OR quality & 16 <> 0 AS long,
            date_bin('1 hour', t0, 'epoch') AS h0,
            date_bin('1 hour', time - interval '1 microsecond', 'epoch') AS h1,
            CASE WHEN reset THEN value ELSE greatest(value - level, 0) END AS delta
     FROM levels
-    WHERE t0 IS NOT NULL
+    WHERE t0 IS NOT NULL AND counts
 ),
 -- Each interval up to max_gap as pieces within one hour: fa and fb are where a piece begins and
 -- ends, as fractions of its interval. Most intervals lie inside one hour and need no splitting.
@@ -139,7 +124,7 @@ pieces AS (
     WHERE NOT i.long AND i.h0 <> i.h1
 ),
 energy AS (
-    SELECT device_id, ws, we, hour, a,
+    SELECT device_id, ws, we, hour, a, t1,
            CASE WHEN counter THEN delta * (fb - fa)
                 ELSE ((v0 + (v1 - v0) * fa) + (v0 + (v1 - v0) * fb)) / 2 * (fb - fa) * span
                      / 3600000 END AS kwh,
@@ -147,48 +132,121 @@ energy AS (
            CASE WHEN NOT counter THEN greatest(v0 + (v1 - v0) * fa, v0 + (v1 - v0) * fb) END AS peak
     FROM pieces
     UNION ALL
-    SELECT device_id, ws, we, date_bin('1 hour', t1, 'epoch'), t1, delta, 0, NULL
+    SELECT device_id, ws, we, date_bin('1 hour', t1, 'epoch'), t1, t1, delta, 0, NULL
     FROM intervals
     WHERE long AND counter
 ),
-energy_by_hour AS (
-    SELECT device_id, ws, hour, sum(kwh ORDER BY a, kwh) AS kwh,
-           sum(covered ORDER BY a, covered) AS covered, max(peak) AS peak
-    FROM energy
-    WHERE hour >= ws AND hour < we
-    GROUP BY device_id, ws, hour
-),
 marked AS (
-    SELECT device_id, ws, we, time, value,
+    SELECT device_id, ws, time, value,
            quality | CASE WHEN reset THEN 2 ELSE 0 END
                    | CASE WHEN NOT reset AND value < level THEN 4 ELSE 0 END AS quality
     FROM levels
-    WHERE counter
+    WHERE counter AND fresh
     UNION ALL
-    SELECT device_id, ws, we, time, value, quality
+    SELECT device_id, ws, time, value, quality
     FROM loaded
-    WHERE NOT counter OR quality & 4 <> 0
+    WHERE fresh AND (NOT counter OR quality & 4 <> 0)
+),
+"""
+
+# The published figures of an hour from its sums (e: energy, r: readings, w: its device).
+_FIGURES = """
+    coalesce(e.kwh, 0) AS energy_kwh,
+    CASE WHEN NOT w.counter THEN
+        CASE WHEN e.covered > 0 THEN e.kwh * 3600000 / e.covered ELSE r.vsum / r.vn END
+    END AS avg_power_w,
+    CASE WHEN NOT w.counter THEN greatest(e.peak, r.peak) END AS max_power_w,
+    coalesce(r.samples, 0)::integer AS samples,
+    coalesce(r.quality, 0)::smallint AS quality,
+    coalesce(e.covered, 0) AS covered_s,
+    r.vsum AS value_sum,
+    coalesce(r.vn, 0)::integer AS value_count
+"""
+
+_UPSERT = """
+INSERT INTO energy_hourly AS o (device_id, hour, energy_kwh, avg_power_w, max_power_w, samples,
+                                quality, covered_s, value_sum, value_count)
+SELECT h.device_id, h.hour, h.energy_kwh, h.avg_power_w, h.max_power_w, h.samples, h.quality,
+       h.covered_s, h.value_sum, h.value_count
+FROM hourly AS h
+{condition}
+ON CONFLICT (device_id, hour) DO UPDATE SET
+    energy_kwh = excluded.energy_kwh,
+    avg_power_w = excluded.avg_power_w,
+    max_power_w = excluded.max_power_w,
+    samples = excluded.samples,
+    quality = excluded.quality,
+    covered_s = excluded.covered_s,
+    value_sum = excluded.value_sum,
+    value_count = excluded.value_count,
+    updated_at = now()
+WHERE (o.energy_kwh, o.avg_power_w, o.max_power_w, o.samples, o.quality, o.covered_s,
+       o.value_sum, o.value_count)
+      IS DISTINCT FROM
+      (excluded.energy_kwh, excluded.avg_power_w, excluded.max_power_w, excluded.samples,
+       excluded.quality, excluded.covered_s, excluded.value_sum, excluded.value_count)
+RETURNING o.device_id, o.hour
+"""
+
+# Windows [ws, we) of hours rebuilt from their readings (none after `upto`, the device's
+# progress), the usable ones before a window that its first readings are compared with (the
+# previous one; for counters those of the counter memory) and the first usable one after it.
+# Windows of devices without progress (`start`) make the last reading they load the progress.
+_WINDOW_SQL = (
+    """
+WITH win AS (
+    SELECT w.device_id, w.ws, w.we, w.upto, w.is_first, d.unit = $6 AS counter,
+           CASE WHEN d.unit = $6 THEN $5::integer ELSE 1 END AS context,
+           (SELECT hour FROM energy_hourly AS e
+            WHERE e.device_id = w.device_id ORDER BY hour LIMIT 1) AS first_hour
+    FROM unnest($1::integer[], $2::timestamptz[], $3::timestamptz[], $8::timestamptz[],
+                $9::boolean[]) AS w (device_id, ws, we, upto, is_first)
+    JOIN devices AS d ON d.id = w.device_id
+    WHERE d.unit IN ($6, $7)
+),
+loaded AS (
+    SELECT w.device_id, w.ws, w.we, w.counter, r.time, r.value, r.quality,
+           r.time >= w.ws AND r.time < w.we AS fresh, true AS counts
+    FROM win AS w
+    CROSS JOIN LATERAL (
+        (SELECT time, value, quality FROM readings
+         WHERE device_id = w.device_id AND time < w.ws AND quality & 4 = 0
+         ORDER BY time DESC LIMIT w.context)
+        UNION ALL
+        SELECT time, value, quality FROM readings
+        WHERE device_id = w.device_id AND time >= w.ws AND time < w.we AND time <= w.upto
+        UNION ALL
+        (SELECT time, value, quality FROM readings
+         WHERE device_id = w.device_id AND time >= w.we AND time <= w.upto AND quality & 4 = 0
+         ORDER BY time LIMIT 1)
+    ) AS r
+),
+"""
+    + _CHAIN.format(memory="$5", gap="$4")
+    + """
+energy_by_hour AS (
+    SELECT device_id, ws, hour, sum(kwh ORDER BY a, t1) AS kwh,
+           sum(covered ORDER BY a, t1) AS covered, max(peak) AS peak
+    FROM energy
+    WHERE hour >= ws AND hour < we
+    GROUP BY device_id, ws, hour
 ),
 readings_by_hour AS (
     SELECT device_id, ws, date_bin('1 hour', time, 'epoch') AS hour, count(*) AS samples,
            bit_or(quality) AS quality,
            max(value) FILTER (WHERE quality & 4 = 0) AS peak,
-           avg(value ORDER BY time) FILTER (WHERE quality & 4 = 0) AS mean
+           sum(value ORDER BY time) FILTER (WHERE quality & 4 = 0) AS vsum,
+           count(*) FILTER (WHERE quality & 4 = 0) AS vn
     FROM marked
-    WHERE time >= ws AND time < we
     GROUP BY device_id, ws, date_bin('1 hour', time, 'epoch')
 ),
 context AS (
     SELECT device_id, ws, min(time) AS first_time FROM loaded GROUP BY device_id, ws
 ),
 hourly AS (
-    SELECT device_id, hour, coalesce(e.kwh, 0) AS energy_kwh,
-           CASE WHEN NOT w.counter THEN
-               CASE WHEN e.covered > 0 THEN e.kwh * 3600000 / e.covered ELSE r.mean END
-           END AS avg_power_w,
-           CASE WHEN NOT w.counter THEN greatest(e.peak, r.peak) END AS max_power_w,
-           coalesce(r.samples, 0)::integer AS samples,
-           coalesce(r.quality, 0)::smallint AS quality,
+    SELECT device_id, hour,"""
+    + _FIGURES
+    + """,
            -- Whether the readings before the hour are known: some are loaded, or the device
            -- has no earlier stored hour (it is new). Otherwise they were removed.
            c.first_time < hour OR coalesce(w.first_hour >= hour, true) AS has_context
@@ -196,27 +254,114 @@ hourly AS (
     FULL JOIN readings_by_hour AS r USING (device_id, ws, hour)
     JOIN win AS w USING (device_id, ws)
     JOIN context AS c USING (device_id, ws)
-)
-INSERT INTO energy_hourly AS o
-    (device_id, hour, energy_kwh, avg_power_w, max_power_w, samples, quality)
-SELECT h.device_id, h.hour, h.energy_kwh, h.avg_power_w, h.max_power_w, h.samples, h.quality
-FROM hourly AS h
+),
+progress AS (
+    INSERT INTO rollup_progress AS p (device_id, folded_to)
+    SELECT l.device_id, max(l.time)
+    FROM loaded AS l JOIN win AS w USING (device_id, ws)
+    WHERE w.is_first AND l.fresh
+    GROUP BY l.device_id
+    ON CONFLICT (device_id) DO UPDATE SET folded_to = excluded.folded_to
+),
+written AS ("""
+    + _UPSERT.format(
+        condition="""
 LEFT JOIN energy_hourly AS old ON old.device_id = h.device_id AND old.hour = h.hour
 WHERE old.device_id IS NULL
    OR h.samples > old.samples
-   OR (h.samples = old.samples AND h.has_context)
-ON CONFLICT (device_id, hour) DO UPDATE SET
-    energy_kwh = excluded.energy_kwh,
-    avg_power_w = excluded.avg_power_w,
-    max_power_w = excluded.max_power_w,
-    samples = excluded.samples,
-    quality = excluded.quality,
-    updated_at = now()
-WHERE (o.energy_kwh, o.avg_power_w, o.max_power_w, o.samples, o.quality)
-      IS DISTINCT FROM
-      (excluded.energy_kwh, excluded.avg_power_w, excluded.max_power_w, excluded.samples,
-       excluded.quality)
+   OR (h.samples = old.samples AND h.has_context)"""
+    )
+    + """)
+SELECT device_id, hour FROM written
 """
+)
+
+# Readings after each device's progress (`after`), folded into its stored hours: the sums of an
+# hour start from the stored ones. The context before them is as in _WINDOW_SQL.
+_FOLD_SQL = (
+    """
+WITH win AS (
+    SELECT w.device_id, w.after AS ws, 'infinity'::timestamptz AS we, d.unit = $3 AS counter,
+           CASE WHEN d.unit = $3 THEN $6::integer ELSE 1 END AS context
+    FROM unnest($1::integer[], $2::timestamptz[]) AS w (device_id, after)
+    JOIN devices AS d ON d.id = w.device_id
+    WHERE d.unit IN ($3, $4)
+),
+loaded AS (
+    SELECT w.device_id, w.ws, w.we, w.counter, r.time, r.value, r.quality,
+           r.time > w.ws AS fresh, r.time > w.ws AS counts
+    FROM win AS w
+    CROSS JOIN LATERAL (
+        (SELECT time, value, quality FROM readings
+         WHERE device_id = w.device_id AND time <= w.ws AND quality & 4 = 0
+         ORDER BY time DESC LIMIT w.context)
+        UNION ALL
+        SELECT time, value, quality FROM readings
+        WHERE device_id = w.device_id AND time > w.ws
+    ) AS r
+),
+"""
+    + _CHAIN.format(memory="$6", gap="$5")
+    + """
+-- The stored hours a fold can reach: from the hour of the last reading before it on.
+stored AS (
+    SELECT e.*
+    FROM (
+        SELECT device_id, date_bin('1 hour',
+                   coalesce(max(time) FILTER (WHERE NOT fresh), min(time)), 'epoch') AS first_hour
+        FROM loaded
+        GROUP BY device_id
+        HAVING bool_or(fresh)
+    ) AS s
+    JOIN energy_hourly AS e ON e.device_id = s.device_id AND e.hour >= s.first_hour
+),
+energy_by_hour AS (
+    SELECT device_id, hour, sum(kwh ORDER BY a, t1) AS kwh,
+           sum(covered ORDER BY a, t1) AS covered, max(peak) AS peak
+    FROM (
+        SELECT device_id, hour, '-infinity'::timestamptz AS a, '-infinity'::timestamptz AS t1,
+               energy_kwh AS kwh, covered_s AS covered, max_power_w AS peak
+        FROM stored
+        UNION ALL
+        SELECT device_id, hour, a, t1, kwh, covered, peak FROM energy
+    ) AS x
+    GROUP BY device_id, hour
+),
+readings_by_hour AS (
+    SELECT device_id, hour, sum(samples) AS samples, bit_or(quality) AS quality,
+           max(peak) AS peak, sum(vsum ORDER BY time) AS vsum, sum(vn) AS vn
+    FROM (
+        SELECT device_id, hour, '-infinity'::timestamptz AS time, samples, quality,
+               NULL::float8 AS peak, value_sum AS vsum, value_count AS vn
+        FROM stored
+        UNION ALL
+        SELECT device_id, date_bin('1 hour', time, 'epoch'), time, 1, quality,
+               CASE WHEN quality & 4 = 0 THEN value END,
+               CASE WHEN quality & 4 = 0 THEN value END,
+               CASE WHEN quality & 4 = 0 THEN 1 ELSE 0 END
+        FROM marked
+    ) AS x
+    GROUP BY device_id, hour
+),
+hourly AS (
+    SELECT device_id, hour,"""
+    + _FIGURES
+    + """
+    FROM energy_by_hour AS e
+    FULL JOIN readings_by_hour AS r USING (device_id, hour)
+    JOIN win AS w USING (device_id)
+),
+progress AS (
+    INSERT INTO rollup_progress AS p (device_id, folded_to)
+    SELECT device_id, max(time) FROM loaded WHERE fresh GROUP BY device_id
+    ON CONFLICT (device_id) DO UPDATE SET folded_to = excluded.folded_to
+),
+written AS ("""
+    + _UPSERT.format(condition="")
+    + """)
+SELECT device_id, hour FROM written
+"""
+)
 
 # A day keeps its row when hourly rows it was built from are gone (fewer samples now).
 _DAILY_SQL = """
@@ -248,17 +393,24 @@ WHERE (o.energy_kwh, o.max_power_w, o.samples, o.quality)
       (excluded.energy_kwh, excluded.max_power_w, excluded.samples, excluded.quality)
 """
 
-_TAKE_QUEUE_SQL = """
-SELECT q.device_id, q.hour
-FROM rollup_queue AS q
-ORDER BY q.device_id, q.hour
-LIMIT $1
-FOR UPDATE SKIP LOCKED
+_QUEUED_DEVICES_SQL = """
+SELECT device_id, count(*) AS queued FROM rollup_queue GROUP BY device_id ORDER BY device_id
 """
 
-# Each queued hour of an energy device, with the last reading after the hour that a reading in it
-# can affect when it arrives late (backfill): the next one, whose interval changes, and for
-# counters the COUNTER_MEMORY next ones, whose levels may change.
+_QUEUED_SQL = """
+SELECT q.device_id, q.hour, q.first_time, p.folded_to
+FROM rollup_queue AS q
+LEFT JOIN rollup_progress AS p USING (device_id)
+WHERE q.device_id = ANY($1::integer[])
+"""
+
+_PROGRESS_SQL = """
+SELECT device_id, folded_to FROM rollup_progress WHERE device_id = ANY($1::integer[])
+"""
+
+# Each late hour of an energy device, with the last reading after the hour that a reading in it
+# can affect (backfill): the next one, whose interval changes, and for counters the
+# COUNTER_MEMORY next ones, whose levels may change.
 _QUEUE_CONTEXT_SQL = """
 SELECT q.device_id, q.hour,
        (SELECT max(r.time) FROM (
@@ -275,18 +427,26 @@ WHERE d.unit IN ($3, $4)
 
 _DELETE_QUEUE_SQL = """
 DELETE FROM rollup_queue AS q
-USING unnest($1::integer[], $2::timestamptz[]) AS t (device_id, hour)
-WHERE q.device_id = t.device_id AND q.hour = t.hour
+USING unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) AS t (device_id, hour, first_time)
+WHERE q.device_id = t.device_id AND q.hour = t.hour AND q.first_time = t.first_time
 """
+
+# asyncpg's encoding of PostgreSQL's 'infinity'.
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class _Window:
-    """Hours [start, end) of one device to recompute."""
+    """Hours [start, end) of one device to rebuild from its readings up to UPTO.
+
+    FIRST: the device has no progress yet; the window's last reading becomes it.
+    """
 
     device_id: int
     start: datetime
     end: datetime
+    upto: datetime = _END_OF_TIME
+    first: bool = False
 
 
 def _floor_hour(moment: datetime) -> datetime:
@@ -305,7 +465,7 @@ def _merge(windows: Iterable[_Window]) -> list[_Window]:
     for window in sorted(windows):
         last = merged[-1] if merged else None
         if last and last.device_id == window.device_id and window.start <= last.end:
-            merged[-1] = _Window(last.device_id, last.start, max(last.end, window.end))
+            merged[-1] = replace(last, end=max(last.end, window.end))
         else:
             merged.append(window)
     return merged
@@ -332,27 +492,57 @@ class RollupMaintainer:
         return span
 
     async def process_queue(self, limit: int = 1000) -> int:
-        """Recompute up to LIMIT queued hours and their local days; return how many were taken.
+        """Roll up the queued readings of devices with about LIMIT queue rows; return how many.
 
-        Safe to run concurrently: each run takes queue rows nobody else holds.
+        Safe to run concurrently: each run takes devices no other run holds (0: none left).
+        Never locks a row ingestion writes: new queue rows are rows of their own.
         """
         if limit <= 0:
             raise ValueError("limit must be positive")
         async with self._pool.acquire() as conn, conn.transaction():
-            taken = await conn.fetch(_TAKE_QUEUE_SQL, limit)
-            if not taken:
+            devices = await self._take_devices(conn, limit)
+            if not devices:
                 return 0
-            device_ids = [row["device_id"] for row in taken]
-            hours = [row["hour"] for row in taken]
-            await self._lock(conn, device_ids)
+            taken = await conn.fetch(_QUEUED_SQL, devices)
+            progress: dict[int, datetime] = {}
+            late: list[tuple[int, datetime]] = []
+            first: dict[int, datetime] = {}
+            for row in taken:
+                device_id, hour, folded_to = row["device_id"], row["hour"], row["folded_to"]
+                if folded_to is None:
+                    first[device_id] = min(hour, first.get(device_id, hour))
+                    continue
+                progress[device_id] = folded_to
+                if row["first_time"] <= folded_to:
+                    late.append((device_id, hour))
             windows = [
-                self._queued_window(row["device_id"], row["hour"], row["reach"])
-                for row in await conn.fetch(
-                    _QUEUE_CONTEXT_SQL, device_ids, hours, UNIT_ENERGY, UNIT_POWER, COUNTER_MEMORY
-                )
+                _Window(device_id, _floor_hour(hour - self._max_gap), _END_OF_TIME, first=True)
+                for device_id, hour in first.items()
             ]
-            await self._recompute(conn, _merge(windows))
-            await conn.execute(_DELETE_QUEUE_SQL, device_ids, hours)
+            if late:
+                windows += [
+                    self._late_window(
+                        row["device_id"], row["hour"], row["reach"], progress[row["device_id"]]
+                    )
+                    for row in await conn.fetch(
+                        _QUEUE_CONTEXT_SQL,
+                        [device_id for device_id, _ in late],
+                        [hour for _, hour in late],
+                        UNIT_ENERGY,
+                        UNIT_POWER,
+                        COUNTER_MEMORY,
+                    )
+                ]
+            written = await self._rebuild(conn, _merge(windows))
+            written += await self._fold(conn, {d: t for d, t in progress.items() if t is not None})
+            await self._roll_up_days(conn, written)
+            # Last, so that nothing ingestion might wait for is held for more than the commit.
+            await conn.execute(
+                _DELETE_QUEUE_SQL,
+                [row["device_id"] for row in taken],
+                [row["hour"] for row in taken],
+                [row["first_time"] for row in taken],
+            )
             return len(taken)
 
     async def recompute(
@@ -361,7 +551,8 @@ class RollupMaintainer:
         """Recompute the hours in [START, END) (widened to whole hours) and their local days.
 
         Runs in slices of RECOMPUTE_SLICE, one transaction each; returns the hourly rows written.
-        DEVICE_IDS None: every device with an energy rollup.
+        DEVICE_IDS None: every device with an energy rollup. Readings after a device's progress
+        are left to the queue.
         """
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("recompute needs aware datetimes")
@@ -381,17 +572,43 @@ class RollupMaintainer:
                 stop = min(start + RECOMPUTE_SLICE, end)
                 async with conn.transaction():
                     await self._lock(conn, ids)
-                    written += await self._recompute(
-                        conn, [_Window(device_id, start, stop) for device_id in ids]
+                    progress = {
+                        row["device_id"]: row["folded_to"]
+                        for row in await conn.fetch(_PROGRESS_SQL, ids)
+                    }
+                    hours = await self._rebuild(
+                        conn,
+                        [
+                            _Window(device_id, start, stop, progress.get(device_id, _END_OF_TIME))
+                            for device_id in ids
+                        ],
                     )
+                    await self._roll_up_days(conn, hours)
+                    written += len(hours)
                 start = stop
         return written
 
-    def _queued_window(self, device_id: int, hour: datetime, reach: datetime | None) -> _Window:
-        """Return the hours that readings changed in HOUR affect, up to the reading at REACH."""
+    def _late_window(
+        self, device_id: int, hour: datetime, reach: datetime | None, folded_to: datetime
+    ) -> _Window:
+        """Return the hours that readings arriving late in HOUR affect, up to FOLDED_TO."""
         # The interval ending at the first reading of HOUR may begin up to max_gap earlier.
         start = _floor_hour(hour - self._max_gap)
-        return _Window(device_id, start, (_floor_hour(reach) if reach else hour) + HOUR)
+        end = min((_floor_hour(reach) if reach else hour) + HOUR, _floor_hour(folded_to) + HOUR)
+        return _Window(device_id, start, max(end, start), folded_to)
+
+    async def _take_devices(self, conn: asyncpg.Connection, limit: int) -> list[int]:
+        """Lock queued devices nobody else holds, in id order, until LIMIT queue rows are had."""
+        taken, rows = [], 0
+        for row in await conn.fetch(_QUEUED_DEVICES_SQL):
+            if await conn.fetchval(
+                "SELECT pg_try_advisory_xact_lock($1, $2)", LOCK_CLASS, row["device_id"]
+            ):
+                taken.append(row["device_id"])
+                rows += row["queued"]
+                if rows >= limit:
+                    break
+        return taken
 
     async def _lock(self, conn: asyncpg.Connection, device_ids: Iterable[int]) -> None:
         # Sorted, so that maintainers never wait on each other in a cycle.
@@ -400,16 +617,18 @@ class RollupMaintainer:
             SELECT pg_advisory_xact_lock($1, id)
             FROM (SELECT DISTINCT unnest($2::integer[]) AS id ORDER BY id) AS ids
             """,
-            _LOCK_CLASS,
+            LOCK_CLASS,
             list(device_ids),
         )
 
-    async def _recompute(self, conn: asyncpg.Connection, windows: Sequence[_Window]) -> int:
-        """Recompute the hours of WINDOWS, then the local days they touch."""
+    async def _rebuild(
+        self, conn: asyncpg.Connection, windows: Sequence[_Window]
+    ) -> list[tuple[int, datetime]]:
+        """Rebuild the hours of WINDOWS from their readings; return the hours written."""
         if not windows:
-            return 0
-        status = await conn.execute(
-            _HOURLY_SQL,
+            return []
+        rows = await conn.fetch(
+            _WINDOW_SQL,
             [w.device_id for w in windows],
             [w.start for w in windows],
             [w.end for w in windows],
@@ -417,12 +636,40 @@ class RollupMaintainer:
             COUNTER_MEMORY,
             UNIT_ENERGY,
             UNIT_POWER,
+            [w.upto for w in windows],
+            [w.first for w in windows],
         )
-        low, high = min(w.start for w in windows), max(w.end for w in windows)
+        return [(row["device_id"], row["hour"]) for row in rows]
+
+    async def _fold(
+        self, conn: asyncpg.Connection, progress: dict[int, datetime]
+    ) -> list[tuple[int, datetime]]:
+        """Fold the readings after each device's PROGRESS in; return the hours written."""
+        if not progress:
+            return []
+        rows = await conn.fetch(
+            _FOLD_SQL,
+            list(progress),
+            list(progress.values()),
+            UNIT_ENERGY,
+            UNIT_POWER,
+            self._max_gap,
+            COUNTER_MEMORY,
+        )
+        return [(row["device_id"], row["hour"]) for row in rows]
+
+    async def _roll_up_days(
+        self, conn: asyncpg.Connection, hours: Sequence[tuple[int, datetime]]
+    ) -> None:
+        """Recompute the local days of HOURS; note HOURS for pricing."""
+        if not hours:
+            return
+        low = min(hour for _, hour in hours)
+        high = max(hour for _, hour in hours) + HOUR
         if self._rolled_up is not None:
             low, high = min(low, self._rolled_up[0]), max(high, self._rolled_up[1])
         self._rolled_up = (low, high)
-        days = self._days(windows)
+        days = sorted({(device_id, hour.astimezone(self._tz).date()) for device_id, hour in hours})
         await conn.execute(
             _DAILY_SQL,
             [device_id for device_id, _ in days],
@@ -430,18 +677,6 @@ class RollupMaintainer:
             [self._day_start(day) for _, day in days],
             [self._day_start(day + timedelta(days=1)) for _, day in days],
         )
-        return int(status.split()[-1])
-
-    def _days(self, windows: Iterable[_Window]) -> list[tuple[int, date]]:
-        """Return the local days containing the start of any hour of WINDOWS."""
-        days: dict[int, set[date]] = defaultdict(set)
-        for window in windows:
-            day = window.start.astimezone(self._tz).date()
-            last = (window.end - HOUR).astimezone(self._tz).date()
-            while day <= last:
-                days[window.device_id].add(day)
-                day += timedelta(days=1)
-        return [(device_id, day) for device_id in sorted(days) for day in sorted(days[device_id])]
 
     def _day_start(self, day: date) -> datetime:
         """Return the UTC instant at which local DAY begins."""
