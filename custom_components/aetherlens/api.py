@@ -343,13 +343,36 @@ class CostRow:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CostTotal:
+    """The rows' sum: the household's (a mains meter never added to what it contains)."""
+
+    energy_kwh: float
+    cost: Decimal
+    carbon_kg: float | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CostTotal:
+        """Build from `/api/v1/costs`'s `total`."""
+        return cls(
+            energy_kwh=float(data["energy_kwh"]),
+            cost=Decimal(data["cost"]),
+            carbon_kg=_optional_float(data["carbon_kg"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CostReport:
-    """What `/api/v1/costs` reports, in the engine's currency."""
+    """What `/api/v1/costs` reports, in the engine's currency.
+
+    By device, a row without a device is the rest of the house: the mains' energy that no
+    sub-meter measures.
+    """
 
     currency: str
     resolution: str
     start: datetime
     end: datetime
+    total: CostTotal
     rows: tuple[CostRow, ...]
 
     @classmethod
@@ -360,6 +383,7 @@ class CostReport:
             resolution=str(data["resolution"]),
             start=datetime.fromisoformat(data["start"]),
             end=datetime.fromisoformat(data["end"]),
+            total=CostTotal.from_json(data["total"]),
             rows=tuple(CostRow.from_json(row) for row in data["rows"]),
         )
 

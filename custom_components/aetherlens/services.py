@@ -44,6 +44,8 @@ ATTR_GROUP = "group"
 ATTR_TARIFF = "tariff"
 
 RESOLUTIONS = ("hour", "day", "month")
+# The row of the mains' energy that no sub-meter measures (response data is not translated).
+REST_OF_HOUSE = "Rest of the house"
 GROUPS = ("total", "device", "period")
 
 REFRESH_SCHEMA = probatio.Schema({probatio.Optional(ATTR_CONFIG_ENTRY_ID): str})
@@ -104,18 +106,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
         )
         components = await _components(entry, start, end)
         names = {device.id: device.name for device in entry.runtime_data.coordinator.data.devices}
-        carbon = [row.carbon_kg for row in report.rows if row.carbon_kg is not None]
+        by_device = call.data[ATTR_GROUP] == "device"
         return {
             "currency": report.currency,
             "resolution": report.resolution,
             "start": report.start.isoformat(),
             "end": report.end.isoformat(),
+            # The engine's: the rows add up to it, a mains meter counted once.
             "total": {
-                "cost": _money(sum((row.cost for row in report.rows), Decimal(0))),
-                "energy_kwh": sum(row.energy_kwh for row in report.rows),
-                "carbon_kg": sum(carbon) if carbon else None,
+                "cost": _money(report.total.cost),
+                "energy_kwh": report.total.energy_kwh,
+                "carbon_kg": report.total.carbon_kg,
             },
-            "rows": [_cost_row(row, names) for row in report.rows],
+            "rows": [_cost_row(row, names, by_device=by_device) for row in report.rows],
             "components": components,
         }
 
@@ -227,11 +230,11 @@ def _money(amount: Decimal) -> str:
     return format(amount.normalize(), "f")
 
 
-def _cost_row(row: CostRow, names: dict[int, str]) -> dict[str, Any]:
+def _cost_row(row: CostRow, names: dict[int, str], *, by_device: bool) -> dict[str, Any]:
     item: dict[str, Any] = {"start": row.start.isoformat()}
-    if row.device_id is not None:
+    if by_device:
         item["device_id"] = row.device_id
-        item["device"] = names.get(row.device_id)
+        item["device"] = REST_OF_HOUSE if row.device_id is None else names.get(row.device_id)
     if row.period is not None:
         item["period"] = row.period
     item |= {"energy_kwh": row.energy_kwh, "cost": _money(row.cost), "carbon_kg": row.carbon_kg}

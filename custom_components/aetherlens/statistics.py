@@ -200,8 +200,10 @@ class StatisticsImporter:
         wanted = [resume.start for resume in resumes.values() if resume.start < until]
         if not wanted:
             return
+        # Every device's own costs (a grid meter's too: the Energy dashboard's grid cost),
+        # not the household's parts, which leave out the mains and what sub-meters contain.
         report = await self._entry.runtime_data.client.costs(
-            min(wanted), until, resolution="hour", group="device"
+            min(wanted), until, resolution="hour", group="meter"
         )
         rows: dict[int, list[CostRow]] = {}
         for row in report.rows:

@@ -263,6 +263,14 @@ async def test_costs_by_device_add_up_to_the_household(pool: asyncpg.Pool) -> No
         assert (await _costs(pool, **within, resolution=resolution))["total"] == body["total"]
     assert D(body["total"]["cost"]) < everything[1]  # what summing every device would give
 
+    # Every device's own rows (history per device) overlap; the total stays the household's.
+    meters = await _costs(pool, **span, resolution="hour", group="meter")
+    assert {row["device_id"] for row in meters["rows"]} == {grid, fridge, kitchen, dishwasher}
+    assert meters["total"]["energy_kwh"] == 45.0
+    assert sum(D(repr(row["energy_kwh"])) for row in meters["rows"]) == D(
+        "77.1"
+    )  # 45 + 3.6 + 22.5 + 6
+
     alone = await _costs(pool, **whole, group="device", device_id=str(dishwasher))
     assert {row["device_id"] for row in alone["rows"]} == {dishwasher}
     assert alone["total"]["energy_kwh"] == 6.0
@@ -298,7 +306,7 @@ async def test_costs_bad_parameters(pool: asyncpg.Pool) -> None:
         ({**day, "start": "June"}, 400, "start: 'June' is not an ISO 8601 date-time"),
         ({**day, "end": "2024-06-02T00:00"}, 400, "end: '2024-06-02T00:00' has no UTC offset"),
         ({**day, "resolution": "week"}, 400, "resolution: 'week' is not one of hour, day, month"),
-        ({**day, "group": "room"}, 400, "group: 'room' is not one of device, period, total"),
+        ({**day, "group": "room"}, 400, "group: 'room' is not one of device, meter, period, total"),
         ({**day, "device_id": "x"}, 400, "device_id: 'x' is not a device id"),
         ({**day, "device_id": "0"}, 400, "device_id: '0' is not a device id"),
         ({"start": day["end"], "end": day["start"]}, 400, "end: must be later than 'start'"),

@@ -112,31 +112,61 @@ class FixtureEngine:
         group = query.get("group", "total")
         mains = {device["id"] for device in self.summary["devices"] if device["kind"] == "grid"}
         sums: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for row in self.cost_rows:
-            device_id = row["device_id"]
-            if not start <= datetime.fromisoformat(row["start"]) < end:
-                continue
-            if "device_id" in query and device_id != int(query["device_id"]):
-                continue
-            if "device_id" not in query and group != "device" and device_id not in mains:
-                continue
-            keys = {"device": {"device_id": device_id}, "period": {"period": row["period"]}}
-            item = {"start": row["start"], **keys.get(group, {})}
+
+        def add(item: dict[str, Any], row: dict[str, Any], sign: int) -> None:
             total = sums.setdefault(
                 tuple(item.values()),
                 {**item, "energy_kwh": 0.0, "cost": Decimal(0), "carbon_kg": None},
             )
-            total["energy_kwh"] += row["energy_kwh"]
-            total["cost"] += Decimal(row["cost"])
+            total["energy_kwh"] += sign * row["energy_kwh"]
+            total["cost"] += sign * Decimal(row["cost"])
             if row["carbon_kg"] is not None:
-                total["carbon_kg"] = (total["carbon_kg"] or 0.0) + row["carbon_kg"]
-        rows = [{**item, "cost": str(item["cost"])} for _, item in sorted(sums.items())]
+                total["carbon_kg"] = (total["carbon_kg"] or 0.0) + sign * row["carbon_kg"]
+
+        for row in self.cost_rows:
+            device_id = row["device_id"]
+            if not start <= datetime.fromisoformat(row["start"]) < end:
+                continue
+            if "device_id" in query:
+                if device_id != int(query["device_id"]):
+                    continue
+            elif group == "meter":
+                pass
+            elif group == "device":
+                # The parts, and the mains minus them as the rest of the house (None).
+                rest = {"start": row["start"], "device_id": None}
+                if device_id in mains:
+                    add(rest, row, 1)
+                    continue
+                add(rest, row, -1)
+            elif device_id not in mains:
+                continue
+            keys = {
+                "device": {"device_id": device_id},
+                "meter": {"device_id": device_id},
+                "period": {"period": row["period"]},
+            }
+            add({"start": row["start"], **keys.get(group, {})}, row, 1)
+        rows = [
+            {**item, "cost": str(item["cost"])}
+            for _, item in sorted(sums.items(), key=lambda pair: str(pair[0]))
+        ]
+        summed = rows
+        if group == "meter" and "device_id" not in query:  # the household's, not the rows'
+            summed = [row for row in rows if row["device_id"] in mains]
+        carbon = [row["carbon_kg"] for row in summed if row["carbon_kg"] is not None]
+        total = {
+            "energy_kwh": sum(row["energy_kwh"] for row in summed),
+            "cost": str(sum((Decimal(row["cost"]) for row in summed), Decimal(0))),
+            "carbon_kg": sum(carbon) if carbon else None,
+        }
         return web.json_response(
             {
                 "currency": self.summary["currency"],
                 "resolution": query.get("resolution", "day"),
                 "start": start.isoformat(),
                 "end": end.isoformat(),
+                "total": total,
                 "rows": rows,
             }
         )

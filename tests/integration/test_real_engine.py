@@ -47,7 +47,7 @@ async def real_engine_url(db_pool: asyncpg.Pool) -> AsyncIterator[str]:
     for device, hour, kwh, cost in (
         (grid, datetime(2026, 3, 29, 5, tzinfo=UTC), 2.0, "0.6"),
         (grid, datetime(2026, 3, 28, 23, tzinfo=UTC), 1.0, "0.3"),
-        (fridge, datetime(2026, 3, 29, 6, tzinfo=UTC), 0.5, "0.125"),
+        (fridge, datetime(2026, 3, 29, 5, tzinfo=UTC), 0.5, "0.125"),  # inside the grid's 2
     ):
         await db_pool.execute(
             "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples)"
@@ -117,7 +117,8 @@ async def test_setup_through_the_flow_against_the_real_engine(
 
 
 async def test_get_costs_from_the_real_engine(hass: HomeAssistant, real_engine_url: str) -> None:
-    """The action reads the real engine's hourly costs by device, names them, sums them.
+    """The action reads the real engine's hourly costs by device and names them; the rows and
+    their total add up to the household (the grid meter counted once, not beside the fridge).
 
     No tariff is active (the cost rows were written by hand): the engine bills nothing.
     """
@@ -144,11 +145,11 @@ async def test_get_costs_from_the_real_engine(hass: HomeAssistant, real_engine_u
     answer: dict[str, Any] = dict(response)
     rows = [(row["start"], row["device"], row["cost"]) for row in answer["rows"]]
     assert rows == [
-        ("2026-03-28T23:00:00+00:00", "grid", "0.3"),
-        ("2026-03-29T05:00:00+00:00", "grid", "0.6"),
-        ("2026-03-29T06:00:00+00:00", "fridge", "0.125"),
+        ("2026-03-28T23:00:00+00:00", "Rest of the house", "0.3"),
+        ("2026-03-29T05:00:00+00:00", "fridge", "0.125"),
+        ("2026-03-29T05:00:00+00:00", "Rest of the house", "0.475"),
     ]
-    assert answer["total"] == {"cost": "1.025", "energy_kwh": 3.5, "carbon_kg": None}
+    assert answer["total"] == {"cost": "0.9", "energy_kwh": 3.0, "carbon_kg": None}  # the grid's
     assert answer["components"] is None
 
 

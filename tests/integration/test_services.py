@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import probatio as vol
@@ -162,14 +163,18 @@ async def test_get_costs_by_device_and_period(
     engine: FixtureEngine,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Rows name their device; a Home Assistant device narrows the request to it."""
+    """Rows name their device, the grid meter beyond them is the rest of the house, the total
+    the household's (the grid meter counted once); a Home Assistant device narrows them to it.
+    """
     response = await _call(hass, SERVICE_GET_COSTS, {**RANGE, "group": "device"})
-    assert [(row["device"], row["cost"]) for row in response["rows"]] == [
-        ("Grid", "1.874"),
-        ("Fridge", "0.125"),
-        ("Grid", "1"),
-        ("Fridge", "0.234"),
+    assert [(row["device_id"], row["device"], row["cost"]) for row in response["rows"]] == [
+        (2, "Fridge", "0.125"),
+        (None, "Rest of the house", "1.749"),
+        (2, "Fridge", "0.234"),
+        (None, "Rest of the house", "0.766"),
     ]
+    assert response["total"]["cost"] == "2.874"  # the grid meter's, as group total
+    assert sum(Decimal(row["cost"]) for row in response["rows"]) == Decimal("2.874")
     fridge = device_registry.async_get_device_by_identifier(
         (DOMAIN, f"{ENGINE_INSTANCE_ID}_device_2"), init_integration.entry_id
     )

@@ -191,7 +191,7 @@ async def test_hourly_costs_backfill_continue_and_reimport(
     assert [(request["start"], request["end"]) for request in engine.cost_requests] == [
         ((_hour(10) - BACKFILL).isoformat(), _hour(10).isoformat())
     ]
-    assert engine.cost_requests[0]["group"] == "device"
+    assert engine.cost_requests[0]["group"] == "meter"
     assert engine.cost_requests[0]["resolution"] == "hour"
     ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass, {FRIDGE_COST})
     assert [(row["name"], row["statistics_unit_of_measurement"]) for row in ids] == [

@@ -6,7 +6,9 @@
   the days of the range in that month. Unless `device_id` names a device, `total` and `period`
   count the household and `device` its parts plus the rest of the house, so that the rows (and
   the answer's `total`) never add a mains meter to the devices it contains
-  (timescale/0005_devices_included_in.sql has the rule).
+  (timescale/0005_devices_included_in.sql has the rule). `meter` gives every device's own rows,
+  mains and what they contain alike, for per-device history: they overlap, `total` is still the
+  household's.
 - `GET /api/v1/projection`: the active tariff's current cycle so far and projected to its end
   (`tariffs.projection`).
 - `POST /api/v1/compare`: recorded usage priced under the active tariff and another one
@@ -38,7 +40,7 @@ from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
 from .state import STATE_KEY, EngineState
 
 RESOLUTIONS = ("hour", "day", "month")
-GROUPS = ("device", "period", "total")
+GROUPS = ("device", "meter", "period", "total")
 # Two bills of hourly data per request: a bit more than a year at most.
 MAX_COMPARE_RANGE = timedelta(days=400)
 COMPARE_FIELDS = frozenset({"tariff", "definition", "start", "end"})
@@ -186,8 +188,8 @@ async def _rows(
     whole, the rest of the house (device_id null): the mains minus its parts, so the rows add
     up to the household (negative where the parts read more, e.g. solar behind the meter).
     """
-    key = {"device": "device_id", "period": "period", "total": None}[group]
-    devices: str | int = _PARTS if group == "device" else _HOUSEHOLD
+    key = {"device": "device_id", "meter": "device_id", "period": "period", "total": None}[group]
+    devices: str | int = {"device": _PARTS, "meter": "true"}.get(group, _HOUSEHOLD)
     if device_id is not None:
         devices = device_id
     sql, args = _costs_query(state, resolution, key, devices, span)
@@ -229,7 +231,10 @@ async def get_costs(request: web.Request) -> web.Response:
         ):
             raise ApiError(404, "unknown_device", f"there is no device {device_id}")
         rows = await _rows(conn, state, resolution, group, device_id=device_id, span=span)
-    total = sum((figures for _, _, figures in rows), _Figures())
+        summed = rows
+        if group == "meter" and device_id is None:  # overlapping rows: the household's
+            summed = await _rows(conn, state, resolution, "total", device_id=None, span=span)
+    total = sum((figures for _, _, figures in summed), _Figures())
     return web.json_response(
         {
             "currency": state.currency,

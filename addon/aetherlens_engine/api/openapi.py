@@ -528,8 +528,8 @@ _COST_SCHEMAS: dict[str, Schema] = {
             "start": _DATE_TIME,
             "device_id": {
                 **_nullable(_INTEGER),
-                "description": "With group=device; null: the rest of the house (the mains' "
-                "energy that no part of the household measures)",
+                "description": "With group=device or meter; null: the rest of the house "
+                "(the mains' energy that no part of the household measures)",
             },
             "period": {**_nullable(_STRING), "description": "With group=period"},
             "energy_kwh": _NUMBER,
@@ -550,8 +550,8 @@ _COST_SCHEMAS: dict[str, Schema] = {
                     "cost": _DECIMAL,
                     "carbon_kg": _nullable(_NUMBER),
                 },
-                "The rows' sum: the household's (or device_id's); a mains meter is never "
-                "added to the devices it contains",
+                "The household's (or device_id's): the rows' sum except for group=meter; a "
+                "mains meter is never added to the devices it contains",
             ),
             "rows": {"type": "array", "items": _ref("CostRow")},
         }
@@ -697,7 +697,16 @@ def _cost_paths() -> dict[str, Any]:
                     query("start", instant, required=True),
                     query("end", instant, required=True),
                     query("resolution", {"enum": ["hour", "day", "month"], "default": "day"}),
-                    query("group", {"enum": ["device", "period", "total"], "default": "total"}),
+                    query(
+                        "group",
+                        {
+                            "enum": ["device", "meter", "period", "total"],
+                            "default": "total",
+                            "description": "device: the household's parts and the rest of the "
+                            "house (they add up to total); meter: every device's own rows, "
+                            "overlapping (a mains meter and what it contains)",
+                        },
+                    ),
                     query("device_id", {"type": "integer", "minimum": 1}),
                 ],
                 "responses": {
