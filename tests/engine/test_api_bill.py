@@ -78,7 +78,7 @@ async def test_bill_of_a_range(pool: asyncpg.Pool) -> None:
         ("off", "24.000", "4.80"),
     }
     assert cycle["fixed"] == [{"name": "meter", "amount": "8.00"}]
-    assert cycle["taxes"] == [{"name": "VAT", "amount": "3.80"}]
+    assert cycle["taxes"] == [{"name": "VAT", "base": "20.00", "percent": "19", "amount": "3.80"}]
     assert (cycle["demand"], cycle["minimum"], cycle["export_credit"]) == ([], "0.00", "0.00")
     assert cycle["devices"] == []
     assert cycle["total"] == body["total"] == "23.80"

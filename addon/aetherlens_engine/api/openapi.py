@@ -589,7 +589,21 @@ _COST_SCHEMAS: dict[str, Schema] = {
                     {"period": _STRING, "tier": _INTEGER, "kwh": _DECIMAL, "cost": _DECIMAL}
                 ),
             },
-            "surcharges": {"type": "array", "items": _NAMED_AMOUNT},
+            "surcharges": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": _STRING,
+                        "kwh": {
+                            **_DECIMAL,
+                            "description": "The kWh charged: gross import, or netted (the "
+                            "tariff's surcharges[].on)",
+                        },
+                        "per_kwh": _DECIMAL,
+                        "amount": _DECIMAL,
+                    }
+                ),
+            },
             "demand": {
                 "type": "array",
                 "items": _object(
@@ -609,7 +623,26 @@ _COST_SCHEMAS: dict[str, Schema] = {
             "fixed": {"type": "array", "items": _NAMED_AMOUNT},
             "export_credit": _DECIMAL,
             "minimum": _DECIMAL,
-            "taxes": {"type": "array", "items": _NAMED_AMOUNT},
+            "carried_credit": {
+                **_DECIMAL,
+                "description": "Credit carried from the previous cycle (subtracted)",
+            },
+            "unused_credit": {
+                **_DECIMAL,
+                "description": "Credit the minimum bill left unused (added back; forfeited "
+                "or carried to the next cycle)",
+            },
+            "taxes": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": _STRING,
+                        "base": {**_DECIMAL, "description": "The amount taxed"},
+                        "percent": _DECIMAL,
+                        "amount": _DECIMAL,
+                    }
+                ),
+            },
             "carbon_kg": _nullable(_DECIMAL),
             "devices": {
                 "type": "array",
@@ -622,6 +655,10 @@ _COST_SCHEMAS: dict[str, Schema] = {
                     }
                 ),
             },
+            "rounding": {
+                **_DECIMAL,
+                "description": "The total less the sum of the rounded lines",
+            },
             "total": _DECIMAL,
         },
         "One billing cycle; amounts rounded to the cent, kWh to the Wh",
@@ -631,6 +668,7 @@ _COST_SCHEMAS: dict[str, Schema] = {
             "tariff": _STRING,
             "currency": _CURRENCY,
             "cycles": {"type": "array", "items": _ref("BillCycle")},
+            "rounding": {**_DECIMAL, "description": "The total less the cycles' totals"},
             "total": _DECIMAL,
         }
     ),
@@ -641,6 +679,7 @@ _COST_SCHEMAS: dict[str, Schema] = {
             "start": _DATE_TIME,
             "end": _DATE_TIME,
             "cycles": {"type": "array", "items": _ref("BillCycle")},
+            "rounding": {**_DECIMAL, "description": "The total less the cycles' totals"},
             "total": _DECIMAL,
         },
         "The active tariff's bill of the recorded usage in [start, end); devices stay empty",

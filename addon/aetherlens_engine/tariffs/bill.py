@@ -32,7 +32,20 @@ from typing import Any
 
 from .calendar import ChangeMinutes, ChangeSource, Cycle, Slot, Timeline, WallClock, cycles_between
 from .demand import DemandLine, demand_charges
-from .model import BillInputError, ExportRule, Per, Tariff, Tier, TierRule, Tiers, TierUnit
+from .model import (
+    BillInputError,
+    Component,
+    ExcessCredit,
+    ExportRule,
+    MinimumCompare,
+    Per,
+    SurchargeBasis,
+    Tariff,
+    Tier,
+    TierRule,
+    Tiers,
+    TierUnit,
+)
 from .pieces import Columns, Pieces, Span, columns, cut, non_negative
 from .schedule import Rule
 from .series import Grid, Interval, Series, check_intervals
@@ -61,10 +74,16 @@ class EnergyLine:
 
 @dataclass(frozen=True, slots=True)
 class ChargeLine:
-    """A named amount of a cycle (fixed charge, surcharge, tax)."""
+    """A named amount of a cycle (fixed charge, surcharge, tax).
+
+    A surcharge is `basis` kWh at `rate` per kWh; a tax is `rate` percent of `basis` (the
+    amount it is levied on), or zero where a tax that may not go negative meets a credit.
+    """
 
     name: str
     amount: Decimal
+    basis: Decimal | None = None
+    rate: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +112,10 @@ class CycleBill:
     taxes: tuple[ChargeLine, ...]
     carbon_kg: Decimal | None
     devices: tuple[DeviceCost, ...]
+    # Credit carried from the previous cycle, and credit the minimum bill left unused here
+    # (forfeited, or carried to the next cycle: see `Minimum.excess_credit`).
+    carried_credit: Decimal = ZERO
+    unused_credit: Decimal = ZERO
 
     @property
     def energy_total(self) -> Decimal:
@@ -100,20 +123,25 @@ class CycleBill:
         return sum((line.cost for line in self.energy), ZERO)
 
     @property
-    def subtotal(self) -> Decimal:
-        """Energy, surcharges, demand and fixed charges less the export credit."""
+    def charges(self) -> Decimal:
+        """Energy, surcharges, demand and fixed charges."""
         return (
             self.energy_total
             + sum((line.amount for line in self.surcharges), ZERO)
             + sum((line.cost for line in self.demand), ZERO)
             + sum((line.amount for line in self.fixed), ZERO)
-            - self.export_credit
         )
+
+    @property
+    def credit_used(self) -> Decimal:
+        """The export and carried credit, less what the minimum bill left unused."""
+        return self.export_credit + self.carried_credit - self.unused_credit
 
     @property
     def total(self) -> Decimal:
         """What the cycle's bill comes to."""
-        return self.subtotal + self.minimum + sum((line.amount for line in self.taxes), ZERO)
+        taxes = sum((line.amount for line in self.taxes), ZERO)
+        return self.charges - self.credit_used + self.minimum + taxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -544,19 +572,36 @@ def bill(
     )
     bills = []
     rates = []
+    carried = ZERO
     for number, cycle in enumerate(priced.cycles):
-        cycle_bill, cycle_rates = _cycle_bill(priced, number, cycle, demand[number])
+        cycle_bill, cycle_rates = _cycle_bill(priced, number, cycle, demand[number], carried)
         bills.append(cycle_bill)
         rates.append(cycle_rates)
+        carried = _carried(tariff, cycle_bill)
     if devices:
         bills = _attribute(priced, bills, rates, devices)
     return Bill(tariff.name, tariff.currency, tuple(bills))
 
 
+def _carried(tariff: Tariff, cycle_bill: CycleBill) -> Decimal:
+    """Return the credit a cycle carries to the next one."""
+    minimum = tariff.minimum
+    if minimum is None or minimum.excess_credit is not ExcessCredit.CARRY:
+        return ZERO
+    return cycle_bill.unused_credit
+
+
 def _cycle_bill(
-    priced: _Priced, number: int, cycle: Cycle, demand: tuple[DemandLine, ...]
+    priced: _Priced,
+    number: int,
+    cycle: Cycle,
+    demand: tuple[DemandLine, ...],
+    carried: Decimal = ZERO,
 ) -> tuple[CycleBill, _Rates]:
-    """Bill one cycle; also return its spans' energy prices and carbon intensities."""
+    """Bill one cycle; also return its spans' energy prices and carbon intensities.
+
+    CARRIED is the credit the previous cycle carries into this one.
+    """
     pricer = priced.pricer
     tariff = pricer.tariff
     imports = priced.import_spans[number]
@@ -566,7 +611,7 @@ def _cycle_bill(
     credit = ZERO
     import_kwh = sum((span[5] for span in imports), ZERO)
     export_kwh = sum((span[5] for span in exports), ZERO)
-    billed_kwh = import_kwh
+    netted: Decimal | None = None  # Σ per period of max(0, import - export), when needed
     if tariff.export is not None and tariff.export.rule is ExportRule.NET_METERING:
         imported = _kwh_by_period(pricer, imports)
         exported = _kwh_by_period(pricer, exports)
@@ -575,7 +620,7 @@ def _cycle_bill(
         units = _prorated(pricer, priced.imports, imports, billed, scale=scale, lines=lines)
         surplus = sum((max(-kwh, ZERO) for kwh in net.values()), ZERO)
         credit = surplus * tariff.export.prices.rules[0].value
-        billed_kwh = sum(billed.values(), ZERO)
+        netted = sum(billed.values(), ZERO)
     else:
         if tariff.tier_rule is TierRule.PRORATED:
             billed = _kwh_by_period(pricer, imports)
@@ -583,14 +628,22 @@ def _cycle_bill(
         else:
             units = _chronological(pricer, priced.imports, imports, scale, lines)
         credit = _export_credit(priced, exports)
-    surcharges = tuple(ChargeLine(s.name, s.amount * billed_kwh) for s in tariff.surcharges)
+    surcharges = []
+    for surcharge in tariff.surcharges:
+        basis = import_kwh
+        if surcharge.on is SurchargeBasis.NET:
+            if netted is None:
+                netted = _netted(pricer, imports, exports)
+            basis = netted
+        amount = surcharge.per_kwh * basis
+        surcharges.append(ChargeLine(surcharge.name, amount, basis, surcharge.per_kwh))
     fixed = tuple(ChargeLine(f.name, _per(f.amount, f.per, cycle)) for f in tariff.fixed)
     partial = CycleBill(
         cycle,
         import_kwh,
         export_kwh,
         lines.lines(),
-        surcharges,
+        tuple(surcharges),
         demand,
         fixed,
         credit,
@@ -598,14 +651,10 @@ def _cycle_bill(
         (),
         None,
         (),
+        carried,
     )
-    minimum = ZERO
-    if tariff.minimum is not None:
-        minimum = max(
-            _per(tariff.minimum.amount, tariff.minimum.per, cycle) - partial.subtotal, ZERO
-        )
-    taxable = partial.subtotal + minimum
-    taxes = tuple(ChargeLine(t.name, taxable * t.amount / HUNDRED) for t in tariff.taxes)
+    partial = _minimum(tariff, partial)
+    taxes = _taxes(tariff, partial)
     carbon_kg = None
     intensities: list[_Units] = [ZERO] * len(imports)
     if tariff.carbon is not None:
@@ -617,8 +666,60 @@ def _cycle_bill(
                 carbon_kg = sum(map(mul, kwh, intensity), carbon_kg)
             else:
                 carbon_kg += span[5] * intensity
-    bill = replace(partial, minimum=minimum, taxes=taxes, carbon_kg=carbon_kg)
+    bill = replace(partial, taxes=taxes, carbon_kg=carbon_kg)
     return bill, (units, intensities)
+
+
+def _netted(pricer: _Pricer, imports: list[Span], exports: list[Span]) -> Decimal:
+    """Σ over the energy periods of max(0, the cycle's import - export in the period)."""
+    imported = _kwh_by_period(pricer, imports)
+    exported = _kwh_by_period(pricer, exports)
+    return sum((max(kwh - exported.get(p, ZERO), ZERO) for p, kwh in imported.items()), ZERO)
+
+
+def _minimum(tariff: Tariff, partial: CycleBill) -> CycleBill:
+    """Top the charges up to the minimum bill, and hold back credit that would go below it.
+
+    The top-up is the minimum less the charges (never negative). The credit may then lower
+    the bill to the minimum (`after_credit`) or to zero (`before_credit`); what it cannot use
+    is the unused credit.
+    """
+    minimum = tariff.minimum
+    if minimum is None:
+        return partial
+    floor = _per(minimum.amount, minimum.per, partial.cycle)
+    charges = partial.charges
+    top_up = max(floor - charges, ZERO)
+    lowest = floor if minimum.compare is MinimumCompare.AFTER_CREDIT else ZERO
+    credit = partial.export_credit + partial.carried_credit
+    unused = min(credit, max(lowest - (charges + top_up - credit), ZERO))
+    return replace(partial, minimum=top_up, unused_credit=unused)
+
+
+def _components(cycle: CycleBill) -> dict[Component, Decimal]:
+    return {
+        Component.ENERGY: cycle.energy_total,
+        Component.SURCHARGES: sum((line.amount for line in cycle.surcharges), ZERO),
+        Component.DEMAND: sum((line.cost for line in cycle.demand), ZERO),
+        Component.FIXED: sum((line.amount for line in cycle.fixed), ZERO),
+        Component.EXPORT_CREDIT: -cycle.credit_used,
+        Component.MINIMUM: cycle.minimum,
+    }
+
+
+def _taxes(tariff: Tariff, cycle: CycleBill) -> tuple[ChargeLine, ...]:
+    """Each tax on its components (and, compounding, on the taxes before it)."""
+    parts = _components(cycle)
+    lines: list[ChargeLine] = []
+    for tax in tariff.taxes:
+        base = sum((parts[component] for component in tax.on), ZERO)
+        if tax.compound:
+            base += sum((line.amount for line in lines), ZERO)
+        amount = base * tax.percent / HUNDRED
+        if not tax.negative:
+            amount = max(amount, ZERO)
+        lines.append(ChargeLine(tax.name, amount, base, tax.percent))
+    return tuple(lines)
 
 
 def _export_credit(priced: _Priced, spans: list[Span]) -> Decimal:
@@ -729,10 +830,23 @@ def _segments(priced: _Priced, rates: list[_Rates]) -> _Segments:
     return out
 
 
-def _price_and_tax(tariff: Tariff) -> tuple[Decimal, Decimal]:
-    """Return the per-kWh surcharges and the factor the percentage taxes multiply by."""
-    per_kwh = sum((s.amount for s in tariff.surcharges), ZERO)
-    return per_kwh, 1 + sum((t.amount for t in tariff.taxes), ZERO) / HUNDRED
+def _price_and_tax(tariff: Tariff) -> tuple[Decimal, Decimal, Decimal]:
+    """Return the per-kWh surcharges and what the taxes multiply energy and surcharges by.
+
+    A device's kWh costs `energy price x energy factor + surcharges x surcharge factor`:
+    the taxes as if levied on that kWh alone (a floor at zero does not apply to one kWh).
+    """
+    per_kwh = sum((s.per_kwh for s in tariff.surcharges), ZERO)
+    return per_kwh, _factor(tariff, Component.ENERGY), _factor(tariff, Component.SURCHARGES)
+
+
+def _factor(tariff: Tariff, component: Component) -> Decimal:
+    """Return 1 plus the taxes on one unit of the component, compounding as the bill does."""
+    taxes: list[Decimal] = []
+    for tax in tariff.taxes:
+        base = (ONE if component in tax.on else ZERO) + (sum(taxes, ZERO) if tax.compound else 0)
+        taxes.append(base * tax.percent / HUNDRED)
+    return ONE + sum(taxes, ZERO)
 
 
 def interval_rates(
@@ -755,12 +869,13 @@ def interval_rates(
         raise BillInputError("no load data to bill")
     priced = _price(tariff, load, export, prices=prices, carbon=carbon, cycle_day=cycle_day)
     rates = [_cycle_bill(priced, n, cycle, ())[1] for n, cycle in enumerate(priced.cycles)]
-    per_kwh, tax = _price_and_tax(tariff)
+    per_kwh, energy_tax, surcharge_tax = _price_and_tax(tariff)
+    extra = per_kwh * surcharge_tax
     has_carbon = tariff.carbon is not None
     data = priced.load
     out: list[IntervalRate] = []
     for lo, hi, _, unit, intensity, period in _segments(priced, rates).segments:
-        price = (unit + per_kwh) * tax
+        price = unit * energy_tax + extra
         out.extend(
             IntervalRate(
                 data.starts[number],
@@ -819,7 +934,7 @@ type _Group = tuple[int, Decimal, Decimal]  # cycle, price and intensity of an i
 
 
 def _runs(
-    segments: _Segments, per_kwh: Decimal, tax: Decimal
+    segments: _Segments, tax: Decimal, extra: Decimal
 ) -> tuple[list[tuple[int, int]], dict[_Group, list[int]], list[int]]:
     """Merge segments into runs of consecutive intervals with one cycle, price and intensity.
 
@@ -836,7 +951,7 @@ def _runs(
             spanning.append(lo)
             current = None
             continue
-        group = (cycle, (unit + per_kwh) * tax, intensity)
+        group = (cycle, unit * tax + extra, intensity)
         if group == current:
             runs[-1] = (runs[-1][0], hi)
             continue
@@ -854,9 +969,10 @@ def _attribute(
 ) -> list[CycleBill]:
     """Price each device's kWh at its interval's household price (see the module docstring)."""
     tariff = priced.pricer.tariff
-    per_kwh, tax = _price_and_tax(tariff)
+    per_kwh, tax, surcharge_tax = _price_and_tax(tariff)
+    extra = per_kwh * surcharge_tax
     segments = _segments(priced, rates)
-    runs, groups, spanning = _runs(segments, per_kwh, tax)
+    runs, groups, spanning = _runs(segments, tax, extra)
     totals: list[dict[str, list[Decimal]]] = [{} for _ in bills]
     load = priced.load
     times = (list(load.starts), list(load.ends))
@@ -874,7 +990,7 @@ def _attribute(
                 share = kwh[number] * fraction
                 row = totals[cycle].setdefault(name, [ZERO, ZERO, ZERO])
                 row[0] += share
-                row[1] += share * (unit + per_kwh) * tax
+                row[1] += share * (unit * tax + extra)
                 row[2] += share * carbon
     has_carbon = tariff.carbon is not None
     return [

@@ -22,14 +22,21 @@ from .calendar import HolidayCalendar
 from .model import (
     Carbon,
     Charge,
+    Component,
     Demand,
     DemandSeasons,
+    ExcessCredit,
     Export,
     ExportRule,
     FlatDemand,
+    Minimum,
+    MinimumCompare,
     Per,
+    Surcharge,
+    SurchargeBasis,
     Tariff,
     TariffError,
+    Tax,
     Tier,
     TierRule,
     Tiers,
@@ -171,15 +178,33 @@ SCHEMA = vol.Schema(
             vol.Optional("dynamic", default=False): bool,
         },
         vol.Optional("surcharges", default=[]): [
-            {vol.Required("name"): str, vol.Required("per_kwh"): _decimal}
+            {
+                vol.Required("name"): str,
+                vol.Required("per_kwh"): _decimal,
+                vol.Optional("on", default="import"): vol.In([b.value for b in SurchargeBasis]),
+            }
         ],
         vol.Optional("fixed", default=[]): [CHARGE],
         vol.Optional("minimum"): {
             vol.Required("amount"): _non_negative,
             vol.Optional("per", default="cycle"): vol.In(["day", "cycle", "month"]),
+            vol.Optional("compare", default="after_credit"): vol.In(
+                [c.value for c in MinimumCompare]
+            ),
+            vol.Optional("excess_credit", default="forfeit"): vol.In(
+                [e.value for e in ExcessCredit]
+            ),
         },
         vol.Optional("taxes", default=[]): [
-            {vol.Required("name"): str, vol.Required("percent"): _decimal}
+            {
+                vol.Required("name"): str,
+                vol.Required("percent"): _decimal,
+                vol.Optional("on", default=[c.value for c in Component]): vol.All(
+                    [vol.In([c.value for c in Component])], vol.Length(min=1)
+                ),
+                vol.Optional("negative", default=True): bool,
+                vol.Optional("compound", default=False): bool,
+            }
         ],
         vol.Optional("demand"): {
             vol.Optional("window_minutes", default=15): vol.In(WINDOW_MINUTES),
@@ -274,6 +299,15 @@ def _holidays(spec: Mapping[str, Any]) -> HolidayCalendar:
     return HolidayCalendar(frozenset(spec["dates"]), country, subdivision, spec["as_weekend"])
 
 
+def _minimum(spec: Mapping[str, Any]) -> Minimum:
+    return Minimum(
+        spec["amount"],
+        _per(spec["per"]),
+        MinimumCompare(spec["compare"]),
+        ExcessCredit(spec["excess_credit"]),
+    )
+
+
 def _demand(spec: Mapping[str, Any]) -> Demand:
     flat = []
     taken: dict[int, int] = {}
@@ -355,14 +389,21 @@ def build_tariff(data: Any) -> Tariff:
         tier_unit=TierUnit(energy["tiers"]["unit"]),
         tier_rule=TierRule(energy["tiers"]["rule"]),
         dynamic=energy["dynamic"],
-        surcharges=tuple(Charge(s["name"], s["per_kwh"]) for s in spec["surcharges"]),
-        fixed=tuple(Charge(f["name"], f["amount"], _per(f["per"])) for f in spec["fixed"]),
-        minimum=(
-            Charge("minimum", spec["minimum"]["amount"], _per(spec["minimum"]["per"]))
-            if "minimum" in spec
-            else None
+        surcharges=tuple(
+            Surcharge(s["name"], s["per_kwh"], SurchargeBasis(s["on"])) for s in spec["surcharges"]
         ),
-        taxes=tuple(Charge(t["name"], t["percent"]) for t in spec["taxes"]),
+        fixed=tuple(Charge(f["name"], f["amount"], _per(f["per"])) for f in spec["fixed"]),
+        minimum=_minimum(spec["minimum"]) if "minimum" in spec else None,
+        taxes=tuple(
+            Tax(
+                t["name"],
+                t["percent"],
+                frozenset(Component(c) for c in t["on"]),
+                negative=t["negative"],
+                compound=t["compound"],
+            )
+            for t in spec["taxes"]
+        ),
         demand=_demand(spec["demand"]) if "demand" in spec else None,
         export=(
             _export(spec["export"], dynamic_energy=energy["dynamic"]) if "export" in spec else None

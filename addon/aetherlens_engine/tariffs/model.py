@@ -49,6 +49,42 @@ class Per(StrEnum):
     CYCLE = "cycle"
 
 
+class SurchargeBasis(StrEnum):
+    """The kWh a per-kWh surcharge is charged on.
+
+    Import: every imported kWh (gross). Net: each energy period's imports less its exports over
+    the cycle, never below zero, summed over the periods.
+    """
+
+    IMPORT = "import"
+    NET = "net"
+
+
+class Component(StrEnum):
+    """A part of a cycle's bill that a tax can be levied on."""
+
+    ENERGY = "energy"
+    SURCHARGES = "surcharges"
+    DEMAND = "demand"
+    FIXED = "fixed"
+    EXPORT_CREDIT = "export_credit"
+    MINIMUM = "minimum"
+
+
+class MinimumCompare(StrEnum):
+    """What the minimum bill is compared with: the charges less, or before, the export credit."""
+
+    AFTER_CREDIT = "after_credit"
+    BEFORE_CREDIT = "before_credit"
+
+
+class ExcessCredit(StrEnum):
+    """Export credit the minimum bill leaves unused: forfeited, or carried to the next cycle."""
+
+    FORFEIT = "forfeit"
+    CARRY = "carry"
+
+
 @dataclass(frozen=True, slots=True)
 class Tier:
     """One block: `price` applies up to `up_to` (kWh or kW, cumulative); None is unbounded."""
@@ -62,11 +98,41 @@ type Tiers = tuple[Tier, ...]
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    """A named amount: fixed charge, minimum bill, per-kWh surcharge or percentage tax."""
+    """A named fixed amount, per day or per cycle."""
 
     name: str
     amount: Decimal
     per: Per = Per.CYCLE
+
+
+@dataclass(frozen=True, slots=True)
+class Surcharge:
+    """A per-kWh charge on the cycle's imported or netted kWh."""
+
+    name: str
+    per_kwh: Decimal
+    on: SurchargeBasis = SurchargeBasis.IMPORT
+
+
+@dataclass(frozen=True, slots=True)
+class Tax:
+    """A percentage of some components; compounding, it also taxes the taxes listed before it."""
+
+    name: str
+    percent: Decimal
+    on: frozenset[Component] = frozenset(Component)
+    negative: bool = True
+    compound: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Minimum:
+    """The least a cycle's bill comes to (before taxes), and what becomes of unused credit."""
+
+    amount: Decimal
+    per: Per = Per.CYCLE
+    compare: MinimumCompare = MinimumCompare.AFTER_CREDIT
+    excess_credit: ExcessCredit = ExcessCredit.FORFEIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +195,10 @@ class Tariff:
     tier_unit: TierUnit
     tier_rule: TierRule
     dynamic: bool
-    surcharges: tuple[Charge, ...]
+    surcharges: tuple[Surcharge, ...]
     fixed: tuple[Charge, ...]
-    minimum: Charge | None
-    taxes: tuple[Charge, ...]
+    minimum: Minimum | None
+    taxes: tuple[Tax, ...]
     demand: Demand | None
     export: Export | None
     carbon: Carbon | None

@@ -1,4 +1,10 @@
-"""Present bills: JSON-ready dicts and a text table, rounded to the cent only here."""
+"""Present bills: JSON-ready dicts and a text table, rounded to the cent only here.
+
+Each line is rounded on its own and each total from the exact sum, so the rounded lines may
+miss the rounded total by a cent or so: the `rounding` line says by how much, and the shown
+lines plus it add up to the shown total (and the cycles' totals plus the bill's `rounding` to
+the bill's total).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +19,41 @@ WATT_HOUR = Decimal("0.001")
 
 def money(amount: Decimal) -> str:
     """Round an amount to the cent (half up) for display."""
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(cents(amount))
 
 
 def energy(kwh: Decimal) -> str:
     """Round kWh (or kW, kg) to three decimals for display."""
     return str(kwh.quantize(WATT_HOUR, rounding=ROUND_HALF_UP))
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round an amount to the cent (half up)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def rounding(cycle: CycleBill) -> Decimal:
+    """Return the rounded total less the sum of the rounded lines."""
+    lines = [
+        *(e.cost for e in cycle.energy),
+        *(s.amount for s in cycle.surcharges),
+        *(d.cost for d in cycle.demand),
+        *(f.amount for f in cycle.fixed),
+        -cycle.export_credit,
+        -cycle.carried_credit,
+        cycle.unused_credit,
+        cycle.minimum,
+        *(t.amount for t in cycle.taxes),
+    ]
+    return cents(cycle.total) - sum((cents(line) for line in lines), Decimal(0))
+
+
+def _bill_rounding(result: Bill) -> Decimal:
+    return cents(result.total) - sum((cents(c.total) for c in result.cycles), Decimal(0))
+
+
+def _optional(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _cycle(cycle: CycleBill) -> dict[str, Any]:
@@ -32,7 +67,15 @@ def _cycle(cycle: CycleBill) -> dict[str, Any]:
             {"period": e.period, "tier": e.tier, "kwh": energy(e.kwh), "cost": money(e.cost)}
             for e in cycle.energy
         ],
-        "surcharges": [{"name": s.name, "amount": money(s.amount)} for s in cycle.surcharges],
+        "surcharges": [
+            {
+                "name": s.name,
+                "kwh": energy(s.basis or Decimal(0)),
+                "per_kwh": _optional(s.rate),
+                "amount": money(s.amount),
+            }
+            for s in cycle.surcharges
+        ],
         "demand": [
             {
                 "name": d.name,
@@ -45,8 +88,18 @@ def _cycle(cycle: CycleBill) -> dict[str, Any]:
         ],
         "fixed": [{"name": f.name, "amount": money(f.amount)} for f in cycle.fixed],
         "export_credit": money(cycle.export_credit),
+        "carried_credit": money(cycle.carried_credit),
+        "unused_credit": money(cycle.unused_credit),
         "minimum": money(cycle.minimum),
-        "taxes": [{"name": t.name, "amount": money(t.amount)} for t in cycle.taxes],
+        "taxes": [
+            {
+                "name": t.name,
+                "base": money(t.basis or Decimal(0)),
+                "percent": _optional(t.rate),
+                "amount": money(t.amount),
+            }
+            for t in cycle.taxes
+        ],
         "carbon_kg": energy(cycle.carbon_kg) if cycle.carbon_kg is not None else None,
         "devices": [
             {
@@ -57,6 +110,7 @@ def _cycle(cycle: CycleBill) -> dict[str, Any]:
             }
             for d in cycle.devices
         ],
+        "rounding": money(rounding(cycle)),
         "total": money(cycle.total),
     }
 
@@ -67,6 +121,7 @@ def bill_to_json(result: Bill) -> dict[str, Any]:
         "tariff": result.tariff,
         "currency": result.currency,
         "cycles": [_cycle(cycle) for cycle in result.cycles],
+        "rounding": money(_bill_rounding(result)),
         "total": money(result.total),
     }
 
@@ -87,7 +142,13 @@ def bill_to_table(result: Bill) -> str:
             (f"  energy {e.period} tier {e.tier} ({energy(e.kwh)} kWh)", money(e.cost))
             for e in cycle.energy
         )
-        rows.extend((f"  surcharge {s.name}", money(s.amount)) for s in cycle.surcharges)
+        rows.extend(
+            (
+                f"  surcharge {s.name} ({energy(s.basis or Decimal(0))} kWh x {s.rate})",
+                money(s.amount),
+            )
+            for s in cycle.surcharges
+        )
         rows.extend(
             (f"  demand {d.name} ({energy(d.kw)} kW{_share(d.days, cycle)})", money(d.cost))
             for d in cycle.demand
@@ -97,15 +158,26 @@ def bill_to_table(result: Bill) -> str:
             rows.append(
                 (f"  export credit ({energy(cycle.export_kwh)} kWh)", money(-cycle.export_credit))
             )
+        if cycle.carried_credit:
+            rows.append(("  credit carried in", money(-cycle.carried_credit)))
         if cycle.minimum:
             rows.append(("  minimum bill", money(cycle.minimum)))
-        rows.extend((f"  tax {t.name}", money(t.amount)) for t in cycle.taxes)
+        if cycle.unused_credit:
+            rows.append(("  credit unused (minimum bill)", money(cycle.unused_credit)))
+        rows.extend(
+            (f"  tax {t.name} ({t.rate}% of {money(t.basis or Decimal(0))})", money(t.amount))
+            for t in cycle.taxes
+        )
         if cycle.carbon_kg is not None:
             rows.append(("  carbon kg CO2e", energy(cycle.carbon_kg)))
         rows.extend(
             (f"  device {d.device} ({energy(d.kwh)} kWh)", money(d.cost)) for d in cycle.devices
         )
+        if rounding(cycle):
+            rows.append(("  rounding", money(rounding(cycle))))
         rows.append(("  total", money(cycle.total)))
+    if _bill_rounding(result):
+        rows.append(("rounding", money(_bill_rounding(result))))
     rows.append((f"total {result.currency}", money(result.total)))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value:>12}".rstrip() for label, value in rows)
