@@ -27,10 +27,19 @@ from aetherlens_engine.plugins import (
 )
 from aetherlens_engine.plugins.aws import AwsCostExplorerPlugin
 from aetherlens_engine.plugins.base import validate_config
+from tests.dates import SweepDate, sweep_params
 from tests.engine.fakes.aws import CostExplorerFront, MotoServer
 from tests.engine.test_api_support import AUTH, engine_state, migrate, run_plugins_until, serve
 
 BAD_SECRET = "bad/Secret+Key0123456789abcdefghijklmn"  # noqa: S105 (made up for the tests)
+# The plugin's clock in tests that are not run on every date of the sweep: mid-month.
+NOW = datetime(2026, 12, 15, 12, tzinfo=UTC)
+
+
+def _noon() -> datetime:
+    return NOW
+
+
 POLICY = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
 )
@@ -157,13 +166,18 @@ def _by(result: PollResult, dimension: str) -> dict[tuple[date, str], CostRow]:
     return {(r.day, r.dimension_value): r for r in account.costs if r.dimension == dimension}
 
 
-async def test_poll_pages_groups_forecasts_and_counts_requests(aws: Aws, tmp_path: Path) -> None:
+@pytest.mark.parametrize("moment", sweep_params())
+async def test_poll_pages_groups_forecasts_and_counts_requests(
+    aws: Aws, tmp_path: Path, moment: SweepDate
+) -> None:
     """Two service pages + one region page + one forecast = 4 billed requests, all counted."""
-    today = datetime.now(UTC).date()
+    today = moment.utc.date()
     days = _window(today)
     estimated = _estimated(days)
-    aws.moto.queue_cost_and_usage([*_service_pages(days, estimated), _region_page(days, estimated)])
-    plugin = AwsCostExplorerPlugin(_config(aws))
+    aws.front.queue_cost_and_usage(
+        [*_service_pages(days, estimated), _region_page(days, estimated)]
+    )
+    plugin = AwsCostExplorerPlugin(_config(aws), clock=moment.clock)
     plugin.state_dir = tmp_path
     result = await _poll(plugin)
 
@@ -194,7 +208,13 @@ async def test_poll_pages_groups_forecasts_and_counts_requests(aws: Aws, tmp_pat
     }
     totals = _by(result, "total")
     assert totals[days[0], ""].amount == Decimal("1.76")
-    assert totals[today, ""] == CostRow(today, "total", "", Decimal("0.4"), "USD", True)
+    # Every day after the first costs 0.4 (on the 1st, today is the first day).
+    today_total = Decimal("1.76") if today == days[0] else Decimal("0.4")
+    assert totals[today, ""] == CostRow(today, "total", "", today_total, "USD", True)
+    assert [row.amount for (day, _), row in sorted(totals.items())] == [
+        Decimal("1.76"),
+        *[Decimal("0.4")] * (len(days) - 1),
+    ]
     assert _by(result, "region")[days[0], "us-east-1"].amount == Decimal("1.76")
     assert {day for (day, _), row in totals.items() if row.estimated} == estimated
     (forecast,) = account.forecasts
@@ -211,7 +231,7 @@ async def test_poll_pages_groups_forecasts_and_counts_requests(aws: Aws, tmp_pat
     first_estimated = min(estimated)
     open_days = [day for day in days if day >= first_estimated]
     final = set(open_days[:-1])  # AWS has closed all but today since
-    aws.moto.queue_cost_and_usage(
+    aws.front.queue_cost_and_usage(
         [
             {
                 "ResultsByTime": [
@@ -222,7 +242,7 @@ async def test_poll_pages_groups_forecasts_and_counts_requests(aws: Aws, tmp_pat
         ]
     )
     aws.front.requests.clear()
-    again = AwsCostExplorerPlugin(_config(aws))
+    again = AwsCostExplorerPlugin(_config(aws), clock=moment.clock)
     again.state_dir = tmp_path
     second_result = await _poll(again)
     assert second_result.requests == 2
@@ -236,14 +256,14 @@ async def test_poll_pages_groups_forecasts_and_counts_requests(aws: Aws, tmp_pat
 
 async def test_throttling_is_retried_and_counted(aws: Aws) -> None:
     """LimitExceededException twice, then success: three billed attempts for the first call."""
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     days = _window(today)
-    aws.moto.queue_cost_and_usage(
+    aws.front.queue_cost_and_usage(
         [{"ResultsByTime": [_period(d, {"Amazon S3": "1"}, estimated=True) for d in days]}]
     )
     aws.front.throttle_next = 2
     plugin = AwsCostExplorerPlugin(
-        _config(aws, account_id="111122223333", group_by=["SERVICE"], forecast=False)
+        _config(aws, account_id="111122223333", group_by=["SERVICE"], forecast=False), clock=_noon
     )
     result = await _poll(plugin)
     assert result.requests == 3
@@ -254,7 +274,9 @@ async def test_throttling_is_retried_and_counted(aws: Aws) -> None:
 async def test_throttling_beyond_the_attempts_fails_the_poll(aws: Aws) -> None:
     """A throttled poll fails with an actionable error; every attempt still counts."""
     aws.front.throttle_next = 10
-    plugin = AwsCostExplorerPlugin(_config(aws, account_id="111122223333", max_attempts=3))
+    plugin = AwsCostExplorerPlugin(
+        _config(aws, account_id="111122223333", max_attempts=3), clock=_noon
+    )
     with pytest.raises(PluginError, match="rate limit exceeded on get_cost_and_usage"):
         await _poll(plugin)
     assert plugin.requests == 3
@@ -268,7 +290,8 @@ async def test_bad_credentials_are_reported_without_the_secret(aws: Aws) -> None
             account_id="111122223333",
             access_key_id="AKIAIOSFODNN7EXAMPLE",
             secret_access_key=BAD_SECRET,
-        )
+        ),
+        clock=_noon,
     )
     with pytest.raises(PluginError, match="AWS rejected the credentials") as caught:
         await _poll(plugin)
@@ -290,11 +313,13 @@ async def test_profile_from_shared_credentials(
     base = {"endpoint_url": aws.url, "backfill_months": 0, "forecast": False}
     schema = AwsCostExplorerPlugin.manifest
     result = await _poll(
-        AwsCostExplorerPlugin(validate_config(schema, {**base, "profile": "home"}))
+        AwsCostExplorerPlugin(validate_config(schema, {**base, "profile": "home"}), clock=_noon)
     )
     assert result.accounts[0].account_id == "123456789012"
     assert result.requests == 2
-    missing = AwsCostExplorerPlugin(validate_config(schema, {**base, "profile": "nope"}))
+    missing = AwsCostExplorerPlugin(
+        validate_config(schema, {**base, "profile": "nope"}), clock=_noon
+    )
     with pytest.raises(PluginError, match="no usable AWS credentials"):
         await _poll(missing)
 
@@ -326,12 +351,15 @@ def test_defaults_poll_three_times_a_day() -> None:
 async def test_supervised_poll_lands_in_the_database(
     aws: Aws, db_pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    """In its worker process, one cycle costs 4 requests and fills costs and forecast."""
+    """In its worker process, one cycle costs 4 requests and fills costs and forecast, for the
+    days of the engine's clock (not the machine's)."""
     await migrate(db_pool)
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     days = _window(today)
     estimated = _estimated(days)
-    aws.moto.queue_cost_and_usage([*_service_pages(days, estimated), _region_page(days, estimated)])
+    aws.front.queue_cost_and_usage(
+        [*_service_pages(days, estimated), _region_page(days, estimated)]
+    )
     state = engine_state()
     manager = PluginManager(
         [
@@ -349,6 +377,7 @@ async def test_supervised_poll_lands_in_the_database(
         CloudCostWriter(db_pool).write,
         state.plugins,
         state_root=tmp_path,
+        clock=_noon,  # the worker process's plugin follows the engine's clock
     )
     await run_plugins_until(manager, state.plugins, "home-aws", "polls")
     async with (
@@ -385,13 +414,15 @@ async def test_supervised_poll_lands_in_the_database(
 
 async def test_young_account_without_forecast_data(aws: Aws) -> None:
     """DataUnavailableException for the forecast: costs are kept, the forecast is left out."""
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     days = _window(today)
-    aws.moto.queue_cost_and_usage(
+    aws.front.queue_cost_and_usage(
         [{"ResultsByTime": [_period(d, {"Amazon S3": "1"}, estimated=True) for d in days]}]
     )
     aws.front.forecast_error = "DataUnavailableException"
-    plugin = AwsCostExplorerPlugin(_config(aws, account_id="111122223333", group_by=["SERVICE"]))
+    plugin = AwsCostExplorerPlugin(
+        _config(aws, account_id="111122223333", group_by=["SERVICE"]), clock=_noon
+    )
     result = await _poll(plugin)
     assert result.accounts[0].forecasts == ()
     assert len(result.accounts[0].costs) == 2 * len(days)  # by service and total
@@ -429,8 +460,8 @@ def _chain_config(aws: Aws) -> dict[str, Any]:
 
 
 def _queue_one_month(aws: Aws) -> list[date]:
-    days = _window(datetime.now(UTC).date())
-    aws.moto.queue_cost_and_usage(
+    days = _window(NOW.date())
+    aws.front.queue_cost_and_usage(
         [{"ResultsByTime": [_period(d, {"Amazon S3": "1"}, estimated=True) for d in days]}]
     )
     return days
@@ -443,7 +474,7 @@ async def test_default_chain_from_environment_variables(
     environment.setenv("AWS_ACCESS_KEY_ID", aws.access_key_id)
     environment.setenv("AWS_SECRET_ACCESS_KEY", aws.secret_access_key)
     days = _queue_one_month(aws)
-    plugin = AwsCostExplorerPlugin(_chain_config(aws))
+    plugin = AwsCostExplorerPlugin(_chain_config(aws), clock=_noon)
     result = await _poll(plugin)
     assert result.accounts[0].account_id == "123456789012"
     assert {row.day for row in result.accounts[0].costs} == set(days)
@@ -460,7 +491,7 @@ async def test_default_chain_from_the_shared_credentials_file(
         f"aws_secret_access_key = {aws.secret_access_key}\n"
     )
     days = _queue_one_month(aws)
-    plugin = AwsCostExplorerPlugin(_chain_config(aws))
+    plugin = AwsCostExplorerPlugin(_chain_config(aws), clock=_noon)
     result = await _poll(plugin)
     assert result.accounts[0].account_id == "123456789012"
     assert {row.day for row in result.accounts[0].costs} == set(days)
@@ -471,7 +502,7 @@ async def test_default_chain_without_credentials_is_explained(
     aws: Aws, environment: pytest.MonkeyPatch
 ) -> None:
     """Nothing anywhere in the chain: the error says where credentials may come from."""
-    plugin = AwsCostExplorerPlugin(_chain_config(aws))
+    plugin = AwsCostExplorerPlugin(_chain_config(aws), clock=_noon)
     with pytest.raises(PluginError, match="configure the default credential chain"):
         await _poll(plugin)
     assert aws.front.requests == []
@@ -528,9 +559,9 @@ async def test_cost_explorer_is_asked_in_us_east_1_with_the_configured_metric(
     metric is asked for and read, and its forecast metric follows."""
     environment.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     environment.setenv("AWS_REGION", "eu-central-1")
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     days = _window(today)
-    aws.moto.queue_cost_and_usage(
+    aws.front.queue_cost_and_usage(
         [
             {
                 "ResultsByTime": [
@@ -541,7 +572,8 @@ async def test_cost_explorer_is_asked_in_us_east_1_with_the_configured_metric(
         ]
     )
     plugin = AwsCostExplorerPlugin(
-        _config(aws, account_id="111122223333", metric="AmortizedCost", group_by=["SERVICE"])
+        _config(aws, account_id="111122223333", metric="AmortizedCost", group_by=["SERVICE"]),
+        clock=_noon,
     )
     result = await _poll(plugin)
     assert aws.front.regions == {"us-east-1"}
@@ -553,10 +585,11 @@ async def test_cost_explorer_is_asked_in_us_east_1_with_the_configured_metric(
     assert totals[today, ""].amount == Decimal(2)
 
 
-async def test_cost_of_a_day_of_polling_with_the_defaults(aws: Aws) -> None:
+@pytest.mark.parametrize("moment", sweep_params())
+async def test_cost_of_a_day_of_polling_with_the_defaults(aws: Aws, moment: SweepDate) -> None:
     """A day at the default pace (every 8 h, forecast once a day), counted by the plugin's own
     request counter: the figure the cost-awareness promise is judged by."""
-    today = datetime.now(UTC).date()
+    today = moment.utc.date()
     manifest = AwsCostExplorerPlugin.manifest
     config = validate_config(
         manifest,
@@ -571,21 +604,24 @@ async def test_cost_of_a_day_of_polling_with_the_defaults(aws: Aws) -> None:
     days = [start + timedelta(days=n) for n in range((today - start).days + 1)]
     estimated = _estimated(days)
     open_days = [day for day in days if day >= min(estimated)]
-    aws.moto.queue_cost_and_usage(
+    aws.front.queue_cost_and_usage(
         [
             _service_pages(days, estimated)[1],  # one page by service (a small account)
             _region_page(days, estimated),
-            # Later polls ask only for the days AWS still estimates (moto answers repeats alike).
-            {
-                "ResultsByTime": [
-                    _period(d, {"Amazon S3": "0.4"}, estimated=True) for d in open_days
-                ]
-            },
-            _region_page(open_days, set(open_days)),
+            # Later polls ask only for the days AWS still estimates.
+            *[
+                {
+                    "ResultsByTime": [
+                        _period(d, {"Amazon S3": "0.4"}, estimated=True) for d in open_days
+                    ]
+                },
+                _region_page(open_days, set(open_days)),
+            ]
+            * 2,
         ]
     )
     polls_per_day = timedelta(days=1) // manifest.poll_interval
-    plugin = AwsCostExplorerPlugin(config)
+    plugin = AwsCostExplorerPlugin(config, clock=moment.clock)
     await plugin.start()
     try:
         per_poll = [(await plugin.poll()).requests for _ in range(polls_per_day)]
@@ -606,7 +642,7 @@ async def test_cost_of_a_day_of_polling_with_the_defaults(aws: Aws) -> None:
 
 async def test_a_day_in_two_currencies_has_a_total_in_each(aws: Aws) -> None:
     """Services billed in USD and EUR on one day: one total per currency, none mixed."""
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     days = _window(today)
     periods = []
     for day in days:
@@ -618,9 +654,9 @@ async def test_a_day_in_two_currencies_has_a_total_in_each(aws: Aws) -> None:
             }
         )
         periods.append(period)
-    aws.moto.queue_cost_and_usage([{"ResultsByTime": periods}])
+    aws.front.queue_cost_and_usage([{"ResultsByTime": periods}])
     plugin = AwsCostExplorerPlugin(
-        _config(aws, account_id="111122223333", group_by=["SERVICE"], forecast=False)
+        _config(aws, account_id="111122223333", group_by=["SERVICE"], forecast=False), clock=_noon
     )
     result = await _poll(plugin)
     totals = [

@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from aetherlens_engine.clock import Clock
 from aetherlens_engine.plugins import (
     CloudCostWriter,
     PluginConfigError,
@@ -27,6 +28,7 @@ from aetherlens_engine.plugins import (
 )
 from aetherlens_engine.plugins.azure import AzureCostManagementPlugin, retry_delay
 from aetherlens_engine.plugins.base import validate_config
+from tests.dates import SweepDate, sweep_params
 from tests.engine.fakes.azure import CostManagementFake, Page, tls
 from tests.engine.test_api_support import (
     AUTH,
@@ -44,6 +46,8 @@ SUB_A, SUB_B = "sub-aaaa", "sub-bbbb"
 IDENTITY_SECRET = "identity-Header~0123456789fedcba"  # noqa: S105 (made up for the tests)
 QPU = "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after"
 ENTITY = "x-ms-ratelimit-microsoft.costmanagement-entity-retry-after"
+# The plugin's clock in tests that are not run on every date of the sweep: mid-month.
+NOW = datetime(2026, 12, 15, 12, tzinfo=UTC)
 
 
 class Served:
@@ -69,7 +73,11 @@ async def azure(tmp_path: Path) -> AsyncIterator[Served]:
         await runner.cleanup()
 
 
-def _plugin(served: Served, **options: Any) -> AzureCostManagementPlugin:
+def _noon() -> datetime:
+    return NOW
+
+
+def _plugin(served: Served, *, clock: Clock = _noon, **options: Any) -> AzureCostManagementPlugin:
     config = {
         "tenant_id": TENANT,
         "client_id": CLIENT_ID,
@@ -80,7 +88,9 @@ def _plugin(served: Served, **options: Any) -> AzureCostManagementPlugin:
         "ca_bundle": str(served.ca),
         **options,
     }
-    return AzureCostManagementPlugin(validate_config(AzureCostManagementPlugin.manifest, config))
+    return AzureCostManagementPlugin(
+        validate_config(AzureCostManagementPlugin.manifest, config), clock=clock
+    )
 
 
 async def _poll(plugin: AzureCostManagementPlugin) -> PollResult:
@@ -126,9 +136,10 @@ def _forecast(rows: list[tuple[float, date, str]]) -> Page:
     return columns, [[cost, _usage(day), "Forecast", currency] for cost, day, currency in rows]
 
 
-async def test_pages_groupings_currencies_and_forecast(azure: Served) -> None:
+@pytest.mark.parametrize("moment", sweep_params())
+async def test_pages_groupings_currencies_and_forecast(azure: Served, moment: SweepDate) -> None:
     """nextLink pages are followed, columns found by name, 204 is no data, amounts exact."""
-    today = datetime.now(UTC).date()
+    today = moment.utc.date()
     month = today.strftime("%Y-%m")
     fake = azure.fake
     fake.pages[SUB_A, "ResourceGroupName", month] = [
@@ -144,7 +155,7 @@ async def test_pages_groupings_currencies_and_forecast(azure: Served) -> None:
         _forecast([(1.5, today, "EUR"), (2.25, today + timedelta(days=1), "EUR")])
     ]
     fake.no_content.add(SUB_B)
-    plugin = _plugin(azure)
+    plugin = _plugin(azure, clock=moment.clock)
     result = await _poll(plugin)
 
     home, second = result.accounts
@@ -186,7 +197,7 @@ async def test_pages_groupings_currencies_and_forecast(azure: Served) -> None:
 
 async def test_multiple_currencies_across_subscriptions(azure: Served) -> None:
     """Each subscription keeps its billing currency."""
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     month = today.strftime("%Y-%m")
     for sub, currency, amount in ((SUB_A, "EUR", 1.5), (SUB_B, "USD", 2.5)):
         for grouping in ("ResourceGroupName", "ServiceName"):
@@ -208,7 +219,7 @@ async def test_two_currencies_on_one_day_are_stored_and_summarised(
 ) -> None:
     """One subscription billed in EUR and USD on the same day: both kept, both in the summary."""
     await migrate(db_pool)
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     month = today.strftime("%Y-%m")
     fake = azure.fake
     fake.pages[SUB_A, "ResourceGroupName", month] = [
@@ -237,7 +248,8 @@ async def test_two_currencies_on_one_day_are_stored_and_summarised(
         ("service", "Marketplace", Decimal("2.5"), "USD"),
         ("total", "", Decimal("2.5"), "USD"),
     ]
-    async with client(engine_state(db_pool)) as session, session.get("/api/v1/summary") as resp:
+    state = engine_state(db_pool, clock=_noon)
+    async with client(state) as session, session.get("/api/v1/summary") as resp:
         assert resp.status == 200
         accounts = (await resp.json())["cloud"]["accounts"]
     assert [
@@ -247,7 +259,7 @@ async def test_two_currencies_on_one_day_are_stored_and_summarised(
 
 async def test_throttling_waits_for_the_largest_header(azure: Served) -> None:
     """429 with only x-ms headers waits the largest; 429 on a nextLink page with Retry-After."""
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     month = today.strftime("%Y-%m")
     azure.fake.pages[SUB_A, "ResourceGroupName", month] = [
         _grouped("ResourceGroupName", [(1.0, today, "a", "EUR")]),
@@ -426,7 +438,7 @@ def _default_config(served: Served) -> dict[str, Any]:
 
 
 def _one_day_of_costs(served: Served) -> date:
-    today = datetime.now(UTC).date()
+    today = NOW.date()
     month = today.strftime("%Y-%m")
     for grouping in ("ResourceGroupName", "ServiceName"):
         served.fake.pages[SUB_A, grouping, month] = [_grouped(grouping, [(1.5, today, "x", "EUR")])]
@@ -453,7 +465,7 @@ async def test_default_credential_from_the_environment(
     environment.setenv("AZURE_AUTHORITY_HOST", azure.url)
     today = _one_day_of_costs(azure)
     plugin = AzureCostManagementPlugin(
-        validate_config(AzureCostManagementPlugin.manifest, _default_config(azure))
+        validate_config(AzureCostManagementPlugin.manifest, _default_config(azure)), clock=_noon
     )
     result = await _poll(plugin)
     assert (today, Decimal("1.5"), "EUR") in _totals(result)
@@ -470,7 +482,7 @@ async def test_default_credential_with_a_managed_identity(
     azure.fake.identity_header = IDENTITY_SECRET
     today = _one_day_of_costs(azure)
     plugin = AzureCostManagementPlugin(
-        validate_config(AzureCostManagementPlugin.manifest, _default_config(azure))
+        validate_config(AzureCostManagementPlugin.manifest, _default_config(azure)), clock=_noon
     )
     result = await _poll(plugin)
     assert (today, Decimal("1.5"), "EUR") in _totals(result)
@@ -481,7 +493,9 @@ async def test_default_credential_with_a_managed_identity(
     # A user-assigned identity is named by its client id.
     config = {**_default_config(azure), "managed_identity_client_id": CLIENT_ID}
     await _poll(
-        AzureCostManagementPlugin(validate_config(AzureCostManagementPlugin.manifest, config))
+        AzureCostManagementPlugin(
+            validate_config(AzureCostManagementPlugin.manifest, config), clock=_noon
+        )
     )
     assert azure.fake.identity_requests[-1]["client_id"] == CLIENT_ID
 

@@ -1,8 +1,9 @@
 """The JSON-lines protocol between the supervisor and a plugin worker, and secret redaction.
 
 Requests (one JSON object per line on the worker's stdin): `{"op": "start", "plugin": ref,
-"config": {...}}`, `{"op": "poll"}`, `{"op": "health"}`, `{"op": "stop"}`. Each is answered by one
-line on the worker's protocol channel: `{"ok": true, ...}` or `{"ok": false, "error": message}`.
+"config": {...}}`, `{"op": "poll", "now": ISO time}` (the engine's clock, which the plugin's
+clock follows from then on), `{"op": "health"}`, `{"op": "stop"}`. Each is answered by one line
+on the worker's protocol channel: `{"ok": true, ...}` or `{"ok": false, "error": message}`.
 """
 
 from __future__ import annotations

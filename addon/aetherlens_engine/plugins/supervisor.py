@@ -162,7 +162,7 @@ class PluginSupervisor:
     async def _poll_once(self) -> None:
         process = await self._ensure_process()
         answer = await process.request(
-            {"op": "poll"},
+            {"op": "poll", "now": self._clock().isoformat()},
             within=self._settings.poll_timeout.total_seconds(),
             memory_limit=self._settings.memory_limit_bytes,
         )

@@ -12,8 +12,12 @@ import asyncio
 import logging
 import os
 import sys
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+
+from aetherlens_engine.clock import Clock
 
 from .base import Plugin, PluginError, secret_values, validate_config
 from .protocol import decode, encode, redact
@@ -42,6 +46,12 @@ class RedactingFilter(logging.Filter):
             if record.stack_info:
                 record.stack_info = redact(record.stack_info, self.secrets)
         return True
+
+
+def following(moment: datetime) -> Clock:
+    """Return the engine's clock as seen from here: MOMENT now, moving on from there."""
+    received = time.monotonic()
+    return lambda: moment + timedelta(seconds=time.monotonic() - received)
 
 
 class _Worker:
@@ -74,6 +84,8 @@ class _Worker:
         answer: dict[str, Any] = {"ok": True}
         match op:
             case "poll":
+                if now := request.get("now"):
+                    plugin.clock = following(datetime.fromisoformat(str(now)))
                 answer["result"] = result_to_json(self._runner.run(plugin.poll()))
             case "health":
                 answer["health"] = plugin.health()

@@ -3,7 +3,10 @@
 The front listens on 127.0.0.1 and is the endpoint the plugin's clients use. It answers
 `GetCostForecast` itself (moto has no forecast), can answer the next Cost Explorer requests with
 `LimitExceededException` as AWS does when throttling, and forwards everything else (Host header
-included, so signatures still verify) to moto, which checks the credentials.
+included, so signatures still verify) to moto, which checks the credentials. `GetCostAndUsage`
+is answered from the front's own queue once moto has accepted the request: moto hands out its
+queued results once per distinct request and repeats the first answer for the same request
+later, where AWS answers each request with the data of that moment.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
@@ -76,13 +80,6 @@ class MotoServer:
         self.post("/moto-api/reset", b"")
         self.post("/moto-api/reset-auth", str(unauthenticated_actions).encode())
 
-    def queue_cost_and_usage(self, results: list[dict[str, Any]]) -> None:
-        """Queue GetCostAndUsage answers: each new distinct request takes the next one."""
-        self.post(
-            "/moto-api/static/ce/cost-and-usage-results",
-            json.dumps({"results": results}).encode(),
-        )
-
     def stop(self) -> None:
         """End the server."""
         self._process.terminate()
@@ -105,6 +102,8 @@ class CostExplorerFront:
     # When set, GetCostForecast answers this error code (e.g. DataUnavailableException).
     forecast_error: str | None = None
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # GetCostAndUsage answers, one per request in order (moto's default answer once empty).
+    cost_and_usage: list[dict[str, Any]] = field(default_factory=list)
     # The regions Cost Explorer requests were signed for (SigV4's credential scope).
     regions: set[str] = field(default_factory=set)
 
@@ -113,6 +112,10 @@ class CostExplorerFront:
         app = web.Application()
         app.router.add_post("/", self._handle)
         return app
+
+    def queue_cost_and_usage(self, results: list[dict[str, Any]]) -> None:
+        """Queue GetCostAndUsage answers: each request takes the next one."""
+        self.cost_and_usage.extend(results)
 
     def ce_requests(self, operation: str) -> list[dict[str, Any]]:
         """Return the bodies of the Cost Explorer OPERATION requests received so far."""
@@ -133,6 +136,12 @@ class CostExplorerFront:
                 return _error(400, self.forecast_error, "Insufficient amount of historical data")
             if operation == "GetCostForecast":
                 return web.Response(body=json.dumps(self.forecast), content_type=JSON_TYPE)
+            if operation == "GetCostAndUsage" and self.cost_and_usage:
+                checked = await self._forward(request, body)  # moto checks key and signature
+                if checked.status != HTTPStatus.OK:
+                    return checked
+                answer = self.cost_and_usage.pop(0)
+                return web.Response(body=json.dumps(answer), content_type=JSON_TYPE)
         return await self._forward(request, body)
 
     async def _forward(self, request: web.Request, body: bytes) -> web.Response:
