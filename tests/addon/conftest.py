@@ -11,6 +11,9 @@ import pytest
 
 from aetherlens_engine.addon.paths import AddonPaths
 
+# The tests of the built image run on the host, where buildah is: scripts/addon-image test.
+collect_ignore = ["image"]
+
 
 @pytest.fixture(autouse=True)
 def _allow_sockets(socket_enabled: None) -> None:

@@ -2,7 +2,7 @@
 
 `init` (the init oneshot), `postgres` (the database longrun), `engine` (the engine longrun, on
 the add-on's options), `backup` and `backup-done` (the Supervisor's backup_pre and backup_post
-hooks).
+hooks), `health` (the image's HEALTHCHECK).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from aetherlens_engine.errors import ConfigError, EngineError
 from aetherlens_engine.logs import configure_logging
 
 from .backup import dump_database, remove_dump
+from .health import UnhealthyError, check_health
 from .initialize import initialize
 from .options import load_addon_config
 from .paths import ADDON_DATA, AddonPaths
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("engine", help="run the engine with the add-on's options")
     commands.add_parser("backup", help="dump the database into the data for a backup")
     commands.add_parser("backup-done", help="remove the dump after the backup")
+    commands.add_parser("health", help="exit 0 when the engine answers and reaches its database")
     return parser
 
 
@@ -67,6 +69,8 @@ def _run(command: str, paths: AddonPaths) -> None:
             LOGGER.info("Dumped the database to %s", paths.dump_file)
         case "backup-done":
             remove_dump(paths.dump_file)
+        case "health":
+            print(check_health(os.environ))  # noqa: T201 - the health check's output
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201 - the last word, for the add-on log
         return EXIT_CONFIG_ERROR
-    except EngineError as err:
+    except (EngineError, UnhealthyError) as err:
         print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201 - the last word, for the add-on log
         return EXIT_FAILED
     return 0
