@@ -104,6 +104,9 @@ class Engine:
             batch_size=config.ingest.batch_size,
             flush_interval=config.ingest.flush_interval.total_seconds(),
             clock=self.clock,
+            # Older readings would be deleted by the retention before they are rolled up.
+            max_age=timedelta(days=config.retention.readings_days),
+            max_backfill_age=timedelta(days=config.retention.daily_days),
         )
         await pipeline.start()
 
@@ -220,7 +223,12 @@ class Engine:
         while True:
             try:
                 await job()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+            except (
+                OSError,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+                asyncpg.InternalClientError,  # the server vanished mid-query
+            ) as err:
                 LOGGER.warning(
                     "Background job %s failed: %s", getattr(job, "__qualname__", job), err
                 )

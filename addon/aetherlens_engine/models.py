@@ -83,7 +83,12 @@ class Rejection:
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """The outcome of one submission: accepted readings are committed or spooled, never lost."""
+    """The outcome of one submission: accepted readings are committed or spooled, never lost.
+
+    `duplicates` are the indexes of readings of a device at an instant an earlier reading of the
+    submission has: not stored again (the first one counts), nor counted in `accepted`.
+    """
 
     accepted: int
     rejected: tuple[Rejection, ...] = ()
+    duplicates: tuple[int, ...] = ()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import asyncpg
@@ -17,6 +18,7 @@ from tests.engine.test_api_support import (
     engine_state,
     migrate,
 )
+from tests.engine.test_ingest_support import running
 
 
 @pytest.fixture
@@ -30,17 +32,22 @@ async def _post(session: aiohttp.ClientSession, batch: object) -> tuple[int, dic
         return resp.status, await resp.json()
 
 
-async def test_batch_is_stored(pool: asyncpg.Pool) -> None:
+async def test_batch_is_stored_and_duplicates_reported(pool: asyncpg.Pool, tmp_path: Path) -> None:
+    """Of two readings of a device at one instant the first is stored; the second is listed."""
     plug = await add_device(pool, "plug", unit="W")
     batch = [
         {"device_id": plug, "time": "2026-03-29T01:30:00+02:00", "value": 12.5},
         {"device_id": plug, "time": "2026-03-29T00:00:00Z", "value": 7, "unit": "W"},
-        {"device_id": plug, "time": "2026-03-29T00:00:00Z", "value": 7, "unit": None},
+        {"device_id": plug, "time": "2026-03-29T00:00:00Z", "value": 8, "unit": None},
+        {"device_id": plug, "time": "2026-03-29T01:00:00+01:00", "value": 9},  # the same instant
     ]
-    async with client(engine_state(pool, sink=DirectSink(pool))) as session:
+    async with (
+        running(pool, tmp_path) as pipeline,
+        client(engine_state(pool, sink=pipeline)) as session,
+    ):
         status, body = await _post(session, batch)
     assert status == 200
-    assert body == {"accepted": 3, "rejected": []}
+    assert body == {"accepted": 2, "duplicates": [2, 3], "rejected": []}
     rows = await pool.fetch(
         "SELECT time, value FROM readings WHERE device_id = $1 ORDER BY time", plug
     )
@@ -92,8 +99,7 @@ async def test_partly_rejected_batch_207_with_indexes(pool: asyncpg.Pool) -> Non
     assert reasons[9] == "malformed: missing field(s): time"
     assert reasons[10] == f"unknown_device: there is no device {2**40}"
     assert reasons[11] == "not_finite: value must be finite"
-    assert reasons[12].startswith("malformed: ")
-    assert "out of range" in reasons[12]
+    assert reasons[12].startswith("out_of_range: ")
     assert await pool.fetchval("SELECT count(*) FROM readings") == 2
     assert sink.stats.accepted == 2
     assert sink.stats.rejected == {"unknown_device": 1, "unit_mismatch": 1}
@@ -113,7 +119,10 @@ async def test_nothing_accepted_422_with_details(pool: asyncpg.Pool) -> None:
 
 async def test_empty_batch_accepts_nothing(pool: asyncpg.Pool) -> None:
     async with client(engine_state(pool, sink=DirectSink(pool))) as session:
-        assert await _post(session, []) == (200, {"accepted": 0, "rejected": []})
+        assert await _post(session, []) == (
+            200,
+            {"accepted": 0, "duplicates": [], "rejected": []},
+        )
 
 
 @pytest.mark.parametrize(
@@ -164,3 +173,69 @@ async def test_without_sink_503() -> None:
     ):
         assert resp.status == 503
         assert (await resp.json())["error"]["code"] == "ingest_unavailable"
+
+
+@pytest.mark.parametrize(
+    ("time", "reason"),
+    [
+        ("2026-03-29T00:00:00\u0000Z", "malformed"),  # any character before the offset
+        ("2026-03-29T00:00:00.1234567Z", "malformed"),  # digits beyond microseconds
+        ("2026-03-29 00:00:00Z", "malformed"),
+        ("2026-03-29", "malformed"),
+        ("20260329T000000Z", "malformed"),
+        ("2026-03-29T00:00Z", "malformed"),
+        ("0001-01-01T00:00:00Z", "out_of_range"),
+        ("1000-01-01T00:00:00Z", "out_of_range"),
+        ("1969-12-31T23:59:59Z", "out_of_range"),
+        ("9999-12-31T23:59:59Z", "out_of_range"),
+    ],
+)
+async def test_times_are_strict_rfc_3339(pool: asyncpg.Pool, time: str, reason: str) -> None:
+    plug = await add_device(pool, "plug")
+    async with client(engine_state(pool, sink=DirectSink(pool))) as session:
+        status, body = await _post(session, [{"device_id": plug, "time": time, "value": 1.0}])
+    assert status == 422
+    (detail,) = body["error"]["details"]  # type: ignore[index]
+    assert detail["index"] == 0
+    assert detail["reason"].startswith(f"{reason}: ")
+
+
+async def test_huge_values_are_refused_not_500(pool: asyncpg.Pool) -> None:
+    plug = await add_device(pool, "plug")
+    reading = '{"device_id": %d, "time": "2026-03-29T00:00:00Z", "value": %s}'
+    text = "[" + ", ".join(reading % (plug, v) for v in ("9" * 400, "-1e13", "1e12")) + "]"
+    async with (
+        client(engine_state(pool, sink=DirectSink(pool))) as session,
+        session.post("/api/v1/readings", data=text) as resp,
+    ):
+        status, body = resp.status, await resp.json()
+    assert status == 207
+    assert [(r["index"], r["reason"].split(":")[0]) for r in body["rejected"]] == [
+        (0, "out_of_range"),
+        (1, "out_of_range"),
+    ]
+    assert body["accepted"] == 1
+
+
+async def test_old_readings_need_backfill(pool: asyncpg.Pool, tmp_path: Path) -> None:
+    """Older than the raw retention keeps: refused, unless the batch says it is a backfill."""
+    plug = await add_device(pool, "plug")
+    old = (datetime.now(UTC) - timedelta(days=100)).replace(microsecond=0)
+    batch = [{"device_id": plug, "time": old.isoformat(), "value": 1.0}]
+    async with (
+        running(
+            pool, tmp_path, max_age=timedelta(days=90), max_backfill_age=timedelta(days=1826)
+        ) as pipeline,
+        client(engine_state(pool, sink=pipeline)) as session,
+    ):
+        refused = await _post(session, batch)
+        async with session.post("/api/v1/readings?backfill=true", json=batch) as resp:
+            taken = resp.status, await resp.json()
+        async with session.post("/api/v1/readings?backfill=yes", json=batch) as resp:
+            wrong = resp.status
+    assert refused[0] == 422
+    assert refused[1]["error"]["details"] == [{"index": 0, "reason": "too_old"}]  # type: ignore[index]
+    assert taken == (200, {"accepted": 1, "duplicates": [], "rejected": []})
+    assert wrong == 400
+    row = await pool.fetchrow("SELECT time, quality FROM readings WHERE device_id = $1", plug)
+    assert (row["time"], row["quality"]) == (old, 8)  # flagged BACKFILLED

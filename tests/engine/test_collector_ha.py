@@ -514,7 +514,9 @@ async def test_refused_token_is_reported_not_retried_in_a_loop(
                 serve_app(create_app(state)) as url,
                 aiohttp.ClientSession() as session,
             ):
-                async with session.get(f"{url}/api/v1/health") as resp:
+                async with session.get(
+                    f"{url}/api/v1/health", headers={"Authorization": f"Bearer {api_token}"}
+                ) as resp:
                     health = (await resp.json())["collectors"]["home"]
                 async with session.get(f"{url}/api/v1/openapi.json") as resp:
                     spec = await resp.json()
@@ -555,7 +557,9 @@ async def test_engine_runs_a_collector_per_configured_instance(
     engine = Engine(config)
     await engine.start()
     try:
-        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+        token = (tmp_path / "api_token").read_text().strip()
+        headers = {"Authorization": f"Bearer {token}"}  # health's details need it
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as session:
 
             async def following() -> bool:
                 async with session.get("/api/v1/health") as resp:

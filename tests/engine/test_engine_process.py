@@ -243,7 +243,10 @@ async def test_standalone_engine_owns_its_cluster(standalone_dir: Path) -> None:
         async with aiohttp.ClientSession() as session:
             engine.start()
             await engine.wait_ready(session)
-            async with session.get(f"{engine.url}/api/v1/health") as resp:
+            token = (engine.data_dir / "api_token").read_text().strip()
+            async with session.get(
+                f"{engine.url}/api/v1/health", headers={"Authorization": f"Bearer {token}"}
+            ) as resp:
                 first = await resp.json()
             assert first["database"]["timescaledb"] is not None
             assert engine.terminate() == 0

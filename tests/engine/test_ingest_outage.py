@@ -6,6 +6,7 @@ The session cluster is shared, so this test stops and starts a cluster of its ow
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from aetherlens_engine.api.health import degraded_reasons
 from aetherlens_engine.cluster import ManagedCluster
 from aetherlens_engine.ingest import IngestPipeline
 from aetherlens_engine.models import RawReading
@@ -97,7 +99,39 @@ async def test_outage_mid_stream_loses_and_duplicates_nothing(
 
         unique = {(r.device_id, r.time, r.value, 0) for r in sent}
         assert await stored(pool) == sorted(unique)
-        hours = await pool.fetchval("SELECT count(*) FROM rollup_queue")
+        # Hours queued, whatever batches queued each (one row per batch and hour, see 0006).
+        hours = await pool.fetchval("SELECT count(DISTINCT (device_id, hour)) FROM rollup_queue")
         assert hours == PRODUCERS * (CHUNKS + 1)
+    finally:
+        await pool.close()
+
+
+async def test_failing_replay_is_reported_and_logged_sparingly(
+    own: OwnCluster, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the spool cannot be replayed, stats say why (health: replay_failing) and the
+    WARNING comes once per minute, not at every retry (nor at DEBUG, unseen)."""
+    cluster = own.cluster
+    pool = await asyncpg.create_pool(cluster.dsn(tcp=True), min_size=1, max_size=4)
+    try:
+        await migrate(pool)
+        plug = await add_device(pool, "plug")
+        async with running(pool, tmp_path, retry_delay=0.01, max_retry_delay=0.02) as pipeline:
+            cluster.stop()
+            with caplog.at_level(logging.DEBUG, logger="aetherlens_engine.ingest"):
+                assert (await pipeline.submit(series(plug, 5))).accepted == 5
+                await eventually(lambda: pipeline.stats.replay_error is not None)
+                await asyncio.sleep(1)  # dozens of retries
+            stats = pipeline.stats
+            replay_lines = [r for r in caplog.records if "replaying the" in r.getMessage()]
+            cluster.start()
+            await eventually(lambda: pipeline.stats.spool_pending == 0)
+            after = pipeline.stats
+        assert degraded_reasons("ok", stats) == ["replay_failing"]
+        assert [r.levelno for r in replay_lines] == [logging.WARNING]
+        assert replay_lines[0].exc_info is None
+        assert after.replay_error is None
+        assert degraded_reasons("ok", after) == []
+        assert len(await stored(pool)) == 5
     finally:
         await pool.close()

@@ -32,26 +32,28 @@ def validator() -> Validator:
 
 def test_good_readings_are_converted_to_canonical_units_and_utc(validator: Validator) -> None:
     paris = ZoneInfo("Europe/Paris")
+    second = timedelta(seconds=1)
     readings = [
         RawReading(1, NOW, 1234.5, "Wh"),
-        RawReading(1, NOW, 2.5, "MWh"),
+        RawReading(1, NOW + second, 2.5, "MWh"),
         RawReading(2, NOW, 1.5, "kW", Quality.ESTIMATED | Quality.BACKFILLED | Quality.AFTER_GAP),
-        RawReading(2, NOW, 7),  # an int, in the device's unit
+        RawReading(2, NOW + second, 7),  # an int, in the device's unit
         RawReading(3, NOW, 250.0, "EUR/MWh"),
         RawReading(4, NOW, 380.0, "g/kWh"),
-        RawReading(2, datetime(2026, 3, 1, 13, 0, tzinfo=paris), 1.0),
+        RawReading(2, datetime(2026, 3, 1, 13, 0, 2, tzinfo=paris), 1.0),
         RawReading(2, NOW + timedelta(minutes=5), 1.0),  # exactly at the allowed skew
     ]
     result = validator.validate(readings, NOW)
     assert result.rejections == []
+    assert result.duplicates == []
     assert result.records == [
         (NOW, 1, pytest.approx(1.2345), 0),
-        (NOW, 1, 2500.0, 0),
+        (NOW + second, 1, 2500.0, 0),
         (NOW, 2, 1500.0, 25),
-        (NOW, 2, 7.0, 0),
+        (NOW + second, 2, 7.0, 0),
         (NOW, 3, pytest.approx(0.25), 0),
         (NOW, 4, pytest.approx(0.38), 0),
-        (NOW, 2, 1.0, 0),
+        (NOW + 2 * second, 2, 1.0, 0),
         (NOW + timedelta(minutes=5), 2, 1.0, 0),
     ]
     for time, device_id, value, quality in result.records:
@@ -88,7 +90,8 @@ def test_each_bad_reading_is_rejected_with_its_reason(
     validator: Validator, reading: RawReading, reason: RejectReason
 ) -> None:
     good = RawReading(2, NOW, 5.0)
-    result = validator.validate([good, reading, good], NOW)
+    later = RawReading(2, NOW + timedelta(seconds=1), 5.0)
+    result = validator.validate([good, reading, later], NOW)
     assert [(r.index, r.reason) for r in result.rejections] == [(1, reason)]
     assert len(result.records) == 2
 
@@ -122,3 +125,53 @@ def test_offsets_are_normalised_to_utc(validator: Validator) -> None:
     )
     assert result.records[0][0] == NOW
     assert result.records[0][0].tzinfo is UTC
+
+
+def test_duplicates_in_a_batch_are_reported_and_the_first_wins(validator: Validator) -> None:
+    """One device at one instant twice (also written in two offsets): the first is taken."""
+    paris = ZoneInfo("Europe/Paris")
+    readings = [
+        RawReading(2, NOW, 1.0),
+        RawReading(2, NOW, 2.0),
+        RawReading(2, datetime(2026, 3, 1, 13, 0, tzinfo=paris), 3.0),  # = NOW
+        RawReading(1, NOW, 4.0),  # another device
+        RawReading(2, NOW + timedelta(seconds=1), 5.0),
+    ]
+    result = validator.validate(readings, NOW)
+    assert result.duplicates == [1, 2]
+    assert [record[2] for record in result.records] == [1.0, 4.0, 5.0]
+
+
+def test_bounds_of_values_and_times() -> None:
+    validator = Validator(timedelta(minutes=5), timedelta(days=90), timedelta(days=1826))
+    validator.set_devices(DEVICES)
+    readings = [
+        RawReading(2, NOW, 1e12),  # at the bound
+        RawReading(2, NOW, -1.000001e12),
+        RawReading(2, NOW - timedelta(days=90), 1.0),  # as old as the raw retention keeps
+        RawReading(2, NOW - timedelta(days=91), 1.0),
+        RawReading(2, NOW - timedelta(days=91), 1.0, quality=Quality.BACKFILLED),
+        RawReading(2, NOW - timedelta(days=1827), 1.0, quality=Quality.BACKFILLED),
+        RawReading(2, datetime(1000, 1, 1, tzinfo=UTC), 1.0),
+        RawReading(2, datetime(1, 1, 1, tzinfo=UTC), 1.0),
+    ]
+    result = validator.validate(readings, NOW)
+    assert [(r.index, r.reason) for r in result.rejections] == [
+        (1, RejectReason.OUT_OF_RANGE),
+        (3, RejectReason.TOO_OLD),
+        (5, RejectReason.TOO_OLD),
+        (6, RejectReason.TOO_OLD),
+        (7, RejectReason.TOO_OLD),
+    ]
+
+
+def test_no_reading_before_the_epoch_even_without_an_age_limit(validator: Validator) -> None:
+    """asyncpg sends year 1 as -infinity, which a hypertable refuses: such times never pass."""
+    readings = [
+        RawReading(2, datetime(1, 1, 1, tzinfo=UTC), 1.0),
+        RawReading(2, datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), 1.0),
+        RawReading(2, datetime(1970, 1, 1, tzinfo=UTC), 1.0),
+    ]
+    result = validator.validate(readings, NOW)
+    assert [r.index for r in result.rejections] == [0, 1]
+    assert all(r.reason == RejectReason.TOO_OLD for r in result.rejections)

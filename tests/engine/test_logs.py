@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aetherlens_engine.logs import JsonFormatter, configure_logging
+from aetherlens_engine.collector.websocket import HassError
+from aetherlens_engine.logs import (
+    JsonFormatter,
+    ThrottledLog,
+    configure_logging,
+    redact_credentials,
+)
 
 
 @pytest.fixture
@@ -67,3 +73,53 @@ def test_level_filters_and_handlers_are_replaced(root_logger: logging.Logger) ->
 def test_stack_info_is_included() -> None:
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "here", None, None, sinfo="Stack")
     assert json.loads(JsonFormatter().format(record))["stack"] == "Stack"
+
+
+def test_url_credentials_never_reach_the_log(root_logger: logging.Logger) -> None:
+    stream = io.StringIO()
+    configure_logging(logging.INFO, stream)
+    log = logging.getLogger("aetherlens_engine.test")
+    url = "ws://admin:hunter2@ha.local:8123/api/websocket"
+    log.warning("Home Assistant %s: cannot connect to %s", "house", url)
+    error = ConnectionError(f"refused by {url}")
+    log.error("failed", exc_info=(ConnectionError, error, None))
+    text = stream.getvalue()
+    assert "hunter2" not in text
+    assert "admin" not in text
+    assert "ws://***@ha.local:8123/api/websocket" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("ws://u:p@h/api", "ws://***@h/api"),
+        ("wss://u:p@ss@h:8123/x y", "wss://***@h:8123/x y"),  # an unescaped @ in a password
+        ("postgresql://engine:s3cret@127.0.0.1/db", "postgresql://***@127.0.0.1/db"),
+        ("http://host/path@not-credentials", "http://host/path@not-credentials"),
+        ("mail user@host", "mail user@host"),
+    ],
+)
+def test_redact_credentials(text: str, redacted: str) -> None:
+    assert redact_credentials(text) == redacted
+
+
+def test_collector_errors_hold_no_credentials() -> None:
+    """HassError messages end up in logs and the collector's status: never with a password."""
+    error = HassError("cannot connect to ws://user:pass@ha.local/api/websocket: refused")
+    assert str(error) == "cannot connect to ws://***@ha.local/api/websocket: refused"
+
+
+def test_throttled_log_reports_a_repeated_problem_once_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = ThrottledLog(logging.getLogger("aetherlens_engine.test"), interval=3600)
+    with caplog.at_level(logging.WARNING):
+        for attempt in range(50):
+            log.warning("replaying failed (%s)", attempt)
+        log.reset()
+        log.warning("replaying failed (%s)", "again")
+    assert [r.getMessage() for r in caplog.records] == [
+        "replaying failed (0)",
+        "replaying failed (again)",
+    ]
+    assert all(r.exc_info is None for r in caplog.records)

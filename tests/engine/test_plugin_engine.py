@@ -95,7 +95,8 @@ async def test_engine_runs_plugins_and_stores_their_costs(
     engine = Engine(config)
     await engine.start()
     try:
-        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+        headers = {"Authorization": f"Bearer {_token(tmp_path)}"}  # health's details need it
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as session:
             async with asyncio.timeout(60):
                 while True:
                     async with session.get("/api/v1/health") as resp:

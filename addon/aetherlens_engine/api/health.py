@@ -1,4 +1,12 @@
-"""`GET /api/v1/health`: is the engine up, can it reach its database, how are its parts. No auth."""
+"""`GET /api/v1/health`: is the engine up, can it reach its database, are readings waiting.
+
+Public (the Supervisor's health check and the integration probe it before they have a token):
+the status, why it is `degraded`, the version, the instance id and the database's status.
+With the API token also the details: collectors (their URLs, credentials cut), plugins (their
+errors), the ingest figures. `degraded` says readings wait or may be lost: the database is
+unreachable, the spool cannot be written, its replay fails, or it holds more than
+SPOOL_BACKLOG_LIMIT readings.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +14,60 @@ import asyncio
 from typing import Any
 
 import asyncpg
-from aiohttp import web
+from aiohttp import hdrs, web
 
+from aetherlens_engine.logs import redact_credentials
+
+from .auth import token_matches
 from .state import STATE_KEY, IngestFigures
 
 DATABASE_TIMEOUT = 2.0
+SPOOL_BACKLOG_LIMIT = 100_000
+# What a health probe of the database raises when it is away (InternalClientError: asyncpg's
+# state when the server vanished in the middle of the probe).
+_DATABASE_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 async def get_health(request: web.Request) -> web.Response:
-    """Report the engine's version, identity, database, collectors, plugins and ingestion."""
+    """Report the status and why; the details only to a client with the token."""
     state = request.app[STATE_KEY]
     database = await _database_health(state.pool)
-    return web.json_response(
-        {
-            "status": "ok" if database["status"] == "ok" else "degraded",
-            "version": state.version,
-            "instance_id": state.instance_id,
+    figures = state.sink.stats if state.sink is not None else None
+    reasons = degraded_reasons(database["status"], figures)
+    body: dict[str, Any] = {
+        "status": "degraded" if reasons else "ok",
+        "reasons": reasons,
+        "version": state.version,
+        "instance_id": state.instance_id,
+        "database": {"status": database["status"]},
+    }
+    if token_matches(request.headers.get(hdrs.AUTHORIZATION), state.token):
+        body |= {
             "database": database,
-            "collectors": state.collectors,
-            "plugins": state.plugins,
-            "ingest": ingest_json(state.sink.stats) if state.sink is not None else None,
+            "collectors": _redacted(state.collectors),
+            "plugins": _redacted(state.plugins),
+            "ingest": ingest_json(figures) if figures is not None else None,
         }
-    )
+    return web.json_response(body)
+
+
+def degraded_reasons(database: str, figures: IngestFigures | None) -> list[str]:
+    """Return why the engine is degraded (empty: it is not), as stable codes."""
+    reasons = [] if database == "ok" else [f"database_{database}"]
+    if figures is not None:
+        if figures.spool_error is not None:
+            reasons.append("spool_unwritable")
+        if figures.replay_error is not None:
+            reasons.append("replay_failing")
+        if figures.spool_pending > SPOOL_BACKLOG_LIMIT:
+            reasons.append("spool_backlog")
+    return reasons
 
 
 def ingest_json(figures: IngestFigures) -> dict[str, Any]:
@@ -41,7 +81,21 @@ def ingest_json(figures: IngestFigures) -> dict[str, Any]:
         "buffered": figures.buffered,
         "last_flush": figures.last_flush.isoformat() if figures.last_flush else None,
         "database_available": figures.database_available,
+        "dead_lettered": figures.dead_lettered,
+        "spool_error": figures.spool_error,
+        "replay_error": figures.replay_error,
     }
+
+
+def _redacted(value: Any) -> Any:
+    """Return VALUE (JSON-ready) with the credentials of every URL in its texts cut."""
+    if isinstance(value, str):
+        return redact_credentials(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
 
 
 async def _database_health(pool: asyncpg.Pool | None) -> dict[str, Any]:
@@ -53,6 +107,6 @@ async def _database_health(pool: asyncpg.Pool | None) -> dict[str, Any]:
                 "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
             )
             schema_version = await conn.fetchval("SELECT max(version) FROM schema_migrations")
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except _DATABASE_ERRORS:
         return {"status": "unavailable", "timescaledb": None, "schema_version": None}
     return {"status": "ok", "timescaledb": timescaledb, "schema_version": schema_version}

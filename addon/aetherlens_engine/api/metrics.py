@@ -34,6 +34,11 @@ class _IngestCollector(Collector):
             ("accepted", figures.accepted, "Readings validated and committed or spooled"),
             ("committed", figures.committed, "Readings written to PostgreSQL"),
             ("spooled", figures.spooled, "Readings spooled to disk while the database was away"),
+            (
+                "dead_lettered",
+                figures.dead_lettered,
+                "Readings the database refused for their data, in the dead-letter file",
+            ),
         ):
             yield CounterMetricFamily(f"aetherlens_ingest_{name}", help_text, value=value)
         rejected = CounterMetricFamily(
@@ -49,6 +54,16 @@ class _IngestCollector(Collector):
                 "database_available",
                 int(figures.database_available),
                 "1 if the last write to the database succeeded",
+            ),
+            (
+                "spool_unwritable",
+                int(figures.spool_error is not None),
+                "1 if the last write to the spool failed",
+            ),
+            (
+                "replay_failing",
+                int(figures.replay_error is not None),
+                "1 if the last replay of the spool failed",
             ),
         ):
             yield GaugeMetricFamily(f"aetherlens_ingest_{name}", help_text, value=value)

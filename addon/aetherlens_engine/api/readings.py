@@ -2,6 +2,10 @@
 
 200 when every reading was accepted, 207 when some were, 422 when none were (each refusal with
 its index in the batch); 400 for a body that is not a JSON array, 413 for too many readings.
+Times are RFC 3339 with an offset, from the raw retention's start (`?backfill=true`: the daily
+rollups' start; the readings are flagged as backfilled) to 5 minutes ahead; values are finite,
+at most 1e12 in magnitude. Of several readings of one device at one instant, the first is
+stored and the others are listed in `duplicates`; a reading already stored is kept.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from typing import Any
 from aiohttp import web
 
 from aetherlens_engine.errors import EngineError
-from aetherlens_engine.models import RawReading, Rejection
+from aetherlens_engine.ingest.validate import MAX_ABS_VALUE
+from aetherlens_engine.models import NO_FLAGS, Quality, RawReading, Rejection
 
 from .errors import ApiError, unavailable
-from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
+from .params import MAX_DEVICE_ID, InvalidValueError, parse_rfc3339
 from .state import STATE_KEY
 
 FIELDS = frozenset({"device_id", "time", "value", "unit"})
@@ -35,7 +40,7 @@ async def _json_body(request: web.Request) -> Any:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {err}") from err
 
 
-def parse_reading(item: Any) -> RawReading:
+def parse_reading(item: Any, quality: Quality = NO_FLAGS) -> RawReading:
     """Check one element of a batch and build its RawReading; raise InvalidValueError if bad."""
     if not isinstance(item, dict):
         raise InvalidValueError("a reading is a JSON object")
@@ -49,20 +54,25 @@ def parse_reading(item: Any) -> RawReading:
     if not 1 <= device_id <= MAX_DEVICE_ID:
         raise InvalidValueError(f"there is no device {device_id}", reason="unknown_device")
     if not isinstance(time, str):
-        raise InvalidValueError("time must be an ISO 8601 date-time string")
+        raise InvalidValueError("time must be an RFC 3339 date-time string")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidValueError("value must be a number")
-    value = float(value)
-    if not math.isfinite(value):
-        raise InvalidValueError("value must be finite", reason="not_finite")
+    # An integer of hundreds of digits is no float: compare before converting.
+    if not -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
+        reason = "not_finite" if isinstance(value, float) and not math.isfinite(value) else None
+        raise InvalidValueError(
+            "value must be finite" if reason else f"value must be within ±{MAX_ABS_VALUE:g}",
+            reason=reason or "out_of_range",
+        )
     if unit is not None and not isinstance(unit, str):
         raise InvalidValueError("unit must be a string or null")
-    return RawReading(device_id, parse_instant(time), value, unit)
+    return RawReading(device_id, parse_rfc3339(time), float(value), unit, quality)
 
 
 async def post_readings(request: web.Request) -> web.Response:
     """Validate the batch's shape, submit the well-formed readings, report every refusal."""
     state = request.app[STATE_KEY]
+    quality = _backfill_quality(request)
     batch = await _json_body(request)
     if not isinstance(batch, list):
         raise ApiError(400, "invalid_body", "the body must be a JSON array of readings")
@@ -77,14 +87,15 @@ async def post_readings(request: web.Request) -> web.Response:
     rejected: list[Rejection] = []
     for index, item in enumerate(batch):
         try:
-            readings.append(parse_reading(item))
+            readings.append(parse_reading(item, quality))
         except InvalidValueError as err:
             rejected.append(Rejection(index, f"{err.reason}: {err}"))
         else:
             positions.append(index)
     accepted = 0
+    duplicates: tuple[int, ...] = ()
     if readings:
-        accepted, refused = await _submit(request, readings)
+        accepted, refused, duplicates = await _submit(request, readings)
         rejected.extend(Rejection(positions[r.index], r.reason) for r in refused)
     details = [
         {"index": r.index, "reason": r.reason} for r in sorted(rejected, key=attrgetter("index"))
@@ -97,13 +108,26 @@ async def post_readings(request: web.Request) -> web.Response:
             details=details,
         )
     return web.json_response(
-        {"accepted": accepted, "rejected": details}, status=207 if rejected else 200
+        {
+            "accepted": accepted,
+            "duplicates": [positions[index] for index in duplicates],
+            "rejected": details,
+        },
+        status=207 if rejected else 200,
     )
+
+
+def _backfill_quality(request: web.Request) -> Quality:
+    """Return the flags `?backfill=` gives the batch's readings (older ones are then taken)."""
+    text = request.query.get("backfill", "false")
+    if text not in {"true", "false"}:
+        raise ApiError(400, "invalid_parameter", f"backfill: {text!r} is neither true nor false")
+    return Quality.BACKFILLED if text == "true" else NO_FLAGS
 
 
 async def _submit(
     request: web.Request, readings: list[RawReading]
-) -> tuple[int, tuple[Rejection, ...]]:
+) -> tuple[int, tuple[Rejection, ...], tuple[int, ...]]:
     state = request.app[STATE_KEY]
     retry_after = state.limits.unavailable_retry_after
     if state.sink is None:
@@ -116,4 +140,4 @@ async def _submit(
         raise unavailable(
             "ingest_unavailable", f"the engine cannot take readings now: {err}", retry_after
         ) from err
-    return result.accepted, result.rejected
+    return result.accepted, result.rejected, result.duplicates

@@ -62,6 +62,21 @@ class IngestFigures(Protocol):
         """Whether the last write to the database succeeded."""
         ...
 
+    @property
+    def dead_lettered(self) -> int:
+        """Readings the database refused for their data, kept in the dead-letter file."""
+        ...
+
+    @property
+    def spool_error(self) -> str | None:
+        """Why the last write to the spool failed, until one succeeds."""
+        ...
+
+    @property
+    def replay_error(self) -> str | None:
+        """Why the last replay of the spool failed, until one succeeds."""
+        ...
+
 
 class ReadingSink(Protocol):
     """Where `POST /api/v1/readings` hands readings (the ingest pipeline).

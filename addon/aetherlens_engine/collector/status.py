@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from aetherlens_engine.logs import redact_credentials
+
 RATE_WINDOW_SECONDS = 60
 
 
@@ -77,12 +79,12 @@ class CollectorStatus:
         """Return the status as JSON-ready values."""
         return {
             "source": "homeassistant",
-            "url": self.url,
+            "url": redact_credentials(self.url),
             "state": str(self.state),
             "ha_version": self.ha_version,
             "connected_since": _iso(self.connected_since),
             "last_message": _iso(self.last_message),
-            "last_error": self.last_error,
+            "last_error": redact_credentials(self.last_error) if self.last_error else None,
             "issue": self.issue,
             "entities": self.entities,
             "readings": self.readings,

@@ -18,13 +18,22 @@ from typing import Any
 import aiohttp
 
 from aetherlens_engine.errors import EngineError
+from aetherlens_engine.logs import redact_credentials
 from aetherlens_engine.tasks import cancel_and_wait
 
 LOGGER = logging.getLogger(__name__)
 
 
 class HassError(EngineError):
-    """Home Assistant cannot be reached or did not answer as expected."""
+    """Home Assistant cannot be reached or did not answer as expected.
+
+    Its message never holds the credentials of a URL (`ws://user:password@host/...`): it ends up
+    in logs and in the collector's status.
+    """
+
+    def __init__(self, message: str) -> None:
+        """Describe the problem; credentials in URLs of MESSAGE are cut."""
+        super().__init__(redact_credentials(message))
 
 
 class HassAuthError(HassError):
@@ -144,7 +153,7 @@ async def connect(
         async with asyncio.timeout(timeout):
             version = await _authenticate(ws, token)
         connection = HassConnection(ws, version, timeout)
-        reader = asyncio.create_task(connection.read(), name=f"hass-reader {url}")
+        reader = asyncio.create_task(connection.read(), name="hass-reader")
         await connection.command(
             {"type": "supported_features", "features": {"coalesce_messages": 1}}
         )

@@ -4,6 +4,11 @@ Submitted readings are validated and queued in a bounded buffer; a flusher write
 batches to PostgreSQL, or, when the database cannot take them, to the on-disk spool. A submission
 returns only once its readings are committed or spooled, so nothing acknowledged is lost. A
 replayer writes the spool back, oldest first, retrying with backoff while the database is away.
+
+Only an outage sends readings to the spool. A batch the database refuses for its data (a time
+out of the hypertable's range, say) is halved until the refused readings stand alone: they go to
+the dead-letter file with the reason, the rest is committed, so one bad reading never blocks the
+readings after it, live or in the spool.
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ from pathlib import Path
 import asyncpg
 
 from aetherlens_engine.clock import Clock, system_clock
+from aetherlens_engine.logs import ThrottledLog
 from aetherlens_engine.models import IngestResult, RawReading, Rejection
 
 from .buffer import ReadingBuffer, Submission
+from .deadletter import DeadLetters
 from .devices import load_devices
 from .errors import IngestBackpressureError, IngestStoppedError, IngestUnavailableError
 from .records import Record
 from .spool import Segment, Spool, decode, read_segment
 from .stats import IngestStats, RejectionLog
-from .store import WRITE_ERRORS, ReadingStore
+from .store import WRITE_ERRORS, ReadingStore, WriteOutcome
 from .validate import RejectReason, Validator
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,6 +55,8 @@ class IngestPipeline:
         flush_interval: float = 1.0,
         writers: int = 2,
         max_future_skew: timedelta = timedelta(minutes=5),
+        max_age: timedelta | None = None,
+        max_backfill_age: timedelta | None = None,
         backpressure_timeout: float = 10.0,
         write_timeout: float = 10.0,
         retry_delay: float = 0.5,
@@ -55,6 +64,7 @@ class IngestPipeline:
         device_refresh_interval: float = 10.0,
         segment_bytes: int = 8 << 20,
         clock: Clock = system_clock,
+        dead_letter_path: Path | None = None,
     ) -> None:
         """Describe the pipeline; nothing runs until `start`.
 
@@ -65,7 +75,8 @@ class IngestPipeline:
         taking over WRITE_TIMEOUT seconds counts as failed. The spool is retried after
         RETRY_DELAY seconds, doubling up to MAX_RETRY_DELAY. An unknown device id makes the
         registry be read again, at most once per DEVICE_REFRESH_INTERVAL seconds. CLOCK says
-        how far in the future a reading may lie and when the last flush was.
+        how far in the future a reading may lie and when the last flush was. Readings the
+        database refuses go to DEAD_LETTER_PATH (default: `dead-letter.jsonl` in SPOOL_DIR).
         """
         if writers < 1:
             raise ValueError("an ingest pipeline needs at least one writer")
@@ -78,10 +89,13 @@ class IngestPipeline:
         self._retry_delay = retry_delay
         self._max_retry_delay = max_retry_delay
         self._device_refresh_interval = device_refresh_interval
-        self._validator = Validator(max_future_skew)
+        self._validator = Validator(max_future_skew, max_age, max_backfill_age)
         self._buffer = ReadingBuffer(buffer_size, batch_size)
         self._store = ReadingStore(pool, timeout=write_timeout)
         self._spool = Spool(spool_dir, segment_bytes=segment_bytes)
+        self._dead_letters = DeadLetters(dead_letter_path or spool_dir / "dead-letter.jsonl")
+        self._replay_log = ThrottledLog(_LOGGER)
+        self._spool_log = ThrottledLog(_LOGGER)
         self._rejections = RejectionLog()
         # Spool files are touched by this one thread only, so appends and replay never race.
         self._spool_thread = ThreadPoolExecutor(1, thread_name_prefix="aetherlens-spool")
@@ -99,6 +113,9 @@ class IngestPipeline:
         self._spool_pending = 0
         self._last_flush: datetime | None = None
         self._database_available = False
+        self._dead_lettered = 0
+        self._spool_error: str | None = None
+        self._replay_error: str | None = None
 
     @property
     def stats(self) -> IngestStats:
@@ -112,6 +129,9 @@ class IngestPipeline:
             buffered=self._buffer.held,
             last_flush=self._last_flush,
             database_available=self._database_available,
+            dead_lettered=self._dead_lettered,
+            spool_error=self._spool_error,
+            replay_error=self._replay_error,
         )
 
     async def start(self) -> None:
@@ -139,7 +159,7 @@ class IngestPipeline:
             try:
                 await self._replay_spool()
             except WRITE_ERRORS as err:
-                _LOGGER.warning("replaying the spool failed (%s); retrying in the background", err)
+                self._replay_failed(err, self._retry_delay)
                 self._spool_ready.set()
         self._running = True
         self._tasks = [
@@ -161,8 +181,11 @@ class IngestPipeline:
             raise IngestStoppedError("the ingest pipeline is not running")
         validated = self._validator.validate(readings, self._clock())
         records, rejections = validated.records, validated.rejections
+        duplicates = validated.duplicates
         if rejections:
-            rejections = await self._retry_unknown_devices(readings, records, rejections)
+            rejections = await self._retry_unknown_devices(
+                readings, records, rejections, duplicates
+            )
             self._rejections.record(readings, rejections)
         if records:
             submission = Submission()
@@ -180,7 +203,7 @@ class IngestPipeline:
                 raise
             await submission.written()
             self._accepted += len(records)
-        return IngestResult(len(records), tuple(rejections))
+        return IngestResult(len(records), tuple(rejections), tuple(sorted(duplicates)))
 
     async def stop(self) -> None:
         """Refuse new readings, write everything buffered (database or spool), stop the tasks."""
@@ -201,17 +224,23 @@ class IngestPipeline:
             self._validator.set_devices(await load_devices(self._pool))
 
     async def _retry_unknown_devices(
-        self, readings: Sequence[RawReading], records: list[Record], rejections: list[Rejection]
+        self,
+        readings: Sequence[RawReading],
+        records: list[Record],
+        rejections: list[Rejection],
+        duplicates: list[int],
     ) -> list[Rejection]:
         """Validate again, after reading the registry, readings of devices not known yet.
 
-        Adds the records of those now accepted to RECORDS; returns the rejections left.
+        Adds the records of those now accepted to RECORDS, the duplicates among them to
+        DUPLICATES; returns the rejections left.
         """
         unknown = [r for r in rejections if r.reason == RejectReason.UNKNOWN_DEVICE]
         if not unknown or not await self._refresh_if_due():
             return rejections
         again = self._validator.validate([readings[r.index] for r in unknown], self._clock())
         records.extend(again.records)
+        duplicates.extend(unknown[index].index for index in again.duplicates)
         kept = [r for r in rejections if r.reason != RejectReason.UNKNOWN_DEVICE]
         kept.extend(Rejection(unknown[r.index].index, r.reason) for r in again.rejections)
         return sorted(kept, key=lambda r: r.index)
@@ -245,31 +274,70 @@ class IngestPipeline:
                 await self._buffer.release(batch)
 
     async def _write(self, records: list[Record]) -> None:
-        """Commit RECORDS, or spool them when the database cannot take them."""
+        """Commit RECORDS, or spool them when the database cannot take them.
+
+        Readings the database refuses for their data go to the dead-letter file.
+        """
         if self._database_available:
+            outcome = await self._store.write_apart(records)
+            self._committed += outcome.committed
             try:
-                await self._store.write(records)
-            except WRITE_ERRORS as err:
-                self._database_available = False
-                _LOGGER.warning(
-                    "the database cannot take readings (%s); spooling them to %s until it can",
-                    err or type(err).__name__,
-                    self._spool.directory,
-                )
-            else:
-                self._committed += len(records)
+                await self._quarantine(outcome)
+            except OSError as err:
+                raise IngestUnavailableError(
+                    f"the database refused {len(outcome.refused)} readings and the dead-letter "
+                    f"file {self._dead_letters.path} cannot be written ({err})"
+                ) from err
+            if outcome.error is None:
                 return
+            self._database_available = False
+            _LOGGER.warning(
+                "the database cannot take readings (%s); spooling them to %s until it can",
+                outcome.error or type(outcome.error).__name__,
+                self._spool.directory,
+            )
+            records = outcome.unwritten
         try:
             await self._in_spool_thread(self._spool.append, records)
         except OSError as err:
-            _LOGGER.exception("cannot spool readings to %s", self._spool.directory)
+            self._spool_error = f"{type(err).__name__}: {err}"
+            self._spool_log.warning("cannot spool readings to %s: %s", self._spool.directory, err)
             raise IngestUnavailableError(
                 f"the database is unavailable and the spool in {self._spool.directory} cannot "
                 f"be written ({err}): free disk space or fix its permissions"
             ) from err
+        if self._spool_error is not None:
+            self._spool_error = None
+            self._spool_log.reset()
+            _LOGGER.info("the spool in %s takes readings again", self._spool.directory)
         self._spooled += len(records)
         self._spool_pending += len(records)
         self._spool_ready.set()
+
+    async def _quarantine(self, outcome: WriteOutcome) -> None:
+        """Put the readings the database refused in the dead-letter file (OSError if it fails)."""
+        if not outcome.refused:
+            return
+        await self._in_spool_thread(self._dead_letters.append, outcome.refused, self._clock())
+        self._dead_lettered += len(outcome.refused)
+        # Rare by nature (validation lets no such reading through): every case is worth a line.
+        _LOGGER.warning(
+            "the database refused %d readings (e.g. device %d at %s: %s); they are kept in %s",
+            len(outcome.refused),
+            outcome.refused[0][0][1],
+            outcome.refused[0][0][0].isoformat(),
+            outcome.refused[0][1],
+            self._dead_letters.path,
+        )
+
+    def _replay_failed(self, err: BaseException, delay: float) -> None:
+        self._replay_error = f"{type(err).__name__}: {err}"
+        self._replay_log.warning(
+            "replaying the %d spooled readings failed (%s); next try in %g s",
+            self._spool_pending,
+            self._replay_error,
+            delay,
+        )
 
     async def _replay_loop(self) -> None:
         """Replay the spool whenever it has readings, retrying with backoff, until stopped."""
@@ -282,7 +350,7 @@ class IngestPipeline:
             try:
                 await self._replay_spool()
             except WRITE_ERRORS as err:  # the database's, or the spool's (OSError)
-                _LOGGER.debug("replaying the spool failed (%s); next try in %g s", err, delay)
+                self._replay_failed(err, delay)
                 self._spool_ready.set()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), delay)
@@ -309,16 +377,19 @@ class IngestPipeline:
             if self._stopping.is_set():
                 return False
             records = decode(payload)
-            try:
-                await self._store.write(records)
-            except WRITE_ERRORS:
+            outcome = await self._store.write_apart(records)
+            if outcome.error is not None:
                 self._database_available = False
-                raise
+                raise outcome.error
+            await self._quarantine(outcome)
             done += 1
             self._replayed_frames[segment.path] = done
-            self._committed += len(records)
+            self._committed += outcome.committed
             self._spool_pending -= len(records)
             self._last_flush = self._clock()
+            if self._replay_error is not None:
+                self._replay_error = None
+                self._replay_log.reset()
             if not self._database_available:
                 self._database_available = True
                 _LOGGER.info("the database takes readings again; replaying the spool")

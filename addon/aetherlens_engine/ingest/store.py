@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -22,6 +23,31 @@ WRITE_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
 )
+
+# SQLSTATE classes of a refusal of the data itself (22: data exception, such as a time out of the
+# hypertable's range; 23: integrity constraint violation): the same readings fail again at every
+# retry, so they must not wait in the spool for a database that will never take them.
+_REFUSAL_CLASSES = frozenset({"22", "23"})
+
+
+def refused(err: BaseException) -> bool:
+    """Tell whether ERR refuses the data written rather than says the database is away."""
+    if isinstance(err, asyncpg.PostgresError):
+        return str(err.sqlstate or "")[:2] in _REFUSAL_CLASSES
+    # asyncpg's client-side DataError (a value it cannot encode) is an InterfaceError and a
+    # ValueError; its other InterfaceErrors are about the connection.
+    return isinstance(err, asyncpg.InterfaceError) and isinstance(err, ValueError)
+
+
+@dataclass(slots=True)
+class WriteOutcome:
+    """What `ReadingStore.write_apart` did with a batch."""
+
+    committed: int = 0
+    refused: list[tuple[Record, str]] = field(default_factory=list)  # each with the reason
+    unwritten: list[Record] = field(default_factory=list)  # left when the database went away
+    error: Exception | None = None  # why it went away
+
 
 _STAGING = "aetherlens_ingest_staging"
 # Temporary (so never WAL-logged, private to the session), emptied at each commit.
@@ -84,8 +110,39 @@ class ReadingStore:
                 await conn.execute(_CREATE_STAGING)
                 await self._write(conn, records)
 
+    async def write_apart(self, records: Sequence[Record]) -> WriteOutcome:
+        """Commit RECORDS but those the database refuses, found by halving a refused batch.
+
+        A refused reading is found in about log2(len(RECORDS)) more writes. Never raises a
+        WRITE_ERRORS: an outage ends the work and is returned with the records left unwritten.
+        """
+        outcome = WriteOutcome()
+        pending = [list(records)]
+        while pending:
+            part = pending.pop()
+            try:
+                await self.write(part)
+            except WRITE_ERRORS as err:
+                if not refused(err):
+                    outcome.unwritten = [record for rest in (part, *pending) for record in rest]
+                    outcome.error = err
+                    return outcome
+                if len(part) == 1:
+                    outcome.refused.append((part[0], _reason(err)))
+                else:
+                    half = len(part) // 2
+                    pending += [part[half:], part[:half]]  # the first half is written first
+            else:
+                outcome.committed += len(part)
+        return outcome
+
     @staticmethod
     async def _write(conn: asyncpg.Connection, records: Sequence[Record]) -> None:
         async with conn.transaction():
             await conn.copy_records_to_table(_STAGING, records=records, columns=COLUMNS)
             await conn.execute(_MERGE)
+
+
+def _reason(err: Exception) -> str:
+    sqlstate = getattr(err, "sqlstate", None)
+    return f"{sqlstate}: {err}" if sqlstate else f"{type(err).__name__}: {err}"
