@@ -245,6 +245,10 @@ class Engine:
     async def _enforce_retention(self, pool: asyncpg.Pool, features: DatabaseFeatures) -> None:
         async with pool.acquire() as conn:
             report = await enforce_retention(
-                conn, features, self.config.retention, self.clock()
+                conn,
+                features,
+                self.config.retention,
+                self.clock(),
+                day_zone=self.config.timezone,
             )
         LOGGER.info("Retention: %s", report)

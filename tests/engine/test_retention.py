@@ -19,6 +19,7 @@ from aetherlens_engine.storage import (
     enforce_retention,
     policy_statements,
 )
+from tests.dates import SweepDate, sweep_params
 from tests.postgres import ScratchDatabase
 
 NOW = datetime(2026, 5, 4, 12, 30, tzinfo=UTC)
@@ -188,7 +189,9 @@ async def test_apache_edition_drops_old_chunks(conn: asyncpg.Connection) -> None
         table: await conn.fetchval(f"SELECT count(*) FROM show_chunks('{table}')")
         for table, _, _ in TABLES
     }
-    report = await enforce_retention(conn, await detect_features(conn), RetentionSettings(), NOW)
+    report = await enforce_retention(
+        conn, await detect_features(conn), RetentionSettings(), NOW, day_zone=UTC
+    )
     assert report.mode is RetentionMode.DROP_CHUNKS
     assert report.rows_deleted == {}
     after = await counts(conn)
@@ -209,7 +212,9 @@ async def test_apache_edition_drops_old_chunks(conn: asyncpg.Connection) -> None
         )
         oldest = await conn.fetchval(f"SELECT min({column}) FROM {table}")
         assert oldest >= cutoff - width, table
-    again = await enforce_retention(conn, await detect_features(conn), RetentionSettings(), NOW)
+    again = await enforce_retention(
+        conn, await detect_features(conn), RetentionSettings(), NOW, day_zone=UTC
+    )
     assert all(n == 0 for n in again.chunks_dropped.values())
 
 
@@ -217,7 +222,9 @@ async def test_apache_edition_drops_old_chunks(conn: asyncpg.Connection) -> None
 async def test_plain_postgresql_deletes_old_rows(conn: asyncpg.Connection) -> None:
     """Exactly the rows older than each cutoff are deleted and counted."""
     before = await counts(conn)
-    report = await enforce_retention(conn, await detect_features(conn), RetentionSettings(), NOW)
+    report = await enforce_retention(
+        conn, await detect_features(conn), RetentionSettings(), NOW, day_zone=UTC
+    )
     assert report.mode is RetentionMode.DELETE
     assert report.chunks_dropped == {}
     assert report.rows_deleted == {table: old for table, (old, _) in before.items()}
@@ -228,7 +235,7 @@ async def test_plain_postgresql_deletes_old_rows(conn: asyncpg.Connection) -> No
 async def test_community_licence_leaves_it_to_the_policies(conn: asyncpg.Connection) -> None:
     """Under the community licence the engine removes nothing itself."""
     before = await counts(conn)
-    report = await enforce_retention(conn, COMMUNITY, RetentionSettings(), NOW)
+    report = await enforce_retention(conn, COMMUNITY, RetentionSettings(), NOW, day_zone=UTC)
     assert report.mode is RetentionMode.POLICIES
     assert report.chunks_dropped == report.rows_deleted == {}
     assert await counts(conn) == before
@@ -238,4 +245,37 @@ async def test_enforcement_needs_an_aware_time(conn: asyncpg.Connection) -> None
     """A naive `now` would shift every cutoff by the host's offset; it is refused."""
     features = await detect_features(conn)
     with pytest.raises(ValueError, match="aware"):
-        await enforce_retention(conn, features, RetentionSettings(), NOW.replace(tzinfo=None))
+        await enforce_retention(
+            conn, features, RetentionSettings(), NOW.replace(tzinfo=None), day_zone=UTC
+        )
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("moment", sweep_params())
+async def test_cutoffs_on_every_date(conn: asyncpg.Connection, moment: SweepDate) -> None:
+    """Daily rows keep the household's last N local days, whatever the UTC date; hourly rows
+    and readings keep exactly the last N x 24 hours."""
+    settings = RetentionSettings(readings_days=3, hourly_days=10, daily_days=30)
+    await conn.execute("TRUNCATE readings, energy_hourly, cost_hourly, energy_daily")
+    device = await conn.fetchval("SELECT id FROM devices")
+    today = moment.local.date()
+    days = [today - timedelta(days=n) for n in range(27, 34)]
+    await conn.executemany(
+        "INSERT INTO energy_daily (device_id, day, energy_kwh, samples) VALUES ($1, $2, 1, 1)",
+        [(device, day) for day in days],
+    )
+    now = moment.utc
+    hours = [now.replace(minute=0) - timedelta(hours=n) for n in range(236, 245)]
+    await conn.executemany(
+        "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples) VALUES ($1, $2, 1, 1)",
+        [(device, hour) for hour in hours],
+    )
+    await enforce_retention(conn, await detect_features(conn), settings, now, day_zone=moment.zone)
+    kept_days = [
+        row["day"] for row in await conn.fetch("SELECT day FROM energy_daily ORDER BY day")
+    ]
+    assert kept_days == [day for day in sorted(days) if day >= today - timedelta(days=30)]
+    kept_hours = [
+        row["hour"] for row in await conn.fetch("SELECT hour FROM energy_hourly ORDER BY hour")
+    ]
+    assert kept_hours == [hour for hour in sorted(hours) if hour >= now - timedelta(days=10)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 import asyncpg
@@ -156,12 +156,15 @@ async def enforce_retention(
     features: DatabaseFeatures,
     settings: RetentionSettings,
     now: datetime,
+    *,
+    day_zone: tzinfo,
 ) -> RetentionReport:
     """Remove data older than SETTINGS allow, as of NOW, unless TimescaleDB's policies do it.
 
     Hypertables lose whole chunks older than the cutoff (rows of a chunk that is partly younger
     stay until the whole chunk is old, as with the policies); other tables lose exactly the rows
-    older than the cutoff. The cutoff of daily rows is NOW's UTC date minus the days kept.
+    older than the cutoff. Daily rows are local days of DAY_ZONE (the rollups' zone): their
+    cutoff is NOW's local date there minus the days kept, whichever the UTC date is.
     """
     if now.tzinfo is None:
         raise ValueError("enforce_retention needs an aware datetime for now")
@@ -182,8 +185,12 @@ async def enforce_retention(
     chunks: dict[str, int] = {}
     rows: dict[str, int] = {}
     for table in _TABLES:
-        moment = now.astimezone(UTC) - _keep(table, settings)
-        cutoff: datetime | date = moment.date() if table.daily else moment
+        # Daily rows count calendar days (a DST change inside the span does not move the cutoff).
+        cutoff: datetime | date = (
+            now.astimezone(day_zone).date() - _keep(table, settings)
+            if table.daily
+            else now.astimezone(UTC) - _keep(table, settings)
+        )
         cast = "date" if table.daily else "timestamptz"
         if table.name in hypertables:
             chunks[table.name] = await conn.fetchval(
