@@ -45,7 +45,7 @@ def hours(*rows: tuple[int, str], day: datetime = DAY) -> list[Interval]:
 
 SURCHARGES = [
     {"name": "public purpose", "per_kwh": "0.02"},  # on gross import, the default
-    {"name": "netted levy", "per_kwh": "0.01", "on": "net"},
+    {"name": "netted levy", "per_kwh": "0.01", "basis": "net"},
 ]
 # 10 kWh at peak, 20 kWh off-peak imported; 25 kWh exported off-peak.
 IMPORT = hours((8, "20"), (17, "10"))
@@ -88,8 +88,8 @@ def test_surcharges_under_net_billing_net_the_same_way() -> None:
 
 
 def test_an_unknown_surcharge_basis_is_refused() -> None:
-    with pytest.raises(TariffError, match=r"^surcharges\[0\]\.on: "):
-        tariff(surcharges=[{"name": "x", "per_kwh": "0.01", "on": "export"}])
+    with pytest.raises(TariffError, match=r"^surcharges\[0\]\.basis: "):
+        tariff(surcharges=[{"name": "x", "per_kwh": "0.01", "basis": "export"}])
 
 
 # 50 kWh off-peak (10.00), a fixed 5.00, 40 kWh exported at 0.10 under net billing (4.00).
@@ -101,7 +101,7 @@ FIXED = [{"name": "service", "amount": "5.00"}]
 
 def test_taxes_on_chosen_components_compounding_in_order() -> None:
     taxes = [
-        {"name": "state", "percent": 10, "on": ["energy", "fixed"]},
+        {"name": "state", "percent": 10, "components": ["energy", "fixed"]},
         {"name": "county", "percent": 5, "compound": True},
         {"name": "levy", "percent": 2},
     ]
@@ -135,10 +135,10 @@ def test_a_tax_on_a_credit_month_goes_negative_unless_told_not_to(negative: bool
 
 
 def test_a_tax_on_no_component_is_refused() -> None:
-    with pytest.raises(TariffError, match=r"^taxes\[0\]\.on"):
-        tariff(taxes=[{"name": "x", "percent": 1, "on": []}])
-    with pytest.raises(TariffError, match=r"^taxes\[0\]\.on\[0\]"):
-        tariff(taxes=[{"name": "x", "percent": 1, "on": ["devices"]}])
+    with pytest.raises(TariffError, match=r"^taxes\[0\]\.components"):
+        tariff(taxes=[{"name": "x", "percent": 1, "components": []}])
+    with pytest.raises(TariffError, match=r"^taxes\[0\]\.components\[0\]"):
+        tariff(taxes=[{"name": "x", "percent": 1, "components": ["devices"]}])
 
 
 def minimum_bill(credit_kwh: str, load_kwh: str = "50", **minimum: Any) -> Any:

@@ -597,7 +597,7 @@ _COST_SCHEMAS: dict[str, Schema] = {
                         "kwh": {
                             **_DECIMAL,
                             "description": "The kWh charged: gross import, or netted (the "
-                            "tariff's surcharges[].on)",
+                            "tariff's surcharges[].basis)",
                         },
                         "per_kwh": _DECIMAL,
                         "amount": _DECIMAL,

@@ -631,7 +631,7 @@ def _cycle_bill(
     surcharges = []
     for surcharge in tariff.surcharges:
         basis = import_kwh
-        if surcharge.on is SurchargeBasis.NET:
+        if surcharge.basis is SurchargeBasis.NET:
             if netted is None:
                 netted = _netted(pricer, imports, exports)
             basis = netted
@@ -712,7 +712,7 @@ def _taxes(tariff: Tariff, cycle: CycleBill) -> tuple[ChargeLine, ...]:
     parts = _components(cycle)
     lines: list[ChargeLine] = []
     for tax in tariff.taxes:
-        base = sum((parts[component] for component in tax.on), ZERO)
+        base = sum((parts[component] for component in tax.components), ZERO)
         if tax.compound:
             base += sum((line.amount for line in lines), ZERO)
         amount = base * tax.percent / HUNDRED
@@ -844,7 +844,9 @@ def _factor(tariff: Tariff, component: Component) -> Decimal:
     """Return 1 plus the taxes on one unit of the component, compounding as the bill does."""
     taxes: list[Decimal] = []
     for tax in tariff.taxes:
-        base = (ONE if component in tax.on else ZERO) + (sum(taxes, ZERO) if tax.compound else 0)
+        base = (ONE if component in tax.components else ZERO) + (
+            sum(taxes, ZERO) if tax.compound else 0
+        )
         taxes.append(base * tax.percent / HUNDRED)
     return ONE + sum(taxes, ZERO)
 

@@ -181,7 +181,7 @@ SCHEMA = vol.Schema(
             {
                 vol.Required("name"): str,
                 vol.Required("per_kwh"): _decimal,
-                vol.Optional("on", default="import"): vol.In([b.value for b in SurchargeBasis]),
+                vol.Optional("basis", default="import"): vol.In([b.value for b in SurchargeBasis]),
             }
         ],
         vol.Optional("fixed", default=[]): [CHARGE],
@@ -199,7 +199,7 @@ SCHEMA = vol.Schema(
             {
                 vol.Required("name"): str,
                 vol.Required("percent"): _decimal,
-                vol.Optional("on", default=[c.value for c in Component]): vol.All(
+                vol.Optional("components", default=[c.value for c in Component]): vol.All(
                     [vol.In([c.value for c in Component])], vol.Length(min=1)
                 ),
                 vol.Optional("negative", default=True): bool,
@@ -390,7 +390,8 @@ def build_tariff(data: Any) -> Tariff:
         tier_rule=TierRule(energy["tiers"]["rule"]),
         dynamic=energy["dynamic"],
         surcharges=tuple(
-            Surcharge(s["name"], s["per_kwh"], SurchargeBasis(s["on"])) for s in spec["surcharges"]
+            Surcharge(s["name"], s["per_kwh"], SurchargeBasis(s["basis"]))
+            for s in spec["surcharges"]
         ),
         fixed=tuple(Charge(f["name"], f["amount"], _per(f["per"])) for f in spec["fixed"]),
         minimum=_minimum(spec["minimum"]) if "minimum" in spec else None,
@@ -398,7 +399,7 @@ def build_tariff(data: Any) -> Tariff:
             Tax(
                 t["name"],
                 t["percent"],
-                frozenset(Component(c) for c in t["on"]),
+                frozenset(Component(c) for c in t["components"]),
                 negative=t["negative"],
                 compound=t["compound"],
             )

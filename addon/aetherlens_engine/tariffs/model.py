@@ -111,7 +111,7 @@ class Surcharge:
 
     name: str
     per_kwh: Decimal
-    on: SurchargeBasis = SurchargeBasis.IMPORT
+    basis: SurchargeBasis = SurchargeBasis.IMPORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ class Tax:
 
     name: str
     percent: Decimal
-    on: frozenset[Component] = frozenset(Component)
+    components: frozenset[Component] = frozenset(Component)
     negative: bool = True
     compound: bool = False
 
