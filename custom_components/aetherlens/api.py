@@ -54,6 +54,9 @@ def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+MAINS_KINDS = frozenset({"grid", "meter"})
+
+
 @dataclass(frozen=True, slots=True)
 class EngineHealth:
     """What `/api/v1/health` reports."""
@@ -88,10 +91,14 @@ class MeteredDevice:
     energy_month_kwh: float
     cost_today: Decimal | None
     cost_month: Decimal | None
+    # The device this one is measured inside; whether it is summed into the household.
+    included_in: int | None = None
+    household_meter: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MeteredDevice:
-        """Build from one item of the summary's `devices`."""
+        """Build from one item of the summary's `devices` (older engines: mains by kind)."""
+        included_in = data.get("included_in")
         return cls(
             id=int(data["id"]),
             source=str(data["source"]),
@@ -99,6 +106,8 @@ class MeteredDevice:
             name=str(data["name"]),
             kind=str(data["kind"]),
             unit=data["unit"],
+            included_in=None if included_in is None else int(included_in),
+            household_meter=bool(data.get("household_meter", data["kind"] in MAINS_KINDS)),
             energy_today_kwh=float(data["energy_today_kwh"]),
             energy_month_kwh=float(data["energy_month_kwh"]),
             cost_today=_decimal(data["cost_today"]),

@@ -31,9 +31,14 @@ from .coordinator import (
     AetherLensConfigEntry,
     AetherLensDataUpdateCoordinator,
     cloud_identifier,
-    metered_identifier,
 )
-from .entity import MANUFACTURER, AetherLensEntity, hidden_budget_ids
+from .entity import (
+    MANUFACTURER,
+    AetherLensEntity,
+    container_of,
+    hidden_budget_ids,
+    register_metered_device,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -276,7 +281,8 @@ async def async_setup_entry(
         summary = coordinator.data
         entities: list[SensorEntity] = []
         if entry.options.get(CONF_DEVICE_SENSORS, True):
-            for device in summary.devices:
+            # Containers first: a device links to the HA device it is measured inside.
+            for device in sorted(summary.devices, key=lambda d: _depth(summary, d)):
                 if ("device", device.id, None) not in added:
                     added.add(("device", device.id, None))
                     entities.extend(_device_sensors(coordinator, device))
@@ -300,19 +306,24 @@ async def async_setup_entry(
 def _device_sensors(
     coordinator: AetherLensDataUpdateCoordinator, device: MeteredDevice
 ) -> Iterable[SensorEntity]:
-    entry = coordinator.config_entry
-    info = DeviceInfo(
-        identifiers={metered_identifier(entry, device.id)},
-        manufacturer=MANUFACTURER,
-        model=device.kind.capitalize(),
-        name=device.name,
-        via_device_id=entry.runtime_data.engine_device_id,
-    )
+    info = register_metered_device(coordinator, device)
     return (
         DeviceSensor(coordinator, description, device.id, info)
         for description in DEVICE_SENSORS
         if description.exists_fn(device)
     )
+
+
+def _depth(summary: Summary, device: MeteredDevice) -> int:
+    """Return how many containers DEVICE is inside (a loop counts as none)."""
+    by_id = {other.id: other for other in summary.devices}
+    depth, seen = 0, {device.id}
+    while (container := container_of(summary, device)) is not None and container not in seen:
+        if (found := by_id.get(container)) is None:
+            break
+        depth, device = depth + 1, found
+        seen.add(container)
+    return depth
 
 
 def _cloud_sensors(

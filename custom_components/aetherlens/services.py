@@ -32,6 +32,7 @@ from .api import (
 )
 from .const import DOMAIN
 from .coordinator import AetherLensConfigEntry, metered_identifier
+from .entity import device_name
 
 SERVICE_REFRESH = "refresh"
 SERVICE_GET_COSTS = "get_costs"
@@ -105,7 +106,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
             )
         )
         components = await _components(entry, start, end)
-        names = {device.id: device.name for device in entry.runtime_data.coordinator.data.devices}
+        devices = entry.runtime_data.coordinator.data.devices
+        names = {device.id: device_name(device.name) for device in devices}
         by_device = call.data[ATTR_GROUP] == "device"
         return {
             "currency": report.currency,

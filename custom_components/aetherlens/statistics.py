@@ -39,6 +39,7 @@ from homeassistant.util.unit_conversion import EnergyConverter
 from .api import AetherLensError, CloudAccount, CostRow, MeteredDevice, Summary
 from .const import DOMAIN, LOGGER
 from .coordinator import AetherLensConfigEntry
+from .entity import device_name
 
 # How far back the first import reaches; within the engine's limit for hourly series (93 days).
 BACKFILL = timedelta(days=90)
@@ -165,7 +166,7 @@ class StatisticsImporter:
             statistics.append(StatisticData(start=point.start, state=point.energy_kwh, sum=total))
         self._add(
             statistic_id,
-            f"{device.name} energy",
+            f"{device_name(device.name)} energy",
             UnitOfEnergy.KILO_WATT_HOUR,
             EnergyConverter.UNIT_CLASS,
             statistics,
@@ -214,7 +215,7 @@ class StatisticsImporter:
             statistic_id = cost_statistic_id(self._entry, device.id)
             self._add(
                 statistic_id,
-                f"{device.name} cost",
+                f"{device_name(device.name)} cost",
                 report.currency,
                 None,
                 _sums(

@@ -160,11 +160,14 @@ async def test_energy_by_local_day_and_month(pool: asyncpg.Pool) -> None:
         "name": "fridge",
         "kind": "appliance",
         "unit": "W",
+        "included_in": None,
+        "household_meter": False,
         "energy_today_kwh": 0.75,
         "energy_month_kwh": 5.75,
         "cost_today": None,
         "cost_month": None,
     }
+    assert devices["grid"]["household_meter"] is True
     assert (devices["grid"]["energy_today_kwh"], devices["grid"]["energy_month_kwh"]) == (2.0, 12.0)
     assert (devices["lamp"]["energy_today_kwh"], devices["lamp"]["energy_month_kwh"]) == (0.0, 0.0)
     # The grid meter measures the household; appliances are part of it.
@@ -176,10 +179,15 @@ async def test_household_without_mains_meter_sums_appliances(pool: asyncpg.Pool)
     fridge = await add_device(pool, "fridge")
     lamp = await add_device(pool, "lamp")
     solar = await add_device(pool, "roof", "solar")
-    for device, kwh in ((fridge, 1.5), (lamp, 0.25), (solar, 9.0)):
+    kettle = await add_device(pool, "kettle")  # on the lamp's sub-meter: counted in it
+    await pool.execute("UPDATE devices SET included_in = $1 WHERE id = $2", lamp, kettle)
+    for device, kwh in ((fridge, 1.5), (lamp, 0.25), (solar, 9.0), (kettle, 0.125)):
         await _hourly(pool, device, _utc(2026, 3, 29, 8), kwh)
     body = await _summary(_state(pool))
     assert body["household"]["energy_today_kwh"] == 1.75
+    devices = {device["name"]: device for device in body["devices"]}
+    assert (devices["kettle"]["included_in"], devices["kettle"]["household_meter"]) == (lamp, False)
+    assert devices["lamp"]["household_meter"] is True
 
 
 async def test_costs_are_exact_decimal_strings(pool: asyncpg.Pool) -> None:

@@ -74,7 +74,11 @@ async def test_summary_parses_into_typed_records(
         state="done", generation=3, start=datetime(2026, 3, 1, tzinfo=UTC)
     )
     assert summary.household.carbon_today_kg == 1.8125
-    assert [device.name for device in summary.devices] == ["Grid", "Fridge"]
+    assert [device.name for device in summary.devices] == ["Grid energy", "Fridge power"]
+    assert [(d.included_in, d.household_meter) for d in summary.devices] == [
+        (None, True),
+        (None, False),
+    ]
     assert summary.devices[1].energy_today_kwh == 0.75
     assert summary.cloud_accounts[0] == CloudAccount(
         device_id=7,

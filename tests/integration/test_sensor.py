@@ -226,11 +226,15 @@ async def test_new_devices_and_accounts_are_added(
     device_registry: dr.DeviceRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A device the engine starts reporting gets its sensors, linked to the engine's device."""
+    """A device the engine starts reporting gets its sensors; its HA device is inside the
+    grid meter's (the household's only mains meter), the grid meter's inside the engine's.
+    """
     assert hass.states.get("sensor.washer_energy_today") is None
     assert hass.states.get("sensor.aws_account_month_to_date") is None
     washer = {**engine.summary["devices"][1], "id": 3, "name": "Washer", "source_id": "washer"}
-    engine.summary["devices"].append(washer)
+    # Listed before the washer it is measured inside (HA's included_in_stat).
+    dryer = {**washer, "id": 4, "name": "Dryer energy", "source_id": "dryer", "included_in": 3}
+    engine.summary["devices"] += [dryer, washer]
     aws = engine.summary["cloud"]["accounts"][1]
     aws.update(currency="USD", today="0.5", month_to_date="12.25", forecast="30")
 
@@ -241,11 +245,18 @@ async def test_new_devices_and_accounts_are_added(
     assert aws_state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "USD"
 
     engine_device = _device(device_registry, init_integration)
+    grid_device = _device(device_registry, init_integration, "_device_1")
     washer_device = _device(device_registry, init_integration, "_device_3")
     assert engine_device is not None
+    assert grid_device is not None
     assert washer_device is not None
-    assert washer_device.via_device_id == engine_device.id
-    assert washer_device.name == "Washer"
+    assert grid_device.via_device_id == engine_device.id
+    assert washer_device.via_device_id == grid_device.id
+    assert (grid_device.name, washer_device.name) == ("Grid", "Washer")  # "Grid energy" trimmed
+    dryer_device = _device(device_registry, init_integration, "_device_4")
+    assert dryer_device is not None
+    assert (dryer_device.name, dryer_device.via_device_id) == ("Dryer", washer_device.id)
+    assert state_of(hass, "sensor.dryer_energy_today").state == "0.75"
 
 
 async def test_stale_devices_are_removed(  # noqa: PLR0917 - pytest fixtures

@@ -165,6 +165,15 @@ _SCHEMAS: dict[str, Schema] = {
             "name": _STRING,
             "kind": {"enum": ["meter", "appliance", "grid", "solar", "battery"]},
             "unit": _nullable(_STRING),
+            "included_in": {
+                **_nullable(_INTEGER),
+                "description": "The device this one is measured inside (HA's included_in_stat)",
+            },
+            "household_meter": {
+                "type": "boolean",
+                "description": "Summed into the household: a mains meter, or where there is "
+                "none an appliance not inside another",
+            },
             "energy_today_kwh": _NUMBER,
             "energy_month_kwh": _NUMBER,
             "cost_today": _nullable(_DECIMAL),

@@ -34,7 +34,6 @@ ENERGY_KINDS = (
     DeviceKind.SOLAR,
     DeviceKind.BATTERY,
 )
-MAINS_KINDS = frozenset({DeviceKind.GRID, DeviceKind.METER})
 _ZERO = Decimal(0)
 
 _DEVICES_SQL = """
@@ -80,7 +79,8 @@ WITH hourly_today AS (
     FULL JOIN (SELECT device_id, currency, amount FROM cloud_forecasts WHERE month = $3) AS f
         USING (device_id, currency)
 )
-SELECT d.id, d.source, d.source_id, d.name, d.kind, d.unit,
+SELECT d.id, d.source, d.source_id, d.name, d.kind, d.unit, d.included_in,
+       d.id IN (SELECT id FROM household_meters) AS mains,
        coalesce(h.kwh, 0) AS energy_today,
        coalesce(h.kwh, 0) + coalesce(m.kwh, 0) AS energy_month,
        c.today AS cost_today, c.month AS cost_month, c.carbon_today,
@@ -240,11 +240,8 @@ def _summary(
     priced = bool(rows[0]["priced"]) if rows else False
     devices = [row for row in rows if row["kind"] != DeviceKind.CLOUD_ACCOUNT]
     accounts = [row for row in rows if row["kind"] == DeviceKind.CLOUD_ACCOUNT]
-    # Household totals count what the main supply delivers; appliances are sub-meters of it
-    # and count only where no main meter exists (else they would be counted twice).
-    household = [row for row in devices if row["kind"] in MAINS_KINDS] or [
-        row for row in devices if row["kind"] == DeviceKind.APPLIANCE
-    ]
+    # The household_meters of timescale/0005: the mains, else appliances not inside another.
+    household = [row for row in devices if row["mains"]]
     spending = _Spending(
         currency=state.currency,
         priced=priced,
@@ -301,6 +298,8 @@ def _costs(row: asyncpg.Record) -> _DayMonth:
 def _device(row: asyncpg.Record, *, priced: bool) -> dict[str, Any]:
     return {
         **device_identity(row),
+        "included_in": row["included_in"],
+        "household_meter": row["mains"],
         "energy_today_kwh": row["energy_today"],
         "energy_month_kwh": row["energy_month"],
         "cost_today": decimal_text(_costs(row)[0]) if priced else None,
