@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # The ingress page: install (npm ci, skipped while package-lock.json is unchanged), unit tests
-# (Vitest), build into addon/aetherlens_engine/web/static/ (committed: the add-on ships it), and
-# the end-to-end test in Debian's headless Chromium against a real engine with demo data, which
-# also refreshes docs/screenshots/. Runs inside the development environment (scripts/devenv).
+# (Vitest), build into addon/aetherlens_engine/web/static/ (committed: the add-on ships it; a
+# build that differs from the committed one fails, after writing the new one for you to commit),
+# and the end-to-end test in Debian's headless Chromium against a real engine with demo data.
+# Runs inside the development environment (scripts/devenv).
+#
+#   frontend/test.sh                 the test (leaves the tree as it was)
+#   frontend/test.sh --screenshots   the same, and refresh docs/screenshots/ from its run
 set -euo pipefail
+case "${1:-}" in
+  "" | --screenshots) ;;
+  *) echo "usage: frontend/test.sh [--screenshots]" >&2; exit 2 ;;
+esac
 cd "$(dirname "${BASH_SOURCE[0]}")"
 if [ -z "${AETHERLENS_IN_DEVENV:-}" ]; then
   exec ../scripts/devenv run ./test.sh "$@"
@@ -20,8 +28,12 @@ echo "== vitest"
 npx --no-install vitest run
 echo "== build"
 npx --no-install vite build
-if command -v git > /dev/null && [ -n "$(git status --porcelain -- ../addon/aetherlens_engine/web/static)" ]; then
-  echo "note: the build differs from the committed one; commit addon/aetherlens_engine/web/static"
+if git rev-parse --is-inside-work-tree > /dev/null 2>&1 \
+  && [ -n "$(git status --porcelain -- ../addon/aetherlens_engine/web/static)" ]; then
+  echo "error: the committed page build is stale (frontend/src changed without it)." >&2
+  echo "  frontend/test.sh has just rebuilt it: commit addon/aetherlens_engine/web/static" >&2
+  echo "  (to rebuild alone: scripts/devenv run sh -c 'cd frontend && npx --no-install vite build')" >&2
+  exit 1
 fi
 echo "== end-to-end (headless Chromium)"
-node e2e/run.mjs
+node e2e/run.mjs "$@"

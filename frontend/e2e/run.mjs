@@ -1,8 +1,9 @@
 // End-to-end test of the ingress page in a real headless Chromium (Debian's, never downloaded)
-// against a real engine with demo data (tests/web/demo_engine.py). Saves screenshots at phone
-// and desktop widths into docs/screenshots/. Exits non-zero on the first failed step.
+// against a real engine with demo data (tests/web/demo_engine.py). Takes screenshots at phone
+// and desktop widths; with --screenshots it saves them into docs/screenshots/ (the README's).
+// Exits non-zero on the first failed step.
 //
-//   node e2e/run.mjs            (inside scripts/devenv; CHROMIUM and PYTHON may override paths)
+//   node e2e/run.mjs [--screenshots]   (inside scripts/devenv; CHROMIUM and PYTHON may override paths)
 
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { chromium } from 'playwright-core';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = `${REPO}docs/screenshots`;
+const SAVE_SHOTS = process.argv.includes('--screenshots');
 const URDB_FILE = `${REPO}tests/web/urdb_rate.json`;
 const VIEWPORTS = {
   desktop: { viewport: { width: 1366, height: 900 } },
@@ -74,8 +76,10 @@ async function shot(page, name) {
     window.scrollTo(0, 0);
     await document.fonts.ready;
   });
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-  log(`screenshot ${name}.png`);
+  // Always taken (the page must render whole); saved only when asked, so a test run leaves the
+  // committed screenshots alone.
+  await page.screenshot({ path: SAVE_SHOTS ? `${SHOTS}/${name}.png` : undefined, fullPage: true });
+  log(SAVE_SHOTS ? `screenshot ${name}.png saved` : `screenshot ${name} taken`);
 }
 
 /** Check that nothing makes a phone's page wider than its screen. */
