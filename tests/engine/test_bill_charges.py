@@ -175,6 +175,15 @@ def test_the_minimum_before_the_export_credit(credit_kwh: str, unused: str, tota
     assert (cycle.minimum, cycle.unused_credit, cycle.total) == (D("5.00"), D(unused), D(total))
 
 
+def test_a_negative_export_credit_is_never_unused_credit() -> None:
+    # Exporting 10 kWh at -0.50 costs 5.00: charges 15 + 5 stay above the minimum of 20.
+    export = {"rule": "net_billing", "price": "-0.50"}
+    rules = tariff(fixed=FIXED, export=export, minimum={"amount": 20})
+    (cycle,) = bill(rules, hours((8, "50")), export=hours((12, "10"))).cycles
+    assert (cycle.export_credit, cycle.minimum, cycle.unused_credit) == (D("-5.00"), D(0), D(0))
+    assert cycle.total == D("20.00")
+
+
 def test_unused_credit_is_carried_to_the_next_cycle() -> None:
     rules = tariff(
         fixed=FIXED, export=NET_BILLING, minimum={"amount": 20, "excess_credit": "carry"}

@@ -11,10 +11,10 @@ piece. Meter data on the tariff's clock is never cut, so a year of hours costs a
 
 Device attribution: each device pays its kWh at the household's average energy price in the same
 interval (period, tier position and dynamic price of that interval; the prorated rule's period
-average under prorating and net metering), plus the per-kWh surcharges, plus the percentage taxes
-on both. Demand, fixed and minimum charges and the export credit stay at household level: they
-are caused by the household as a whole, and splitting them would give devices costs they cannot
-change by using less energy.
+average under prorating and net metering) and the per-kWh surcharges, each with the percentage
+taxes levied on it (`Tax.components`). Demand, fixed and minimum charges and the export credit
+stay at household level: they are caused by the household as a whole, and splitting them would
+give devices costs they cannot change by using less energy.
 """
 
 from __future__ import annotations
@@ -682,16 +682,18 @@ def _minimum(tariff: Tariff, partial: CycleBill) -> CycleBill:
 
     The top-up is the minimum less the charges (never negative). The credit may then lower
     the bill to the minimum (`after_credit`) or to zero (`before_credit`); what it cannot use
-    is the unused credit.
+    is the unused credit. A negative export credit counts as a charge.
     """
     minimum = tariff.minimum
     if minimum is None:
         return partial
     floor = _per(minimum.amount, minimum.per, partial.cycle)
-    charges = partial.charges
+    credit = partial.export_credit + partial.carried_credit
+    # A negative credit (exports at negative prices) is a charge.
+    charges = partial.charges + max(-credit, ZERO)
+    credit = max(credit, ZERO)
     top_up = max(floor - charges, ZERO)
     lowest = floor if minimum.compare is MinimumCompare.AFTER_CREDIT else ZERO
-    credit = partial.export_credit + partial.carried_credit
     unused = min(credit, max(lowest - (charges + top_up - credit), ZERO))
     return replace(partial, minimum=top_up, unused_credit=unused)
 
