@@ -8,7 +8,6 @@ day's local midnight.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
@@ -38,10 +37,10 @@ def _custom_integrations(
 
 async def _statistics(
     hass: HomeAssistant, statistic_id: str, since: datetime
-) -> list[tuple[float, float, float]]:
+) -> list[tuple[float, float | None, float | None]]:
     """Return (start, state, sum) of STATISTIC_ID's hours from SINCE on."""
     await async_wait_recording_done(hass)
-    rows: dict[str, list[dict[str, Any]]] = await get_instance(hass).async_add_executor_job(
+    rows = await get_instance(hass).async_add_executor_job(
         statistics_during_period, hass, since, None, {statistic_id}, "hour", None, {"state", "sum"}
     )
     return [(row["start"], row["state"], row["sum"]) for row in rows.get(statistic_id, [])]
