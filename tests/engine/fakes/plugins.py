@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,8 +32,7 @@ EXIT_CODE = 3
 LEAK_CHUNK = 16 * 2**20
 
 
-def _result(account: str) -> PollResult:
-    today = datetime.now(UTC).date()
+def _result(account: str, today: date) -> PollResult:
     return PollResult(
         accounts=(
             AccountCosts(
@@ -68,7 +67,7 @@ class SteadyPlugin(Plugin):
 
     async def poll(self) -> PollResult:
         self.polls += 1
-        return _result(str(self.config.get("account", "steady-1")))
+        return _result(str(self.config.get("account", "steady-1")), self.clock().date())
 
     def health(self) -> dict[str, object]:
         return {"polls": self.polls}
@@ -80,7 +79,7 @@ class _Once(Plugin):
     async def poll(self) -> PollResult:
         if self._first_time():
             self.misbehave()
-        return _result(self.manifest.name)
+        return _result(self.manifest.name, self.clock().date())
 
     def _first_time(self) -> bool:
         marker = Path(str(self.config["marker"]))
