@@ -128,3 +128,9 @@ def test_price_files_follow_the_same_rules(tmp_path: Path) -> None:
     path.write_text("timestamp,price\n2024-10-27T02:30,0.1\n2024-10-27T04:00,0.2\n")
     series = read_series(path, BERLIN, "price", "price", Ambiguous.SECOND)
     assert series.starts[0] == datetime(2024, 10, 27, 1, 30, tzinfo=UTC)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbftimestamp,kwh\r\n2024-01-01T00:00Z,1\r\n2024-01-01T01:00Z,2\r\n")
+    assert [i.kwh for i in read_load(path, BERLIN).load] == [Decimal(1), Decimal(2)]

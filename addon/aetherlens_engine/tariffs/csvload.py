@@ -63,7 +63,7 @@ class _Table:
 def _table(path: Path) -> _Table:
     """Read PATH; rows must have exactly the header's fields (blank lines are skipped)."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # Excel writes a BOM
             reader = csv.reader(handle)
             header = next(reader, [])
             table = _Table(path, header, [])
