@@ -11,9 +11,13 @@ backfills; the engine gets the demo time-of-use tariff (devtools/demo/tariff.yam
 starts the same stack with none of that, for your own configuration and tariff.
 
 The integration is linked into Home Assistant's custom_components and configured against the
-engine through HA's own config flow API. Ctrl-C (or SIGTERM) stops Home Assistant, then the
-engine (which stops its PostgreSQL). `--check` starts everything, waits until the integration's
-entities have states, checks them over HA's REST API and stops.
+engine through HA's own config flow API once the engine has priced the collected history (so its
+first statistics import has the whole past). Home Assistant is supervised: when it exits by itself
+(its own Restart action exits and expects to be started again) it is started again. Ctrl-C (or
+SIGTERM) stops the engine, then Home Assistant. `--check` starts everything, refreshes the
+integration's entities until they have states, checks them over HA's REST API and stops.
+
+`start_stack` / `stop_stack` are the same stack for tests (tests/ha_ui).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,6 +50,7 @@ DEMO_PASSWORD = "aetherlens-demo"  # noqa: S105 - the documented login of a loca
 DEMO_TIMEZONE = "Europe/Berlin"
 ENGINE_PORT = 8787
 HA_PORT = 8123
+SUPERVISE_SECONDS = 2.0  # how often the supervisor looks whether Home Assistant still runs
 
 DEMO_DEVICES = ("fridge", "heat_pump", "ev_charger", "washing_machine")
 DEMO_PREFS: dict[str, Any] = {
@@ -298,18 +304,106 @@ async def check(hass: HomeAssistant, options: Options) -> dict[str, str]:
         missing = [key for key in wanted if _not_positive(states.get(f"sensor.{key}"))]
         if states and not missing and "unavailable" not in states.values():
             return states
+        if states:
+            # Ask for a refresh now rather than waiting for the next poll (every 60 s).
+            await hass.call_service("homeassistant", "update_entity", {"entity_id": min(states)})
         await asyncio.sleep(2)
     raise DevelopError(f"the integration's entities did not get states in time: {states}")
 
 
-async def _prepare_demo_history(hass: HomeAssistant, days: int) -> None:
-    """Give HA long-term statistics of the simulated home for the past DAYS (first run only)."""
-    now = datetime.now(UTC)
-    for metadata, rows in demo_statistics(now - timedelta(days=days), now):
+async def _prepare_demo_history(hass: HomeAssistant, since: datetime) -> None:
+    """Give HA long-term statistics of the simulated home since SINCE (first run only)."""
+    for metadata, rows in demo_statistics(since, datetime.now(UTC)):
         await hass.command(
             {"type": "recorder/import_statistics", "metadata": metadata, "stats": rows}
         )
-    _log(f"imported {days} days of demo statistics into Home Assistant")
+    _log(f"imported demo statistics since {since:%Y-%m-%d %H:%M} UTC into Home Assistant")
+
+
+async def wait_for_priced_history(engine: EngineProcess, since: datetime, within: float) -> None:
+    """Wait until the engine's costs since SINCE are above zero and stopped growing.
+
+    The collector backfills Home Assistant's history at its start and the rollups price it every
+    few seconds: two equal totals in a row mean the backfill is priced.
+    """
+    headers = {"Authorization": f"Bearer {engine.token_file.read_text().strip()}"}
+    deadline = time.monotonic() + within
+    last: str | None = None
+    async with aiohttp.ClientSession(headers=headers) as session:
+        while time.monotonic() < deadline:
+            end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            query = {"start": since.isoformat(), "end": end.isoformat(), "group": "total"}
+            async with session.get(f"{engine.url}/api/v1/costs", params=query) as resp:
+                total = (await resp.json())["total"] if resp.status == 200 else None  # noqa: PLR2004
+            cost = None if total is None else str(total["cost"])
+            if cost is not None and cost == last and not _not_positive(cost):
+                return
+            last = cost
+            await asyncio.sleep(3)
+    raise DevelopError(f"the engine had not priced the demo history within {within:g} s")
+
+
+async def supervise(hass: HomeAssistant, stop: asyncio.Event) -> None:
+    """Start Home Assistant again whenever it exits by itself, until STOP is set."""
+    while not stop.is_set():
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), SUPERVISE_SECONDS)
+        code = hass.exit_code
+        if stop.is_set() or code is None:
+            continue
+        _log(f"Home Assistant exited ({code}); starting it again")
+        try:
+            await hass.start()
+        except HassError as err:
+            _log(f"Home Assistant did not come back ({err}); trying again")
+        else:
+            _log("Home Assistant is running again")
+
+
+@dataclass(slots=True)
+class Stack:
+    """A running stack: Home Assistant and the engine."""
+
+    hass: HomeAssistant
+    engine: EngineProcess
+
+    @property
+    def engine_token(self) -> str:
+        """Return the engine's API token."""
+        return self.engine.token_file.read_text().strip()
+
+
+async def start_stack(options: Options) -> Stack:
+    """Start Home Assistant and the engine, configure the integration; return them running."""
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    hass, first = await start_home_assistant(options)
+    engine: EngineProcess | None = None
+    try:
+        history_start = datetime.now(UTC) - timedelta(days=options.history_days)
+        if first and options.demo:
+            await _prepare_demo_history(hass, history_start)
+        options_file = options.state_dir / "engine.yaml"
+        options_file.write_text(yaml.safe_dump(engine_options(options, hass), sort_keys=False))
+        options_file.chmod(0o600)  # it holds Home Assistant's token
+        engine = EngineProcess(options_file, options.engine_port, options.state_dir / "engine.log")
+        _log("starting the engine (its PostgreSQL + TimescaleDB first)")
+        await engine.start()
+        if first and options.demo:
+            await wait_for_priced_history(engine, history_start, options.check_timeout)
+        await configure_integration(hass, engine.url, engine.token_file.read_text().strip())
+    except BaseException:
+        if engine is not None:
+            await engine.stop()
+        await hass.stop()
+        raise
+    return Stack(hass, engine)
+
+
+async def stop_stack(stack: Stack) -> None:
+    """Stop the engine, then Home Assistant."""
+    # The engine first: its collector would log Home Assistant's departure as an outage.
+    await stack.engine.stop()
+    await stack.hass.stop()
 
 
 def _wait_for_signal() -> asyncio.Event:
@@ -322,36 +416,26 @@ def _wait_for_signal() -> asyncio.Event:
 
 async def run(options: Options) -> int:
     """Start the stack, then wait for Ctrl-C (or check it and stop); return the exit status."""
-    options.state_dir.mkdir(parents=True, exist_ok=True)
     stop = _wait_for_signal()
-    hass, first = await start_home_assistant(options)
-    engine: EngineProcess | None = None
     try:
-        if first and options.demo:
-            await _prepare_demo_history(hass, options.history_days)
-        options_file = options.state_dir / "engine.yaml"
-        options_file.write_text(yaml.safe_dump(engine_options(options, hass), sort_keys=False))
-        options_file.chmod(0o600)  # it holds Home Assistant's token
-        engine = EngineProcess(options_file, options.engine_port, options.state_dir / "engine.log")
-        _log("starting the engine (its PostgreSQL + TimescaleDB first)")
-        await engine.start()
-        await configure_integration(hass, engine.url, engine.token_file.read_text().strip())
+        stack = await start_stack(options)
+    except (DevelopError, HassError) as err:
+        _log(f"error: {err}")
+        return 1
+    try:
         if options.check:
-            states = await check(hass, options)
+            states = await check(stack.hass, options)
             _log(f"check passed: {len(states)} AetherLens entities have states")
             sys.stdout.write(json.dumps(states, indent=2, sort_keys=True) + "\n")
         else:
-            _print_banner(hass, engine, options)
-            await stop.wait()
+            _print_banner(stack.hass, stack.engine, options)
+            await supervise(stack.hass, stop)
             _log("stopping")
     except (DevelopError, HassError) as err:
         _log(f"error: {err}")
         return 1
     finally:
-        # The engine first: its collector would log Home Assistant's departure as an outage.
-        if engine is not None:
-            await engine.stop()
-        await hass.stop()
+        await stop_stack(stack)
     return 0
 
 
@@ -362,6 +446,7 @@ def _print_banner(hass: HomeAssistant, engine: EngineProcess, options: Options) 
   Engine API      {engine.url}/api/v1/summary   token: {engine.token_file}
   Ingress page    {engine.url}/
   Logs            {options.state_dir}/engine.log, {hass.config_dir}/hass.log
+  Home Assistant is started again whenever it exits (its Restart action included).
   Ctrl-C stops everything.
 """
     )

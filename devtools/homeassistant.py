@@ -11,14 +11,18 @@ Interface (all of it):
         await hass.restart()  # or stop() / start()
 
 `HomeAssistant.create(directory, setup)` does what the context manager does without stopping:
-it writes a throw-away configuration into DIRECTORY (HTTP on 127.0.0.1 and `setup.port` or a
-free port, api, websocket_api, recorder on SQLite in the directory, energy, history, template,
-input_number, the caller's `packages` and top-level `yaml`), starts `hass`, onboards through HA's
-own onboarding API (owner `aetherlens` with `setup.owner_password`, the auth code exchanged at
-/auth/token, the remaining steps), creates a long-lived access token over the WebSocket API and
-saves `setup.energy_prefs` when given. The token is kept in the directory, so a restarted
-instance needs no second onboarding. `stop` sends SIGTERM and kills after `setup.stop_timeout`
-seconds. Logs: DIRECTORY/hass.log (stdout and stderr).
+it writes a throw-away configuration into DIRECTORY (HA's frontend, api, websocket_api, recorder
+on SQLite in the directory, energy, history, template, input_number, the caller's `packages` and
+top-level `yaml`), starts `hass`, onboards through HA's own onboarding API (owner `aetherlens`
+with `setup.owner_password`, the auth code exchanged at /auth/token, the remaining steps),
+creates a long-lived access token over the WebSocket API and saves `setup.energy_prefs` when
+given. The token is kept in the directory, so a restarted instance needs no second onboarding.
+`stop` sends SIGTERM and kills after `setup.stop_timeout` seconds. Logs: DIRECTORY/hass.log.
+
+HTTP (127.0.0.1 and `setup.port` or a free port) is written in the form HA 2026.10 keeps, its
+`.storage/http` store, before every start: an `http:` YAML section would be migrated into a
+pending trial configuration that HA reverts (and restarts for) five minutes later unless someone
+confirms it in the UI.
 
 Methods take no session or loop of the caller's: each opens its own client session, so one
 instance can serve code running in different event loops (a module fixture and its tests).
@@ -27,6 +31,7 @@ instance can serve code running in different event loops (a module fixture and i
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import secrets
 import shutil
@@ -42,10 +47,22 @@ from pathlib import Path
 from typing import Any, Self
 
 import aiohttp
+from homeassistant.components.http.config import (
+    HTTP_STORAGE_SCHEMA,
+)
+from homeassistant.components.http.config import (
+    STORAGE_MINOR_VERSION as HTTP_STORAGE_MINOR_VERSION,
+)
+from homeassistant.components.http.config import (
+    STORAGE_VERSION as HTTP_STORAGE_VERSION,
+)
 
 _OWNER = {"name": "AetherLens Test", "username": "aetherlens", "language": "en"}
 _LOGIN_FILE = ".aetherlens-login"  # the long-lived token
 _POLL_SECONDS = 0.2
+# Onboarding sets up Google Translate's text-to-speech, whose library (gTTS) is not installed:
+# its entry would only show as failed in Settings -> Devices & services.
+_UNUSABLE_ONBOARDING_DOMAINS = frozenset({"google_translate"})
 
 
 class HassError(Exception):
@@ -84,9 +101,7 @@ def write_configuration(directory: Path, port: int, setup: HassSetup) -> None:
     for name, text in setup.packages.items():
         (packages / f"{name}.yaml").write_text(text)
     database = directory / "home-assistant_v2.db"
-    # The built frontend (home-assistant-frontend) is not installed: HA refuses to start without
-    # its frontend integration, which serves an empty development checkout instead.
-    (directory / "frontend" / "hass_frontend").mkdir(parents=True, exist_ok=True)
+    write_http_store(directory, port)
     # Analytics and met are set up by onboarding: with no network they only log a warning.
     (directory / "configuration.yaml").write_text(
         f"""\
@@ -100,11 +115,7 @@ homeassistant:
   longitude: 13.40
   elevation: 34
   packages: !include_dir_named packages
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
 frontend:
-  development_repo: {directory / "frontend"}
 api:
 websocket_api:
 config:
@@ -120,6 +131,28 @@ logger:
 {setup.yaml}
 """
     )
+
+
+def http_store(port: int) -> dict[str, Any]:
+    """Return HA's stored HTTP configuration: 127.0.0.1:PORT, confirmed, nothing pending."""
+    # HA's own schema fills in its defaults (CORS, login attempts, SSL profile, ...).
+    stable = dict(HTTP_STORAGE_SCHEMA({"server_host": ["127.0.0.1"], "server_port": port}))
+    stable |= {"created_at": "2026-01-01T00:00:00+00:00", "error": None, "error_message": None}
+    return {
+        "version": HTTP_STORAGE_VERSION,
+        "minor_version": HTTP_STORAGE_MINOR_VERSION,
+        "key": "http",
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+
+
+def write_http_store(directory: Path, port: int) -> None:
+    """Write DIRECTORY/.storage/http (before a start: HA reads it once, at start-up)."""
+    storage = directory / ".storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    path = storage / "http"
+    path.write_text(json.dumps(http_store(port), indent=2))
+    path.chmod(0o600)
 
 
 class HomeAssistant:
@@ -162,21 +195,36 @@ class HomeAssistant:
         """Return whether the process runs."""
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """Return the process id of the current (or last exited) process, None when stopped."""
+        return None if self._process is None else self._process.pid
+
+    @property
+    def exit_code(self) -> int | None:
+        """Return the exit code of a process that exited by itself (None: running or stopped)."""
+        return None if self._process is None else self._process.poll()
+
     async def start(self) -> None:
         """Start `hass`, wait until it answers, onboard it the first time."""
         if self.running:
             return
+        write_http_store(self.config_dir, self.port)
         self._spawn()
         async with aiohttp.ClientSession() as session:
             await self._wait_until_answering(session)
             token_file = self.config_dir / _LOGIN_FILE
-            if token_file.exists():
-                self._token = token_file.read_text().strip()
-            else:
+            first = not token_file.exists()
+            if first:
                 self._token = await self._onboard(session)
+                await self._wait_until_token_saved(self._token)
                 token_file.write_text(self._token)
                 token_file.chmod(0o600)
+            else:
+                self._token = token_file.read_text().strip()
             await self._wait_until_running(session)
+            if first:
+                await self._remove_unusable_entries(session)
 
     async def stop(self) -> int | None:
         """SIGTERM `hass`, kill it after the stop timeout; return its exit code."""
@@ -279,6 +327,33 @@ class HomeAssistant:
             if time.monotonic() > deadline:
                 raise HassError(f"hass was not running within {self.setup.start_timeout:g} s")
             await asyncio.sleep(_POLL_SECONDS)
+
+    async def _wait_until_token_saved(self, token: str) -> None:
+        """Wait until HA has written TOKEN's refresh token to .storage/auth.
+
+        HA saves its users and tokens a moment later; a `hass` that crashed before that would
+        refuse the token at its next start.
+        """
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        auth = self.config_dir / ".storage" / "auth"
+        deadline = time.monotonic() + self.setup.start_timeout
+        while not (auth.exists() and claims["iss"] in auth.read_text()):
+            if time.monotonic() > deadline:
+                raise HassError("Home Assistant did not save the new access token")
+            await asyncio.sleep(_POLL_SECONDS)
+
+    async def _remove_unusable_entries(self, session: aiohttp.ClientSession) -> None:
+        """Delete the entries onboarding made whose libraries are not installed (--skip-pip)."""
+        base = f"{self.url}/api/config/config_entries/entry"
+        async with session.get(base, headers=self._auth_header()) as resp:
+            entries = await resp.json()
+        for entry in entries:
+            if entry["domain"] in _UNUSABLE_ONBOARDING_DOMAINS:
+                async with session.delete(
+                    f"{base}/{entry['entry_id']}", headers=self._auth_header()
+                ):
+                    pass
 
     async def _onboard(self, session: aiohttp.ClientSession) -> str:
         """Create the owner, finish every onboarding step; return a long-lived access token."""
