@@ -134,3 +134,12 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path: Path) -> No
     path = tmp_path / "excel.csv"
     path.write_bytes(b"\xef\xbb\xbftimestamp,kwh\r\n2024-01-01T00:00Z,1\r\n2024-01-01T01:00Z,2\r\n")
     assert [i.kwh for i in read_load(path, BERLIN).load] == [Decimal(1), Decimal(2)]
+
+
+def test_a_header_without_the_needed_columns_is_refused_on_line_1(tmp_path: Path) -> None:
+    path = csv_file(tmp_path, "time,kwh", "2024-01-01T00:00Z,1")
+    assert refused(path, line=1).endswith("needs a 'timestamp' column (has time, kwh)")
+    path = csv_file(tmp_path, "timestamp,energy", "2024-01-01T00:00Z,1")
+    assert refused(path, line=1).endswith("needs a 'kwh' or 'kw' column (has timestamp, energy)")
+    with pytest.raises(BillInputError, match=rf"^{path} line 1: needs 'timestamp' and 'price'"):
+        read_series(path, BERLIN, "price", "price")

@@ -168,10 +168,10 @@ def read_load(
     table = _table(path)
     columns = table.columns
     if "timestamp" not in columns:
-        raise BillInputError(f"{path}: needs a 'timestamp' column (has {', '.join(columns)})")
+        raise table.fail(1, f"needs a 'timestamp' column (has {', '.join(columns)})")
     unit = "kwh" if "kwh" in columns else "kw" if "kw" in columns else None
     if unit is None:
-        raise BillInputError(f"{path}: needs a 'kwh' or 'kw' column (has {', '.join(columns)})")
+        raise table.fail(1, f"needs a 'kwh' or 'kw' column (has {', '.join(columns)})")
     times = _times(table, zone, ambiguous)
     ends = _ends(table, times, length)
     names = {c: c.removeprefix(DEVICE_PREFIX) for c in columns if c.startswith(DEVICE_PREFIX)}
@@ -196,7 +196,7 @@ def read_series(
     """Read a stepwise series (`timestamp` and `column`), e.g. prices or carbon intensity."""
     table = _table(path)
     if "timestamp" not in table.columns or column not in table.columns:
-        raise BillInputError(f"{path}: needs 'timestamp' and {column!r} columns")
+        raise table.fail(1, f"needs 'timestamp' and {column!r} columns")
     times = _times(table, zone, ambiguous)
     values = [_number(table, line, column, row[column]) for line, row in table.rows]
     return Series.from_points(name, list(zip(times, values, strict=True)))
