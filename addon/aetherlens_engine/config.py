@@ -128,6 +128,11 @@ def _positive(kind: Callable[[Any], Any]) -> vol.All:
     return vol.All(vol.Coerce(kind), vol.Range(min=kind(1)))
 
 
+def _names(value: str) -> list[str]:
+    """Return the names of a comma-separated list (what an environment variable holds)."""
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
 SCHEMA = vol.Schema(
     {
         vol.Optional("data_dir"): vol.All(str, vol.Length(min=1)),
@@ -149,6 +154,11 @@ SCHEMA = vol.Schema(
             vol.Optional("rate_limit_per_second", default=20.0): _positive(float),
             vol.Optional("rate_limit_burst", default=200): _positive(int),
             vol.Optional("max_body_bytes", default=4 * 1024 * 1024): _positive(int),
+            # Host names besides IP addresses, localhost and the machine's own name under
+            # which the API answers (DNS rebinding); a list, or names separated by commas.
+            vol.Optional("allowed_hosts", default=[]): vol.Any(
+                [vol.All(str, vol.Length(min=1))], vol.All(str, _names)
+            ),
         },
         vol.Optional("ingest", default={}): {
             vol.Optional("buffer_size", default=10_000): _positive(int),
@@ -228,6 +238,7 @@ class ApiConfig:
     rate_limit_per_second: float
     rate_limit_burst: int
     max_body_bytes: int
+    allowed_hosts: list[str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import signal
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 from aiohttp import web
@@ -16,11 +17,12 @@ from aiohttp import web
 from . import __version__
 from .addon.discovery import DiscoveryAnnouncer
 from .api import ApiLimits, EngineState, create_app
+from .api.hosts import allowed_host_names
 from .budgets import BudgetKeeper
 from .clock import Clock, system_clock
 from .collector import HomeAssistantCollector
 from .config import EngineConfig
-from .database import Database, open_database
+from .database import Database, open_pool, prepare
 from .ingest import IngestPipeline
 from .plugins import CloudCostWriter, PluginManager, PollResult
 from .storage.features import DatabaseFeatures, detect_features
@@ -36,8 +38,19 @@ RETENTION_INTERVAL = timedelta(hours=1)
 BUDGET_RETRY_INTERVAL = timedelta(minutes=5)
 
 
-async def _instance_id(pool: asyncpg.Pool) -> str:
-    """Return the engine's identity, made once and kept with its data."""
+INSTANCE_ID_FILE = "instance_id"
+
+
+def _known_instance_id(data_dir: Path) -> str:
+    """Return the identity the engine had when it last reached its database ("" if never)."""
+    try:
+        return (data_dir / INSTANCE_ID_FILE).read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+async def _instance_id(pool: asyncpg.Pool, data_dir: Path) -> str:
+    """Return the engine's identity, made once and kept with its data (and in DATA_DIR)."""
     async with pool.acquire() as conn:
         await conn.execute(
             """
@@ -49,6 +62,7 @@ async def _instance_id(pool: asyncpg.Pool) -> str:
         value: str = await conn.fetchval(
             "SELECT value #>> '{}' FROM engine_settings WHERE key = 'instance_id'"
         )
+    (data_dir / INSTANCE_ID_FILE).write_text(value)
     return value
 
 
@@ -84,19 +98,12 @@ class Engine:
             await self.stop()
 
     async def start(self) -> None:
-        """Open the database, start ingestion, maintenance and the API."""
+        """Start ingestion (spooling) and the API, then, once the database is ready, the rest."""
         config = self.config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         token = load_or_create_token(config.data_dir)
-        self._database = database = await open_database(
-            config.data_dir, config.database_url, self.stopping
-        )
+        self._database = database = await open_pool(config.data_dir, config.database_url)
         pool = database.pool
-        async with pool.acquire() as conn:
-            features = await detect_features(conn)
-            mode = await apply_policies(conn, features, config.retention)
-        LOGGER.info("Database ready (%s); retention by %s", features, mode)
-
         self._pipeline = pipeline = IngestPipeline(
             pool,
             config.data_dir / "spool",
@@ -107,8 +114,40 @@ class Engine:
             # Older readings would be deleted by the retention before they are rolled up.
             max_age=timedelta(days=config.retention.readings_days),
             max_backfill_age=timedelta(days=config.retention.daily_days),
+            registry_path=config.data_dir / "devices.json",
         )
-        await pipeline.start()
+        # The API listens and readings are spooled before the database is ready: it may be down
+        # at start for long, and then the spool is what keeps readings.
+        await pipeline.start(offline=True)
+        state = EngineState(
+            version=__version__,
+            instance_id=_known_instance_id(config.data_dir),
+            pool=pool,
+            token=token,
+            sink=pipeline,
+            timezone=config.timezone,
+            currency=config.currency,
+            clock=self.clock,
+            allowed_hosts=allowed_host_names(config.api.host, config.api.allowed_hosts),
+            limits=ApiLimits(
+                max_body_bytes=config.api.max_body_bytes,
+                requests_per_second=config.api.rate_limit_per_second,
+                request_burst=config.api.rate_limit_burst,
+            ),
+        )
+        self._runner = web.AppRunner(create_app(state), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, config.api.host, config.api.port).start()
+        LOGGER.info(
+            "AetherLens engine %s listening on %s:%s", __version__, config.api.host, config.api.port
+        )
+        await prepare(database, self.stopping)
+        await pipeline.go_online()
+        state.instance_id = await _instance_id(pool, config.data_dir)
+        async with pool.acquire() as conn:
+            features = await detect_features(conn)
+            mode = await apply_policies(conn, features, config.retention)
+        LOGGER.info("Database ready (%s); retention by %s", features, mode)
 
         rollups = RollupMaintainer(pool, config.timezone, max_gap=config.rollup.max_gap)
         # Costs follow the rollups; the service also loads the tariff file and resumes a recompute.
@@ -120,6 +159,7 @@ class Engine:
             clock=self.clock,
         )
         await tariffs.start()
+        state.tariff_service = tariffs
         self._tasks = [
             asyncio.create_task(
                 self._every(config.rollup.interval, lambda: self._drain_rollups(rollups, tariffs))
@@ -135,22 +175,6 @@ class Engine:
                 )
             )
 
-        state = EngineState(
-            version=__version__,
-            instance_id=await _instance_id(pool),
-            pool=pool,
-            token=token,
-            sink=pipeline,
-            timezone=config.timezone,
-            currency=config.currency,
-            tariff_service=tariffs,
-            clock=self.clock,
-            limits=ApiLimits(
-                max_body_bytes=config.api.max_body_bytes,
-                requests_per_second=config.api.rate_limit_per_second,
-                request_burst=config.api.rate_limit_burst,
-            ),
-        )
         budgets = BudgetKeeper(pool, config.budgets)
         await budgets.sync()
         self._tasks.append(asyncio.create_task(self._every(BUDGET_RETRY_INTERVAL, budgets.retry)))
@@ -177,12 +201,6 @@ class Engine:
         ]
         for collector in self._collectors:
             collector.start()
-        self._runner = web.AppRunner(create_app(state), access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, config.api.host, config.api.port).start()
-        LOGGER.info(
-            "AetherLens engine %s listening on %s:%s", __version__, config.api.host, config.api.port
-        )
         # As an add-on: tell Home Assistant where the engine is, so it offers the integration.
         self._discovery = DiscoveryAnnouncer.from_environment(
             os.environ, port=config.api.port, token=lambda: state.token

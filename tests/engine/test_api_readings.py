@@ -178,7 +178,8 @@ async def test_without_sink_503() -> None:
 @pytest.mark.parametrize(
     ("time", "reason"),
     [
-        ("2026-03-29T00:00:00\u0000Z", "malformed"),  # any character before the offset
+        ("2026-03-29T00:00:00\u0001Z", "malformed"),  # any character before the offset
+        ("2026-03-29T00:00:00xZ", "malformed"),
         ("2026-03-29T00:00:00.1234567Z", "malformed"),  # digits beyond microseconds
         ("2026-03-29 00:00:00Z", "malformed"),
         ("2026-03-29", "malformed"),

@@ -72,6 +72,15 @@ def test_precedence(tmp_path: Path) -> None:
     assert str(config.timezone) == "Europe/Paris"
 
 
+def test_allowed_hosts_from_a_file_or_the_environment(tmp_path: Path) -> None:
+    path = tmp_path / "engine.yaml"
+    path.write_text("api:\n  allowed_hosts: [engine.lan, Engine.Example]\n")
+    assert load_config(file=path, environ={}).api.allowed_hosts == ["engine.lan", "Engine.Example"]
+    environ = {"AETHERLENS_API_ALLOWED_HOSTS": "a.lan, b.lan,"}
+    assert load_config(environ=environ).api.allowed_hosts == ["a.lan", "b.lan"]
+    assert load_config(environ={}).api.allowed_hosts == []
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

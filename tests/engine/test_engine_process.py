@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -179,6 +180,69 @@ async def test_acknowledged_readings_survive_outage_and_sigkill(
         await conn.close()
     assert len(rows) == 600
     assert all(row["n"] == 1 for row in rows)
+
+
+async def _listening(session: aiohttp.ClientSession, engine: EngineProcess) -> dict[str, Any]:
+    """Wait until the engine answers its health route (whatever its status); return it."""
+    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            async with session.get(f"{engine.url}/api/v1/health") as resp:
+                body: dict[str, Any] = await resp.json()
+                return body
+        except aiohttp.ClientConnectionError:
+            await asyncio.sleep(0.1)
+    pytest.fail("the engine did not listen")
+
+
+async def test_engine_started_while_the_database_is_down_listens_and_spools(
+    engine_env: tuple[EngineProcess, ManagedCluster],
+) -> None:
+    """Started with its database down, the engine answers at once (degraded) and takes readings
+    of the devices it knew into the spool; they are stored once the database is up."""
+    engine, cluster = engine_env
+    assert engine.database_url is not None
+    conn = await asyncpg.connect(engine.database_url)
+    await apply_migrations(conn)
+    device_id = await conn.fetchval(
+        "INSERT INTO devices (source, source_id, name, kind, unit) "
+        "VALUES ('test', 'kettle', 'Kettle', 'appliance', 'W') RETURNING id"
+    )
+    await conn.close()
+    async with aiohttp.ClientSession() as session:
+        engine.start()  # once with the database: it learns the devices
+        await engine.wait_ready(session)
+        assert engine.terminate() == 0
+        await asyncio.to_thread(cluster.stop)
+
+        engine.start()
+        health = await _listening(session, engine)
+        assert health["status"] == "degraded"
+        assert health["database"] == {"status": "unavailable"}
+        token = (engine.data_dir / "api_token").read_text().strip()
+        batch = _batch(device_id, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1), 50)
+        async with session.post(
+            f"{engine.url}/api/v1/readings",
+            json=batch,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as resp:
+            assert resp.status == 200, await resp.text()
+            assert (await resp.json())["accepted"] == 50
+        await asyncio.to_thread(cluster.start)
+        await engine.wait_ready(session)
+        conn = await asyncpg.connect(engine.database_url)
+        try:
+            for _ in range(100):
+                count = await conn.fetchval(
+                    "SELECT count(*) FROM readings WHERE device_id = $1", device_id
+                )
+                if count == 50:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            await conn.close()
+        assert count == 50
+        assert engine.terminate() == 0
 
 
 async def test_posted_readings_are_rolled_up(

@@ -1,7 +1,9 @@
 """The engine's HTTP API (aiohttp).
 
 Middlewares, outermost first: metrics (count and time every answer), errors (everything becomes
-JSON), rate limit (per client address), authentication (bearer token or ingress proxy).
+JSON), host (the Host header is one of the engine's names, against DNS rebinding), rate limit
+(per client address), authentication (bearer token or ingress proxy), text (no U+0000 or lone
+surrogate in the path or query).
 The ingress page (aetherlens_engine.web) is served by the same app, outside the OpenAPI spec.
 """
 
@@ -16,11 +18,13 @@ from aetherlens_engine.web import IngressPolicy, add_page_routes
 from . import bill, costs, devices, health, price, readings, summary, tariffs
 from .auth import auth_middleware
 from .errors import error_middleware
+from .hosts import host_middleware
 from .limits import ApiLimits
 from .metrics import ApiMetrics
 from .openapi import SPEC_KEY, build_spec, get_openapi
 from .ratelimit import TokenBucketLimiter, ratelimit_middleware
 from .state import STATE_KEY, EngineState, IngestFigures, ReadingSink
+from .text import text_middleware
 
 
 def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.Application:
@@ -40,8 +44,10 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
         middlewares=[
             metrics.middleware(),
             error_middleware(limits.max_body_bytes),
+            host_middleware(state.allowed_hosts),
             ratelimit_middleware(limiter),
             auth_middleware(state.token, ingress),
+            text_middleware(),
         ],
     )
     app[STATE_KEY] = state

@@ -55,14 +55,33 @@ def unavailable(code: str, message: str, retry_after: int) -> ApiError:
     return ApiError(503, code, message, headers={hdrs.RETRY_AFTER: str(retry_after)})
 
 
-def _from_http_exception(exc: web.HTTPException, max_body_bytes: int) -> ApiError:
+async def _route_methods(request: web.Request) -> str | None:
+    """Return the methods of the most specific route matching REQUEST's path.
+
+    aiohttp's 405 lists the methods of every route the path matches: for
+    `/api/v1/tariffs/validate` also those of `/api/v1/tariffs/{name}`, which is not the route
+    asked for. The route with the fewest path parameters is.
+    """
+    best: tuple[int, set[str]] | None = None
+    for resource in request.app.router.resources():
+        _, methods = await resource.resolve(request)
+        if methods:
+            specificity = resource.canonical.count("{")
+            if best is None or specificity < best[0]:
+                best = (specificity, set(methods))
+    return ",".join(sorted(best[1])) if best is not None else None
+
+
+async def _from_http_exception(
+    request: web.Request, exc: web.HTTPException, max_body_bytes: int
+) -> ApiError:
     status = exc.status
     phrase = HTTPStatus(status).phrase.lower()
     headers: dict[str, str] = {}
     if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
         message = f"the request body is larger than {max_body_bytes} bytes"
     elif status == HTTPStatus.METHOD_NOT_ALLOWED:
-        headers[hdrs.ALLOW] = exc.headers.get(hdrs.ALLOW, "")
+        headers[hdrs.ALLOW] = await _route_methods(request) or exc.headers.get(hdrs.ALLOW) or ""
         message = f"method not allowed; use {headers[hdrs.ALLOW]}"
     else:
         message = phrase
@@ -83,7 +102,7 @@ def error_middleware(max_body_bytes: int) -> Middleware:
         except web.HTTPException as exc:
             if exc.status < HTTPStatus.BAD_REQUEST:
                 raise
-            return error_response(_from_http_exception(exc, max_body_bytes))
+            return error_response(await _from_http_exception(request, exc, max_body_bytes))
         except Exception:
             # The client learns nothing of the internals; the log has the traceback.
             _LOGGER.exception("unexpected error answering %s %s", request.method, request.path)

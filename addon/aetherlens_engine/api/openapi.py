@@ -340,9 +340,20 @@ _SCHEMAS: dict[str, Schema] = {
         "type": "object",
         "required": ["device_id", "time", "value"],
         "properties": {
-            "device_id": {"type": "integer", "minimum": 1},
-            "time": {**_DATE_TIME, "description": "With a UTC offset"},
-            "value": _NUMBER,
+            "device_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "time": {
+                **_DATE_TIME,
+                "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$",
+                "description": "RFC 3339 with a UTC offset, at most microseconds; from the raw "
+                "retention's start (with backfill=true the daily rollups') to 5 minutes ahead, "
+                "never before 1970 (refused: too_old, out_of_range, future_time)",
+            },
+            "value": {
+                **_NUMBER,
+                "minimum": -1e12,
+                "maximum": 1e12,
+                "description": "In `unit`; beyond ±1e12: out_of_range",
+            },
             "unit": {
                 **_nullable(_STRING),
                 "description": "The value's unit; omitted or null: the device's unit",
@@ -352,7 +363,18 @@ _SCHEMAS: dict[str, Schema] = {
     },
     "IngestResult": _object(
         {
-            "accepted": {"type": "integer", "minimum": 0},
+            "accepted": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Readings committed or spooled (duplicates not counted)",
+            },
+            "duplicates": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0},
+                "description": "Indexes of readings of a device at an instant an earlier "
+                "reading of the batch has: the first one is stored, these are not; a reading "
+                "already stored is kept",
+            },
             "rejected": {"type": "array", "items": _ref("Rejection")},
         }
     ),
@@ -476,6 +498,17 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "operationId": "postReadings",
                 "summary": "Submit a batch of readings",
+                "description": "More readings than the array's maxItems: 413.",
+                "parameters": [
+                    {
+                        "name": "backfill",
+                        "in": "query",
+                        "required": False,
+                        "description": "true: readings as old as the daily rollups keep are "
+                        "taken, flagged as backfilled",
+                        "schema": {"enum": ["true", "false"], "default": "false"},
+                    }
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {

@@ -24,6 +24,7 @@ from aetherlens_engine.models import NO_FLAGS, Quality, RawReading, Rejection
 from .errors import ApiError, unavailable
 from .params import MAX_DEVICE_ID, InvalidValueError, parse_rfc3339
 from .state import STATE_KEY
+from .text import check_json
 
 FIELDS = frozenset({"device_id", "time", "value", "unit"})
 
@@ -35,9 +36,11 @@ def _reject_constant(name: str) -> float:
 async def _json_body(request: web.Request) -> Any:
     body = await request.read()
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        value = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as err:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {err}") from err
+    check_json(value)
+    return value
 
 
 def parse_reading(item: Any, quality: Quality = NO_FLAGS) -> RawReading:

@@ -16,6 +16,7 @@ from aetherlens_engine.models import IngestResult, RawReading
 from aetherlens_engine.tariffs.recompute import RecomputeStatus
 from aetherlens_engine.tariffs.service import TariffService
 
+from .hosts import allowed_host_names
 from .limits import ApiLimits
 
 
@@ -118,6 +119,8 @@ class EngineState:
     clock: Clock = system_clock
     # Saves/activates tariffs and recomputes costs; without it tariffs are read-only.
     tariff_service: TariffService | None = None
+    # Names the Host header may carry besides IP addresses (see hosts.py).
+    allowed_hosts: frozenset[str] = field(default_factory=lambda: allowed_host_names("127.0.0.1"))
 
     @property
     def recompute(self) -> RecomputeStatus:

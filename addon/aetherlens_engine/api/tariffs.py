@@ -30,6 +30,8 @@ from .readings import _json_body as json_body
 from .state import STATE_KEY, EngineState
 
 MAX_CALENDAR_DAYS = 31
+# The calendar's first day: its local midnights must be instants the engine works with.
+CALENDAR_FIRST_DAYS = (date(1970, 1, 2), date(2999, 11, 30))
 DEFAULT_CALENDAR_DAYS = 7
 SAVE_FIELDS = frozenset({"name", "definition", "urdb", "timezone", "valid_from", "activate"})
 VALIDATE_FIELDS = frozenset({"definition", "urdb", "timezone"})
@@ -253,6 +255,10 @@ def _calendar_query(request: web.Request) -> tuple[date | None, int]:
             raise ApiError(
                 400, "invalid_parameter", f"start: {start!r} is not a date like 2026-03-29"
             ) from err
+        if not CALENDAR_FIRST_DAYS[0] <= first <= CALENDAR_FIRST_DAYS[1]:
+            raise ApiError(
+                400, "invalid_parameter", f"start: {start!r} is not a day from 1970 to 2999"
+            )
     text = request.query.get("days", str(DEFAULT_CALENDAR_DAYS))
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_CALENDAR_DAYS:
         raise ApiError(

@@ -31,7 +31,7 @@ from aetherlens_engine.models import IngestResult, RawReading, Rejection
 
 from .buffer import ReadingBuffer, Submission
 from .deadletter import DeadLetters
-from .devices import load_devices
+from .devices import load_devices, load_registry, save_registry
 from .errors import IngestBackpressureError, IngestStoppedError, IngestUnavailableError
 from .records import Record
 from .spool import Segment, Spool, decode, read_segment
@@ -65,6 +65,7 @@ class IngestPipeline:
         segment_bytes: int = 8 << 20,
         clock: Clock = system_clock,
         dead_letter_path: Path | None = None,
+        registry_path: Path | None = None,
     ) -> None:
         """Describe the pipeline; nothing runs until `start`.
 
@@ -77,6 +78,7 @@ class IngestPipeline:
         registry be read again, at most once per DEVICE_REFRESH_INTERVAL seconds. CLOCK says
         how far in the future a reading may lie and when the last flush was. Readings the
         database refuses go to DEAD_LETTER_PATH (default: `dead-letter.jsonl` in SPOOL_DIR).
+        The device registry is kept at REGISTRY_PATH, if given, for an offline start.
         """
         if writers < 1:
             raise ValueError("an ingest pipeline needs at least one writer")
@@ -102,7 +104,9 @@ class IngestPipeline:
         self._replayed_frames: dict[Path, int] = {}  # of segments partly replayed
         self._refresh_lock = asyncio.Lock()
         self._devices_read_at = -device_refresh_interval
+        self._registry_path = registry_path
         self._spool_ready = asyncio.Event()
+        self._online = asyncio.Event()  # the database may be written (see go_online)
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
@@ -134,33 +138,35 @@ class IngestPipeline:
             replay_error=self._replay_error,
         )
 
-    async def start(self) -> None:
+    async def start(self, *, offline: bool = False) -> None:
         """Read the device registry, replay what a previous run spooled, start the flusher.
 
-        A pipeline starts once. Raises IngestUnavailableError when the devices table cannot be
-        read, OSError when the spool directory cannot be used.
+        OFFLINE: the database is not ready yet (down, or not migrated); the devices are those
+        the last run knew, every batch is spooled until `go_online`. A pipeline starts once.
+        Raises IngestUnavailableError when the devices table cannot be read (not OFFLINE),
+        OSError when the spool directory cannot be used.
         """
         if self._tasks or self._stopping.is_set():
             raise IngestStoppedError("an ingest pipeline starts once: create a new one")
-        try:
-            await self.refresh_devices()
-        except WRITE_ERRORS as err:
-            raise IngestUnavailableError(
-                f"cannot read the devices table ({err}): is the database up and migrated?"
-            ) from err
-        self._database_available = True
         try:
             self._spool_pending = await self._in_spool_thread(self._spool.open)
         except OSError:
             self._spool_thread.shutdown()
             raise
-        if self._spool_pending:
-            _LOGGER.info("replaying %d spooled readings", self._spool_pending)
-            try:
-                await self._replay_spool()
-            except WRITE_ERRORS as err:
-                self._replay_failed(err, self._retry_delay)
-                self._spool_ready.set()
+        try:
+            if not offline:
+                await self.refresh_devices()
+            elif self._registry_path is not None:
+                self._validator.set_devices(
+                    await self._in_spool_thread(load_registry, self._registry_path)
+                )
+        except WRITE_ERRORS as err:
+            self._spool_thread.shutdown()
+            raise IngestUnavailableError(
+                f"cannot read the devices table ({err}): is the database up and migrated?"
+            ) from err
+        if not offline:
+            await self._go_online()
         self._running = True
         self._tasks = [
             *(
@@ -205,6 +211,28 @@ class IngestPipeline:
             self._accepted += len(records)
         return IngestResult(len(records), tuple(rejections), tuple(sorted(duplicates)))
 
+    async def go_online(self) -> None:
+        """Start writing to the database, now ready: read the devices, replay the spool.
+
+        Raises IngestUnavailableError when the devices table cannot be read.
+        """
+        try:
+            await self.refresh_devices()
+        except WRITE_ERRORS as err:
+            raise IngestUnavailableError(f"cannot read the devices table ({err})") from err
+        await self._go_online()
+
+    async def _go_online(self) -> None:
+        self._database_available = True
+        self._online.set()
+        if self._spool_pending:
+            _LOGGER.info("replaying %d spooled readings", self._spool_pending)
+            try:
+                await self._replay_spool()
+            except WRITE_ERRORS as err:
+                self._replay_failed(err, self._retry_delay)
+                self._spool_ready.set()
+
     async def stop(self) -> None:
         """Refuse new readings, write everything buffered (database or spool), stop the tasks."""
         if not self._running:
@@ -213,6 +241,7 @@ class IngestPipeline:
         await self._buffer.close()
         self._stopping.set()
         self._spool_ready.set()
+        self._online.set()
         await asyncio.gather(*self._tasks)
         await self._in_spool_thread(self._spool.close)
         self._spool_thread.shutdown()
@@ -221,7 +250,14 @@ class IngestPipeline:
         """Read the devices table again (a device added, removed, or whose unit changed)."""
         async with self._refresh_lock:
             self._devices_read_at = time.monotonic()
-            self._validator.set_devices(await load_devices(self._pool))
+            devices = await load_devices(self._pool)
+            self._validator.set_devices(devices)
+        if self._registry_path is None:
+            return
+        try:
+            await self._in_spool_thread(save_registry, self._registry_path, devices)
+        except OSError as err:
+            _LOGGER.warning("cannot keep the device registry in %s: %s", self._registry_path, err)
 
     async def _retry_unknown_devices(
         self,
@@ -289,6 +325,7 @@ class IngestPipeline:
                     f"file {self._dead_letters.path} cannot be written ({err})"
                 ) from err
             if outcome.error is None:
+                self._spool_recovered()  # not needed now: what it could not take is refused
                 return
             self._database_available = False
             _LOGGER.warning(
@@ -306,13 +343,17 @@ class IngestPipeline:
                 f"the database is unavailable and the spool in {self._spool.directory} cannot "
                 f"be written ({err}): free disk space or fix its permissions"
             ) from err
-        if self._spool_error is not None:
-            self._spool_error = None
-            self._spool_log.reset()
-            _LOGGER.info("the spool in %s takes readings again", self._spool.directory)
+        self._spool_recovered()
         self._spooled += len(records)
         self._spool_pending += len(records)
         self._spool_ready.set()
+
+    def _spool_recovered(self) -> None:
+        """Forget the spool's failure: a batch was written to the database, it is not needed."""
+        if self._spool_error is not None:
+            self._spool_error = None
+            self._spool_log.reset()
+            _LOGGER.info("readings are written again (spool: %s)", self._spool.directory)
 
     async def _quarantine(self, outcome: WriteOutcome) -> None:
         """Put the readings the database refused in the dead-letter file (OSError if it fails)."""
@@ -343,6 +384,7 @@ class IngestPipeline:
         """Replay the spool whenever it has readings, retrying with backoff, until stopped."""
         delay = self._retry_delay
         while True:
+            await self._online.wait()
             await self._spool_ready.wait()
             if self._stopping.is_set():
                 return
@@ -390,6 +432,7 @@ class IngestPipeline:
             if self._replay_error is not None:
                 self._replay_error = None
                 self._replay_log.reset()
+            self._spool_recovered()
             if not self._database_available:
                 self._database_available = True
                 _LOGGER.info("the database takes readings again; replaying the spool")
