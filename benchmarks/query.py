@@ -1,12 +1,17 @@
 # ruff: noqa: INP001 - benchmarks are scripts run by path, not a package
-"""Read latency of the API over a year of data: `/api/v1/summary` and a 7-day device energy query.
+"""Read latency of the API over a year of data, with an active TOU + tier + demand tariff.
 
-Builds a year of hourly and daily rollups and costs for 100 devices (what the engine keeps for a
-year of 10-second readings), runs the real engine process on it, and measures p50/p99 over HTTP;
-then adds 7 days of 10-second raw readings (6 million rows) and measures again, to show the
-answers do not depend on the raw table's size. Prints one JSON line, with the engine's peak RSS.
+Builds a year of hourly and daily rollups and costs for 100 devices under a grid meter (what the
+engine keeps for a year of 10-second readings), runs the real engine process on it, and for each
+of day 1, 15 and 30 of a billing cycle (the tariff's cycle day chosen so that today is that day)
+measures `/api/v1/summary`, `/api/v1/price` and `/api/v1/projection` p50/p99 over HTTP with one
+client, and the summary with 10 and 50 concurrent clients; then adds 7 days of 10-second raw
+readings (6 million rows) and measures day 30 again, to show the answers do not depend on the
+raw table's size. Prints one JSON line per measurement, with the engine's peak RSS, the load
+average and whether the cluster's data lies on tmpfs (/tmp inside scripts/devenv is: pass
+--data-dir on disk, e.g. the repository's gitignored .bench/, to measure a disk).
 
-    scripts/devenv run python benchmarks/query.py
+    scripts/devenv run python benchmarks/query.py [--requests 300] [--data-dir .bench]
 """
 
 from __future__ import annotations
@@ -14,20 +19,46 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
-from support import UNLIMITED_API, EngineProcess, fresh_database, throwaway_cluster
+from support import UNLIMITED_API, EngineProcess, fresh_database, on_tmpfs, throwaway_cluster
+
+from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 
 DEVICES = 100
 RAW_DAYS = 7
 RAW_STEP_SECONDS = 10
+ZONE = ZoneInfo("Europe/Berlin")
+CYCLE_DAYS = (1, 15, 30)
+# Day and night prices, each tiered by the cycle's kWh, a monthly peak demand charge, a fixed
+# charge and VAT: every part of the bill the summary's figures go through.
+TARIFF: dict[str, Any] = {
+    "name": "bench-tou",
+    "currency": "EUR",
+    "timezone": "Europe/Berlin",
+    "energy": {
+        "periods": [
+            {"name": "off", "end": "08:00",
+             "tiers": [{"up_to": 300, "price": "0.18"}, {"price": "0.24"}]},
+            {"name": "day", "start": "08:00", "end": "20:00",
+             "tiers": [{"up_to": 300, "price": "0.28"}, {"price": "0.36"}]},
+            {"name": "off", "start": "20:00",
+             "tiers": [{"up_to": 300, "price": "0.18"}, {"price": "0.24"}]},
+        ]
+    },
+    "demand": {"window_minutes": 60, "flat": [{"price": "4.5"}]},
+    "fixed": [{"name": "meter", "amount": "9.90", "per": "cycle"}],
+    "taxes": [{"name": "VAT", "percent": 19}],
+}  # fmt: skip
 
 
 async def build_rollups(pool: asyncpg.Pool, now: datetime) -> list[int]:
@@ -49,7 +80,7 @@ async def build_rollups(pool: asyncpg.Pool, now: datetime) -> list[int]:
         ]
         tariff = await conn.fetchval(
             "INSERT INTO tariffs (name, version, definition, valid_from) "
-            "VALUES ('bench', 1, '{}', $1) RETURNING id",
+            "VALUES ('bench-static', 1, '{}', $1) RETURNING id",
             now - timedelta(days=400),
         )
         start = (now - timedelta(days=365)).replace(minute=0, second=0, microsecond=0)
@@ -129,39 +160,72 @@ async def add_raw_readings(pool: asyncpg.Pool, ids: list[int], now: datetime) ->
 
 
 async def latencies(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], count: int
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], count: int, clients: int = 1
 ) -> dict[str, float]:
-    """Time COUNT sequential GETs of URL; return p50 and p99 in milliseconds."""
-    times = []
-    for _ in range(count):
-        began = time.perf_counter()
-        async with session.get(url, headers=headers) as resp:
-            await resp.read()
-            if resp.status != 200:
-                raise RuntimeError(f"{url}: {resp.status} {await resp.text()}")
-        times.append((time.perf_counter() - began) * 1000)
+    """Time COUNT GETs of URL from CLIENTS concurrent clients; return p50 and p99 in ms."""
+    times: list[float] = []
+
+    async def client(requests: int) -> None:
+        for _ in range(requests):
+            began = time.perf_counter()
+            async with session.get(url, headers=headers) as resp:
+                await resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"{url}: {resp.status} {await resp.text()}")
+            times.append((time.perf_counter() - began) * 1000)
+
+    await asyncio.gather(*(client(count // clients) for _ in range(clients)))
     cuts = statistics.quantiles(times, n=100)
-    return {"p50_ms": round(cuts[49], 2), "p99_ms": round(cuts[98], 2)}
+    return {"p50_ms": round(cuts[49], 2), "p99_ms": round(cuts[98], 2), "requests": len(times)}
 
 
-async def measure(engine: EngineProcess, token: str, device: int, count: int) -> dict[str, Any]:
-    """Measure summary and 7-day hourly energy of one device."""
+async def activate(pool: asyncpg.Pool, now: datetime, day_of_cycle: int) -> int:
+    """Save and activate TARIFF with the cycle day that makes today DAY_OF_CYCLE; return it."""
+    first = now.astimezone(ZONE).date() - timedelta(days=day_of_cycle - 1)
+    # A tariff per day: a new version would be valid only from now on.
+    definition = {**TARIFF, "name": f"{TARIFF['name']}-{day_of_cycle}", "cycle_day": first.day}
+    async with pool.acquire() as conn:
+        await save_tariff(conn, definition, now - timedelta(days=400))
+        await set_active_tariff(conn, definition["name"])
+    return first.day
+
+
+async def measure(
+    engine: EngineProcess, token: str, count: int, *, concurrency: bool = True
+) -> dict[str, Any]:
+    """Measure summary, price and projection with one client; the summary with 10 and 50."""
     headers = {"Authorization": f"Bearer {token}"}
-    now = datetime.now(UTC)
-    week = (
-        f"{engine.url}/api/v1/devices/{device}/energy?resolution=hour"
-        f"&from={(now - timedelta(days=7)).isoformat()}&to={now.isoformat()}"
-    ).replace("+", "%2B")
+    url = f"{engine.url}/api/v1"
     async with aiohttp.ClientSession() as session:
-        await latencies(session, f"{engine.url}/api/v1/summary", headers, 20)  # warm up
-        return {
-            "summary": await latencies(session, f"{engine.url}/api/v1/summary", headers, count),
-            "device_energy_7d": await latencies(session, week, headers, count),
+        await latencies(session, f"{url}/summary", headers, 20)  # warm up
+        figures = {
+            name: await latencies(session, f"{url}/{name}", headers, count)
+            for name in ("summary", "price", "projection")
         }
+        if concurrency:
+            for clients in (10, 50):
+                figures[f"summary_{clients}_clients"] = await latencies(
+                    session, f"{url}/summary", headers, count, clients
+                )
+    return figures
 
 
-async def main(count: int) -> None:
-    """Run the benchmark and print one JSON line."""
+def emit(line: dict[str, Any], data_root: Path) -> None:
+    """Print one JSON line with the load average and where the data lies."""
+    line |= {"loadavg": os.getloadavg(), "data_on_tmpfs": on_tmpfs(data_root)}
+    print(json.dumps(line), flush=True)
+
+
+def use_data_dir(data_dir: str | None) -> Path:
+    """Put the throw-away cluster into DATA_DIR (None: the system's temporary directory)."""
+    if data_dir is not None:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        tempfile.tempdir = str(Path(data_dir).resolve())
+    return Path(tempfile.gettempdir())
+
+
+async def main(count: int, data_root: Path) -> None:
+    """Run the benchmark and print its JSON lines."""
     now = datetime.now(UTC)
     with throwaway_cluster() as cluster, tempfile.TemporaryDirectory() as data:
         async with fresh_database(cluster, "bench_query") as pool:
@@ -169,33 +233,37 @@ async def main(count: int) -> None:
             engine = EngineProcess(
                 cluster.dsn("bench_query", tcp=True),
                 Path(data),
-                {**UNLIMITED_API, "AETHERLENS_TIMEZONE": "Europe/Berlin"},
+                {
+                    **UNLIMITED_API,
+                    "AETHERLENS_TIMEZONE": "Europe/Berlin",
+                    "AETHERLENS_CURRENCY": "EUR",
+                },
             )
             try:
                 token = await engine.start()
-                without_raw = await measure(engine, token, ids[1], count)
+                common = {"benchmark": "query", "devices": len(ids), "rollup_days": 365}
+                for day in CYCLE_DAYS:
+                    cycle_day = await activate(pool, now, day)
+                    figures = await measure(engine, token, count)
+                    emit(
+                        {**common, "day_of_cycle": day, "cycle_day": cycle_day, **figures},
+                        data_root,
+                    )
                 raw_rows = await add_raw_readings(pool, ids, now)
-                with_raw = await measure(engine, token, ids[1], count)
-                rss = engine.peak_rss_mib()
+                figures = await measure(engine, token, count, concurrency=False)
+                emit(
+                    {**common, "day_of_cycle": CYCLE_DAYS[-1], "raw_rows": raw_rows, **figures,
+                     "engine_peak_rss_mib": engine.peak_rss_mib(),
+                     "goal": {"p99_ms": 20, "summary_10_clients_p50_ms": 50}},
+                    data_root,
+                )  # fmt: skip
             finally:
                 engine.stop()
-    print(
-        json.dumps(
-            {
-                "benchmark": "query",
-                "devices": len(ids),
-                "requests_each": count,
-                "rollup_days": 365,
-                "without_raw": without_raw,
-                "with_raw": {"raw_rows": raw_rows, **with_raw},
-                "engine_peak_rss_mib": rss,
-                "goal": {"summary_p99_ms": 20, "device_energy_7d_p99_ms": 100},
-            }
-        )
-    )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--requests", type=int, default=300, help="requests per measurement")
-    asyncio.run(main(parser.parse_args().requests))
+    parser.add_argument("--data-dir", help="where the cluster's data goes (default: /tmp)")
+    args = parser.parse_args()
+    asyncio.run(main(args.requests, use_data_dir(args.data_dir)))

@@ -59,14 +59,15 @@ async def fresh_database(cluster: ManagedCluster, name: str) -> AsyncIterator[as
 class EngineProcess:
     """`python -m aetherlens_engine serve` on a given database, as users run it."""
 
-    def __init__(self, database_url: str, data_dir: Path, env: dict[str, str]) -> None:
-        """Prepare the engine; `start` runs it."""
+    def __init__(self, database_url: str | None, data_dir: Path, env: dict[str, str]) -> None:
+        """Prepare the engine (DATABASE_URL None: its managed cluster); `start` runs it."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self._args = [
             sys.executable, "-m", "aetherlens_engine", "serve", "--data-dir", str(data_dir),
-            "--database-url", database_url, "--port", str(self.port),
+            "--port", str(self.port),
+            *(["--database-url", database_url] if database_url is not None else []),
         ]  # fmt: skip
         self._env = {**os.environ, "PYTHONPATH": str(ADDON_DIR), **env}
         self.process: subprocess.Popen[bytes] | None = None
@@ -90,6 +91,12 @@ class EngineProcess:
                 await asyncio.sleep(0.1)
         raise RuntimeError("the engine did not start")
 
+    @property
+    def pid(self) -> int:
+        """Return the engine's process id."""
+        assert self.process is not None
+        return self.process.pid
+
     def peak_rss_mib(self) -> float:
         """Return the engine's peak resident memory so far."""
         assert self.process is not None
@@ -102,3 +109,46 @@ class EngineProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=60)
+
+
+def on_tmpfs(path: Path) -> bool:
+    """Return whether PATH lies on a tmpfs (RAM: fsync costs nothing there)."""
+    path = path.resolve()
+    best, kind = "", ""
+    for line in Path("/proc/mounts").read_text().splitlines():
+        _, mount, fstype, *_ = line.split()
+        if (str(path) + "/").startswith(mount.rstrip("/") + "/") and len(mount) > len(best):
+            best, kind = mount, fstype
+    return kind == "tmpfs"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def pss_mib(pids: list[int]) -> float:
+    """Return the proportional set size of PIDS and their children (PostgreSQL's backends)."""
+    total, seen = 0, set()
+    todo = list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        todo += _children(pid)
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += next(
+            int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")
+        )
+    return round(total / 1024, 1)
