@@ -18,6 +18,46 @@ from .errors import ClusterError
 
 SERVER_USER = "postgres"
 DEBIAN_LAYOUT = Path("/usr/lib/postgresql")
+# The server sized for a 2 GB Raspberry Pi that also runs Home Assistant (initdb's defaults
+# assume a server of its own: 128 MB of shared buffers, a 4 GB cache, 100 connections, 1 GB of
+# WAL). Engine + PostgreSQL stay under 256 MB of PSS (benchmarks/sustained.py, query.py):
+# - shared_buffers 64 MB: every page a backend touches counts in its PSS; the hot data (this
+#   week's readings, rollups, a cycle's costs) fits, the OS page cache holds the rest;
+# - effective_cache_size 512 MB: what the OS can cache beside Home Assistant (planner only);
+# - work_mem 4 MB, maintenance_work_mem 32 MB: per sort or hash, per maintenance job;
+# - max_connections 25: the engine's pool (8), the add-on's backup and start, an admin, headroom;
+# - jit off: compiling a plan costs more time and memory than the engine's queries take;
+# - no parallel workers: 2 to 4 shared cores gain little and each worker is a process;
+# - max_wal_size 256 MB, min_wal_size 64 MB: bounded disk between checkpoints (SD cards);
+# - wal_compression: less WAL written for the hourly upserts' full-page images;
+# - timescaledb.max_background_workers 2: its scheduler and one job, not 16 processes.
+# synchronous_commit stays on: an acknowledged reading is a committed one.
+SMALL_HOST_SETTINGS = {
+    "shared_buffers": "64MB",
+    "effective_cache_size": "512MB",
+    "work_mem": "4MB",
+    "maintenance_work_mem": "32MB",
+    "max_connections": "25",
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",
+    "max_parallel_maintenance_workers": "0",
+    "max_wal_size": "256MB",
+    "min_wal_size": "64MB",
+    "wal_compression": "pglz",  # built into every server (lz4 and zstd are build options)
+    "autovacuum_max_workers": "2",
+}
+TIMESCALEDB_SETTINGS = {"timescaledb.max_background_workers": "2", "max_worker_processes": "6"}
+
+
+def server_settings(*, timescaledb: bool) -> dict[str, str]:
+    """Return the settings of the engine's cluster (the managed one and the add-on's)."""
+    return SMALL_HOST_SETTINGS | (TIMESCALEDB_SETTINGS if timescaledb else {})
+
+
+def postgresql_conf(settings: dict[str, str]) -> str:
+    """Return SETTINGS as postgresql.conf lines (for a server started by other means)."""
+    quoted = (value.replace("'", "''") for value in settings.values())
+    return "".join(f"{key} = '{value}'\n" for key, value in zip(settings, quoted, strict=True))
 
 
 def find_bindir() -> Path:

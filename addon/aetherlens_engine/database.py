@@ -34,10 +34,16 @@ class Database:
             await asyncio.to_thread(self.cluster.stop)
 
 
-async def start_managed_cluster(data_dir: Path) -> tuple[ManagedCluster, str]:
-    """Create (first start) and start the cluster in DATA_DIR; return it and the engine's DSN."""
+def managed_cluster(data_dir: Path) -> ManagedCluster:
+    """Return the engine's own cluster in DATA_DIR, on its Unix socket, with its settings."""
     cluster = ManagedCluster(data_dir / "postgresql", port=MANAGED_PORT, listen_addresses="")
     cluster.settings = server_settings(timescaledb=cluster.timescaledb_available)
+    return cluster
+
+
+async def start_managed_cluster(data_dir: Path) -> tuple[ManagedCluster, str]:
+    """Create (first start) and start the cluster in DATA_DIR; return it and the engine's DSN."""
+    cluster = managed_cluster(data_dir)
     if await asyncio.to_thread(cluster.ensure_initialized):
         LOGGER.info("Created a PostgreSQL cluster in %s", cluster.data_dir)
     if await asyncio.to_thread(cluster.is_running):
@@ -53,37 +59,14 @@ async def start_managed_cluster(data_dir: Path) -> tuple[ManagedCluster, str]:
     return cluster, cluster.dsn(DATABASE_NAME)
 
 
-async def open_pool(data_dir: Path, database_url: str | None) -> Database:
-    """Return the engine's database with a pool that connects on first use.
-
-    The managed cluster is started here; a database at DATABASE_URL may still be down: the API
-    and the spool work without it, and `prepare` waits for it.
-    """
-    cluster = None
-    dsn = database_url
-    if dsn is None:
-        cluster, dsn = await start_managed_cluster(data_dir)
-    # min_size=0: no connection is made before one is needed.
-    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=8)
-    return Database(pool, cluster)
-
-
-async def prepare(database: Database, stop: asyncio.Event) -> None:
-    """Wait for the database, enable TimescaleDB where it is installed, and migrate it.
-
-    Retries with backoff while the database cannot be reached; raises ClusterError when STOP is
-    set meanwhile.
-    """
+async def _connect_with_retry(dsn: str, stop: asyncio.Event) -> asyncpg.Pool:
     delay = 1.0
     while True:
         try:
-            async with database.pool.acquire() as conn:
-                await _migrate(conn)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+            return await asyncpg.create_pool(dsn, min_size=1, max_size=8)
+        except (OSError, asyncpg.PostgresError) as err:
             # The message of a connection error never contains the password.
             LOGGER.warning("Database not reachable (%s); retrying in %.0f s", err, delay)
-        else:
-            return
         try:
             await asyncio.wait_for(stop.wait(), delay)
         except TimeoutError:
@@ -92,18 +75,32 @@ async def prepare(database: Database, stop: asyncio.Event) -> None:
             raise ClusterError("stopped while waiting for the database")
 
 
-async def _migrate(conn: asyncpg.Connection) -> None:
-    available = await conn.fetchval(
-        "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
-    )
-    if available:
-        try:
-            await conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-        except asyncpg.InsufficientPrivilegeError:
-            LOGGER.warning(
-                "TimescaleDB is installed but this database user may not enable it; "
-                "running on plain PostgreSQL"
+async def open_database(data_dir: Path, database_url: str | None, stop: asyncio.Event) -> Database:
+    """Open the engine's database, with TimescaleDB where it is installed, and migrate it."""
+    cluster = None
+    dsn = database_url
+    if dsn is None:
+        cluster, dsn = await start_managed_cluster(data_dir)
+    pool = await _connect_with_retry(dsn, stop)
+    try:
+        async with pool.acquire() as conn:
+            available = await conn.fetchval(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
             )
-    applied = await apply_migrations(conn)
-    if applied:
-        LOGGER.info("Applied database migrations %s", applied)
+            if available:
+                try:
+                    await conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+                except asyncpg.InsufficientPrivilegeError:
+                    LOGGER.warning(
+                        "TimescaleDB is installed but this database user may not enable it; "
+                        "running on plain PostgreSQL"
+                    )
+            applied = await apply_migrations(conn)
+            if applied:
+                LOGGER.info("Applied database migrations %s", applied)
+    except BaseException:
+        await pool.close()
+        if cluster is not None:
+            await asyncio.to_thread(cluster.stop)
+        raise
+    return Database(pool, cluster)
