@@ -59,14 +59,37 @@ async def start_managed_cluster(data_dir: Path) -> tuple[ManagedCluster, str]:
     return cluster, cluster.dsn(DATABASE_NAME)
 
 
-async def _connect_with_retry(dsn: str, stop: asyncio.Event) -> asyncpg.Pool:
+async def open_pool(data_dir: Path, database_url: str | None) -> Database:
+    """Return the engine's database with a pool that connects on first use.
+
+    The managed cluster is started here; a database at DATABASE_URL may still be down: the API
+    and the spool work without it, and `prepare` waits for it.
+    """
+    cluster = None
+    dsn = database_url
+    if dsn is None:
+        cluster, dsn = await start_managed_cluster(data_dir)
+    # min_size=0: no connection is made before one is needed.
+    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=8)
+    return Database(pool, cluster)
+
+
+async def prepare(database: Database, stop: asyncio.Event) -> None:
+    """Wait for the database, enable TimescaleDB where it is installed, and migrate it.
+
+    Retries with backoff while the database cannot be reached; raises ClusterError when STOP is
+    set meanwhile.
+    """
     delay = 1.0
     while True:
         try:
-            return await asyncpg.create_pool(dsn, min_size=1, max_size=8)
-        except (OSError, asyncpg.PostgresError) as err:
+            async with database.pool.acquire() as conn:
+                await _migrate(conn)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
             # The message of a connection error never contains the password.
             LOGGER.warning("Database not reachable (%s); retrying in %.0f s", err, delay)
+        else:
+            return
         try:
             await asyncio.wait_for(stop.wait(), delay)
         except TimeoutError:
@@ -75,32 +98,18 @@ async def _connect_with_retry(dsn: str, stop: asyncio.Event) -> asyncpg.Pool:
             raise ClusterError("stopped while waiting for the database")
 
 
-async def open_database(data_dir: Path, database_url: str | None, stop: asyncio.Event) -> Database:
-    """Open the engine's database, with TimescaleDB where it is installed, and migrate it."""
-    cluster = None
-    dsn = database_url
-    if dsn is None:
-        cluster, dsn = await start_managed_cluster(data_dir)
-    pool = await _connect_with_retry(dsn, stop)
-    try:
-        async with pool.acquire() as conn:
-            available = await conn.fetchval(
-                "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+async def _migrate(conn: asyncpg.Connection) -> None:
+    available = await conn.fetchval(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+    )
+    if available:
+        try:
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+        except asyncpg.InsufficientPrivilegeError:
+            LOGGER.warning(
+                "TimescaleDB is installed but this database user may not enable it; "
+                "running on plain PostgreSQL"
             )
-            if available:
-                try:
-                    await conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-                except asyncpg.InsufficientPrivilegeError:
-                    LOGGER.warning(
-                        "TimescaleDB is installed but this database user may not enable it; "
-                        "running on plain PostgreSQL"
-                    )
-            applied = await apply_migrations(conn)
-            if applied:
-                LOGGER.info("Applied database migrations %s", applied)
-    except BaseException:
-        await pool.close()
-        if cluster is not None:
-            await asyncio.to_thread(cluster.stop)
-        raise
-    return Database(pool, cluster)
+    applied = await apply_migrations(conn)
+    if applied:
+        LOGGER.info("Applied database migrations %s", applied)
