@@ -9,6 +9,9 @@ figures from `cloud_costs` (dimension 'total', services from 'service') and `clo
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -168,9 +171,37 @@ class _Spending:
         return self.devices.get(budget["device_id"], (_ZERO, _ZERO))[index]
 
 
+# The summary being computed, per application: callers arriving meanwhile share its answer.
+_IN_FLIGHT: weakref.WeakKeyDictionary[web.Application, asyncio.Task[dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def shared_answer(
+    app: web.Application, compute: Callable[[], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Return the answer of the computation running for APP, or of a new one of COMPUTE.
+
+    Many clients polling at once (several Home Assistant instances, dashboards) then cost one
+    computation, not one each; a caller joining a computation gets an answer begun less than one
+    computation's time before it asked. The computation runs as a task of its own, so a caller
+    that goes away cancels only its own wait.
+    """
+    running = _IN_FLIGHT.get(app)
+    if running is None or running.done():
+        running = asyncio.ensure_future(compute())
+        _IN_FLIGHT[app] = running
+    return await asyncio.shield(running)
+
+
 async def get_summary(request: web.Request) -> web.Response:
     """Answer the summary of devices, household, cloud accounts and budgets."""
     state = request.app[STATE_KEY]
+    return web.json_response(await shared_answer(request.app, lambda: _summary_at(state)))
+
+
+async def _summary_at(state: EngineState) -> dict[str, Any]:
+    """Compute the summary at the clock's now."""
     now = state.clock()
     periods = LocalPeriods.at(now, state.timezone)
     kinds = [str(kind) for kind in (*ENERGY_KINDS, DeviceKind.CLOUD_ACCOUNT)]
@@ -196,7 +227,7 @@ async def get_summary(request: web.Request) -> web.Response:
     recompute = state.recompute.as_json()
     body["recompute"] = {key: recompute[key] for key in RECOMPUTE_FIELDS}
     _add_top_services(body, services)
-    return web.json_response(body)
+    return body
 
 
 async def _cycle_spent(
