@@ -195,9 +195,15 @@ def readings(ids: dict[str, int], now: datetime) -> Iterator[dict[str, Any]]:
 
 
 async def post_readings(session: aiohttp.ClientSession, items: list[dict[str, Any]]) -> None:
-    """Send READINGS through the API in batches; every one must be accepted."""
+    """Send READINGS through the API in batches; every one must be accepted.
+
+    The history reaches back past the raw retention (a year of the meters), so it is sent as
+    a backfill, which the API takes back to the daily rollups' retention.
+    """
     for first in range(0, len(items), BATCH):
-        async with session.post("api/v1/readings", json=items[first : first + BATCH]) as resp:
+        async with session.post(
+            "api/v1/readings", params={"backfill": "true"}, json=items[first : first + BATCH]
+        ) as resp:
             body = await resp.json()
             if resp.status != 200:
                 raise RuntimeError(f"readings refused: {resp.status} {body}")
