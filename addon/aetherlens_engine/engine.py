@@ -129,6 +129,7 @@ class Engine:
             currency=config.currency,
             clock=self.clock,
             allowed_hosts=allowed_host_names(config.api.host, config.api.allowed_hosts),
+            starting=True,
             limits=ApiLimits(
                 max_body_bytes=config.api.max_body_bytes,
                 requests_per_second=config.api.rate_limit_per_second,
@@ -207,6 +208,7 @@ class Engine:
         )
         if self._discovery is not None:
             self._discovery.start()
+        state.starting = False
 
     async def stop(self) -> None:
         """Stop taking requests, flush every buffered reading, then close the database."""

@@ -68,6 +68,7 @@ async def test_unstorable_text_in_bodies_is_400(
             "definition.energy.periods[0].name",
         ),
         ("/api/v1/tariffs/validate", f'{{"definition": {{"na{bad}me": 1}}}}', "definition: a key"),
+        ("/api/v1/compare", f'{{"tariff": "a{bad}"}}', "tariff"),
         (
             "/api/v1/readings",
             (

@@ -151,3 +151,13 @@ async def test_health_when_the_server_vanishes_mid_probe() -> None:
     status, body = await _health(state)
     assert status == 200
     assert body["reasons"] == ["database_unavailable"]
+
+
+async def test_health_while_the_engine_starts(db_pool: asyncpg.Pool) -> None:
+    """The API answers before the services run: the database is reported as starting."""
+    async with db_pool.acquire() as conn:
+        await apply_migrations(conn)
+    state = EngineState(__version__, "abc123", db_pool, token=TOKEN, starting=True)
+    _, body = await _health(state, headers=None)
+    assert (body["status"], body["reasons"]) == ("degraded", ["database_starting"])
+    assert body["database"] == {"status": "starting"}

@@ -38,6 +38,7 @@ from .errors import ApiError
 from .localtime import first_day_from, local_midnight
 from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
 from .state import STATE_KEY, EngineState
+from .text import check_json
 
 RESOLUTIONS = ("hour", "day", "month")
 GROUPS = ("device", "meter", "period", "total")
@@ -293,6 +294,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
         body = json.loads(await request.read())
     except (ValueError, RecursionError) as err:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {err}") from err
+    check_json(body)  # no U+0000 or lone surrogate: PostgreSQL could not take them
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "the body must be a JSON object")
     if unknown := sorted(set(body) - COMPARE_FIELDS):

@@ -5,7 +5,8 @@ the status, why it is `degraded`, the version, the instance id and the database'
 With the API token also the details: collectors (their URLs, credentials cut), plugins (their
 errors), the ingest figures. `degraded` says readings wait or may be lost: the database is
 unreachable, the spool cannot be written, its replay fails, or it holds more than
-SPOOL_BACKLOG_LIMIT readings.
+SPOOL_BACKLOG_LIMIT readings, or the engine is still starting (it answers at once; the
+database and the services follow).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ async def get_health(request: web.Request) -> web.Response:
     """Report the status and why; the details only to a client with the token."""
     state = request.app[STATE_KEY]
     database = await _database_health(state.pool)
+    if state.starting and database["status"] == "ok":
+        database["status"] = "starting"  # reachable; being migrated, services not started yet
     figures = state.sink.stats if state.sink is not None else None
     reasons = degraded_reasons(database["status"], figures)
     body: dict[str, Any] = {

@@ -41,6 +41,13 @@ _INTEGER: Schema = {"type": "integer"}
 _DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 _DATE: Schema = {"type": "string", "format": "date"}
 _CURRENCY: Schema = {"type": "string", "pattern": "^[A-Z]{3}$"}
+# A query's instant: 1970 to 2999 (others are refused, 400); a range's end after its start.
+_INSTANT: Schema = {
+    "type": "string",
+    "format": "date-time",
+    "description": "From 1970 to 2999, with a UTC offset; a range ends after it starts (at "
+    "most 93 days by hour, 3660 by day)",
+}
 _RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before retrying", "schema": _INTEGER}
 }
@@ -111,6 +118,7 @@ _SCHEMAS: dict[str, Schema] = {
                 "items": {
                     "enum": [
                         "database_unavailable",
+                        "database_starting",
                         "database_not_configured",
                         "spool_unwritable",
                         "replay_failing",
@@ -124,7 +132,7 @@ _SCHEMAS: dict[str, Schema] = {
                 "type": "object",
                 "required": ["status"],
                 "properties": {
-                    "status": {"enum": ["ok", "unavailable", "not_configured"]},
+                    "status": {"enum": ["ok", "starting", "unavailable", "not_configured"]},
                     "timescaledb": _nullable(_STRING),
                     "schema_version": _nullable(_INTEGER),
                 },
@@ -424,7 +432,7 @@ _PRIVATE = ("Unauthorized", "TooManyRequests", "InternalError")
 
 
 def _paths() -> dict[str, Any]:
-    instant = {"type": "string", "format": "date-time"}
+    instant = _INSTANT
     return {
         "/api/v1/health": {
             "get": {
@@ -477,7 +485,7 @@ def _paths() -> dict[str, Any]:
                         "name": "device_id",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "integer", "minimum": 1},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
                     },
                     {"name": "from", "in": "query", "required": True, "schema": instant},
                     {"name": "to", "in": "query", "required": True, "schema": instant},
@@ -753,7 +761,7 @@ _COST_SCHEMAS: dict[str, Schema] = {
 
 
 def _cost_paths() -> dict[str, Any]:
-    instant = {"type": "string", "format": "date-time"}
+    instant = _INSTANT
     no_tariff = _json("Error", "No tariff is active, or the recorded data cannot be billed")
 
     def query(name: str, schema: Schema, *, required: bool = False) -> dict[str, Any]:
@@ -921,6 +929,8 @@ _TARIFF_SCHEMAS: dict[str, Schema] = {
     ),
     "TariffInput": {
         "type": "object",
+        "oneOf": [{"required": ["definition"]}, {"required": ["urdb", "timezone"]}],
+        "dependentRequired": {"timezone": ["urdb"]},
         "properties": {
             "definition": {"type": "object", "description": "A native tariff definition"},
             "urdb": {"type": "object", "description": "A URDB rate (or API answer with one)"},
@@ -941,8 +951,14 @@ _TARIFF_SCHEMAS: dict[str, Schema] = {
     "TariffSave": {
         "type": "object",
         "required": ["name"],
+        "oneOf": [{"required": ["definition"]}, {"required": ["urdb", "timezone"]}],
+        "dependentRequired": {"timezone": ["urdb"]},
         "properties": {
-            "name": {**_STRING, "description": "Replaces the definition's own name"},
+            "name": {
+                **_STRING,
+                "pattern": "\\S",
+                "description": "Replaces the definition's own name; not blank",
+            },
             "definition": {"type": "object"},
             "urdb": {"type": "object"},
             "timezone": _STRING,
@@ -1093,7 +1109,8 @@ def _tariff_paths() -> dict[str, Any]:
                         "in": "query",
                         "required": False,
                         "schema": _DATE,
-                        "description": "First local day; default today in the tariff's zone",
+                        "description": "First local day, 1970-01-02 to 2999-11-30; default "
+                        "today in the tariff's zone",
                     },
                     {
                         "name": "days",

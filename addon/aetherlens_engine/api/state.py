@@ -119,6 +119,8 @@ class EngineState:
     clock: Clock = system_clock
     # Saves/activates tariffs and recomputes costs; without it tariffs are read-only.
     tariff_service: TariffService | None = None
+    # True while the engine starts: the API answers before the database and the services are.
+    starting: bool = False
     # Names the Host header may carry besides IP addresses (see hosts.py).
     allowed_hosts: frozenset[str] = field(default_factory=lambda: allowed_host_names("127.0.0.1"))
 
