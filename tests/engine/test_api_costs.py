@@ -353,6 +353,7 @@ async def test_projection(pool: asyncpg.Pool) -> None:
         "energy_so_far_kwh": 360.0,
         "projected_energy_kwh": 720.0,
         "days_elapsed": 15,
+        "day_of_cycle": 16,  # 16 June, of a cycle from 1 June
         "days_total": 30,
         "method": "usage so far + mean daily profile of the last 14 days",
     }

@@ -166,6 +166,7 @@ async def test_dynamic_price_and_its_next_step(pool: asyncpg.Pool) -> None:
         "end": "2024-07-01",
         "cost_so_far": None,
         "projected_total": None,
+        "components": None,
     }
     assert body["error"]["message"] == (
         "tariff 'spot' has dynamic prices, but no price device records EUR/kWh in this "

@@ -126,7 +126,7 @@ async def test_empty_database(pool: asyncpg.Pool) -> None:
         "periods": [],
     }
     assert body["billing_cycle"] == dict.fromkeys(
-        ("start", "end", "cost_so_far", "projected_total")
+        ("start", "end", "cost_so_far", "projected_total", "components")
     )
     assert body["tariff"] is None
     assert body["recompute"] == {"state": "idle", "progress": 0.0, "generation": 0, "start": None}

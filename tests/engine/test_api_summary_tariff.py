@@ -69,6 +69,16 @@ async def test_summary_with_an_active_tariff(pool: asyncpg.Pool) -> None:
         "end": "2024-07-01",
         "cost_so_far": "108.766",
         "projected_total": "214.2",
+        # What cost_so_far is made of: 91.4 + 19 % tax.
+        "components": {
+            "energy": "91.4",
+            "surcharges": "0",
+            "demand": "0",
+            "fixed": "0",
+            "credit": "0",
+            "minimum": "0",
+            "taxes": "17.366",
+        },
     }
     assert body["tariff"] == {"name": "day-night", "version": 1}
     assert body["recompute"]["state"] == "idle"  # no tariff service in this state

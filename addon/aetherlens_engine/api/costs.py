@@ -271,6 +271,8 @@ def projection_json(projection: Projection) -> dict[str, Any]:
         "energy_so_far_kwh": float(so_far.import_kwh),
         "projected_energy_kwh": float(projected.import_kwh),
         "days_elapsed": projection.days_elapsed,
+        # Today counts: the cycle's first day is day 1.
+        "day_of_cycle": projection.days_elapsed + 1,
         "days_total": projection.cycle.days,
         "method": METHOD,
     }

@@ -275,6 +275,24 @@ _SCHEMAS: dict[str, Schema] = {
                     "end": _nullable(_DATE),
                     "cost_so_far": _nullable(_DECIMAL),
                     "projected_total": _nullable(_DECIMAL),
+                    "components": _nullable(
+                        _object(
+                            dict.fromkeys(
+                                (
+                                    "energy",
+                                    "surcharges",
+                                    "demand",
+                                    "fixed",
+                                    "credit",
+                                    "minimum",
+                                    "taxes",
+                                ),
+                                _DECIMAL,
+                            ),
+                            "What cost_so_far is made of: energy + surcharges + demand + fixed"
+                            " - credit + minimum + taxes",
+                        )
+                    ),
                 },
                 "The active tariff's current cycle (local dates, end exclusive), as "
                 "`GET /api/v1/projection`; null without an active tariff",
@@ -621,7 +639,8 @@ _COST_SCHEMAS: dict[str, Schema] = {
             "projected_total": _DECIMAL,
             "energy_so_far_kwh": _NUMBER,
             "projected_energy_kwh": _NUMBER,
-            "days_elapsed": _INTEGER,
+            "days_elapsed": {**_INTEGER, "description": "Complete days of the cycle before today"},
+            "day_of_cycle": {**_INTEGER, "description": "Today's day of the cycle, the first is 1"},
             "days_total": _INTEGER,
             "method": _STRING,
         }

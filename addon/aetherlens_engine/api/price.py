@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 from aiohttp import web
 
+from aetherlens_engine.tariffs.bill import CycleBill
 from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.tariffs.projection import Projection, current_cycle, project_stored
 from aetherlens_engine.tariffs.quote import Quote, quote
@@ -93,6 +95,25 @@ async def get_price(request: web.Request) -> web.Response:
     return web.json_response(price_json(active, state.currency))
 
 
+_ZERO = Decimal(0)
+
+
+def cycle_components(cycle: CycleBill) -> dict[str, str | None]:
+    """Return what a cycle's bill so far is made of; they add up to its total.
+
+    total = energy + surcharges + demand + fixed - credit + minimum + taxes.
+    """
+    return {
+        "energy": decimal_text(cycle.energy_total),
+        "surcharges": decimal_text(sum((line.amount for line in cycle.surcharges), _ZERO)),
+        "demand": decimal_text(sum((line.cost for line in cycle.demand), _ZERO)),
+        "fixed": decimal_text(sum((line.amount for line in cycle.fixed), _ZERO)),
+        "credit": decimal_text(cycle.credit_used),
+        "minimum": decimal_text(cycle.minimum),
+        "taxes": decimal_text(sum((line.amount for line in cycle.taxes), _ZERO)),
+    }
+
+
 async def tariff_summary(conn: asyncpg.Connection, now: datetime) -> dict[str, Any]:
     """Return the summary's `price`, `billing_cycle` and `tariff` figures at NOW.
 
@@ -114,6 +135,7 @@ async def tariff_summary(conn: asyncpg.Connection, now: datetime) -> dict[str, A
                 "end": None,
                 "cost_so_far": None,
                 "projected_total": None,
+                "components": None,
             },
             "tariff": None,
         }
@@ -134,6 +156,7 @@ async def tariff_summary(conn: asyncpg.Connection, now: datetime) -> dict[str, A
             "end": cycle.end.isoformat(),
             "cost_so_far": decimal_text(projection.so_far.total) if projection else None,
             "projected_total": decimal_text(projection.projected.total) if projection else None,
+            "components": cycle_components(projection.so_far) if projection else None,
         },
         "tariff": {"name": active.stored.name, "version": active.stored.version},
     }
