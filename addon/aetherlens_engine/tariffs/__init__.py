@@ -1,18 +1,10 @@
 """Tariffs and bills: the native tariff format, URDB import and the exact bill calculation."""
 
-from .bill import (
-    Bill,
-    ChargeLine,
-    CycleBill,
-    DeviceCost,
-    EnergyLine,
-    IntervalRate,
-    bill,
-    interval_rates,
-)
+from .bill import bill, interval_rates
 from .demand import DemandLine
 from .load import build_tariff, read_definition
 from .model import BillInputError, Tariff, TariffError
+from .records import Bill, ChargeLine, CycleBill, DeviceCost, EnergyLine, IntervalRate
 from .series import Grid, Interval, Series
 
 __all__ = [

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise, repeat
 from operator import eq, le, lt, sub
-from typing import overload
+from typing import NamedTuple, overload
 
 from .calendar import Slot, Timeline, WallClock
 from .series import Grid, Interval, Series, check_intervals
@@ -24,10 +24,26 @@ from .series import Grid, Interval, Series, check_intervals
 ZERO = Decimal(0)
 ONE = Decimal(1)
 _NONE = timedelta(0)
-# Pieces [lo, hi) of one cycle in which nothing changes: (lo, hi, cycle, slot, offset, kwh,
-# peak). `slot` prices them, `kwh` is their sum and `peak` their highest kWh (when asked for);
-# `offset` is the UTC offset of a span of whole intervals, None for a piece cut from its interval.
-type Span = tuple[int, int, int, Slot, timedelta | None, Decimal, Decimal | None]
+
+
+class Span(NamedTuple):
+    """Pieces [lo, hi) of one billing cycle in which nothing changes.
+
+    A tuple: there is one per span of a year of data, made and read in the bill's inner loops.
+    """
+
+    lo: int
+    hi: int
+    cycle: int
+    slot: Slot  # what prices the pieces
+    offset: timedelta | None  # the UTC offset of whole intervals; None for a cut piece
+    kwh: Decimal  # the pieces' sum
+    peak: Decimal | None  # their highest kWh, when asked for (demand)
+
+
+# The cutter makes its spans straight from a tuple: the named tuple's generated __new__ is a
+# Python call per span, a twentieth of the time of a year's bill.
+_span = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +180,7 @@ class Pieces:
         """Return the spans of each of `count` cycles."""
         grouped: list[list[Span]] = [[] for _ in range(count)]
         for span in self.spans:
-            grouped[span[2]].append(span)
+            grouped[span.cycle].append(span)
         return grouped
 
 
@@ -250,14 +266,17 @@ class _Cutter:
     def span(self, lo: int, hi: int, cycle: int, timeline: Timeline, bound: int) -> None:
         """Add intervals [lo, hi), which lie between bound `bound` and the next, as a span."""
         chunk = self.data.kwh[lo:hi]
-        span = (
-            lo,
-            hi,
-            cycle,
-            timeline.slots[bound],
-            timeline.offsets[bound],
-            sum(chunk, ZERO),
-            max(chunk) if self.peaks else None,
+        span = _span(
+            Span,
+            (
+                lo,
+                hi,
+                cycle,
+                timeline.slots[bound],
+                timeline.offsets[bound],
+                sum(chunk, ZERO),
+                max(chunk) if self.peaks else None,
+            ),
         )
         if self.built is None:
             self.spans.append(span)
@@ -274,7 +293,7 @@ class _Cutter:
         kwh.extend(self.data.kwh[lo:hi])
         owner.extend(range(lo, hi))
         fraction.extend([ONE] * (hi - lo))
-        self.spans.append((first, len(starts), *span[2:]))
+        self.spans.append(span._replace(lo=first, hi=len(starts)))
 
     def cut(self, number: int) -> None:
         """Cut interval `number` where a price or a series may change."""
@@ -304,7 +323,8 @@ class _Cutter:
             fractions.append(fraction)
             cycle = bisect_right(self.cycle_starts, begin) - 1
             peak = kwh if self.peaks else None
-            self.spans.append((piece, piece + 1, cycle, self.clock.slot(begin), None, kwh, peak))
+            slot = self.clock.slot(begin)
+            self.spans.append(_span(Span, (piece, piece + 1, cycle, slot, None, kwh, peak)))
 
     def pieces(self) -> Pieces:
         """Return the pieces made."""
