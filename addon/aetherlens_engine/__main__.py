@@ -1,18 +1,18 @@
-"""Command line: `python -m aetherlens_engine [--version] serve|bill [options]`."""
+"""Command line: `python -m aetherlens_engine [--version] serve|bill [options]`.
+
+The engine standalone; the add-on runs it through its own entry point (`aetherlens_engine.addon`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .addon.options import load_addon_config
-from .addon.paths import AddonPaths
-from .config import ADDON_OPTIONS, load_config
+from .config import load_config
 from .engine import Engine
 from .errors import ConfigError, EngineError
 from .logs import configure_logging
@@ -35,12 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the engine. Without --database-url it runs its own PostgreSQL in the "
         "data directory.",
     )
-    serve.add_argument(
-        "--config",
-        type=Path,
-        help=f"options file (.json, .yaml, .toml); default: the add-on's {ADDON_OPTIONS} "
-        "when it exists",
-    )
+    serve.add_argument("--config", type=Path, help="options file (.json, .yaml, .toml)")
     serve.add_argument("--data-dir", help="where the database, API token and spool live")
     serve.add_argument("--database-url", help="use this PostgreSQL database instead")
     serve.add_argument("--host", help="address the API listens on")
@@ -67,13 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bill":
         return run_bill(args)
     try:
-        if args.config is None and ADDON_OPTIONS.exists():
-            # In the add-on: the options of its configuration page, mapped onto the engine's.
-            config = load_addon_config(
-                AddonPaths(ADDON_OPTIONS.parent), os.environ, _overrides(args)
-            )
-        else:
-            config = load_config(file=args.config, overrides=_overrides(args))
+        config = load_config(file=args.config, overrides=_overrides(args))
     except ConfigError as err:
         print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201 - before logging is set up
         return EXIT_CONFIG_ERROR

@@ -28,7 +28,6 @@ from .errors import ConfigError
 from .plugins.manager import PluginInstance
 from .storage.retention import RetentionSettings
 
-ADDON_OPTIONS = Path("/data/options.json")
 ENV_PREFIX = "AETHERLENS_"
 DEFAULT_PORT = 8787
 ISO_4217_LENGTH = 3

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 import asyncpg
 from aiohttp import web
 
 from . import __version__
-from .addon.discovery import DiscoveryAnnouncer
 from .api import ApiLimits, EngineState, create_app
 from .api.hosts import allowed_host_names
 from .budgets import BudgetKeeper
@@ -36,6 +35,22 @@ LOGGER = logging.getLogger(__name__)
 RETENTION_INTERVAL = timedelta(hours=1)
 # How often budgets naming a device not seen yet are tried again.
 BUDGET_RETRY_INTERVAL = timedelta(minutes=5)
+
+
+class Announcer(Protocol):
+    """Tells others where the engine is while it runs (the add-on: Home Assistant's discovery)."""
+
+    def start(self) -> None:
+        """Start announcing in the background."""
+
+    async def stop(self) -> None:
+        """Stop announcing."""
+
+
+# Installed by an entry point to announce the engine: given the API's port and a getter of its
+# current token, an `Announcer`, or None when there is no one to tell. The engine itself knows
+# nothing of where it runs.
+type AnnounceHook = Callable[[int, Callable[[], str | None]], Announcer | None]
 
 
 INSTANCE_ID_FILE = "instance_id"
@@ -69,20 +84,28 @@ async def _instance_id(pool: asyncpg.Pool, data_dir: Path) -> str:
 class Engine:
     """Owns every long-lived part of the engine and their order of start and stop."""
 
-    def __init__(self, config: EngineConfig, *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        config: EngineConfig,
+        *,
+        clock: Clock = system_clock,
+        announce: AnnounceHook | None = None,
+    ) -> None:
         """Prepare an engine for CONFIG; nothing starts before `run`.
 
-        CLOCK is the one "now" of every part the engine starts.
+        CLOCK is the one "now" of every part the engine starts; ANNOUNCE, when an entry point
+        installs it, announces the engine once everything has started.
         """
         self.config = config
         self.clock = clock
+        self._announce = announce
         self.stopping = asyncio.Event()
         self._database: Database | None = None
         self._pipeline: IngestPipeline | None = None
         self._plugins: PluginManager | None = None
         self._collectors: list[HomeAssistantCollector] = []
         self._runner: web.AppRunner | None = None
-        self._discovery: DiscoveryAnnouncer | None = None
+        self._announcer: Announcer | None = None
         self._tariffs: TariffService | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -202,19 +225,17 @@ class Engine:
         ]
         for collector in self._collectors:
             collector.start()
-        # As an add-on: tell Home Assistant where the engine is, so it offers the integration.
-        self._discovery = DiscoveryAnnouncer.from_environment(
-            os.environ, port=config.api.port, token=lambda: state.token
-        )
-        if self._discovery is not None:
-            self._discovery.start()
+        if self._announce is not None:
+            self._announcer = self._announce(config.api.port, lambda: state.token)
+        if self._announcer is not None:
+            self._announcer.start()
         state.starting = False
 
     async def stop(self) -> None:
         """Stop taking requests, flush every buffered reading, then close the database."""
-        if self._discovery is not None:
-            await self._discovery.stop()
-            self._discovery = None
+        if self._announcer is not None:
+            await self._announcer.stop()
+            self._announcer = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from aetherlens_engine import __main__ as engine_main
+from aetherlens_engine.addon import __main__ as addon_main
 from aetherlens_engine.addon.options import engine_options, load_addon_config
 from aetherlens_engine.addon.paths import AddonPaths
 from aetherlens_engine.cluster import ManagedCluster
@@ -196,12 +196,11 @@ def test_mapping_keeps_the_users_secrets_out_of_other_keys(tmp_path: Path) -> No
     assert "azure-secret" not in text
 
 
-def test_engine_serve_reads_the_addons_options(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_the_addons_entry_point_reads_its_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # `python -m aetherlens_engine serve` in the container maps options.json as the add-on does.
+    # One way into add-on mode: `python -m aetherlens_engine.addon engine` (`serve` is standalone).
     options = tmp_path / "options.json"
     options.write_text(json.dumps(ADDON["options"] | {"retention_raw_days": 0}))
-    monkeypatch.setattr(engine_main, "ADDON_OPTIONS", options)
-    assert engine_main.main(["serve"]) == engine_main.EXIT_CONFIG_ERROR
+    assert addon_main.main(["--data", str(tmp_path), "engine"]) == addon_main.EXIT_CONFIG_ERROR
     assert "invalid option 'retention.raw_days'" in capsys.readouterr().err

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from aetherlens_engine.cluster import find_bindir
@@ -20,6 +21,7 @@ from aetherlens_engine.errors import ConfigError, EngineError
 from aetherlens_engine.logs import configure_logging
 
 from .backup import dump_database, remove_dump
+from .discovery import DiscoveryAnnouncer
 from .health import UnhealthyError, check_health
 from .initialize import initialize
 from .options import load_addon_config
@@ -63,7 +65,7 @@ def _run(command: str, paths: AddonPaths) -> None:
         case "engine":
             config = load_addon_config(paths, os.environ)
             configure_logging(config.log_level)
-            asyncio.run(Engine(config).run())
+            asyncio.run(Engine(config, announce=_discovery).run())
         case "backup":
             asyncio.run(dump_database(paths.database_url, paths.dump_file, find_bindir()))
             LOGGER.info("Dumped the database to %s", paths.dump_file)
@@ -71,6 +73,11 @@ def _run(command: str, paths: AddonPaths) -> None:
             remove_dump(paths.dump_file)
         case "health":
             print(check_health(os.environ))  # noqa: T201 - the health check's output
+
+
+def _discovery(port: int, token: Callable[[], str | None]) -> DiscoveryAnnouncer | None:
+    """Announce the engine to Home Assistant (via the Supervisor), so it offers the integration."""
+    return DiscoveryAnnouncer.from_environment(os.environ, port=port, token=token)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
+
+from aetherlens_engine.web.errors import ApiError
+
+__all__ = ["ApiError", "error_middleware", "error_response", "unavailable"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -19,27 +22,6 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "payload_too_large",
 }
-
-
-class ApiError(Exception):
-    """An answer other than success, raised by handlers and middlewares."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        details: list[dict[str, Any]] | None = None,
-    ) -> None:
-        """Describe the error: HTTP STATUS, a stable CODE for programs, a MESSAGE for people."""
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = dict(headers or {})
-        self.details = details
 
 
 def error_response(error: ApiError) -> web.Response:

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from aiohttp import hdrs, web
 
-from aetherlens_engine.api.errors import ApiError
-
+from .errors import ApiError
 from .ingress import IngressPolicy, ingress_prefix
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -1,0 +1,93 @@
+"""The engine's layers, read from its import statements: nothing imports up.
+
+`tariffs` (the calculator and pricing) knows nothing of the API that serves it; the engine core
+knows nothing of the add-on it may run in (the add-on's entry point installs its discovery as a
+hook); the page (`web`) sits below the API that serves it.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+PACKAGE = "aetherlens_engine"
+ROOT = Path(__file__).resolve().parents[2] / "addon" / PACKAGE
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported(path: Path) -> set[str]:
+    """Return the engine's modules a file imports, anywhere in it (also under TYPE_CHECKING)."""
+    package = _module(path) if path.name == "__init__.py" else _module(path).rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if name == PACKAGE or name.startswith(f"{PACKAGE}.")}
+
+
+@cache
+def import_graph() -> dict[str, set[str]]:
+    """Return each module of the engine with the engine's modules it imports."""
+    raw = {_module(path): _imported(path) for path in sorted(ROOT.rglob("*.py"))}
+    # `from package.module import name`: the name is the module's, unless it is a module.
+    return {
+        module: {name if name in raw else name.rpartition(".")[0] for name in names}
+        for module, names in raw.items()
+    }
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(f"{package}.")
+
+
+def violations(importers: str, imported: str) -> list[str]:
+    """Return "a -> b" for every module under IMPORTERS that imports one under IMPORTED."""
+    return [
+        f"{module} -> {name}"
+        for module, names in import_graph().items()
+        if _within(module, importers)
+        for name in sorted(names)
+        if _within(name, imported) and not _within(module, imported)
+    ]
+
+
+def test_the_graph_is_read() -> None:
+    graph = import_graph()
+    assert f"{PACKAGE}.tariffs.bill" in graph
+    assert f"{PACKAGE}.tariffs.pricer" in graph[f"{PACKAGE}.tariffs.bill"]  # a relative import
+    assert f"{PACKAGE}.engine" in graph[f"{PACKAGE}.addon.__main__"]  # an absolute one
+
+
+@pytest.mark.parametrize(
+    ("importers", "imported"),
+    [
+        ("tariffs", "api"),  # the calculator and pricing are served, never serve
+        ("tariffs", "web"),
+        ("web", "api"),  # the page is below the API that serves it
+        (PACKAGE, "addon"),  # the engine core (engine, config, __main__, ...) runs anywhere
+    ],
+)
+def test_no_import_runs_up_the_layers(importers: str, imported: str) -> None:
+    importers = importers if importers == PACKAGE else f"{PACKAGE}.{importers}"
+    assert violations(importers, f"{PACKAGE}.{imported}") == []
+
+
+def test_the_rule_catches_an_import_up() -> None:
+    # The add-on imports the engine: seen from the other side, that is an import up.
+    assert f"{PACKAGE}.addon.__main__ -> {PACKAGE}.engine" in violations(
+        f"{PACKAGE}.addon", f"{PACKAGE}.engine"
+    )
