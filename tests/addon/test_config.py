@@ -48,12 +48,50 @@ def test_config_matches_the_engine(config: dict[str, Any]) -> None:
     assert config["homeassistant_api"] is True
     assert config["ingress"] is True
     assert config["ingress_port"] == DEFAULT_PORT
-    assert config["watchdog"] == f"http://[HOST]:[PORT:{DEFAULT_PORT}]/api/v1/health"
     assert list(config["ports"]) == [f"{DEFAULT_PORT}/tcp"]
+    # Health is the image's HEALTHCHECK (test_build_context.py), not the obsolete watchdog URL.
+    assert "watchdog" not in config
+
+
+# The community add-on linter (frenck/action-addon-linter): its schema's defaults (a key set to
+# one is an error) and the keys it calls obsolete. Its released schema predates Supervisor
+# 2026.07's app_config map (added upstream later), which the Supervisor's rules require here.
+LINTER_DEFAULTS: dict[str, Any] = {
+    "advanced": False, "apparmor": True, "audio": False, "auth_api": False, "backup": "hot",
+    "boot": "auto", "docker_api": False, "full_access": False, "gpio": False,
+    "hassio_api": False, "hassio_role": "default", "homeassistant_api": False,
+    "host_network": False, "ingress": False, "ingress_port": 8099, "init": True,
+    "panel_admin": True, "panel_icon": "mdi:puzzle", "stage": "stable",
+    "startup": "application", "stdin": False, "timeout": 10, "uart": False, "usb": False,
+}  # fmt: skip
+LINTER_OBSOLETE = {"watchdog", "codenotary", "auto_uart", "advanced"}
+
+
+def linter_problems(config: dict[str, Any]) -> list[str]:
+    """Return what the community add-on linter reports about CONFIG (its rules, mirrored)."""
+    problems = [
+        f"'{key}' should be removed, it uses a default value"
+        for key, default in LINTER_DEFAULTS.items()
+        if key in config and config[key] == default
+    ]
+    problems += [f"'{key}' is obsolete" for key in sorted(LINTER_OBSOLETE & set(config))]
+    if config.get("ingress") and config.get("webui"):
+        problems.append("'webui' should be removed, Ingress is enabled")
+    if config.get("backup", "hot") == "cold":
+        problems += [f"'{k}' is not valid with cold backups" for k in ("backup_pre", "backup_post")]
+    return problems
+
+
+def test_config_is_clean_for_the_community_linter(config: dict[str, Any]) -> None:
+    assert linter_problems(config) == []
+    assert linter_problems(config | {"boot": "auto", "watchdog": "http://x"}) == [
+        "'boot' should be removed, it uses a default value",
+        "'watchdog' is obsolete",
+    ]
 
 
 def test_backup_hooks_are_commands_of_the_addon(config: dict[str, Any]) -> None:
-    assert config["backup"] == "hot"
+    assert config.get("backup", "hot") == "hot"
     for hook, command in (("backup_pre", "backup"), ("backup_post", "backup-done")):
         argv = shlex.split(config[hook])
         assert argv[:3] == ["python3", "-m", "aetherlens_engine.addon"]

@@ -92,6 +92,17 @@ def test_defaults_give_a_working_engine_config(tmp_path: Path) -> None:
     assert (home.include, home.exclude) == ((), ())
 
 
+def test_without_options_json_the_engine_takes_its_defaults(tmp_path: Path) -> None:
+    # The image run by docker compose: no Supervisor, no options.json, the environment instead.
+    paths = AddonPaths(tmp_path / "data", tmp_path / "config")
+    config = load_addon_config(paths, {"TZ": "Europe/Vienna", "AETHERLENS_CURRENCY": "CHF"})
+    assert config.currency == "CHF"
+    assert config.timezone == ZoneInfo("Europe/Vienna")
+    assert (config.api.host, config.api.port) == ("0.0.0.0", DEFAULT_PORT)  # noqa: S104
+    assert not config.homeassistant  # no Supervisor: the user names a Home Assistant
+    assert not config.plugins
+
+
 def test_database_url_is_the_clusters_socket(tmp_path: Path) -> None:
     paths = AddonPaths(tmp_path)
     cluster = ManagedCluster(paths.cluster_dir, port=MANAGED_PORT, listen_addresses="")

@@ -89,7 +89,8 @@ def halt(tmp_path: Path) -> dict[str, str]:
         ("engine", ("256", "15"), None),  # SIGTERM: s6 stopping the service
         ("postgres", ("256", "2"), None),  # SIGINT, the down-signal
         ("postgres", ("1", "0"), "1"),
-        ("postgres", ("256", "9"), "137"),  # killed (out of memory)
+        ("postgres", ("256", "9"), None),  # killed (out of memory): s6 restarts it
+        ("engine", ("256", "11"), None),  # crashed: s6 restarts it
     ],
 )
 def test_finish_scripts_stop_the_container_only_on_failure(
@@ -107,6 +108,10 @@ def test_finish_scripts_stop_the_container_only_on_failure(
     if container_exit is None:
         assert not exitcode.exists()
         assert not (tmp_path / "halted").exists()
+        if ended[0] == "256" and ended[1] not in ("2", "15"):
+            assert f"the {service} service was killed by signal {ended[1]}; restarting" in (
+                result.stderr
+            )
     else:
         assert exitcode.read_text().strip() == container_exit
         assert (tmp_path / "halted").exists()

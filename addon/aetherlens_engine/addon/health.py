@@ -1,8 +1,9 @@
 """The image's HEALTHCHECK: healthy while the engine answers and reaches its database.
 
 The engine's `/api/v1/health` answers 200 whenever it runs, with `status` `ok` or `degraded`
-(the database unreachable); a container whose engine cannot store readings is not healthy, so
-this checks the status too. Standard library only: it runs every 30 s beside the engine.
+and the reasons (the database unreachable, the spool failing); a container whose engine cannot
+store readings is not healthy, so this checks the status too. Standard library only: it runs
+every 30 s beside the engine.
 """
 
 from __future__ import annotations
@@ -35,8 +36,7 @@ def check_health(environ: Mapping[str, str]) -> str:
             body = json.load(response)
     except (OSError, ValueError) as err:
         raise UnhealthyError(f"the engine does not answer on {url}: {err}") from err
-    status = body.get("status") if isinstance(body, dict) else None
-    if status != "ok":
-        database = body.get("database", {}).get("status") if isinstance(body, dict) else None
-        raise UnhealthyError(f"the engine reports {status!r} (database: {database!r})")
-    return str(status)
+    if not isinstance(body, dict) or body.get("status") != "ok":
+        reasons = body.get("reasons") if isinstance(body, dict) else None
+        raise UnhealthyError(f"the engine is not healthy: {'; '.join(reasons or ['no status'])}")
+    return "ok"

@@ -134,7 +134,10 @@ def load_addon_config(
     From lowest to highest: `engine.yaml` of the configuration folder (when it exists), the
     `AETHERLENS_*` environment, the configuration page, OVERRIDES (the command line).
     """
-    mapped = engine_options(read_file(paths.options), environ, paths)
+    # Outside the Supervisor (the compose file) there is no options.json: the image's defaults,
+    # engine.yaml and the environment configure the engine.
+    options = read_file(paths.options) if paths.options.exists() else {}
+    mapped = engine_options(options, environ, paths)
     file = paths.advanced_options if paths.advanced_options.exists() else None
     if file is not None:
         # The page's plugins and budgets join the file's instead of replacing them.

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -27,11 +29,15 @@ from typing import IO, Any
 
 from aetherlens_engine.database import MANAGED_PORT
 
+from . import netclient
+
 IMAGE_VARIABLE = "AETHERLENS_ADDON_IMAGE"
 SCRIPT_VARIABLE = "AETHERLENS_ADDON_IMAGE_SCRIPT"
 S6 = "/etc/s6-overlay"
 # The Supervisor's name for the add-on's container on its network (and its host name).
 HOSTNAME = "a0d7b954-aetherlens-engine"
+# iproute2, for the network namespaces of the ingress test.
+IP = shutil.which("ip") or "/usr/sbin/ip"
 READY_TIMEOUT = 180.0
 STOP_TIMEOUT = 120.0  # the add-on's `timeout` in config.yaml
 
@@ -161,6 +167,8 @@ class AddonContainer:
     name: str = ""
     mount: Path | None = None
     services: list[Service] = field(default_factory=list)
+    # A network namespace of its own (where the Supervisor's address can exist), or the host's.
+    netns: str | None = None
 
     @property
     def data(self) -> Path:
@@ -199,6 +207,7 @@ class AddonContainer:
         """Return the command line running ARGV in the container, on the host's network."""
         env = [f"--env={key}={value}" for key, value in self.environment.items()]
         return [
+            *self._in_netns(),
             os.environ[SCRIPT_VARIABLE],
             "buildah",
             "run",
@@ -211,6 +220,35 @@ class AddonContainer:
             "--",
             *argv,
         ]
+
+    def _in_netns(self) -> list[str]:
+        return [IP, "netns", "exec", self.netns] if self.netns else []
+
+    def get(
+        self, url: str, *, source: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        """GET URL from the container's network (from the address SOURCE); status and body."""
+        if not self.netns:
+            return netclient.get(url, source, headers or {})
+        result = subprocess.run(
+            [
+                *self._in_netns(),
+                sys.executable,
+                "-m",
+                "tests.addon.image.netclient",
+                url,
+                source or "",
+                json.dumps(headers or {}),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        if result.returncode != 0:
+            raise OSError(result.stderr.strip().splitlines()[-1] if result.stderr else "no answer")
+        answer = json.loads(result.stdout)
+        return answer["status"], answer["body"]
 
     def run(self, *argv: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
         """Run ARGV in the container to its end."""
@@ -262,8 +300,9 @@ def wait_for_health(url: str, engine: Service) -> dict[str, Any]:
         if not engine.running():
             raise RuntimeError(f"the engine exited: {engine.output()}")
         try:
-            health: dict[str, Any] = get_json(f"{url}/api/v1/health")
-        except OSError:
+            status, body = engine.container.get(f"{url}/api/v1/health")
+            health: dict[str, Any] = json.loads(body) if status == 200 else {}
+        except (OSError, ValueError):
             health = {}
         if health.get("status") == "ok":
             return health

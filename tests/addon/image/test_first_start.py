@@ -6,9 +6,6 @@ import asyncio
 import stat
 from pathlib import Path
 
-import asyncpg
-
-from aetherlens_engine.database import DATABASE_NAME, MANAGED_PORT
 from tests.addon.fake_supervisor import fake_supervisor
 
 from .conftest import make_container
@@ -16,23 +13,13 @@ from .container import (
     HOSTNAME,
     AddonContainer,
     RunningAddon,
-    database_socket,
     image_config,
     start_addon,
 )
+from .data import connect
 
 ROOT = Path(__file__).resolve().parents[3]
 MIGRATIONS = sorted((ROOT / "timescale").glob("*.sql"))
-
-
-async def connect(container: AddonContainer) -> asyncpg.Connection:
-    """Connect to the add-on's database over its Unix socket (the volume is on the host)."""
-    return await asyncpg.connect(
-        host=str(database_socket(container)),
-        port=MANAGED_PORT,
-        user="postgres",
-        database=DATABASE_NAME,
-    )
 
 
 def healthcheck(container: AddonContainer) -> tuple[int, str]:
@@ -99,6 +86,7 @@ async def test_healthcheck_follows_the_engine_and_its_database(
 
     assert healthy == (0, "ok\n")
     assert without_database[0] != 0
-    assert "database: 'unavailable'" in without_database[1]
+    assert "the engine is not healthy: " in without_database[1]
+    assert "database" in without_database[1]
     assert without_engine[0] != 0
     assert "does not answer" in without_engine[1]
