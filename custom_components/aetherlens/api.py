@@ -169,17 +169,23 @@ class BillingCycle:
     end: date | None
     cost_so_far: Decimal | None
     projected_total: Decimal | None
+    # What cost_so_far is made of (energy, surcharges, demand, fixed, credit, minimum, taxes).
+    components: Mapping[str, Decimal] | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> BillingCycle:
         """Build from the summary's `billing_cycle` (absent from older engines)."""
         data = data or {}
         start, end = data.get("start"), data.get("end")
+        components = data.get("components")
         return cls(
             start=None if start is None else date.fromisoformat(start),
             end=None if end is None else date.fromisoformat(end),
             cost_so_far=_decimal(data.get("cost_so_far")),
             projected_total=_decimal(data.get("projected_total")),
+            components=None
+            if components is None
+            else {name: Decimal(amount) for name, amount in components.items()},
         )
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, override
 from zoneinfo import ZoneInfo
 
@@ -77,6 +77,29 @@ class AetherLensSensorDescription[T](SensorEntityDescription):
     unit_fn: Callable[[Summary], str] | None = None
     # Amounts show the entry's money precision plus this many decimals (None: not an amount).
     money_decimals: int | None = None
+    # Attributes explaining the value (e.g. a bill's components).
+    attributes_fn: Callable[[Summary], Mapping[str, Any] | None] | None = None
+
+
+# ISO 4217 currencies whose minor unit is not a hundredth.
+_MINOR_UNITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
+    **dict.fromkeys(("RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+_KWH_DECIMALS = 3  # a Wh
+
+
+def minor_unit(currency: str) -> int:
+    """Return the decimals of CURRENCY's minor unit (2 for EUR, 0 for JPY)."""
+    return _MINOR_UNITS.get(currency.upper(), 2)
+
+
+def _amounts(amounts: Mapping[str, Decimal] | None) -> dict[str, str] | None:
+    """Return amounts as exact decimal strings (attributes keep every digit)."""
+    if amounts is None:
+        return None
+    return {name: format(amount.normalize(), "f") for name, amount in amounts.items()}
 
 
 def _currency(summary: Summary) -> str:
@@ -135,6 +158,7 @@ HOUSEHOLD_SENSORS: tuple[AetherLensSensorDescription[Summary], ...] = (
         unit_fn=_currency,
         last_reset_fn=cycle_start,
         value_fn=lambda summary: summary.billing_cycle.cost_so_far,
+        attributes_fn=lambda summary: _amounts(summary.billing_cycle.components),
     ),
     AetherLensSensorDescription[Summary](
         # A projection, not a running total: no state class, no statistics of it.
@@ -359,12 +383,39 @@ class _AetherLensSensor[T](AetherLensEntity, SensorEntity):
         """Tell whether the engine answers and still reports this sensor's source."""
         return super().available and self._source() is not None
 
+    def _exact_value(self) -> Value:
+        source = self._source()
+        return None if source is None else self.entity_description.value_fn(source)
+
     @property
     @override
     def native_value(self) -> Value:
-        """Return the value from the summary."""
-        source = self._source()
-        return None if source is None else self.entity_description.value_fn(source)
+        """Return the value, rounded to what its unit means: a currency's minor unit, a Wh.
+
+        An amount keeps its exact value in the `exact` attribute.
+        """
+        value = self._exact_value()
+        extra = self.entity_description.money_decimals
+        if isinstance(value, Decimal) and extra is not None:
+            unit = self.native_unit_of_measurement or ""
+            step = Decimal(1).scaleb(-(minor_unit(unit.partition("/")[0]) + extra))
+            return value.quantize(step, ROUND_HALF_UP)
+        if isinstance(value, float) and self.device_class == SensorDeviceClass.ENERGY:
+            return round(value, _KWH_DECIMALS)
+        return value
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return an amount's exact value and the decimals shown, and what explains it."""
+        attributes: dict[str, Any] = {}
+        value = self._exact_value()
+        if isinstance(value, Decimal) and self.entity_description.money_decimals is not None:
+            attributes["exact"] = format(value.normalize(), "f")
+            attributes["display_precision"] = self.suggested_display_precision
+        if (attributes_fn := self.entity_description.attributes_fn) is not None:
+            attributes |= attributes_fn(self.coordinator.data) or {}
+        return attributes or None
 
     @property
     @override
@@ -492,12 +543,14 @@ class CloudSensor(_AetherLensSensor[CloudAccount]):
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return yesterday's cost and the largest services on the month-to-date sensor."""
+        """Return the exact amount; yesterday's and the largest services on month to date."""
+        attributes = super().extra_state_attributes
         account = self._source()
         # Home Assistant asks only while the sensor is available, so while the account exists.
         if self.entity_description.key != "cloud_month_to_date" or account is None:
-            return None
+            return attributes
         return {
+            **(attributes or {}),
             "yesterday": None if account.yesterday is None else float(account.yesterday),
             "top_services": {item.name: float(item.amount) for item in account.top_services},
         }
@@ -532,15 +585,15 @@ class BudgetSensor(_AetherLensSensor[Budget]):
 
     @property
     @override
-    def extra_state_attributes(self) -> dict[str, str] | None:
-        """Return the budget's amount and period."""
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the exact amount spent, the budget's amount and period."""
+        attributes = super().extra_state_attributes
         budget = self._source()
         # Home Assistant asks only while the sensor is available, so while the budget exists.
-        return (
-            None
-            if budget is None
-            else {"amount": str(budget.amount), "period": budget.period, "scope": budget.scope}
-        )
+        if budget is None:
+            return attributes
+        own = {"amount": str(budget.amount), "period": budget.period, "scope": budget.scope}
+        return {**(attributes or {}), **own}
 
 
 def budget_of(summary: Summary, budget_id: int) -> Budget | None:

@@ -68,6 +68,15 @@ async def test_summary_parses_into_typed_records(
         end=date(2026, 4, 1),
         cost_so_far=Decimal("66.30001"),
         projected_total=Decimal("71.5"),
+        components={
+            "energy": Decimal("53.30001"),
+            "surcharges": Decimal("1.5"),
+            "demand": Decimal(0),
+            "fixed": Decimal("4.5"),
+            "credit": Decimal(2),
+            "minimum": Decimal(0),
+            "taxes": Decimal(9),
+        },
     )
     assert summary.tariff == "dual"
     assert summary.recompute == Recompute(

@@ -100,7 +100,7 @@ async def test_unavailable_and_recovery(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Entities turn unavailable while the engine fails and come back with their values."""
-    assert state_of(hass, COST_TODAY).state == "2.262"
+    assert state_of(hass, COST_TODAY).state == "2.26"
 
     engine.failure = 503
     freezer.tick(NEXT_UPDATE)
@@ -119,7 +119,7 @@ async def test_unavailable_and_recovery(
     freezer.tick(NEXT_UPDATE)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert state_of(hass, COST_TODAY).state == "2.5"
+    assert state_of(hass, COST_TODAY).state == "2.50"
     assert engine.summary_requests == 4
 
 
@@ -153,7 +153,7 @@ async def test_repair_issue_while_engine_stays_unreachable(
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-    assert state_of(hass, COST_TODAY).state == "2.262"
+    assert state_of(hass, COST_TODAY).state == "2.26"
 
 
 async def test_repair_issue_goes_with_the_entry(
@@ -197,7 +197,7 @@ async def test_repair_issue_while_the_engine_api_is_newer(
         "api_version": str(SUPPORTED_API_VERSION + 1),
         "supported": str(SUPPORTED_API_VERSION),
     }
-    assert state_of(hass, COST_TODAY).state == "2.262"
+    assert state_of(hass, COST_TODAY).state == "2.26"
 
     engine.summary["engine"]["api_version"] = SUPPORTED_API_VERSION
     freezer.tick(NEXT_UPDATE)

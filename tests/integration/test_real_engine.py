@@ -104,12 +104,12 @@ async def test_setup_through_the_flow_against_the_real_engine(
     }
     # The grid meter is the household; the fridge is a sub-meter of it.
     assert states == {
-        "sensor.aetherlens_cost_today": "0.9",
+        "sensor.aetherlens_cost_today": "0.90",
         "sensor.aetherlens_energy_today": "3.0",
         "sensor.aetherlens_current_price": "unknown",
-        "sensor.grid_cost_today": "0.9",
+        "sensor.grid_cost_today": "0.90",
         "sensor.grid_energy_today": "3.0",
-        "sensor.fridge_cost_today": "0.125",
+        "sensor.fridge_cost_today": "0.13",  # to the cent; 0.125 in its attributes
         "sensor.fridge_energy_today": "0.5",
     }
     last_reset = state_of(hass, "sensor.aetherlens_cost_today").attributes["last_reset"]
@@ -199,13 +199,13 @@ async def test_tariff_figures_and_comparison_from_the_real_engine(
     period = state_of(hass, "sensor.aetherlens_time_of_use_period")
     assert (period.state, period.attributes["options"]) == ("day", ["day", "off"])
     assert state_of(hass, "binary_sensor.aetherlens_peak_period_active").state == "off"
-    assert state_of(hass, "sensor.aetherlens_current_price").state == "0.3"
+    assert state_of(hass, "sensor.aetherlens_current_price").state == "0.3000"
     # 20:00 in Berlin, summer time.
     assert state_of(hass, "sensor.aetherlens_next_price_change").state == (
         "2026-03-29T18:00:00+00:00"
     )
-    assert state_of(hass, "sensor.aetherlens_cost_today").state == "2.6"
-    assert state_of(hass, "sensor.aetherlens_cost_this_billing_cycle").state == "2.6"
+    assert state_of(hass, "sensor.aetherlens_cost_today").state == "2.60"
+    assert state_of(hass, "sensor.aetherlens_cost_this_billing_cycle").state == "2.60"
     cycle = state_of(hass, "sensor.aetherlens_cost_this_billing_cycle")
     assert cycle.attributes["last_reset"] == "2026-03-01T00:00:00+01:00"
 

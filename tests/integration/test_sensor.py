@@ -17,6 +17,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -60,7 +61,7 @@ async def test_entities(
 async def test_budget_sensor(hass: HomeAssistant) -> None:
     """A budget's spending is a monetary total restarting with its period, in its currency."""
     state = state_of(hass, "sensor.aetherlens_budget_household_month")
-    assert state.state == "66.30001"
+    assert (state.state, state.attributes["exact"]) == ("66.30", "66.30001")
     assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "EUR"
     assert state.attributes[ATTR_LAST_RESET] == "2026-03-01T00:00:00+01:00"
     assert state.attributes["amount"] == "90"
@@ -113,7 +114,8 @@ async def test_money_is_a_total_that_resets_at_local_period_starts(hass: HomeAss
     # Europe/Berlin: 29 March begins at 00:00 CET and March at 00:00 CET.
     assert today.attributes[ATTR_LAST_RESET] == "2026-03-29T00:00:00+01:00"
     assert month.attributes[ATTR_LAST_RESET] == "2026-03-01T00:00:00+01:00"
-    assert month.state == "66.30001"
+    assert (month.state, month.attributes["exact"]) == ("66.30", "66.30001")
+    assert month.attributes["display_precision"] == 2
     energy = hass.states.get("sensor.aetherlens_energy_today")
     assert energy is not None
     assert energy.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL_INCREASING
@@ -181,13 +183,21 @@ async def test_tariff_sensors(hass: HomeAssistant) -> None:
     change = state_of(hass, "sensor.aetherlens_next_price_change")
     assert change.state == "2026-03-29T18:00:00+00:00"
     price = state_of(hass, "sensor.aetherlens_current_price")
-    assert (price.state, price.attributes[ATTR_UNIT_OF_MEASUREMENT]) == ("0.312", "EUR/kWh")
+    assert (price.state, price.attributes[ATTR_UNIT_OF_MEASUREMENT]) == ("0.3120", "EUR/kWh")
     cycle = state_of(hass, "sensor.aetherlens_cost_this_billing_cycle")
-    assert cycle.state == "66.30001"
+    assert cycle.state == "66.30"
+    # Its components add up to it: 53.30001 + 1.5 + 4.5 - 2 + 9.
+    assert {key: cycle.attributes[key] for key in ("exact", "energy", "fixed", "taxes")} == {
+        "exact": "66.30001",
+        "energy": "53.30001",
+        "fixed": "4.5",
+        "taxes": "9",
+    }
+    assert (cycle.attributes["surcharges"], cycle.attributes["credit"]) == ("1.5", "2")
     assert cycle.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL
     assert cycle.attributes[ATTR_LAST_RESET] == "2026-03-01T00:00:00+01:00"
     projected = state_of(hass, "sensor.aetherlens_projected_cycle_bill")
-    assert projected.state == "71.5"
+    assert projected.state == "71.50"
     assert ATTR_STATE_CLASS not in projected.attributes
     carbon = state_of(hass, "sensor.aetherlens_carbon_today")
     assert (carbon.state, carbon.attributes[ATTR_UNIT_OF_MEASUREMENT]) == ("1.8125", "kg")
@@ -333,5 +343,16 @@ async def test_hidden_budgets_get_no_entities(
 
     engine.summary["budgets"].append({**engine.summary["budgets"][0], "id": 2, "name": "Fridge"})
     await next_update(hass, freezer)
-    assert state_of(hass, "sensor.aetherlens_budget_fridge").state == "66.30001"
+    assert state_of(hass, "sensor.aetherlens_budget_fridge").state == "66.30"
     assert state_of(hass, "binary_sensor.aetherlens_over_budget_fridge").state == "off"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_time_of_use_periods_are_translated(hass: HomeAssistant) -> None:
+    """HA shows a period by its translated name ("Off-peak"), not the tariff's raw "off"."""
+    translations = await async_get_translations(hass, "en", "entity", {DOMAIN})
+    prefix = f"component.{DOMAIN}.entity.sensor.price_period.state"
+    period = state_of(hass, "sensor.aetherlens_time_of_use_period")
+    shown = [translations[f"{prefix}.{name}"] for name in period.attributes["options"]]
+    assert shown == ["Off-peak", "Peak"]
+    assert translations[f"{prefix}.period 3"] == "Period 3"  # URDB's names

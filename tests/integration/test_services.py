@@ -40,13 +40,13 @@ async def test_refresh_reads_the_engine_now(
     """The action reads the summary at once; without an entry id it takes the only one."""
     engine.summary["household"]["cost_today"] = "3.5"
     await hass.services.async_call(DOMAIN, SERVICE_REFRESH, {}, blocking=True)
-    assert state_of(hass, "sensor.aetherlens_cost_today").state == "3.5"
+    assert state_of(hass, "sensor.aetherlens_cost_today").state == "3.50"
 
     engine.summary["household"]["cost_today"] = "4"
     await hass.services.async_call(
         DOMAIN, SERVICE_REFRESH, {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id}, blocking=True
     )
-    assert state_of(hass, "sensor.aetherlens_cost_today").state == "4"
+    assert state_of(hass, "sensor.aetherlens_cost_today").state == "4.00"
     assert engine.summary_requests == 3
 
 
