@@ -223,7 +223,8 @@ class EngineProcess:
                     )
                 try:
                     async with session.get(f"{self.url}/api/v1/health") as resp:
-                        if resp.status == 200:  # noqa: PLR2004
+                        # The engine listens before its services run: ok once they all do.
+                        if resp.status == 200 and (await resp.json())["status"] == "ok":  # noqa: PLR2004
                             return
                 except aiohttp.ClientError:
                     pass

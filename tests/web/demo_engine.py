@@ -118,13 +118,13 @@ def engine_process(config: Path, database_url: str, log: Path) -> Iterator[subpr
 
 
 async def wait_ready(session: aiohttp.ClientSession, process: subprocess.Popen[bytes]) -> None:
-    """Wait until the engine answers its health route."""
+    """Wait until the engine has started: it answers `ok` (it listens before its services run)."""
     for _ in range(600):
         if process.poll() is not None:
             raise RuntimeError("the engine exited; see engine.log")
         try:
             async with session.get("api/v1/health") as resp:
-                if resp.status == 200:
+                if resp.status == 200 and (await resp.json())["status"] == "ok":
                     return
         except aiohttp.ClientConnectionError:
             pass
