@@ -322,10 +322,12 @@ async def _prepare_demo_history(hass: HomeAssistant, since: datetime) -> None:
 
 
 async def wait_for_priced_history(engine: EngineProcess, since: datetime, within: float) -> None:
-    """Wait until the engine's costs since SINCE are above zero and stopped growing.
+    """Wait until the engine has priced the history since SINCE up to its last complete hour.
 
     The collector backfills Home Assistant's history at its start and the rollups price it every
-    few seconds: two equal totals in a row mean the backfill is priced.
+    few seconds. Priced means: the last complete hour has a cost (the demo's base load never
+    stops; its price is collected apart from its energy) and the total did not change since the
+    previous look.
     """
     headers = {"Authorization": f"Bearer {engine.token_file.read_text().strip()}"}
     deadline = time.monotonic() + within
@@ -333,13 +335,22 @@ async def wait_for_priced_history(engine: EngineProcess, since: datetime, within
     async with aiohttp.ClientSession(headers=headers) as session:
         while time.monotonic() < deadline:
             end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-            query = {"start": since.isoformat(), "end": end.isoformat(), "group": "total"}
+            query = {
+                "start": since.isoformat(),
+                "end": end.isoformat(),
+                "resolution": "hour",
+                "group": "total",
+            }
             async with session.get(f"{engine.url}/api/v1/costs", params=query) as resp:
-                total = (await resp.json())["total"] if resp.status == 200 else None  # noqa: PLR2004
-            cost = None if total is None else str(total["cost"])
-            if cost is not None and cost == last and not _not_positive(cost):
-                return
-            last = cost
+                report = await resp.json() if resp.status == 200 else None  # noqa: PLR2004
+            if report is not None:
+                cost = str(report["total"]["cost"])
+                hours = {
+                    datetime.fromisoformat(row["start"]): row["cost"] for row in report["rows"]
+                }
+                if cost == last and not _not_positive(hours.get(end - timedelta(hours=1))):
+                    return
+                last = cost
             await asyncio.sleep(3)
     raise DevelopError(f"the engine had not priced the demo history within {within:g} s")
 

@@ -1,0 +1,156 @@
+"""The Energy dashboard with AetherLens's cost statistic as the grid's cost, as the README says.
+
+Configured through HA's Energy configuration UI (the grid's "Use an entity tracking the total
+costs" and the `aetherlens:cost_*` statistic of the grid meter), the dashboard's cost for the
+demo week must equal the engine's `get_costs` total for the same hours, to the cent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from playwright.async_api import Page
+
+from devtools.develop import DEMO_DEVICES, DEMO_TIMEZONE, Stack
+from tests.ha_ui.conftest import browser_page, call_action, deep_text, screenshot
+from tests.hass import run
+
+ZONE = ZoneInfo(DEMO_TIMEZONE)
+GRID_COST_NAME = "Demo grid cost"  # the statistic's name: the grid meter's device name + "cost"
+CENT = Decimal("0.01")
+PERIOD = re.compile(r"([A-Z][a-z]{2}) (\d{1,2})\s*[\u2013-]\s*(?:[A-Z][a-z]{2} )?\d{1,2}")
+# The README promises the statistic within a minute of adding the integration.
+IMPORT_WITHIN_S = 60
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+async def _grid_cost_statistic(stack: Stack) -> str:
+    """Return the grid meter's cost statistic, waiting at most a minute after setup for it."""
+    for _ in range(IMPORT_WITHIN_S):
+        ids = await stack.hass.command(
+            {"type": "recorder/list_statistic_ids", "statistic_type": "sum"}
+        )
+        found = [i["statistic_id"] for i in ids if i.get("name") == GRID_COST_NAME]
+        if found:
+            assert len(found) == 1, found
+            statistic_id: str = found[0]
+            assert statistic_id.startswith("aetherlens:cost_")
+            return statistic_id
+        await asyncio.sleep(1)
+    raise AssertionError(f"no {GRID_COST_NAME!r} statistic a minute after setup: {ids}")
+
+
+async def _last_imported_hour(stack: Stack, statistic_id: str) -> datetime:
+    """Return the end of the statistic's last hour (what the dashboard can show)."""
+    now = datetime.now(UTC)
+    rows = await stack.hass.command(
+        {
+            "type": "recorder/statistics_during_period",
+            "start_time": (now - timedelta(days=2)).isoformat(),
+            "statistic_ids": [statistic_id],
+            "period": "hour",
+            "types": ["sum"],
+        }
+    )
+    last = rows[statistic_id][-1]["start"] / 1000  # milliseconds
+    return datetime.fromtimestamp(last, UTC) + timedelta(hours=1)
+
+
+async def _configure_grid_cost(page: Page, stack: Stack, statistic_id: str) -> None:
+    """Settings -> Dashboards -> Energy: the grid's cost from the AetherLens statistic."""
+    await page.goto(f"{stack.hass.url}/config/energy")
+    await page.get_by_role("button", name="Edit").first.click()
+    await page.get_by_text("Use an entity tracking the total costs").click()
+    await page.get_by_text("Select a statistic").last.click()
+    # The picker's search field takes the focus once open; typed before, keys are shortcuts.
+    await page.wait_for_timeout(1000)
+    await page.keyboard.type(statistic_id)
+    await page.get_by_text(GRID_COST_NAME, exact=True).click()
+    await screenshot(page, "energy-config")
+    await page.get_by_role("button", name="Save").click()
+    await page.get_by_role("heading", name="Configure grid connection").wait_for(state="hidden")
+
+
+def _week_start(label: str, today: date) -> datetime:
+    """Return the local midnight starting the range of a period label such as 'Nov 29-Dec 5'."""
+    match = PERIOD.match(label)
+    assert match, label
+    month, day = MONTHS[match[1]], int(match[2])
+    year = today.year - 1 if month > today.month else today.year
+    return datetime(year, month, day, tzinfo=ZONE)
+
+
+async def _period_label(page: Page) -> str:
+    """Wait for the period selector to show a range ('Nov 29-Dec 5'); return it."""
+    for _ in range(30):
+        match = PERIOD.search(await deep_text(page))
+        if match:
+            return match[0]
+        await asyncio.sleep(0.5)
+    raise AssertionError("the Energy dashboard shows no week: " + await deep_text(page))
+
+
+def _money(text: str) -> Decimal:
+    return Decimal(text.replace("€", "").replace(",", ""))
+
+
+async def _week_on_dashboard(page: Page, stack: Stack) -> tuple[datetime, Decimal, str]:
+    """Open the Energy dashboard's "This week"; return its start, grid cost and the page text."""
+    await page.goto(f"{stack.hass.url}/energy")
+    today = datetime.now(ZONE).date()
+    await page.get_by_text(f"{today:%b} {today.day}", exact=True).click()
+    await page.get_by_text("This week", exact=True).click()
+    start = _week_start(await _period_label(page), today)
+    table = "hui-energy-sources-table-card"
+    await page.locator(table).get_by_text("Grid total").wait_for()
+    await page.wait_for_timeout(2000)  # the statistics of the new range arrive after the label
+    text = await deep_text(page, table)
+    match = re.search(r"Grid total [\d.,]+ kWh (€[\d.,]+)", text)
+    assert match, text
+    await screenshot(page, "energy-dashboard")
+    return start, _money(match[1]), await deep_text(page)
+
+
+async def _scenario(stack: Stack) -> None:
+    statistic_id = await _grid_cost_statistic(stack)
+    async with browser_page(stack) as page:
+        await _configure_grid_cost(page, stack, statistic_id)
+        prefs = await stack.hass.command({"type": "energy/get_prefs"})
+        grid = next(s for s in prefs["energy_sources"] if s["type"] == "grid")
+        assert grid["stat_cost"] == statistic_id
+        assert grid["entity_energy_price"] is None
+
+        until = await _last_imported_hour(stack, statistic_id)
+        start, shown, page_text = await _week_on_dashboard(page, stack)
+        # An hour that completed meanwhile is imported at the next poll: read again if so.
+        if await _last_imported_hour(stack, statistic_id) != until:
+            until = await _last_imported_hour(stack, statistic_id)
+            start, shown, page_text = await _week_on_dashboard(page, stack)
+
+    costs = await call_action(
+        stack,
+        "aetherlens",
+        "get_costs",
+        # Hours: a day resolution counts the whole of every day starting in the range.
+        {"start": start.isoformat(), "end": until.isoformat(), "resolution": "hour"},
+    )
+    engine_total = Decimal(costs["total"]["cost"]).quantize(CENT, ROUND_HALF_UP)
+    assert shown > 0
+    assert shown == engine_total, (start, until, shown, costs["total"])
+    # Per-device consumption: every demo appliance is on the dashboard.
+    for device in DEMO_DEVICES:
+        assert f"Demo {device.replace('_', ' ')}".lower() in page_text.lower(), device
+
+
+def test_energy_dashboard_week_cost_equals_get_costs(stack: Stack) -> None:
+    """Grid cost from our statistic: the dashboard's week equals get_costs to the cent."""
+    run(_scenario(stack))
