@@ -35,6 +35,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.helpers.service_info.hassio import HassioServiceInfo
+from yarl import URL
 
 from .api import (
     AetherLensAuthenticationError,
@@ -56,6 +57,23 @@ from .const import (
 from .coordinator import AetherLensConfigEntry
 
 TITLE = "AetherLens"
+_SCHEMES = ("http", "https")
+
+
+def engine_url(text: str) -> str:
+    """Return the engine's URL as typed, `http://` added to a bare `host:port`.
+
+    Raises ValueError for what is no http(s) URL of a host (the form says what to type).
+    """
+    text = text.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    text = text.rstrip("/")
+    url = URL(text)  # raises ValueError for a port out of range or a malformed address
+    if url.scheme not in _SCHEMES or not url.host:
+        raise ValueError(text)
+    return text
+
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -130,9 +148,14 @@ class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the engine's URL and API token, and check them."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            url = user_input[CONF_URL].rstrip("/")
             token = user_input[CONF_API_TOKEN].strip()
-            instance_id, errors = await self._async_check(url, token, (CONF_URL, CONF_API_TOKEN))
+            try:
+                url = engine_url(user_input[CONF_URL])
+            except ValueError:
+                instance_id, errors = None, {CONF_URL: "invalid_url"}
+            else:
+                fields = (CONF_URL, CONF_API_TOKEN)
+                instance_id, errors = await self._async_check(url, token, fields)
             if instance_id is not None:
                 await self.async_set_unique_id(instance_id, raise_on_progress=False)
                 self._abort_if_unique_id_configured()
@@ -219,10 +242,14 @@ class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         reconfigure_entry = self._get_reconfigure_entry()
         if user_input is not None:
-            url = user_input[CONF_URL].rstrip("/")
-            instance_id, errors = await self._async_check(
-                url, reconfigure_entry.data[CONF_API_TOKEN], (CONF_URL,)
-            )
+            try:
+                url = engine_url(user_input[CONF_URL])
+            except ValueError:
+                instance_id, errors = None, {CONF_URL: "invalid_url"}
+            else:
+                instance_id, errors = await self._async_check(
+                    url, reconfigure_entry.data[CONF_API_TOKEN], (CONF_URL,)
+                )
             if instance_id is not None:
                 await self.async_set_unique_id(instance_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_engine")

@@ -24,8 +24,9 @@ DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=1)
 MIN_SCAN_INTERVAL_SECONDS: Final = 30
 MAX_SCAN_INTERVAL_SECONDS: Final = 3600
 
-# An engine unreachable this long gets a repair issue: no longer a restart or a network blip.
-UNREACHABLE_REPAIR_AFTER: Final = timedelta(hours=1)
+# An engine unreachable this long gets a repair issue: longer than an add-on restart or a
+# network blip, short enough that a user looking at "Unavailable" finds why.
+UNREACHABLE_REPAIR_AFTER: Final = timedelta(minutes=5)
 
 # Fired when a budget's spending goes over its amount between two updates.
 EVENT_BUDGET_EXCEEDED: Final = "aetherlens_budget_exceeded"

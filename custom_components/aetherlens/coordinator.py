@@ -87,7 +87,7 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"AetherLens {entry.title}",
+            name=entry.title,  # says AetherLens already: logs read "Error fetching AetherLens data"
             update_interval=timedelta(seconds=seconds) if seconds else DEFAULT_SCAN_INTERVAL,
         )
         self.client = client

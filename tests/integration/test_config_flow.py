@@ -105,6 +105,28 @@ async def test_user_flow_errors_recover(  # noqa: PLR0917 - pytest fixtures
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+@pytest.mark.parametrize(
+    "typed", ["ftp://127.0.0.1:8787", "http://", "127.0.0.1:99999", "http://[::1"]
+)
+async def test_user_flow_host_port_and_invalid_urls(
+    hass: HomeAssistant, engine_url: str, typed: str
+) -> None:
+    """A bare host:port is an http URL; what is no http(s) URL of a host is said so."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: typed, CONF_API_TOKEN: TOKEN}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_URL: "invalid_url"}
+
+    bare = engine_url.removeprefix("http://")  # 127.0.0.1:<port>
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: f" {bare}/ ", CONF_API_TOKEN: TOKEN}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {CONF_URL: engine_url, CONF_API_TOKEN: TOKEN}
+
+
 async def test_user_flow_unexpected_error_recovers(hass: HomeAssistant, engine_url: str) -> None:
     """An unexpected failure shows `unknown` and does not end the flow."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
@@ -269,7 +291,12 @@ async def test_reconfigure(
     assert result["errors"] == {CONF_URL: "cannot_connect"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: f"{engine_url}/"}
+        result["flow_id"], {CONF_URL: "mailto:engine"}
+    )
+    assert result["errors"] == {CONF_URL: "invalid_url"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: engine_url.removeprefix("http://")}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"

@@ -130,7 +130,7 @@ async def test_repair_issue_while_engine_stays_unreachable(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """An engine unreachable for an hour raises a repair issue, which goes once it answers."""
+    """An engine unreachable for five minutes raises a repair issue, which goes once it answers."""
     issue_id = f"engine_unreachable_{init_integration.entry_id}"
     engine.failure = 503
     for _ in range(2):
