@@ -376,6 +376,7 @@ async def test_compare_with_defaults_stored_and_inline_tariffs(pool: asyncpg.Poo
         assert (body["current"]["total"], body["alternative"]["total"]) == ("77.40", "89.28")
         assert (body["currency"], body["difference"]) == ("EUR", "11.88")
         assert body["current"]["cycles"][0]["import_kwh"] == "744.000"
+        assert body["recorded"] == {"hours": 744, "of_hours": 744}
         # One local day of June (24 kWh) under the stored 'cheap' tariff: 1.92 against
         # 2.40 + the June cycle's fixed 3.
         day = {"start": "2024-06-03T00:00:00+02:00", "end": "2024-06-04T00:00:00+02:00"}
@@ -385,6 +386,13 @@ async def test_compare_with_defaults_stored_and_inline_tariffs(pool: asyncpg.Poo
         assert status == 200, body
         assert (body["current"]["total"], body["alternative"]["total"]) == ("5.40", "1.92")
         assert body["difference"] == "-3.48"
+        # Recording began on 1 May: of 30 April and 1 May, half the hours are recorded.
+        partly = {"start": "2024-04-30T00:00:00+02:00", "end": "2024-05-02T00:00:00+02:00"}
+        status, body = await checked(
+            session, "post", "/api/v1/compare", json={"tariff": "cheap", **partly}
+        )
+        assert status == 200, body
+        assert body["recorded"] == {"hours": 24, "of_hours": 48}
 
 
 async def test_compare_errors(pool: asyncpg.Pool) -> None:

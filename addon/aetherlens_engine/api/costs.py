@@ -50,6 +50,13 @@ NO_TARIFF = (
 )
 
 
+# Hours with household energy: a comparison over a partly recorded range says what it covers.
+_RECORDED_HOURS = (
+    "SELECT count(DISTINCT hour) FROM energy_hourly "
+    "WHERE hour >= $1 AND hour < $2 AND device_id IN (SELECT id FROM household_meters)"
+)
+
+
 def _bad(name: str, message: str) -> ApiError:
     return ApiError(400, "invalid_parameter", f"{name}: {message}")
 
@@ -357,6 +364,21 @@ async def post_compare(request: web.Request) -> web.Response:
             comparison = await compare_recorded(conn, current, alternative, start, end)
         except BillInputError as err:
             raise _cannot_bill(err) from err
+        hours = await conn.fetchval(_RECORDED_HOURS, start, end)
+    recorded = {"hours": hours, "of_hours": _whole_hours(start, end)}
     return web.json_response(
-        {**comparison_to_json(comparison), "start": start.isoformat(), "end": end.isoformat()}
+        {
+            **comparison_to_json(comparison),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "recorded": recorded,
+        }
     )
+
+
+def _whole_hours(start: datetime, end: datetime) -> int:
+    """Return the UTC hours starting in [START, END)."""
+    first = start.replace(minute=0, second=0, microsecond=0)
+    if first < start:
+        first += timedelta(hours=1)
+    return max(0, -(-(end - first) // timedelta(hours=1)))

@@ -774,6 +774,11 @@ _COST_SCHEMAS: dict[str, Schema] = {
             "current": _ref("Bill"),
             "alternative": _ref("Bill"),
             "difference": {**_DECIMAL, "description": "Alternative minus current total"},
+            "recorded": _object(
+                {"hours": _INTEGER, "of_hours": _INTEGER},
+                "Hours of the range with household energy recorded, of all its hours: both "
+                "bills price only those",
+            ),
         }
     ),
 }
