@@ -161,3 +161,29 @@ async def test_ingestion_does_not_wait_for_a_rollup(pool: asyncpg.Pool) -> None:
     await pool.execute("TRUNCATE energy_hourly, energy_daily")
     await maintainer.recompute(start, start + timedelta(hours=2))
     assert await full_snapshot(pool) == incremental
+
+
+async def test_the_newest_readings_wait_to_settle(pool: asyncpg.Pool) -> None:
+    """Readings younger than `settle` stay queued, marked as waiting, without the drain loop
+    spinning on them; once they are older they fold in, as one recompute would roll them up."""
+    meter = await add_device(pool, "meter", "kWh")
+    now: datetime = await pool.fetchval("SELECT now()")
+    rows: list[Row] = [(now - timedelta(minutes=10) + timedelta(seconds=20 * i), 5.0 + i / 10)
+                       for i in range(30)]  # fmt: skip
+    await add_readings(pool, meter, rows, queue=True)
+    queued = await pool.fetchval("SELECT count(*) FROM rollup_queue")
+    settling = RollupMaintainer(pool, BERLIN, settle=timedelta(minutes=5))
+    assert await settling.process_queue() == queued
+    waiting = "SELECT first_time = 'infinity' FROM rollup_queue WHERE device_id = $1"
+    assert [row[0] for row in await pool.fetch(waiting, meter)] == [True]
+    folded_to = await pool.fetchval("SELECT folded_to FROM rollup_progress")
+    assert folded_to <= now - timedelta(minutes=5)
+    assert await settling.process_queue() == 0  # nothing new: the drain stops
+    assert await pool.fetchval("SELECT count(*) FROM rollup_queue") == 1
+    assert await RollupMaintainer(pool, BERLIN, settle=timedelta(0)).process_queue() == 0
+    assert await pool.fetchval("SELECT count(*) FROM rollup_queue") == 0
+    assert await pool.fetchval("SELECT folded_to FROM rollup_progress") == rows[-1][0]
+    incremental = await full_snapshot(pool)
+    await pool.execute("TRUNCATE energy_hourly, energy_daily")
+    await settling.recompute(now - timedelta(hours=1), now + timedelta(hours=1))
+    assert await full_snapshot(pool) == incremental

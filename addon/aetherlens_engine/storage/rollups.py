@@ -38,6 +38,8 @@ are folded into the stored hours (their sums continued in time order, with the r
 energy_hourly keeps: covered seconds, sum and count of power readings), so a rollup costs what
 its new readings cost, not what the hour holds. A reading at or before the progress arrived late:
 the hours it affects are rebuilt from their readings up to the progress, as a recompute would.
+Readings younger than SETTLE wait (their device stays queued, marked as waiting): batches that
+commit in another order than their readings' times then arrive before the fold passes them.
 Both give exactly the rows one recompute of all readings gives
 (tests/engine/test_rollups_incremental.py).
 
@@ -62,6 +64,10 @@ from aetherlens_engine.models import UNIT_ENERGY, UNIT_POWER
 HOUR = timedelta(hours=1)
 # How many readings back a counter's level (its highest reading since the last reset) reaches.
 COUNTER_MEMORY = 12
+# Readings younger than this (by their time, on the database's clock) wait for a later run.
+# Concurrent batches commit in any order; folding the newest readings at once would make those
+# of a batch committing a moment later late, and a late reading rebuilds whole hours.
+SETTLE = timedelta(seconds=30)
 # A long recompute runs in slices of this length, one transaction each.
 RECOMPUTE_SLICE = timedelta(days=7)
 # Advisory lock class of the rollups; the second key is the device id.
@@ -297,7 +303,7 @@ loaded AS (
          ORDER BY time DESC LIMIT w.context)
         UNION ALL
         SELECT time, value, quality FROM readings
-        WHERE device_id = w.device_id AND time > w.ws
+        WHERE device_id = w.device_id AND time > w.ws AND time <= $7
     ) AS r
 ),
 """
@@ -397,8 +403,12 @@ _QUEUED_DEVICES_SQL = """
 SELECT device_id, count(*) AS queued FROM rollup_queue GROUP BY device_id ORDER BY device_id
 """
 
+# A row whose first_time is 'infinity' marks a device whose readings wait for SETTLE (asyncpg
+# reads infinity as a naive datetime: it is told apart here, and given back as NULL).
 _QUEUED_SQL = """
-SELECT q.device_id, q.hour, q.first_time, p.folded_to
+SELECT q.device_id, q.hour, p.folded_to,
+       nullif(q.first_time, 'infinity') AS first_time, q.first_time = 'infinity' AS waiting,
+       q.first_time <= p.folded_to AS late
 FROM rollup_queue AS q
 LEFT JOIN rollup_progress AS p USING (device_id)
 WHERE q.device_id = ANY($1::integer[])
@@ -425,10 +435,20 @@ JOIN devices AS d ON d.id = q.device_id
 WHERE d.unit IN ($3, $4)
 """
 
+# The devices with readings after the horizon ($2) stay queued, marked as waiting.
+_KEEP_WAITING_SQL = """
+INSERT INTO rollup_queue (device_id, hour, first_time)
+SELECT d.id, date_trunc('hour', $2::timestamptz, 'UTC'), 'infinity'
+FROM unnest($1::integer[]) AS d (id)
+WHERE EXISTS (SELECT 1 FROM readings WHERE device_id = d.id AND time > $2)
+ON CONFLICT DO NOTHING
+"""
+
 _DELETE_QUEUE_SQL = """
 DELETE FROM rollup_queue AS q
 USING unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) AS t (device_id, hour, first_time)
-WHERE q.device_id = t.device_id AND q.hour = t.hour AND q.first_time = t.first_time
+WHERE q.device_id = t.device_id AND q.hour = t.hour
+  AND q.first_time = coalesce(t.first_time, 'infinity')
 """
 
 # asyncpg's encoding of PostgreSQL's 'infinity'.
@@ -475,14 +495,23 @@ class RollupMaintainer:
     """Keeps energy_hourly and energy_daily up to date with the readings."""
 
     def __init__(
-        self, pool: asyncpg.Pool, tz: ZoneInfo, *, max_gap: timedelta = timedelta(minutes=15)
+        self,
+        pool: asyncpg.Pool,
+        tz: ZoneInfo,
+        *,
+        max_gap: timedelta = timedelta(minutes=15),
+        settle: timedelta = SETTLE,
     ) -> None:
-        """Roll up into local days of TZ; readings further apart than MAX_GAP are a gap."""
+        """Roll up into local days of TZ; readings further apart than MAX_GAP are a gap.
+
+        Readings younger than SETTLE are rolled up by a later run.
+        """
         if max_gap <= timedelta(0):
             raise ValueError("max_gap must be a positive duration")
         self._pool = pool
         self._tz = tz
         self._max_gap = max_gap
+        self._settle = settle
         # The hours recomputed since `take_rolled_up` last ran: what costs must price next.
         self._rolled_up: tuple[datetime, datetime] | None = None
 
@@ -492,9 +521,10 @@ class RollupMaintainer:
         return span
 
     async def process_queue(self, limit: int = 1000) -> int:
-        """Roll up the queued readings of devices with about LIMIT queue rows; return how many.
+        """Roll up the queued readings of devices with about LIMIT queue rows.
 
-        Safe to run concurrently: each run takes devices no other run holds (0: none left).
+        Returns the rows ingestion queued that were taken (0: none left, or only readings that
+        wait for SETTLE). Safe to run concurrently: each run takes devices no other run holds.
         Never locks a row ingestion writes: new queue rows are rows of their own.
         """
         if limit <= 0:
@@ -504,6 +534,7 @@ class RollupMaintainer:
             if not devices:
                 return 0
             taken = await conn.fetch(_QUEUED_SQL, devices)
+            horizon: datetime = await conn.fetchval("SELECT now() - $1::interval", self._settle)
             progress: dict[int, datetime] = {}
             late: list[tuple[int, datetime]] = []
             first: dict[int, datetime] = {}
@@ -513,10 +544,10 @@ class RollupMaintainer:
                     first[device_id] = min(hour, first.get(device_id, hour))
                     continue
                 progress[device_id] = folded_to
-                if row["first_time"] <= folded_to:
+                if row["late"]:
                     late.append((device_id, hour))
             windows = [
-                _Window(device_id, _floor_hour(hour - self._max_gap), _END_OF_TIME, first=True)
+                _Window(device_id, _floor_hour(hour - self._max_gap), _END_OF_TIME, horizon, True)
                 for device_id, hour in first.items()
             ]
             if late:
@@ -534,16 +565,16 @@ class RollupMaintainer:
                     )
                 ]
             written = await self._rebuild(conn, _merge(windows))
-            written += await self._fold(conn, {d: t for d, t in progress.items() if t is not None})
+            written += await self._fold(conn, progress, horizon)
             await self._roll_up_days(conn, written)
-            # Last, so that nothing ingestion might wait for is held for more than the commit.
             await conn.execute(
                 _DELETE_QUEUE_SQL,
                 [row["device_id"] for row in taken],
                 [row["hour"] for row in taken],
                 [row["first_time"] for row in taken],
             )
-            return len(taken)
+            await conn.execute(_KEEP_WAITING_SQL, devices, horizon)
+            return sum(not row["waiting"] for row in taken)
 
     async def recompute(
         self, start: datetime, end: datetime, device_ids: Sequence[int] | None = None
@@ -642,9 +673,9 @@ class RollupMaintainer:
         return [(row["device_id"], row["hour"]) for row in rows]
 
     async def _fold(
-        self, conn: asyncpg.Connection, progress: dict[int, datetime]
+        self, conn: asyncpg.Connection, progress: dict[int, datetime], horizon: datetime
     ) -> list[tuple[int, datetime]]:
-        """Fold the readings after each device's PROGRESS in; return the hours written."""
+        """Fold the readings after each device's PROGRESS up to HORIZON in; return the hours."""
         if not progress:
             return []
         rows = await conn.fetch(
@@ -655,6 +686,7 @@ class RollupMaintainer:
             UNIT_POWER,
             self._max_gap,
             COUNTER_MEMORY,
+            horizon,
         )
         return [(row["device_id"], row["hour"]) for row in rows]
 
