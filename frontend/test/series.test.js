@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stackByDevice, totalsBy, zoomRange } from '../src/lib/series.js';
+import { householdParts, lastDay, stackByDevice, totalsBy, zoomRange } from '../src/lib/series.js';
 import { addDays, localMidnight, nextMonth, offsetMinutes } from '../src/lib/zone.js';
 
 describe('stackByDevice', () => {
@@ -18,19 +18,38 @@ describe('stackByDevice', () => {
   });
 });
 
-describe('stackByDevice with a main meter', () => {
-  it('stacks what the meter feeds and the rest of the home, never the meter itself', () => {
+describe('stackByDevice with the rest of the house', () => {
+  it('stacks the parts and the rest of the house the engine answers', () => {
     const rows = [
-      { start: '2026-11-01T00:00:00Z', device_id: 9, cost: '10' },
       { start: '2026-11-01T00:00:00Z', device_id: 1, cost: '4' },
-      { start: '2026-11-02T00:00:00Z', device_id: 9, cost: '2' },
+      { start: '2026-11-01T00:00:00Z', device_id: null, cost: '6' },
       { start: '2026-11-02T00:00:00Z', device_id: 1, cost: '3' },
+      { start: '2026-11-02T00:00:00Z', device_id: null, cost: '-1' },
     ];
-    const { series } = stackByDevice(rows, new Map([[1, 'Heat pump']]), new Set([9]));
+    const { series } = stackByDevice(rows, new Map([[1, 'Heat pump']]));
     expect(series.map((entry) => [entry.name, entry.values, entry.stacked])).toEqual([
       ['Heat pump', [4, 3], [4, 3]],
-      ['Rest of home', [6, 0], [10, 3]],
+      ['Rest of the house', [6, -1], [10, 2]],
     ]);
+  });
+});
+
+describe('householdParts', () => {
+  it('ranks the parts of the house: neither the mains meter nor what a sub-meter contains', () => {
+    const devices = [
+      { id: 9, household_meter: true, included_in: null },
+      { id: 1, household_meter: false, included_in: null },
+      { id: 2, household_meter: false, included_in: 1 },
+    ];
+    expect(householdParts(devices).map((device) => device.id)).toEqual([1]);
+    expect(householdParts([devices[0]]).map((device) => device.id)).toEqual([9]);
+  });
+});
+
+describe('lastDay', () => {
+  it('shows an exclusive cycle end as the cycle\'s last day', () => {
+    expect(lastDay('2026-12-01')).toBe('2026-11-30');
+    expect(lastDay('2026-03-01T00:00:00+01:00')).toBe('2026-02-28');
   });
 });
 

@@ -5,38 +5,25 @@ const DAY_MS = 86_400_000;
 /**
  * Stack a `GET /api/v1/costs?resolution=day&group=device` answer: x is each day's start (Unix
  * seconds), one series per device (largest total first), each series summed with those before
- * it, so bars drawn back to front show the stack. The MAINS devices (ids) meter everything the
- * others do: they are not stacked; what they measure beyond the others is "Rest of home".
+ * it, so bars drawn back to front show the stack. The engine's rows are the household's parts
+ * and, as device_id null, the rest of the house (what the mains meter measures beyond them):
+ * they add up to the household, the mains meter counted once.
  */
-export function stackByDevice(rows, names = new Map(), mains = new Set()) {
+export function stackByDevice(rows, names = new Map()) {
   const starts = [...new Set(rows.map((row) => row.start))].sort(
     (a, b) => Date.parse(a) - Date.parse(b),
   );
   const index = new Map(starts.map((start, position) => [start, position]));
   const byDevice = new Map();
-  const mainsValues = new Array(starts.length).fill(0);
-  const fedValues = new Array(starts.length).fill(0);
   for (const row of rows) {
-    const position = index.get(row.start);
-    const cost = Number(row.cost);
-    if (mains.has(row.device_id)) {
-      mainsValues[position] += cost;
-      continue;
+    const id = row.device_id ?? null;
+    if (!byDevice.has(id)) {
+      const name = id === null ? 'Rest of the house' : (names.get(id) ?? `Device ${id}`);
+      byDevice.set(id, { name, values: new Array(starts.length).fill(0) });
     }
-    fedValues[position] += cost;
-    if (!byDevice.has(row.device_id)) {
-      byDevice.set(row.device_id, { name: names.get(row.device_id) ?? `Device ${row.device_id}`, values: new Array(starts.length).fill(0) });
-    }
-    byDevice.get(row.device_id).values[position] += cost;
+    byDevice.get(id).values[index.get(row.start)] += Number(row.cost);
   }
   const entries = [...byDevice.entries()].map(([deviceId, entry]) => ({ deviceId, ...entry }));
-  if (rows.some((row) => mains.has(row.device_id))) {
-    entries.push({
-      deviceId: null,
-      name: 'Rest of home',
-      values: mainsValues.map((value, position) => Math.max(value - fedValues[position], 0)),
-    });
-  }
   for (const entry of entries) entry.total = entry.values.reduce((sum, value) => sum + value, 0);
   entries.sort((a, b) => b.total - a.total);
   const running = new Array(starts.length).fill(0);
@@ -45,6 +32,25 @@ export function stackByDevice(rows, names = new Map(), mains = new Set()) {
     stacked: entry.values.map((value, position) => (running[position] += value)),
   }));
   return { x: starts.map((start) => Date.parse(start) / 1000), series };
+}
+
+/**
+ * The devices to rank as the household's parts (summary devices): those not summed into the
+ * household (no mains meter) and not inside another part, unless only household meters exist.
+ */
+export function householdParts(devices) {
+  const meters = new Set(devices.filter((device) => device.household_meter).map((device) => device.id));
+  const parts = devices.filter(
+    (device) => !device.household_meter && (device.included_in == null || meters.has(device.included_in)),
+  );
+  return parts.length > 0 ? parts : devices.filter((device) => device.household_meter);
+}
+
+/** Return the last day of a cycle whose END (a local date, YYYY-MM-DD) is exclusive. */
+export function lastDay(end) {
+  const day = new Date(`${end.slice(0, 10)}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() - 1);
+  return day.toISOString().slice(0, 10);
 }
 
 /** Sum rows' cost and energy by a key (e.g. the TOU period); largest cost first. */

@@ -4,7 +4,18 @@ import { ErrorNote, Loading } from '../components/Common.js';
 import { api } from '../lib/api.js';
 import { kwh, money } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
-import { localMidnight } from '../lib/zone.js';
+import { lastDay } from '../lib/series.js';
+import { addDays, localDate, localMidnight } from '../lib/zone.js';
+
+/** Say how much of the range has no recorded energy: both bills price the recorded hours only. */
+function missingNote(recorded) {
+  if (!recorded || recorded.hours >= recorded.of_hours) return null;
+  const days = (hours) => (hours / 24).toFixed(hours % 24 === 0 ? 0 : 1);
+  const missing = Math.round((100 * (recorded.of_hours - recorded.hours)) / recorded.of_hours);
+  return html`<p class="note" role="note" data-testid="missing">
+    Only ${days(recorded.hours)} of ${days(recorded.of_hours)} days are recorded (${missing} % missing): both bills price the recorded hours only.
+  </p>`;
+}
 
 function Bill({ title, bill, currency, id }) {
   return html`<section class="card bill" aria-labelledby=${id}>
@@ -14,7 +25,7 @@ function Bill({ title, bill, currency, id }) {
       <thead><tr><th scope="col">Cycle</th><th scope="col" class="num">Energy</th><th scope="col" class="num">Total</th></tr></thead>
       <tbody>
         ${bill.cycles.map((cycle) => html`<tr key=${cycle.start}>
-          <th scope="row">${cycle.start} – ${cycle.end}</th>
+          <th scope="row">${cycle.start} – ${lastDay(cycle.end)}</th>
           <td class="num">${kwh(Number(cycle.import_kwh))}</td>
           <td class="num">${money(cycle.total, currency)}</td>
         </tr>`)}
@@ -46,7 +57,7 @@ export function Compare() {
       const body = { tariff: chosen };
       if (start && end) {
         body.start = localMidnight(start, zone);
-        body.end = localMidnight(end, zone);
+        body.end = localMidnight(addDays(end, 1), zone); // "To" is the last day compared
       }
       setResult(await api('api/v1/compare', { method: 'POST', body }));
     } catch (err) {
@@ -75,8 +86,9 @@ export function Compare() {
     ${error && html`<${ErrorNote} error=${error} what="the comparison" />`}
     ${result && html`
       <p class=${`verdict ${difference < 0 ? 'saves' : 'costs'}`} role="status" data-testid="difference">
-        ${`${result.alternative.tariff} would have cost ${money(String(Math.abs(difference)), result.currency)} ${difference < 0 ? 'less' : 'more'} from ${result.start.slice(0, 10)} to ${result.end.slice(0, 10)}.`}
+        ${`${result.alternative.tariff} would have cost ${money(String(Math.abs(difference)), result.currency)} ${difference < 0 ? 'less' : 'more'} from ${localDate(zone, result.start)} to ${lastDay(localDate(zone, result.end))}.`}
       </p>
+      ${missingNote(result.recorded)}
       <div class="grid two">
         <${Bill} id="current" title="Current" bill=${result.current} currency=${result.currency} />
         <${Bill} id="alternative" title="Alternative" bill=${result.alternative} currency=${result.currency} />

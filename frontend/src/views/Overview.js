@@ -5,11 +5,8 @@ import { ErrorNote, Loading, Meter } from '../components/Common.js';
 import { query } from '../lib/api.js';
 import { kwh, money, price } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
-import { stackByDevice } from '../lib/series.js';
+import { householdParts, stackByDevice } from '../lib/series.js';
 import { localMidnight, nextMonth } from '../lib/zone.js';
-
-// The main supply's meters total the household; the chart and the top list show what they feed.
-const MAINS_KINDS = new Set(['grid', 'meter']);
 
 /** The billing cycle from the projection, or the calendar month when there is no tariff. */
 function cycleOf(projection, summary) {
@@ -37,11 +34,8 @@ function CycleChart({ summary, devices, cycle }) {
   })}`;
   const costs = useApi(path);
   const names = useMemo(() => new Map(devices.map((device) => [device.id, device.name])), [devices]);
-  const mains = useMemo(() => new Set(devices.filter((device) => MAINS_KINDS.has(device.kind)).map((device) => device.id)), [devices]);
-  const stacked = useMemo(
-    () => (costs.data ? stackByDevice(costs.data.rows, names, mains) : null),
-    [costs.data, names, mains],
-  );
+  // The engine's rows are the household's parts and the rest of the house: they add up.
+  const stacked = useMemo(() => (costs.data ? stackByDevice(costs.data.rows, names) : null), [costs.data, names]);
   const series = useMemo(
     () => stacked?.series.map((entry, index) => ({ label: entry.name, values: entry.stacked, color: PALETTE[index % PALETTE.length] })),
     [stacked],
@@ -60,8 +54,8 @@ function CycleChart({ summary, devices, cycle }) {
 
 function TopDevices({ summary }) {
   const priced = summary.devices.some((device) => device.cost_month !== null);
-  const fed = summary.devices.filter((device) => !MAINS_KINDS.has(device.kind));
-  const top = [...(fed.length > 0 ? fed : summary.devices)]
+  // The parts of the house: never the mains meter beside what it contains.
+  const top = [...householdParts(summary.devices)]
     .sort((a, b) => (priced ? Number(b.cost_month) - Number(a.cost_month) : b.energy_month_kwh - a.energy_month_kwh))
     .slice(0, 8);
   return html`<section class="card" aria-labelledby="top-devices">
@@ -150,7 +144,7 @@ export function Overview() {
     <div class="grid figures">
       <${Figure} id="today" label="Today" value=${money(data.household.cost_today, currency)} detail=${kwh(data.household.energy_today_kwh)} />
       <${Figure} id="cycle" label="This cycle" value=${money(plan?.cost_so_far ?? data.household.cost_month, currency)}
-        detail=${plan ? `${kwh(plan.energy_so_far_kwh)} · day ${plan.days_elapsed} of ${plan.days_total}` : kwh(data.household.energy_month_kwh)} />
+        detail=${plan ? `${kwh(plan.energy_so_far_kwh)} · day ${plan.day_of_cycle} of ${plan.days_total}` : kwh(data.household.energy_month_kwh)} />
       <${Figure} id="projected" label="Projected bill" value=${money(plan?.projected_total, currency)}
         detail=${plan ? `${cycle.start} – ${cycle.end}` : 'needs an active tariff'} />
       <${Figure} id="price" label="Price now" value=${price(data.price?.current ?? null, currency)}
