@@ -38,6 +38,7 @@ DEEP_TEXT = """(root) => {
   const parts = [];
   const walk = (node) => {
     if (node.nodeType === Node.TEXT_NODE) { parts.push(node.textContent); return; }
+    if (node.tagName === 'SCRIPT' || node.tagName === 'STYLE') return;
     if (node.shadowRoot) walk(node.shadowRoot);
     for (const child of node.childNodes) walk(child);
   };
