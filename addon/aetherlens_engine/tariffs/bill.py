@@ -110,8 +110,8 @@ def _cycle_bill(
     exports = priced.export_spans[number]
     scale = tier_scale(tariff, cycle)
     lines = EnergyLines()
-    import_kwh = sum((span.kwh for span in imports), ZERO)
-    export_kwh = sum((span.kwh for span in exports), ZERO)
+    import_kwh = sum([span.kwh for span in imports], ZERO)
+    export_kwh = sum([span.kwh for span in exports], ZERO)
     netted: Decimal | None = None  # Σ per period of max(0, import - export), when needed
     units: list[Units]
     if tariff.export is not None and tariff.export.rule is ExportRule.NET_METERING:
@@ -184,7 +184,10 @@ def interval_rates(
         columns(export, "export")
         raise BillInputError("no load data to bill")
     priced = cut_for_tariff(tariff, load, export, prices=prices, carbon=carbon, cycle_day=cycle_day)
-    rates = [_cycle_bill(priced, n, cycle, ())[1] for n, cycle in enumerate(priced.cycles)]
+    rates = []
+    for number, cycle in enumerate(priced.cycles):
+        _, cycle_rates = _cycle_bill(priced, number, cycle, ())
+        rates.append(cycle_rates)
     energy_tax, extra = kwh_price(tariff)
     has_carbon = tariff.carbon is not None
     data = priced.load

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
-from typing import NamedTuple
 
 from .calendar import Cycle
 from .model import Tariff, Tier, Tiers, TierUnit
@@ -107,7 +106,8 @@ def _is_open(tier: Tier, position: Decimal, scale: Decimal) -> bool:
     return tier.up_to is None or tier.up_to * scale > position
 
 
-class _OpenTier(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class _OpenTier:
     """The tier open for a rule: valid while the cycle's kWh stay under `limit`."""
 
     line: LineSums
@@ -141,8 +141,10 @@ class _TierWalk:
 
     def _tier(self, rule: Rule[Tiers]) -> _OpenTier:
         found = self._open.get(rule.index)
-        if found is not None and (found.limit is None or self.used < found.limit):
-            return found
+        if found is not None:
+            limit = found.limit
+            if limit is None or self.used < limit:
+                return found
         index, limit = _open_tier(rule.value, self.used, self.scale)
         line = self.lines.line(rule.name, index + 1)
         found = _OpenTier(line, rule.value[index].price + ZERO, limit)
@@ -151,21 +153,25 @@ class _TierWalk:
 
     def whole(self, rule: Rule[Tiers], total: Decimal) -> Decimal | None:
         """Price `total` kWh if it stays in the open tier; return its price, else None."""
-        line, unit, limit = self._tier(rule)
         after = self.used + total
-        if limit is not None and not after < limit:
-            return None
-        line.kwh += total
-        line.cost += total * unit
+        tier = self._open.get(rule.index)
+        # Once per span: a tier `total` stays under is open, no need to ask `_tier`.
+        if tier is None or (tier.limit is not None and not after < tier.limit):
+            tier = self._tier(rule)
+            if tier.limit is not None and not after < tier.limit:
+                return None
+        tier.line.kwh += total
+        tier.line.cost += total * tier.price
         self.used = after
-        return unit
+        return tier.price
 
     def pieces(self, rule: Rule[Tiers], lo: int, hi: int) -> list[Decimal]:
         """Price pieces [lo, hi) that reach a tier limit; return each one's price."""
         prices: list[Decimal] = []
         number = lo
         while number < hi:
-            line, unit, limit = self._tier(rule)
+            tier = self._tier(rule)
+            line, unit, limit = tier.line, tier.price, tier.limit
             chunk = self.kwh[number:hi]
             if limit is None:  # the last tier: everything fits
                 reach, total = hi, sum(chunk, ZERO)

@@ -242,7 +242,9 @@ class _Cutter:
         count = len(self.data.kwh)
         # Where each bound falls on the grid: the interval it starts (or falls inside).
         marks = [divmod(bound - origin, step) for bound in bounds]
-        number = cycle = 0
+        # The cycle of each bound (the first one for bounds before it).
+        cycles = [max(bisect_right(cycle_starts, bound) - 1, 0) for bound in bounds]
+        number = 0
         for bound in range(len(bounds) - 1):
             at, inside = marks[bound + 1]
             # Intervals that start before the next bound: whole up to it, then the one it cuts.
@@ -254,8 +256,7 @@ class _Cutter:
                         self.series, self.data, number, whole, bounds[bound + 1]
                     )
                 if whole > number:
-                    cycle = _cycle_at(cycle_starts, cycle, bounds[bound])
-                    self.span(number, whole, cycle, timeline, bound)
+                    self.span(number, whole, cycles[bound], timeline, bound)
                     number = whole
                     continue
                 self.cut(number)
