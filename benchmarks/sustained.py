@@ -148,9 +148,16 @@ class Load:
 
 
 async def create_devices(dsn: str, count: int) -> list[tuple[int, str]]:
-    """Create COUNT devices in the engine's database, a quarter counters (kWh), the rest W."""
+    """Create COUNT devices in the engine's database, a quarter counters (kWh), the rest W.
+
+    The engine answers before its database is migrated: wait for the devices table.
+    """
     conn = await asyncpg.connect(dsn)
     try:
+        for _ in range(600):
+            if await conn.fetchval("SELECT to_regclass('rollup_progress') IS NOT NULL"):
+                break
+            await asyncio.sleep(0.1)
         rows = await conn.fetch(
             """
             INSERT INTO devices (source, source_id, name, kind, unit)
