@@ -10,6 +10,7 @@ README).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import tempfile
@@ -32,6 +33,8 @@ SHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright downloads no browser here
 TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1366, "height": 900}
+# The README promises the statistics within a minute of adding the integration.
+IMPORT_WITHIN_S = 60
 
 # Every text in the page, shadow roots included (HA's UI is web components all the way down).
 DEEP_TEXT = """(root) => {
@@ -132,3 +135,20 @@ async def call_action(
         assert resp.status == 200, body
         response: dict[str, Any] = json.loads(body)["service_response"]
         return response
+
+
+async def cost_statistics(stack: Stack) -> dict[str, str]:
+    """Return the `aetherlens:cost_*` statistics by name, waiting a minute after setup at most."""
+    for _ in range(IMPORT_WITHIN_S):
+        ids = await stack.hass.command(
+            {"type": "recorder/list_statistic_ids", "statistic_type": "sum"}
+        )
+        found = {
+            str(i["name"]): str(i["statistic_id"])
+            for i in ids
+            if i["statistic_id"].startswith("aetherlens:cost_")
+        }
+        if found:
+            return found
+        await asyncio.sleep(1)
+    raise AssertionError(f"no aetherlens:cost_* statistic a minute after setup: {ids}")

@@ -16,15 +16,19 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import Page
 
 from devtools.develop import DEMO_DEVICES, DEMO_TIMEZONE, Stack
-from tests.ha_ui.conftest import browser_page, call_action, deep_text, screenshot
+from tests.ha_ui.conftest import (
+    browser_page,
+    call_action,
+    cost_statistics,
+    deep_text,
+    screenshot,
+)
 from tests.hass import run
 
 ZONE = ZoneInfo(DEMO_TIMEZONE)
 GRID_COST_NAME = "Demo grid cost"  # the statistic's name: the grid meter's device name + "cost"
 CENT = Decimal("0.01")
 PERIOD = re.compile(r"([A-Z][a-z]{2}) (\d{1,2})\s*[\u2013-]\s*(?:[A-Z][a-z]{2} )?\d{1,2}")
-# The README promises the statistic within a minute of adding the integration.
-IMPORT_WITHIN_S = 60
 MONTHS = {
     name: number
     for number, name in enumerate(
@@ -34,19 +38,8 @@ MONTHS = {
 
 
 async def _grid_cost_statistic(stack: Stack) -> str:
-    """Return the grid meter's cost statistic, waiting at most a minute after setup for it."""
-    for _ in range(IMPORT_WITHIN_S):
-        ids = await stack.hass.command(
-            {"type": "recorder/list_statistic_ids", "statistic_type": "sum"}
-        )
-        found = [i["statistic_id"] for i in ids if i.get("name") == GRID_COST_NAME]
-        if found:
-            assert len(found) == 1, found
-            statistic_id: str = found[0]
-            assert statistic_id.startswith("aetherlens:cost_")
-            return statistic_id
-        await asyncio.sleep(1)
-    raise AssertionError(f"no {GRID_COST_NAME!r} statistic a minute after setup: {ids}")
+    """Return the grid meter's cost statistic (there within a minute of setup)."""
+    return (await cost_statistics(stack))[GRID_COST_NAME]
 
 
 async def _last_imported_hour(stack: Stack, statistic_id: str) -> datetime:
