@@ -71,6 +71,8 @@ async def test_no_server_error_nor_schema_violation(
         "--report-junit-path",
         str(tmp_path / "schemathesis.xml"),
         "--no-color",
+        # Schemathesis keeps what it finds under .schemathesis/ of its working directory.
+        cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
