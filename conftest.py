@@ -4,6 +4,17 @@ Home Assistant's test plugin puts its own testing config directory, with a `cust
 package of its own, on sys.path; importing ours first keeps `custom_components.aetherlens` ours.
 """
 
+import pytest
+
 import custom_components.aetherlens  # noqa: F401
 
 pytest_plugins = ["tests.postgres"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--screenshots`: the end-to-end tests save their screenshots into docs/screenshots/."""
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="save the end-to-end tests' screenshots into docs/screenshots/ (the README's)",
+    )

@@ -4,8 +4,8 @@ One stack for the package, as `scripts/develop` runs it (devtools.develop.start_
 engine with its PostgreSQL + TimescaleDB, a real `hass` with HA's frontend, the demo home with a
 week of history and the integration configured. Each test drives Debian's Chromium through
 Playwright's async API in an event loop of its own (`tests.hass.run`), logged in as a user
-does, at the login page. Screenshots go to docs/screenshots/ha-*.png (committed, linked from the
-README).
+does, at the login page. Screenshots are taken in every run; `--screenshots` saves them as
+docs/screenshots/ha-*.png (committed, linked from the README).
 """
 
 from __future__ import annotations
@@ -114,8 +114,23 @@ async def deep_text(page: Page, selector: str | None = None) -> str:
     return str(await page.locator(selector).first.evaluate(DEEP_TEXT))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Read `--screenshots` (see the root conftest)."""
+    global _save_screenshots  # noqa: PLW0603 - one switch for the whole run
+    _save_screenshots = bool(config.getoption("screenshots"))
+
+
+_save_screenshots = False
+
+
 async def screenshot(page: Page, name: str) -> None:
-    """Save docs/screenshots/ha-NAME.png."""
+    """Take the page's screenshot; with `--screenshots`, save it as docs/screenshots/ha-NAME.png.
+
+    A plain test run leaves the committed screenshots as they are.
+    """
+    if not _save_screenshots:
+        await page.screenshot()
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=SHOTS / f"ha-{name}.png")
 
