@@ -7,7 +7,9 @@ validation error.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Page
 
@@ -16,6 +18,7 @@ from tests.ha_ui.conftest import browser_page, call_action, deep_text, screensho
 from tests.hass import run
 
 DEMO_TARIFF = "Demo TOU"  # devtools/demo/tariff.yaml
+DEMO_ZONE = ZoneInfo("Europe/Berlin")  # the demo home's (devtools.develop.DEMO_TIMEZONE)
 
 
 async def _perform(page: Page, yaml_text: str) -> str:
@@ -52,6 +55,41 @@ async def _scenario(stack: Stack) -> None:
         # The engine's exact amount, as the response card shows it.
         assert f"'{expected['total']['cost']}'" in text, text
         await screenshot(page, "action-get-costs")
+
+        # By device, the rows are the household's parts and the rest of the house: they add up
+        # to the household's total (the grid meter, which holds them all, counted once).
+        # Whole local days of the demo home (a day counts where it starts).
+        today = datetime.now(DEMO_ZONE).date()
+        first, last = (
+            datetime.combine(day, time(), tzinfo=DEMO_ZONE).isoformat()
+            for day in (today - timedelta(days=2), today)
+        )
+        span = {"start": first, "end": last}
+        household = await call_action(stack, "aetherlens", "get_costs", span)
+        by_device = await call_action(
+            stack, "aetherlens", "get_costs", {**span, "resolution": "day", "group": "device"}
+        )
+        rows = by_device["rows"]
+        assert sum(Decimal(row["cost"]) for row in rows) == Decimal(by_device["total"]["cost"])
+        assert Decimal(by_device["total"]["cost"]) == Decimal(household["total"]["cost"])
+        text = await _perform(
+            page,
+            "action: aetherlens.get_costs\n"
+            f"data:\n  start: '{first}'\n  end: '{last}'\n"
+            "  resolution: day\n  group: device\n",
+        )
+        assert f"'{by_device['total']['cost']}'" in text, text
+        # The response editor draws only the lines in view: read its end too, where the last
+        # day's rows are.
+        response = page.locator("ha-code-editor .cm-content").last
+        await response.click()
+        await page.keyboard.press("Control+End")
+        await page.wait_for_timeout(500)
+        text += await deep_text(page)
+        for name in {row["device"] for row in rows}:
+            assert f"device : {name}" in text, name
+        assert "device : Rest of the house" in text, text
+        await screenshot(page, "action-get-costs-by-device")
 
         text = await _perform(
             page, f"action: aetherlens.compare_tariff\ndata:\n  tariff: {DEMO_TARIFF}\n"
