@@ -30,7 +30,14 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
-from support import UNLIMITED_API, EngineProcess, fresh_database, on_tmpfs, throwaway_cluster
+from support import (
+    UNLIMITED_API,
+    EngineProcess,
+    fresh_database,
+    on_tmpfs,
+    pss_mib,
+    throwaway_cluster,
+)
 
 from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 
@@ -242,11 +249,20 @@ async def main(count: int, data_root: Path) -> None:
             try:
                 token = await engine.start()
                 common = {"benchmark": "query", "devices": len(ids), "rollup_days": 365}
+                postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
                 for day in CYCLE_DAYS:
                     cycle_day = await activate(pool, now, day)
                     figures = await measure(engine, token, count)
+                    # Engine + PostgreSQL (the benchmark's own connections included).
+                    pss = pss_mib([engine.pid, postmaster])
                     emit(
-                        {**common, "day_of_cycle": day, "cycle_day": cycle_day, **figures},
+                        {
+                            **common,
+                            "day_of_cycle": day,
+                            "cycle_day": cycle_day,
+                            **figures,
+                            "engine_and_postgresql_pss_mib": pss,
+                        },
                         data_root,
                     )
                 raw_rows = await add_raw_readings(pool, ids, now)
