@@ -28,7 +28,13 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
-from support import UNLIMITED_API, EngineProcess, fresh_database, throwaway_cluster
+from support import (
+    UNLIMITED_API,
+    EngineProcess,
+    create_devices,
+    fresh_database,
+    throwaway_cluster,
+)
 
 from aetherlens_engine.cluster import ManagedCluster
 from aetherlens_engine.ingest import IngestPipeline
@@ -45,22 +51,6 @@ class Workload:
 
     raw: list[RawReading]
     records: list[Record]
-
-
-async def create_devices(pool: asyncpg.Pool, count: int) -> list[tuple[int, str]]:
-    """Create COUNT devices, a quarter energy meters (kWh), the rest power sensors (W)."""
-    rows = await pool.fetch(
-        """
-        INSERT INTO devices (source, source_id, name, kind, unit)
-        SELECT 'bench', 'device' || i, 'Device ' || i,
-               CASE WHEN i % 4 = 0 THEN 'meter' ELSE 'appliance' END,
-               CASE WHEN i % 4 = 0 THEN 'kWh' ELSE 'W' END
-        FROM generate_series(1, $1) AS i
-        RETURNING id, unit
-        """,
-        count,
-    )
-    return [(row["id"], row["unit"]) for row in rows]
 
 
 def make_workload(devices: list[tuple[int, str]], count: int) -> Workload:

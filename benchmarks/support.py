@@ -152,3 +152,21 @@ def pss_mib(pids: list[int]) -> float:
             int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")
         )
     return round(total / 1024, 1)
+
+
+async def create_devices(
+    db: asyncpg.Pool | asyncpg.Connection, count: int
+) -> list[tuple[int, str]]:
+    """Create COUNT devices in DB, a quarter energy meters (kWh), the rest power sensors (W)."""
+    rows = await db.fetch(
+        """
+        INSERT INTO devices (source, source_id, name, kind, unit)
+        SELECT 'bench', 'device' || i, 'Device ' || i,
+               CASE WHEN i % 4 = 0 THEN 'meter' ELSE 'appliance' END,
+               CASE WHEN i % 4 = 0 THEN 'kWh' ELSE 'W' END
+        FROM generate_series(1, $1) AS i
+        RETURNING id, unit
+        """,
+        count,
+    )
+    return [(row["id"], row["unit"]) for row in rows]

@@ -34,7 +34,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from support import UNLIMITED_API, EngineProcess, on_tmpfs, pss_mib
+from support import UNLIMITED_API, EngineProcess, create_devices, on_tmpfs, pss_mib
 
 from aetherlens_engine.cluster import ManagedCluster
 from aetherlens_engine.database import DATABASE_NAME, managed_cluster
@@ -147,7 +147,7 @@ class Load:
         self.acknowledged += int(answer.get("accepted", 0))
 
 
-async def create_devices(dsn: str, count: int) -> list[tuple[int, str]]:
+async def create_devices_once_migrated(dsn: str, count: int) -> list[tuple[int, str]]:
     """Create COUNT devices in the engine's database, a quarter counters (kWh), the rest W.
 
     The engine answers before its database is migrated: wait for the devices table.
@@ -158,20 +158,9 @@ async def create_devices(dsn: str, count: int) -> list[tuple[int, str]]:
             if await conn.fetchval("SELECT to_regclass('rollup_progress') IS NOT NULL"):
                 break
             await asyncio.sleep(0.1)
-        rows = await conn.fetch(
-            """
-            INSERT INTO devices (source, source_id, name, kind, unit)
-            SELECT 'bench', 'device' || i, 'Device ' || i,
-                   CASE WHEN i % 4 = 0 THEN 'meter' ELSE 'appliance' END,
-                   CASE WHEN i % 4 = 0 THEN 'kWh' ELSE 'W' END
-            FROM generate_series(1, $1) AS i
-            RETURNING id, unit
-            """,
-            count,
-        )
+        return await create_devices(conn, count)
     finally:
         await conn.close()
-    return [(row["id"], row["unit"]) for row in rows]
 
 
 async def database_figures(dsn: str) -> dict[str, Any]:
@@ -234,7 +223,7 @@ async def run(args: argparse.Namespace) -> None:
     common = {"data_on_tmpfs": on_tmpfs(data_dir), "data_dir": str(data_dir), "rate": args.rate}
     try:
         token = await engine.start()
-        devices = await create_devices(dsn, args.devices)
+        devices = await create_devices_once_migrated(dsn, args.devices)
         load = Load(engine.url, token, devices, args.rate)
         await load.wait_for_devices()
         seconds = args.minutes * 60
