@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+import msgspec
 from aiohttp import web
 
 from aetherlens_engine.web import IngressPolicy, add_page_routes
@@ -23,7 +24,7 @@ from .limits import ApiLimits
 from .metrics import ApiMetrics
 from .openapi import SPEC_KEY, build_spec, get_openapi
 from .ratelimit import TokenBucketLimiter, ratelimit_middleware
-from .state import STATE_KEY, EngineState, IngestFigures, ReadingSink
+from .state import STATE_KEY, EngineState, ReadingSink
 from .text import text_middleware
 
 
@@ -51,7 +52,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
         ],
     )
     app[STATE_KEY] = state
-    app[SPEC_KEY] = build_spec(state.version, limits.max_batch_readings)
+    app[SPEC_KEY] = msgspec.json.encode(build_spec(state.version, limits.max_batch_readings))
     get = app.router.add_get
     get("/api/v1/health", health.get_health, allow_head=False)
     get("/api/v1/openapi.json", get_openapi, allow_head=False)
@@ -77,4 +78,4 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     return app
 
 
-__all__ = ["ApiLimits", "EngineState", "IngestFigures", "ReadingSink", "create_app"]
+__all__ = ["ApiLimits", "EngineState", "ReadingSink", "create_app"]

@@ -9,13 +9,15 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from .contract.base import instant, json_response
+from .contract.engine import Device, DeviceList, EnergyPoint, EnergySeries, Resolution
 from .database import connection
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
 from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
 from .state import STATE_KEY
 
-RESOLUTIONS = ("hour", "day")
+RESOLUTIONS: tuple[Resolution, ...] = ("hour", "day")
 
 _DEVICES_SQL = """
 SELECT id, source, source_id, name, kind, unit, attributes::text AS attributes,
@@ -37,9 +39,12 @@ ORDER BY day
 """
 
 
+IDENTITY = ("id", "source", "source_id", "name", "kind", "unit")
+
+
 def device_identity(row: asyncpg.Record) -> dict[str, Any]:
     """Return what names a device in every answer: id, source, source id, name, kind, unit."""
-    return {key: row[key] for key in ("id", "source", "source_id", "name", "kind", "unit")}
+    return {key: row[key] for key in IDENTITY}
 
 
 async def get_devices(request: web.Request) -> web.Response:
@@ -48,15 +53,15 @@ async def get_devices(request: web.Request) -> web.Response:
     async with connection(state) as conn:
         rows = await conn.fetch(_DEVICES_SQL)
     devices = [
-        {
+        Device(
             **device_identity(row),
-            "attributes": json.loads(row["attributes"]),
-            "created_at": row["created_at"].isoformat(),
-            "updated_at": row["updated_at"].isoformat(),
-        }
+            attributes=json.loads(row["attributes"]),
+            created_at=instant(row["created_at"]),
+            updated_at=instant(row["updated_at"]),
+        )
         for row in rows
     ]
-    return web.json_response({"devices": devices})
+    return json_response(DeviceList(devices=devices))
 
 
 def _bad_parameter(name: str, message: str) -> ApiError:
@@ -96,13 +101,19 @@ def _range(request: web.Request, resolution: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _resolution(request: web.Request) -> Resolution:
+    text = request.query.get("resolution", "hour")
+    for resolution in RESOLUTIONS:
+        if text == resolution:
+            return resolution
+    raise _bad_parameter("resolution", f"{text!r} is not one of {', '.join(RESOLUTIONS)}")
+
+
 async def get_device_energy(request: web.Request) -> web.Response:
     """Answer a device's energy per hour or local day whose start lies in [from, to)."""
     state = request.app[STATE_KEY]
     device_id = _device_id(request)
-    resolution = request.query.get("resolution", "hour")
-    if resolution not in RESOLUTIONS:
-        raise _bad_parameter("resolution", f"{resolution!r} is not one of {', '.join(RESOLUTIONS)}")
+    resolution = _resolution(request)
     start, end = _range(request, resolution)
     tz = state.timezone
     async with connection(state) as conn:
@@ -123,26 +134,26 @@ async def get_device_energy(request: web.Request) -> web.Response:
                 )
                 for row in rows
             ]
-    return web.json_response(
-        {
-            "device_id": device_id,
-            "resolution": resolution,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "timezone": tz.key,
-            "total_kwh": sum(point["energy_kwh"] for point in points),
-            "points": points,
-        }
+    return json_response(
+        EnergySeries(
+            device_id=device_id,
+            resolution=resolution,
+            from_=instant(start),
+            to=instant(end),
+            timezone=tz.key,
+            total_kwh=sum(point.energy_kwh for point in points),
+            points=points,
+        )
     )
 
 
-def _point(row: Any, start: datetime, end: datetime) -> dict[str, Any]:
-    return {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "energy_kwh": row["energy_kwh"],
-        "avg_power_w": row.get("avg_power_w"),
-        "max_power_w": row["max_power_w"],
-        "samples": row["samples"],
-        "quality": row["quality"],
-    }
+def _point(row: Any, start: datetime, end: datetime) -> EnergyPoint:
+    return EnergyPoint(
+        start=instant(start),
+        end=instant(end),
+        energy_kwh=row["energy_kwh"],
+        avg_power_w=row.get("avg_power_w"),
+        max_power_w=row["max_power_w"],
+        samples=row["samples"],
+        quality=row["quality"],
+    )

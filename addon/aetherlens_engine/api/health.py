@@ -15,12 +15,23 @@ import asyncio
 from typing import Any
 
 import asyncpg
+import msgspec
 from aiohttp import hdrs, web
 
+from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.logs import redact_credentials
 
 from .auth import token_matches
-from .state import STATE_KEY, IngestFigures
+from .contract.base import json_response, optional_instant
+from .contract.engine import (
+    Collector,
+    DatabaseHealth,
+    DatabaseStatus,
+    DegradedReason,
+    Health,
+    IngestCounts,
+)
+from .state import STATE_KEY
 
 DATABASE_TIMEOUT = 2.0
 SPOOL_BACKLOG_LIMIT = 100_000
@@ -33,36 +44,39 @@ _DATABASE_ERRORS = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
 )
+_DATABASE_REASONS: dict[DatabaseStatus, DegradedReason] = {
+    "starting": "database_starting",
+    "unavailable": "database_unavailable",
+    "not_configured": "database_not_configured",
+}
 
 
 async def get_health(request: web.Request) -> web.Response:
     """Report the status and why; the details only to a client with the token."""
     state = request.app[STATE_KEY]
     database = await _database_health(state.pool)
-    if state.starting and database["status"] == "ok":
-        database["status"] = "starting"  # reachable; being migrated, services not started yet
+    if state.starting and database.status == "ok":
+        database.status = "starting"  # reachable; being migrated, services not started yet
     figures = state.sink.stats if state.sink is not None else None
-    reasons = degraded_reasons(database["status"], figures)
-    body: dict[str, Any] = {
-        "status": "degraded" if reasons else "ok",
-        "reasons": reasons,
-        "version": state.version,
-        "instance_id": state.instance_id,
-        "database": {"status": database["status"]},
-    }
+    reasons = degraded_reasons(database.status, figures)
+    body = Health(
+        status="degraded" if reasons else "ok",
+        reasons=reasons,
+        version=state.version,
+        instance_id=state.instance_id,
+        database=DatabaseHealth(status=database.status),
+    )
     if token_matches(request.headers.get(hdrs.AUTHORIZATION), state.token):
-        body |= {
-            "database": database,
-            "collectors": _redacted(state.collectors),
-            "plugins": _redacted(state.plugins),
-            "ingest": ingest_json(figures) if figures is not None else None,
-        }
-    return web.json_response(body)
+        body.database = database
+        body.collectors = msgspec.convert(_redacted(state.collectors), dict[str, Collector])
+        body.plugins = _redacted(state.plugins)
+        body.ingest = ingest_counts(figures) if figures is not None else None
+    return json_response(body)
 
 
-def degraded_reasons(database: str, figures: IngestFigures | None) -> list[str]:
+def degraded_reasons(database: DatabaseStatus, figures: IngestStats | None) -> list[DegradedReason]:
     """Return why the engine is degraded (empty: it is not), as stable codes."""
-    reasons = [] if database == "ok" else [f"database_{database}"]
+    reasons: list[DegradedReason] = [] if database == "ok" else [_DATABASE_REASONS[database]]
     if figures is not None:
         if figures.spool_error is not None:
             reasons.append("spool_unwritable")
@@ -73,21 +87,21 @@ def degraded_reasons(database: str, figures: IngestFigures | None) -> list[str]:
     return reasons
 
 
-def ingest_json(figures: IngestFigures) -> dict[str, Any]:
-    """Return the ingest pipeline's FIGURES as JSON-ready values."""
-    return {
-        "accepted": figures.accepted,
-        "rejected": dict(figures.rejected),
-        "committed": figures.committed,
-        "spooled": figures.spooled,
-        "spool_pending": figures.spool_pending,
-        "buffered": figures.buffered,
-        "last_flush": figures.last_flush.isoformat() if figures.last_flush else None,
-        "database_available": figures.database_available,
-        "dead_lettered": figures.dead_lettered,
-        "spool_error": figures.spool_error,
-        "replay_error": figures.replay_error,
-    }
+def ingest_counts(figures: IngestStats) -> IngestCounts:
+    """Return the ingest pipeline's FIGURES as the API shows them."""
+    return IngestCounts(
+        accepted=figures.accepted,
+        rejected=dict(figures.rejected),
+        committed=figures.committed,
+        spooled=figures.spooled,
+        spool_pending=figures.spool_pending,
+        buffered=figures.buffered,
+        last_flush=optional_instant(figures.last_flush),
+        database_available=figures.database_available,
+        dead_lettered=figures.dead_lettered,
+        spool_error=figures.spool_error,
+        replay_error=figures.replay_error,
+    )
 
 
 def _redacted(value: Any) -> Any:
@@ -101,9 +115,9 @@ def _redacted(value: Any) -> Any:
     return value
 
 
-async def _database_health(pool: asyncpg.Pool | None) -> dict[str, Any]:
+async def _database_health(pool: asyncpg.Pool | None) -> DatabaseHealth:
     if pool is None:
-        return {"status": "not_configured", "timescaledb": None, "schema_version": None}
+        return DatabaseHealth(status="not_configured", timescaledb=None, schema_version=None)
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT), pool.acquire() as conn:
             timescaledb = await conn.fetchval(
@@ -111,5 +125,5 @@ async def _database_health(pool: asyncpg.Pool | None) -> dict[str, Any]:
             )
             schema_version = await conn.fetchval("SELECT max(version) FROM schema_migrations")
     except _DATABASE_ERRORS:
-        return {"status": "unavailable", "timescaledb": None, "schema_version": None}
-    return {"status": "ok", "timescaledb": timescaledb, "schema_version": schema_version}
+        return DatabaseHealth(status="unavailable", timescaledb=None, schema_version=None)
+    return DatabaseHealth(status="ok", timescaledb=timescaledb, schema_version=schema_version)

@@ -15,18 +15,26 @@ import math
 from operator import attrgetter
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from aetherlens_engine.errors import EngineError
 from aetherlens_engine.ingest.validate import MAX_ABS_VALUE
 from aetherlens_engine.models import NO_FLAGS, Quality, RawReading, Rejection
 
+from .contract import engine as contract
+from .contract.base import json_response
+from .contract.engine import ReadingIn
 from .errors import ApiError, unavailable
 from .params import MAX_DEVICE_ID, InvalidValueError, parse_rfc3339
 from .state import STATE_KEY
 from .text import check_json
 
-FIELDS = frozenset({"device_id", "time", "value", "unit"})
+# A reading's fields, as its model names them; the checks below keep the reasons of each.
+FIELDS = frozenset(field.encode_name for field in msgspec.structs.fields(ReadingIn))
+REQUIRED = frozenset(
+    field.encode_name for field in msgspec.structs.fields(ReadingIn) if field.required
+)
 
 
 def _reject_constant(name: str) -> float:
@@ -49,7 +57,7 @@ def parse_reading(item: Any, quality: Quality = NO_FLAGS) -> RawReading:
         raise InvalidValueError("a reading is a JSON object")
     if unknown := sorted(set(item) - FIELDS):
         raise InvalidValueError(f"unknown field(s): {', '.join(unknown)}")
-    if missing := sorted(FIELDS - {"unit"} - set(item)):
+    if missing := sorted(REQUIRED - set(item)):
         raise InvalidValueError(f"missing field(s): {', '.join(missing)}")
     device_id, time, value, unit = item["device_id"], item["time"], item["value"], item.get("unit")
     if isinstance(device_id, bool) or not isinstance(device_id, int):
@@ -100,22 +108,23 @@ async def post_readings(request: web.Request) -> web.Response:
     if readings:
         accepted, refused, duplicates = await _submit(request, readings)
         rejected.extend(Rejection(positions[r.index], r.reason) for r in refused)
-    details = [
-        {"index": r.index, "reason": r.reason} for r in sorted(rejected, key=attrgetter("index"))
+    refusals = [
+        contract.Rejection(index=r.index, reason=r.reason)
+        for r in sorted(rejected, key=attrgetter("index"))
     ]
     if rejected and not accepted:
         raise ApiError(
             422,
             "readings_rejected",
             f"none of the {len(batch)} readings was accepted",
-            details=details,
+            details=msgspec.to_builtins(refusals),
         )
-    return web.json_response(
-        {
-            "accepted": accepted,
-            "duplicates": [positions[index] for index in duplicates],
-            "rejected": details,
-        },
+    return json_response(
+        contract.IngestResult(
+            accepted=accepted,
+            duplicates=[positions[index] for index in duplicates],
+            rejected=refusals,
+        ),
         status=207 if rejected else 200,
     )
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -12,71 +11,13 @@ import asyncpg
 from aiohttp import web
 
 from aetherlens_engine.clock import Clock, system_clock
+from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.models import IngestResult, RawReading
 from aetherlens_engine.tariffs.recompute import RecomputeStatus
 from aetherlens_engine.tariffs.service import TariffService
 
 from .hosts import allowed_host_names
 from .limits import ApiLimits
-
-
-class IngestFigures(Protocol):
-    """A snapshot of the ingest pipeline's counters, in readings since it was created."""
-
-    @property
-    def accepted(self) -> int:
-        """Readings validated and committed or spooled."""
-        ...
-
-    @property
-    def rejected(self) -> Mapping[str, int]:
-        """Readings refused, by reason."""
-        ...
-
-    @property
-    def committed(self) -> int:
-        """Readings written to PostgreSQL."""
-        ...
-
-    @property
-    def spooled(self) -> int:
-        """Readings written to the disk spool because the database could not take them."""
-        ...
-
-    @property
-    def spool_pending(self) -> int:
-        """Readings in the spool, not committed yet."""
-        ...
-
-    @property
-    def buffered(self) -> int:
-        """Readings held in memory."""
-        ...
-
-    @property
-    def last_flush(self) -> datetime | None:
-        """When a batch was last committed or spooled."""
-        ...
-
-    @property
-    def database_available(self) -> bool:
-        """Whether the last write to the database succeeded."""
-        ...
-
-    @property
-    def dead_lettered(self) -> int:
-        """Readings the database refused for their data, kept in the dead-letter file."""
-        ...
-
-    @property
-    def spool_error(self) -> str | None:
-        """Why the last write to the spool failed, until one succeeds."""
-        ...
-
-    @property
-    def replay_error(self) -> str | None:
-        """Why the last replay of the spool failed, until one succeeds."""
-        ...
 
 
 class ReadingSink(Protocol):
@@ -93,7 +34,7 @@ class ReadingSink(Protocol):
         ...
 
     @property
-    def stats(self) -> IngestFigures:
+    def stats(self) -> IngestStats:
         """Return a snapshot of the pipeline's counters."""
         ...
 

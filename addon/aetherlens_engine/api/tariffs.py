@@ -8,21 +8,25 @@ activating one, starts a recompute of the costs (`tariffs.service`), reported in
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
+import msgspec
 from aiohttp import web
 
 from aetherlens_engine.tariffs.calendar import local_midnight
 from aetherlens_engine.tariffs.heatmap import CalendarDay, calendar_days
 from aetherlens_engine.tariffs.model import TariffError
+from aetherlens_engine.tariffs.recompute import RecomputeStatus
 from aetherlens_engine.tariffs.service import TariffService
 from aetherlens_engine.tariffs.source import Definition, native_definition, urdb_definition
 from aetherlens_engine.tariffs.store import active_tariff_name, tariff_versions
 from aetherlens_engine.tariffs.usage import price_series
 
-from .amounts import decimal_text
+from .contract import tariffs as contract
+from .contract.base import instant, json_response, optional_instant, optional_money
+from .contract.engine import FieldError
 from .database import connection
 from .errors import ApiError, unavailable
 from .params import InvalidValueError, parse_instant
@@ -44,10 +48,6 @@ _VERSIONS_SQL = """
 SELECT id, version, valid_from, valid_to, created_at, definition::text AS definition
 FROM tariffs WHERE name = $1 ORDER BY version
 """
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def field_error(err: TariffError) -> dict[str, str]:
@@ -81,8 +81,24 @@ def _service(state: EngineState) -> TariffService:
     return state.tariff_service
 
 
-def _recompute(state: EngineState) -> dict[str, Any]:
-    return state.recompute.as_json()
+def recompute_status(status: RecomputeStatus) -> contract.RecomputeStatus:
+    """Return the cost recompute's STATUS as the API shows it."""
+    return contract.RecomputeStatus(
+        state=status.state,
+        tariff=status.tariff,
+        start=optional_instant(status.start),
+        hours_total=status.hours_total,
+        hours_done=status.hours_done,
+        progress=status.progress,
+        started_at=optional_instant(status.started_at),
+        finished_at=optional_instant(status.finished_at),
+        error=status.error,
+        generation=status.generation,
+    )
+
+
+def _recompute(state: EngineState) -> contract.RecomputeStatus:
+    return recompute_status(state.recompute)
 
 
 async def _body(request: web.Request, fields: frozenset[str]) -> dict[str, Any]:
@@ -121,17 +137,17 @@ async def get_tariffs(request: web.Request) -> web.Response:
         active = await active_tariff_name(conn)
         rows = await conn.fetch(_LIST_SQL)
     tariffs = [
-        {
-            "name": row["name"],
-            "version": row["version"],
-            "valid_from": row["valid_from"].isoformat(),
-            "valid_to": _iso(row["valid_to"]),
-            "created_at": row["created_at"].isoformat(),
-            "active": row["name"] == active,
-        }
+        contract.TariffHead(
+            name=row["name"],
+            version=row["version"],
+            valid_from=instant(row["valid_from"]),
+            valid_to=optional_instant(row["valid_to"]),
+            created_at=instant(row["created_at"]),
+            active=row["name"] == active,
+        )
         for row in rows
     ]
-    return web.json_response({"active": active, "tariffs": tariffs})
+    return json_response(contract.TariffList(active=active, tariffs=tariffs))
 
 
 async def _versions_or_404(conn: asyncpg.Connection, name: str) -> list[asyncpg.Record]:
@@ -149,17 +165,17 @@ async def get_tariff(request: web.Request) -> web.Response:
         rows = await _versions_or_404(conn, name)
         active = await active_tariff_name(conn) == name
     versions = [
-        {
-            "id": row["id"],
-            "version": row["version"],
-            "valid_from": row["valid_from"].isoformat(),
-            "valid_to": _iso(row["valid_to"]),
-            "created_at": row["created_at"].isoformat(),
-            "definition": json.loads(row["definition"]),
-        }
+        contract.TariffVersion(
+            id=row["id"],
+            version=row["version"],
+            valid_from=instant(row["valid_from"]),
+            valid_to=optional_instant(row["valid_to"]),
+            created_at=instant(row["created_at"]),
+            definition=json.loads(row["definition"]),
+        )
         for row in rows
     ]
-    return web.json_response({"name": name, "active": active, "versions": versions})
+    return json_response(contract.TariffVersions(name=name, active=active, versions=versions))
 
 
 async def post_validate(request: web.Request) -> web.Response:
@@ -170,9 +186,12 @@ async def post_validate(request: web.Request) -> web.Response:
     except ApiError as err:
         if err.status != 422 or err.details is None:  # noqa: PLR2004 - the tariff's own errors
             raise
-        return web.json_response({"valid": False, "errors": err.details}, status=422)
-    return web.json_response(
-        {"valid": True, "definition": loaded.definition, "unsupported": list(loaded.unsupported)}
+        errors = msgspec.convert(err.details, list[FieldError])
+        return json_response(contract.TariffInvalid(valid=False, errors=errors), status=422)
+    return json_response(
+        contract.TariffValid(
+            valid=True, definition=loaded.definition, unsupported=list(loaded.unsupported)
+        )
     )
 
 
@@ -200,16 +219,16 @@ async def post_tariff(request: web.Request) -> web.Response:
         stored, active = await service.save(loaded, valid_from, activate=activate)
     except TariffError as err:
         raise _invalid(err) from err
-    return web.json_response(
-        {
-            "name": stored.name,
-            "version": stored.version,
-            "id": stored.id,
-            "valid_from": stored.valid_from.isoformat(),
-            "active": active,
-            "unsupported": list(loaded.unsupported),
-            "recompute": _recompute(state) if active else None,
-        },
+    return json_response(
+        contract.TariffSaved(
+            name=stored.name,
+            version=stored.version,
+            id=stored.id,
+            valid_from=instant(stored.valid_from),
+            active=active,
+            unsupported=list(loaded.unsupported),
+            recompute=_recompute(state) if active else None,
+        ),
         status=201,
     )
 
@@ -222,7 +241,7 @@ async def post_activate(request: web.Request) -> web.Response:
     async with connection(state) as conn:
         await _versions_or_404(conn, name)
     await service.activate(name)
-    return web.json_response({"active": name, "recompute": _recompute(state)})
+    return json_response(contract.TariffActivated(active=name, recompute=_recompute(state)))
 
 
 async def delete_tariff(request: web.Request) -> web.Response:
@@ -267,22 +286,22 @@ def _calendar_query(request: web.Request) -> tuple[date | None, int]:
     return first, int(text)
 
 
-def _day_json(day: CalendarDay) -> dict[str, Any]:
-    return {
-        "date": day.day.isoformat(),
-        "hours": day.hours,
-        "slots": [
-            {
-                "start": slot.start.isoformat(),
-                "local": slot.local,
-                "minutes": round((slot.end - slot.start).total_seconds() / 60),
-                "price": decimal_text(slot.price),
-                "period": slot.period,
-                "dst": "repeated" if slot.repeated else "normal",
-            }
+def _calendar_day(day: CalendarDay) -> contract.CalendarDay:
+    return contract.CalendarDay(
+        date=day.day.isoformat(),
+        hours=day.hours,
+        slots=[
+            contract.CalendarSlot(
+                start=instant(slot.start),
+                local=slot.local,
+                minutes=round((slot.end - slot.start).total_seconds() / 60),
+                price=optional_money(slot.price),
+                period=slot.period,
+                dst="repeated" if slot.repeated else "normal",
+            )
             for slot in day.slots
         ],
-    }
+    )
 
 
 async def get_calendar(request: web.Request) -> web.Response:
@@ -305,16 +324,16 @@ async def get_calendar(request: web.Request) -> web.Response:
                 local_midnight(first + timedelta(days=count), latest.zone),
             )
     days = calendar_days(versions, first, count, prices)
-    return web.json_response(
-        {
-            "name": name,
-            "timezone": latest.zone.key,
-            "currency": latest.currency,
-            "days": [_day_json(day) for day in days],
-        }
+    return json_response(
+        contract.TariffCalendar(
+            name=name,
+            timezone=latest.zone.key,
+            currency=latest.currency,
+            days=[_calendar_day(day) for day in days],
+        )
     )
 
 
 async def get_recompute(request: web.Request) -> web.Response:
     """Return the status of the cost recompute."""
-    return web.json_response(_recompute(request.app[STATE_KEY]))
+    return json_response(_recompute(request.app[STATE_KEY]))

@@ -1,0 +1,252 @@
+"""Models of prices, costs, the billing cycle's projection, bills and plan comparison."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from .base import Currency, Day, Instant, JsonObject, Model, Money
+from .summary import NamedAmount
+
+
+class Price(Model):
+    """The active tariff's import price now, its period and next change."""
+
+    currency: Currency
+    tariff: Annotated[str | None, Meta(description="The active tariff; null without")]
+    current: Annotated[
+        Money | None,
+        Meta(
+            description="What one more kWh costs now: energy at the cycle's tier position, "
+            "surcharges and taxes; null where a dynamic price is not known"
+        ),
+    ]
+    period: str | None
+    next_change: Annotated[
+        Instant | None, Meta(description="When the import period or price changes next")
+    ]
+    next_price: Money | None
+    next_period: str | None
+    carbon_intensity: Annotated[float | None, Meta(description="kg CO2e per kWh now")]
+    export: Annotated[Money | None, Meta(description="Feed-in price per kWh now")]
+
+
+class CostRow(Model, kw_only=True):
+    """Cost, energy and carbon of one hour, local day or month (and device or period)."""
+
+    start: Instant
+    device_id: Annotated[
+        int | UnsetType | None,
+        Meta(
+            description="With group=device or meter; null: the rest of the house (the mains' "
+            "energy that no part of the household measures)"
+        ),
+    ] = UNSET
+    period: Annotated[str | UnsetType | None, Meta(description="With group=period")] = UNSET
+    energy_kwh: float
+    cost: Money
+    carbon_kg: float | None
+
+
+class CostTotal(Model):
+    """The household's (or device_id's): the rows' sum except for group=meter.
+
+    A mains meter is never added to the devices it contains.
+    """
+
+    energy_kwh: float
+    cost: Money
+    carbon_kg: float | None
+
+
+class Costs(Model):
+    """Rows whose hour or local day starts in [start, end)."""
+
+    currency: Currency
+    resolution: Literal["hour", "day", "month"]
+    start: Instant
+    end: Instant
+    total: CostTotal
+    rows: list[CostRow]
+
+
+class CycleDates(Model):
+    """Local dates of the cycle, end exclusive."""
+
+    start: Day
+    end: Day
+
+
+class Projection(Model):
+    """The current billing cycle's bill so far and projected to its end."""
+
+    currency: Currency
+    tariff: str
+    cycle: CycleDates
+    cost_so_far: Annotated[
+        Money,
+        Meta(
+            description="The cycle's bill of the energy used so far (fixed, demand, minimum "
+            "and taxes included)"
+        ),
+    ]
+    projected_total: Money
+    energy_so_far_kwh: float
+    projected_energy_kwh: float
+    days_elapsed: Annotated[int, Meta(description="Complete days of the cycle before today")]
+    day_of_cycle: Annotated[int, Meta(description="Today's day of the cycle, the first is 1")]
+    days_total: int
+    method: str
+
+
+class EnergyLine(Model):
+    """Energy of one period and tier."""
+
+    period: str
+    tier: int
+    kwh: Money
+    cost: Money
+
+
+class SurchargeLine(Model):
+    """A per-kWh surcharge."""
+
+    name: str
+    kwh: Annotated[
+        Money,
+        Meta(
+            description="The kWh charged: gross import, or netted (the tariff's surcharges[].basis)"
+        ),
+    ]
+    per_kwh: Money | None
+    amount: Money
+
+
+class DemandLine(Model):
+    """A demand charge."""
+
+    name: str
+    kw: Money
+    window_start: Instant | None
+    days: Annotated[
+        int,
+        Meta(
+            description="Days of the cycle charged: all, or a season's share (cost = the kW's "
+            "charge x days / the cycle's days)"
+        ),
+    ]
+    cost: Money
+
+
+class TaxLine(Model):
+    """A tax."""
+
+    name: str
+    base: Annotated[Money, Meta(description="The amount taxed")]
+    percent: Money | None
+    amount: Money
+
+
+class DeviceLine(Model):
+    """A device's share of the bill."""
+
+    device: str
+    kwh: Money
+    cost: Money
+    carbon_kg: Money | None
+
+
+class BillCycle(Model):
+    """One billing cycle; amounts rounded to the cent, kWh to the Wh."""
+
+    start: Day
+    end: Day
+    days: int
+    import_kwh: Money
+    export_kwh: Money
+    energy: list[EnergyLine]
+    surcharges: list[SurchargeLine]
+    demand: list[DemandLine]
+    fixed: list[NamedAmount]
+    export_credit: Money
+    minimum: Money
+    carried_credit: Annotated[
+        Money, Meta(description="Credit carried from the previous cycle (subtracted)")
+    ]
+    unused_credit: Annotated[
+        Money,
+        Meta(
+            description="Credit the minimum bill left unused (added back; forfeited or carried "
+            "to the next cycle)"
+        ),
+    ]
+    taxes: list[TaxLine]
+    carbon_kg: Money | None
+    devices: list[DeviceLine]
+    rounding: Annotated[Money, Meta(description="The total less the sum of the rounded lines")]
+    total: Money
+
+
+BillRounding = Annotated[Money, Meta(description="The total less the cycles' totals")]
+
+
+class Bill(Model):
+    """A bill: every billing cycle it covers."""
+
+    tariff: str
+    currency: Currency
+    cycles: list[BillCycle]
+    rounding: BillRounding
+    total: Money
+
+
+class RangeBill(Model):
+    """The active tariff's bill of the recorded usage in [start, end); devices stay empty."""
+
+    tariff: str
+    currency: Currency
+    start: Instant
+    end: Instant
+    cycles: list[BillCycle]
+    rounding: BillRounding
+    total: Money
+
+
+class CompareRequest(Model):
+    """Without start and end: the active tariff's last full billing cycle."""
+
+    tariff: Annotated[str | UnsetType, Meta(description="A stored tariff's name")] = UNSET
+    definition: Annotated[
+        JsonObject | UnsetType, Meta(description="A tariff in the native format")
+    ] = UNSET
+    start: Instant | UnsetType = UNSET
+    end: Instant | UnsetType = UNSET
+
+
+COMPARE_REQUEST_RULES: dict[str, Any] = {
+    "oneOf": [{"required": ["tariff"]}, {"required": ["definition"]}],
+    "dependentRequired": {"start": ["end"], "end": ["start"]},
+}
+
+
+class Recorded(Model):
+    """Hours of the range with household energy recorded, of all its hours.
+
+    Both bills price only those.
+    """
+
+    hours: int
+    of_hours: int
+
+
+class Comparison(Model):
+    """Both bills and the difference."""
+
+    currency: Currency
+    start: Instant
+    end: Instant
+    current: Bill
+    alternative: Bill
+    difference: Annotated[Money, Meta(description="Alternative minus current total")]
+    recorded: Recorded

@@ -1,0 +1,421 @@
+"""Every route of the API as data: its parameters, body, answers and security.
+
+The OpenAPI document (`api.openapi`) is built from these and the models; a route's answer is
+described here once, by the model its handler encodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aetherlens_engine.api.params import MAX_DEVICE_ID
+
+from . import costs, engine, summary, tariffs
+
+type Schema = dict[str, Any]
+
+# A query's instant: 1970 to 2999 (others are refused, 400); a range's end after its start.
+INSTANT: Schema = {
+    "type": "string",
+    "format": "date-time",
+    "description": "From 1970 to 2999, with a UTC offset; a range ends after it starts (at "
+    "most 93 days by hour, 3660 by day)",
+}
+RETRY_AFTER = "Retry-After"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A path or query parameter."""
+
+    name: str
+    schema: Schema
+    where: str = "query"
+    required: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One documented answer: its model (None: no body), or a non-JSON content type."""
+
+    description: str
+    model: Any = None
+    content_type: str = "application/json"
+    headers: tuple[str, ...] = ()
+    schema: Schema | None = None  # for a body without a model (text, the document itself)
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A request body: its model and examples."""
+
+    model: Any
+    examples: Mapping[str, Any] = field(default_factory=dict)
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A route and method, with its answers by status (a name: one of SHARED)."""
+
+    path: str
+    method: str
+    operation_id: str
+    summary: str
+    answers: Mapping[int, Reply | str]
+    params: tuple[Param, ...] = ()
+    body: Body | None = None
+    public: bool = False
+    description: str | None = None
+
+
+# Answers many routes give, described once (components/responses).
+SHARED: dict[str, tuple[int, Reply]] = {
+    "BadRequest": (400, Reply("Malformed request", engine.Error)),
+    "Unauthorized": (
+        401,
+        Reply("Missing or wrong bearer token", engine.Error, headers=("WWW-Authenticate",)),
+    ),
+    "NotFound": (404, Reply("No such device", engine.Error)),
+    "PayloadTooLarge": (413, Reply("Body or batch larger than the engine accepts", engine.Error)),
+    "TooManyRequests": (
+        429,
+        Reply("This client's request budget is spent", engine.Error, headers=(RETRY_AFTER,)),
+    ),
+    "InternalError": (500, Reply("The engine failed; its log says why", engine.Error)),
+    "Unavailable": (
+        503,
+        Reply("Database or ingestion unavailable now", engine.Error, headers=(RETRY_AFTER,)),
+    ),
+}
+HEADERS: dict[str, Schema] = {
+    RETRY_AFTER: {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}},
+    "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}},
+}
+
+
+def shared(*names: str) -> dict[int, Reply | str]:
+    """Return the answers NAMES (keys of SHARED) by their status."""
+    return {SHARED[name][0]: name for name in names}
+
+
+PUBLIC = shared("TooManyRequests", "InternalError")
+PRIVATE = shared("Unauthorized", "TooManyRequests", "InternalError")
+NO_TARIFF = Reply("No tariff is active, or the recorded data cannot be billed", engine.Error)
+UNKNOWN_TARIFF = Reply("No such tariff", engine.Error)
+INVALID_TARIFF = Reply("The tariff is invalid", engine.TariffError)
+READ_ONLY = Reply(
+    "No tariff service runs (tariffs read-only)", engine.Error, headers=(RETRY_AFTER,)
+)
+TARIFF_NAME = Param("name", {"type": "string"}, where="path", required=True)
+DEVICE_ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_DEVICE_ID}
+
+_READING_EXAMPLE = {"device_id": 1, "time": "2026-03-29T12:00:00+02:00", "value": 1520.5}
+_FLAT_TARIFF = {
+    "name": "flat",
+    "currency": "EUR",
+    "timezone": "Europe/Berlin",
+    "energy": {"price": 0.3},
+}
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "/api/v1/health",
+        "get",
+        "getHealth",
+        "Engine and database status; needs no token",
+        {200: Reply("The engine's health", engine.Health), **PUBLIC},
+        public=True,
+    ),
+    Operation(
+        "/api/v1/openapi.json",
+        "get",
+        "getOpenApi",
+        "This description; needs no token",
+        {200: Reply("OpenAPI 3.1 document", schema={"type": "object"}), **PUBLIC},
+        public=True,
+    ),
+    Operation(
+        "/api/v1/summary",
+        "get",
+        "getSummary",
+        "Everything the integration shows, in one call",
+        {
+            200: Reply("Today, this month, cloud and budgets", summary.Summary),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
+        "/api/v1/devices",
+        "get",
+        "listDevices",
+        "Every device the engine knows",
+        {200: Reply("The devices", engine.DeviceList), **PRIVATE, **shared("Unavailable")},
+    ),
+    Operation(
+        "/api/v1/devices/{device_id}/energy",
+        "get",
+        "getDeviceEnergy",
+        "A device's energy per hour or local day starting in [from, to)",
+        {
+            200: Reply("The rollups in the range", engine.EnergySeries),
+            **shared("BadRequest", "NotFound"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(
+            Param("device_id", DEVICE_ID, where="path", required=True),
+            Param("from", INSTANT, required=True),
+            Param("to", INSTANT, required=True),
+            Param("resolution", {"enum": ["hour", "day"], "default": "hour"}),
+        ),
+    ),
+    Operation(
+        "/api/v1/readings",
+        "post",
+        "postReadings",
+        "Submit a batch of readings",
+        {
+            200: Reply("Every reading accepted", engine.IngestResult),
+            207: Reply("Some readings accepted, the others refused", engine.IngestResult),
+            422: Reply("No reading accepted; `details` says why", engine.Error),
+            **shared("BadRequest", "PayloadTooLarge"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(
+            Param(
+                "backfill",
+                {"enum": ["true", "false"], "default": "false"},
+                description="true: readings as old as the daily rollups keep are taken, "
+                "flagged as backfilled",
+            ),
+        ),
+        body=Body(list[engine.ReadingIn], {"one reading": [_READING_EXAMPLE]}),
+        description="More readings than the array's maxItems: 413.",
+    ),
+    Operation(
+        "/metrics",
+        "get",
+        "getMetrics",
+        "Prometheus metrics",
+        {
+            200: Reply(
+                "Prometheus text format", content_type="text/plain", schema={"type": "string"}
+            ),
+            **PRIVATE,
+        },
+    ),
+    Operation(
+        "/api/v1/price",
+        "get",
+        "getPrice",
+        "The active tariff's import price now, its period and next change",
+        {
+            200: Reply("Prices now; null fields without an active tariff", costs.Price),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
+        "/api/v1/costs",
+        "get",
+        "getCosts",
+        "Costs per hour, local day or month, by device, period or in total",
+        {
+            200: Reply("Rows whose hour or local day starts in [start, end)", costs.Costs),
+            **shared("BadRequest", "NotFound"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(
+            Param("start", INSTANT, required=True),
+            Param("end", INSTANT, required=True),
+            Param("resolution", {"enum": ["hour", "day", "month"], "default": "day"}),
+            Param(
+                "group",
+                {
+                    "enum": ["device", "meter", "period", "total"],
+                    "default": "total",
+                    "description": "device: the household's parts and the rest of the house "
+                    "(they add up to total); meter: every device's own rows, overlapping (a "
+                    "mains meter and what it contains)",
+                },
+            ),
+            Param("device_id", {"type": "integer", "minimum": 1}),
+        ),
+    ),
+    Operation(
+        "/api/v1/projection",
+        "get",
+        "getProjection",
+        "The current billing cycle's bill so far and projected to its end",
+        {
+            200: Reply("The active tariff's current cycle", costs.Projection),
+            409: NO_TARIFF,
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
+        "/api/v1/bill",
+        "get",
+        "getBill",
+        "The active tariff's bill of the recorded usage in a range",
+        {
+            200: Reply("Every billing cycle the range touches", costs.RangeBill),
+            409: NO_TARIFF,
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(
+            Param("start", {**INSTANT, "description": "Default: the cycle's start"}),
+            Param("end", {**INSTANT, "description": "Default: now"}),
+        ),
+    ),
+    Operation(
+        "/api/v1/compare",
+        "post",
+        "compareTariffs",
+        "Recorded usage priced under the active tariff and another one",
+        {
+            200: Reply("Both bills and the difference", costs.Comparison),
+            404: UNKNOWN_TARIFF,
+            409: NO_TARIFF,
+            422: Reply("The definition is not a valid tariff", engine.Error),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        body=Body(
+            costs.CompareRequest,
+            {
+                "a stored tariff, last full cycle": {"tariff": "night saver"},
+                "a definition over a range": {
+                    "definition": _FLAT_TARIFF,
+                    "start": "2026-02-01T00:00:00+01:00",
+                    "end": "2026-03-01T00:00:00+01:00",
+                },
+            },
+        ),
+    ),
+    Operation(
+        "/api/v1/tariffs",
+        "get",
+        "listTariffs",
+        "The latest version of every tariff, and the active one",
+        {200: Reply("Tariffs by name", tariffs.TariffList), **PRIVATE, **shared("Unavailable")},
+    ),
+    Operation(
+        "/api/v1/tariffs",
+        "post",
+        "saveTariff",
+        "Save a native or URDB tariff as its name's next version",
+        {
+            201: Reply("Saved; a recompute runs if it is active", tariffs.TariffSaved),
+            422: INVALID_TARIFF,
+            503: READ_ONLY,
+            **shared("BadRequest"),
+            **PRIVATE,
+        },
+        body=Body(
+            tariffs.TariffSave,
+            {"native, activated": {"name": "flat", "definition": _FLAT_TARIFF, "activate": True}},
+        ),
+    ),
+    Operation(
+        "/api/v1/tariffs/validate",
+        "post",
+        "validateTariff",
+        "Check a native definition or a URDB rate without saving it",
+        {
+            200: Reply("Valid; URDB fields not carried are listed", tariffs.TariffValid),
+            422: Reply("Invalid; errors name the fields", tariffs.TariffInvalid),
+            **shared("BadRequest"),
+            **PRIVATE,
+        },
+        body=Body(tariffs.TariffInput, {"native": {"definition": _FLAT_TARIFF}}),
+    ),
+    Operation(
+        "/api/v1/tariffs/{name}",
+        "get",
+        "getTariff",
+        "Every version of a tariff, oldest first",
+        {
+            200: Reply("The tariff's versions", tariffs.TariffVersions),
+            404: UNKNOWN_TARIFF,
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(TARIFF_NAME,),
+    ),
+    Operation(
+        "/api/v1/tariffs/{name}",
+        "delete",
+        "deleteTariff",
+        "Delete every version of a tariff that is not active",
+        {
+            204: Reply("Deleted"),
+            404: UNKNOWN_TARIFF,
+            409: Reply("It is the active tariff", engine.Error),
+            503: READ_ONLY,
+            **PRIVATE,
+        },
+        params=(TARIFF_NAME,),
+    ),
+    Operation(
+        "/api/v1/tariffs/{name}/activate",
+        "post",
+        "activateTariff",
+        "Price energy with this tariff; recomputes every cost",
+        {
+            200: Reply("Active; the recompute started", tariffs.TariffActivated),
+            404: UNKNOWN_TARIFF,
+            503: READ_ONLY,
+            **PRIVATE,
+        },
+        params=(TARIFF_NAME,),
+    ),
+    Operation(
+        "/api/v1/tariffs/{name}/calendar",
+        "get",
+        "getTariffCalendar",
+        "Import price per slot of local days, for a heat map",
+        {
+            200: Reply("Slots cut at local hours and price changes", tariffs.TariffCalendar),
+            404: UNKNOWN_TARIFF,
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(
+            TARIFF_NAME,
+            Param(
+                "start",
+                {"type": "string", "format": "date"},
+                description="First local day, 1970-01-02 to 2999-11-30; default today in the "
+                "tariff's zone",
+            ),
+            Param("days", {"type": "integer", "minimum": 1, "maximum": 31, "default": 7}),
+        ),
+    ),
+    Operation(
+        "/api/v1/recompute",
+        "get",
+        "getRecompute",
+        "The status of the background cost recompute",
+        {200: Reply("Idle, running, done or failed", tariffs.RecomputeStatus), **PRIVATE},
+    ),
+)
+
+# Constraints JSON Schema states but a struct cannot: which fields go together.
+SCHEMA_RULES: dict[str, Schema] = {
+    "CompareRequest": costs.COMPARE_REQUEST_RULES,
+    "TariffInput": tariffs.TARIFF_INPUT_RULES,
+    "TariffSave": tariffs.TARIFF_INPUT_RULES,
+}
