@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 import asyncpg
+import msgspec
 from aiohttp import web
 
 from aetherlens_engine.tariffs.bill import Bill, bill
@@ -25,6 +25,8 @@ from aetherlens_engine.tariffs.projection import current_cycle
 from aetherlens_engine.tariffs.store import active_tariff_at
 from aetherlens_engine.tariffs.usage import carbon_series, price_series, recorded_usage
 
+from .contract.base import instant, json_response
+from .contract.costs import RangeBill
 from .costs import MAX_COMPARE_RANGE, NO_TARIFF
 from .database import connection
 from .errors import ApiError
@@ -83,9 +85,10 @@ async def bill_recorded(
     return bill(tariff, usage.load, export=export, prices=prices, carbon=carbon)
 
 
-def bill_json(result: Bill, start: datetime, end: datetime) -> dict[str, Any]:
+def range_bill(result: Bill, start: datetime, end: datetime) -> RangeBill:
     """Return the `GET /api/v1/bill` body: the bill as `present.bill_to_json`, and the range."""
-    return {**bill_to_json(result), "start": start.isoformat(), "end": end.isoformat()}
+    body = bill_to_json(result) | {"start": instant(start), "end": instant(end)}
+    return msgspec.convert(body, RangeBill)
 
 
 async def get_bill(request: web.Request) -> web.Response:
@@ -109,4 +112,4 @@ async def get_bill(request: web.Request) -> web.Response:
             result = await bill_recorded(conn, tariff, start, end)
         except BillInputError as err:
             raise ApiError(409, "cannot_bill", str(err)) from err
-    return web.json_response(bill_json(result, start, end))
+    return json_response(range_bill(result, start, end))

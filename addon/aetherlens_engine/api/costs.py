@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 from aiohttp import web
 
 from aetherlens_engine.tariffs.compare import compare_recorded, comparison_to_json, last_full_cycle
@@ -33,6 +34,8 @@ from aetherlens_engine.tariffs.projection import METHOD, Projection, project_act
 from aetherlens_engine.tariffs.store import active_tariff_at, tariff_at, tariff_versions
 
 from .amounts import decimal_text
+from .contract import costs as contract
+from .contract.base import instant, json_response, money
 from .database import connection
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
@@ -40,7 +43,7 @@ from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
 from .state import STATE_KEY, EngineState
 from .text import check_json
 
-RESOLUTIONS = ("hour", "day", "month")
+RESOLUTIONS: tuple[contract.CostResolution, ...] = ("hour", "day", "month")
 GROUPS = ("device", "meter", "period", "total")
 # Two bills of hourly data per request: a bit more than a year at most.
 MAX_COMPARE_RANGE = timedelta(days=400)
@@ -75,6 +78,11 @@ def _choice(request: web.Request, name: str, choices: tuple[str, ...], default: 
     if value not in choices:
         raise _bad(name, f"{value!r} is not one of {', '.join(choices)}")
     return value
+
+
+def _resolution(request: web.Request) -> contract.CostResolution:
+    text = _choice(request, "resolution", RESOLUTIONS, "day")
+    return next(resolution for resolution in RESOLUTIONS if resolution == text)
 
 
 def _device_id(request: web.Request) -> int | None:
@@ -117,13 +125,23 @@ class _Figures:
         negated = None if other.carbon_kg is None else -other.carbon_kg
         return self + _Figures(-other.energy_kwh, -other.cost, negated)
 
-    def json(self) -> dict[str, Any]:
-        carbon = None if self.carbon_kg is None else float(self.carbon_kg)
-        return {
-            "energy_kwh": float(self.energy_kwh),
-            "cost": decimal_text(self.cost),
-            "carbon_kg": carbon,
-        }
+    @property
+    def carbon_float(self) -> float | None:
+        return None if self.carbon_kg is None else float(self.carbon_kg)
+
+    def total(self) -> contract.CostTotal:
+        return contract.CostTotal(
+            energy_kwh=float(self.energy_kwh), cost=money(self.cost), carbon_kg=self.carbon_float
+        )
+
+    def row(self, start: str, key: dict[str, Any]) -> contract.CostRow:
+        return contract.CostRow(
+            start=start,
+            **key,
+            energy_kwh=float(self.energy_kwh),
+            cost=money(self.cost),
+            carbon_kg=self.carbon_float,
+        )
 
 
 def _costs_query(
@@ -221,7 +239,7 @@ async def get_costs(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     start = _instant("start", request.query.get("start"))
     end = _instant("end", request.query.get("end"))
-    resolution = _choice(request, "resolution", RESOLUTIONS, "day")
+    resolution = _resolution(request)
     group = _choice(request, "group", GROUPS, "total")
     device_id = _device_id(request)
     if start >= end:
@@ -243,15 +261,15 @@ async def get_costs(request: web.Request) -> web.Response:
         if group == "meter" and device_id is None:  # overlapping rows: the household's
             summed = await _rows(conn, state, resolution, "total", device_id=None, span=span)
     total = sum((figures for _, _, figures in summed), _Figures())
-    return web.json_response(
-        {
-            "currency": state.currency,
-            "resolution": resolution,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "total": total.json(),
-            "rows": [{"start": start, **key, **figures.json()} for start, key, figures in rows],
-        }
+    return json_response(
+        contract.Costs(
+            currency=state.currency,
+            resolution=resolution,
+            start=instant(start),
+            end=instant(end),
+            total=total.total(),
+            rows=[figures.row(start, key) for start, key, figures in rows],
+        )
     )
 
 
@@ -365,15 +383,13 @@ async def post_compare(request: web.Request) -> web.Response:
         except BillInputError as err:
             raise _cannot_bill(err) from err
         hours = await conn.fetchval(_RECORDED_HOURS, start, end)
-    recorded = {"hours": hours, "of_hours": _whole_hours(start, end)}
-    return web.json_response(
-        {
-            **comparison_to_json(comparison),
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "recorded": recorded,
-        }
-    )
+    recorded = contract.Recorded(hours=hours, of_hours=_whole_hours(start, end))
+    body = comparison_to_json(comparison) | {
+        "start": instant(start),
+        "end": instant(end),
+        "recorded": recorded,
+    }
+    return json_response(msgspec.convert(body, contract.Comparison))
 
 
 def _whole_hours(start: datetime, end: datetime) -> int:

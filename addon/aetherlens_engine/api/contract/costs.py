@@ -60,11 +60,14 @@ class CostTotal(Model):
     carbon_kg: float | None
 
 
+CostResolution = Literal["hour", "day", "month"]
+
+
 class Costs(Model):
     """Rows whose hour or local day starts in [start, end)."""
 
     currency: Currency
-    resolution: Literal["hour", "day", "month"]
+    resolution: CostResolution
     start: Instant
     end: Instant
     total: CostTotal
