@@ -10,6 +10,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .api import AetherLensClient
+from .card import async_setup_card
 from .const import DOMAIN
 from .coordinator import (
     AetherLensConfigEntry,
@@ -27,8 +28,9 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, which exist whether or not an engine is set up."""
+    """Register the actions and the bill card, which exist whether or not an engine is set up."""
     async_setup_services(hass)
+    await async_setup_card(hass)
     return True
 
 

@@ -408,6 +408,7 @@ class Bill:
     """A tariff's bill of recorded usage: its total and its cycles as the engine wrote them."""
 
     tariff: str
+    currency: str
     total: Decimal
     cycles: tuple[Mapping[str, Any], ...]
 
@@ -416,6 +417,7 @@ class Bill:
         """Build from `/api/v1/bill`, or `current` or `alternative` of `/api/v1/compare`."""
         return cls(
             tariff=str(data["tariff"]),
+            currency=str(data["currency"]),
             total=Decimal(data["total"]),
             cycles=tuple(dict(cycle) for cycle in data["cycles"]),
         )
@@ -513,9 +515,13 @@ class AetherLensClient:
         data = await self._get("/api/v1/costs", params)
         return _parse(CostReport.from_json, data, "costs")
 
-    async def bill(self, start: datetime, end: datetime) -> Bill:
-        """Return the active tariff's bill of the recorded usage in [START, END), per cycle."""
-        data = await self._get("/api/v1/bill", {"start": start.isoformat(), "end": end.isoformat()})
+    async def bill(self, start: datetime | None = None, end: datetime | None = None) -> Bill:
+        """Return the active tariff's bill of the recorded usage in [START, END), per cycle.
+
+        Without START the range begins with the current billing cycle, without END it ends now.
+        """
+        params = {name: at.isoformat() for name, at in (("start", start), ("end", end)) if at}
+        data = await self._get("/api/v1/bill", params)
         return _parse(Bill.from_json, data, "bill")
 
     async def compare(
