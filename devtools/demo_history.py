@@ -2,6 +2,14 @@
 
 The profiles below are the template sensors' formulas in Python (same local wall clock, same
 watts), so the imported history and the live meters describe one household.
+
+The history ends where HA's own statistics of the live meters begin, by construction. HA's
+5-minute compile of a `total_increasing` sensor continues `sum` from the sensor's last
+*5-minute* row; an import writes hourly rows only, so the first live compile finds none, takes the
+meter's first state as its zero point and starts `sum` at 0. The imported sums therefore count
+up to 0 at the history's last hour (the energy still to come before the live meters start, as
+negative numbers), and every hour's change - what the Energy dashboard adds up - is the energy
+of that hour, across the seam too. `state` is the meter reading from the history's start.
 """
 
 from __future__ import annotations
@@ -82,13 +90,15 @@ def demo_statistics(
             "unit_class": "energy",
             "unit_of_measurement": "kWh",
         }
-        rows: list[dict[str, Any]] = []
+        readings: list[tuple[datetime, float]] = []
         total = 0.0
         hour = first
         while hour < last:
             total += hourly_kwh(profile, hour)
-            rows.append(
-                {"start": hour.isoformat(), "state": round(total, 4), "sum": round(total, 4)}
-            )
+            readings.append((hour, total))
             hour += HOUR
+        rows = [
+            {"start": start.isoformat(), "state": round(state, 4), "sum": round(state - total, 4)}
+            for start, state in readings
+        ]
         yield metadata, rows

@@ -312,7 +312,7 @@ async def check(hass: HomeAssistant, options: Options) -> dict[str, str]:
     raise DevelopError(f"the integration's entities did not get states in time: {states}")
 
 
-async def _prepare_demo_history(hass: HomeAssistant, since: datetime) -> None:
+async def import_demo_history(hass: HomeAssistant, since: datetime) -> None:
     """Give HA long-term statistics of the simulated home since SINCE (first run only)."""
     for metadata, rows in demo_statistics(since, datetime.now(UTC)):
         await hass.command(
@@ -393,7 +393,7 @@ async def start_stack(options: Options) -> Stack:
     try:
         history_start = datetime.now(UTC) - timedelta(days=options.history_days)
         if first and options.demo:
-            await _prepare_demo_history(hass, history_start)
+            await import_demo_history(hass, history_start)
         options_file = options.state_dir / "engine.yaml"
         options_file.write_text(yaml.safe_dump(engine_options(options, hass), sort_keys=False))
         options_file.chmod(0o600)  # it holds Home Assistant's token
