@@ -1,0 +1,70 @@
+// The native tariff as YAML text, and where in that text each of the engine's error paths is.
+// The engine reads tariff files with YAML 1.1 (PyYAML): the page writes text that means the same
+// there (`"off"`, `"16:00"` quoted), and reads it as 1.1 except that unquoted times and dates stay
+// text (the format has no sexagesimal numbers or timestamps, only HH:MM and YYYY-MM-DD strings).
+
+import { isMap, isPair, isSeq, LineCounter, parseDocument, stringify } from 'yaml';
+import { splitPath } from './validation.js';
+
+const WRITE = { version: '1.1', lineWidth: 0 };
+const READ = {
+  version: '1.1',
+  customTags: (tags) => tags.filter((tag) => tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME'),
+};
+
+/** The definition as YAML text. */
+export function toYaml(definition) {
+  return stringify(definition, WRITE);
+}
+
+/**
+ * Read YAML TEXT: `{ definition, errors, locate }`. `errors` are the syntax errors with their
+ * 1-based line and column; `locate(path)` gives where an engine path is in the text.
+ */
+export function readYaml(text) {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { ...READ, lineCounter, prettyErrors: false });
+  const errors = doc.errors.map((error) => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    return { path: '', line, column: col, message: error.message };
+  });
+  const definition = errors.length === 0 ? doc.toJS() : null;
+  return { definition, errors, locate: (path) => locate(doc, lineCounter, path) };
+}
+
+/**
+ * Where PATH (`taxes[0].percent`) is: its value's line and column, or its key's for a map key;
+ * for a path not in the text (a missing field), the closest enclosing one. Line 1 for the root.
+ */
+function locate(doc, lineCounter, path) {
+  let node = doc.contents;
+  let offset = node?.range?.[0] ?? 0;
+  for (const part of splitPath(path)) {
+    const child = childAt(node, part);
+    if (!child) break;
+    offset = child.offset;
+    node = child.node;
+  }
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+function childAt(node, part) {
+  if (isSeq(node) && typeof part === 'number') {
+    const item = node.items[part];
+    return item?.range ? { node: item, offset: item.range[0] } : null;
+  }
+  if (!isMap(node)) return null;
+  const pair = node.items.find((item) => isPair(item) && String(item.key?.value ?? item.key) === String(part));
+  if (!pair) return null;
+  // A key without a value (an empty null) is shown at the key.
+  const range = pair.value?.range;
+  const value = range && range[1] > range[0] ? pair.value : null;
+  return { node: value, offset: (value ?? pair.key).range[0] };
+}
+
+/** The engine's errors ({path, message}) with the line and column of each path in TEXT. */
+export function errorsAtLines(text, engineErrors) {
+  const { locate: where } = readYaml(text);
+  return engineErrors.map((error) => ({ ...error, ...where(error.path ?? '') }));
+}
