@@ -6,15 +6,18 @@
 //   node e2e/run.mjs [--screenshots]   (inside scripts/devenv; CHROMIUM and PYTHON may override paths)
 
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = `${REPO}docs/screenshots`;
 const SAVE_SHOTS = process.argv.includes('--screenshots');
 const URDB_FILE = `${REPO}tests/web/urdb_rate.json`;
+const EVERY_FIELD = JSON.parse(readFileSync(`${REPO}frontend/test/fixtures/every-field.json`, 'utf8'));
+const VAT_TARIFF = 'Flat with VAT';
 const VIEWPORTS = {
   desktop: { viewport: { width: 1366, height: 900 } },
   phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
@@ -88,6 +91,12 @@ async function fitsWidth(page, what) {
   check(width[0] <= VIEWPORTS.phone.viewport.width && width[1] === VIEWPORTS.phone.viewport.width, `${what} fits a phone's width (${width})`);
 }
 
+/** The page moves focus after it has drawn the marked fields (in the next frame): wait for it. */
+async function focusMovesTo(page, id, what) {
+  const moved = await page.waitForFunction((wanted) => document.activeElement?.id === wanted, id, { timeout: 5_000 }).then(() => true, () => false);
+  check(moved, `${what} (focus is on #${await page.evaluate(() => document.activeElement?.id)})`);
+}
+
 async function overviewReady(page) {
   await page.getByTestId('today').waitFor();
   await page.locator('#cycle-chart ~ .chart canvas').waitFor();
@@ -147,7 +156,7 @@ async function tariffEditor(page, url) {
   await page.locator('#f-energy-price[aria-invalid="true"]').waitFor();
   const message = await page.locator('#f-energy-price-error').textContent();
   check(/number/.test(message), `the price field shows the engine's message (${message})`);
-  check(await page.evaluate(() => document.activeElement.id === 'f-energy-price'), 'focus moves to the first invalid field');
+  await focusMovesTo(page, 'f-energy-price', 'focus moves to the first invalid field');
   await price.fill('0.27');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('heading', { name: 'Tariff Flat saver', level: 1 }).waitFor();
@@ -175,11 +184,171 @@ async function tariffEditor(page, url) {
 async function compare(page, url, alternative) {
   await page.goto(`${url}#/compare`);
   await page.getByRole('heading', { name: 'Compare tariffs', level: 1 }).waitFor();
-  await page.getByLabel('Alternative').selectOption(alternative);
+  await page.getByLabel('Alternative', { exact: true }).selectOption(alternative);
   await page.getByRole('button', { name: 'Compare' }).click();
   await page.getByTestId('difference').waitFor();
   await page.getByTestId('current-total').waitFor();
   await page.getByTestId('alternative-total').waitFor();
+}
+
+/** The engine's API for the test itself: to set up what a user would have, and to read back what the page stored. */
+function engineApi(page, url, token) {
+  return async (method, path, data) => {
+    const response = await page.request.fetch(new URL(path, url).href, { method, headers: { Authorization: `Bearer ${token}` }, data });
+    check(response.ok(), `${method} ${path} answered ${response.status()}: ${await response.text()}`);
+    return response.status() === 204 ? null : response.json();
+  };
+}
+
+/** An amount as the page shows it (the browser's own currency format). */
+function shownMoney(page, amount, currency) {
+  return page.evaluate(([value, code]) => new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).format(Number(value)), [amount, currency]);
+}
+
+/** A flat tariff with a surcharge and VAT made in the editor's form; a bad percent shown at its field first. */
+async function vatTariff(page, url) {
+  await page.goto(`${url}#/tariffs`);
+  await page.getByRole('heading', { name: 'New tariff', level: 1 }).waitFor();
+  await page.locator('#f-name').fill(VAT_TARIFF);
+  await page.getByLabel('Price per kWh').fill('0.30');
+  await page.getByRole('button', { name: 'Add surcharge' }).click();
+  const levy = page.getByRole('group', { name: 'Surcharge 1', exact: true });
+  await levy.getByLabel('Name').fill('grid levy');
+  await levy.getByLabel('Amount per kWh').fill('0.02');
+  await page.getByRole('button', { name: 'Add tax' }).click();
+  const vat = page.getByRole('group', { name: 'Tax 1', exact: true });
+  await vat.getByLabel('Name').fill('VAT');
+  await vat.getByLabel('Percent').fill('19 %');
+  await page.getByRole('button', { name: 'Validate' }).click();
+  await page.locator('#f-taxes-0-percent[aria-invalid="true"]').waitFor();
+  const message = await page.locator('#f-taxes-0-percent-error').textContent();
+  check(/number/.test(message), `the tax's percent shows the engine's message (${message})`);
+  await focusMovesTo(page, 'f-taxes-0-percent', 'focus moves to the bad percent');
+  await vat.getByLabel('Percent').fill('19');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('heading', { name: `Tariff ${VAT_TARIFF}`, level: 1 }).waitFor();
+  await page.locator('#tariff-message', { hasText: `Saved ${VAT_TARIFF} version 1` }).waitFor();
+}
+
+/** The comparison with the VAT tariff shows the engine's bill: energy, surcharge and 19 % VAT on both. */
+async function compareWithVat(page, url, api) {
+  await compare(page, url, VAT_TARIFF);
+  const answer = await api('POST', 'api/v1/compare', { tariff: VAT_TARIFF });
+  const shown = await page.getByTestId('alternative-total').textContent();
+  const engine = await shownMoney(page, answer.alternative.total, answer.currency);
+  check(shown === engine, `the page shows the engine's bill (${shown} = ${engine})`);
+  let expected = 0;
+  for (const cycle of answer.alternative.cycles) {
+    const kwh = Number(cycle.import_kwh);
+    const [levy] = cycle.surcharges;
+    const [tax] = cycle.taxes;
+    check(levy?.name === 'grid levy' && levy.per_kwh === '0.02' && levy.kwh === cycle.import_kwh, `the surcharge is on every kWh (${JSON.stringify(levy)})`);
+    check(tax?.name === 'VAT' && tax.percent === '19', `VAT is in the bill (${JSON.stringify(tax)})`);
+    check(Math.abs(Number(tax.base) - kwh * 0.32) <= 0.01, `VAT's base is energy and surcharge (${tax.base}, ${kwh} kWh)`);
+    expected += kwh * 0.32 * 1.19;
+  }
+  const cycles = answer.alternative.cycles.length;
+  check(cycles > 0 && Math.abs(Number(answer.alternative.total) - expected) <= 0.01 * cycles,
+    `the bill is kWh x (0.30 + 0.02) x 1.19 (${answer.alternative.total}, ${expected.toFixed(4)})`);
+  const vatLine = page.getByTestId('alternative-lines').locator('tr', { hasText: 'VAT' });
+  const vatTotal = answer.alternative.cycles.reduce((sum, cycle) => sum + Number(cycle.taxes[0].amount), 0).toFixed(2);
+  check((await vatLine.locator('td').last().textContent()) === await shownMoney(page, vatTotal, answer.currency), 'the page shows the VAT line');
+  log(`compared ${VAT_TARIFF}: ${shown} over ${cycles} cycle(s)`);
+}
+
+/** A bad value in the YAML is shown at its line and column, and a click on it moves the caret there. */
+async function yamlErrorAtItsLine(page, url) {
+  await page.goto(`${url}#/tariffs/${encodeURIComponent(VAT_TARIFF)}`);
+  await page.getByRole('heading', { name: `Tariff ${VAT_TARIFF}`, level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Edit as YAML' }).click();
+  const area = page.locator('#f-definition');
+  const text = await area.inputValue();
+  const lines = text.split('\n');
+  const line = lines.findIndex((each) => each.includes('percent: 19')) + 1;
+  check(line > 0, `the YAML has the tax's percent (${text})`);
+  await area.fill(text.replace('percent: 19', 'percent: nineteen'));
+  await page.getByRole('button', { name: 'Validate' }).click();
+  const column = lines[line - 1].indexOf('19') + 1;
+  const error = page.locator('.yaml-errors li', { hasText: `Line ${line}, column ${column}` });
+  await error.waitFor();
+  const said = await error.textContent();
+  check(/taxes\[0\]\.percent: expected a number/.test(said), `the engine's message is at its line (${said})`);
+  check((await page.locator(`.yaml-lines li.error[data-line="${line}"]`).count()) === 1, `line ${line} is marked in the margin`);
+  check((await page.locator('.yaml-lines li.error').count()) === 1, 'only that line is marked');
+  await error.getByRole('button').click();
+  const caret = await area.evaluate((node) => node.value.slice(0, node.selectionStart).split('\n').length);
+  check(caret === line, `the caret moves to line ${line} (${caret})`);
+  // A YAML syntax error is shown at its line before the engine is asked.
+  await area.fill(text.replace('name: VAT', 'name: [VAT'));
+  await page.getByRole('button', { name: 'Validate' }).click();
+  await page.locator('#tariff-message', { hasText: 'The YAML has' }).waitFor();
+  await page.locator('.yaml-errors li', { hasText: 'Line' }).first().waitFor();
+}
+
+/** Load a tariff with every field of the format, change one in the form and one in the YAML: nothing else changes. */
+async function roundTrip(page, url, api) {
+  const name = EVERY_FIELD.name;
+  await api('POST', 'api/v1/tariffs', { name, definition: EVERY_FIELD });
+  await page.goto(`${url}#/tariffs/${encodeURIComponent(name)}`);
+  await page.getByRole('heading', { name: `Tariff ${name}`, level: 1 }).waitFor();
+  const note = await page.getByTestId('yaml-only').textContent();
+  check(['holidays', 'demand', 'export', 'carbon', 'energy.tiers'].every((key) => note.includes(key)), `the form says what only the YAML edits (${note})`);
+  check(await page.locator('#f-minimum-excess_credit').inputValue() === 'carry', 'the minimum bill is in the form');
+  check(await page.locator('#f-energy-periods-1-tiers-1-price').inputValue() === '0.50', 'tiers are in the form, as written');
+  await page.locator('#f-taxes-1-percent').fill('20');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.locator('#tariff-message', { hasText: `Saved ${name} version 2` }).waitFor();
+  await page.getByRole('button', { name: 'Edit as YAML' }).click();
+  const area = page.locator('#f-definition');
+  const text = await area.inputValue();
+  check(text.includes('cycle_day: 17'), 'the YAML has the cycle day');
+  await area.fill(text.replace('cycle_day: 17', 'cycle_day: 3'));
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.locator('#tariff-message', { hasText: `Saved ${name} version 3` }).waitFor();
+  const versions = (await api('GET', `api/v1/tariffs/${encodeURIComponent(name)}`)).versions.map((version) => version.definition);
+  check(isDeepStrictEqual(versions[0], EVERY_FIELD), 'the engine stored the definition as given');
+  const second = structuredClone(versions[0]);
+  second.taxes[1].percent = 20;
+  check(isDeepStrictEqual(versions[1], second), `the form's save changed only taxes[1].percent (${JSON.stringify(versions[1])})`);
+  check(isDeepStrictEqual(versions[2], { ...second, cycle_day: 3 }), `the YAML's save changed only cycle_day (${JSON.stringify(versions[2])})`);
+  await api('DELETE', `api/v1/tariffs/${encodeURIComponent(name)}`);
+}
+
+/** The local date in ZONE of an instant. */
+function dateIn(zone, instant = new Date()) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+function addDays(isoDate, days) {
+  const day = new Date(`${isoDate}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
+}
+
+/** The cycle's day counted from its first day as 1, its dates as shown, and a partly recorded comparison's warning. */
+async function cycleFigures(page, url, api) {
+  const summary = await api('GET', 'api/v1/summary');
+  const plan = await api('GET', 'api/v1/projection');
+  const today = dateIn(summary.timezone);
+  const day = Math.round((Date.parse(today) - Date.parse(plan.cycle.start)) / 86_400_000) + 1;
+  await page.goto(`${url}#/overview`);
+  await overviewReady(page);
+  const cycle = await page.locator('section', { has: page.getByTestId('cycle') }).locator('.detail').textContent();
+  check(cycle.includes(`since ${plan.cycle.start} · day ${day} of ${plan.days_total}`), `the cycle's day counts its first day as 1 (${cycle}; today ${today})`);
+  const projected = await page.locator('section', { has: page.getByTestId('projected') }).locator('.detail').textContent();
+  check(projected === `${plan.cycle.start} – ${addDays(plan.cycle.end, -1)}`, `the projected cycle shows its first and last day (${projected})`);
+
+  await compare(page, url, VAT_TARIFF);
+  const sentence = await page.getByTestId('difference').textContent();
+  check(sentence.endsWith(`to ${addDays(plan.cycle.start, -1)}.`), `the last full cycle ends the day before this one starts (${sentence})`);
+  check((await page.getByTestId('missing').count()) === 0, 'no warning when the cycle is recorded in full');
+  // From two days ago to three days ahead: the days to come are not recorded.
+  await page.locator('#compare-start').fill(addDays(today, -2));
+  await page.locator('#compare-end').fill(addDays(today, 3));
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await page.getByTestId('difference', { hasText: `from ${addDays(today, -2)} to ${addDays(today, 3)}` }).waitFor();
+  const missing = await page.getByTestId('missing').textContent();
+  check(/Only 2(\.\d)? of 6 days are recorded/.test(missing), `the partly recorded range says how much is missing (${missing})`);
 }
 
 async function reactivateDemo(page, url) {
@@ -205,6 +374,12 @@ async function main() {
     await devices(page, demo.url, heatPump);
     await shot(page, 'device-desktop');
     const imported = await tariffEditor(page, demo.url);
+    const api = engineApi(page, demo.url, demo.token);
+    await vatTariff(page, demo.url);
+    await compareWithVat(page, demo.url, api);
+    await yamlErrorAtItsLine(page, demo.url);
+    await roundTrip(page, demo.url, api);
+    await cycleFigures(page, demo.url, api);
     await compare(page, demo.url, 'Demo TOU');
     await shot(page, 'compare-desktop');
     await reactivateDemo(page, demo.url);

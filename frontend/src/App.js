@@ -1,10 +1,10 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { ErrorNote, Loading } from './components/Common.js';
 import { UNAUTHORIZED_EVENT, authMode, storedToken } from './lib/api.js';
 import { Compare } from './views/Compare.js';
 import { DeviceDetail } from './views/DeviceDetail.js';
 import { Overview } from './views/Overview.js';
-import { TariffEditor } from './views/TariffEditor.js';
 import { TokenPrompt } from './views/TokenPrompt.js';
 
 const VIEWS = [
@@ -13,6 +13,23 @@ const VIEWS = [
   { id: 'tariffs', label: 'Tariffs' },
   { id: 'compare', label: 'Compare' },
 ];
+
+// The tariff editor brings the YAML library (as large as the rest of the page): loaded when opened.
+let editorModule = null;
+const loadEditor = () => (editorModule ??= import('./views/TariffEditor.js').catch((error) => {
+  editorModule = null; // tried again when next opened
+  throw error;
+}));
+
+function LazyTariffEditor({ tariffName }) {
+  const [loaded, setLoaded] = useState(null);
+  useEffect(() => {
+    loadEditor().then((module) => setLoaded({ module }), (error) => setLoaded({ error }));
+  }, []);
+  if (loaded?.error) return html`<${ErrorNote} error=${loaded.error} what="the tariff editor" />`;
+  if (!loaded) return html`<${Loading} />`;
+  return html`<${loaded.module.TariffEditor} tariffName=${tariffName} />`;
+}
 
 /** '#/devices/3' → { view: 'devices', param: '3' }. */
 export function parseRoute(hash) {
@@ -45,7 +62,7 @@ export function App() {
       view = html`<${DeviceDetail} deviceId=${route.param} />`;
       break;
     case 'tariffs':
-      view = html`<${TariffEditor} tariffName=${route.param} />`;
+      view = html`<${LazyTariffEditor} tariffName=${route.param} />`;
       break;
     case 'compare':
       view = html`<${Compare} />`;

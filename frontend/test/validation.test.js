@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldId } from '../src/components/Field.js';
-import { fieldPaths, fromDefinition, newForm, parseMonths, toDefinition } from '../src/lib/tariffForm.js';
+import { formPaths } from '../src/lib/tariffForm.js';
 import { ApiRequestError } from '../src/lib/api.js';
 import { ancestors, errorsByField, joinPath, splitPath, validationErrors } from '../src/lib/validation.js';
 
@@ -18,8 +18,12 @@ describe('paths', () => {
 });
 
 describe('errorsByField', () => {
-  const form = { ...newForm('Europe/Berlin', 'EUR'), energyMode: 'periods' };
-  const paths = fieldPaths(form);
+  const paths = formPaths({
+    name: 'tou',
+    currency: 'EUR',
+    timezone: 'Europe/Berlin',
+    energy: { periods: [{ name: 'day', price: 0.3 }] },
+  });
 
   it('puts each message at its own field when the form has it', () => {
     const grouped = errorsByField(
@@ -52,37 +56,5 @@ describe('errorsByField', () => {
     expect(validationErrors(new ApiRequestError(422, { valid: false, errors }))).toEqual(errors);
     expect(validationErrors(new ApiRequestError(422, { error: { code: 'invalid_tariff', message: 'x', details: errors } }))).toEqual(errors);
     expect(validationErrors(new ApiRequestError(500, { error: { message: 'boom' } }))).toBeNull();
-  });
-});
-
-describe('tariff form', () => {
-  const definition = {
-    name: 'tou',
-    currency: 'EUR',
-    timezone: 'Europe/Berlin',
-    cycle_day: 15,
-    energy: {
-      periods: [
-        { name: 'peak', months: [6, 7], days: 'weekday', start: '17:00', end: '21:00', price: '0.40' },
-        { name: 'off', days: 'all', start: '00:00', end: '24:00', tiers: [{ up_to: 100, price: '0.2' }, { price: '0.3' }] },
-      ],
-      tiers: { unit: 'day' },
-    },
-    fixed: [{ name: 'meter', amount: '9.5', per: 'cycle' }],
-    taxes: [{ name: 'VAT', percent: 19 }],
-  };
-
-  it('round-trips a definition, keeping fields it has no input for', () => {
-    const form = fromDefinition(definition);
-    expect(form.energyMode).toBe('periods');
-    expect(form.periods[0].months).toBe('6, 7');
-    expect(toDefinition(form)).toEqual(definition);
-  });
-
-  it('sends text as typed, so the engine names what is wrong', () => {
-    const form = { ...newForm(), name: ' flat ', price: 'abc', cycle_day: 'x' };
-    expect(toDefinition(form)).toEqual({ name: 'flat', currency: 'EUR', timezone: 'UTC', cycle_day: 'x', energy: { price: 'abc' } });
-    expect(parseMonths('1, x')).toEqual([1, 'x']);
-    expect(parseMonths('  ')).toBeUndefined();
   });
 });

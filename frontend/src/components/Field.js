@@ -1,34 +1,78 @@
 import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
 
 /** The DOM id of the input for a definition PATH (`energy.periods[0].price` → `f-energy-periods-0-price`). */
 export function fieldId(path) {
   return `f-${path.replace(/[.[\]]+/g, '-').replace(/-$/, '')}`;
 }
 
-/** A labelled input for definition PATH showing its validation MESSAGES. */
-export function Field({ path, label, value, onInput, messages, type = 'text', hint, options, inputMode, wide }) {
-  const id = fieldId(path);
-  const invalid = messages && messages.length > 0;
-  const described = [hint ? `${id}-hint` : null, invalid ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
-  const common = {
+function described(id, hint, invalid) {
+  return [hint ? `${id}-hint` : null, invalid ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
+}
+
+function common(path, id, invalid, hint) {
+  return {
     id,
     name: path,
     'data-path': path,
     'aria-invalid': invalid ? 'true' : undefined,
-    'aria-describedby': described,
+    'aria-describedby': described(id, hint, invalid),
   };
-  const control = options
-    ? html`<select ...${common} value=${value} onChange=${(event) => onInput(event.currentTarget.value)}>
-        ${options.map((option) => html`<option key=${option} value=${option}>${option}</option>`)}
-      </select>`
-    : html`<input ...${common} type=${type} inputmode=${inputMode} value=${value}
-        onInput=${(event) => onInput(event.currentTarget.value)} />`;
+}
+
+function FieldShell({ id, label, hint, messages, wide, children }) {
+  const invalid = messages && messages.length > 0;
   return html`<div class=${`field${invalid ? ' invalid' : ''}${wide ? ' wide' : ''}`}>
     <label for=${id}>${label}</label>
-    ${control}
+    ${children}
     ${hint && html`<small id=${`${id}-hint`} class="hint">${hint}</small>`}
     ${invalid && html`<p id=${`${id}-error`} class="field-error">${messages.join(' · ')}</p>`}
   </div>`;
+}
+
+/**
+ * A labelled input for definition PATH showing its validation MESSAGES. With NORMALIZE (typed
+ * text → the text of the value it means), the text as typed stays while it means VALUE: "6," is
+ * not rewritten to "6" under the cursor.
+ */
+export function Field({ path, label, value, onInput, messages, type = 'text', hint, options, inputMode, wide, normalize }) {
+  const id = fieldId(path);
+  const [draft, setDraft] = useState(null);
+  const invalid = messages && messages.length > 0;
+  const attributes = common(path, id, invalid, hint);
+  const shown = draft !== null && normalize && normalize(draft) === value ? draft : value;
+  const control = options
+    ? html`<select ...${attributes} value=${value} onChange=${(event) => onInput(event.currentTarget.value)}>
+        ${options.map((option) => html`<option key=${option} value=${option}>${option}</option>`)}
+      </select>`
+    : html`<input ...${attributes} type=${type} inputmode=${inputMode} value=${shown}
+        onInput=${(event) => { setDraft(event.currentTarget.value); onInput(event.currentTarget.value); }} />`;
+  return html`<${FieldShell} id=${id} label=${label} hint=${hint} messages=${messages} wide=${wide}>${control}<//>`;
+}
+
+/** A checkbox for a true/false field at PATH. */
+export function Checkbox({ path, label, checked, onChange, messages }) {
+  const id = fieldId(path);
+  const invalid = messages && messages.length > 0;
+  return html`<div class=${`field check${invalid ? ' invalid' : ''}`}>
+    <label class="radio"><input type="checkbox" ...${common(path, id, invalid)} checked=${checked}
+      onChange=${(event) => onChange(event.currentTarget.checked)} /> ${label}</label>
+    ${invalid && html`<p id=${`${id}-error`} class="field-error">${messages.join(' · ')}</p>`}
+  </div>`;
+}
+
+/** A group of checkboxes for a list field at PATH: which of OPTIONS it holds. */
+export function Checks({ path, label, options, selected, onChange, messages }) {
+  const id = fieldId(path);
+  const invalid = messages && messages.length > 0;
+  const toggle = (option, on) => onChange(options.filter((each) => (each === option ? on : selected.includes(each))));
+  return html`<fieldset class=${`checks${invalid ? ' invalid' : ''}`} id=${id} data-path=${path} tabindex="-1"
+      aria-invalid=${invalid ? 'true' : undefined} aria-describedby=${invalid ? `${id}-error` : undefined}>
+    <legend>${label}</legend>
+    ${options.map((option) => html`<label class="radio" key=${option}>
+      <input type="checkbox" checked=${selected.includes(option)} onChange=${(event) => toggle(option, event.currentTarget.checked)} /> ${option}</label>`)}
+    ${invalid && html`<p id=${`${id}-error`} class="field-error">${messages.join(' · ')}</p>`}
+  </fieldset>`;
 }
 
 /** Validation messages for a group (a row or a list) that has no input of its own. */

@@ -1,134 +1,191 @@
-// The tariff editor's form and the native definition it stands for. Field values stay text:
-// the engine validates and reports each bad field by its path, so nothing is guessed here.
+// The tariff editor's form is a view of the native definition itself: each input reads and writes
+// one path of it, so what the form has no input for (and every field not touched) is saved as it
+// was loaded. Values stay as typed unless they are plain numbers: the engine validates and reports
+// each bad field by its path, so nothing is guessed here.
 
-const FORM_KEYS = new Set(['name', 'currency', 'timezone', 'cycle_day', 'energy', 'fixed']);
-const ENERGY_FORM_KEYS = new Set(['price', 'periods']);
 export const DAY_TYPES = ['all', 'weekday', 'weekend'];
 export const PER = ['cycle', 'day', 'month'];
+export const COMPONENTS = ['energy', 'surcharges', 'demand', 'fixed', 'export_credit', 'minimum'];
 
-export function emptyPeriod() {
-  return { name: '', months: '', days: 'all', start: '00:00', end: '24:00', price: '', tiers: null };
+const TIER_FIELDS = [
+  { key: 'up_to', label: 'Up to (kWh)', kind: 'number', hint: 'empty: the rest' },
+  { key: 'price', label: 'Price per kWh', kind: 'number', required: true },
+];
+
+/** The editable lists and blocks of the format, by path; `fields` are the inputs of each item. */
+export const PERIODS = {
+  path: ['energy', 'periods'],
+  required: true,
+  legend: 'Time-of-use periods (the first rule that matches an hour wins)',
+  item: 'Period',
+  fields: [
+    { key: 'name', label: 'Name', required: true },
+    { key: 'months', label: 'Months', kind: 'months', hint: 'e.g. 6, 7, 8; empty: all' },
+    { key: 'days', label: 'Days', kind: 'select', options: DAY_TYPES, default: 'all' },
+    { key: 'start', label: 'From', hint: 'HH:MM', default: '00:00' },
+    { key: 'end', label: 'To', hint: 'HH:MM', default: '24:00' },
+    {
+      kind: 'choice',
+      options: [
+        { key: 'price', label: 'Price per kWh', kind: 'number', required: true },
+        { key: 'tiers', label: 'Tiers', kind: 'list', item: 'Tier', fields: TIER_FIELDS, required: true },
+      ],
+    },
+  ],
+};
+
+export const SECTIONS = [
+  {
+    path: ['surcharges'],
+    legend: 'Surcharges per kWh',
+    item: 'Surcharge',
+    fields: [
+      { key: 'name', label: 'Name', required: true },
+      { key: 'per_kwh', label: 'Amount per kWh', kind: 'number', required: true },
+      { key: 'basis', label: 'Charged on', kind: 'select', options: ['import', 'net'], default: 'import' },
+    ],
+  },
+  {
+    path: ['fixed'],
+    legend: 'Fixed charges',
+    item: 'Fixed charge',
+    fields: [
+      { key: 'name', label: 'Name', required: true },
+      { key: 'amount', label: 'Amount', kind: 'number', required: true },
+      { key: 'per', label: 'Per', kind: 'select', options: PER, default: 'cycle' },
+    ],
+  },
+  {
+    path: ['taxes'],
+    legend: 'Taxes (in order: a compounding tax also taxes the taxes above it)',
+    item: 'Tax',
+    fields: [
+      { key: 'name', label: 'Name', required: true },
+      { key: 'percent', label: 'Percent', kind: 'number', required: true },
+      { key: 'components', label: 'On', kind: 'checks', options: COMPONENTS },
+      { key: 'negative', label: 'Also on a negative base (a credit)', kind: 'bool', default: true },
+      { key: 'compound', label: 'Compound on the taxes above', kind: 'bool', default: false },
+    ],
+  },
+  {
+    path: ['minimum'],
+    single: true,
+    legend: 'Minimum bill',
+    item: 'Minimum bill',
+    fields: [
+      { key: 'amount', label: 'Amount', kind: 'number', required: true },
+      { key: 'per', label: 'Per', kind: 'select', options: PER, default: 'cycle' },
+      { key: 'compare', label: 'Compared with the charges', kind: 'select', options: ['after_credit', 'before_credit'], default: 'after_credit' },
+      { key: 'excess_credit', label: 'Unused export credit', kind: 'select', options: ['forfeit', 'carry'], default: 'forfeit' },
+    ],
+  },
+];
+
+const TOP_FIELDS = ['name', 'currency', 'timezone', 'cycle_day'];
+const ENERGY_FIELDS = new Set(['price', 'periods']);
+
+/** A new tariff in the engine's zone and currency. */
+export function newDefinition(timezone = 'UTC', currency = 'EUR') {
+  return { name: '', currency, timezone, energy: { price: '' } };
 }
 
-export function newForm(timezone = 'UTC', currency = 'EUR') {
-  return {
-    name: '',
-    currency,
-    timezone,
-    cycle_day: '1',
-    energyMode: 'flat',
-    price: '',
-    periods: [emptyPeriod()],
-    fixed: [],
-    extra: {},
-    energyExtra: {},
-  };
+export function getIn(value, parts) {
+  return parts.reduce((node, part) => (node === undefined || node === null ? undefined : node[part]), value);
 }
 
-function text(value) {
+/** A copy of VALUE with PARTS set to NEXT (undefined removes the key; a list item is replaced). */
+export function setIn(value, parts, next) {
+  if (parts.length === 0) return next;
+  const [part, ...rest] = parts;
+  const node = value ?? (typeof part === 'number' ? [] : {});
+  const copy = Array.isArray(node) ? [...node] : { ...node };
+  const child = setIn(node[part], rest, next);
+  if (child === undefined && !Array.isArray(copy)) delete copy[part];
+  else copy[part] = child;
+  return copy;
+}
+
+/** The text of a value for an input. */
+export function text(value) {
   return value === undefined || value === null ? '' : String(value);
 }
 
-function integerOrText(value) {
-  const trimmed = value.trim();
-  return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
+/** Typed text: a plain number whose text it is ("15", "0.2") as a number, else the text ("0.10", "0,27"). */
+export function numberOrText(typed) {
+  const trimmed = typed.trim();
+  if (trimmed === '') return undefined;
+  return /^-?\d+(\.\d+)?$/.test(trimmed) && String(Number(trimmed)) === trimmed ? Number(trimmed) : trimmed;
 }
 
 /** "1, 2,3" → [1, 2, 3]; an entry that is no whole number is kept for the engine to name. */
-export function parseMonths(value) {
-  const trimmed = value.trim();
-  if (!trimmed) return undefined;
-  return trimmed.split(',').map((item) => integerOrText(item));
+export function parseMonths(typed) {
+  const items = typed.split(',').map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) return undefined;
+  return items.map((item) => (/^\d+$/.test(item) ? Number(item) : item));
 }
 
-function period(row) {
-  const rule = { name: row.name.trim() };
-  const months = parseMonths(row.months);
-  if (months !== undefined) rule.months = months;
-  rule.days = row.days;
-  rule.start = row.start.trim();
-  rule.end = row.end.trim();
-  if (row.tiers) rule.tiers = row.tiers;
-  else if (row.price.trim() !== '') rule.price = row.price.trim();
-  return rule;
+export function formatMonths(months) {
+  return Array.isArray(months) ? months.join(', ') : text(months);
 }
 
-/** Build the native definition the form describes. */
-export function toDefinition(form) {
-  const energy = { ...form.energyExtra };
-  if (form.energyMode === 'flat') {
-    if (form.price.trim() !== '') energy.price = form.price.trim();
-  } else {
-    energy.periods = form.periods.map(period);
+/** A new item of a section: its required fields, empty for the engine to ask for. */
+export function newItem(fields) {
+  const item = {};
+  for (const field of fields) {
+    if (field.kind === 'choice') Object.assign(item, newItem([field.options[0]]));
+    else if (field.required) item[field.key] = field.kind === 'list' ? [newItem(field.fields)] : '';
   }
-  const definition = {
-    ...form.extra,
-    name: form.name.trim(),
-    currency: form.currency.trim(),
-    timezone: form.timezone.trim(),
-    cycle_day: integerOrText(form.cycle_day),
-    energy,
-  };
-  if (form.fixed.length > 0) {
-    definition.fixed = form.fixed.map((charge) => ({
-      name: charge.name.trim(),
-      amount: charge.amount.trim(),
-      per: charge.per,
-    }));
-  }
-  return definition;
+  return item;
 }
 
-/** Fill a form from a native definition; the fields it has no input for are kept as they are. */
-export function fromDefinition(definition) {
-  const extra = Object.fromEntries(Object.entries(definition).filter(([key]) => !FORM_KEYS.has(key)));
-  const energy = definition.energy ?? {};
-  const energyExtra = Object.fromEntries(
-    Object.entries(energy).filter(([key]) => !ENERGY_FORM_KEYS.has(key)),
-  );
-  const periods = Array.isArray(energy.periods)
-    ? energy.periods.map((rule) => ({
-        name: text(rule.name),
-        months: Array.isArray(rule.months) ? rule.months.join(', ') : '',
-        days: rule.days ?? 'all',
-        start: text(rule.start ?? '00:00'),
-        end: text(rule.end ?? '24:00'),
-        price: text(rule.price),
-        tiers: rule.tiers ?? null,
-      }))
-    : [emptyPeriod()];
-  return {
-    name: text(definition.name),
-    currency: text(definition.currency),
-    timezone: text(definition.timezone),
-    cycle_day: text(definition.cycle_day ?? 1),
-    energyMode: Array.isArray(energy.periods) ? 'periods' : 'flat',
-    price: text(energy.price),
-    periods,
-    fixed: (definition.fixed ?? []).map((charge) => ({
-      name: text(charge.name),
-      amount: text(charge.amount),
-      per: charge.per ?? 'cycle',
-    })),
-    extra,
-    energyExtra,
-  };
+/** The option of a choice field the item uses (the first one present, else the first). */
+export function chosen(field, item) {
+  return field.options.find((option) => item?.[option.key] !== undefined) ?? field.options[0];
 }
 
-/** The paths of the fields the form renders, where validation messages are shown. */
-export function fieldPaths(form) {
-  const paths = ['name', 'currency', 'timezone', 'cycle_day', 'energy', 'fixed'];
-  if (form.energyMode === 'flat') paths.push('energy.price');
-  else {
-    paths.push('energy.periods');
-    form.periods.forEach((_, index) => {
-      const base = `energy.periods[${index}]`;
-      paths.push(base, ...['name', 'months', 'days', 'start', 'end', 'price'].map((f) => `${base}.${f}`));
-    });
+function joinParts(parts) {
+  return parts.reduce((path, part) => (typeof part === 'number' ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
+}
+
+function itemPaths(fields, item, base) {
+  const paths = [joinParts(base)];
+  for (const field of fields) {
+    const shown = field.kind === 'choice' ? chosen(field, item) : field;
+    const parts = [...base, shown.key];
+    if (shown.kind === 'list') paths.push(...listPaths(shown.fields, getIn(item, [shown.key]), parts));
+    else paths.push(joinParts(parts));
   }
-  form.fixed.forEach((_, index) => {
-    const base = `fixed[${index}]`;
-    paths.push(base, `${base}.name`, `${base}.amount`, `${base}.per`);
-  });
   return paths;
+}
+
+function listPaths(fields, items, base) {
+  const paths = [joinParts(base)];
+  (Array.isArray(items) ? items : []).forEach((item, index) => paths.push(...itemPaths(fields, item, [...base, index])));
+  return paths;
+}
+
+/** Whether the energy is priced by periods (else one price). */
+export function byPeriods(definition) {
+  return definition.energy?.periods !== undefined;
+}
+
+/** The paths the form has an input (or a row) for: the engine's messages are shown there. */
+export function formPaths(definition) {
+  const paths = [...TOP_FIELDS, 'energy'];
+  if (byPeriods(definition)) paths.push(...listPaths(PERIODS.fields, definition.energy.periods, PERIODS.path));
+  else paths.push('energy.price');
+  for (const section of SECTIONS) {
+    const value = getIn(definition, section.path);
+    if (section.single) paths.push(...(value === undefined ? [] : itemPaths(section.fields, value, section.path)));
+    else paths.push(...listPaths(section.fields, value, section.path));
+  }
+  return paths;
+}
+
+/** The fields of DEFINITION the form has no inputs for (edited as YAML): `demand`, `energy.tiers`, … */
+export function yamlOnly(definition) {
+  const form = new Set([...TOP_FIELDS, 'energy', ...SECTIONS.map((section) => section.path[0])]);
+  const top = Object.keys(definition).filter((key) => !form.has(key));
+  const energy = Object.keys(definition.energy ?? {}).filter((key) => !ENERGY_FIELDS.has(key)).map((key) => `energy.${key}`);
+  return [...top, ...energy];
 }

@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { ErrorNote, Loading } from '../components/Common.js';
 import { api } from '../lib/api.js';
+import { billLines } from '../lib/bill.js';
 import { kwh, money } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
 import { lastDay } from '../lib/series.js';
@@ -28,6 +29,15 @@ function Bill({ title, bill, currency, id }) {
           <th scope="row">${cycle.start} – ${lastDay(cycle.end)}</th>
           <td class="num">${kwh(Number(cycle.import_kwh))}</td>
           <td class="num">${money(cycle.total, currency)}</td>
+        </tr>`)}
+      </tbody>
+    </table>
+    <table data-testid=${`${id}-lines`}>
+      <caption>What the total is made of</caption>
+      <tbody>
+        ${billLines(bill).map((line) => html`<tr key=${line.label}>
+          <th scope="row">${line.label}</th>
+          <td class="num">${money(line.amount, currency)}</td>
         </tr>`)}
       </tbody>
     </table>

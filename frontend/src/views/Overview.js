@@ -5,7 +5,7 @@ import { ErrorNote, Loading, Meter } from '../components/Common.js';
 import { query } from '../lib/api.js';
 import { kwh, money, price } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
-import { householdParts, stackByDevice } from '../lib/series.js';
+import { householdParts, lastDay, stackByDevice } from '../lib/series.js';
 import { localMidnight, nextMonth } from '../lib/zone.js';
 
 /** The billing cycle from the projection, or the calendar month when there is no tariff. */
@@ -143,10 +143,10 @@ export function Overview() {
     <h1 class="view-title">Overview</h1>
     <div class="grid figures">
       <${Figure} id="today" label="Today" value=${money(data.household.cost_today, currency)} detail=${kwh(data.household.energy_today_kwh)} />
-      <${Figure} id="cycle" label="This cycle" value=${money(plan?.cost_so_far ?? data.household.cost_month, currency)}
-        detail=${plan ? `${kwh(plan.energy_so_far_kwh)} · day ${plan.day_of_cycle} of ${plan.days_total}` : kwh(data.household.energy_month_kwh)} />
+      <${Figure} id="cycle" label=${plan ? 'This cycle' : 'This month'} value=${money(plan?.cost_so_far ?? data.household.cost_month, currency)}
+        detail=${plan ? `${kwh(plan.energy_so_far_kwh)} since ${cycle.start} · day ${plan.day_of_cycle} of ${plan.days_total}` : kwh(data.household.energy_month_kwh)} />
       <${Figure} id="projected" label="Projected bill" value=${money(plan?.projected_total, currency)}
-        detail=${plan ? `${cycle.start} – ${cycle.end}` : 'needs an active tariff'} />
+        detail=${plan ? `${cycle.start} – ${lastDay(cycle.end)}` : 'needs an active tariff'} />
       <${Figure} id="price" label="Price now" value=${price(data.price?.current ?? null, currency)}
         detail=${data.price?.period ? `period ${data.price.period}` : null} />
     </div>

@@ -1,12 +1,15 @@
 import { html } from 'htm/preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ErrorNote, Loading } from '../components/Common.js';
-import { Field, GroupErrors, fieldId } from '../components/Field.js';
+import { BlockEditor, ItemFields, ListEditor } from '../components/DefinitionFields.js';
+import { GroupErrors, fieldId } from '../components/Field.js';
 import { HeatMap } from '../components/HeatMap.js';
 import { RecomputeStatus } from '../components/Recompute.js';
+import { YamlEditor } from '../components/YamlEditor.js';
 import { api, query } from '../lib/api.js';
 import { useApi } from '../lib/hooks.js';
-import { DAY_TYPES, PER, emptyPeriod, fieldPaths, fromDefinition, newForm, toDefinition } from '../lib/tariffForm.js';
+import { PERIODS, SECTIONS, byPeriods, formPaths, newDefinition, newItem, setIn, yamlOnly } from '../lib/tariffForm.js';
+import { errorsAtLines, readYaml, toYaml } from '../lib/tariffYaml.js';
 import { errorsByField, validationErrors } from '../lib/validation.js';
 import { localDate } from '../lib/zone.js';
 
@@ -36,49 +39,6 @@ function Calendar({ name, zone }) {
     ${calendar.error ? html`<${ErrorNote} error=${calendar.error} what="the price calendar" />`
       : calendar.data ? html`<${HeatMap} calendar=${calendar.data} />` : html`<${Loading} />`}
   </section>`;
-}
-
-function Periods({ form, update, errors }) {
-  const setPeriod = (index, key, value) =>
-    update({ periods: form.periods.map((row, position) => (position === index ? { ...row, [key]: value } : row)) });
-  return html`<fieldset class="periods-editor">
-    <legend>Time-of-use periods (the first rule that matches an hour wins)</legend>
-    <${GroupErrors} path="energy.periods" messages=${errors.get('energy.periods')} />
-    ${form.periods.map((row, index) => {
-      const base = `energy.periods[${index}]`;
-      return html`<div class="period-row" key=${index} role="group" aria-label=${`Period ${index + 1}`}>
-        <${Field} path=${`${base}.name`} label="Name" value=${row.name} onInput=${(v) => setPeriod(index, 'name', v)} messages=${errors.get(`${base}.name`)} />
-        <${Field} path=${`${base}.months`} label="Months" hint="e.g. 6, 7, 8; empty: all" value=${row.months} onInput=${(v) => setPeriod(index, 'months', v)} messages=${errors.get(`${base}.months`)} />
-        <${Field} path=${`${base}.days`} label="Days" options=${DAY_TYPES} value=${row.days} onInput=${(v) => setPeriod(index, 'days', v)} messages=${errors.get(`${base}.days`)} />
-        <${Field} path=${`${base}.start`} label="From" hint="HH:MM" value=${row.start} onInput=${(v) => setPeriod(index, 'start', v)} messages=${errors.get(`${base}.start`)} />
-        <${Field} path=${`${base}.end`} label="To" hint="HH:MM" value=${row.end} onInput=${(v) => setPeriod(index, 'end', v)} messages=${errors.get(`${base}.end`)} />
-        ${row.tiers
-          ? html`<p class="muted">Tiered (${row.tiers.length} tiers; edit as JSON)</p>`
-          : html`<${Field} path=${`${base}.price`} label="Price per kWh" inputMode="decimal" value=${row.price} onInput=${(v) => setPeriod(index, 'price', v)} messages=${errors.get(`${base}.price`)} />`}
-        <button type="button" class="link" aria-label=${`Remove period ${index + 1}`} disabled=${form.periods.length === 1}
-          onClick=${() => update({ periods: form.periods.filter((_, position) => position !== index) })}>Remove</button>
-        <${GroupErrors} path=${base} messages=${errors.get(base)} />
-      </div>`;
-    })}
-    <button type="button" onClick=${() => update({ periods: [...form.periods, emptyPeriod()] })}>Add period</button>
-  </fieldset>`;
-}
-
-function FixedCharges({ form, update, errors }) {
-  const setCharge = (index, key, value) =>
-    update({ fixed: form.fixed.map((row, position) => (position === index ? { ...row, [key]: value } : row)) });
-  return html`<fieldset>
-    <legend>Fixed charges</legend>
-    <${GroupErrors} path="fixed" messages=${errors.get('fixed')} />
-    ${form.fixed.map((row, index) => html`<div class="period-row" key=${index} role="group" aria-label=${`Fixed charge ${index + 1}`}>
-      <${Field} path=${`fixed[${index}].name`} label="Name" value=${row.name} onInput=${(v) => setCharge(index, 'name', v)} messages=${errors.get(`fixed[${index}].name`)} />
-      <${Field} path=${`fixed[${index}].amount`} label="Amount" inputMode="decimal" value=${row.amount} onInput=${(v) => setCharge(index, 'amount', v)} messages=${errors.get(`fixed[${index}].amount`)} />
-      <${Field} path=${`fixed[${index}].per`} label="Per" options=${PER} value=${row.per} onInput=${(v) => setCharge(index, 'per', v)} messages=${errors.get(`fixed[${index}].per`)} />
-      <button type="button" class="link" aria-label=${`Remove fixed charge ${index + 1}`}
-        onClick=${() => update({ fixed: form.fixed.filter((_, position) => position !== index) })}>Remove</button>
-    </div>`)}
-    <button type="button" onClick=${() => update({ fixed: [...form.fixed, { name: '', amount: '', per: 'cycle' }] })}>Add fixed charge</button>
-  </fieldset>`;
 }
 
 function UrdbImport({ zone, onImported, onErrors }) {
@@ -114,65 +74,154 @@ function UrdbImport({ zone, onImported, onErrors }) {
   </fieldset>`;
 }
 
+function EnergyPrice({ definition, set, errors }) {
+  const periods = byPeriods(definition);
+  const choose = (mode) => {
+    if ((mode === 'periods') === periods) return;
+    const { price, periods: rules, ...energy } = definition.energy ?? {};
+    if (mode === 'periods') set(['energy'], { ...energy, periods: [{ ...newItem(PERIODS.fields), price: price ?? '' }] });
+    else set(['energy'], { ...energy, price: rules?.[0]?.price ?? '' });
+  };
+  return html`<fieldset>
+    <legend>Energy price</legend>
+    <${GroupErrors} path="energy" messages=${errors.get('energy')} />
+    <div role="radiogroup" aria-label="Pricing" class="segmented">
+      ${[['flat', 'One price'], ['periods', 'Time of use']].map(([mode, label]) => html`<label key=${mode} class="radio">
+        <input type="radio" name="energy-mode" value=${mode} checked=${periods === (mode === 'periods')} onChange=${() => choose(mode)} /> ${label}</label>`)}
+    </div>
+    ${periods
+      ? html`<${ListEditor} section=${PERIODS} definition=${definition} set=${set} errors=${errors} />`
+      : html`<${ItemFields} fields=${[{ key: 'price', label: 'Price per kWh', kind: 'number', required: true }]} base=${['energy']}
+          definition=${definition} set=${set} errors=${errors} />`}
+  </fieldset>`;
+}
+
+function DefinitionForm({ definition, set, errors }) {
+  const others = yamlOnly(definition);
+  return html`
+    <div class="fields">
+      <${ItemFields} fields=${TOP_FIELDS} base=${[]} definition=${definition} set=${set} errors=${errors} />
+    </div>
+    <${EnergyPrice} definition=${definition} set=${set} errors=${errors} />
+    ${SECTIONS.map((section) => (section.single
+      ? html`<${BlockEditor} key=${section.item} section=${section} definition=${definition} set=${set} errors=${errors} />`
+      : html`<${ListEditor} key=${section.item} section=${section} definition=${definition} set=${set} errors=${errors} />`))}
+    <p class="muted" data-testid="yaml-only">${others.length > 0
+      ? `Also in this tariff, edited as YAML: ${others.join(', ')}.`
+      : 'Demand charges, export credit, holidays, tier rules, dynamic prices and carbon are edited as YAML.'}</p>
+  `;
+}
+
+const TOP_FIELDS = [
+  { key: 'name', label: 'Name', required: true },
+  { key: 'currency', label: 'Currency', hint: 'ISO 4217, e.g. EUR', required: true },
+  { key: 'timezone', label: 'Time zone', hint: 'e.g. Europe/Berlin', required: true },
+  { key: 'cycle_day', label: 'Billing cycle starts on day', kind: 'number', hint: '1-31; empty: 1' },
+];
+const YAML_ID = fieldId('definition');
+
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
 export function TariffEditor({ tariffName }) {
   const summary = useApi('api/v1/summary');
   const list = useApi('api/v1/tariffs');
   const saved = useApi(tariffName ? `api/v1/tariffs/${encodeURIComponent(tariffName)}` : null);
   const zone = summary.data?.timezone ?? 'UTC';
-  const [form, setForm] = useState(null);
-  const [errors, setErrors] = useState(new Map());
+  const [definition, setDefinition] = useState(null);
+  const [yaml, setYaml] = useState(null); // the YAML text while editing as YAML, else null
+  const [errors, setErrors] = useState(new Map()); // the form's messages by field path
+  const [lineErrors, setLineErrors] = useState([]); // the YAML's errors with their lines
   const [message, setMessage] = useState(null);
   const [unsupported, setUnsupported] = useState([]);
   const [recompute, setRecompute] = useState(null);
   const [busy, setBusy] = useState(false);
-  const [jsonText, setJsonText] = useState(null);
+
+  // The tariff the definition is of (null: a new one): until the route's tariff has loaded, the
+  // previous one's answer must not fill the form (saving would store it under the new name).
+  const [loadedFor, setLoadedFor] = useState(undefined);
 
   useEffect(() => {
     if (!summary.data) return;
-    if (tariffName && !saved.data) return;
+    if (tariffName && saved.data?.name !== tariffName) return;
     const versions = saved.data?.versions ?? [];
     const latest = versions[versions.length - 1];
-    setForm(latest ? fromDefinition(latest.definition) : newForm(summary.data.timezone, summary.data.currency));
+    setDefinition(latest ? latest.definition : newDefinition(summary.data.timezone, summary.data.currency));
+    setLoadedFor(tariffName ?? null);
+    setYaml(null);
     setErrors(new Map());
+    setLineErrors([]);
     setUnsupported([]);
-    setJsonText(null);
   }, [tariffName, saved.data, summary.data]);
 
-  const paths = useMemo(() => (form ? [...fieldPaths(form), 'definition'] : []), [form]);
+  const set = (parts, value) => setDefinition((current) => setIn(current, parts, value));
 
-  function update(change) {
-    setForm({ ...form, ...change });
+  function clearErrors() {
+    setErrors(new Map());
+    setLineErrors([]);
   }
 
-  function showErrors(list422, requestError) {
-    if (!list422) {
-      setErrors(new Map());
+  /** Show errors at their lines in the YAML of TEXT. */
+  function showAtLines(text, located, why) {
+    setYaml(text);
+    setErrors(new Map());
+    setLineErrors(located);
+    const lines = [...new Set(located.map((error) => error.line))];
+    setMessage({ kind: 'error', text: `${why} ${plural(located.length, 'error')}; see line${lines.length === 1 ? '' : 's'} ${lines.join(', ')} of the YAML.` });
+    requestAnimationFrame(() => document.getElementById('tariff-message')?.focus());
+  }
+
+  /** Show the engine's errors: at their fields when the form has them all, else in the YAML. */
+  function showErrors(engineErrors, requestError) {
+    if (!engineErrors) {
+      clearErrors();
       setMessage({ kind: 'error', text: requestError.message });
       return;
     }
-    const grouped = errorsByField(list422, jsonText === null ? paths : ['definition']);
+    const paths = formPaths(definition);
+    if (yaml !== null || !engineErrors.every((error) => !error.path || paths.includes(error.path))) {
+      const text = yaml ?? toYaml(definition);
+      showAtLines(text, errorsAtLines(text, engineErrors), 'The tariff has');
+      return;
+    }
+    setLineErrors([]);
+    const grouped = errorsByField(engineErrors, paths);
     setErrors(grouped);
-    setMessage({ kind: 'error', text: `The tariff has ${list422.length} error${list422.length === 1 ? '' : 's'}; see the marked fields.` });
+    setMessage({ kind: 'error', text: `The tariff has ${plural(engineErrors.length, 'error')}; see the marked fields.` });
     const first = [...grouped.keys()].find((path) => path !== 'general');
-    requestAnimationFrame(() => {
-      const target = first && document.getElementById(fieldId(first === 'definition' ? 'definition' : first));
-      (target ?? document.getElementById('tariff-message'))?.focus();
-    });
+    requestAnimationFrame(() => (document.getElementById(fieldId(first)) ?? document.getElementById('tariff-message'))?.focus());
   }
 
-  function definition() {
-    if (jsonText === null) return toDefinition(form);
-    return JSON.parse(jsonText);
+  /** A URDB rate's errors name its own fields, not the definition's: listed above the form. */
+  function showImportErrors(engineErrors, requestError) {
+    if (!engineErrors) return showErrors(null, requestError);
+    setLineErrors([]);
+    setErrors(errorsByField(engineErrors, []));
+    setMessage({ kind: 'error', text: `The URDB rate has ${plural(engineErrors.length, 'error')}:` });
+    requestAnimationFrame(() => document.getElementById('tariff-message')?.focus());
+  }
+
+  /** The definition being edited, or null when its YAML does not parse (the errors shown). */
+  function current() {
+    if (yaml === null) return definition;
+    const parsed = readYaml(yaml);
+    if (parsed.errors.length > 0) {
+      showAtLines(yaml, parsed.errors, 'The YAML has');
+      return null;
+    }
+    return parsed.definition;
   }
 
   async function run(action) {
+    const body = current();
+    if (body === null) return;
     setBusy(true);
     setMessage(null);
     try {
-      await action(definition());
+      await action(body);
     } catch (err) {
-      if (err instanceof SyntaxError) showErrors([{ path: 'definition', message: `not valid JSON: ${err.message}` }], err);
-      else showErrors(validationErrors(err), err);
+      showErrors(validationErrors(err), err);
     } finally {
       setBusy(false);
     }
@@ -180,20 +229,37 @@ export function TariffEditor({ tariffName }) {
 
   const validate = () => run(async (body) => {
     const answer = await api('api/v1/tariffs/validate', { method: 'POST', body: { definition: body } });
-    setErrors(new Map());
+    clearErrors();
     setMessage({ kind: 'ok', text: 'The tariff is valid.' });
     setUnsupported(answer.unsupported ?? []);
   });
 
   const save = (activate) => run(async (body) => {
-    const answer = await api('api/v1/tariffs', { method: 'POST', body: { name: body.name, definition: body, activate } });
-    setErrors(new Map());
+    const answer = await api('api/v1/tariffs', { method: 'POST', body: { name: body?.name, definition: body, activate } });
+    clearErrors();
     setMessage({ kind: 'ok', text: `Saved ${answer.name} version ${answer.version}${answer.active ? ' (active)' : ''}.` });
     if (answer.recompute) setRecompute(answer.recompute);
     list.reload();
     if (answer.name !== tariffName) location.hash = `#/tariffs/${encodeURIComponent(answer.name)}`;
     else saved.reload();
   });
+
+  function toggleYaml() {
+    if (yaml === null) {
+      setYaml(toYaml(definition));
+      setErrors(new Map());
+      return;
+    }
+    const parsed = readYaml(yaml);
+    if (parsed.errors.length > 0) return showAtLines(yaml, parsed.errors, 'The YAML has');
+    if (!parsed.definition || typeof parsed.definition !== 'object' || Array.isArray(parsed.definition)) {
+      return showAtLines(yaml, [{ path: '', line: 1, column: 1, message: 'a tariff is a mapping of fields (name: …, energy: …)' }], 'The YAML has');
+    }
+    setDefinition(parsed.definition);
+    setYaml(null);
+    clearErrors();
+    setMessage(null);
+  }
 
   async function activate() {
     setBusy(true);
@@ -212,7 +278,7 @@ export function TariffEditor({ tariffName }) {
   if (summary.error) return html`<${ErrorNote} error=${summary.error} what="the engine's settings" />`;
   if (list.error) return html`<${ErrorNote} error=${list.error} what="the tariffs" />`;
   if (saved.error) return html`<${ErrorNote} error=${saved.error} what=${`the tariff ${tariffName}`} />`;
-  if (!form || !list.data) return html`<${Loading} />`;
+  if (!definition || !list.data || loadedFor !== (tariffName ?? null)) return html`<${Loading} />`;
   const isActive = list.data.active === tariffName;
   const general = errors.get('general');
   return html`
@@ -221,62 +287,25 @@ export function TariffEditor({ tariffName }) {
       <${TariffList} list=${list.data} current=${tariffName} />
       <form class="card editor" noValidate onSubmit=${(event) => { event.preventDefault(); save(false); }} aria-labelledby="editor-title">
         <h2 id="editor-title">Definition</h2>
-        <${UrdbImport} zone=${zone} onErrors=${showErrors} onImported=${(imported, missing) => {
-          setForm(fromDefinition(imported));
-          setJsonText(null);
-          setErrors(new Map());
+        <${UrdbImport} zone=${zone} onErrors=${showImportErrors} onImported=${(imported, missing) => {
+          setDefinition(imported);
+          setYaml(null);
+          clearErrors();
           setUnsupported(missing);
           setMessage({ kind: 'ok', text: `Imported ${imported.name}. Check it, then save.` });
         }} />
         <div id="tariff-message" tabindex="-1" role=${message?.kind === 'error' ? 'alert' : 'status'} class=${`message ${message?.kind ?? ''}`}>
           ${message?.text}
-          ${general && html`<ul>${general.map((text) => html`<li key=${text}>${text}</li>`)}</ul>`}
+          ${general && html`<ul>${general.map((line) => html`<li key=${line}>${line}</li>`)}</ul>`}
         </div>
         ${unsupported.length > 0 && html`<details class="unsupported" open><summary>Not imported (${unsupported.length})</summary>
-          <ul>${unsupported.map((text) => html`<li key=${text}>${text}</li>`)}</ul></details>`}
+          <ul>${unsupported.map((line) => html`<li key=${line}>${line}</li>`)}</ul></details>`}
         <div class="toolbar">
-          <button type="button" aria-pressed=${jsonText !== null} onClick=${() => {
-            if (jsonText === null) setJsonText(JSON.stringify(toDefinition(form), null, 2));
-            else {
-              try {
-                setForm(fromDefinition(JSON.parse(jsonText)));
-                setJsonText(null);
-              } catch (err) {
-                showErrors([{ path: 'definition', message: `not valid JSON: ${err.message}` }], err);
-              }
-            }
-          }}>Edit as JSON</button>
+          <button type="button" aria-pressed=${yaml !== null} onClick=${toggleYaml}>Edit as YAML</button>
         </div>
-        ${jsonText !== null
-          ? html`<div class=${`field wide${errors.get('definition') ? ' invalid' : ''}`}>
-              <label for=${fieldId('definition')}>Definition (JSON)</label>
-              <textarea id=${fieldId('definition')} rows="18" spellcheck="false" value=${jsonText}
-                aria-invalid=${errors.get('definition') ? 'true' : undefined} aria-describedby=${errors.get('definition') ? `${fieldId('definition')}-error` : undefined}
-                onInput=${(event) => setJsonText(event.currentTarget.value)}></textarea>
-              <${GroupErrors} path="definition" messages=${errors.get('definition')} />
-            </div>`
-          : html`
-            <div class="fields">
-              <${Field} path="name" label="Name" value=${form.name} onInput=${(v) => update({ name: v })} messages=${errors.get('name')} />
-              <${Field} path="currency" label="Currency" hint="ISO 4217, e.g. EUR" value=${form.currency} onInput=${(v) => update({ currency: v })} messages=${errors.get('currency')} />
-              <${Field} path="timezone" label="Time zone" hint="e.g. Europe/Berlin" value=${form.timezone} onInput=${(v) => update({ timezone: v })} messages=${errors.get('timezone')} />
-              <${Field} path="cycle_day" label="Billing cycle starts on day" inputMode="numeric" value=${form.cycle_day} onInput=${(v) => update({ cycle_day: v })} messages=${errors.get('cycle_day')} />
-            </div>
-            <fieldset>
-              <legend>Energy price</legend>
-              <${GroupErrors} path="energy" messages=${errors.get('energy')} />
-              <div role="radiogroup" aria-label="Pricing" class="segmented">
-                ${[['flat', 'One price'], ['periods', 'Time of use']].map(([mode, text]) => html`<label key=${mode} class="radio">
-                  <input type="radio" name="energy-mode" value=${mode} checked=${form.energyMode === mode} onChange=${() => update({ energyMode: mode })} /> ${text}</label>`)}
-              </div>
-              ${form.energyMode === 'flat'
-                ? html`<${Field} path="energy.price" label="Price per kWh" inputMode="decimal" value=${form.price} onInput=${(v) => update({ price: v })} messages=${errors.get('energy.price')} />`
-                : html`<${Periods} form=${form} update=${update} errors=${errors} />`}
-            </fieldset>
-            <${FixedCharges} form=${form} update=${update} errors=${errors} />
-            ${Object.keys(form.extra).length + Object.keys(form.energyExtra).length > 0 &&
-              html`<p class="muted">Also kept: ${[...Object.keys(form.extra), ...Object.keys(form.energyExtra).map((k) => `energy.${k}`)].join(', ')} (edit as JSON).</p>`}
-          `}
+        ${yaml !== null
+          ? html`<${YamlEditor} id=${YAML_ID} text=${yaml} errors=${lineErrors} onInput=${setYaml} />`
+          : html`<${DefinitionForm} definition=${definition} set=${set} errors=${errors} />`}
         <div class="actions">
           <button type="button" onClick=${validate} disabled=${busy}>Validate</button>
           <button type="submit" class="primary" disabled=${busy}>Save</button>
