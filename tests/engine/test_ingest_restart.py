@@ -9,10 +9,19 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from aetherlens_engine.ingest import IngestUnavailableError
+from aetherlens_engine.ingest import IngestPipeline, IngestUnavailableError
 from aetherlens_engine.ingest.spool import encode
 from aetherlens_engine.models import RawReading
-from tests.engine.test_ingest_support import T0, add_device, files, migrate, running, series, stored
+from tests.engine.test_ingest_support import (
+    T0,
+    add_device,
+    eventually,
+    files,
+    migrate,
+    running,
+    series,
+    stored,
+)
 from tests.postgres import ScratchDatabase
 
 
@@ -96,3 +105,24 @@ async def test_neither_database_nor_spool_fails_the_submission(
             await pipeline.submit(series(plug, 5))
         assert pipeline.stats.accepted == 0
         assert pipeline.stats.buffered == 0
+
+
+async def test_readings_spooled_before_going_online_are_replayed_once(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """The engine's start: the API takes readings while the database is being prepared (spooled),
+    then `go_online` replays them while the replayer wakes up too. One replay, counted once."""
+    plug = await add_device(pool, "plug")
+    readings = series(plug, 120)
+    pipeline = IngestPipeline(pool, tmp_path, batch_size=10, flush_interval=0.01)
+    await pipeline.start(offline=True)
+    try:
+        assert (await pipeline.submit(readings)).accepted == 120
+        assert pipeline.stats.spool_pending == 120
+        await pipeline.go_online()
+        await eventually(lambda: files(tmp_path) == [])
+        stats = pipeline.stats
+        assert (stats.committed, stats.spool_pending, stats.replay_error) == (120, 0, None)
+    finally:
+        await pipeline.stop()
+    assert await stored(pool) == expected(readings)

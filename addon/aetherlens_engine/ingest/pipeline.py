@@ -102,6 +102,8 @@ class IngestPipeline:
         # Spool files are touched by this one thread only, so appends and replay never race.
         self._spool_thread = ThreadPoolExecutor(1, thread_name_prefix="aetherlens-spool")
         self._replayed_frames: dict[Path, int] = {}  # of segments partly replayed
+        # go_online replays while the replayer may wake up for the same segments: one at a time.
+        self._replay_lock = asyncio.Lock()
         self._refresh_lock = asyncio.Lock()
         self._devices_read_at = -device_refresh_interval
         self._registry_path = registry_path
@@ -402,11 +404,12 @@ class IngestPipeline:
 
     async def _replay_spool(self) -> None:
         """Commit the sealed segments oldest first, removing each once all of it is committed."""
-        for path in await self._in_spool_thread(self._spool.take_segments):
-            segment = await self._in_spool_thread(read_segment, path)
-            if not await self._replay_segment(segment):
-                return
-            await self._in_spool_thread(self._spool.retire, segment)
+        async with self._replay_lock:
+            for path in await self._in_spool_thread(self._spool.take_segments):
+                segment = await self._in_spool_thread(read_segment, path)
+                if not await self._replay_segment(segment):
+                    return
+                await self._in_spool_thread(self._spool.retire, segment)
 
     async def _replay_segment(self, segment: Segment) -> bool:
         """Commit SEGMENT's frames; return False if stopped before the end.
