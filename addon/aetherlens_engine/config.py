@@ -353,6 +353,7 @@ def load_config(
         options["retention"],
         options["rollup"],
     )
+    _check_ingest(ingest)
     max_gap = timedelta(minutes=rollup["max_gap_minutes"])
     return EngineConfig(
         data_dir=Path(options.get("data_dir") or default_data_dir()),
@@ -395,6 +396,16 @@ def load_config(
             for b in options["budgets"]
         ),
     )
+
+
+def _check_ingest(ingest: Mapping[str, Any]) -> None:
+    """Refuse a batch larger than the buffer it is taken from (the pipeline could not start)."""
+    if ingest["batch_size"] > ingest["buffer_size"]:
+        raise ConfigError(
+            f"invalid option 'ingest.batch_size': {ingest['batch_size']} is more than "
+            f"'ingest.buffer_size' ({ingest['buffer_size']}); lower the batch size or raise "
+            "the buffer size"
+        )
 
 
 def _plugin_instance(options: Mapping[str, Any]) -> PluginInstance:

@@ -91,6 +91,11 @@ def test_allowed_hosts_from_a_file_or_the_environment(tmp_path: Path) -> None:
         ({"retention": {"raw_days": 0}}, "'retention.raw_days'"),
         ({"database_url": "mysql://x"}, "'database_url': expected a postgresql:// URL"),
         ({"colour": "blue"}, "'colour': not a valid option"),
+        (
+            {"ingest": {"batch_size": 5000, "buffer_size": 1000}},
+            r"'ingest.batch_size': 5000 is more than 'ingest.buffer_size' \(1000\)",
+        ),
+        ({"ingest": {"batch_size": 20_000}}, r"'ingest.buffer_size' \(10000\)"),
     ],
 )
 def test_bad_options_name_the_option(
