@@ -5,7 +5,7 @@ Builds a year of hourly and daily rollups and costs for 100 devices under a grid
 engine keeps for a year of 10-second readings), runs the real engine process on it, and for each
 of day 1, 15 and 30 of a billing cycle (the tariff's cycle day chosen so that today is that day)
 measures `/api/v1/summary`, `/api/v1/price` and `/api/v1/projection` p50/p99 over HTTP with one
-client, and the summary with 10 and 50 concurrent clients; then adds 7 days of 10-second raw
+client and with 10 and 50 concurrent clients; then adds 7 days of 10-second raw
 readings (6 million rows) and measures day 30 again, to show the answers do not depend on the
 raw table's size. Prints one JSON line per measurement, with the engine's peak RSS, the load
 average and whether the cluster's data lies on tmpfs (/tmp inside scripts/devenv is: pass
@@ -46,6 +46,7 @@ RAW_DAYS = 7
 RAW_STEP_SECONDS = 10
 ZONE = ZoneInfo("Europe/Berlin")
 CYCLE_DAYS = (1, 15, 30)
+ENDPOINTS = ("summary", "price", "projection")
 # Day and night prices, each tiered by the cycle's kWh, a monthly peak demand charge, a fixed
 # charge and VAT: every part of the bill the summary's figures go through.
 TARIFF: dict[str, Any] = {
@@ -200,20 +201,20 @@ async def activate(pool: asyncpg.Pool, now: datetime, day_of_cycle: int) -> int:
 async def measure(
     engine: EngineProcess, token: str, count: int, *, concurrency: bool = True
 ) -> dict[str, Any]:
-    """Measure summary, price and projection with one client; the summary with 10 and 50."""
+    """Measure summary, price and projection with 1 client, then with 10 and 50."""
     headers = {"Authorization": f"Bearer {token}"}
     url = f"{engine.url}/api/v1"
     async with aiohttp.ClientSession() as session:
         await latencies(session, f"{url}/summary", headers, 20)  # warm up
         figures = {
-            name: await latencies(session, f"{url}/{name}", headers, count)
-            for name in ("summary", "price", "projection")
+            name: await latencies(session, f"{url}/{name}", headers, count) for name in ENDPOINTS
         }
         if concurrency:
             for clients in (10, 50):
-                figures[f"summary_{clients}_clients"] = await latencies(
-                    session, f"{url}/summary", headers, count, clients
-                )
+                for name in ENDPOINTS:
+                    figures[f"{name}_{clients}_clients"] = await latencies(
+                        session, f"{url}/{name}", headers, count, clients
+                    )
     return figures
 
 
