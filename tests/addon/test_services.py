@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 
 from aetherlens_engine.addon.paths import AddonPaths
+from aetherlens_engine.cluster import find_bindir, server_settings
 from tests.postgres import free_port
 
 from .addon_process import S6, addon_environment, postgres_service
@@ -123,6 +124,26 @@ def test_init_oneshot_creates_the_cluster(addon_paths: AddonPaths) -> None:
     assert result.returncode == 0, result.stderr
     assert (addon_paths.cluster_dir / "PG_VERSION").exists()
     assert not (addon_paths.cluster_dir / "postmaster.pid").exists()
+
+
+def test_postgres_runs_with_the_small_host_settings(addon_paths: AddonPaths) -> None:
+    """The `postgres` service starts the server with the Pi settings of the engine's cluster."""
+    init = _sh(SCRIPTS / "init-aetherlens", addon_paths)
+    assert init.returncode == 0, init.stderr
+    expected = server_settings(timescaledb=addon_paths.cluster().timescaledb_available)
+    assert expected["shared_buffers"] == "64MB"
+    names = ",".join(expected)
+    query = f"SELECT k || '=' || current_setting(k) FROM unnest('{{{names}}}'::text[]) AS k"
+    psql = [str(find_bindir() / "psql"), "-X", "-At", "-U", "postgres"]
+    with postgres_service(addon_paths):
+        # psql: the add-on's server listens on its Unix socket only (the tests block those).
+        shown = subprocess.run(
+            [*psql, "-d", addon_paths.database_url, "-c", query],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    assert dict(line.split("=", 1) for line in shown.splitlines()) == expected
 
 
 async def test_the_services_run_the_engine_and_announce_it(addon_paths: AddonPaths) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aetherlens_engine.cluster import ManagedCluster
+from aetherlens_engine.cluster import ManagedCluster, server_settings
 from aetherlens_engine.database import DATABASE_NAME, MANAGED_PORT
 
 ADDON_DATA = Path("/data")
@@ -54,5 +54,10 @@ class AddonPaths:
         return f"postgresql://postgres@/{DATABASE_NAME}?host={socket_dir}&port={MANAGED_PORT}"
 
     def cluster(self) -> ManagedCluster:
-        """Return the add-on's cluster: Unix socket only, in `cluster_dir`."""
-        return ManagedCluster(self.cluster_dir, port=MANAGED_PORT, listen_addresses="")
+        """Return the add-on's cluster: Unix socket only, in `cluster_dir`, Pi-sized.
+
+        The settings are the engine's own cluster's (`cluster.server_settings`, for a 2 GB Pi).
+        """
+        cluster = ManagedCluster(self.cluster_dir, port=MANAGED_PORT, listen_addresses="")
+        cluster.settings = server_settings(timescaledb=cluster.timescaledb_available)
+        return cluster
