@@ -11,14 +11,14 @@ from homeassistant.helpers.typing import ConfigType
 
 from .api import AetherLensClient
 from .card import async_setup_card
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER, REMOVED_OPTIONS, WITHOUT_REMOVED_OPTIONS
 from .coordinator import (
     AetherLensConfigEntry,
     AetherLensData,
     AetherLensDataUpdateCoordinator,
     current_identifiers,
 )
-from .entity import engine_device_info
+from .entity import engine_device_info, remove_hidden_budget_entities
 from .services import async_setup_services
 from .statistics import StatisticsImporter
 
@@ -48,10 +48,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -
     entry.runtime_data = AetherLensData(
         client=client, coordinator=coordinator, engine_device_id=engine_device.id
     )
+    remove_hidden_budget_entities(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     importer = StatisticsImporter(hass, entry)
     entry.async_on_unload(coordinator.async_add_listener(importer.async_schedule))
     importer.async_schedule()
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -> bool:
+    """Bring an entry of an older version to this one's; refuse one of a newer integration.
+
+    1.2 drops the update interval and the decimals of amounts from the options: the interval is
+    the integration's, the decimals each entity's display precision in HA.
+    """
+    if entry.version > 1:
+        return False
+    if entry.minor_version < WITHOUT_REMOVED_OPTIONS:
+        options = {key: value for key, value in entry.options.items() if key not in REMOVED_OPTIONS}
+        hass.config_entries.async_update_entry(
+            entry, options=options, minor_version=WITHOUT_REMOVED_OPTIONS
+        )
+        LOGGER.debug("Migrated entry %s to version 1.2", entry.entry_id)
     return True
 
 

@@ -10,14 +10,12 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Budget
 from .coordinator import AetherLensConfigEntry, AetherLensDataUpdateCoordinator
 from .entity import AetherLensEntity, hidden_budget_ids
-from .sensor import budget_of
 
 PARALLEL_UPDATES = 0
 
@@ -49,7 +47,7 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     async_add_entities([PeakPeriodSensor(coordinator, PEAK_PERIOD)])
     # Budgets hidden in the options count as added: they never get an entity.
-    added = hidden_budget_ids(hass, entry, Platform.BINARY_SENSOR, "over")
+    added = hidden_budget_ids(entry)
 
     @callback
     def add_new() -> None:
@@ -84,11 +82,11 @@ class OverBudgetSensor(AetherLensEntity, BinarySensorEntity):
     @override
     def available(self) -> bool:
         """Tell whether the engine answers and still has this budget."""
-        return super().available and budget_of(self.coordinator.data, self._budget_id) is not None
+        return super().available and self.coordinator.budget(self._budget_id) is not None
 
     @property
     @override
     def is_on(self) -> bool | None:
         """Return whether the budget is exceeded."""
-        budget = budget_of(self.coordinator.data, self._budget_id)
+        budget = self.coordinator.budget(self._budget_id)
         return None if budget is None else budget.exceeded

@@ -16,7 +16,6 @@ from homeassistant.const import (
     CONF_API_TOKEN,
     CONF_HOST,
     CONF_PORT,
-    CONF_SCAN_INTERVAL,
     CONF_TOKEN,
     CONF_URL,
 )
@@ -24,9 +23,6 @@ from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -43,17 +39,7 @@ from .api import (
     AetherLensConnectionError,
     AetherLensError,
 )
-from .const import (
-    CONF_DEVICE_SENSORS,
-    CONF_HIDDEN_BUDGETS,
-    CONF_MONEY_PRECISION,
-    DEFAULT_MONEY_PRECISION,
-    DEFAULT_SCAN_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    MAX_SCAN_INTERVAL_SECONDS,
-    MIN_SCAN_INTERVAL_SECONDS,
-)
+from .const import CONF_DEVICE_SENSORS, CONF_HIDDEN_BUDGETS, DOMAIN, LOGGER
 from .coordinator import AetherLensConfigEntry
 
 TITLE = "AetherLens"
@@ -83,23 +69,7 @@ USER_SCHEMA = probatio.Schema(
 TOKEN_SCHEMA = probatio.Schema({probatio.Required(CONF_API_TOKEN): TOKEN_SELECTOR})
 URL_SCHEMA = probatio.Schema({probatio.Required(CONF_URL): URL_SELECTOR})
 OPTIONS_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(
-            CONF_SCAN_INTERVAL, default=int(DEFAULT_SCAN_INTERVAL.total_seconds())
-        ): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_SCAN_INTERVAL_SECONDS,
-                max=MAX_SCAN_INTERVAL_SECONDS,
-                step=1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        probatio.Required(CONF_DEVICE_SENSORS, default=True): BooleanSelector(),
-        probatio.Required(CONF_MONEY_PRECISION, default=DEFAULT_MONEY_PRECISION): NumberSelector(
-            NumberSelectorConfig(min=0, max=4, step=1, mode=NumberSelectorMode.SLIDER)
-        ),
-    }
+    {probatio.Required(CONF_DEVICE_SENSORS, default=True): BooleanSelector()}
 )
 # The budgets with entities, in the form; the entry stores the others (see CONF_HIDDEN_BUDGETS).
 CONF_BUDGET_ENTITIES = "budget_entities"
@@ -109,6 +79,7 @@ class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up an AetherLens engine."""
 
     VERSION = 1
+    MINOR_VERSION = 2  # 1.2: no update interval or decimals of amounts in the options
 
     _discovered_url: str
     _discovered_token: str
@@ -266,7 +237,10 @@ class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class AetherLensOptionsFlow(OptionsFlowWithReload):
-    """Options: polling, sensors per device, money precision, which budgets get entities.
+    """Options: which entities the engine's figures get (sensors per device, budgets).
+
+    How often the figures are read is the integration's (the `refresh` action reads them now);
+    how many decimals a sensor shows is its display precision in HA, set per entity.
 
     Budget amounts and thresholds are the engine's (its configuration); here the user only picks
     the budgets that get a sensor and an "over budget" binary sensor. Budgets the engine adds
@@ -282,9 +256,7 @@ class AetherLensOptionsFlow(OptionsFlowWithReload):
             hidden = set(self.config_entry.options.get(CONF_HIDDEN_BUDGETS, ())) - set(budgets)
             return self.async_create_entry(
                 data={
-                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
                     CONF_DEVICE_SENSORS: user_input[CONF_DEVICE_SENSORS],
-                    CONF_MONEY_PRECISION: int(user_input[CONF_MONEY_PRECISION]),
                     CONF_HIDDEN_BUDGETS: sorted(hidden | (set(budgets) - shown)),
                 }
             )

@@ -9,20 +9,21 @@ from typing import Final
 DOMAIN: Final = "aetherlens"
 LOGGER = logging.getLogger(__package__)
 
+# Whether each metered device gets its sensors (a home with 200 plugs may want none).
 CONF_DEVICE_SENSORS: Final = "device_sensors"
-# Decimals shown for amounts of money (prices per kWh get two more).
-CONF_MONEY_PRECISION: Final = "money_precision"
-DEFAULT_MONEY_PRECISION: Final = 2
 # The engine's budgets (ids, as text) that get no entities; budgets added later do get them.
 CONF_HIDDEN_BUDGETS: Final = "hidden_budgets"
 
 # The newest summary/API version this integration understands (the engine's `api_version`).
 SUPPORTED_API_VERSION: Final = 1
 
-# The engine rolls readings up every minute; polling faster would show nothing new.
-DEFAULT_SCAN_INTERVAL: Final = timedelta(minutes=1)
-MIN_SCAN_INTERVAL_SECONDS: Final = 30
-MAX_SCAN_INTERVAL_SECONDS: Final = 3600
+# The engine rolls readings up every minute; polling faster would show nothing new. Not an
+# option: the `refresh` action (or `homeassistant.update_entity`) reads the figures now.
+SCAN_INTERVAL: Final = timedelta(minutes=1)
+# Options of entries made before minor version 2, which HA's own settings replace: the update
+# interval (fixed, see SCAN_INTERVAL) and the decimals of amounts (each entity's display precision).
+REMOVED_OPTIONS: Final = ("scan_interval", "money_precision")
+WITHOUT_REMOVED_OPTIONS: Final = 2  # the config entry minor version that dropped them
 
 # An engine unreachable this long gets a repair issue: longer than an add-on restart or a
 # network blip, short enough that a user looking at "Unavailable" finds why.

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
@@ -20,14 +19,15 @@ from .api import (
     AetherLensClient,
     AetherLensConnectionError,
     AetherLensError,
+    Budget,
     MeteredDevice,
     Summary,
 )
 from .const import (
-    DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     EVENT_BUDGET_EXCEEDED,
     LOGGER,
+    SCAN_INTERVAL,
     SUPPORTED_API_VERSION,
     UNREACHABLE_REPAIR_AFTER,
 )
@@ -81,14 +81,13 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
     def __init__(
         self, hass: HomeAssistant, entry: AetherLensConfigEntry, client: AetherLensClient
     ) -> None:
-        """Poll CLIENT at the entry's update interval."""
-        seconds = entry.options.get(CONF_SCAN_INTERVAL)
+        """Poll CLIENT every SCAN_INTERVAL."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=entry.title,  # says AetherLens already: logs read "Error fetching AetherLens data"
-            update_interval=timedelta(seconds=seconds) if seconds else DEFAULT_SCAN_INTERVAL,
+            update_interval=SCAN_INTERVAL,
         )
         self.client = client
         # The current summary's devices by id: each device's sensors look theirs up per update.
@@ -111,6 +110,10 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
     def newer_issue_id(self) -> str:
         """Return the id of the repair issue raised while the engine's API is too new."""
         return f"engine_api_newer_{self.config_entry.entry_id}"
+
+    def budget(self, budget_id: int) -> Budget | None:
+        """Return the budget BUDGET_ID of the current summary, None once it is gone."""
+        return next((budget for budget in self.data.budgets if budget.id == budget_id), None)
 
     @override
     async def _async_update_data(self) -> Summary:

@@ -110,17 +110,28 @@ def register_metered_device(
     return info
 
 
-def hidden_budget_ids(
-    hass: HomeAssistant, entry: AetherLensConfigEntry, platform: Platform, suffix: str
-) -> set[int]:
-    """Return the budgets the options hide, removing their entities of PLATFORM.
+def hidden_budget_ids(entry: AetherLensConfigEntry) -> set[int]:
+    """Return the budgets the options leave without entities."""
+    return {int(budget_id) for budget_id in entry.options.get(CONF_HIDDEN_BUDGETS, ())}
 
-    SUFFIX ends the unique id of a budget's entity on PLATFORM (`spent`, `over`).
+
+# What ends the unique id of a budget's entity on each platform.
+_BUDGET_ENTITY_SUFFIXES = {Platform.SENSOR: "spent", Platform.BINARY_SENSOR: "over"}
+
+
+def budget_unique_id(entry: AetherLensConfigEntry, budget_id: int, platform: Platform) -> str:
+    """Return the unique id of budget BUDGET_ID's entity on PLATFORM."""
+    return f"{entry.unique_id}_budget_{budget_id}_{_BUDGET_ENTITY_SUFFIXES[platform]}"
+
+
+def remove_hidden_budget_entities(hass: HomeAssistant, entry: AetherLensConfigEntry) -> None:
+    """Remove the registry entries of the budgets the options hide.
+
+    Called at setup, which an options change triggers (the options flow reloads the entry).
     """
     registry = er.async_get(hass)
-    hidden = {int(budget_id) for budget_id in entry.options.get(CONF_HIDDEN_BUDGETS, ())}
-    for budget_id in hidden:
-        unique_id = f"{entry.unique_id}_budget_{budget_id}_{suffix}"
-        if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
-            registry.async_remove(entity_id)
-    return hidden
+    for budget_id in hidden_budget_ids(entry):
+        for platform in _BUDGET_ENTITY_SUFFIXES:
+            unique_id = budget_unique_id(entry, budget_id, platform)
+            if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
+                registry.async_remove(entity_id)

@@ -16,17 +16,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import Platform, UnitOfEnergy, UnitOfMass
+from homeassistant.const import UnitOfEnergy, UnitOfMass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Budget, CloudAccount, MeteredDevice, Summary
-from .const import (
-    CONF_DEVICE_SENSORS,
-    CONF_MONEY_PRECISION,
-    DEFAULT_MONEY_PRECISION,
-)
+from .const import CONF_DEVICE_SENSORS
 from .coordinator import (
     AetherLensConfigEntry,
     AetherLensDataUpdateCoordinator,
@@ -70,15 +66,15 @@ class AetherLensSensorDescription[T](SensorEntityDescription):
     """Describe a sensor reading a value from T (the summary, a device or a cloud account)."""
 
     value_fn: Callable[[T], Value]
-    exists_fn: Callable[[T], bool] = lambda _: True
     # Monetary totals restart at the beginning of their period.
     last_reset_fn: Callable[[Summary], datetime | None] | None = None
     # Per kWh prices are in the currency per kWh; monetary values in the currency.
     unit_fn: Callable[[Summary], str] | None = None
-    # Amounts show the entry's money precision plus this many decimals (None: not an amount).
+    # Amounts are rounded to the currency's minor unit plus this many decimals, and shown so
+    # (None: not an amount).
     money_decimals: int | None = None
-    # Attributes explaining the value (e.g. a bill's components).
-    attributes_fn: Callable[[Summary], Mapping[str, Any] | None] | None = None
+    # Attributes explaining the value (e.g. a bill's components, a budget's amount).
+    attributes_fn: Callable[[T], Mapping[str, Any] | None] | None = None
 
 
 # ISO 4217 currencies whose minor unit is not a hundredth.
@@ -252,6 +248,10 @@ CLOUD_SENSORS: tuple[AetherLensSensorDescription[CloudAccount], ...] = (
         money_decimals=0,
         last_reset_fn=month_start,
         value_fn=lambda account: account.month_to_date,
+        attributes_fn=lambda account: {
+            "yesterday": None if account.yesterday is None else float(account.yesterday),
+            "top_services": {item.name: float(item.amount) for item in account.top_services},
+        },
     ),
     AetherLensSensorDescription[CloudAccount](
         key="cloud_forecast",
@@ -270,6 +270,11 @@ BUDGET_SENSOR = AetherLensSensorDescription[Budget](
     state_class=SensorStateClass.TOTAL,
     money_decimals=0,
     value_fn=lambda budget: budget.spent,
+    attributes_fn=lambda budget: {
+        "amount": str(budget.amount),
+        "period": budget.period,
+        "scope": budget.scope,
+    },
 )
 
 # Where a budget's period restarts.
@@ -289,16 +294,12 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
         [
-            *(
-                HouseholdSensor(coordinator, description)
-                for description in HOUSEHOLD_SENSORS
-                if description.exists_fn(coordinator.data)
-            ),
+            *(HouseholdSensor(coordinator, description) for description in HOUSEHOLD_SENSORS),
             PricePeriodSensor(coordinator, PRICE_PERIOD_SENSOR),
         ]
     )
     added: set[tuple[str, int, str | None]] = set()
-    hidden_budgets = hidden_budget_ids(hass, entry, Platform.SENSOR, "spent")
+    hidden_budgets = hidden_budget_ids(entry)
 
     @callback
     def add_new() -> None:
@@ -332,9 +333,7 @@ def _device_sensors(
 ) -> Iterable[SensorEntity]:
     info = register_metered_device(coordinator, device)
     return (
-        DeviceSensor(coordinator, description, device.id, info)
-        for description in DEVICE_SENSORS
-        if description.exists_fn(device)
+        DeviceSensor(coordinator, description, device.id, info) for description in DEVICE_SENSORS
     )
 
 
@@ -364,7 +363,6 @@ def _cloud_sensors(
     return (
         CloudSensor(coordinator, description, account.device_id, str(account.currency), info)
         for description in CLOUD_SENSORS
-        if description.exists_fn(account)
     )
 
 
@@ -397,8 +395,7 @@ class _AetherLensSensor[T](AetherLensEntity, SensorEntity):
         value = self._exact_value()
         extra = self.entity_description.money_decimals
         if isinstance(value, Decimal) and extra is not None:
-            unit = self.native_unit_of_measurement or ""
-            step = Decimal(1).scaleb(-(minor_unit(unit.partition("/")[0]) + extra))
+            step = Decimal(1).scaleb(-self._money_decimals(extra))
             return value.quantize(step, ROUND_HALF_UP)
         if isinstance(value, float) and self.device_class == SensorDeviceClass.ENERGY:
             return round(value, _KWH_DECIMALS)
@@ -407,14 +404,17 @@ class _AetherLensSensor[T](AetherLensEntity, SensorEntity):
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return an amount's exact value and the decimals shown, and what explains it."""
+        """Return an amount's exact value, and what explains the value."""
         attributes: dict[str, Any] = {}
-        value = self._exact_value()
+        # Home Assistant asks only while the sensor is available, so while its source exists.
+        source = self._source()
+        if source is None:
+            return None
+        value = self.entity_description.value_fn(source)
         if isinstance(value, Decimal) and self.entity_description.money_decimals is not None:
             attributes["exact"] = format(value.normalize(), "f")
-            attributes["display_precision"] = self.suggested_display_precision
         if (attributes_fn := self.entity_description.attributes_fn) is not None:
-            attributes |= attributes_fn(self.coordinator.data) or {}
+            attributes |= attributes_fn(source) or {}
         return attributes or None
 
     @property
@@ -436,11 +436,14 @@ class _AetherLensSensor[T](AetherLensEntity, SensorEntity):
     @property
     @override
     def suggested_display_precision(self) -> int | None:
-        """Return the decimals to show; amounts follow the entry's money precision."""
+        """Return the decimals to show: an amount's, its currency's minor unit (and extra)."""
         if (extra := self.entity_description.money_decimals) is None:
             return self.entity_description.suggested_display_precision
-        options = self.coordinator.config_entry.options
-        return int(options.get(CONF_MONEY_PRECISION, DEFAULT_MONEY_PRECISION)) + extra
+        return self._money_decimals(extra)
+
+    def _money_decimals(self, extra: int) -> int:
+        unit = self.native_unit_of_measurement or ""
+        return minor_unit(unit.partition("/")[0]) + extra
 
 
 class HouseholdSensor(_AetherLensSensor[Summary]):
@@ -540,21 +543,6 @@ class CloudSensor(_AetherLensSensor[CloudAccount]):
         """Return the account's currency."""
         return self._currency
 
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the exact amount; yesterday's and the largest services on month to date."""
-        attributes = super().extra_state_attributes
-        account = self._source()
-        # Home Assistant asks only while the sensor is available, so while the account exists.
-        if self.entity_description.key != "cloud_month_to_date" or account is None:
-            return attributes
-        return {
-            **(attributes or {}),
-            "yesterday": None if account.yesterday is None else float(account.yesterday),
-            "top_services": {item.name: float(item.amount) for item in account.top_services},
-        }
-
 
 class BudgetSensor(_AetherLensSensor[Budget]):
     """What a budget's period has spent so far, with the budget as an attribute."""
@@ -569,7 +557,7 @@ class BudgetSensor(_AetherLensSensor[Budget]):
 
     @override
     def _source(self) -> Budget | None:
-        return budget_of(self.coordinator.data, self._budget_id)
+        return self.coordinator.budget(self._budget_id)
 
     @property
     @override
@@ -582,20 +570,3 @@ class BudgetSensor(_AetherLensSensor[Budget]):
     def last_reset(self) -> datetime | None:
         """Return when the budget's period began (None for a cycle without a tariff)."""
         return None if self._period_start is None else self._period_start(self.coordinator.data)
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the exact amount spent, the budget's amount and period."""
-        attributes = super().extra_state_attributes
-        budget = self._source()
-        # Home Assistant asks only while the sensor is available, so while the budget exists.
-        if budget is None:
-            return attributes
-        own = {"amount": str(budget.amount), "period": budget.period, "scope": budget.scope}
-        return {**(attributes or {}), **own}
-
-
-def budget_of(summary: Summary, budget_id: int) -> Budget | None:
-    """Return the budget BUDGET_ID of SUMMARY, None once it is gone."""
-    return next((budget for budget in summary.budgets if budget.id == budget_id), None)

@@ -175,39 +175,56 @@ async def _entry_menu(page: Page, stack: Stack, item: str) -> Locator:
 
 
 async def _options(page: Page, stack: Stack) -> None:
-    """The entry's options (the cog): a longer interval, three decimals of amounts."""
+    """The entry's options (the cog): only what gets entities; device sensors turned off.
+
+    No update interval (the integration's) and no decimals (each sensor's display precision).
+    """
     await page.goto(f"{stack.hass.url}/config/integrations/integration/aetherlens")
     await page.locator("ha-config-entry-row").first.get_by_role("button", name="Configure").click()
     dialog = page.locator("dialog-data-entry-flow")
-    interval = dialog.locator("ha-selector-number").filter(has_text="Update interval")
-    decimals = dialog.locator("ha-selector-number").filter(has_text="Decimals of amounts")
-    assert await interval.get_by_role("spinbutton").input_value() == "60"
-    assert await decimals.get_by_role("spinbutton").input_value() == "2"
-    await interval.get_by_role("spinbutton").fill("120")
-    await decimals.get_by_role("spinbutton").fill("3")
-    await decimals.get_by_role("spinbutton").press("Tab")
+    toggle = dialog.locator("ha-selector-boolean").filter(has_text="Sensors per metered device")
+    await toggle.wait_for()
+    text = await deep_text(page, "dialog-data-entry-flow")
+    assert "AetherLens options" in text, text
+    assert "Update interval" not in text, text
+    assert "Decimals" not in text, text
+    assert await dialog.locator("ha-selector-number").count() == 0
+    switch = toggle.get_by_role("switch")
+    assert await switch.is_checked()
+    await toggle.locator("ha-switch").click()  # its inner parts take the pointer, not the input
+    assert not await switch.is_checked()
     await dialog.get_by_role("button", name="Submit").click()
     await dialog.get_by_text("Options successfully saved.").wait_for()
     await screenshot(page, "flow-options")
     await dialog.get_by_role("button", name="Finish").click()
 
 
-async def _amounts_with_decimals(page: Page, stack: Stack, decimals: int) -> None:
-    """The engine's device page shows its cost today with DECIMALS, once the entry reloaded."""
-    devices = await stack.hass.command({"type": "config/device_registry/list"})
-    engine = next(
-        d
-        for d in devices
-        if any(i[0] == "aetherlens" for i in d["identifiers"]) and d["via_device_id"] is None
+async def _device_sensor_states(stack: Stack) -> dict[str, dict[str, Any]]:
+    """Return the states of the metered devices' sensors (their unique ids hold `_device_`)."""
+    entities, states = await stack.hass.commands(
+        [{"type": "config/entity_registry/list"}, {"type": "get_states"}]
     )
-    await page.goto(f"{stack.hass.url}/config/devices/device/{engine['id']}")
-    await page.get_by_text("Sensors", exact=True).wait_for()
-    shown = re.compile(rf"Cost today €\d+\.\d{{{decimals}}}(?!\d)")
+    ids = {
+        e["entity_id"]
+        for e in entities
+        if e["platform"] == "aetherlens" and "_device_" in (e["unique_id"] or "")
+    }
+    assert ids, "the stack's engine meters no device"
+    return {state["entity_id"]: state for state in states if state["entity_id"] in ids}
+
+
+async def _device_sensors_shown(stack: Stack, *, shown: bool) -> None:
+    """Wait until the metered devices' sensors are live (SHOWN) or left unavailable by the
+    reload (their registry entries stay: the user can still see and delete them)."""
     for _ in range(RELOAD_WITHIN_S * 2):
-        if shown.search(text := await deep_text(page)):
+        states = await _device_sensor_states(stack)
+        live = [s for s in states.values() if not s["attributes"].get("restored")]
+        if (len(live) == len(states)) if shown else not live:
+            if not shown:
+                assert {s["state"] for s in states.values()} == {"unavailable"}, states
             return
-        await page.wait_for_timeout(500)
-    raise AssertionError(f"no cost today with {decimals} decimals: {text}")
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"device sensors not {'shown' if shown else 'gone'}: {states}")
 
 
 async def _reconfigure(page: Page, stack: Stack, new_url: str) -> None:
@@ -255,10 +272,10 @@ async def _scenario(stack: Stack) -> None:
             assert await _entry_id(stack) == entry_id  # no second entry
 
             await _options(page, stack)
-            await _amounts_with_decimals(page, stack, 3)
             options = (await _entry_diagnostics(stack, entry_id))["options"]
-            assert options["scan_interval"] == 120, options
-            assert options["money_precision"] == 3, options
+            assert options["device_sensors"] is False, options
+            assert set(options) <= {"device_sensors", "hidden_budgets"}, options
+            await _device_sensors_shown(stack, shown=False)
 
             await _reconfigure(page, stack, f"localhost:{port}")
             after = await _entry_diagnostics(stack, entry_id)
@@ -271,7 +288,8 @@ async def _scenario(stack: Stack) -> None:
         await _restore(stack, entry_id, stack.engine.url, before["options"])
     restored = await _entry_diagnostics(stack, entry_id)
     assert restored["data"]["url"] == stack.engine.url, restored
-    assert restored["options"]["money_precision"] == 2, restored
+    assert restored["options"]["device_sensors"] is True, restored
+    await _device_sensors_shown(stack, shown=True)
 
 
 def test_config_options_reconfigure_and_diagnostics(stack: Stack) -> None:

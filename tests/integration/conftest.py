@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.aetherlens.const import DEFAULT_SCAN_INTERVAL, DOMAIN
+from custom_components.aetherlens.const import DOMAIN, SCAN_INTERVAL
 from tests.http import serve_app
 
 ENGINE_INSTANCE_ID = "0123456789abcdef0123456789abcdef"
@@ -317,7 +317,7 @@ def mock_setup_entry() -> Generator[AsyncMock]:
 
 
 # Just past one update interval of the coordinator.
-NEXT_UPDATE = DEFAULT_SCAN_INTERVAL + timedelta(seconds=1)
+NEXT_UPDATE = SCAN_INTERVAL + timedelta(seconds=1)
 
 
 async def next_update(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

@@ -12,7 +12,6 @@ from homeassistant.const import (
     CONF_API_TOKEN,
     CONF_HOST,
     CONF_PORT,
-    CONF_SCAN_INTERVAL,
     CONF_TOKEN,
     CONF_URL,
 )
@@ -26,7 +25,6 @@ from custom_components.aetherlens.config_flow import CONF_BUDGET_ENTITIES
 from custom_components.aetherlens.const import (
     CONF_DEVICE_SENSORS,
     CONF_HIDDEN_BUDGETS,
-    CONF_MONEY_PRECISION,
     DOMAIN,
 )
 from tests.http import serve_app
@@ -318,7 +316,7 @@ async def test_reconfigure_wrong_engine(
 
 
 async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
-    """The options set the update interval, device sensors and money precision."""
+    """The options: sensors per device (no budgets offered while the entry is not loaded)."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
@@ -328,15 +326,10 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_SCAN_INTERVAL: 300.0, CONF_DEVICE_SENSORS: False, CONF_MONEY_PRECISION: 3.0},
+        {CONF_DEVICE_SENSORS: False},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == {
-        CONF_SCAN_INTERVAL: 300,
-        CONF_DEVICE_SENSORS: False,
-        CONF_MONEY_PRECISION: 3,
-        CONF_HIDDEN_BUDGETS: [],
-    }
+    assert mock_config_entry.options == {CONF_DEVICE_SENSORS: False, CONF_HIDDEN_BUDGETS: []}
 
 
 def _schema(result: ConfigFlowResult) -> dict[Any, Any]:

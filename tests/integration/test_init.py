@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_API_TOKEN, CONF_SCAN_INTERVAL, CONF_URL, STATE_UNAVAILABLE
+from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.loader import async_get_integration
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.aetherlens.const import (
-    DEFAULT_SCAN_INTERVAL,
+    CONF_DEVICE_SENSORS,
+    CONF_HIDDEN_BUDGETS,
     DOMAIN,
+    SCAN_INTERVAL,
     SUPPORTED_API_VERSION,
     UNREACHABLE_REPAIR_AFTER,
 )
 
-from .conftest import NEXT_UPDATE, TOKEN, FixtureEngine, state_of
+from .conftest import (
+    ENGINE_INSTANCE_ID,
+    NEXT_UPDATE,
+    TOKEN,
+    FixtureEngine,
+    setup_entry,
+    state_of,
+)
 
 COST_TODAY = "sensor.aetherlens_cost_today"
 # The coordinator adds up to a second to its interval, to spread the polls of integrations.
@@ -38,22 +45,54 @@ async def test_setup_and_unload(
     """An entry whose engine answers loads with one summary request, and unloads."""
     assert init_integration.state is ConfigEntryState.LOADED
     assert engine.summary_requests == 1
-    assert init_integration.runtime_data.coordinator.update_interval == DEFAULT_SCAN_INTERVAL
+    assert init_integration.runtime_data.coordinator.update_interval == SCAN_INTERVAL
 
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.NOT_LOADED  # type: ignore[comparison-overlap]
 
 
-async def test_update_interval_from_options(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+async def test_entry_of_version_1_1_loses_the_interval_and_decimals_options(
+    hass: HomeAssistant, engine_url: str
 ) -> None:
-    """The options' update interval is the coordinator's."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_SCAN_INTERVAL: 300})
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    coordinator = mock_config_entry.runtime_data.coordinator
-    assert coordinator.update_interval == timedelta(seconds=300)
+    """An entry made before 1.2 keeps its real options; the interval and decimals go."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=ENGINE_INSTANCE_ID,
+        data={CONF_URL: engine_url, CONF_API_TOKEN: TOKEN},
+        version=1,
+        minor_version=1,
+        options={
+            "scan_interval": 300,
+            "money_precision": 3,
+            CONF_DEVICE_SENSORS: False,
+            CONF_HIDDEN_BUDGETS: ["1"],
+        },
+    )
+    await setup_entry(hass, entry)
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert entry.options == {CONF_DEVICE_SENSORS: False, CONF_HIDDEN_BUDGETS: ["1"]}
+    assert entry.runtime_data.coordinator.update_interval == SCAN_INTERVAL
+    assert hass.states.get("sensor.fridge_energy_today") is None  # the kept option holds
+    precision = state_of(hass, "sensor.aetherlens_cost_today").attributes
+    assert "display_precision" not in precision
+
+
+async def test_entry_of_a_newer_version_is_not_set_up(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """An entry a newer integration wrote (version 2) is refused, not misread."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=ENGINE_INSTANCE_ID,
+        data=dict(mock_config_entry.data),
+        version=2,
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert engine.summary_requests == 0
 
 
 async def test_setup_retries_when_engine_is_down(hass: HomeAssistant, closed_url: str) -> None:

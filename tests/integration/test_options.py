@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult
-from homeassistant.const import CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aetherlens.config_flow import CONF_BUDGET_ENTITIES
-from custom_components.aetherlens.const import (
-    CONF_DEVICE_SENSORS,
-    CONF_HIDDEN_BUDGETS,
-    CONF_MONEY_PRECISION,
-)
+from custom_components.aetherlens.const import CONF_DEVICE_SENSORS, CONF_HIDDEN_BUDGETS, DOMAIN
+
+from .conftest import ENGINE_INSTANCE_ID
 
 
 async def test_options_pick_budgets(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
@@ -26,22 +24,22 @@ async def test_options_pick_budgets(hass: HomeAssistant, init_integration: MockC
     field = next(key for key in schema if key == CONF_BUDGET_ENTITIES)
     assert field.default() == ["1"]
     assert schema[field].config["options"] == [{"value": "1", "label": "Household month"}]
+    assert [str(key) for key in schema] == [CONF_DEVICE_SENSORS, CONF_BUDGET_ENTITIES]
     assert hass.states.get("sensor.aetherlens_budget_household_month") is not None
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_SCAN_INTERVAL: 60,
-            CONF_DEVICE_SENSORS: True,
-            CONF_MONEY_PRECISION: 2,
-            CONF_BUDGET_ENTITIES: [],
-        },
+        {CONF_DEVICE_SENSORS: True, CONF_BUDGET_ENTITIES: []},
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # Budget 9, not offered now, stays hidden.
     assert init_integration.options[CONF_HIDDEN_BUDGETS] == ["1", "9"]
     assert hass.states.get("sensor.aetherlens_budget_household_month") is None
+    # Removed from the registry at the reload the options caused, not left as orphans.
+    for platform, suffix in (("sensor", "spent"), ("binary_sensor", "over")):
+        unique_id = f"{ENGINE_INSTANCE_ID}_budget_1_{suffix}"
+        assert er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id) is None
 
 
 def _schema(result: ConfigFlowResult) -> dict[Any, Any]:

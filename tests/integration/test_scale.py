@@ -11,7 +11,7 @@ from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.aetherlens.const import DEFAULT_SCAN_INTERVAL
+from custom_components.aetherlens.const import SCAN_INTERVAL
 
 from .conftest import FixtureEngine, setup_entry
 
@@ -46,7 +46,7 @@ async def test_update_with_200_devices_writes_only_changed_states(
     unsubscribe: Callable[[], None] = hass.bus.async_listen(EVENT_STATE_CHANGED, _record)
     engine.summary["devices"][0]["energy_today_kwh"] = 1.5
     requests = engine.summary_requests
-    freezer.tick(DEFAULT_SCAN_INTERVAL + timedelta(seconds=1))
+    freezer.tick(SCAN_INTERVAL + timedelta(seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     unsubscribe()

@@ -29,7 +29,6 @@ from custom_components.aetherlens import async_remove_config_entry_device
 from custom_components.aetherlens.const import (
     CONF_DEVICE_SENSORS,
     CONF_HIDDEN_BUDGETS,
-    CONF_MONEY_PRECISION,
     DOMAIN,
 )
 
@@ -115,7 +114,6 @@ async def test_money_is_a_total_that_resets_at_local_period_starts(hass: HomeAss
     assert today.attributes[ATTR_LAST_RESET] == "2026-03-29T00:00:00+01:00"
     assert month.attributes[ATTR_LAST_RESET] == "2026-03-01T00:00:00+01:00"
     assert (month.state, month.attributes["exact"]) == ("66.30", "66.30001")
-    assert month.attributes["display_precision"] == 2
     energy = hass.states.get("sensor.aetherlens_energy_today")
     assert energy is not None
     assert energy.attributes[ATTR_STATE_CLASS] == SensorStateClass.TOTAL_INCREASING
@@ -207,26 +205,35 @@ async def test_tariff_sensors(hass: HomeAssistant) -> None:
     assert "top_services" not in state_of(hass, "sensor.azure_subscription_cost_today").attributes
 
 
-async def test_money_precision_option(
+@pytest.mark.parametrize(
+    ("currency", "cost", "price"),
+    [("EUR", ("2.26", 2), ("0.3120", 4)), ("JPY", ("2", 0), ("0.31", 2))],
+)
+async def test_amounts_shown_to_the_currency_minor_unit(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    *,
     entity_registry: er.EntityRegistry,
+    currency: str,
+    cost: tuple[str, int],
+    price: tuple[str, int],
 ) -> None:
-    """Amounts show the option's decimals, prices per kWh two more; energy keeps its own."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_MONEY_PRECISION: 0})
+    """Amounts are shown to the currency's minor unit, prices per kWh two decimals more;
+    energy keeps its own. A user changes this per entity (HA's display precision)."""
+    engine.summary["currency"] = currency
     await setup_entry(hass, mock_config_entry)
 
-    def precision(entity_id: str) -> int | None:
+    def shown(entity_id: str) -> tuple[str, int | None]:
         entry = entity_registry.async_get(entity_id)
         assert entry is not None
         value: int | None = entry.options["sensor"].get("suggested_display_precision")
-        return value
+        return state_of(hass, entity_id).state, value
 
-    assert precision("sensor.aetherlens_cost_today") == 0
-    assert precision("sensor.aetherlens_current_price") == 2
-    assert precision("sensor.fridge_cost_today") == 0
-    assert precision("sensor.aetherlens_energy_today") == 2
+    assert shown("sensor.aetherlens_cost_today") == cost
+    assert shown("sensor.aetherlens_current_price") == price
+    assert shown("sensor.fridge_cost_today")[1] == cost[1]
+    assert shown("sensor.aetherlens_energy_today")[1] == 2
 
 
 async def test_new_devices_and_accounts_are_added(

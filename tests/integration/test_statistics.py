@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.aetherlens.const import DEFAULT_SCAN_INTERVAL
+from custom_components.aetherlens.const import SCAN_INTERVAL
 from custom_components.aetherlens.statistics import BACKFILL, CONF_IMPORTED_GENERATION
 
 from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, next_update, setup_entry
@@ -86,7 +86,7 @@ async def test_backfill_then_continue(
 
     # Within the same hour the next updates import nothing.
     requests = len(engine.energy_requests)
-    freezer.tick(DEFAULT_SCAN_INTERVAL + timedelta(seconds=1))
+    freezer.tick(SCAN_INTERVAL + timedelta(seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(engine.energy_requests) == requests
@@ -122,7 +122,7 @@ async def test_failed_import_is_retried(
     assert await _statistics(hass, FRIDGE) == []
 
     engine.hourly_failure = None
-    freezer.tick(DEFAULT_SCAN_INTERVAL + timedelta(seconds=1))
+    freezer.tick(SCAN_INTERVAL + timedelta(seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert await _statistics(hass, FRIDGE) == [
