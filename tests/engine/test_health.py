@@ -99,6 +99,7 @@ async def test_health_details_need_the_token() -> None:
         "last_flush": None,
         "database_available": False,
         "dead_lettered": 0,
+        "dead_letter_file": None,
         "spool_error": None,
         "replay_error": None,
     }

@@ -17,6 +17,7 @@ import pytest
 from aetherlens_engine.ingest.spool import Spool
 from aetherlens_engine.ingest.store import refused
 from aetherlens_engine.models import RawReading
+from tests.engine.test_api_support import client, engine_state
 from tests.engine.test_ingest_support import (
     T0,
     add_device,
@@ -98,6 +99,36 @@ async def test_poisoned_frame_in_the_spool_is_replayed_around(
     assert stats.replay_error is None
     assert [letter["value"] for letter in _dead_letters(tmp_path)] == [POISON]
     assert files(tmp_path) == ["dead-letter.jsonl"]  # the segment is gone, replayed
+
+
+async def test_dead_letters_are_counted_across_a_restart_until_the_file_goes(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """The count is the file's, not the run's: a new pipeline finds the readings an earlier one
+    set aside; the count follows the file when it is edited by hand, and is 0 once it is removed."""
+    plug = await add_device(pool, "plug")
+    poisoned = [RawReading(plug, r.time, POISON) for r in series(plug, 3)]
+    async with running(pool, tmp_path) as first:
+        await first.submit(poisoned)
+        assert first.stats.dead_lettered == 3
+    dead_letters = tmp_path / "dead-letter.jsonl"
+    async with running(pool, tmp_path, dead_letter_check_interval=0.01) as again:
+        assert again.stats.dead_lettered == 3  # counted at start
+        assert again.stats.dead_letter_file == str(dead_letters)
+        async with client(engine_state(pool, sink=again)) as session:
+            async with session.get("/api/v1/health") as resp:
+                ingest = (await resp.json())["ingest"]
+            async with session.get("/metrics") as resp:
+                metrics = await resp.text()
+        assert (ingest["dead_lettered"], ingest["dead_letter_file"]) == (3, str(dead_letters))
+        assert "\naetherlens_ingest_dead_lettered 3.0\n" in metrics
+        kept = dead_letters.read_text().splitlines()[2:]
+        dead_letters.write_text("".join(f"{line}\n" for line in kept))  # two dealt with
+        await eventually(lambda: again.stats.dead_lettered == 1)
+        dead_letters.unlink()
+        await eventually(lambda: again.stats.dead_lettered == 0)
+        await again.submit([RawReading(plug, T0 + timedelta(hours=1), POISON)])
+        assert again.stats.dead_lettered == 1  # a new file
 
 
 async def test_refusal_is_told_apart_from_an_outage(pool: asyncpg.Pool) -> None:

@@ -99,6 +99,7 @@ def ingest_counts(figures: IngestStats) -> IngestCounts:
         last_flush=optional_instant(figures.last_flush),
         database_available=figures.database_available,
         dead_lettered=figures.dead_lettered,
+        dead_letter_file=figures.dead_letter_file,
         spool_error=figures.spool_error,
         replay_error=figures.replay_error,
     )

@@ -34,11 +34,6 @@ class _IngestCollector(Collector):
             ("accepted", figures.accepted, "Readings validated and committed or spooled"),
             ("committed", figures.committed, "Readings written to PostgreSQL"),
             ("spooled", figures.spooled, "Readings spooled to disk while the database was away"),
-            (
-                "dead_lettered",
-                figures.dead_lettered,
-                "Readings the database refused for their data, in the dead-letter file",
-            ),
         ):
             yield CounterMetricFamily(f"aetherlens_ingest_{name}", help_text, value=value)
         rejected = CounterMetricFamily(
@@ -50,6 +45,11 @@ class _IngestCollector(Collector):
         for name, value, help_text in (
             ("buffered", figures.buffered, "Readings held in memory"),
             ("spool_pending", figures.spool_pending, "Readings in the spool, not committed yet"),
+            (
+                "dead_lettered",
+                figures.dead_lettered,
+                "Readings the database refused for their data, in the dead-letter file now",
+            ),
             (
                 "database_available",
                 int(figures.database_available),

@@ -3,7 +3,9 @@
 A batch the database refuses for its data (not for an outage) would block the spool for good if
 it were retried; its refused readings are set aside here instead, one JSON object per line
 (`time`, `device_id`, `value`, `quality`, `reason`, `quarantined_at`), fsync'd before the
-readings count as handled, so an operator can fix and resubmit them. Nothing reads it back.
+readings count as handled, so an operator can fix and resubmit them. Nothing reads the readings
+back; its lines are counted (at start, and again whenever it changed: removed, emptied or edited
+by hand), so the count in health survives a restart and is 0 once the file is dealt with.
 
 The methods block (file I/O, fsync): the pipeline calls them from its spool thread.
 """
@@ -24,14 +26,25 @@ class DeadLetters:
     def __init__(self, path: Path) -> None:
         """Describe the file at PATH; it is made on the first refusal."""
         self.path = path
+        self.held = 0  # readings in the file, as last counted plus those appended since
+        self._counted: tuple[int, int, int] | None = None  # the file's (inode, size, mtime) then
 
-    def count(self) -> int:
-        """Return how many readings the file holds (0 when there is none)."""
+    def recount(self) -> int:
+        """Count the file's readings again if it changed since the last count; return the count.
+
+        Raises OSError when the file exists but cannot be read.
+        """
         try:
-            with self.path.open("rb") as file:
-                return sum(1 for _ in file)
+            stat = self.path.stat()
         except FileNotFoundError:
+            self.held, self._counted = 0, None
             return 0
+        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if signature != self._counted:
+            with self.path.open("rb") as file:
+                self.held = sum(1 for line in file if line.strip())
+            self._counted = signature
+        return self.held
 
     def append(self, refused: list[tuple[Record, str]], now: datetime) -> None:
         """Add each refused record with its reason, quarantined at NOW; raise OSError on failure."""
@@ -59,3 +72,5 @@ class DeadLetters:
             os.fsync(fd)
         finally:
             os.close(fd)
+        # The file changed: the next recount reads it again, and sees any edit made meanwhile.
+        self.held += len(refused)

@@ -8,7 +8,8 @@ replayer writes the spool back, oldest first, retrying with backoff while the da
 Only an outage sends readings to the spool. A batch the database refuses for its data (a time
 out of the hypertable's range, say) is halved until the refused readings stand alone: they go to
 the dead-letter file with the reason, the rest is committed, so one bad reading never blocks the
-readings after it, live or in the spool.
+readings after it, live or in the spool. The readings in that file are counted (at start, then
+every DEAD_LETTER_CHECK_INTERVAL seconds if it changed) until the user deals with them.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class IngestPipeline:
         segment_bytes: int = 8 << 20,
         clock: Clock = system_clock,
         dead_letter_path: Path | None = None,
+        dead_letter_check_interval: float = 10.0,
         registry_path: Path | None = None,
     ) -> None:
         """Describe the pipeline; nothing runs until `start`.
@@ -77,7 +79,8 @@ class IngestPipeline:
         RETRY_DELAY seconds, doubling up to MAX_RETRY_DELAY. An unknown device id makes the
         registry be read again, at most once per DEVICE_REFRESH_INTERVAL seconds. CLOCK says
         how far in the future a reading may lie and when the last flush was. Readings the
-        database refuses go to DEAD_LETTER_PATH (default: `dead-letter.jsonl` in SPOOL_DIR).
+        database refuses go to DEAD_LETTER_PATH (default: `dead-letter.jsonl` in SPOOL_DIR),
+        whose readings are counted again every DEAD_LETTER_CHECK_INTERVAL seconds if it changed.
         The device registry is kept at REGISTRY_PATH, if given, for an offline start.
         """
         if writers < 1:
@@ -96,6 +99,8 @@ class IngestPipeline:
         self._store = ReadingStore(pool, timeout=write_timeout)
         self._spool = Spool(spool_dir, segment_bytes=segment_bytes)
         self._dead_letters = DeadLetters(dead_letter_path or spool_dir / "dead-letter.jsonl")
+        self._dead_letter_check_interval = dead_letter_check_interval
+        self._dead_letter_log = ThrottledLog(_LOGGER)
         self._replay_log = ThrottledLog(_LOGGER)
         self._spool_log = ThrottledLog(_LOGGER)
         self._rejections = RejectionLog()
@@ -119,7 +124,6 @@ class IngestPipeline:
         self._spool_pending = 0
         self._last_flush: datetime | None = None
         self._database_available = False
-        self._dead_lettered = 0
         self._spool_error: str | None = None
         self._replay_error: str | None = None
 
@@ -135,7 +139,8 @@ class IngestPipeline:
             buffered=self._buffer.held,
             last_flush=self._last_flush,
             database_available=self._database_available,
-            dead_lettered=self._dead_lettered,
+            dead_lettered=self._dead_letters.held,
+            dead_letter_file=str(self._dead_letters.path),
             spool_error=self._spool_error,
             replay_error=self._replay_error,
         )
@@ -152,6 +157,7 @@ class IngestPipeline:
             raise IngestStoppedError("an ingest pipeline starts once: create a new one")
         try:
             self._spool_pending = await self._in_spool_thread(self._spool.open)
+            await self._in_spool_thread(self._dead_letters.recount)
         except OSError:
             self._spool_thread.shutdown()
             raise
@@ -176,6 +182,7 @@ class IngestPipeline:
                 for n in range(self._writers)
             ),
             asyncio.create_task(self._replay_loop(), name="aetherlens-ingest-replayer"),
+            asyncio.create_task(self._dead_letter_loop(), name="aetherlens-ingest-dead-letters"),
         ]
 
     async def submit(self, readings: Sequence[RawReading]) -> IngestResult:
@@ -362,7 +369,6 @@ class IngestPipeline:
         if not outcome.refused:
             return
         await self._in_spool_thread(self._dead_letters.append, outcome.refused, self._clock())
-        self._dead_lettered += len(outcome.refused)
         # Rare by nature (validation lets no such reading through): every case is worth a line.
         _LOGGER.warning(
             "the database refused %d readings (e.g. device %d at %s: %s); they are kept in %s",
@@ -372,6 +378,22 @@ class IngestPipeline:
             outcome.refused[0][1],
             self._dead_letters.path,
         )
+
+    async def _dead_letter_loop(self) -> None:
+        """Count the dead-letter file again whenever it may have changed, until stopped."""
+        while True:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._dead_letter_check_interval)
+            if self._stopping.is_set():
+                return
+            try:
+                await self._in_spool_thread(self._dead_letters.recount)
+            except OSError as err:
+                self._dead_letter_log.warning(
+                    "cannot count the dead-letter file %s: %s", self._dead_letters.path, err
+                )
+            else:
+                self._dead_letter_log.reset()
 
     def _replay_failed(self, err: BaseException, delay: float) -> None:
         self._replay_error = f"{type(err).__name__}: {err}"

@@ -26,7 +26,8 @@ class IngestStats:
     buffered: int  # in memory: queued or being written
     last_flush: datetime | None  # when a batch was last committed or spooled (UTC)
     database_available: bool  # whether the last write to the database succeeded
-    dead_lettered: int = 0  # refused by the database for their data, in the dead-letter file
+    dead_lettered: int = 0  # refused by the database for their data, in the dead-letter file now
+    dead_letter_file: str | None = None  # where those are kept
     spool_error: str | None = None  # why the last write to the spool failed, until one succeeds
     replay_error: str | None = None  # why the last replay of the spool failed, until one succeeds
 

@@ -121,9 +121,13 @@ class IngestCounts(Model):
     dead_lettered: Annotated[
         int,
         Meta(
-            description="Refused by the database for their data; kept in the dead-letter file "
-            "(spool/dead-letter.jsonl) with the reason"
+            description="Refused by the database for their data, in the dead-letter file now "
+            "(with the reason): counted again at start and whenever the file changes, 0 once "
+            "it is removed"
         ),
+    ]
+    dead_letter_file: Annotated[
+        str | None, Meta(description="Where the dead-letter file is (spool/dead-letter.jsonl)")
     ]
     spool_error: str | None
     replay_error: str | None
