@@ -33,9 +33,8 @@ from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection, project_active
 from aetherlens_engine.tariffs.store import active_tariff_at, tariff_at, tariff_versions
 
-from .amounts import decimal_text
 from .contract import costs as contract
-from .contract.base import instant, json_response, money
+from .contract.base import day, instant, json_response, money
 from .database import connection
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
@@ -281,26 +280,23 @@ def _cannot_bill(err: BillInputError) -> ApiError:
     return ApiError(409, "cannot_bill", str(err))
 
 
-def projection_json(projection: Projection) -> dict[str, Any]:
-    """Return the `GET /api/v1/projection` body."""
+def projection_answer(projection: Projection) -> contract.Projection:
+    """Return the `GET /api/v1/projection` answer."""
     so_far, projected = projection.so_far, projection.projected
-    return {
-        "currency": projection.tariff.currency,
-        "tariff": projection.tariff.name,
-        "cycle": {
-            "start": projection.cycle.first.isoformat(),
-            "end": projection.cycle.end.isoformat(),
-        },
-        "cost_so_far": decimal_text(so_far.total),
-        "projected_total": decimal_text(projected.total),
-        "energy_so_far_kwh": float(so_far.import_kwh),
-        "projected_energy_kwh": float(projected.import_kwh),
-        "days_elapsed": projection.days_elapsed,
+    return contract.Projection(
+        currency=projection.tariff.currency,
+        tariff=projection.tariff.name,
+        cycle=contract.CycleDates(start=day(projection.cycle.first), end=day(projection.cycle.end)),
+        cost_so_far=money(so_far.total),
+        projected_total=money(projected.total),
+        energy_so_far_kwh=float(so_far.import_kwh),
+        projected_energy_kwh=float(projected.import_kwh),
+        days_elapsed=projection.days_elapsed,
         # Today counts: the cycle's first day is day 1.
-        "day_of_cycle": projection.days_elapsed + 1,
-        "days_total": projection.cycle.days,
-        "method": METHOD,
-    }
+        day_of_cycle=projection.days_elapsed + 1,
+        days_total=projection.cycle.days,
+        method=METHOD,
+    )
 
 
 async def get_projection(request: web.Request) -> web.Response:
@@ -313,7 +309,7 @@ async def get_projection(request: web.Request) -> web.Response:
             raise _cannot_bill(err) from err
     if projection is None:
         raise _no_tariff()
-    return web.json_response(projection_json(projection))
+    return json_response(projection_answer(projection))
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

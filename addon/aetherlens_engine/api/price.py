@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -22,7 +21,9 @@ from aetherlens_engine.tariffs.quote import Quote, quote
 from aetherlens_engine.tariffs.store import StoredTariff, active_tariff_at
 from aetherlens_engine.tariffs.usage import carbon_series, floor_hour, price_series, recorded_usage
 
-from .amounts import decimal_text
+from .contract import costs as contract
+from .contract import summary
+from .contract.base import day, json_response, money, optional_instant, optional_money
 from .database import connection
 from .state import STATE_KEY
 
@@ -58,33 +59,36 @@ async def active_quote(conn: asyncpg.Connection, now: datetime) -> ActiveQuote |
     )
 
 
-def price_json(active: ActiveQuote | None, currency: str) -> dict[str, Any]:
-    """Return the `GET /api/v1/price` body; CURRENCY is the engine's, used without a tariff."""
+def price_answer(active: ActiveQuote | None, currency: str) -> contract.Price:
+    """Return the `GET /api/v1/price` answer; CURRENCY is the engine's, used without a tariff."""
     if active is None:
-        return {
-            "currency": currency,
-            "tariff": None,
-            "current": None,
-            "period": None,
-            "next_change": None,
-            "next_price": None,
-            "next_period": None,
-            "carbon_intensity": None,
-            "export": None,
-        }
+        return contract.Price(
+            currency=currency,
+            tariff=None,
+            current=None,
+            period=None,
+            next_change=None,
+            next_price=None,
+            next_period=None,
+            carbon_intensity=None,
+            export=None,
+        )
     found = active.quote
-    carbon = found.carbon_intensity
-    return {
-        "currency": active.currency,
-        "tariff": active.stored.name,
-        "current": decimal_text(found.current),
-        "period": found.period,
-        "next_change": found.next_change.isoformat() if found.next_change else None,
-        "next_price": decimal_text(found.next_price),
-        "next_period": found.next_period,
-        "carbon_intensity": float(carbon) if carbon is not None else None,
-        "export": decimal_text(found.export),
-    }
+    return contract.Price(
+        currency=active.currency,
+        tariff=active.stored.name,
+        current=optional_money(found.current),
+        period=found.period,
+        next_change=optional_instant(found.next_change),
+        next_price=optional_money(found.next_price),
+        next_period=found.next_period,
+        carbon_intensity=_optional_float(found.carbon_intensity),
+        export=optional_money(found.export),
+    )
+
+
+def _optional_float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 async def get_price(request: web.Request) -> web.Response:
@@ -92,71 +96,84 @@ async def get_price(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     async with connection(state) as conn:
         active = await active_quote(conn, state.clock())
-    return web.json_response(price_json(active, state.currency))
+    return json_response(price_answer(active, state.currency))
 
 
 _ZERO = Decimal(0)
 
 
-def cycle_components(cycle: CycleBill) -> dict[str, str | None]:
+def cycle_components(cycle: CycleBill) -> summary.CycleComponents:
     """Return what a cycle's bill so far is made of; they add up to its total.
 
     total = energy + surcharges + demand + fixed - credit + minimum + taxes.
     """
-    return {
-        "energy": decimal_text(cycle.energy_total),
-        "surcharges": decimal_text(sum((line.amount for line in cycle.surcharges), _ZERO)),
-        "demand": decimal_text(sum((line.cost for line in cycle.demand), _ZERO)),
-        "fixed": decimal_text(sum((line.amount for line in cycle.fixed), _ZERO)),
-        "credit": decimal_text(cycle.credit_used),
-        "minimum": decimal_text(cycle.minimum),
-        "taxes": decimal_text(sum((line.amount for line in cycle.taxes), _ZERO)),
-    }
+    return summary.CycleComponents(
+        energy=money(cycle.energy_total),
+        surcharges=money(sum((line.amount for line in cycle.surcharges), _ZERO)),
+        demand=money(sum((line.cost for line in cycle.demand), _ZERO)),
+        fixed=money(sum((line.amount for line in cycle.fixed), _ZERO)),
+        credit=money(cycle.credit_used),
+        minimum=money(cycle.minimum),
+        taxes=money(sum((line.amount for line in cycle.taxes), _ZERO)),
+    )
 
 
-async def tariff_summary(conn: asyncpg.Connection, now: datetime) -> dict[str, Any]:
-    """Return the summary's `price`, `billing_cycle` and `tariff` figures at NOW.
+@dataclass(frozen=True, slots=True)
+class TariffFigures:
+    """The summary's `price`, `billing_cycle` and `tariff`, and the cycle's cost so far."""
+
+    price: summary.PriceNow
+    billing_cycle: summary.BillingCycle
+    tariff: summary.TariffRef | None
+    cycle_so_far: Decimal | None  # in `currency`, null where the cycle cannot be billed
+    currency: str | None  # the active tariff's
+
+
+_NO_TARIFF = TariffFigures(
+    price=summary.PriceNow(
+        current=None, period=None, next_change=None, carbon_intensity=None, periods=[]
+    ),
+    billing_cycle=summary.BillingCycle(
+        start=None, end=None, cost_so_far=None, projected_total=None, components=None
+    ),
+    tariff=None,
+    cycle_so_far=None,
+    currency=None,
+)
+
+
+async def tariff_summary(conn: asyncpg.Connection, now: datetime) -> TariffFigures:
+    """Return the summary's tariff figures at NOW.
 
     The cycle's amounts are null where the projection cannot bill (a dynamic tariff without
     recorded prices); every figure is null without an active tariff.
     """
     active = await active_quote(conn, now)
     if active is None:
-        return {
-            "price": {
-                "current": None,
-                "period": None,
-                "next_change": None,
-                "carbon_intensity": None,
-                "periods": [],
-            },
-            "billing_cycle": {
-                "start": None,
-                "end": None,
-                "cost_so_far": None,
-                "projected_total": None,
-                "components": None,
-            },
-            "tariff": None,
-        }
+        return _NO_TARIFF
     tariff = active.stored.tariff()
     cycle = current_cycle(tariff, now)
     try:
         projection: Projection | None = await project_stored(conn, active.stored, now)
     except BillInputError:
         projection = None
-    price = price_json(active, active.currency)
-    return {
-        "price": {
-            **{key: price[key] for key in ("current", "period", "next_change", "carbon_intensity")},
-            "periods": sorted({rule.name for rule in tariff.energy.rules}),
-        },
-        "billing_cycle": {
-            "start": cycle.first.isoformat(),
-            "end": cycle.end.isoformat(),
-            "cost_so_far": decimal_text(projection.so_far.total) if projection else None,
-            "projected_total": decimal_text(projection.projected.total) if projection else None,
-            "components": cycle_components(projection.so_far) if projection else None,
-        },
-        "tariff": {"name": active.stored.name, "version": active.stored.version},
-    }
+    price = price_answer(active, active.currency)
+    return TariffFigures(
+        price=summary.PriceNow(
+            current=price.current,
+            period=price.period,
+            next_change=price.next_change,
+            carbon_intensity=price.carbon_intensity,
+            periods=sorted({rule.name for rule in tariff.energy.rules}),
+        ),
+        billing_cycle=summary.BillingCycle(
+            start=day(cycle.first),
+            end=day(cycle.end),
+            cost_so_far=money(projection.so_far.total) if projection else None,
+            projected_total=money(projection.projected.total) if projection else None,
+            components=cycle_components(projection.so_far) if projection else None,
+        ),
+        tariff=summary.TariffRef(name=active.stored.name, version=active.stored.version),
+        cycle_so_far=projection.so_far.total if projection else None,
+        currency=active.currency,
+    )

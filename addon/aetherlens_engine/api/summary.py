@@ -13,7 +13,6 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +20,9 @@ import asyncpg
 from aiohttp import web
 
 from aetherlens_engine.models import DeviceKind
-from aetherlens_engine.tariffs.store import active_tariff_at
 
-from .amounts import decimal_text
+from .contract import summary as contract
+from .contract.base import day, instant, json_response, money, optional_instant, optional_money
 from .database import connection
 from .devices import device_identity
 from .localtime import LocalPeriods
@@ -120,8 +119,6 @@ ORDER BY device_id, currency, rank
 """
 # Few enough to be an entity attribute: the recorder stores attributes with every state.
 TOP_SERVICES = 3
-# What the summary tells of the cost recompute (`GET /api/v1/recompute` has it all).
-RECOMPUTE_FIELDS = ("state", "progress", "generation", "start")
 # Bumped on a change of the summary or of a route that older clients would misread.
 API_VERSION = 1
 
@@ -172,14 +169,12 @@ class _Spending:
 
 
 # The summary being computed, per application: callers arriving meanwhile share its answer.
-_IN_FLIGHT: weakref.WeakKeyDictionary[web.Application, asyncio.Task[dict[str, Any]]] = (
+_IN_FLIGHT: weakref.WeakKeyDictionary[web.Application, asyncio.Task[Any]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-async def shared_answer(
-    app: web.Application, compute: Callable[[], Awaitable[dict[str, Any]]]
-) -> dict[str, Any]:
+async def shared_answer[T](app: web.Application, compute: Callable[[], Awaitable[T]]) -> T:
     """Return the answer of the computation running for APP, or of a new one of COMPUTE.
 
     Many clients polling at once (several Home Assistant instances, dashboards) then cost one
@@ -187,7 +182,7 @@ async def shared_answer(
     computation's time before it asked. The computation runs as a task of its own, so a caller
     that goes away cancels only its own wait.
     """
-    running = _IN_FLIGHT.get(app)
+    running: asyncio.Task[T] | None = _IN_FLIGHT.get(app)
     if running is None or running.done():
         running = asyncio.ensure_future(compute())
         _IN_FLIGHT[app] = running
@@ -197,10 +192,10 @@ async def shared_answer(
 async def get_summary(request: web.Request) -> web.Response:
     """Answer the summary of devices, household, cloud accounts and budgets."""
     state = request.app[STATE_KEY]
-    return web.json_response(await shared_answer(request.app, lambda: _summary_at(state)))
+    return json_response(await shared_answer(request.app, lambda: _summary_at(state)))
 
 
-async def _summary_at(state: EngineState) -> dict[str, Any]:
+async def _summary_at(state: EngineState) -> contract.Summary:
     """Compute the summary at the clock's now."""
     now = state.clock()
     periods = LocalPeriods.at(now, state.timezone)
@@ -217,57 +212,9 @@ async def _summary_at(state: EngineState) -> dict[str, Any]:
         )
         budgets = await conn.fetch(_BUDGETS_SQL)
         tariff = await tariff_summary(conn, now)
-        cycle = await _cycle_spent(conn, now, state.currency, tariff, budgets)
         services = await conn.fetch(
             _TOP_SERVICES_SQL, periods.month_start, periods.today, TOP_SERVICES
         )
-    body = _summary(state, now, periods, rows, budgets, cycle=cycle)
-    # price, billing_cycle and tariff, from the active tariff (tariffs.quote, .projection)
-    body.update(tariff)
-    recompute = state.recompute.as_json()
-    body["recompute"] = {key: recompute[key] for key in RECOMPUTE_FIELDS}
-    _add_top_services(body, services)
-    return body
-
-
-async def _cycle_spent(
-    conn: asyncpg.Connection,
-    now: datetime,
-    currency: str,
-    tariff: dict[str, Any],
-    budgets: list[asyncpg.Record],
-) -> Decimal | None:
-    """Return the billing cycle's cost so far in CURRENCY when a household budget needs it."""
-    so_far = tariff["billing_cycle"]["cost_so_far"]
-    wanted = any(b["period"] == "billing_cycle" and b["scope"] == "household" for b in budgets)
-    if so_far is None or not wanted:
-        return None
-    stored = await active_tariff_at(conn, now)
-    if stored is None or stored.tariff().currency != currency:
-        return None
-    return Decimal(so_far)
-
-
-def _add_top_services(body: dict[str, Any], services: list[asyncpg.Record]) -> None:
-    """Give each cloud account of BODY its largest services this month (in its currency)."""
-    by_account: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for row in services:
-        by_account.setdefault((row["device_id"], row["currency"]), []).append(
-            {"name": row["service"], "amount": decimal_text(row["amount"])}
-        )
-    for account in body["cloud"]["accounts"]:
-        account["top_services"] = by_account.get((account["device_id"], account["currency"]), [])
-
-
-def _summary(
-    state: EngineState,
-    now: datetime,
-    periods: LocalPeriods,
-    rows: list[asyncpg.Record],
-    budgets: list[asyncpg.Record],
-    *,
-    cycle: Decimal | None,
-) -> dict[str, Any]:
     priced = bool(rows[0]["priced"]) if rows else False
     devices = [row for row in rows if row["kind"] != DeviceKind.CLOUD_ACCOUNT]
     accounts = [row for row in rows if row["kind"] == DeviceKind.CLOUD_ACCOUNT]
@@ -288,32 +235,55 @@ def _summary(
             )
             for row in accounts
         },
-        cycle=cycle,
+        cycle=tariff.cycle_so_far if tariff.currency == state.currency else None,
     )
-    return {
-        "engine": {
-            "version": state.version,
-            "instance_id": state.instance_id,
-            "time": now.isoformat(),
-            "api_version": API_VERSION,
-        },
-        "currency": state.currency,
-        "timezone": state.timezone.key,
-        "period": {
-            "today": periods.today.isoformat(),
-            "month_start": periods.month_start.isoformat(),
-        },
-        "devices": [_device(row, priced=priced) for row in devices],
-        "household": {
-            "energy_today_kwh": sum((row["energy_today"] for row in household), 0.0),
-            "energy_month_kwh": sum((row["energy_month"] for row in household), 0.0),
-            "cost_today": decimal_text(spending.household[0]) if priced else None,
-            "cost_month": decimal_text(spending.household[1]) if priced else None,
-            "carbon_today_kg": _carbon(household),
-        },
-        "cloud": {"accounts": [_cloud_account(row) for row in accounts]},
-        "budgets": [_budget(budget, spending) for budget in budgets],
-    }
+    top = _top_services(services)
+    recompute = state.recompute
+    return contract.Summary(
+        engine=contract.EngineInfo(
+            version=state.version,
+            instance_id=state.instance_id,
+            time=instant(now),
+            api_version=API_VERSION,
+        ),
+        currency=state.currency,
+        timezone=state.timezone.key,
+        period=contract.SummaryPeriod(
+            today=day(periods.today), month_start=day(periods.month_start)
+        ),
+        devices=[_device(row, priced=priced) for row in devices],
+        household=contract.Household(
+            energy_today_kwh=sum((row["energy_today"] for row in household), 0.0),
+            energy_month_kwh=sum((row["energy_month"] for row in household), 0.0),
+            cost_today=money(spending.household[0]) if priced else None,
+            cost_month=money(spending.household[1]) if priced else None,
+            carbon_today_kg=_carbon(household),
+        ),
+        price=tariff.price,
+        billing_cycle=tariff.billing_cycle,
+        tariff=tariff.tariff,
+        recompute=contract.RecomputeBrief(
+            state=recompute.state,
+            progress=recompute.progress,
+            generation=recompute.generation,
+            start=optional_instant(recompute.start),
+        ),
+        cloud=contract.Cloud(accounts=[_cloud_account(row, top) for row in accounts]),
+        budgets=[_budget(budget, spending) for budget in budgets],
+    )
+
+
+type _TopServices = dict[tuple[int, str], list[contract.NamedAmount]]
+
+
+def _top_services(services: list[asyncpg.Record]) -> _TopServices:
+    """Return each cloud account's largest services this month, by account and currency."""
+    by_account: _TopServices = {}
+    for row in services:
+        by_account.setdefault((row["device_id"], row["currency"]), []).append(
+            contract.NamedAmount(name=row["service"], amount=money(row["amount"]))
+        )
+    return by_account
 
 
 def _carbon(rows: list[asyncpg.Record]) -> float | None:
@@ -326,41 +296,41 @@ def _costs(row: asyncpg.Record) -> _DayMonth:
     return (row["cost_today"] or _ZERO, row["cost_month"] or _ZERO)
 
 
-def _device(row: asyncpg.Record, *, priced: bool) -> dict[str, Any]:
-    return {
+def _device(row: asyncpg.Record, *, priced: bool) -> contract.SummaryDevice:
+    return contract.SummaryDevice(
         **device_identity(row),
-        "included_in": row["included_in"],
-        "household_meter": row["mains"],
-        "energy_today_kwh": row["energy_today"],
-        "energy_month_kwh": row["energy_month"],
-        "cost_today": decimal_text(_costs(row)[0]) if priced else None,
-        "cost_month": decimal_text(_costs(row)[1]) if priced else None,
-    }
+        included_in=row["included_in"],
+        household_meter=row["mains"],
+        energy_today_kwh=row["energy_today"],
+        energy_month_kwh=row["energy_month"],
+        cost_today=money(_costs(row)[0]) if priced else None,
+        cost_month=money(_costs(row)[1]) if priced else None,
+    )
 
 
-def _cloud_account(row: asyncpg.Record) -> dict[str, Any]:
-    fetched_at: datetime | None = row["cloud_fetched_at"]
-    return {
-        "device_id": row["id"],
-        "name": row["name"],
-        "currency": row["cloud_currency"],
-        "today": decimal_text(row["cloud_today"]),
-        "yesterday": decimal_text(row["cloud_yesterday"]),
-        "month_to_date": decimal_text(row["cloud_month_to_date"]),
-        "forecast": decimal_text(row["cloud_forecast"]),
-        "estimated": row["cloud_estimated"],
-        "fetched_at": fetched_at.isoformat() if fetched_at else None,
-    }
+def _cloud_account(row: asyncpg.Record, top: _TopServices) -> contract.CloudAccount:
+    return contract.CloudAccount(
+        device_id=row["id"],
+        name=row["name"],
+        currency=row["cloud_currency"],
+        today=optional_money(row["cloud_today"]),
+        yesterday=optional_money(row["cloud_yesterday"]),
+        month_to_date=optional_money(row["cloud_month_to_date"]),
+        forecast=optional_money(row["cloud_forecast"]),
+        estimated=row["cloud_estimated"],
+        fetched_at=optional_instant(row["cloud_fetched_at"]),
+        top_services=top.get((row["id"], row["cloud_currency"]), []),
+    )
 
 
-def _budget(budget: asyncpg.Record, spending: _Spending) -> dict[str, Any]:
-    return {
-        "id": budget["id"],
-        "name": budget["name"],
-        "scope": budget["scope"],
-        "device_id": budget["device_id"],
-        "period": budget["period"],
-        "amount": decimal_text(budget["amount"]),
-        "currency": budget["currency"],
-        "spent": decimal_text(spending.of(budget)),
-    }
+def _budget(budget: asyncpg.Record, spending: _Spending) -> contract.Budget:
+    return contract.Budget(
+        id=budget["id"],
+        name=budget["name"],
+        scope=budget["scope"],
+        device_id=budget["device_id"],
+        period=budget["period"],
+        amount=money(budget["amount"]),
+        currency=budget["currency"],
+        spent=optional_money(spending.of(budget)),
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -83,25 +82,6 @@ class RecomputeStatus:
         if self.hours_total:
             return min(1.0, self.hours_done / self.hours_total)
         return 1.0 if self.state is RecomputeState.DONE else 0.0
-
-    def as_json(self) -> dict[str, Any]:
-        """Return the status as the API writes it."""
-
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value is not None else None
-
-        return {
-            "state": self.state.value,
-            "tariff": self.tariff,
-            "start": iso(self.start),
-            "hours_total": self.hours_total,
-            "hours_done": self.hours_done,
-            "progress": self.progress,
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "error": self.error,
-            "generation": self.generation,
-        }
 
 
 def floor_hour(instant: datetime) -> datetime:
