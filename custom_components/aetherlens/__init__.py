@@ -19,6 +19,7 @@ from .coordinator import (
     current_identifiers,
 )
 from .entity import engine_device_info, remove_hidden_budget_entities
+from .repairs import async_engine_reachable, async_setup_repairs
 from .services import async_setup_services
 from .statistics import StatisticsImporter
 
@@ -28,8 +29,12 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions and the bill card, which exist whether or not an engine is set up."""
+    """Register the actions, the repairs' listener and the bill card.
+
+    They exist whether or not an engine is set up.
+    """
     async_setup_services(hass)
+    async_setup_repairs(hass)
     await async_setup_card(hass)
     return True
 
@@ -76,6 +81,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: AetherLensConfigEntry)
 async def async_unload_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -> None:
+    """Remove the entry's unreachable-engine issue with it."""
+    async_engine_reachable(hass, entry)
 
 
 async def async_remove_config_entry_device(

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import override
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -28,8 +27,12 @@ from .const import (
     EVENT_BUDGET_EXCEEDED,
     LOGGER,
     SCAN_INTERVAL,
-    SUPPORTED_API_VERSION,
-    UNREACHABLE_REPAIR_AFTER,
+)
+from .repairs import (
+    async_check_engine_api,
+    async_engine_api_understood,
+    async_engine_reachable,
+    async_engine_unreachable,
 )
 
 
@@ -73,7 +76,8 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
     """Reads the engine's summary, one request per update.
 
     After each read it removes the devices the engine no longer reports and announces budgets
-    that went over; an engine unreachable for long gets a repair issue.
+    that went over. An engine unreachable for long gets a repair issue, and the entry is reloaded
+    into setup retry: Home Assistant shows the reason on the entry and retries it by itself.
     """
 
     config_entry: AetherLensConfigEntry
@@ -92,24 +96,13 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         self.client = client
         # The current summary's devices by id: each device's sensors look theirs up per update.
         self.devices_by_id: dict[int, MeteredDevice] = {}
-        self._unreachable_since: datetime | None = None
+        # The last time the engine answered (setting up counts as the first).
+        self._last_contact: datetime = dt_util.utcnow()
         # Whether each budget was exceeded at the previous update (none before the first).
         self._budgets_exceeded: dict[int, bool | None] = {}
-        # The issues are about this entry's engine: they go when the entry does.
-        entry.async_on_unload(
-            lambda: ir.async_delete_issue(hass, DOMAIN, self.unreachable_issue_id)
-        )
-        entry.async_on_unload(lambda: ir.async_delete_issue(hass, DOMAIN, self.newer_issue_id))
-
-    @property
-    def unreachable_issue_id(self) -> str:
-        """Return the id of the repair issue raised while the engine stays unreachable."""
-        return f"engine_unreachable_{self.config_entry.entry_id}"
-
-    @property
-    def newer_issue_id(self) -> str:
-        """Return the id of the repair issue raised while the engine's API is too new."""
-        return f"engine_api_newer_{self.config_entry.entry_id}"
+        # The newer-API issue is about this entry's engine: it goes when the entry does. The
+        # unreachable one outlives the reload into setup retry (see _engine_unreachable).
+        entry.async_on_unload(lambda: async_engine_api_understood(hass, entry))
 
     def budget(self, budget_id: int) -> Budget | None:
         """Return the budget BUDGET_ID of the current summary, None once it is gone."""
@@ -125,7 +118,7 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
                 translation_domain=DOMAIN, translation_key="authentication_error"
             ) from err
         except AetherLensConnectionError as err:
-            self._track_unreachable(str(err))
+            self._engine_unreachable(str(err))
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="communication_error",
@@ -137,37 +130,13 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
                 translation_key="unknown_error",
                 translation_placeholders={"error": str(err)},
             ) from err
-        if self._unreachable_since is not None:
-            self._unreachable_since = None
-            ir.async_delete_issue(self.hass, DOMAIN, self.unreachable_issue_id)
+        self._last_contact = dt_util.utcnow()
+        async_engine_reachable(self.hass, self.config_entry)
         self.devices_by_id = {device.id: device for device in summary.devices}
-        self._check_api_version(summary)
+        async_check_engine_api(self.hass, self.config_entry, summary)
         self._remove_stale_devices(summary)
         self._fire_budget_events(summary)
         return summary
-
-    def _check_api_version(self, summary: Summary) -> None:
-        """Raise a repair issue while the engine speaks a newer API than this integration.
-
-        What it still understands keeps working; an update of the integration is the fix.
-        """
-        if summary.api_version <= SUPPORTED_API_VERSION:
-            ir.async_delete_issue(self.hass, DOMAIN, self.newer_issue_id)
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self.newer_issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="engine_api_newer",
-            translation_placeholders={
-                "title": self.config_entry.title,
-                "engine_version": summary.version,
-                "api_version": str(summary.api_version),
-                "supported": str(SUPPORTED_API_VERSION),
-            },
-        )
 
     def _fire_budget_events(self, summary: Summary) -> None:
         """Announce each budget that went over its amount since the previous update."""
@@ -188,24 +157,18 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
                     },
                 )
 
-    def _track_unreachable(self, error: str) -> None:
-        now = dt_util.utcnow()
-        if self._unreachable_since is None:
-            self._unreachable_since = now
-        elif now - self._unreachable_since >= UNREACHABLE_REPAIR_AFTER:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self.unreachable_issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="engine_unreachable",
-                translation_placeholders={
-                    "title": self.config_entry.title,
-                    "since": self._unreachable_since.isoformat(timespec="minutes"),
-                    "error": error,
-                },
-            )
+    def _engine_unreachable(self, error: str) -> None:
+        """Count the failure; once the repair issue is raised, reload a loaded entry.
+
+        The reload puts the entry into setup retry, where Home Assistant shows the reason on the
+        entry (Settings > Devices & services) and sets it up again by itself once the engine
+        answers; the issue goes then.
+        """
+        raised = async_engine_unreachable(
+            self.hass, self.config_entry, last_contact=self._last_contact, error=error
+        )
+        if raised and self.config_entry.state is ConfigEntryState.LOADED:
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
 
     def _remove_stale_devices(self, summary: Summary) -> None:
         registry = dr.async_get(self.hass)

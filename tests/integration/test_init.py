@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryDisabler, ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.loader import async_get_integration
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.aetherlens.const import (
@@ -162,6 +166,12 @@ async def test_unavailable_and_recovery(
     assert engine.summary_requests == 4
 
 
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
 async def test_repair_issue_while_engine_stays_unreachable(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -169,48 +179,86 @@ async def test_repair_issue_while_engine_stays_unreachable(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """An engine unreachable for five minutes raises a repair issue, which goes once it answers."""
-    issue_id = f"engine_unreachable_{init_integration.entry_id}"
-    engine.failure = 503
-    for _ in range(2):
-        freezer.tick(NEXT_UPDATE)
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None  # a blip is no issue
+    """Five minutes unanswered: a repair issue, and the entry in setup retry with the reason.
 
-    freezer.tick(UNREACHABLE_REPAIR_AFTER)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    Once the engine answers, the entry loads again by itself and the issue goes.
+    """
+    entry = init_integration
+    issue_id = f"engine_unreachable_{entry.entry_id}"
+    last_contact = dt_util.utcnow()
+    engine.failure = 503
+    for _ in range(4):
+        await _tick(hass, freezer, NEXT_UPDATE)
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None  # a blip is no issue
+        assert entry.state is ConfigEntryState.LOADED
+
+    # Counted from the last answer, not from the first failure: the fifth poll raises it.
+    assert 4 * NEXT_UPDATE < UNREACHABLE_REPAIR_AFTER <= 5 * NEXT_UPDATE
+    await _tick(hass, freezer, NEXT_UPDATE)
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
-    assert issue.translation_key == "engine_unreachable"
+    assert (issue.translation_key, issue.severity) == ("engine_unreachable", ir.IssueSeverity.ERROR)
     assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["url"] == entry.data[CONF_URL]
+    assert issue.translation_placeholders["since"] == last_contact.isoformat(timespec="minutes")
     assert "cannot reach its database" in issue.translation_placeholders["error"]
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert entry.reason.startswith("Cannot read the AetherLens engine: ")
+    assert "cannot reach its database" in entry.reason
+    assert state_of(hass, COST_TODAY).state == STATE_UNAVAILABLE
+
+    # The retries of the setup keep the issue (no reload loop: still in setup retry).
+    requests = engine.summary_requests
+    await _tick(hass, freezer, timedelta(minutes=2))
+    assert engine.summary_requests > requests
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
 
     engine.failure = None
-    freezer.tick(NEXT_UPDATE)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await _tick(hass, freezer, timedelta(minutes=10))  # HA's longest wait between retries
+    assert (
+        hass.config_entries.async_get_known_entry(entry.entry_id).state is ConfigEntryState.LOADED
+    )
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     assert state_of(hass, COST_TODAY).state == "2.26"
 
 
+async def test_entry_that_cannot_load_shows_the_reason(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """HA started while the engine is down: the entry shows why from the first try."""
+    engine.failure = 503
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.reason is not None
+    assert mock_config_entry.reason.startswith("Cannot read the AetherLens engine: ")
+    assert "cannot reach its database" in mock_config_entry.reason
+
+
+@pytest.mark.parametrize("going", ["removed", "disabled"])
 async def test_repair_issue_goes_with_the_entry(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     engine: FixtureEngine,
     freezer: FrozenDateTimeFactory,
-    issue_registry: ir.IssueRegistry,
+    going: str,
 ) -> None:
-    """Unloading the entry removes its issue."""
+    """Removing or disabling the entry removes its issue."""
+    issue_registry = ir.async_get(hass)
     engine.failure = 503
-    for tick in (NEXT_UPDATE, UNREACHABLE_REPAIR_AFTER):
-        freezer.tick(tick)
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
+    await _tick(hass, freezer, UNREACHABLE_REPAIR_AFTER + NEXT_UPDATE)
     issue_id = f"engine_unreachable_{init_integration.entry_id}"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
-    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    engine.failure = None  # a retry that loads is not what removes it here
+    if going == "removed":
+        assert await hass.config_entries.async_remove(init_integration.entry_id)
+    else:
+        assert init_integration.state is ConfigEntryState.SETUP_RETRY
+        await hass.config_entries.async_set_disabled_by(
+            init_integration.entry_id, ConfigEntryDisabler.USER
+        )
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 

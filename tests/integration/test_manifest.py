@@ -126,7 +126,7 @@ def test_translations_cover_the_flows_and_entities() -> None:
     # Every translation key the code raises or files an issue with (entities aside), no other.
     source = "\n".join(
         (COMPONENT / name).read_text(encoding="utf-8")
-        for name in ("__init__.py", "coordinator.py", "services.py")
+        for name in ("__init__.py", "coordinator.py", "repairs.py", "services.py")
     )
     raised = set(re.findall(r'translation_key="(\w+)"', source))
     assert raised == set(strings["exceptions"]) | set(strings["issues"])
