@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -15,7 +16,10 @@ from tests.postgres import ScratchDatabase
 async def test_fresh_database_gets_every_migration(
     database: ScratchDatabase, db_pool: asyncpg.Pool
 ) -> None:
-    """All migrations apply; readings is a 7-day hypertable exactly when TimescaleDB is there."""
+    """All migrations apply; readings is a 1-day hypertable exactly when TimescaleDB is there.
+
+    readings and readings_compact keep only their primary keys: no query needs another index.
+    """
     async with db_pool.acquire() as conn:
         applied = await apply_migrations(conn)
         assert applied == [m.version for m in load_migrations()]
@@ -23,15 +27,28 @@ async def test_fresh_database_gets_every_migration(
             r["tablename"]
             for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         }
-        assert {"devices", "readings", "engine_settings", "schema_migrations"} <= tables
-        if database.timescaledb:
-            interval = await conn.fetchval(
-                """
-                SELECT time_interval FROM timescaledb_information.dimensions
-                WHERE hypertable_name = 'readings' AND column_name = 'time'
-                """
+        assert {"devices", "readings", "readings_compact", "schema_migrations"} <= tables
+        indexes = {
+            r["indexname"]
+            for r in await conn.fetch(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
+                "AND tablename IN ('readings', 'readings_compact')"
             )
-            assert interval.days == 7
+        }
+        assert indexes == {"readings_pkey", "readings_compact_pkey"}
+        if database.timescaledb:
+            intervals = dict(
+                await conn.fetch(
+                    """
+                    SELECT hypertable_name, time_interval FROM timescaledb_information.dimensions
+                    WHERE hypertable_name IN ('readings', 'readings_compact')
+                    """
+                )
+            )
+            assert intervals == {
+                "readings": timedelta(days=1),
+                "readings_compact": timedelta(days=7),
+            }
         else:
             extensions = await conn.fetchval(
                 "SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'"

@@ -38,11 +38,7 @@ _IDS = "SELECT source_id, id, unit FROM devices WHERE source = $1 AND source_id 
 _LAST = """
 SELECT d.id, r.time, r.value
 FROM unnest($1::integer[]) AS d (id)
-CROSS JOIN LATERAL (
-    SELECT time, value FROM readings
-    WHERE device_id = d.id AND quality & 4 = 0
-    ORDER BY time DESC LIMIT 1
-) AS r
+CROSS JOIN LATERAL readings_before(d.id, 'infinity', 1, true) AS r
 """
 
 

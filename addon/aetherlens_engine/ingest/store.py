@@ -65,6 +65,7 @@ CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (
 # Each stored reading's UTC hour and the next are queued (see timescale/0006), keyed by the
 # batch's earliest stored reading there: a key no other batch can have (it stored that reading),
 # so the queue insert never conflicts with, nor waits for, a row a rollup is working on.
+# A reading already packed into readings_compact (its hour was compacted) is a duplicate too.
 # Readings go in in key order: concurrent writers then take their row locks in one global order
 # and cannot deadlock on duplicates.
 _MERGE = f"""
@@ -74,6 +75,11 @@ WITH stored AS (
     INSERT INTO readings (time, device_id, value, quality)
     SELECT s.time, s.device_id, s.value, s.quality
     FROM {_STAGING} s JOIN devices d ON d.id = s.device_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM readings_compact c
+        WHERE c.device_id = s.device_id AND c.hour = date_trunc('hour', s.time, 'UTC')
+          AND s.time = ANY (c.times)
+    )
     ORDER BY s.device_id, s.time
     ON CONFLICT (device_id, time) DO NOTHING
     RETURNING device_id, time

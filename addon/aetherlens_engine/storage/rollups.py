@@ -215,16 +215,15 @@ loaded AS (
            r.time >= w.ws AND r.time < w.we AS fresh, true AS counts
     FROM win AS w
     CROSS JOIN LATERAL (
-        (SELECT time, value, quality FROM readings
-         WHERE device_id = w.device_id AND time < w.ws AND quality & 4 = 0
-         ORDER BY time DESC LIMIT w.context)
+        -- Times are whole microseconds: `before ws - 1 µs` is `before ws`, ws excluded.
+        SELECT * FROM readings_before(w.device_id, w.ws - interval '1 microsecond', w.context,
+                                      true)
         UNION ALL
-        SELECT time, value, quality FROM readings
-        WHERE device_id = w.device_id AND time >= w.ws AND time < w.we AND time <= w.upto
+        SELECT * FROM readings_between(w.device_id, w.ws, least(w.we, w.upto)) AS b
+        WHERE b.time < w.we
         UNION ALL
-        (SELECT time, value, quality FROM readings
-         WHERE device_id = w.device_id AND time >= w.we AND time <= w.upto AND quality & 4 = 0
-         ORDER BY time LIMIT 1)
+        SELECT * FROM readings_after(w.device_id, w.we, 1, true) AS a
+        WHERE a.time <= w.upto
     ) AS r
 ),
 """
@@ -298,12 +297,9 @@ loaded AS (
            r.time > w.ws AS fresh, r.time > w.ws AS counts
     FROM win AS w
     CROSS JOIN LATERAL (
-        (SELECT time, value, quality FROM readings
-         WHERE device_id = w.device_id AND time <= w.ws AND quality & 4 = 0
-         ORDER BY time DESC LIMIT w.context)
+        SELECT * FROM readings_before(w.device_id, w.ws, w.context, true)
         UNION ALL
-        SELECT time, value, quality FROM readings
-        WHERE device_id = w.device_id AND time > w.ws AND time <= $7
+        SELECT * FROM readings_between(w.device_id, w.ws, $7) AS b WHERE b.time > w.ws
     ) AS r
 ),
 """
@@ -423,12 +419,9 @@ SELECT device_id, folded_to FROM rollup_progress WHERE device_id = ANY($1::integ
 # COUNTER_MEMORY next ones, whose levels may change.
 _QUEUE_CONTEXT_SQL = """
 SELECT q.device_id, q.hour,
-       (SELECT max(r.time) FROM (
-            SELECT time FROM readings
-            WHERE device_id = q.device_id AND time >= q.hour + interval '1 hour'
-              AND quality & 4 = 0
-            ORDER BY time
-            LIMIT CASE WHEN d.unit = $3 THEN $5::integer ELSE 1 END
+       (SELECT max(r.time) FROM readings_after(
+            q.device_id, q.hour + interval '1 hour',
+            CASE WHEN d.unit = $3 THEN $5::integer ELSE 1 END, true
         ) AS r) AS reach
 FROM unnest($1::integer[], $2::timestamptz[]) AS q (device_id, hour)
 JOIN devices AS d ON d.id = q.device_id
@@ -440,7 +433,7 @@ _KEEP_WAITING_SQL = """
 INSERT INTO rollup_queue (device_id, hour, first_time)
 SELECT d.id, date_trunc('hour', $2::timestamptz, 'UTC'), 'infinity'
 FROM unnest($1::integer[]) AS d (id)
-WHERE EXISTS (SELECT 1 FROM readings WHERE device_id = d.id AND time > $2)
+WHERE EXISTS (SELECT 1 FROM readings_after(d.id, $2, 2, false) AS r WHERE r.time > $2)
 ON CONFLICT DO NOTHING
 """
 

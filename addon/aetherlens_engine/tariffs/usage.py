@@ -40,13 +40,12 @@ _SERIES_SQL = """
 WITH source AS (
     SELECT id FROM devices WHERE kind = $1 AND unit = $2 ORDER BY id LIMIT 1
 ), first AS (
-    SELECT max(time) AS time FROM readings
-    WHERE device_id = (SELECT id FROM source) AND time <= $3
+    SELECT time FROM readings_before((SELECT id FROM source), $3, 1, false)
 )
-SELECT time, value FROM readings
-WHERE device_id = (SELECT id FROM source)
-  AND time >= coalesce((SELECT time FROM first), $3) AND time < $4
-ORDER BY time
+SELECT r.time, r.value
+FROM readings_between((SELECT id FROM source), coalesce((SELECT time FROM first), $3), $4) AS r
+WHERE r.time < $4
+ORDER BY r.time
 """
 
 
