@@ -168,7 +168,7 @@ SCHEMA = vol.Schema(
             vol.Optional("raw_days", default=90): _positive(int),
             vol.Optional("hourly_days", default=365): _positive(int),
             vol.Optional("daily_days", default=1826): _positive(int),
-            vol.Optional("compress_after_days", default=7): _positive(int),
+            vol.Optional("compress_after_days", default=1): _positive(int),
         },
         vol.Optional("rollup", default={}): {
             vol.Optional("interval_seconds", default=60.0): _positive(float),

@@ -24,6 +24,7 @@ from .config import EngineConfig
 from .database import Database, open_pool, prepare
 from .ingest import IngestPipeline
 from .plugins import CloudCostWriter, PluginManager, PollResult
+from .storage.compaction import compact_readings
 from .storage.features import DatabaseFeatures, detect_features
 from .storage.retention import apply_policies, enforce_retention
 from .storage.rollups import RollupMaintainer
@@ -194,7 +195,7 @@ class Engine:
                 asyncio.create_task(
                     self._every(
                         RETENTION_INTERVAL,
-                        lambda: self._enforce_retention(pool, features),
+                        lambda: self._maintain_storage(pool, features),
                     )
                 )
             )
@@ -283,8 +284,10 @@ class Engine:
             pass
         await tariffs.price_rolled_up(rollups.take_rolled_up())
 
-    async def _enforce_retention(self, pool: asyncpg.Pool, features: DatabaseFeatures) -> None:
+    async def _maintain_storage(self, pool: asyncpg.Pool, features: DatabaseFeatures) -> None:
+        """Pack day-old readings and remove expired data (no TimescaleDB policies do it here)."""
         async with pool.acquire() as conn:
+            LOGGER.info("Compaction: %s", await compact_readings(conn, features, self.clock()))
             report = await enforce_retention(
                 conn,
                 features,

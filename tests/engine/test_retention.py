@@ -27,6 +27,8 @@ COMMUNITY = DatabaseFeatures("2.31.0", "timescale")
 # Table, time column, cutoff under the default settings.
 TABLES: list[tuple[str, str, datetime | date]] = [
     ("readings", "time", NOW - timedelta(days=90)),
+    # An hour of packed readings goes once its last reading is older than the readings' cutoff.
+    ("readings_compact", "hour", NOW - timedelta(days=90, hours=1)),
     ("energy_hourly", "hour", NOW - timedelta(days=365)),
     ("cost_hourly", "hour", NOW - timedelta(days=365)),
     ("energy_daily", "day", (NOW - timedelta(days=1826)).date()),
@@ -54,6 +56,16 @@ async def conn(db_pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
                 (t, device, float(i)) for i, t in enumerate(hours) if t > NOW - timedelta(400)
             ],
             columns=["time", "device_id", "value"],
+        )
+        # Packed hours on the same days (as compaction would leave them, had it kept a copy).
+        await conn.copy_records_to_table(
+            "readings_compact",
+            records=[
+                (device, t, [t], [float(i)], [0])
+                for i, t in enumerate(hours)
+                if t > NOW - timedelta(400)
+            ],
+            columns=["device_id", "hour", "times", "vals", "quals"],
         )
         await conn.copy_records_to_table(
             "energy_hourly",
@@ -90,7 +102,7 @@ def test_settings_defaults_and_validation() -> None:
     """Readings 90 days, hourly rollups a year, daily rollups five years; only whole days > 0."""
     settings = RetentionSettings()
     assert (settings.readings_days, settings.hourly_days, settings.daily_days) == (90, 365, 1826)
-    assert settings.compress_after_days == 7
+    assert settings.compress_after_days == 1
     assert RetentionSettings(readings_days=30).readings_days == 30
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="hourly_days must be a whole number of days > 0"):
@@ -110,21 +122,22 @@ def test_community_statements() -> None:
         Statement("SELECT remove_compression_policy('readings', if_exists => true)"),
         Statement(
             "SELECT add_compression_policy('readings', compress_after => $1::interval)",
-            (timedelta(days=7),),
+            (timedelta(days=1),),
         ),
         *[
             statement
             for table, days in [
-                ("readings", 30),
-                ("energy_hourly", 200),
-                ("cost_hourly", 200),
-                ("energy_daily", 1000),
+                ("readings", timedelta(days=30)),
+                ("readings_compact", timedelta(days=30, hours=1)),
+                ("energy_hourly", timedelta(days=200)),
+                ("cost_hourly", timedelta(days=200)),
+                ("energy_daily", timedelta(days=1000)),
             ]
             for statement in (
                 Statement(f"SELECT remove_retention_policy('{table}', if_exists => true)"),
                 Statement(
                     f"SELECT add_retention_policy('{table}', drop_after => $1::interval)",
-                    (timedelta(days=days),),
+                    (days,),
                 ),
             )
         ],

@@ -1,5 +1,6 @@
-"""Storage maintenance: what the database can do, energy rollups, and data retention."""
+"""Storage maintenance: what the database can do, energy rollups, compaction and retention."""
 
+from .compaction import CompactionReport, compact_readings
 from .features import DatabaseFeatures, Licence, UnknownLicenceError, detect_features
 from .retention import (
     RetentionMode,
@@ -14,6 +15,7 @@ from .retention import (
 from .rollups import RollupMaintainer
 
 __all__ = [
+    "CompactionReport",
     "DatabaseFeatures",
     "Licence",
     "RetentionMode",
@@ -23,6 +25,7 @@ __all__ = [
     "Statement",
     "UnknownLicenceError",
     "apply_policies",
+    "compact_readings",
     "detect_features",
     "enforce_retention",
     "policy_statements",

@@ -1,8 +1,9 @@
 """How long data is kept: TimescaleDB policies where licensed, else the engine's own enforcement.
 
-Community licence ('timescale'): readings are compressed after a week and every table gets a
+Community licence ('timescale'): readings are compressed after a day and every table gets a
 retention policy; TimescaleDB's background jobs do the rest. Apache edition: the engine drops whole
 chunks older than the cutoff (as the policies would). Plain PostgreSQL: the engine deletes the rows.
+Readings packed into readings_compact (compaction.py) go by whole hours older than the cutoff.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class RetentionSettings:
     readings_days: int = 90
     hourly_days: int = 365
     daily_days: int = 1826
-    compress_after_days: int = 7
+    compress_after_days: int = 1
 
     def __post_init__(self) -> None:
         """Refuse periods that are not a positive number of days."""
@@ -66,10 +67,12 @@ class _Table:
     name: str
     column: str
     daily: bool  # partitioned by a date: the cutoff is a day
+    span: timedelta = timedelta(0)  # what a row covers after its time: it goes once all is old
 
 
 _TABLES = (
     _Table("readings", "time", daily=False),
+    _Table("readings_compact", "hour", daily=False, span=timedelta(hours=1)),
     _Table("energy_hourly", "hour", daily=False),
     _Table("cost_hourly", "hour", daily=False),
     _Table("energy_daily", "day", daily=True),
@@ -86,8 +89,8 @@ def retention_mode(features: DatabaseFeatures) -> RetentionMode:
 
 
 def _keep(table: _Table, settings: RetentionSettings) -> timedelta:
-    if table.name == "readings":
-        return timedelta(days=settings.readings_days)
+    if table.name.startswith("readings"):
+        return timedelta(days=settings.readings_days) + table.span
     if table.daily:
         return timedelta(days=settings.daily_days)
     return timedelta(days=settings.hourly_days)
