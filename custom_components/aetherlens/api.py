@@ -58,22 +58,50 @@ MAINS_KINDS = frozenset({"grid", "meter"})
 
 
 @dataclass(frozen=True, slots=True)
+class CollectorIssue:
+    """A collector of the engine that needs the user (a refused token): its `issue` in health."""
+
+    collector: str  # the collector's name, as configured in the engine
+    key: str  # stable: what is wrong
+    url: str  # the Home Assistant it reads, credentials cut by the engine
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class EngineHealth:
-    """What `/api/v1/health` reports."""
+    """What `/api/v1/health` reports; the details only with the API token."""
 
     status: str
     version: str
     instance_id: str
     database_status: str
+    # Readings the database refused for their data, in the engine's dead-letter file now.
+    dead_lettered: int = 0
+    dead_letter_file: str | None = None
+    collector_issues: tuple[CollectorIssue, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EngineHealth:
-        """Build from the engine's JSON."""
+        """Build from the engine's JSON; the details are empty without the token."""
+        ingest = data.get("ingest") or {}
+        dead_letter_file = ingest.get("dead_letter_file")
         return cls(
             status=str(data["status"]),
             version=str(data["version"]),
             instance_id=str(data["instance_id"]),
             database_status=str(data["database"]["status"]),
+            dead_lettered=int(ingest.get("dead_lettered", 0)),
+            dead_letter_file=None if dead_letter_file is None else str(dead_letter_file),
+            collector_issues=tuple(
+                CollectorIssue(
+                    collector=str(name),
+                    key=str(collector["issue"]["key"]),
+                    url=str(collector["url"]),
+                    message=str(collector["issue"]["message"]),
+                )
+                for name, collector in sorted((data.get("collectors") or {}).items())
+                if collector.get("issue") is not None
+            ),
         )
 
 
@@ -472,7 +500,7 @@ class AetherLensClient:
         self._token = token
 
     async def health(self) -> EngineHealth:
-        """Return the engine's health (needs no token)."""
+        """Return the engine's health (its details only if the token is right)."""
         data = await self._get("/api/v1/health")
         return _parse(EngineHealth.from_json, data, "health")
 

@@ -1,4 +1,4 @@
-"""The coordinator: one request to the engine's summary per update."""
+"""The coordinator: the engine's summary and health, read at each update."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ from .const import (
 )
 from .repairs import (
     async_check_engine_api,
+    async_check_engine_health,
     async_engine_api_understood,
+    async_engine_health_gone,
     async_engine_reachable,
     async_engine_unreachable,
 )
@@ -73,11 +75,12 @@ def current_identifiers(entry: AetherLensConfigEntry, summary: Summary) -> set[t
 
 
 class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
-    """Reads the engine's summary, one request per update.
+    """Reads the engine's summary and its health (what the engine needs the user for).
 
-    After each read it removes the devices the engine no longer reports and announces budgets
-    that went over. An engine unreachable for long gets a repair issue, and the entry is reloaded
-    into setup retry: Home Assistant shows the reason on the entry and retries it by itself.
+    After each read it removes the devices the engine no longer reports, announces budgets
+    that went over and raises (or clears) the repair issues the health calls for. An engine
+    unreachable for long gets a repair issue, and the entry is reloaded into setup retry: Home
+    Assistant shows the reason on the entry and retries it by itself.
     """
 
     config_entry: AetherLensConfigEntry
@@ -103,6 +106,7 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         # The newer-API issue is about this entry's engine: it goes when the entry does. The
         # unreachable one outlives the reload into setup retry (see _engine_unreachable).
         entry.async_on_unload(lambda: async_engine_api_understood(hass, entry))
+        entry.async_on_unload(lambda: async_engine_health_gone(hass, entry))
 
     def budget(self, budget_id: int) -> Budget | None:
         """Return the budget BUDGET_ID of the current summary, None once it is gone."""
@@ -110,9 +114,10 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
 
     @override
     async def _async_update_data(self) -> Summary:
-        """Fetch the summary."""
+        """Fetch the summary and the health."""
         try:
             summary = await self.client.summary()
+            health = await self.client.health()
         except AetherLensAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_error"
@@ -134,6 +139,7 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         async_engine_reachable(self.hass, self.config_entry)
         self.devices_by_id = {device.id: device for device in summary.devices}
         async_check_engine_api(self.hass, self.config_entry, summary)
+        async_check_engine_health(self.hass, self.config_entry, health)
         self._remove_stale_devices(summary)
         self._fire_budget_events(summary)
         return summary

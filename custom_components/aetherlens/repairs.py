@@ -1,7 +1,9 @@
 """The integration's repair issues: one function raises each, one clears it.
 
 None of them is fixable from a repair flow: each says what to check, and goes by itself once
-the engine answers (or is understood) again.
+the engine answers (or is understood, or no longer reports the problem) again. From the engine's
+health come the readings waiting in its dead-letter file and a collector whose Home Assistant
+token is refused.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
 
-from .api import Summary
+from .api import CollectorIssue, EngineHealth, Summary
 from .const import DOMAIN, SUPPORTED_API_VERSION, UNREACHABLE_REPAIR_AFTER
+
+# The engine's collector issue that means its Home Assistant token was refused.
+REFUSED_AUTH = "invalid_auth"
 
 
 @callback
@@ -112,3 +117,86 @@ def async_check_engine_api(hass: HomeAssistant, entry: ConfigEntry, summary: Sum
 def async_engine_api_understood(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Note that ENTRY's engine API is understood (or the entry went): its issue goes."""
     ir.async_delete_issue(hass, DOMAIN, engine_api_newer_issue_id(entry))
+
+
+def dead_letters_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of the issue raised while ENTRY's engine has dead-lettered readings."""
+    return f"dead_letters_{entry.entry_id}"
+
+
+def token_refused_issue_id(entry: ConfigEntry, collector: str) -> str:
+    """Return the id of the issue raised while Home Assistant refuses COLLECTOR's token."""
+    return f"{_token_refused_prefix(entry)}{collector}"
+
+
+@callback
+def async_check_engine_health(
+    hass: HomeAssistant, entry: ConfigEntry, health: EngineHealth
+) -> None:
+    """Raise the issues ENTRY's engine HEALTH calls for; remove those it no longer does."""
+    _check_dead_letters(hass, entry, health)
+    refused = [issue for issue in health.collector_issues if issue.key == REFUSED_AUTH]
+    for issue in refused:
+        _token_refused(hass, entry, issue)
+    current = {token_refused_issue_id(entry, issue.collector) for issue in refused}
+    for issue_id in _token_refused_issues(hass, entry) - current:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
+def async_engine_health_gone(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Note that ENTRY went: the issues its engine's health raised go with it."""
+    ir.async_delete_issue(hass, DOMAIN, dead_letters_issue_id(entry))
+    for issue_id in _token_refused_issues(hass, entry):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+def _check_dead_letters(hass: HomeAssistant, entry: ConfigEntry, health: EngineHealth) -> None:
+    """Raise the issue while the dead-letter file holds readings; the user empties or removes it."""
+    if not health.dead_lettered:
+        ir.async_delete_issue(hass, DOMAIN, dead_letters_issue_id(entry))
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        dead_letters_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="dead_letters",
+        translation_placeholders={
+            "title": entry.title,
+            "count": str(health.dead_lettered),
+            "path": health.dead_letter_file or "spool/dead-letter.jsonl",
+        },
+    )
+
+
+def _token_refused(hass: HomeAssistant, entry: ConfigEntry, issue: CollectorIssue) -> None:
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        token_refused_issue_id(entry, issue.collector),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="collector_token_refused",
+        translation_placeholders={
+            "title": entry.title,
+            "collector": issue.collector,
+            "url": issue.url,
+            "error": issue.message,
+        },
+    )
+
+
+def _token_refused_prefix(entry: ConfigEntry) -> str:
+    return f"collector_token_refused_{entry.entry_id}_"
+
+
+def _token_refused_issues(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
+    """Return the ids of ENTRY's token-refused issues now raised."""
+    prefix = _token_refused_prefix(entry)
+    return {
+        issue_id
+        for domain, issue_id in ir.async_get(hass).issues
+        if domain == DOMAIN and issue_id.startswith(prefix)
+    }

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 import pytest
 import yaml
@@ -25,10 +25,12 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from aetherlens_engine.api.contract.engine import CollectorIssue
 from custom_components.aetherlens import PLATFORMS
 from custom_components.aetherlens.config_flow import AetherLensConfigFlow
 from custom_components.aetherlens.const import SCAN_INTERVAL
 from custom_components.aetherlens.entity import AetherLensEntity
+from custom_components.aetherlens.repairs import REFUSED_AUTH
 
 ROOT = Path(__file__).parents[2]
 COMPONENT = ROOT / "custom_components" / "aetherlens"
@@ -125,6 +127,9 @@ def _repair_issues() -> None:
     for key in filed:
         assert f'"{key}"' in tests, f"no test looks for the issue {key}"
     assert "async_delete_issue" in "".join(_source(name) for name, _ in _modules())
+    # Every issue the engine reports for a collector reaches HA's Repairs.
+    engine_keys = set(get_args(get_type_hints(CollectorIssue)["key"]))
+    assert engine_keys == {REFUSED_AUTH}, f"issues of the engine not raised: {engine_keys}"
 
 
 def _runtime_data() -> None:
