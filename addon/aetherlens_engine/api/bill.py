@@ -17,6 +17,7 @@ from datetime import datetime
 import asyncpg
 import msgspec
 from aiohttp import web
+from msgspec import UNSET, UnsetType
 
 from aetherlens_engine.tariffs.bill import Bill, bill
 from aetherlens_engine.tariffs.model import BillInputError, Tariff
@@ -26,9 +27,10 @@ from aetherlens_engine.tariffs.store import active_tariff_at
 from aetherlens_engine.tariffs.usage import carbon_series, price_series, recorded_usage
 
 from .contract.base import instant, json_response
-from .contract.costs import RangeBill
+from .contract.costs import BillQuery, RangeBill
 from .costs import MAX_COMPARE_RANGE, NO_TARIFF
 from .database import connection
+from .decode import query_of
 from .errors import ApiError
 from .params import InvalidValueError, parse_instant
 from .state import STATE_KEY
@@ -38,9 +40,8 @@ def _bad(name: str, message: str) -> ApiError:
     return ApiError(400, "invalid_parameter", f"{name}: {message}")
 
 
-def _instant(request: web.Request, name: str) -> datetime | None:
-    text = request.query.get(name)
-    if text is None:
+def _instant(name: str, text: str | UnsetType) -> datetime | None:
+    if text is UNSET:
         return None
     try:
         return parse_instant(text)
@@ -94,7 +95,8 @@ def range_bill(result: Bill, start: datetime, end: datetime) -> RangeBill:
 async def get_bill(request: web.Request) -> web.Response:
     """Answer the active tariff's bill of the recorded usage in [start, end)."""
     state = request.app[STATE_KEY]
-    start, end = _instant(request, "start"), _instant(request, "end")
+    query = query_of(request, BillQuery)
+    start, end = _instant("start", query.start), _instant("end", query.end)
     if start is not None and end is not None:
         _check_range(start, end)  # a bad range is refused before any tariff is looked up
     now = state.clock()

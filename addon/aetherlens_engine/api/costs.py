@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,6 +25,7 @@ from typing import Any
 import asyncpg
 import msgspec
 from aiohttp import web
+from msgspec import UNSET
 
 from aetherlens_engine.tariffs.compare import compare_recorded, comparison_to_json, last_full_cycle
 from aetherlens_engine.tariffs.load import build_tariff
@@ -36,17 +36,14 @@ from aetherlens_engine.tariffs.store import active_tariff_at, tariff_at, tariff_
 from .contract import costs as contract
 from .contract.base import day, instant, json_response, money
 from .database import connection
+from .decode import body_of, query_of
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
 from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
 from .state import STATE_KEY, EngineState
-from .text import check_json
 
-RESOLUTIONS: tuple[contract.CostResolution, ...] = ("hour", "day", "month")
-GROUPS = ("device", "meter", "period", "total")
 # Two bills of hourly data per request: a bit more than a year at most.
 MAX_COMPARE_RANGE = timedelta(days=400)
-COMPARE_FIELDS = frozenset({"tariff", "definition", "start", "end"})
 NO_TARIFF = (
     "no tariff is active; save one and activate it (POST /api/v1/tariffs with activate: true)"
 )
@@ -63,36 +60,11 @@ def _bad(name: str, message: str) -> ApiError:
     return ApiError(400, "invalid_parameter", f"{name}: {message}")
 
 
-def _instant(name: str, text: str | None) -> datetime:
-    if text is None:
-        raise _bad(name, "missing; give an ISO 8601 date-time with a UTC offset")
+def _instant(name: str, text: str) -> datetime:
     try:
         return parse_instant(text)
     except InvalidValueError as err:
         raise _bad(name, str(err)) from err
-
-
-def _choice(request: web.Request, name: str, choices: tuple[str, ...], default: str) -> str:
-    value = request.query.get(name, default)
-    if value not in choices:
-        raise _bad(name, f"{value!r} is not one of {', '.join(choices)}")
-    return value
-
-
-def _resolution(request: web.Request) -> contract.CostResolution:
-    text = _choice(request, "resolution", RESOLUTIONS, "day")
-    return next(resolution for resolution in RESOLUTIONS if resolution == text)
-
-
-def _device_id(request: web.Request) -> int | None:
-    text = request.query.get("device_id")
-    if text is None:
-        return None
-    # Bounded before int(): very long digit strings are refused by int() itself.
-    digits = text.isascii() and text.isdigit() and len(text) <= len(str(MAX_DEVICE_ID))
-    if not digits or not 1 <= int(text) <= MAX_DEVICE_ID:
-        raise _bad("device_id", f"{text!r} is not a device id (a positive integer)")
-    return int(text)
 
 
 # The household rule lives in the views of timescale/0005_devices_included_in.sql.
@@ -236,11 +208,10 @@ async def _rows(
 async def get_costs(request: web.Request) -> web.Response:
     """Answer costs per hour, day or month, by device, period or in total, over [start, end)."""
     state = request.app[STATE_KEY]
-    start = _instant("start", request.query.get("start"))
-    end = _instant("end", request.query.get("end"))
-    resolution = _resolution(request)
-    group = _choice(request, "group", GROUPS, "total")
-    device_id = _device_id(request)
+    query = query_of(request, contract.CostsQuery)
+    start, end = _instant("start", query.start), _instant("end", query.end)
+    resolution, group = query.resolution, query.group
+    device_id = None if query.device_id is UNSET else query.device_id
     if start >= end:
         raise _bad("end", "must be later than 'start'")
     longest = state.limits.max_hour_range if resolution == "hour" else state.limits.max_day_range
@@ -312,32 +283,10 @@ async def get_projection(request: web.Request) -> web.Response:
     return json_response(projection_answer(projection))
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.read())
-    except (ValueError, RecursionError) as err:
-        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {err}") from err
-    check_json(body)  # no U+0000 or lone surrogate: PostgreSQL could not take them
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", "the body must be a JSON object")
-    if unknown := sorted(set(body) - COMPARE_FIELDS):
-        raise _bad(unknown[0], "unknown field; give tariff or definition, start and end")
-    if ("tariff" in body) == ("definition" in body):
-        raise _bad("tariff", "give either tariff (a stored name) or definition (a tariff)")
-    if "tariff" in body and not isinstance(body["tariff"], str):
-        raise _bad("tariff", "must be the name of a stored tariff")
-    if ("start" in body) != ("end" in body):
-        raise _bad("start" if "end" in body else "end", "give both start and end, or neither")
-    return body
-
-
-def _range(body: dict[str, Any]) -> tuple[datetime, datetime] | None:
-    if "start" not in body:
+def _range(body: contract.CompareRequest) -> tuple[datetime, datetime] | None:
+    if body.start is UNSET or body.end is UNSET:
         return None
-    for name in ("start", "end"):
-        if not isinstance(body[name], str):
-            raise _bad(name, "must be an ISO 8601 date-time string")
-    start, end = _instant("start", body["start"]), _instant("end", body["end"])
+    start, end = _instant("start", body.start), _instant("end", body.end)
     if start >= end:
         raise _bad("end", "must be later than 'start'")
     if end - start > MAX_COMPARE_RANGE:
@@ -345,13 +294,17 @@ def _range(body: dict[str, Any]) -> tuple[datetime, datetime] | None:
     return start, end
 
 
-async def _alternative(conn: asyncpg.Connection, body: dict[str, Any], now: datetime) -> Tariff:
-    if "definition" in body:
+async def _alternative(
+    conn: asyncpg.Connection, body: contract.CompareRequest, now: datetime
+) -> Tariff:
+    if body.definition is not UNSET:
         try:
-            return build_tariff(body["definition"])
+            return build_tariff(body.definition)
         except TariffError as err:
             raise ApiError(422, "invalid_tariff", f"definition: {err}") from err
-    name = body["tariff"]
+    name = body.tariff
+    if name is UNSET:  # refused by the model already
+        raise _bad("tariff", "give either tariff (a stored name) or definition (a tariff)")
     stored = await tariff_at(conn, name, now)
     if stored is None:
         versions = await tariff_versions(conn, name)
@@ -364,7 +317,7 @@ async def _alternative(conn: asyncpg.Connection, body: dict[str, Any], now: date
 async def post_compare(request: web.Request) -> web.Response:
     """Answer the bills of the recorded usage under the active tariff and another one."""
     state = request.app[STATE_KEY]
-    body = await _body(request)
+    body = await body_of(request, contract.CompareRequest)
     span = _range(body)
     now = state.clock()
     async with connection(state) as conn:
@@ -380,12 +333,12 @@ async def post_compare(request: web.Request) -> web.Response:
             raise _cannot_bill(err) from err
         hours = await conn.fetchval(_RECORDED_HOURS, start, end)
     recorded = contract.Recorded(hours=hours, of_hours=_whole_hours(start, end))
-    body = comparison_to_json(comparison) | {
+    answer = comparison_to_json(comparison) | {
         "start": instant(start),
         "end": instant(end),
         "recorded": recorded,
     }
-    return json_response(msgspec.convert(body, contract.Comparison))
+    return json_response(msgspec.convert(answer, contract.Comparison))
 
 
 def _whole_hours(start: datetime, end: datetime) -> int:

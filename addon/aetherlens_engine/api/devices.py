@@ -10,14 +10,13 @@ import asyncpg
 from aiohttp import web
 
 from .contract.base import instant, json_response
-from .contract.engine import Device, DeviceList, EnergyPoint, EnergySeries, Resolution
+from .contract.engine import Device, DeviceList, EnergyPoint, EnergyQuery, EnergySeries
 from .database import connection
+from .decode import query_of
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
 from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
 from .state import STATE_KEY
-
-RESOLUTIONS: tuple[Resolution, ...] = ("hour", "day")
 
 _DEVICES_SQL = """
 SELECT id, source, source_id, name, kind, unit, attributes::text AS attributes,
@@ -78,18 +77,16 @@ def _device_id(request: web.Request) -> int:
     return int(text)
 
 
-def _instant(request: web.Request, name: str) -> datetime:
-    text = request.query.get(name)
-    if text is None:
-        raise _bad_parameter(name, "missing; give an ISO 8601 date-time with a UTC offset")
+def _instant(name: str, text: str) -> datetime:
     try:
         return parse_instant(text)
     except InvalidValueError as err:
         raise _bad_parameter(name, str(err)) from err
 
 
-def _range(request: web.Request, resolution: str) -> tuple[datetime, datetime]:
-    start, end = _instant(request, "from"), _instant(request, "to")
+def _range(request: web.Request, query: EnergyQuery) -> tuple[datetime, datetime]:
+    start, end = _instant("from", query.from_), _instant("to", query.to)
+    resolution = query.resolution
     if start >= end:
         raise _bad_parameter("to", "must be later than 'from'")
     limits = request.app[STATE_KEY].limits
@@ -101,20 +98,13 @@ def _range(request: web.Request, resolution: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _resolution(request: web.Request) -> Resolution:
-    text = request.query.get("resolution", "hour")
-    for resolution in RESOLUTIONS:
-        if text == resolution:
-            return resolution
-    raise _bad_parameter("resolution", f"{text!r} is not one of {', '.join(RESOLUTIONS)}")
-
-
 async def get_device_energy(request: web.Request) -> web.Response:
     """Answer a device's energy per hour or local day whose start lies in [from, to)."""
     state = request.app[STATE_KEY]
     device_id = _device_id(request)
-    resolution = _resolution(request)
-    start, end = _range(request, resolution)
+    query = query_of(request, EnergyQuery)
+    resolution = query.resolution
+    start, end = _range(request, query)
     tz = state.timezone
     async with connection(state) as conn:
         if await conn.fetchval("SELECT 1 FROM devices WHERE id = $1", device_id) is None:

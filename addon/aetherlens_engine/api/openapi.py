@@ -33,12 +33,16 @@ def _models() -> list[Any]:
         found += [r.model for r in operation.answers.values() if isinstance(r, Reply)]
         if operation.body is not None:
             found.append(operation.body.model)
+        if operation.query is not None:
+            found.append(operation.query)
     return [model for model in dict.fromkeys(found) if model is not None]
 
 
 _MODELS = _models()
 _SCHEMAS, _COMPONENTS = msgspec.json.schema_components(_MODELS, ref_template=_REF)
 _SCHEMA_OF = dict(zip(_MODELS, _SCHEMAS, strict=True))
+# A query model is no schema of its own: its fields are the operation's parameters.
+_QUERIES = {operation.query.__name__ for operation in OPERATIONS if operation.query is not None}
 
 
 def _reply(reply: Reply) -> dict[str, Any]:
@@ -63,6 +67,20 @@ def _param(param: Param) -> dict[str, Any]:
     return described
 
 
+def _query(model: Any) -> list[dict[str, Any]]:
+    """Describe MODEL's fields as query parameters."""
+    schema = _COMPONENTS[model.__name__]
+    required = set(schema.get("required", ()))
+    described = []
+    for name, shown in schema["properties"].items():
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
+        field = dict(shown)
+        if "description" in field:
+            param["description"] = field.pop("description")
+        described.append({**param, "schema": field})
+    return described
+
+
 def _operation(operation: Operation, max_batch_readings: int) -> dict[str, Any]:
     described: dict[str, Any] = {
         "operationId": operation.operation_id,
@@ -72,8 +90,11 @@ def _operation(operation: Operation, max_batch_readings: int) -> dict[str, Any]:
         described["description"] = operation.description
     if operation.public:
         described["security"] = []
-    if operation.params:
-        described["parameters"] = [_param(param) for param in operation.params]
+    parameters = [_param(param) for param in operation.params]
+    if operation.query is not None:
+        parameters += _query(operation.query)
+    if parameters:
+        described["parameters"] = parameters
     if operation.body is not None:
         schema: Schema = dict(_SCHEMA_OF[operation.body.model])
         if schema.get("type") == "array":  # a batch: its size is the engine's limit
@@ -103,7 +124,9 @@ def build_spec(version: str, max_batch_readings: int) -> dict[str, Any]:
             operation, max_batch_readings
         )
     schemas = {
-        name: {**schema, **SCHEMA_RULES.get(name, {})} for name, schema in _COMPONENTS.items()
+        name: {**schema, **SCHEMA_RULES.get(name, {})}
+        for name, schema in _COMPONENTS.items()
+        if name not in _QUERIES
     }
     return {
         "openapi": "3.1.0",

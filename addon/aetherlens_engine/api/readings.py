@@ -10,7 +10,6 @@ stored and the others are listed in `duplicates`; a reading already stored is ke
 
 from __future__ import annotations
 
-import json
 import math
 from operator import attrgetter
 from typing import Any
@@ -25,30 +24,16 @@ from aetherlens_engine.models import NO_FLAGS, Quality, RawReading, Rejection
 from .contract import engine as contract
 from .contract.base import json_response
 from .contract.engine import ReadingIn
+from .decode import json_of, query_of
 from .errors import ApiError, unavailable
 from .params import MAX_DEVICE_ID, InvalidValueError, parse_rfc3339
 from .state import STATE_KEY
-from .text import check_json
 
 # A reading's fields, as its model names them; the checks below keep the reasons of each.
 FIELDS = frozenset(field.encode_name for field in msgspec.structs.fields(ReadingIn))
 REQUIRED = frozenset(
     field.encode_name for field in msgspec.structs.fields(ReadingIn) if field.required
 )
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-async def _json_body(request: web.Request) -> Any:
-    body = await request.read()
-    try:
-        value = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as err:
-        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {err}") from err
-    check_json(value)
-    return value
 
 
 def parse_reading(item: Any, quality: Quality = NO_FLAGS) -> RawReading:
@@ -84,7 +69,7 @@ async def post_readings(request: web.Request) -> web.Response:
     """Validate the batch's shape, submit the well-formed readings, report every refusal."""
     state = request.app[STATE_KEY]
     quality = _backfill_quality(request)
-    batch = await _json_body(request)
+    batch = await json_of(request)
     if not isinstance(batch, list):
         raise ApiError(400, "invalid_body", "the body must be a JSON array of readings")
     if len(batch) > state.limits.max_batch_readings:
@@ -131,10 +116,8 @@ async def post_readings(request: web.Request) -> web.Response:
 
 def _backfill_quality(request: web.Request) -> Quality:
     """Return the flags `?backfill=` gives the batch's readings (older ones are then taken)."""
-    text = request.query.get("backfill", "false")
-    if text not in {"true", "false"}:
-        raise ApiError(400, "invalid_parameter", f"backfill: {text!r} is neither true nor false")
-    return Quality.BACKFILLED if text == "true" else NO_FLAGS
+    backfill = query_of(request, contract.ReadingsQuery).backfill
+    return Quality.BACKFILLED if backfill else NO_FLAGS
 
 
 async def _submit(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from typing import Any
 
 import asyncpg
 import msgspec
 from aiohttp import web
+from msgspec import UNSET, UnsetType
 
 from aetherlens_engine.tariffs.calendar import local_midnight
 from aetherlens_engine.tariffs.heatmap import CalendarDay, calendar_days
@@ -28,17 +28,13 @@ from .contract import tariffs as contract
 from .contract.base import instant, json_response, optional_instant, optional_money
 from .contract.engine import FieldError
 from .database import connection
+from .decode import body_of, query_of
 from .errors import ApiError, unavailable
 from .params import InvalidValueError, parse_instant
-from .readings import _json_body as json_body
 from .state import STATE_KEY, EngineState
 
-MAX_CALENDAR_DAYS = 31
 # The calendar's first day: its local midnights must be instants the engine works with.
 CALENDAR_FIRST_DAYS = (date(1970, 1, 2), date(2999, 11, 30))
-DEFAULT_CALENDAR_DAYS = 7
-SAVE_FIELDS = frozenset({"name", "definition", "urdb", "timezone", "valid_from", "activate"})
-VALIDATE_FIELDS = frozenset({"definition", "urdb", "timezone"})
 
 _LIST_SQL = """
 SELECT DISTINCT ON (name) name, version, valid_from, valid_to, created_at
@@ -101,31 +97,19 @@ def _recompute(state: EngineState) -> contract.RecomputeStatus:
     return recompute_status(state.recompute)
 
 
-async def _body(request: web.Request, fields: frozenset[str]) -> dict[str, Any]:
-    body = await json_body(request)
-    if not isinstance(body, dict):
-        raise _bad("the body must be a JSON object")
-    if unknown := sorted(set(body) - fields):
-        raise _bad(f"unknown field(s): {', '.join(unknown)}")
-    return body
+def _definition(
+    body: contract.TariffInput | contract.TariffSave, name: str | None = None
+) -> Definition:
+    """Validate the body's native `definition` or its `urdb` rate (with `timezone`).
 
-
-def _definition(body: dict[str, Any], name: str | None = None) -> Definition:
-    """Validate the body's native `definition` or its `urdb` rate (with `timezone`)."""
-    if ("definition" in body) == ("urdb" in body):
-        raise _bad("give either 'definition' (a native tariff) or 'urdb' with 'timezone'")
-    if "definition" in body:
-        if "timezone" in body:
-            raise _bad("'timezone' goes with 'urdb'; a native definition names its own")
-        try:
-            return native_definition(body["definition"], name=name)
-        except TariffError as err:
-            raise _invalid(err) from err
-    timezone = body.get("timezone")
-    if not isinstance(timezone, str) or not timezone:
-        raise _bad("'urdb' needs 'timezone', the utility's IANA zone (e.g. America/Denver)")
+    The model has refused a body with neither or both, or a URDB rate without its zone.
+    """
     try:
-        return urdb_definition(body["urdb"], timezone, name=name)
+        if body.definition is not UNSET:
+            return native_definition(body.definition, name=name)
+        if body.urdb is UNSET or body.timezone is UNSET:
+            raise _bad("give either 'definition' (a native tariff) or 'urdb' with 'timezone'")
+        return urdb_definition(body.urdb, body.timezone, name=name)
     except TariffError as err:
         raise _invalid(err) from err
 
@@ -180,7 +164,7 @@ async def get_tariff(request: web.Request) -> web.Response:
 
 async def post_validate(request: web.Request) -> web.Response:
     """Check a native definition or a URDB rate; 422 names the bad field."""
-    body = await _body(request, VALIDATE_FIELDS)
+    body = await body_of(request, contract.TariffInput)
     try:
         loaded = _definition(body)
     except ApiError as err:
@@ -199,24 +183,16 @@ async def post_tariff(request: web.Request) -> web.Response:
     """Save a tariff as its name's next version; activate it if asked."""
     state = request.app[STATE_KEY]
     service = _service(state)
-    body = await _body(request, SAVE_FIELDS)
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise _bad("'name' is required: the tariff's name (text)")
-    activate = body.get("activate", False)
-    if not isinstance(activate, bool):
-        raise _bad("'activate' must be true or false")
+    body = await body_of(request, contract.TariffSave)
     valid_from = None
-    if (text := body.get("valid_from")) is not None:
-        if not isinstance(text, str):
-            raise _bad("'valid_from' must be an ISO 8601 date-time with a UTC offset")
+    if body.valid_from is not UNSET:
         try:
-            valid_from = parse_instant(text)
+            valid_from = parse_instant(body.valid_from)
         except InvalidValueError as err:
             raise _bad(f"valid_from: {err}") from err
-    loaded = _definition(body, name)
+    loaded = _definition(body, body.name)
     try:
-        stored, active = await service.save(loaded, valid_from, activate=activate)
+        stored, active = await service.save(loaded, valid_from, activate=body.activate)
     except TariffError as err:
         raise _invalid(err) from err
     return json_response(
@@ -264,26 +240,18 @@ async def delete_tariff(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-def _calendar_query(request: web.Request) -> tuple[date | None, int]:
-    start = request.query.get("start")
-    first = None
-    if start is not None:
-        try:
-            first = date.fromisoformat(start)
-        except ValueError as err:
-            raise ApiError(
-                400, "invalid_parameter", f"start: {start!r} is not a date like 2026-03-29"
-            ) from err
-        if not CALENDAR_FIRST_DAYS[0] <= first <= CALENDAR_FIRST_DAYS[1]:
-            raise ApiError(
-                400, "invalid_parameter", f"start: {start!r} is not a day from 1970 to 2999"
-            )
-    text = request.query.get("days", str(DEFAULT_CALENDAR_DAYS))
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_CALENDAR_DAYS:
+def _calendar_first(text: str | UnsetType) -> date | None:
+    if text is UNSET:
+        return None
+    try:
+        first = date.fromisoformat(text)
+    except ValueError as err:
         raise ApiError(
-            400, "invalid_parameter", f"days: {text!r} is not a whole number of days from 1 to 31"
-        )
-    return first, int(text)
+            400, "invalid_parameter", f"start: {text!r} is not a date like 2026-03-29"
+        ) from err
+    if not CALENDAR_FIRST_DAYS[0] <= first <= CALENDAR_FIRST_DAYS[1]:
+        raise ApiError(400, "invalid_parameter", f"start: {text!r} is not a day from 1970 to 2999")
+    return first
 
 
 def _calendar_day(day: CalendarDay) -> contract.CalendarDay:
@@ -308,7 +276,8 @@ async def get_calendar(request: web.Request) -> web.Response:
     """Return the tariff's import price per slot of local days, for a heat map."""
     state = request.app[STATE_KEY]
     name = request.match_info["name"]
-    first, count = _calendar_query(request)
+    query = query_of(request, contract.CalendarQuery)
+    first, count = _calendar_first(query.start), query.days
     async with connection(state) as conn:
         await _versions_or_404(conn, name)
         versions = await tariff_versions(conn, name)

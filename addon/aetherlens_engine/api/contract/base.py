@@ -23,12 +23,24 @@ class Model(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """
 
 
+class Query(msgspec.Struct, kw_only=True):
+    """A route's query parameters, one per field; parameters it does not name are ignored."""
+
+
 DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 
 Money = Annotated[str, msgspec.Meta(pattern=DECIMAL_PATTERN)]
 """An exact decimal (an amount, a price, kWh on a bill), written without exponent."""
 Instant = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date-time"})]
 Day = Annotated[str, msgspec.Meta(extra_json_schema={"format": "date"})]
+QueryInstant = Annotated[
+    Instant,
+    msgspec.Meta(
+        description="From 1970 to 2999, with a UTC offset; a range ends after it starts (at "
+        "most 93 days by hour, 3660 by day)"
+    ),
+]
+"""An instant in a query: its range, and the range's, are checked by the route."""
 Currency = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 Count = Annotated[int, msgspec.Meta(ge=0)]
 Share = Annotated[float, msgspec.Meta(ge=0, le=1)]

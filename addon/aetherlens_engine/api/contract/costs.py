@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from .base import Currency, Day, Instant, JsonObject, Model, Money
+from .base import Currency, Day, Instant, JsonObject, Model, Money, Query, QueryInstant
+from .engine import DeviceId
 from .summary import NamedAmount
 
 
@@ -61,6 +62,24 @@ class CostTotal(Model):
 
 
 CostResolution = Literal["hour", "day", "month"]
+CostGroup = Literal["device", "meter", "period", "total"]
+
+
+class CostsQuery(Query):
+    """The query of `GET /api/v1/costs`."""
+
+    start: QueryInstant
+    end: QueryInstant
+    resolution: CostResolution = "day"
+    group: Annotated[
+        CostGroup,
+        Meta(
+            description="device: the household's parts and the rest of the house (they add up "
+            "to total); meter: every device's own rows, overlapping (a mains meter and what it "
+            "contains)"
+        ),
+    ] = "total"
+    device_id: DeviceId | UnsetType = UNSET
 
 
 class Costs(Model):
@@ -216,6 +235,18 @@ class RangeBill(Model):
     total: Money
 
 
+_BILL_RANGE = "From 1970 to 2999, with a UTC offset; end after start, at most 400 days apart"
+
+
+class BillQuery(Query):
+    """The query of `GET /api/v1/bill`."""
+
+    start: Annotated[
+        Instant | UnsetType, Meta(description=f"{_BILL_RANGE}. Default: the cycle's start")
+    ] = UNSET
+    end: Annotated[Instant | UnsetType, Meta(description=f"{_BILL_RANGE}. Default: now")] = UNSET
+
+
 class CompareRequest(Model):
     """Without start and end: the active tariff's last full billing cycle."""
 
@@ -225,6 +256,14 @@ class CompareRequest(Model):
     ] = UNSET
     start: Instant | UnsetType = UNSET
     end: Instant | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        """Refuse what COMPARE_REQUEST_RULES states: one tariff, start and end together."""
+        if (self.tariff is UNSET) == (self.definition is UNSET):
+            raise ValueError("tariff: give either tariff (a stored name) or definition (a tariff)")
+        if (self.start is UNSET) != (self.end is UNSET):
+            missing = "start" if self.start is UNSET else "end"
+            raise ValueError(f"{missing}: give both start and end, or neither")
 
 
 COMPARE_REQUEST_RULES: dict[str, Any] = {

@@ -10,7 +10,7 @@ from msgspec import UNSET, Meta, UnsetType
 from aetherlens_engine.api.params import MAX_DEVICE_ID
 from aetherlens_engine.ingest.validate import MAX_ABS_VALUE
 
-from .base import Count, Instant, JsonObject, Model
+from .base import Count, Instant, JsonObject, Model, Query, QueryInstant
 
 DeviceId = Annotated[int, Meta(ge=1, le=MAX_DEVICE_ID)]
 DeviceKind = Literal[
@@ -185,6 +185,26 @@ class EnergyPoint(Model):
 
 
 Resolution = Literal["hour", "day"]
+
+
+class EnergyQuery(Query):
+    """The query of `GET /api/v1/devices/{device_id}/energy`."""
+
+    from_: QueryInstant = msgspec.field(name="from")
+    to: QueryInstant
+    resolution: Resolution = "hour"
+
+
+class ReadingsQuery(Query):
+    """The query of `POST /api/v1/readings`."""
+
+    backfill: Annotated[
+        bool,
+        Meta(
+            description="true: readings as old as the daily rollups keep are taken, flagged "
+            "as backfilled"
+        ),
+    ] = False
 
 
 class EnergySeries(Model):

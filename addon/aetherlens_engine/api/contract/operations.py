@@ -16,13 +16,6 @@ from . import costs, engine, summary, tariffs
 
 type Schema = dict[str, Any]
 
-# A query's instant: 1970 to 2999 (others are refused, 400); a range's end after its start.
-INSTANT: Schema = {
-    "type": "string",
-    "format": "date-time",
-    "description": "From 1970 to 2999, with a UTC offset; a range ends after it starts (at "
-    "most 93 days by hour, 3660 by day)",
-}
 RETRY_AFTER = "Retry-After"
 
 
@@ -66,7 +59,8 @@ class Operation:
     operation_id: str
     summary: str
     answers: Mapping[int, Reply | str]
-    params: tuple[Param, ...] = ()
+    params: tuple[Param, ...] = ()  # in the path
+    query: Any = None  # the model of the query string
     body: Body | None = None
     public: bool = False
     description: str | None = None
@@ -167,12 +161,8 @@ OPERATIONS: tuple[Operation, ...] = (
             **PRIVATE,
             **shared("Unavailable"),
         },
-        params=(
-            Param("device_id", DEVICE_ID, where="path", required=True),
-            Param("from", INSTANT, required=True),
-            Param("to", INSTANT, required=True),
-            Param("resolution", {"enum": ["hour", "day"], "default": "hour"}),
-        ),
+        params=(Param("device_id", DEVICE_ID, where="path", required=True),),
+        query=engine.EnergyQuery,
     ),
     Operation(
         "/api/v1/readings",
@@ -187,14 +177,7 @@ OPERATIONS: tuple[Operation, ...] = (
             **PRIVATE,
             **shared("Unavailable"),
         },
-        params=(
-            Param(
-                "backfill",
-                {"enum": ["true", "false"], "default": "false"},
-                description="true: readings as old as the daily rollups keep are taken, "
-                "flagged as backfilled",
-            ),
-        ),
+        query=engine.ReadingsQuery,
         body=Body(list[engine.ReadingIn], {"one reading": [_READING_EXAMPLE]}),
         description="More readings than the array's maxItems: 413.",
     ),
@@ -232,22 +215,7 @@ OPERATIONS: tuple[Operation, ...] = (
             **PRIVATE,
             **shared("Unavailable"),
         },
-        params=(
-            Param("start", INSTANT, required=True),
-            Param("end", INSTANT, required=True),
-            Param("resolution", {"enum": ["hour", "day", "month"], "default": "day"}),
-            Param(
-                "group",
-                {
-                    "enum": ["device", "meter", "period", "total"],
-                    "default": "total",
-                    "description": "device: the household's parts and the rest of the house "
-                    "(they add up to total); meter: every device's own rows, overlapping (a "
-                    "mains meter and what it contains)",
-                },
-            ),
-            Param("device_id", {"type": "integer", "minimum": 1}),
-        ),
+        query=costs.CostsQuery,
     ),
     Operation(
         "/api/v1/projection",
@@ -273,10 +241,7 @@ OPERATIONS: tuple[Operation, ...] = (
             **PRIVATE,
             **shared("Unavailable"),
         },
-        params=(
-            Param("start", {**INSTANT, "description": "Default: the cycle's start"}),
-            Param("end", {**INSTANT, "description": "Default: now"}),
-        ),
+        query=costs.BillQuery,
     ),
     Operation(
         "/api/v1/compare",
@@ -393,16 +358,8 @@ OPERATIONS: tuple[Operation, ...] = (
             **PRIVATE,
             **shared("Unavailable"),
         },
-        params=(
-            TARIFF_NAME,
-            Param(
-                "start",
-                {"type": "string", "format": "date"},
-                description="First local day, 1970-01-02 to 2999-11-30; default today in the "
-                "tariff's zone",
-            ),
-            Param("days", {"type": "integer", "minimum": 1, "maximum": 31, "default": 7}),
-        ),
+        params=(TARIFF_NAME,),
+        query=tariffs.CalendarQuery,
     ),
     Operation(
         "/api/v1/recompute",

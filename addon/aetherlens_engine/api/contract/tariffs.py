@@ -8,7 +8,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from aetherlens_engine.tariffs.recompute import RecomputeState
 
-from .base import Count, Currency, Day, Instant, JsonObject, Model, Money, Share
+from .base import Count, Currency, Day, Instant, JsonObject, Model, Money, Query, Share
 from .engine import FieldError
 
 
@@ -79,6 +79,22 @@ class TariffInput(Model):
         UNSET
     )
 
+    def __post_init__(self) -> None:
+        """Refuse what TARIFF_INPUT_RULES states: one source, a time zone with a URDB rate."""
+        check_source(self.definition, self.urdb, self.timezone)
+
+
+def check_source(
+    definition: JsonObject | UnsetType, urdb: JsonObject | UnsetType, timezone: str | UnsetType
+) -> None:
+    """Raise ValueError unless there is one of DEFINITION or URDB, and TIMEZONE goes with URDB."""
+    if (definition is UNSET) == (urdb is UNSET):
+        raise ValueError("definition: give either 'definition' (a native tariff) or 'urdb'")
+    if definition is not UNSET and timezone is not UNSET:
+        raise ValueError("timezone: goes with 'urdb'; a native definition names its own")
+    if urdb is not UNSET and not timezone:
+        raise ValueError("timezone: 'urdb' needs the utility's IANA zone (e.g. America/Denver)")
+
 
 # One of a native definition or a URDB rate; a URDB rate needs its time zone.
 TARIFF_INPUT_RULES: dict[str, Any] = {
@@ -117,6 +133,10 @@ class TariffSave(Model):
     ] = UNSET
     activate: bool = False
 
+    def __post_init__(self) -> None:
+        """Refuse what TARIFF_INPUT_RULES states: one source, a time zone with a URDB rate."""
+        check_source(self.definition, self.urdb, self.timezone)
+
 
 class TariffSaved(Model):
     """Saved; a recompute runs if it is active."""
@@ -135,6 +155,19 @@ class TariffActivated(Model):
 
     active: str
     recompute: RecomputeStatus
+
+
+class CalendarQuery(Query):
+    """The query of `GET /api/v1/tariffs/{name}/calendar`."""
+
+    start: Annotated[
+        Day | UnsetType,
+        Meta(
+            description="First local day, 1970-01-02 to 2999-11-30; default today in the "
+            "tariff's zone"
+        ),
+    ] = UNSET
+    days: Annotated[int, Meta(ge=1, le=31)] = 7
 
 
 class CalendarSlot(Model):
