@@ -37,10 +37,6 @@ class Comparison:
         return Decimal(money(self.alternative.total)) - Decimal(money(self.current.total))
 
 
-def _uses_prices(tariff: Tariff) -> bool:
-    return tariff.dynamic or (tariff.export is not None and tariff.export.dynamic)
-
-
 def _bill(
     tariff: Tariff,
     load: Sequence[Interval],
@@ -54,7 +50,7 @@ def _bill(
     if tariff.carbon is not None and tariff.carbon.series and carbon is None:
         # Carbon is no money: without a recorded series the bill just leaves it out.
         tariff = replace(tariff, carbon=None)
-    if _uses_prices(tariff) and prices is None:
+    if tariff.needs_prices and prices is None:
         raise BillInputError(
             f"tariff {tariff.name!r} has dynamic prices, but no price series in "
             f"{tariff.currency}/kWh was given"
@@ -127,7 +123,7 @@ async def compare_recorded(
             f"no household energy is recorded between {start.isoformat()} and {end.isoformat()}"
         )
     prices = carbon = None
-    if any(map(_uses_prices, (current, alternative))):
+    if current.needs_prices or alternative.needs_prices:
         prices = await price_series(conn, current.currency, start, end)
     if any(t.carbon is not None and t.carbon.series for t in (current, alternative)):
         carbon = await carbon_series(conn, start, end)

@@ -202,3 +202,8 @@ class Tariff:
     demand: Demand | None
     export: Export | None
     carbon: Carbon | None
+
+    @property
+    def needs_prices(self) -> bool:
+        """Whether billing takes a price series (dynamic energy or export prices)."""
+        return self.dynamic or (self.export is not None and self.export.dynamic)

@@ -33,7 +33,7 @@ from .bill import Bill, CycleBill, bill
 from .calendar import Cycle, cycles_between, local_midnight
 from .model import BillInputError, Tariff
 from .series import Interval, Series
-from .store import StoredTariff, active_tariff_at
+from .store import active_tariff_at
 from .usage import HOUR, Usage, floor_hour, price_series, recorded_usage
 
 METHOD = "usage so far + mean daily profile of the last 14 days"
@@ -206,18 +206,24 @@ def history_window(tariff: Tariff, now: datetime) -> tuple[datetime, datetime]:
     )
 
 
-async def project_stored(
-    conn: asyncpg.Connection, stored: StoredTariff, now: datetime
-) -> Projection:
-    """Project the cycle containing NOW under a stored tariff version from recorded data."""
-    tariff = stored.tariff()
+async def recorded_for(
+    conn: asyncpg.Connection, tariff: Tariff, now: datetime
+) -> tuple[Usage, Usage]:
+    """Return the recorded usage `project` takes at NOW: the cycle's and the last 14 days'."""
+    cycle = current_cycle(tariff, now)
+    recorded = await recorded_usage(conn, floor_hour(cycle.start_utc), floor_hour(now))
+    low, high = history_window(tariff, now)
+    return recorded, await recorded_usage(conn, low, high)
+
+
+async def project_stored(conn: asyncpg.Connection, tariff: Tariff, now: datetime) -> Projection:
+    """Project the cycle containing NOW under a (stored) tariff from recorded data."""
     cycle = current_cycle(tariff, now)
     hour = floor_hour(now)
-    recorded = await recorded_usage(conn, floor_hour(cycle.start_utc), hour)
-    low, high = history_window(tariff, now)
-    history = await recorded_usage(conn, low, high)
+    recorded, history = await recorded_for(conn, tariff, now)
+    low = history_window(tariff, now)[0]
     prices = None
-    if tariff.dynamic or (tariff.export is not None and tariff.export.dynamic):
+    if tariff.needs_prices:
         prices = await price_series(conn, tariff.currency, min(low, cycle.start_utc), hour + HOUR)
         if prices is None:
             raise BillInputError(
@@ -230,4 +236,4 @@ async def project_stored(
 async def project_active(conn: asyncpg.Connection, now: datetime) -> Projection | None:
     """Project the active tariff's current cycle; None when no tariff is active now."""
     stored = await active_tariff_at(conn, now)
-    return await project_stored(conn, stored, now) if stored is not None else None
+    return await project_stored(conn, stored.tariff(), now) if stored is not None else None

@@ -159,3 +159,18 @@ def quote(
         carbon_intensity=_carbon(tariff, clock, now, carbon),
         export=_export(tariff, clock, now, prices),
     )
+
+
+def moved_to(found: Quote, tariff: Tariff, now: datetime, *, carbon: Series | None = None) -> Quote:
+    """Return FOUND, quoted earlier under a tariff without dynamic prices, as the quote at NOW.
+
+    Valid while NOW lies before FOUND's next change and the cycle load it was quoted with is
+    still the cycle's (the same complete hours): the import figures then hold; the carbon
+    intensity and the export price follow schedules of their own and are looked up at NOW.
+    """
+    clock = _clock(tariff)
+    return replace(
+        found,
+        carbon_intensity=_carbon(tariff, clock, now, carbon),
+        export=_export(tariff, clock, now, None),
+    )

@@ -36,7 +36,8 @@ class StoredTariff:
         return build_tariff(self.definition)
 
 
-def _stored(row: asyncpg.Record) -> StoredTariff:
+def stored_from_row(row: asyncpg.Record) -> StoredTariff:
+    """Return the version a row of `COLUMNS` describes."""
     return StoredTariff(
         row["id"],
         row["name"],
@@ -84,7 +85,7 @@ async def save_tariff(
             json.dumps(canonical),
             valid_from,
         )
-    return _stored(row)
+    return stored_from_row(row)
 
 
 async def tariff_at(conn: asyncpg.Connection, name: str, instant: datetime) -> StoredTariff | None:
@@ -95,13 +96,13 @@ async def tariff_at(conn: asyncpg.Connection, name: str, instant: datetime) -> S
         name,
         instant,
     )
-    return _stored(row) if row is not None else None
+    return stored_from_row(row) if row is not None else None
 
 
 async def tariff_versions(conn: asyncpg.Connection, name: str) -> list[StoredTariff]:
     """Return every version of the named tariff, oldest first."""
     rows = await conn.fetch(f"SELECT {COLUMNS} FROM tariffs WHERE name = $1 ORDER BY version", name)
-    return [_stored(row) for row in rows]
+    return [stored_from_row(row) for row in rows]
 
 
 async def active_tariff_name(conn: asyncpg.Connection) -> str | None:
