@@ -69,7 +69,7 @@ async def bill_recorded(
             f"no household energy is recorded between {start.isoformat()} and {end.isoformat()}"
         )
     prices = None
-    if tariff.dynamic or (tariff.export is not None and tariff.export.dynamic):
+    if tariff.needs_prices:
         prices = await price_series(conn, tariff.currency, start, end)
         if prices is None:
             raise BillInputError(

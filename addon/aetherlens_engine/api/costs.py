@@ -30,7 +30,7 @@ from msgspec import UNSET
 from aetherlens_engine.tariffs.compare import compare_recorded, comparison_to_json, last_full_cycle
 from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
-from aetherlens_engine.tariffs.projection import METHOD, Projection, project_active
+from aetherlens_engine.tariffs.projection import METHOD, Projection
 from aetherlens_engine.tariffs.store import active_tariff_at, tariff_at, tariff_versions
 
 from .contract import costs as contract
@@ -275,7 +275,7 @@ async def get_projection(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     async with connection(state) as conn:
         try:
-            projection = await project_active(conn, state.clock())
+            projection = await state.pricing.projection(conn, state.clock())
         except BillInputError as err:
             raise _cannot_bill(err) from err
     if projection is None:

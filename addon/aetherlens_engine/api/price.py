@@ -8,55 +8,21 @@ in force now. Without an active tariff every figure is null.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-import asyncpg
 from aiohttp import web
 
+from aetherlens_engine.pricing import ActiveQuote
+from aetherlens_engine.pricing.cycle import CycleFigures
 from aetherlens_engine.tariffs.bill import CycleBill
-from aetherlens_engine.tariffs.model import BillInputError
-from aetherlens_engine.tariffs.projection import Projection, current_cycle, project_stored
-from aetherlens_engine.tariffs.quote import Quote, quote
-from aetherlens_engine.tariffs.store import StoredTariff, active_tariff_at
-from aetherlens_engine.tariffs.usage import carbon_series, floor_hour, price_series, recorded_usage
+from aetherlens_engine.tariffs.projection import current_cycle
 
 from .contract import costs as contract
 from .contract import summary
 from .contract.base import day, json_response, money, optional_instant, optional_money
 from .database import connection
 from .state import STATE_KEY
-
-# Dynamic prices are known ahead (day-ahead markets): read this far for the next step.
-PRICES_AHEAD = timedelta(days=2)
-CARBON_AROUND = timedelta(days=1)
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveQuote:
-    """The active tariff version in force now and its quote."""
-
-    stored: StoredTariff
-    currency: str
-    quote: Quote
-
-
-async def active_quote(conn: asyncpg.Connection, now: datetime) -> ActiveQuote | None:
-    """Quote the active tariff at NOW from the recorded data; None without an active tariff."""
-    stored = await active_tariff_at(conn, now)
-    if stored is None:
-        return None
-    tariff = stored.tariff()
-    first = floor_hour(current_cycle(tariff, now).start_utc)
-    usage = await recorded_usage(conn, first, floor_hour(now))
-    prices = carbon = None
-    if tariff.dynamic or (tariff.export is not None and tariff.export.dynamic):
-        prices = await price_series(conn, tariff.currency, first, now + PRICES_AHEAD)
-    if tariff.carbon is not None and tariff.carbon.series:
-        carbon = await carbon_series(conn, now - CARBON_AROUND, now + CARBON_AROUND)
-    return ActiveQuote(
-        stored, tariff.currency, quote(tariff, now, usage.load, prices=prices, carbon=carbon)
-    )
 
 
 def price_answer(active: ActiveQuote | None, currency: str) -> contract.Price:
@@ -95,7 +61,7 @@ async def get_price(request: web.Request) -> web.Response:
     """Answer the active tariff's price now, its period, next change, carbon and export price."""
     state = request.app[STATE_KEY]
     async with connection(state) as conn:
-        active = await active_quote(conn, state.clock())
+        active = await state.pricing.quote(conn, state.clock())
     return json_response(price_answer(active, state.currency))
 
 
@@ -142,21 +108,16 @@ _NO_TARIFF = TariffFigures(
 )
 
 
-async def tariff_summary(conn: asyncpg.Connection, now: datetime) -> TariffFigures:
-    """Return the summary's tariff figures at NOW.
+def tariff_summary(figures: CycleFigures | None, now: datetime) -> TariffFigures:
+    """Return the summary's tariff figures of FIGURES at NOW.
 
     The cycle's amounts are null where the projection cannot bill (a dynamic tariff without
     recorded prices); every figure is null without an active tariff.
     """
-    active = await active_quote(conn, now)
-    if active is None:
+    if figures is None:
         return _NO_TARIFF
-    tariff = active.stored.tariff()
+    active, tariff, projection = figures.active, figures.tariff, figures.projection
     cycle = current_cycle(tariff, now)
-    try:
-        projection: Projection | None = await project_stored(conn, active.stored, now)
-    except BillInputError:
-        projection = None
     price = price_answer(active, active.currency)
     return TariffFigures(
         price=summary.PriceNow(

@@ -13,6 +13,7 @@ from aiohttp import web
 from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.models import IngestResult, RawReading
+from aetherlens_engine.pricing import CyclePricing
 from aetherlens_engine.tariffs.recompute import RecomputeStatus
 from aetherlens_engine.tariffs.service import TariffService
 
@@ -64,6 +65,8 @@ class EngineState:
     starting: bool = False
     # Names the Host header may carry besides IP addresses (see hosts.py).
     allowed_hosts: frozenset[str] = field(default_factory=lambda: allowed_host_names("127.0.0.1"))
+    # The current billing cycle's figures, kept per hour for every route that shows them.
+    pricing: CyclePricing = field(default_factory=CyclePricing)
 
     @property
     def recompute(self) -> RecomputeStatus:

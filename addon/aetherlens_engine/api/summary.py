@@ -211,7 +211,7 @@ async def _summary_at(state: EngineState) -> contract.Summary:
             kinds,
         )
         budgets = await conn.fetch(_BUDGETS_SQL)
-        tariff = await tariff_summary(conn, now)
+        tariff = tariff_summary(await state.pricing.figures(conn, now), now)
         services = await conn.fetch(
             _TOP_SERVICES_SQL, periods.month_start, periods.today, TOP_SERVICES
         )
