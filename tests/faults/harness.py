@@ -2,7 +2,8 @@
 
 Holds no tests itself. Every figure comes from what the engine answered and what the database
 holds afterwards: sent, acknowledged (in a 200/207 answer's `accepted`), stored, lost
-(acknowledged but not stored) and duplicated (stored more than once, or with another value).
+(acknowledged but not stored) and duplicated (stored more than once, or with another value);
+and POST p99 per phase of the scenario (normal, outage, catch-up, …), as the test names them.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ class Engine:
                 "AETHERLENS_API_RATE_LIMIT_BURST": "100000",
                 # Two producers' batches fill one write: no waiting for the flush interval.
                 "AETHERLENS_INGEST_BATCH_SIZE": str(2 * BATCH),
+                # Rollups run all through the scenario, as after an outage: ingestion must not
+                # wait on them (the load's readings are old enough to be rolled up at once).
+                "AETHERLENS_ROLLUP_INTERVAL_SECONDS": "1",
             },
             stdout=subprocess.DEVNULL,
             stderr=(self.data_dir / "engine.log").open("ab"),
@@ -143,7 +147,8 @@ class Tally:
     refused_503: int = 0
     failed_requests: int = 0  # no answer (the engine killed mid-request)
     other_statuses: dict[int, int] = field(default_factory=dict)
-    post_seconds: list[float] = field(default_factory=list)
+    phase: str = "normal"  # what the scenario is doing now; a POST counts in its phase at start
+    post_seconds: dict[str, list[float]] = field(default_factory=dict)  # answered POSTs, by phase
 
     async def figures(self, database_url: str) -> dict[str, Any]:
         """Count stored, lost and duplicated readings in the database; return every figure."""
@@ -162,7 +167,6 @@ class Tally:
             for key, value in self.acknowledged.items()
             if key in stored and stored[key][0] != value
         )
-        latencies = sorted(self.post_seconds)
         return {
             "sent": self.sent,
             "acknowledged": len(self.acknowledged),
@@ -172,10 +176,20 @@ class Tally:
             "refused_503": self.refused_503,
             "failed_requests": self.failed_requests,
             "other_statuses": self.other_statuses,
-            "post_p99_s": round(latencies[int(0.99 * (len(latencies) - 1))], 3)
-            if latencies
-            else None,
+            "post_p99_s": p99([s for phase in self.post_seconds.values() for s in phase]),
+            "post_p99_s_by_phase": {
+                phase: p99(seconds) for phase, seconds in self.post_seconds.items()
+            },
+            "posts_by_phase": {phase: len(seconds) for phase, seconds in self.post_seconds.items()},
         }
+
+
+def p99(seconds: list[float]) -> float | None:
+    """Return the 99th percentile of SECONDS (nearest rank, rounded to ms); None if empty."""
+    if not seconds:
+        return None
+    ordered = sorted(seconds)
+    return round(ordered[int(0.99 * (len(ordered) - 1))], 3)
 
 
 class Load:
@@ -213,6 +227,7 @@ class Load:
                 for i in range(BATCH)
             ]  # fmt: skip
             self._tally.sent += len(batch)
+            phase = self._tally.phase
             began = time.monotonic()
             try:
                 async with session.post(
@@ -227,7 +242,7 @@ class Load:
                 self._tally.failed_requests += 1
                 await asyncio.sleep(0.05)
                 continue
-            self._tally.post_seconds.append(time.monotonic() - began)
+            self._tally.post_seconds.setdefault(phase, []).append(time.monotonic() - began)
             if status == 200 and body["accepted"] == len(batch):
                 for reading in batch:
                     key = (device, datetime.fromisoformat(str(reading["time"])))
