@@ -4,7 +4,8 @@ Middlewares, outermost first: metrics (count and time every answer), errors (eve
 JSON), host (the Host header is one of the engine's names, against DNS rebinding), rate limit
 (per client address), authentication (bearer token or ingress proxy), text (no U+0000 or lone
 surrogate in the path or query).
-The ingress page (aetherlens_engine.web) is served by the same app, outside the OpenAPI spec.
+The ingress page (aetherlens_engine.web) and Swagger UI at `/api/docs` are served by the same
+app, outside the OpenAPI spec.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aetherlens_engine.web import IngressPolicy, add_page_routes
 
 from . import bill, costs, devices, health, price, readings, summary, tariffs
 from .auth import auth_middleware
+from .docs import add_docs_routes
 from .errors import error_middleware
 from .hosts import host_middleware
 from .limits import ApiLimits
@@ -74,6 +76,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     get("/api/v1/tariffs/{name}/calendar", tariffs.get_calendar, allow_head=False)
     get("/api/v1/recompute", tariffs.get_recompute, allow_head=False)
     get("/metrics", metrics.get_metrics, allow_head=False)
+    add_docs_routes(app)
     add_page_routes(app, ingress)
     return app
 

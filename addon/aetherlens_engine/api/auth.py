@@ -6,8 +6,9 @@ including `/metrics` and unknown paths, needs `Authorization: Bearer <token>`.
 
 Ingress (the engine as an add-on): a request from the Supervisor's ingress proxy with its
 `X-Ingress-Path` passes without a token, since the Supervisor authenticated the Home Assistant
-user; the page (`/`, `/assets/...`) is then served to the proxy only. Standalone, the page is
-public (it holds no data and asks for the token) while the API still needs the token.
+user; the page (`/`, `/assets/...`) and the API docs (`/api/docs`) are then served to the proxy
+only. Standalone, both are public (they hold no data and ask for the token) while the API still
+needs the token.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from aetherlens_engine.web import PAGE_PATHS, IngressPolicy
 
+from .docs import DOCS_PATHS
 from .errors import ApiError
 
 PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/openapi.json"})
@@ -52,7 +54,7 @@ def auth_middleware(token: str | None, ingress: IngressPolicy) -> Middleware:
         canonical = resource.canonical if resource is not None else None
         if canonical in PUBLIC_PATHS or ingress.is_ingress_request(request):
             return await handler(request)
-        if canonical in PAGE_PATHS:
+        if canonical in PAGE_PATHS or canonical in DOCS_PATHS:
             if ingress.enabled:
                 raise ApiError(
                     403,
