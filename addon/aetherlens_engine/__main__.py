@@ -1,6 +1,7 @@
 """Command line: `python -m aetherlens_engine [--version] serve|bill [options]`.
 
-The engine standalone; the add-on runs it through its own entry point (`aetherlens_engine.addon`).
+The engine standalone; the add-on runs it through its own entry point
+(`aetherlens_engine.supervisor`).
 """
 
 from __future__ import annotations

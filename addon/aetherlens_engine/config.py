@@ -339,8 +339,6 @@ def load_config(
     environ = os.environ if environ is None else environ
     raw = _merge(raw, from_environment(environ))
     raw = _merge(raw, overrides or {})
-    if "homeassistant" not in raw and environ.get("SUPERVISOR_TOKEN"):
-        raw["homeassistant"] = [{"name": "homeassistant"}]  # the add-on's own Home Assistant
     try:
         options = SCHEMA(raw)
     except vol.MultipleInvalid as err:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import asyncpg
 
-from aetherlens_engine.addon.paths import AddonPaths
 from aetherlens_engine.cluster import ManagedCluster, find_bindir
 from aetherlens_engine.database import DATABASE_NAME, MANAGED_PORT
+from aetherlens_engine.supervisor.paths import AddonPaths
 from tests.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,9 +45,9 @@ def addon_environment(paths: AddonPaths, **extra: str) -> dict[str, str]:
 
 
 def run_addon(paths: AddonPaths, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python3 -m aetherlens_engine.addon --data DATA ARGS` to its end."""
+    """Run `python3 -m aetherlens_engine.supervisor --data DATA ARGS` to its end."""
     return subprocess.run(
-        [sys.executable, "-m", "aetherlens_engine.addon", "--data", str(paths.data), *args],
+        [sys.executable, "-m", "aetherlens_engine.supervisor", "--data", str(paths.data), *args],
         env=addon_environment(paths),
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aetherlens_engine.addon.paths import AddonPaths
+from aetherlens_engine.supervisor.paths import AddonPaths
 
 # The tests of the built image run on the host, where buildah is: scripts/addon-image test.
 collect_ignore = ["image"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import asyncpg
 
-from aetherlens_engine.addon.backup import dump_database, manifest_path, restore_dump
 from aetherlens_engine.cluster import ManagedCluster
 from aetherlens_engine.migrations import apply_migrations
+from aetherlens_engine.supervisor.backup import dump_database, manifest_path, restore_dump
 from tests.postgres import ScratchDatabase, free_port, temporary_cluster
 
 READINGS_PER_DEVICE = 24 * 40  # hourly for 40 days: several 7-day chunks of the hypertable

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from aetherlens_engine.addon.__main__ import _parser
 from aetherlens_engine.migrations import MIGRATIONS_DIR, load_migrations
+from aetherlens_engine.supervisor.__main__ import _parser
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDON = ROOT / "addon"
@@ -86,7 +86,7 @@ def test_build_parameters_are_in_the_dockerfile() -> None:
     assert args["BUILD_FROM"] == "ghcr.io/home-assistant/base-debian:trixie"
     assert args["TIMESCALEDB_SOURCE"] == "timescale"
     # The HEALTHCHECK runs the add-on's own command (the image tests run it in the container).
-    assert 'CMD ["python3", "-m", "aetherlens_engine.addon", "health"]' in dockerfile
+    assert 'CMD ["python3", "-m", "aetherlens_engine.supervisor", "health"]' in dockerfile
     assert _parser().parse_args(["health"]).command == "health"
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from aetherlens_engine.addon.options import load_addon_config
-from aetherlens_engine.addon.paths import ADDON_CONFIG, ADDON_DATA, AddonPaths
 from aetherlens_engine.config import DEFAULT_PORT
+from aetherlens_engine.supervisor.options import load_addon_config
+from aetherlens_engine.supervisor.paths import ADDON_CONFIG, ADDON_DATA, AddonPaths
 
 ADDON = Path(__file__).resolve().parents[2] / "addon"
 

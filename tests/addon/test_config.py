@@ -14,10 +14,10 @@ import yaml
 from PIL import Image
 
 from aetherlens_engine import __version__
-from aetherlens_engine.addon.__main__ import _parser
-from aetherlens_engine.addon.discovery import SERVICE
-from aetherlens_engine.addon.paths import AddonPaths
 from aetherlens_engine.config import DEFAULT_PORT
+from aetherlens_engine.supervisor.__main__ import _parser
+from aetherlens_engine.supervisor.discovery import SERVICE
+from aetherlens_engine.supervisor.paths import AddonPaths
 
 from .supervisor_rules import check_config, check_translations
 
@@ -94,7 +94,7 @@ def test_backup_hooks_are_commands_of_the_addon(config: dict[str, Any]) -> None:
     assert config.get("backup", "hot") == "hot"
     for hook, command in (("backup_pre", "backup"), ("backup_post", "backup-done")):
         argv = shlex.split(config[hook])
-        assert argv[:3] == ["python3", "-m", "aetherlens_engine.addon"]
+        assert argv[:3] == ["python3", "-m", "aetherlens_engine.supervisor"]
         assert _parser().parse_args(argv[3:]).command == command
     # The live cluster stays out of the archive; the dump (in backup/) goes in.
     paths = AddonPaths(Path("/data"))

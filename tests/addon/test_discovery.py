@@ -10,7 +10,7 @@ from collections.abc import Callable
 import aiohttp
 import pytest
 
-from aetherlens_engine.addon.discovery import (
+from aetherlens_engine.supervisor.discovery import (
     DEFAULT_SUPERVISOR_URL,
     Announcement,
     DiscoveryAnnouncer,

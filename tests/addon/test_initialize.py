@@ -1,6 +1,6 @@
 """The init service's logic on a real data directory with the real PostgreSQL programs.
 
-Each start runs `python3 -m aetherlens_engine.addon init` in its own process, as the
+Each start runs `python3 -m aetherlens_engine.supervisor init` in its own process, as the
 `init-aetherlens` oneshot does in the container.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from aetherlens_engine.addon.backup import manifest_path
-from aetherlens_engine.addon.paths import AddonPaths
 from aetherlens_engine.migrations import apply_migrations
+from aetherlens_engine.supervisor.backup import manifest_path
+from aetherlens_engine.supervisor.paths import AddonPaths
 
 from .addon_process import log_messages, postgres_service, run_addon, running_database
 

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from aetherlens_engine.addon import __main__ as addon_main
-from aetherlens_engine.addon.options import engine_options, load_addon_config
-from aetherlens_engine.addon.paths import AddonPaths
 from aetherlens_engine.cluster import ManagedCluster
 from aetherlens_engine.config import DEFAULT_PORT, EngineConfig
 from aetherlens_engine.database import DATABASE_NAME, MANAGED_PORT
 from aetherlens_engine.errors import ConfigError
 from aetherlens_engine.plugins import aws, azure
+from aetherlens_engine.supervisor import __main__ as addon_main
+from aetherlens_engine.supervisor.options import engine_options, load_addon_config
+from aetherlens_engine.supervisor.paths import AddonPaths
 
 CONFIG_YAML = Path(__file__).resolve().parents[2] / "addon" / "config.yaml"
 ADDON = yaml.safe_load(CONFIG_YAML.read_text())
@@ -210,7 +210,7 @@ def test_mapping_keeps_the_users_secrets_out_of_other_keys(tmp_path: Path) -> No
 def test_the_addons_entry_point_reads_its_options(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # One way into add-on mode: `python -m aetherlens_engine.addon engine` (`serve` is standalone).
+    # One way into add-on mode: `python -m aetherlens_engine.supervisor engine`.
     options = tmp_path / "options.json"
     options.write_text(json.dumps(ADDON["options"] | {"retention_raw_days": 0}))
     assert addon_main.main(["--data", str(tmp_path), "engine"]) == addon_main.EXIT_CONFIG_ERROR

@@ -18,8 +18,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from aetherlens_engine.addon.paths import AddonPaths
 from aetherlens_engine.cluster import find_bindir, server_settings
+from aetherlens_engine.supervisor.paths import AddonPaths
 from tests.postgres import free_port
 
 from .addon_process import S6, addon_environment, postgres_service

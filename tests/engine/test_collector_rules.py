@@ -209,8 +209,9 @@ def test_a_resumed_power_meter_repeats_the_stored_value() -> None:
     assert [(r.time, r.value) for r in meter.tick(at(60))] == [(at(60), 1500.0)]
 
 
-def test_addon_collects_from_its_own_home_assistant_by_default() -> None:
-    config = load_config(environ={"SUPERVISOR_TOKEN": "supervisor-secret"})
+def test_the_supervisors_home_assistant_takes_the_supervisor_token() -> None:
+    own = {"homeassistant": [{"name": "homeassistant"}]}  # as the add-on's options name it
+    config = load_config(environ={"SUPERVISOR_TOKEN": "supervisor-secret"}, overrides=own)
     (instance,) = config.homeassistant
     assert (instance.name, instance.url, instance.token) == (
         "homeassistant",
@@ -218,7 +219,8 @@ def test_addon_collects_from_its_own_home_assistant_by_default() -> None:
         "supervisor-secret",
     )
     assert "supervisor-secret" not in repr(instance)
-    assert load_config(environ={}).homeassistant == ()
+    # The environment alone never turns the engine into the add-on: its entry point does.
+    assert load_config(environ={"SUPERVISOR_TOKEN": "t"}).homeassistant == ()
 
 
 def test_standalone_instances_need_url_and_token() -> None:
@@ -261,10 +263,11 @@ def test_standalone_instances_need_url_and_token() -> None:
 
 def test_heartbeat_stays_well_below_the_rollups_max_gap() -> None:
     """Steady power is repeated often enough that the rollups never see it as a gap."""
-    default = load_config(environ={"SUPERVISOR_TOKEN": "t"})
+    own = {"homeassistant": [{"name": "homeassistant"}]}
+    default = load_config(environ={"SUPERVISOR_TOKEN": "t"}, overrides=own)
     assert default.homeassistant[0].heartbeat * 4 <= default.rollup.max_gap
     short = load_config(
-        environ={"SUPERVISOR_TOKEN": "t"}, overrides={"rollup": {"max_gap_minutes": 2}}
+        environ={"SUPERVISOR_TOKEN": "t"}, overrides={**own, "rollup": {"max_gap_minutes": 2}}
     )
     assert short.homeassistant[0].heartbeat == timedelta(seconds=30)
 

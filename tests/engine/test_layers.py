@@ -69,7 +69,7 @@ def test_the_graph_is_read() -> None:
     graph = import_graph()
     assert f"{PACKAGE}.tariffs.bill" in graph
     assert f"{PACKAGE}.tariffs.pricer" in graph[f"{PACKAGE}.tariffs.bill"]  # a relative import
-    assert f"{PACKAGE}.engine" in graph[f"{PACKAGE}.addon.__main__"]  # an absolute one
+    assert f"{PACKAGE}.engine" in graph[f"{PACKAGE}.supervisor.__main__"]  # an absolute one
 
 
 @pytest.mark.parametrize(
@@ -77,8 +77,11 @@ def test_the_graph_is_read() -> None:
     [
         ("tariffs", "api"),  # the calculator and pricing are served, never serve
         ("tariffs", "web"),
+        ("pricing", "api"),  # the pricing layer is served by the API, never serves
+        ("pricing", "web"),
+        ("tariffs", "pricing"),  # the calculator is below the pricing layer that loads for it
         ("web", "api"),  # the page is below the API that serves it
-        (PACKAGE, "addon"),  # the engine core (engine, config, __main__, ...) runs anywhere
+        (PACKAGE, "supervisor"),  # the engine core (engine, config, __main__, ...) runs anywhere
     ],
 )
 def test_no_import_runs_up_the_layers(importers: str, imported: str) -> None:
@@ -88,6 +91,6 @@ def test_no_import_runs_up_the_layers(importers: str, imported: str) -> None:
 
 def test_the_rule_catches_an_import_up() -> None:
     # The add-on imports the engine: seen from the other side, that is an import up.
-    assert f"{PACKAGE}.addon.__main__ -> {PACKAGE}.engine" in violations(
-        f"{PACKAGE}.addon", f"{PACKAGE}.engine"
+    assert f"{PACKAGE}.supervisor.__main__ -> {PACKAGE}.engine" in violations(
+        f"{PACKAGE}.supervisor", f"{PACKAGE}.engine"
     )

@@ -139,7 +139,10 @@ def load_addon_config(
     options = read_file(paths.options) if paths.options.exists() else {}
     mapped = engine_options(options, environ, paths)
     file = paths.advanced_options if paths.advanced_options.exists() else None
-    if file is not None:
-        # The page's plugins and budgets join the file's instead of replacing them.
-        mapped = _merge({k: v for k, v in read_file(file).items() if k in mapped}, mapped)
+    advanced = read_file(file) if file is not None else {}
+    # The page's plugins and budgets join the file's instead of replacing them.
+    mapped = _merge({k: v for k, v in advanced.items() if k in mapped}, mapped)
+    if environ.get("SUPERVISOR_TOKEN") and not {"homeassistant"} & (mapped.keys() | advanced):
+        # Under the Supervisor: the add-on's own Home Assistant, unless engine.yaml names others.
+        mapped["homeassistant"] = [{"name": "homeassistant"}]
     return load_config(file=file, environ=environ, overrides=_merge(mapped, overrides or {}))

@@ -1,4 +1,4 @@
-"""The add-on's service commands: `python -m aetherlens_engine.addon COMMAND [--data DIR]`.
+"""The add-on's service commands: `python -m aetherlens_engine.supervisor COMMAND [--data DIR]`.
 
 `init` (the init oneshot), `postgres` (the database longrun), `engine` (the engine longrun, on
 the add-on's options), `backup` and `backup-done` (the Supervisor's backup_pre and backup_post
@@ -28,14 +28,14 @@ from .options import load_addon_config
 from .paths import ADDON_DATA, AddonPaths
 from .postgres import exec_server
 
-LOGGER = logging.getLogger("aetherlens_engine.addon")
+LOGGER = logging.getLogger("aetherlens_engine.supervisor")
 EXIT_FAILED = 1
 EXIT_CONFIG_ERROR = 2
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="aetherlens_engine.addon", description="Services of the AetherLens Engine add-on."
+        prog="aetherlens_engine.supervisor", description="Services of the AetherLens Engine add-on."
     )
     parser.add_argument(
         "--data", type=Path, default=ADDON_DATA, help=f"the add-on's data (default {ADDON_DATA})"
