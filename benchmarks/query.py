@@ -111,13 +111,12 @@ async def build_rollups(pool: asyncpg.Pool, now: datetime) -> list[int]:
         )
         await conn.execute(
             """
-            INSERT INTO cost_hourly (device_id, hour, tariff_id, energy_kwh, cost, currency, period)
-            SELECT device_id, hour, $1, energy_kwh, round((energy_kwh * 0.31)::numeric, 8), 'EUR',
-                   'peak'
-            FROM energy_hourly
+            INSERT INTO cost_rates (hour, tariff_id, currency, price, period)
+            SELECT h, $1, 'EUR', 0.31, 'peak'
+            FROM generate_series($2::timestamptz, $3, '1 hour') AS h
             """,
-            tariff,
-        )
+            tariff, start, now,
+        )  # fmt: skip
         await conn.execute(
             """
             INSERT INTO cost_daily (device_id, day, currency, energy_kwh, cost)

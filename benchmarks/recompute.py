@@ -79,7 +79,7 @@ async def bill_once(pool: asyncpg.Pool, start: datetime, end: datetime) -> float
 
 
 async def recompute(pool: asyncpg.Pool, start: datetime, end: datetime) -> tuple[float, int]:
-    """Return the seconds to price every device's year per billing cycle, and the rows."""
+    """Return the seconds to price every device's year per billing cycle, and the hours rated."""
     began = time.perf_counter()
     written = 0
     async with pool.acquire() as conn:
@@ -103,7 +103,7 @@ async def main(rounds: int, data_root: Path) -> None:
                 recomputed, written = await recompute(pool, start, end)
                 print(json.dumps({
                     "benchmark": "recompute", "round": number, "energy_rows": rows,
-                    "cost_rows_written": written, "bill_once_s": round(billed, 3),
+                    "hours_rated": written, "bill_once_s": round(billed, 3),
                     "recompute_s": round(recomputed, 3),
                     "ratio": round(recomputed / billed, 1), "goal_ratio": 10,
                     "loadavg": os.getloadavg(), "data_on_tmpfs": on_tmpfs(data_root),

@@ -158,9 +158,8 @@ async def _fill(pool: asyncpg.Pool) -> int:
         plug,
     )
     await pool.execute(
-        "INSERT INTO cost_hourly (device_id, hour, tariff_id, energy_kwh, cost, currency)"
-        " VALUES ($1, date_trunc('hour', now()), $2, 0.5, 0.15, 'EUR')",
-        plug,
+        "INSERT INTO cost_rates (hour, tariff_id, currency, price)"
+        " VALUES (date_trunc('hour', now()), $1, 'EUR', 0.3)",
         tariff,
     )
     await pool.execute(

@@ -70,14 +70,14 @@ async def _cost(
     *,
     currency: str = "EUR",
 ) -> None:
+    # 1 kWh in the hour at a rate of COST: the cost of the hour is COST.
+    await _hourly(pool, device, hour, 1.0)
     await pool.execute(
-        "INSERT INTO cost_hourly (device_id, hour, tariff_id, energy_kwh, cost, currency)"
-        " VALUES ($1, $2, $3, 1, $4, $5)",
-        device,
+        "INSERT INTO cost_rates (hour, tariff_id, currency, price) VALUES ($1, $2, $3, $4)",
         hour,
         tariff,
-        Decimal(cost),
         currency,
+        Decimal(cost),
     )
     # The cost engine keeps the local day's sum along with each hour.
     await pool.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import asyncpg
 import pytest
@@ -30,7 +31,6 @@ TABLES: list[tuple[str, str, datetime | date]] = [
     # An hour of packed readings goes once its last reading is older than the readings' cutoff.
     ("readings_compact", "hour", NOW - timedelta(days=90, hours=1)),
     ("energy_hourly", "hour", NOW - timedelta(days=365)),
-    ("cost_hourly", "hour", NOW - timedelta(days=365)),
     ("energy_daily", "day", (NOW - timedelta(days=1826)).date()),
 ]
 
@@ -72,10 +72,11 @@ async def conn(db_pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
             records=[(device, t, 1.0, 4) for t in hours],
             columns=["device_id", "hour", "energy_kwh", "samples"],
         )
+        # cost_hourly is a view of energy_hourly at these rates: its rows go with the energy.
         await conn.copy_records_to_table(
-            "cost_hourly",
-            records=[(device, t, tariff, 1.0, 0.3, "EUR") for t in hours],
-            columns=["device_id", "hour", "tariff_id", "energy_kwh", "cost", "currency"],
+            "cost_rates",
+            records=[(t, tariff, "EUR", Decimal("0.3")) for t in hours],
+            columns=["hour", "tariff_id", "currency", "price"],
         )
         await conn.copy_records_to_table(
             "energy_daily",
@@ -130,7 +131,6 @@ def test_community_statements() -> None:
                 ("readings", timedelta(days=30)),
                 ("readings_compact", timedelta(days=30, hours=1)),
                 ("energy_hourly", timedelta(days=200)),
-                ("cost_hourly", timedelta(days=200)),
                 ("energy_daily", timedelta(days=1000)),
             ]
             for statement in (
@@ -233,8 +233,10 @@ async def test_apache_edition_drops_old_chunks(conn: asyncpg.Connection) -> None
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 async def test_plain_postgresql_deletes_old_rows(conn: asyncpg.Connection) -> None:
-    """Exactly the rows older than each cutoff are deleted and counted."""
+    """Exactly the rows older than each cutoff are deleted and counted; costs go with them."""
     before = await counts(conn)
+    old_costs = "SELECT count(*) FROM cost_hourly WHERE hour < $1"
+    assert await conn.fetchval(old_costs, NOW - timedelta(days=365)) > 0
     report = await enforce_retention(
         conn, await detect_features(conn), RetentionSettings(), NOW, day_zone=UTC
     )
@@ -243,6 +245,7 @@ async def test_plain_postgresql_deletes_old_rows(conn: asyncpg.Connection) -> No
     assert report.rows_deleted == {table: old for table, (old, _) in before.items()}
     assert all(n > 0 for n in report.rows_deleted.values())
     assert await counts(conn) == {table: (0, kept) for table, (_, kept) in before.items()}
+    assert await conn.fetchval(old_costs, NOW - timedelta(days=365)) == 0
 
 
 async def test_community_licence_leaves_it_to_the_policies(conn: asyncpg.Connection) -> None:
@@ -269,7 +272,7 @@ async def test_cutoffs_on_every_date(conn: asyncpg.Connection, moment: SweepDate
     """Daily rows keep the household's last N local days, whatever the UTC date; hourly rows
     and readings keep exactly the last N x 24 hours."""
     settings = RetentionSettings(readings_days=3, hourly_days=10, daily_days=30)
-    await conn.execute("TRUNCATE readings, energy_hourly, cost_hourly, energy_daily")
+    await conn.execute("TRUNCATE readings, energy_hourly, cost_rates, energy_daily")
     device = await conn.fetchval("SELECT id FROM devices")
     today = moment.local.date()
     days = [today - timedelta(days=n) for n in range(27, 34)]

@@ -68,9 +68,9 @@ async def test_hours_and_days_priced_idempotently(pool: asyncpg.Pool) -> None:
         await add_energy(conn, heater, [4, 2])
         stored = await save_tariff(conn, TIERED, datetime(2024, 1, 1, tzinfo=UTC))
         berlin = ZoneInfo("Europe/Berlin")
-        for _ in range(2):
+        for _ in range(2):  # every hour of the day gets its rate
             assert (
-                await write_costs(conn, stored, MAY, MAY + timedelta(days=1), day_zone=berlin) == 4
+                await write_costs(conn, stored, MAY, MAY + timedelta(days=1), day_zone=berlin) == 24
             )
         # Hour 1 crosses the 10 kWh tier: 4 kWh cost 0.80, 0.20/kWh; plus 10 % VAT.
         assert await costs(conn, "cost_hourly") == [

@@ -257,7 +257,8 @@ async def test_rolled_up_hours_are_priced(pool: asyncpg.Pool) -> None:
         span = rollups.take_rolled_up()
         assert span is not None
         assert rollups.take_rolled_up() is None
-        assert await service.price_rolled_up(span) == 3
+        # Rates for the hours to now (20:00 to midnight); costs where the meter has energy.
+        assert await service.price_rolled_up(span) == 4
     rows = await hourly(pool)
     assert [(row[1], row[3], row[4]) for row in rows] == [
         (first + timedelta(hours=h), 4.0, D("0.4")) for h in range(3)

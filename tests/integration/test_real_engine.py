@@ -44,10 +44,10 @@ async def real_engine_url(db_pool: asyncpg.Pool) -> AsyncIterator[str]:
         "INSERT INTO tariffs (name, version, definition, valid_from)"
         " VALUES ('flat', 1, '{}', '2026-01-01Z') RETURNING id"
     )
-    for device, hour, kwh, cost in (
-        (grid, datetime(2026, 3, 29, 5, tzinfo=UTC), 2.0, "0.6"),
-        (grid, datetime(2026, 3, 28, 23, tzinfo=UTC), 1.0, "0.3"),
-        (fridge, datetime(2026, 3, 29, 5, tzinfo=UTC), 0.5, "0.125"),  # inside the grid's 2
+    for device, hour, kwh in (
+        (grid, datetime(2026, 3, 29, 5, tzinfo=UTC), 2.0),
+        (grid, datetime(2026, 3, 28, 23, tzinfo=UTC), 1.0),
+        (fridge, datetime(2026, 3, 29, 5, tzinfo=UTC), 0.5),  # inside the grid's 2
     ):
         await db_pool.execute(
             "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples)"
@@ -56,14 +56,16 @@ async def real_engine_url(db_pool: asyncpg.Pool) -> AsyncIterator[str]:
             hour,
             kwh,
         )
+    # Each hour's rate, as the pricing writes it: costs are each device's kWh at its hour's rate.
+    for hour, price in (
+        (datetime(2026, 3, 29, 5, tzinfo=UTC), "0.25"),
+        (datetime(2026, 3, 28, 23, tzinfo=UTC), "0.3"),
+    ):
         await db_pool.execute(
-            "INSERT INTO cost_hourly (device_id, hour, tariff_id, energy_kwh, cost, currency)"
-            " VALUES ($1, $2, $3, $4, $5, 'EUR')",
-            device,
+            "INSERT INTO cost_rates (hour, tariff_id, currency, price) VALUES ($1, $2, 'EUR', $3)",
             hour,
             tariff,
-            kwh,
-            Decimal(cost),
+            Decimal(price),
         )
     state = EngineState(
         __version__, INSTANCE_ID, db_pool, token=TOKEN, timezone=BERLIN, clock=lambda: NOW
@@ -104,10 +106,10 @@ async def test_setup_through_the_flow_against_the_real_engine(
     }
     # The grid meter is the household; the fridge is a sub-meter of it.
     assert states == {
-        "sensor.aetherlens_cost_today": "0.90",
+        "sensor.aetherlens_cost_today": "0.80",
         "sensor.aetherlens_energy_today": "3.0",
         "sensor.aetherlens_current_price": "unknown",
-        "sensor.grid_cost_today": "0.90",
+        "sensor.grid_cost_today": "0.80",
         "sensor.grid_energy_today": "3.0",
         "sensor.fridge_cost_today": "0.13",  # to the cent; 0.125 in its attributes
         "sensor.fridge_energy_today": "0.5",
@@ -120,7 +122,7 @@ async def test_get_costs_from_the_real_engine(hass: HomeAssistant, real_engine_u
     """The action reads the real engine's hourly costs by device and names them; the rows and
     their total add up to the household (the grid meter counted once, not beside the fridge).
 
-    No tariff is active (the cost rows were written by hand): the engine bills nothing.
+    No tariff is active (the rates were written by hand): the engine bills nothing.
     """
     entry = MockConfigEntry(
         domain=DOMAIN,
@@ -147,9 +149,9 @@ async def test_get_costs_from_the_real_engine(hass: HomeAssistant, real_engine_u
     assert rows == [
         ("2026-03-28T23:00:00+00:00", "Rest of the house", "0.3"),
         ("2026-03-29T05:00:00+00:00", "fridge", "0.125"),
-        ("2026-03-29T05:00:00+00:00", "Rest of the house", "0.475"),
+        ("2026-03-29T05:00:00+00:00", "Rest of the house", "0.375"),
     ]
-    assert answer["total"] == {"cost": "0.9", "energy_kwh": 3.0, "carbon_kg": None}  # the grid's
+    assert answer["total"] == {"cost": "0.8", "energy_kwh": 3.0, "carbon_kg": None}  # the grid's
     assert answer["components"] is None
 
 

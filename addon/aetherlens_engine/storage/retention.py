@@ -74,7 +74,6 @@ _TABLES = (
     _Table("readings", "time", daily=False),
     _Table("readings_compact", "hour", daily=False, span=timedelta(hours=1)),
     _Table("energy_hourly", "hour", daily=False),
-    _Table("cost_hourly", "hour", daily=False),
     _Table("energy_daily", "day", daily=True),
 )
 

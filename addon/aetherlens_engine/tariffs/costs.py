@@ -1,25 +1,23 @@
-"""Write per-device costs per hour (`cost_hourly`) and per local day (`cost_daily`).
+"""Write the household's rate per hour (`cost_rates`) and per-device costs per local day.
 
-`cost_hourly` prices `energy_hourly` under a stored tariff version; `cost_daily` holds its sums
-per local day of the engine's time zone (an hour counts on the day it starts), which the
-summary reads for the month.
+Every priced device (grid, meter, appliance) pays its kWh at the household's rate of that hour
+(see `bill.interval_rates`); demand, fixed and minimum charges are billed per cycle and not spread
+over hours. So pricing an hour writes one rate, whatever the number of devices: `cost_hourly` is
+the view (timescale/0009) that multiplies each device's kWh by it. `cost_daily` holds the view's
+sums per local day of the engine's time zone (an hour counts on the day it starts), which the
+summary reads for the month; one INSERT ... SELECT writes them.
 
 The household's import per hour is the sum of its `household_meters` (mains devices, or the
-appliances not inside another where no mains device exists: timescale/0005). Every priced
-device (grid, meter, appliance) pays its kWh at the household's rate of that hour (see
-`bill.interval_rates`); demand, fixed and minimum charges are billed per cycle and not spread
-over hours.
-
-Set-based: the database sums the household's kWh per hour (one row per hour leaves it, not one
-per device and hour), the hours' rates go back as arrays, and one INSERT ... SELECT multiplies
-every device's kWh by its hour's rate. kWh are taken as the decimals they were written as (a
-double's shortest text, as `Decimal(repr(x))`), so the costs are those of pricing in Python.
+appliances not inside another where no mains device exists: timescale/0005), read as the bill
+reads it (`usage.recorded_usage`). Every hour of the span gets a rate (0 kWh where none was
+metered; the view shows a cost only where a device has energy), except under a recorded price
+or carbon series, which only the hours with energy must have.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -30,42 +28,80 @@ from .bill import interval_rates
 from .calendar import cycles_between, local_midnight
 from .series import Interval, Series
 from .store import StoredTariff
+from .usage import ZERO, hourly, recorded_usage
 
 PRICED_KINDS = [DeviceKind.GRID.value, DeviceKind.METER.value, DeviceKind.APPLIANCE.value]
 HOUR = timedelta(hours=1)
-ZERO = Decimal(0)
 
-# Every hour with energy of a priced device, and the household's kWh in it (0 without any).
-_HOUSEHOLD_SQL = """
-SELECT e.hour,
-       coalesce(sum(e.energy_kwh::text::numeric)
-                FILTER (WHERE e.device_id = ANY (ARRAY(SELECT id FROM household_meters))), 0)
-           AS kwh
-FROM energy_hourly AS e JOIN devices AS d ON d.id = e.device_id
-WHERE d.kind = ANY($3::text[]) AND e.hour >= $1 AND e.hour < $2
-GROUP BY e.hour
-ORDER BY e.hour
+_RATES_SQL = """
+INSERT INTO cost_rates (hour, tariff_id, currency, price, period, carbon_kg)
+SELECT r.hour, $1, $2, r.price, r.period, r.carbon_kg
+FROM unnest($3::timestamptz[], $4::numeric[], $5::text[], $6::numeric[])
+    AS r (hour, price, period, carbon_kg)
 """
-_COSTS_SQL = """
-INSERT INTO cost_hourly
-    (device_id, hour, tariff_id, energy_kwh, cost, currency, period, carbon_kg)
-SELECT e.device_id, e.hour, $3, e.energy_kwh, e.energy_kwh::text::numeric * r.price, $4,
-       r.period, (e.energy_kwh::text::numeric * r.carbon_kg)::float8
-FROM energy_hourly AS e
-JOIN devices AS d ON d.id = e.device_id
-JOIN unnest($6::timestamptz[], $7::numeric[], $8::text[], $9::numeric[])
-    AS r (hour, price, period, carbon_kg) ON r.hour = e.hour
-WHERE d.kind = ANY($5::text[]) AND e.hour >= $1 AND e.hour < $2
-"""
-# Sums in time order: doubles added in another order can differ in the last digit.
+# One pass over the span's energy: each rate's local day computed once per hour (not per device),
+# hashed by device and day. Costs are summed exactly; kWh and carbon are doubles.
 _DAILY_SQL = """
 INSERT INTO cost_daily (device_id, day, currency, energy_kwh, cost, carbon_kg)
-SELECT device_id, (hour AT TIME ZONE $3)::date, currency, sum(energy_kwh ORDER BY hour),
-       sum(cost), sum(carbon_kg ORDER BY hour)
-FROM cost_hourly
-WHERE hour >= $1 AND hour < $2
-GROUP BY device_id, (hour AT TIME ZONE $3)::date, currency
+SELECT e.device_id, r.day, r.currency, sum(e.energy_kwh), sum(hour_cost(e.energy_kwh, r.price)),
+       sum(e.energy_kwh * r.carbon_kg)
+FROM energy_hourly AS e
+JOIN (
+    SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency, price,
+           carbon_kg::float8 AS carbon_kg
+    FROM cost_rates
+    WHERE hour >= $1 AND hour < $2
+) AS r ON r.hour = e.hour
+WHERE e.hour >= $1 AND e.hour < $2
+  AND e.device_id = ANY (ARRAY(SELECT id FROM devices WHERE kind = ANY ($4::text[])))
+GROUP BY e.device_id, r.day, r.currency
 """
+
+
+_METERED_HOURS_SQL = """
+SELECT DISTINCT hour FROM energy_hourly
+WHERE hour >= $1 AND hour < $2
+  AND device_id = ANY (ARRAY(SELECT id FROM devices WHERE kind = ANY ($3::text[])))
+"""
+
+
+async def household_load(
+    conn: asyncpg.Connection, start: datetime, end: datetime, *, metered_only: bool
+) -> Sequence[Interval]:
+    """Return the household's import in the UTC hours starting in [start, end).
+
+    Every hour is there (0 kWh where none was read), or with METERED_ONLY only the hours in
+    which a priced device has energy: a recorded price or carbon series need not cover the
+    others.
+    """
+    first = start.replace(minute=0, second=0, microsecond=0)
+    first = first if first == start else first + HOUR  # a cycle may start on a half hour
+    if metered_only:
+        rows = await conn.fetch(_METERED_HOURS_SQL, first, end, PRICED_KINDS)
+        hours = sorted(row["hour"] for row in rows)
+    else:
+        hours = [first + HOUR * n for n in range(-(-(end - first) // HOUR))]
+    kwh = dict.fromkeys(hours, ZERO)
+    for interval in (await recorded_usage(conn, first, end)).load:
+        if interval.start in kwh:
+            kwh[interval.start] = interval.kwh
+    return hourly(kwh)
+
+
+async def write_daily(
+    conn: asyncpg.Connection, start: datetime, end: datetime, zone: ZoneInfo
+) -> None:
+    """Re-sum `cost_daily` for the local days of ZONE that the hours [start, end) touch."""
+    first_day = start.astimezone(zone).date()
+    last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    await conn.execute("DELETE FROM cost_daily WHERE day >= $1 AND day <= $2", first_day, last_day)
+    await conn.execute(
+        _DAILY_SQL,
+        local_midnight(first_day, zone),
+        local_midnight(last_day + timedelta(days=1), zone),
+        zone.key,
+        PRICED_KINDS,
+    )
 
 
 async def write_costs(
@@ -78,9 +114,9 @@ async def write_costs(
     prices: Series | None = None,
     carbon: Series | None = None,
 ) -> int:
-    """Price the hours of [start, end) in the version's validity; return the hours written.
+    """Price the hours of [start, end) in the version's validity; return the hours priced.
 
-    Idempotent: the hours' rows are replaced, and so are the `cost_daily` rows of the local
+    Idempotent: the hours' rates are replaced, and so are the `cost_daily` rows of the local
     days they touch. Tiers count from the start of each billing cycle, so energy is read from
     there. `prices` feeds a dynamic tariff, `carbon` a tariff taking carbon from a series.
     """
@@ -90,33 +126,22 @@ async def write_costs(
     if low >= high:
         return 0
     cycle_start = cycles_between(low, high, tariff.zone, tariff.cycle_day)[0].start_utc
-    hours = await conn.fetch(
-        _HOUSEHOLD_SQL, max(cycle_start, stored.valid_from), high, PRICED_KINDS
+    series = tariff.dynamic or (tariff.carbon is not None and tariff.carbon.series)
+    load = await household_load(
+        conn, max(cycle_start, stored.valid_from), high, metered_only=bool(series)
     )
-    # A bidirectional mains meter can net below zero in an hour: no import was billed then.
-    load = [Interval(r["hour"], r["hour"] + HOUR, max(r["kwh"], ZERO)) for r in hours]
-    rates = interval_rates(tariff, load, prices=prices, carbon=carbon) if load else []
-    rates = [rate for rate in rates if low <= rate.start < high]
-    first_day = low.astimezone(day_zone).date()
-    last_day = (high - timedelta(microseconds=1)).astimezone(day_zone).date()
-    days_from = local_midnight(first_day, day_zone)
-    days_to = local_midnight(last_day + timedelta(days=1), day_zone)
+    rated = interval_rates(tariff, load, prices=prices, carbon=carbon) if load else []
+    rates = [rate for rate in rated if low <= rate.start < high]
     async with conn.transaction():
-        await conn.execute("DELETE FROM cost_hourly WHERE hour >= $1 AND hour < $2", low, high)
-        status = await conn.execute(
-            _COSTS_SQL,
-            low,
-            high,
+        await conn.execute("DELETE FROM cost_rates WHERE hour >= $1 AND hour < $2", low, high)
+        await conn.execute(
+            _RATES_SQL,
             stored.id,
             tariff.currency,
-            PRICED_KINDS,
             [r.start for r in rates],
             [r.price for r in rates],
             [r.period for r in rates],
             [r.carbon_kg for r in rates],
         )
-        await conn.execute(
-            "DELETE FROM cost_daily WHERE day >= $1 AND day <= $2", first_day, last_day
-        )
-        await conn.execute(_DAILY_SQL, days_from, days_to, day_zone.key)
-    return int(status.split()[-1])
+        await write_daily(conn, low, high, day_zone)
+    return len(rates)

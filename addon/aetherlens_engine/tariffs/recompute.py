@@ -1,9 +1,10 @@
 """Pricing stored hours under a tariff's versions, and the recompute's status and queue.
 
-`price_hours` is the one writer of `cost_hourly` / `cost_daily` for the engine: each version of
+`price_hours` is the one writer of `cost_rates` / `cost_daily` for the engine: each version of
 the tariff prices the hours of its validity (`costs.write_costs`, with the recorded price and
 carbon series where the tariff asks for them); hours before the tariff's first version lose their
-costs, so the history shown is always that of the tariff in use.
+costs, so the history shown is always that of the tariff in use. A billing cycle is one pass: its
+household hours read once, rated in process, and written as one rate per hour.
 
 The pending recompute lives in the `tariff_recompute` row (migration 0003): its `start` is the
 first hour still to price, moved forward with every committed chunk.
@@ -18,21 +19,13 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from .calendar import cycles_between, local_midnight
-from .costs import write_costs
+from .calendar import cycles_between
+from .costs import write_costs, write_daily
 from .store import StoredTariff, tariff_versions
 from .usage import carbon_series, price_series
 
 HOUR = timedelta(hours=1)
 
-_CLEAR_DAILY_SQL = """
-INSERT INTO cost_daily (device_id, day, currency, energy_kwh, cost, carbon_kg)
-SELECT device_id, (hour AT TIME ZONE $3)::date, currency, sum(energy_kwh), sum(cost),
-       sum(carbon_kg)
-FROM cost_hourly
-WHERE hour >= $1 AND hour < $2
-GROUP BY device_id, (hour AT TIME ZONE $3)::date, currency
-"""
 _REQUEST_SQL = """
 INSERT INTO tariff_recompute (start) VALUES ($1)
 ON CONFLICT (singleton) DO UPDATE
@@ -96,17 +89,9 @@ def ceil_hour(instant: datetime) -> datetime:
 
 
 async def _clear(conn: asyncpg.Connection, start: datetime, end: datetime, zone: ZoneInfo) -> None:
-    """Delete the costs of the hours [start, end) and re-sum the local days they touch."""
-    first_day = start.astimezone(zone).date()
-    last_day = (end - HOUR).astimezone(zone).date()
-    await conn.execute("DELETE FROM cost_hourly WHERE hour >= $1 AND hour < $2", start, end)
-    await conn.execute("DELETE FROM cost_daily WHERE day >= $1 AND day <= $2", first_day, last_day)
-    await conn.execute(
-        _CLEAR_DAILY_SQL,
-        local_midnight(first_day, zone),
-        local_midnight(last_day + timedelta(days=1), zone),
-        zone.key,
-    )
+    """Delete the rates of the hours [start, end) and re-sum the local days they touch."""
+    await conn.execute("DELETE FROM cost_rates WHERE hour >= $1 AND hour < $2", start, end)
+    await write_daily(conn, start, end, zone)
 
 
 async def _write_version(
@@ -133,7 +118,7 @@ async def price_hours(
     """Price the UTC hours [start, end) under the tariff NAME in one transaction.
 
     Each version prices the hours of its validity; hours before the first version lose their
-    costs. Local days of ZONE sum `cost_daily`. Returns the cost rows written.
+    costs. Local days of ZONE sum `cost_daily`. Returns the hours priced.
     """
     start, end = floor_hour(start), ceil_hour(end)
     if start >= end:
