@@ -260,7 +260,7 @@ async def test_poisoned_reading_is_quarantined(
 ) -> None:
     """A spool an earlier engine left with a reading at year 1 (which the hypertable refuses):
     that reading goes to the dead-letter file, the rest of the spool and every later reading
-    is stored."""
+    is stored; the engine, restarted, still reports it."""
     device = devices[0]
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
     frame = [(base + timedelta(seconds=i), device, float(i), 0) for i in range(20)]
@@ -282,6 +282,10 @@ async def test_poisoned_reading_is_quarantined(
         await load.stop()
         ingest = (await engine.health(session))["ingest"]
         assert engine.terminate() == 0
+        engine.start()  # the count is the file's: a restarted engine reports it still
+        await engine.wait_ready(session)
+        restarted = (await engine.health(session))["ingest"]
+        assert engine.terminate() == 0
     letters = [
         json.loads(line)
         for line in (tmp_path / "spool" / "dead-letter.jsonl").read_text().splitlines()
@@ -291,5 +295,9 @@ async def test_poisoned_reading_is_quarantined(
     assert [letter["time"] for letter in letters] == ["0001-01-01T00:00:00+00:00"]
     assert letters[0]["reason"].startswith("22008: ")
     assert ingest["dead_lettered"] == 1
+    assert (restarted["dead_lettered"], restarted["dead_letter_file"]) == (
+        1,
+        str(tmp_path / "spool" / "dead-letter.jsonl"),
+    )
     assert ingest["replay_error"] is None
     _assert_nothing_lost(figures)
