@@ -191,11 +191,11 @@ async def _options(page: Page, stack: Stack) -> None:
     assert await dialog.locator("ha-selector-number").count() == 0
     switch = toggle.get_by_role("switch")
     assert await switch.is_checked()
+    await screenshot(page, "flow-options")
     await toggle.locator("ha-switch").click()  # its inner parts take the pointer, not the input
     assert not await switch.is_checked()
     await dialog.get_by_role("button", name="Submit").click()
     await dialog.get_by_text("Options successfully saved.").wait_for()
-    await screenshot(page, "flow-options")
     await dialog.get_by_role("button", name="Finish").click()
 
 
