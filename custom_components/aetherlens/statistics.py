@@ -5,9 +5,13 @@
 - `aetherlens:cloud_<instance>_<account>_<currency>`: each cloud account's cost per local day.
 
 Hourly series are backfilled on the first import and continued from the last imported hour
-afterwards; only complete hours are imported (the engine's current hour is still growing). When
-the engine recomputes its costs (a tariff change: the summary's `recompute.generation` grows),
-the hourly costs are imported again over the recomputed range. The engine reports a cloud
+afterwards. Only complete hours are imported, from SETTLED_AFTER past their end on: the engine
+folds an hour's last readings into it within its rollup interval. An hour's cost is imported once
+the engine has priced the hour, for the energy imported (a cost row gives the energy it prices):
+an hour it has not priced yet, at setup or after the hour, stops the device's costs before it,
+and the next updates (a minute apart) import it once priced. When the engine recomputes its costs
+(a tariff change: the summary's `recompute.generation` grows), the hourly costs are imported
+again over the recomputed range. The engine reports a cloud
 account's previous day only, so its daily series starts at the first import.
 """
 
@@ -43,6 +47,14 @@ from .entity import device_name
 
 # How far back the first import reaches; within the engine's limit for hourly series (93 days).
 BACKFILL = timedelta(days=90)
+# How long after its end an hour counts as complete: the engine's rollups (every minute by
+# default, readings settling for 30 s) have folded its last readings in by then.
+SETTLED_AFTER = timedelta(minutes=2)
+# The kinds of device the engine prices (aetherlens_engine.tariffs.costs.PRICED_KINDS): others
+# never get a cost row, so their energy waits for none.
+PRICED_KINDS = frozenset({"grid", "meter", "appliance"})
+# Energy a cost row may differ by from the hour's and still be its pricing (float round-trips).
+SAME_ENERGY_KWH = 1e-9
 # The recompute generation whose costs are imported; kept in the entry across restarts so
 # that a recompute while Home Assistant was down is imported too.
 CONF_IMPORTED_GENERATION = "statistics_generation"
@@ -89,7 +101,7 @@ class StatisticsImporter:
         """Start an import if an hour completed or costs were recomputed since the last one."""
         if "recorder" not in self._hass.config.components or self._running:
             return
-        if self._imported_until == _hour_start(dt_util.utcnow()) and not self._recomputed():
+        if self._imported_until == _complete_until(dt_util.utcnow()) and not self._recomputed():
             return
         self._running = True
         self._entry.async_create_background_task(
@@ -103,19 +115,24 @@ class StatisticsImporter:
         return recompute is not None and imported is not None and recompute.generation > imported
 
     async def _async_import(self) -> None:
-        until = _hour_start(dt_util.utcnow())
+        until = _complete_until(dt_util.utcnow())
         summary = self._entry.runtime_data.coordinator.data
         try:
-            for device in summary.devices:
-                await self._async_import_energy(device, until)
-            await self._async_import_costs(summary, until, reimport=self._recomputed())
+            energy = {
+                device.id: await self._async_import_energy(device, until)
+                for device in summary.devices
+            }
+            priced = await self._async_import_costs(
+                summary, until, energy, reimport=self._recomputed()
+            )
             for account in summary.cloud_accounts:
                 await self._async_import_cloud(summary, account)
         except AetherLensError as err:
             # Retried after the next update; the sensors report the outage itself.
             LOGGER.warning("Could not import the engine's history into statistics: %s", err)
         else:
-            self._imported_until = until
+            if priced:  # else the next update imports the hours the engine prices meanwhile
+                self._imported_until = until
             if summary.recompute is not None:
                 self._hass.config_entries.async_update_entry(
                     self._entry,
@@ -128,15 +145,20 @@ class StatisticsImporter:
             self._running = False
 
     async def _async_resume(self, statistic_id: str, until: datetime) -> _Resume:
-        """Return where STATISTIC_ID continues: after its last hour, else at the backfill."""
+        """Return where STATISTIC_ID continues, else where its backfill starts.
+
+        It continues after its last hour, or after the hours asked for since (none used).
+        """
         last = await get_instance(self._hass).async_add_executor_job(
             get_last_statistics, self._hass, 1, statistic_id, True, {"sum"}
         )
+        asked = self._asked_until.get(statistic_id)
         if last.get(statistic_id):
             row = last[statistic_id][0]
             start = dt_util.utc_from_timestamp(row["start"]) + timedelta(hours=1)
-            return _Resume(start, row.get("sum") or 0.0)
-        return _Resume(self._asked_until.get(statistic_id, until - BACKFILL), 0.0)
+            # Hours asked for since without a row (nothing used) are not asked for again.
+            return _Resume(max(start, asked or start), row.get("sum") or 0.0)
+        return _Resume(asked or until - BACKFILL, 0.0)
 
     async def _async_sum_before(self, statistic_id: str, start: datetime) -> float:
         """Return STATISTIC_ID's sum at the last hour before START (0 without one)."""
@@ -153,15 +175,31 @@ class StatisticsImporter:
         series = rows.get(statistic_id)
         return (series[-1].get("sum") or 0.0) if series else 0.0
 
-    async def _async_import_energy(self, device: MeteredDevice, until: datetime) -> None:
+    async def _async_cost_resume(self, device: MeteredDevice, until: datetime) -> _Resume:
+        """Return where DEVICE's costs continue; hours beyond the engine's range left out."""
+        resume = await self._async_resume(cost_statistic_id(self._entry, device.id), until)
+        return _Resume(max(resume.start, until - BACKFILL), resume.total)
+
+    async def _async_import_energy(
+        self, device: MeteredDevice, until: datetime
+    ) -> dict[datetime, float]:
+        """Import DEVICE's hourly energy; return it by hour from where its costs continue.
+
+        The costs wait for the engine to price each hour, so they may continue earlier.
+        """
         statistic_id = energy_statistic_id(self._entry, device.id)
         resume = await self._async_resume(statistic_id, until)
-        if resume.start >= until:
-            return
-        points = await self._entry.runtime_data.client.hourly_energy(device.id, resume.start, until)
+        start = resume.start
+        if device.kind in PRICED_KINDS:
+            start = min(start, (await self._async_cost_resume(device, until)).start)
+        if start >= until:
+            return {}
+        points = await self._entry.runtime_data.client.hourly_energy(device.id, start, until)
         total = resume.total
         statistics: list[StatisticData] = []
         for point in points:
+            if point.start < resume.start:
+                continue
             total += point.energy_kwh
             statistics.append(StatisticData(start=point.start, state=point.energy_kwh, sum=total))
         self._add(
@@ -172,14 +210,22 @@ class StatisticsImporter:
             statistics,
         )
         self._asked_until[statistic_id] = until
+        return {point.start: point.energy_kwh for point in points}
 
     async def _async_import_costs(
-        self, summary: Summary, until: datetime, *, reimport: bool
-    ) -> None:
+        self,
+        summary: Summary,
+        until: datetime,
+        energy: dict[int, dict[datetime, float]],
+        *,
+        reimport: bool,
+    ) -> bool:
         """Import every device's hourly costs with one request over the earliest missing range.
 
-        On REIMPORT the recomputed range replaces what was imported, sums continuing from the
-        hour before it.
+        A device's costs stop before the first hour of its ENERGY the engine has not priced
+        yet. On REIMPORT (a finished recompute) the recomputed range replaces what was
+        imported, sums continuing from the hour before it. Return whether every hour before
+        UNTIL was priced.
         """
         earliest = until - BACKFILL
         resumes: dict[int, _Resume] = {}
@@ -195,12 +241,10 @@ class StatisticsImporter:
                 )
         else:
             for device in summary.devices:
-                resume = await self._async_resume(cost_statistic_id(self._entry, device.id), until)
-                # Hours beyond the engine's range for hourly costs are left out.
-                resumes[device.id] = _Resume(max(resume.start, earliest), resume.total)
+                resumes[device.id] = await self._async_cost_resume(device, until)
         wanted = [resume.start for resume in resumes.values() if resume.start < until]
         if not wanted:
-            return
+            return True
         # Every device's own costs (a grid meter's too: the Energy dashboard's grid cost),
         # not the household's parts, which leave out the mains and what sub-meters contain.
         report = await self._entry.runtime_data.client.costs(
@@ -210,20 +254,33 @@ class StatisticsImporter:
         for row in report.rows:
             if row.device_id is not None:
                 rows.setdefault(row.device_id, []).append(row)
+        last_priced = max((row.start for row in report.rows), default=None)
+        priced = True
         for device in summary.devices:
             resume = resumes[device.id]
             statistic_id = cost_statistic_id(self._entry, device.id)
+            device_rows = rows.get(device.id, [])
+            pending = None
+            # Without an active tariff nothing is being priced; a recompute priced its range.
+            if device.kind in PRICED_KINDS and summary.tariff is not None and not reimport:
+                pending = _first_unpriced(energy[device.id], device_rows, resume, last_priced)
             self._add(
                 statistic_id,
                 f"{device_name(device.name)} cost",
                 report.currency,
                 None,
                 _sums(
-                    ((row.start, row.cost) for row in rows.get(device.id, ())),
+                    (
+                        (row.start, row.cost)
+                        for row in device_rows
+                        if pending is None or row.start < pending
+                    ),
                     resume,
                 ),
             )
-            self._asked_until[statistic_id] = until
+            self._asked_until[statistic_id] = until if pending is None else pending
+            priced = priced and pending is None
+        return priced
 
     async def _async_import_cloud(self, summary: Summary, account: CloudAccount) -> None:
         """Import the account's previous local day once it is reported."""
@@ -267,6 +324,34 @@ class StatisticsImporter:
         async_add_external_statistics(self._hass, metadata, statistics)
 
 
+def _first_unpriced(
+    energy: dict[datetime, float],
+    rows: list[CostRow],
+    resume: _Resume,
+    last_priced: datetime | None,
+) -> datetime | None:
+    """Return the first hour from RESUME's start whose ENERGY the engine has not priced yet.
+
+    The engine prices hours in time order, all devices of an hour at once: hours with energy
+    after LAST_PRICED, the latest hour with a cost row, have no cost yet; LAST_PRICED itself
+    must price the energy imported (energy that grew between the two requests is priced at a
+    later update). Earlier hours without a row stay without one (before the tariff's first
+    version, say).
+    """
+    priced: dict[datetime, float] = {}
+    for row in rows:
+        priced[row.start] = priced.get(row.start, 0.0) + row.energy_kwh
+    for hour in sorted(energy):
+        kwh = energy[hour]
+        if hour < resume.start or kwh == 0:
+            continue
+        if last_priced is None or hour > last_priced:
+            return hour
+        if hour == last_priced and abs(priced.get(hour, 0.0) - kwh) > SAME_ENERGY_KWH:
+            return hour
+    return None
+
+
 def _sums(amounts: Iterable[tuple[datetime, Decimal]], resume: _Resume) -> list[StatisticData]:
     """Return the statistics of AMOUNTS from RESUME's start on, summing from its total."""
     total = resume.total
@@ -277,6 +362,11 @@ def _sums(amounts: Iterable[tuple[datetime, Decimal]], resume: _Resume) -> list[
         total += float(amount)
         statistics.append(StatisticData(start=start, state=float(amount), sum=total))
     return statistics
+
+
+def _complete_until(now: datetime) -> datetime:
+    """Return the end of the last hour that is complete at NOW (see SETTLED_AFTER)."""
+    return _hour_start(now - SETTLED_AFTER)
 
 
 def _hour_start(instant: datetime) -> datetime:

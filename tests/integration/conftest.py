@@ -83,6 +83,21 @@ class FixtureEngine:
         self.bill_requests: list[dict[str, str]] = []
         self.bill_failure: int | None = None
 
+    def price_hourly(self, price: str = "0.25") -> None:
+        """Price every hour of `hourly` at PRICE per kWh, as the engine's pricing would."""
+        self.cost_rows = [
+            {
+                "start": hour.isoformat(),
+                "device_id": device_id,
+                "period": "peak",
+                "energy_kwh": kwh,
+                "cost": str(Decimal(price) * Decimal(str(kwh))),
+                "carbon_kg": None,
+            }
+            for device_id, points in self.hourly.items()
+            for hour, kwh in points
+        ]
+
     def app(self) -> web.Application:
         """Return the application serving this engine."""
         app = web.Application()

@@ -19,7 +19,11 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.aetherlens.const import SCAN_INTERVAL
-from custom_components.aetherlens.statistics import BACKFILL, CONF_IMPORTED_GENERATION
+from custom_components.aetherlens.statistics import (
+    BACKFILL,
+    CONF_IMPORTED_GENERATION,
+    SETTLED_AFTER,
+)
 
 from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, next_update, setup_entry
 
@@ -69,6 +73,7 @@ async def test_backfill_then_continue(
     """The first import backfills complete hours; the next hour's import continues the sum."""
     freezer.move_to(NOW)
     engine.hourly[2] = [(_hour(8), 0.25), (_hour(9), 0.5), (_hour(10), 0.125)]
+    engine.price_hourly()
     await setup_entry(hass, mock_config_entry)
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -91,9 +96,12 @@ async def test_backfill_then_continue(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(engine.energy_requests) == requests
 
-    freezer.move_to(_hour(11) + timedelta(minutes=1))
+    # 10:00 is complete SETTLED_AFTER past its end, not before.
+    freezer.move_to(_hour(11) + SETTLED_AFTER - timedelta(seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(engine.energy_requests) == requests
+    await next_update(hass, freezer)
     statistics = await _statistics(hass, FRIDGE)
     assert statistics[-1] == {"start": _hour(10).timestamp(), "state": 0.125, "sum": 0.875}
     assert (2, _hour(10), _hour(11)) in engine.energy_requests
@@ -140,6 +148,7 @@ async def test_reload_within_the_hour_asks_nothing(
     """After a reload in the same hour the fridge's statistics are complete: no request for it."""
     freezer.move_to(NOW)
     engine.hourly[2] = [(_hour(9), 0.5)]
+    engine.price_hourly()
     await setup_entry(hass, mock_config_entry)
     await hass.async_block_till_done(wait_background_tasks=True)
     await async_wait_recording_done(hass)
@@ -200,7 +209,7 @@ async def test_hourly_costs_backfill_continue_and_reimport(
     # The generation whose costs are imported is kept across restarts.
     assert mock_config_entry.data[CONF_IMPORTED_GENERATION] == 3
 
-    freezer.move_to(_hour(11) + timedelta(minutes=1))
+    freezer.move_to(_hour(11) + SETTLED_AFTER)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert engine.cost_requests[-1]["start"] == _hour(10).isoformat()
@@ -235,6 +244,103 @@ async def test_hourly_costs_backfill_continue_and_reimport(
     requests = len(engine.cost_requests)
     await next_update(hass, freezer)
     assert len(engine.cost_requests) == requests
+
+
+def _kwh_rows(device_id: int, hours: list[tuple[int, float, str]]) -> list[dict[str, Any]]:
+    """Cost rows of DEVICE_ID as the engine priced them: (hour, the kWh it priced, cost)."""
+    return [
+        {
+            "start": _hour(hour).isoformat(),
+            "device_id": device_id,
+            "period": "peak",
+            "energy_kwh": kwh,
+            "cost": cost,
+            "carbon_kg": None,
+        }
+        for hour, kwh, cost in hours
+    ]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_costs_wait_for_the_engine_to_price_the_hour(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An hour priced for less energy than imported waits for the update that prices it all."""
+    freezer.move_to(NOW)
+    engine.hourly[2] = [(_hour(8), 0.25), (_hour(9), 0.5)]
+    # 09:00 priced for 0.4 kWh: its energy grew between the two requests.
+    engine.cost_rows = _kwh_rows(2, [(8, 0.25, "0.0625"), (9, 0.4, "0.1")])
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await _statistics(hass, FRIDGE_COST) == [
+        {"start": _hour(8).timestamp(), "state": 0.0625, "sum": 0.0625}
+    ]
+    assert len(await _statistics(hass, FRIDGE)) == 2  # the energy does not wait
+
+    engine.cost_rows = _kwh_rows(2, [(8, 0.25, "0.0625"), (9, 0.5, "0.125")])
+    await next_update(hass, freezer)
+    assert await _statistics(hass, FRIDGE_COST) == [
+        {"start": _hour(8).timestamp(), "state": 0.0625, "sum": 0.0625},
+        {"start": _hour(9).timestamp(), "state": 0.125, "sum": 0.1875},
+    ]
+    # From 09:00 on only: what was imported is not asked for again.
+    assert engine.cost_requests[-1]["start"] == _hour(9).isoformat()
+    assert (2, _hour(9), _hour(10)) in engine.energy_requests
+
+    # All priced: the next update in the hour asks nothing.
+    requests = (len(engine.cost_requests), len(engine.energy_requests))
+    await next_update(hass, freezer)
+    assert (len(engine.cost_requests), len(engine.energy_requests)) == requests
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_costs_backfilled_within_a_minute_of_the_engine_pricing(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Set up before the engine priced anything: the whole backfill comes at the next update."""
+    freezer.move_to(NOW)
+    engine.hourly[2] = [(_hour(7), 0.5), (_hour(8), 0.25), (_hour(9), 0.5)]
+    engine.cost_rows = []
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await _statistics(hass, FRIDGE_COST) == []
+
+    engine.price_hourly()
+    await next_update(hass, freezer)
+    assert await _statistics(hass, FRIDGE_COST) == [
+        {"start": _hour(7).timestamp(), "state": 0.125, "sum": 0.125},
+        {"start": _hour(8).timestamp(), "state": 0.0625, "sum": 0.1875},
+        {"start": _hour(9).timestamp(), "state": 0.125, "sum": 0.3125},
+    ]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_unpriced_kinds_and_hours_before_the_tariff_wait_for_nothing(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Solar energy never gets a cost; hours before the tariff's first priced one neither."""
+    freezer.move_to(NOW)
+    engine.summary["devices"][0]["kind"] = "solar"  # the grid meter of the fixture, say
+    engine.hourly[1] = [(_hour(9), 3.0)]
+    # The fridge's 07:00 came before the tariff's first version: never priced.
+    engine.hourly[2] = [(_hour(7), 0.5), (_hour(8), 0.25), (_hour(9), 0.5)]
+    engine.cost_rows = _kwh_rows(2, [(8, 0.25, "0.0625"), (9, 0.5, "0.125")])
+    await setup_entry(hass, mock_config_entry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert [row["state"] for row in await _statistics(hass, FRIDGE_COST)] == [0.0625, 0.125]
+
+    requests = (len(engine.cost_requests), len(engine.energy_requests))
+    await next_update(hass, freezer)
+    assert (len(engine.cost_requests), len(engine.energy_requests)) == requests
 
 
 @pytest.mark.usefixtures("recorder_mock")

@@ -1,8 +1,8 @@
 """Long-term statistics on every date of the sweep (tests/dates.py).
 
 At each moment, in the household's zone: the complete hours before the clock's hour are imported
-(the growing one once it completes), and a cloud account's previous local day lands on that
-day's local midnight.
+(the growing one once complete, SETTLED_AFTER past its end), and a cloud account's previous
+local day lands on that day's local midnight.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.aetherlens.statistics import SETTLED_AFTER
 from tests.dates import SweepDate, sweep_params
 
 from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, setup_entry
@@ -61,6 +62,7 @@ async def test_hours_and_cloud_days_on_every_date(
     current = moment.utc.replace(minute=0, second=0, microsecond=0)
     hours = [current - n * HOUR for n in (3, 2, 1, 0)]
     engine.hourly[2] = [(hour, 0.25 * (n + 1)) for n, hour in enumerate(hours)]
+    engine.price_hourly()
     today = moment.local.date()
     engine.summary["timezone"] = moment.zone.key
     engine.summary["period"] = {
@@ -83,7 +85,7 @@ async def test_hours_and_cloud_days_on_every_date(
         (yesterday.astimezone(UTC).timestamp(), 1.5, 1.5)
     ]
 
-    freezer.move_to(current + HOUR + timedelta(minutes=1))
+    freezer.move_to(current + HOUR + SETTLED_AFTER)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert (await _statistics(hass, FRIDGE, since))[-1] == (hours[3].timestamp(), 1.0, 2.5)
