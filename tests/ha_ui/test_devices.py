@@ -3,21 +3,44 @@
 Names and states are taken as HA's frontend shows them (its own `formatEntityState`, the name
 without the device's), read from the registries rather than written down here, so that they
 follow the integration's naming; what must hold for a reader is checked on top: money in euros
-to the cent, energy in kWh, the time-of-use period translated, nothing unavailable.
+to the cent, energy in kWh, the time-of-use period translated, nothing unavailable, and each
+entity's icon the one icons.json gives it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from playwright.async_api import Page
 
 from devtools.develop import Stack
-from tests.ha_ui.conftest import browser_page, deep_text, screenshot
+from tests.ha_ui.conftest import REPO, browser_page, deep_text, screenshot
 from tests.hass import run
 
 METERED = "Demo heat pump"  # a device of the demo home
+# The integration's icons by platform and translation key (default, and per state).
+ICONS: dict[str, dict[str, dict[str, Any]]] = json.loads(
+    (REPO / "custom_components" / "aetherlens" / "icons.json").read_text()
+)["entity"]
+
+# The icon each entity's row shows (`ha-state-icon` draws it), and the entity's state.
+SHOWN_ICONS = """() => {
+  const states = document.querySelector('home-assistant').hass.states;
+  const found = {};
+  const walk = (node) => {
+    if (node.tagName === 'HA-STATE-ICON' && node.stateObj) {
+      const icon = node.shadowRoot?.querySelector('ha-icon');
+      const id = node.stateObj.entity_id;
+      found[id] = [icon ? icon.icon : null, states[id].state];
+    }
+    if (node.shadowRoot) walk(node.shadowRoot);
+    for (const child of node.children) walk(child);
+  };
+  walk(document.body);
+  return found;
+}"""
 
 
 async def _our_devices(stack: Stack) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -63,6 +86,21 @@ async def _device_page(
     return text
 
 
+async def _check_icons(page: Page, entries: list[dict[str, Any]]) -> None:
+    """Every entity with an icon in icons.json shows it (its state's where it has one)."""
+    shown: dict[str, list[str | None]] = await page.evaluate(SHOWN_ICONS)
+    checked = 0
+    for entry in entries:
+        domain = entry["entity_id"].split(".")[0]
+        rule = ICONS.get(domain, {}).get(entry.get("translation_key") or "")
+        if rule is None:
+            continue
+        icon, state = shown[entry["entity_id"]]
+        assert icon == rule.get("state", {}).get(state, rule["default"]), (entry, icon, state)
+        checked += 1
+    assert checked, entries
+
+
 async def _scenario(stack: Stack) -> None:
     devices, entities = await _our_devices(stack)
     engine = next(d for d in devices if d["via_device_id"] is None)  # the others hang off it
@@ -82,6 +120,7 @@ async def _scenario(stack: Stack) -> None:
 
         engine_entities = [e["entity_id"] for e in entities if e["device_id"] == engine["id"]]
         text = await _device_page(page, stack, engine, engine_entities)
+        await _check_icons(page, [e for e in entities if e["device_id"] == engine["id"]])
         await screenshot(page, "engine-device")
         # Money to the cent in euros, energy in kWh, the period translated ("Day", not "day").
         assert re.search(r"Cost today €\d+\.\d{2}\b", text), text
@@ -91,6 +130,7 @@ async def _scenario(stack: Stack) -> None:
         metered_entities = [e["entity_id"] for e in entities if e["device_id"] == metered["id"]]
         assert metered_entities
         text = await _device_page(page, stack, metered, metered_entities)
+        await _check_icons(page, [e for e in entities if e["device_id"] == metered["id"]])
         assert re.search(r"Cost this month €\d+\.\d{2}\b", text), text
         await screenshot(page, "metered-device")
 
