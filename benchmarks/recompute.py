@@ -5,9 +5,11 @@ Writes a year of hourly rollups for 100 appliances under a grid meter, saves a T
 demand + fixed + VAT tariff, then per round: bills the household's year once in process (the
 hours read from the database, then `bill`), and recomputes every device's costs for the year as
 the engine does after a tariff change (`price_hours` per billing cycle, each in its own
-transaction). Prints one JSON line per round with both times and their ratio (goal: at most
-10), the load average and whether the cluster's data lies on tmpfs (/tmp inside
-scripts/devenv is: --data-dir puts it on disk, e.g. the repository's gitignored .bench/).
+transaction: the household's rate per hour, then each device's sums per local day). Prints one
+JSON line per round with both times and their ratio (goal: at most 10), the part of the
+recompute that the per-device daily sums take (timed again on their own) and the ratio of the
+rest, the load average and whether the cluster's data lies on tmpfs (/tmp inside scripts/devenv
+is: --data-dir puts it on disk, e.g. the repository's gitignored .bench/).
 
     scripts/devenv run python benchmarks/recompute.py [--rounds 2] [--data-dir .bench]
 """
@@ -28,6 +30,7 @@ from query import TARIFF, use_data_dir
 from support import fresh_database, on_tmpfs, throwaway_cluster
 
 from aetherlens_engine.tariffs.bill import bill
+from aetherlens_engine.tariffs.costs import write_daily
 from aetherlens_engine.tariffs.recompute import billing_chunks, price_hours
 from aetherlens_engine.tariffs.store import save_tariff, tariff_versions
 from aetherlens_engine.tariffs.usage import recorded_usage
@@ -89,6 +92,17 @@ async def recompute(pool: asyncpg.Pool, start: datetime, end: datetime) -> tuple
     return time.perf_counter() - began, written
 
 
+async def daily_sums(pool: asyncpg.Pool, start: datetime, end: datetime) -> float:
+    """Return the seconds the recompute's per-device daily sums take on their own (re-run)."""
+    began = time.perf_counter()
+    async with pool.acquire() as conn:
+        versions = await tariff_versions(conn, TARIFF["name"])
+        for low, high in billing_chunks(versions, start, end):
+            async with conn.transaction():
+                await write_daily(conn, low, high, ZONE)
+    return time.perf_counter() - began
+
+
 async def main(rounds: int, data_root: Path) -> None:
     """Run the rounds and print a JSON line for each."""
     end = datetime(2026, 1, 1, tzinfo=UTC)
@@ -101,11 +115,14 @@ async def main(rounds: int, data_root: Path) -> None:
             for number in range(1, rounds + 1):
                 billed = await bill_once(pool, start, end)
                 recomputed, written = await recompute(pool, start, end)
+                daily = await daily_sums(pool, start, end)
                 print(json.dumps({
                     "benchmark": "recompute", "round": number, "energy_rows": rows,
                     "hours_rated": written, "bill_once_s": round(billed, 3),
                     "recompute_s": round(recomputed, 3),
                     "ratio": round(recomputed / billed, 1), "goal_ratio": 10,
+                    "of_which_daily_sums_s": round(daily, 3),
+                    "rates_ratio": round((recomputed - daily) / billed, 1),
                     "loadavg": os.getloadavg(), "data_on_tmpfs": on_tmpfs(data_root),
                 }), flush=True)  # fmt: skip
 
