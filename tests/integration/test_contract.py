@@ -63,7 +63,9 @@ def _text(kind: mi.StrType, schema: Mapping[str, Any]) -> str:
     )
 
 
-def _struct(kind: mi.StructType, path: str, paths: set[str], *, nulls: bool) -> dict[str, Any]:
+def _struct(
+    kind: mi.StructType | mi.DataclassType, path: str, paths: set[str], *, nulls: bool
+) -> dict[str, Any]:
     """Return a sample of the struct KIND: every field, or (NULLS) nulls and no optional one."""
     sample: dict[str, Any] = {}
     for field in kind.fields:
@@ -86,7 +88,7 @@ def _sample(kind: mi.Type, path: str, paths: set[str], *, nulls: bool) -> Any:  
         if isinstance(kind.type, mi.StrType):
             return _text(kind.type, kind.extra_json_schema or {})
         return _sample(kind.type, path, paths, nulls=nulls)
-    if isinstance(kind, mi.StructType):
+    if isinstance(kind, mi.StructType | mi.DataclassType):
         return _struct(kind, path, paths, nulls=nulls)
     if isinstance(kind, mi.UnionType):
         chosen = next(t for t in kind.types if not isinstance(t, mi.NoneType))

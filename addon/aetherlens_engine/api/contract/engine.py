@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from aetherlens_engine import models
 from aetherlens_engine.api.params import MAX_DEVICE_ID
 from aetherlens_engine.ingest.validate import MAX_ABS_VALUE
 
 from .base import Count, Instant, JsonObject, Model, Query, QueryInstant
 
 DeviceId = Annotated[int, Meta(ge=1, le=MAX_DEVICE_ID)]
-DeviceKind = Literal[
-    "meter", "appliance", "grid", "solar", "battery", "price", "carbon", "cloud_account"
-]
-EnergyKind = Literal["meter", "appliance", "grid", "solar", "battery"]
 
 
 class Rejection(Model):
@@ -152,15 +150,10 @@ class Health(Model):
     ingest: IngestCounts | UnsetType | None = UNSET
 
 
-class Device(Model):
-    """A device the engine knows."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Device(models.Device):
+    """A device the engine knows: its identity (`models.Device`'s fields) and its record."""
 
-    id: int
-    source: str
-    source_id: str
-    name: str
-    kind: DeviceKind
-    unit: str | None
     attributes: JsonObject
     created_at: Instant
     updated_at: Instant

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from msgspec import Meta
 
+from aetherlens_engine import models
 from aetherlens_engine.tariffs.recompute import RecomputeState
 
 from .base import Currency, Day, Instant, Model, Money, Share
-from .engine import EnergyKind
 
 
-class SummaryDevice(Model):
-    """Costs are in the engine's currency, null while no tariff exists."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SummaryDevice(models.Device):
+    """A device of energy (`models.Device`'s fields) and its figures.
 
-    id: int
-    source: str
-    source_id: str
-    name: str
-    kind: EnergyKind
-    unit: str | None
+    Costs are in the engine's currency, null while no tariff exists.
+    """
+
     included_in: Annotated[
         int | None,
         Meta(description="The device this one is measured inside (HA's included_in_stat)"),
