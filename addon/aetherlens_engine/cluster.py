@@ -25,12 +25,18 @@ DEBIAN_LAYOUT = Path("/usr/lib/postgresql")
 #   week's readings, rollups, a cycle's costs) fits, the OS page cache holds the rest;
 # - effective_cache_size 512 MB: what the OS can cache beside Home Assistant (planner only);
 # - work_mem 4 MB, maintenance_work_mem 32 MB: per sort or hash, per maintenance job;
-# - max_connections 25: the engine's pool (8), the add-on's backup and start, an admin, headroom;
+# - max_connections 25: the engine's pool (database.POOL_SIZE, 8), the add-on's backup and
+#   start, an admin, headroom;
 # - jit off: compiling a plan costs more time and memory than the engine's queries take;
 # - no parallel workers: 2 to 4 shared cores gain little and each worker is a process;
 # - max_wal_size 256 MB, min_wal_size 64 MB: bounded disk between checkpoints (SD cards);
 # - wal_compression: less WAL written for the hourly upserts' full-page images;
-# - timescaledb.max_background_workers 2: its scheduler and one job, not 16 processes.
+# - timescaledb.max_background_workers 2: its scheduler and one job, not 16 processes;
+# - idle_in_transaction_session_timeout 5 min: a client stuck inside a transaction (a killed
+#   script, a hung admin session) would hold its locks and keep autovacuum from old rows.
+# No statement_timeout: a recompute slice or the first compaction after an upgrade may run for
+# minutes; the API bounds its own statements (api/limits.py database_timeout: asyncpg cancels
+# the statement on the server when the request gives up).
 # synchronous_commit stays on: an acknowledged reading is a committed one.
 SMALL_HOST_SETTINGS = {
     "shared_buffers": "64MB",
@@ -45,6 +51,7 @@ SMALL_HOST_SETTINGS = {
     "min_wal_size": "64MB",
     "wal_compression": "pglz",  # built into every server (lz4 and zstd are build options)
     "autovacuum_max_workers": "2",
+    "idle_in_transaction_session_timeout": "5min",
 }
 TIMESCALEDB_SETTINGS = {"timescaledb.max_background_workers": "2", "max_worker_processes": "6"}
 

@@ -17,6 +17,10 @@ LOGGER = logging.getLogger(__name__)
 DATABASE_NAME = "aetherlens"
 # The managed cluster listens on its Unix socket only; the port just names the socket.
 MANAGED_PORT = 5432
+# Connections of the engine's pool: the API's requests, ingestion's writes and the background
+# jobs share them (cluster.py sizes max_connections to it). More would not answer sooner on 2 to
+# 4 cores, and every backend costs a Pi memory.
+POOL_SIZE = 8
 CONNECT_RETRY_MAX = 30.0
 
 
@@ -70,7 +74,7 @@ async def open_pool(data_dir: Path, database_url: str | None) -> Database:
     if dsn is None:
         cluster, dsn = await start_managed_cluster(data_dir)
     # min_size=0: no connection is made before one is needed.
-    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=8)
+    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=POOL_SIZE)
     return Database(pool, cluster)
 
 

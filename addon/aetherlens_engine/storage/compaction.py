@@ -10,7 +10,8 @@ Queries read raw readings through readings_between/_before/_after, which see bot
 moving readings changes no answer. A reading that arrives for an hour already compacted is
 stored in `readings` (unless the hour holds its time already) and merged into the hour's row
 by the next run; when the hour holds a reading at the same time, the packed one stays, as the
-first stored reading does in `readings`.
+first stored reading does in `readings`. (A duplicate committed while its hour is being packed
+passes ingestion's check; it is seen twice until the next run merges it away.)
 """
 
 from __future__ import annotations
