@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from aetherlens_engine.migrations import apply_migrations, load_migrations
 from aetherlens_engine.tariffs.bill import interval_rates
 from aetherlens_engine.tariffs.calendar import cycles_between, local_midnight
 from aetherlens_engine.tariffs.costs import PRICED_KINDS
@@ -265,3 +266,37 @@ async def test_an_interrupted_recompute_resumes_to_the_same_rows(pool: asyncpg.P
     async with pool.acquire() as conn:
         assert await all_costs(conn) == resumed_rows
         assert len(resumed_rows[0]) == await conn.fetchval("SELECT count(*) FROM energy_hourly")
+
+
+async def test_the_former_tables_costs_are_recomputed(db_pool: asyncpg.Pool) -> None:
+    """Migration 0009 drops the per-device cost table and queues a recompute from its first
+    hour, which the engine's next start runs."""
+    migrations = load_migrations()
+    index = next(n for n, m in enumerate(migrations) if m.name == "cost_rates")
+    first = START + 48 * HOUR
+    async with db_pool.acquire() as conn:
+        await apply_migrations(conn, migrations[:index])
+        await random_year_part(conn, 6)
+        stored = await save_tariff(conn, TARIFF, datetime(2024, 1, 1, tzinfo=UTC))
+        await set_active_tariff(conn, TARIFF["name"])
+        await conn.execute(
+            "INSERT INTO cost_hourly (device_id, hour, tariff_id, energy_kwh, cost, currency)"
+            " SELECT device_id, hour, $1, energy_kwh, 0.1, 'EUR' FROM energy_hourly"
+            " WHERE hour >= $2",
+            stored.id,
+            first,
+        )
+        await apply_migrations(conn)
+        assert await conn.fetchval("SELECT start FROM tariff_recompute") == first
+        assert await conn.fetchval("SELECT count(*) FROM cost_hourly") == 0
+    service = TariffService(db_pool, BERLIN, clock=lambda: END)
+    await service.start()
+    status = await service.wait_settled()
+    await service.stop()
+    assert status.state is RecomputeState.DONE
+    assert status.start == first
+    async with db_pool.acquire() as conn:
+        priced = await conn.fetchval("SELECT count(*) FROM cost_hourly")
+        expected = await conn.fetchval("SELECT count(*) FROM energy_hourly WHERE hour >= $1", first)
+        assert priced == expected > 0
+        assert await conn.fetchval("SELECT count(*) FROM cost_hourly WHERE hour < $1", first) == 0
