@@ -2,14 +2,14 @@
 
 Configured through HA's Energy configuration UI (the grid's "Use an entity tracking the total
 costs" and the `aetherlens:cost_*` statistic of the grid meter), the dashboard's cost for the
-demo week must equal the engine's `get_costs` total for the same hours, to the cent.
+demo week and for today must equal the engine's `get_costs` total for the same hours, to the cent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -96,6 +96,25 @@ def _money(text: str) -> Decimal:
     return Decimal(text.replace("€", "").replace(",", ""))
 
 
+async def _grid_cost_shown(page: Page) -> Decimal:
+    """Return the grid's cost in the sources table, once the range's statistics are drawn."""
+    table = "hui-energy-sources-table-card"
+    await page.locator(table).get_by_text("Grid total").wait_for()
+    await page.wait_for_timeout(2000)  # the statistics of the new range arrive after the label
+    text = await deep_text(page, table)
+    match = re.search(r"Grid total [\d.,]+ kWh (€[\d.,]+)", text)
+    assert match, text
+    return _money(match[1])
+
+
+async def _today_on_dashboard(page: Page, stack: Stack) -> tuple[datetime, Decimal]:
+    """Open the Energy dashboard (it opens on today); return today's start and grid cost."""
+    await page.goto(f"{stack.hass.url}/energy")
+    today = datetime.now(ZONE).date()
+    await page.get_by_text(f"{today:%b} {today.day}", exact=True).wait_for()
+    return datetime.combine(today, time(), tzinfo=ZONE), await _grid_cost_shown(page)
+
+
 async def _week_on_dashboard(page: Page, stack: Stack) -> tuple[datetime, Decimal, str]:
     """Open the Energy dashboard's "This week"; return its start, grid cost and the page text."""
     await page.goto(f"{stack.hass.url}/energy")
@@ -103,14 +122,21 @@ async def _week_on_dashboard(page: Page, stack: Stack) -> tuple[datetime, Decima
     await page.get_by_text(f"{today:%b} {today.day}", exact=True).click()
     await page.get_by_text("This week", exact=True).click()
     start = _week_start(await _period_label(page), today)
-    table = "hui-energy-sources-table-card"
-    await page.locator(table).get_by_text("Grid total").wait_for()
-    await page.wait_for_timeout(2000)  # the statistics of the new range arrive after the label
-    text = await deep_text(page, table)
-    match = re.search(r"Grid total [\d.,]+ kWh (€[\d.,]+)", text)
-    assert match, text
+    shown = await _grid_cost_shown(page)
     await screenshot(page, "energy-dashboard")
-    return start, _money(match[1]), await deep_text(page)
+    return start, shown, await deep_text(page)
+
+
+async def _engine_cost(stack: Stack, start: datetime, until: datetime) -> Decimal:
+    """Return get_costs's household total for the hours in [START, UNTIL), to the cent."""
+    costs = await call_action(
+        stack,
+        "aetherlens",
+        "get_costs",
+        # Hours: a day resolution counts the whole of every day starting in the range.
+        {"start": start.isoformat(), "end": until.isoformat(), "resolution": "hour"},
+    )
+    return Decimal(costs["total"]["cost"]).quantize(CENT, ROUND_HALF_UP)
 
 
 async def _scenario(stack: Stack) -> None:
@@ -123,27 +149,27 @@ async def _scenario(stack: Stack) -> None:
         assert grid["entity_energy_price"] is None
 
         until = await _last_imported_hour(stack, statistic_id)
+        day, today = await _today_on_dashboard(page, stack)
         start, shown, page_text = await _week_on_dashboard(page, stack)
         # An hour that completed meanwhile is imported at the next poll: read again if so.
         if await _last_imported_hour(stack, statistic_id) != until:
             until = await _last_imported_hour(stack, statistic_id)
+            day, today = await _today_on_dashboard(page, stack)
             start, shown, page_text = await _week_on_dashboard(page, stack)
 
-    costs = await call_action(
-        stack,
-        "aetherlens",
-        "get_costs",
-        # Hours: a day resolution counts the whole of every day starting in the range.
-        {"start": start.isoformat(), "end": until.isoformat(), "resolution": "hour"},
-    )
-    engine_total = Decimal(costs["total"]["cost"]).quantize(CENT, ROUND_HALF_UP)
     assert shown > 0
-    assert shown == engine_total, (start, until, shown, costs["total"])
+    assert shown == await _engine_cost(stack, start, until), (start, until, shown)
+    # Today: what the hours since local midnight cost.
+    if until > day:
+        assert today > 0
+        assert today == await _engine_cost(stack, day, until), (day, until, today)
+    else:  # the day's first hour is not over: nothing is imported for it yet
+        assert today == 0
     # Per-device consumption: every demo appliance is on the dashboard.
     for device in DEMO_DEVICES:
         assert f"Demo {device.replace('_', ' ')}".lower() in page_text.lower(), device
 
 
 def test_energy_dashboard_week_cost_equals_get_costs(stack: Stack) -> None:
-    """Grid cost from our statistic: the dashboard's week equals get_costs to the cent."""
+    """Grid cost from our statistic: the dashboard's week and today equal get_costs to the cent."""
     run(_scenario(stack))
