@@ -14,6 +14,7 @@ export function RecomputeStatus({ start }) {
     let stopped = false;
     async function poll() {
       try {
+        /** @type {import('../lib/apiTypes.js').Answers['getRecompute']} */
         const next = await api('api/v1/recompute');
         if (stopped) return;
         setStatus(next);

@@ -42,7 +42,14 @@ export function query(params) {
   return text ? `?${text}` : '';
 }
 
-/** Call the API at PATH (relative, e.g. "api/v1/summary"); return the parsed JSON (null on 204). */
+/**
+ * Call the API at PATH (relative, e.g. "api/v1/summary"); return the parsed JSON (null on 204).
+ * Its type is the operation's in lib/apiTypes.js (`Answers`), e.g. `Answers['getSummary']`.
+ * @template [T=*]
+ * @param {string} path
+ * @param {{ method?: string, body?: *, signal?: AbortSignal }} [options]
+ * @returns {Promise<T>}
+ */
 export async function api(path, { method = 'GET', body, signal } = {}) {
   const headers = { Accept: 'application/json' };
   const token = authMode() === 'token' ? storedToken() : null;

@@ -2,8 +2,17 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 
 /**
+ * What `useApi` gives: the answer (a type of lib/apiTypes.js), or the error.
+ * @template T
+ * @typedef {{ data: T|null, error: Error|null, loading: boolean, reload: () => void }} Loaded
+ */
+
+/**
  * Load PATH from the API whenever it changes (null: load nothing). Returns { data, error,
  * loading, reload }; a 404 leaves data null with the error set, so views can show what exists.
+ * @template [T=*]
+ * @param {string|null} path
+ * @returns {Loaded<T>}
  */
 export function useApi(path) {
   const [state, setState] = useState({ data: null, error: null, loading: path !== null });

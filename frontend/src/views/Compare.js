@@ -8,6 +8,8 @@ import { useApi } from '../lib/hooks.js';
 import { lastDay } from '../lib/series.js';
 import { addDays, localDate, localMidnight } from '../lib/zone.js';
 
+/** @typedef {import('../lib/apiTypes.js').Answers} Answers */
+
 /** Say how much of the range has no recorded energy: both bills price the recorded hours only. */
 function missingNote(recorded) {
   if (!recorded || recorded.hours >= recorded.of_hours) return null;
@@ -45,7 +47,9 @@ function Bill({ title, bill, currency, id }) {
 }
 
 export function Compare() {
+  /** @type {import('../lib/hooks.js').Loaded<Answers['listTariffs']>} */
   const list = useApi('api/v1/tariffs');
+  /** @type {import('../lib/hooks.js').Loaded<Answers['getSummary']>} */
   const summary = useApi('api/v1/summary');
   const [alternative, setAlternative] = useState('');
   const [start, setStart] = useState('');
@@ -69,7 +73,7 @@ export function Compare() {
         body.start = localMidnight(start, zone);
         body.end = localMidnight(addDays(end, 1), zone); // "To" is the last day compared
       }
-      setResult(await api('api/v1/compare', { method: 'POST', body }));
+      setResult(await api('api/v1/compare', { method: 'POST', body })); // Answers['compareTariffs']
     } catch (err) {
       setResult(null);
       setError(err);

@@ -8,6 +8,8 @@ import { useApi } from '../lib/hooks.js';
 import { householdParts, lastDay, stackByDevice } from '../lib/series.js';
 import { localMidnight, nextMonth } from '../lib/zone.js';
 
+/** @typedef {import('../lib/apiTypes.js').Answers} Answers */
+
 /** The billing cycle from the projection, or the calendar month when there is no tariff. */
 function cycleOf(projection, summary) {
   if (projection?.cycle) return projection.cycle;
@@ -32,6 +34,7 @@ function CycleChart({ summary, devices, cycle }) {
     resolution: 'day',
     group: 'device',
   })}`;
+  /** @type {import('../lib/hooks.js').Loaded<Answers['getCosts']>} */
   const costs = useApi(path);
   const names = useMemo(() => new Map(devices.map((device) => [device.id, device.name])), [devices]);
   // The engine's rows are the household's parts and the rest of the house: they add up.
@@ -129,8 +132,11 @@ function Budgets({ summary }) {
 }
 
 export function Overview() {
+  /** @type {import('../lib/hooks.js').Loaded<Answers['getSummary']>} */
   const summary = useApi('api/v1/summary');
+  /** @type {import('../lib/hooks.js').Loaded<Answers['listDevices']>} */
   const devices = useApi('api/v1/devices');
+  /** @type {import('../lib/hooks.js').Loaded<Answers['getProjection']>} */
   const projection = useApi('api/v1/projection');
   if (summary.error) return html`<${ErrorNote} error=${summary.error} what="the summary" />`;
   if (devices.error) return html`<${ErrorNote} error=${devices.error} what="the devices" />`;
