@@ -273,7 +273,7 @@ async def engine_compacts(
             await asyncio.sleep(0.5)
         seconds = round(time.monotonic() - started, 1)
         hours = await conn.fetchval("SELECT count(*) FROM energy_hourly")
-        packed = await conn.fetchval("SELECT sum(cardinality(times)) FROM readings_compact")
+        packed = await conn.fetchval("SELECT sum(cardinality(steps)) FROM readings_compact")
     finally:
         await conn.close()
     return {

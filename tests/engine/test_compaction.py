@@ -16,6 +16,7 @@ import pytest
 
 from aetherlens_engine.collector.devices import last_readings
 from aetherlens_engine.ingest.store import ReadingStore
+from aetherlens_engine.migrations import apply_migrations, load_migrations
 from aetherlens_engine.models import Quality
 from aetherlens_engine.storage import (
     CompactionReport,
@@ -113,7 +114,7 @@ async def drain(maintainer: RollupMaintainer) -> None:
 
 async def stored(pool: asyncpg.Pool, table: str) -> int:
     """Return the readings TABLE holds (readings_compact: the readings packed in it)."""
-    count = "sum(cardinality(times))" if table == "readings_compact" else "count(*)"
+    count = "sum(cardinality(steps))" if table == "readings_compact" else "count(*)"
     return int(await pool.fetchval(f"SELECT coalesce({count}, 0) FROM {table}"))
 
 
@@ -162,7 +163,9 @@ async def test_only_readings_a_day_old_are_packed(
         assert report == CompactionReport(readings=60, hours=10, chunks_dropped=chunks)
         assert await compact_readings(conn, features, now) == CompactionReport()
     assert await pool.fetchval("SELECT min(time) FROM readings") == cutoff
-    packed = await pool.fetch("SELECT * FROM readings_compact ORDER BY hour")
+    packed = await pool.fetch(
+        "SELECT *, compact_times(hour, steps) AS times FROM readings_compact ORDER BY hour"
+    )
     assert [row["hour"] for row in packed] == [START + timedelta(hours=h) for h in range(10)]
     assert list(packed[3]["times"]) == [
         START + timedelta(hours=3, minutes=m) for m in range(0, 60, 10)
@@ -230,3 +233,48 @@ async def test_the_community_licence_leaves_it_to_compression(pool: asyncpg.Pool
         assert await compact_readings(conn, COMMUNITY, LATER) == CompactionReport()
     assert await stored(pool, "readings") == 2
     assert await stored(pool, "readings_compact") == 0
+
+
+async def test_hours_packed_before_steps_keep_their_times(db_pool: asyncpg.Pool) -> None:
+    """Migration 0010 turns the times of hours packed under 0007 into steps, to the microsecond;
+    their readings answer as before."""
+    migrations = load_migrations()
+    index = next(n for n, m in enumerate(migrations) if m.name == "compact_reading_steps")
+    rng = random.Random(4)  # noqa: S311 - test data, not secrets
+    hours = [START + timedelta(hours=h) for h in range(3)]
+    times = {
+        hour: sorted(
+            {hour + timedelta(microseconds=rng.randrange(3_600_000_000)) for _ in range(50)}
+        )
+        for hour in hours
+    }
+    async with db_pool.acquire() as conn:
+        await apply_migrations(conn, migrations[:index])
+        device = await conn.fetchval(
+            "INSERT INTO devices (source, source_id, name, kind, unit) "
+            "VALUES ('test', 'power', 'Power', 'appliance', 'W') RETURNING id"
+        )
+        await conn.copy_records_to_table(
+            "readings_compact",
+            records=[
+                (
+                    device,
+                    hour,
+                    times[hour],
+                    [float(i) for i in range(50)],
+                    [i % 5 for i in range(50)],
+                )
+                for hour in hours
+            ],
+            columns=["device_id", "hour", "times", "vals", "quals"],
+        )
+        query = "SELECT * FROM readings_between($1, $2, $3) ORDER BY time"
+        before = await conn.fetch(query, device, START, START + timedelta(hours=3))
+        assert len(before) == 150
+        await apply_migrations(conn)
+        for hour in hours:
+            unpacked = await conn.fetchval(
+                "SELECT compact_times(hour, steps) FROM readings_compact WHERE hour = $1", hour
+            )
+            assert list(unpacked) == times[hour]
+        assert await conn.fetch(query, device, START, START + timedelta(hours=3)) == before

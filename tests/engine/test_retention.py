@@ -61,11 +61,11 @@ async def conn(db_pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
         await conn.copy_records_to_table(
             "readings_compact",
             records=[
-                (device, t, [t], [float(i)], [0])
+                (device, t, [0], [float(i)], [0])
                 for i, t in enumerate(hours)
                 if t > NOW - timedelta(400)
             ],
-            columns=["device_id", "hour", "times", "vals", "quals"],
+            columns=["device_id", "hour", "steps", "vals", "quals"],
         )
         await conn.copy_records_to_table(
             "energy_hourly",

@@ -78,7 +78,7 @@ WITH stored AS (
     WHERE NOT EXISTS (
         SELECT 1 FROM readings_compact c
         WHERE c.device_id = s.device_id AND c.hour = date_trunc('hour', s.time, 'UTC')
-          AND s.time = ANY (c.times)
+          AND s.time = ANY (compact_times(c.hour, c.steps))
     )
     ORDER BY s.device_id, s.time
     ON CONFLICT (device_id, time) DO NOTHING

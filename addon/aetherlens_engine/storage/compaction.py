@@ -1,10 +1,10 @@
 """Raw readings older than a day packed per device and hour, where compression is not licensed.
 
 A row of `readings` takes ~50 bytes and two index entries; `readings_compact` keeps an hour of
-one device as arrays (timescale/0007), about a sixth of that. TimescaleDB's own compression
-does better, but only under its community licence: there the engine leaves readings to the
-compression policy (retention.py) and this job does not run. Under the Apache edition and on
-plain PostgreSQL the engine runs it every hour.
+one device as arrays (timescale/0007; the times as steps since 0010), a few bytes a reading.
+TimescaleDB's own compression does better, but only under its community licence: there the
+engine leaves readings to the compression policy (retention.py) and this job does not run.
+Under the Apache edition and on plain PostgreSQL the engine runs it every hour.
 
 Queries read raw readings through readings_between/_before/_after, which see both tables, so
 moving readings changes no answer. A reading that arrives for an hour already compacted is
@@ -50,20 +50,21 @@ packed AS (
     GROUP BY 1
 ),
 written AS (
-    INSERT INTO readings_compact AS c (device_id, hour, times, vals, quals)
-    SELECT $1, hour, times, vals, quals FROM packed
-    ON CONFLICT (device_id, hour) DO UPDATE SET (times, vals, quals) = (
-        SELECT array_agg(m.time ORDER BY m.time), array_agg(m.value ORDER BY m.time),
-               array_agg(m.quality ORDER BY m.time)
+    INSERT INTO readings_compact AS c (device_id, hour, steps, vals, quals)
+    SELECT $1, hour, compact_steps(hour, times), vals, quals FROM packed
+    ON CONFLICT (device_id, hour) DO UPDATE SET (steps, vals, quals) = (
+        SELECT compact_steps(c.hour, array_agg(m.time ORDER BY m.time)),
+               array_agg(m.value ORDER BY m.time), array_agg(m.quality ORDER BY m.time)
         FROM (
             SELECT DISTINCT ON (x.time) x.time, x.value, x.quality
             FROM (
                 SELECT o.time, o.value, o.quality, 0 AS rank
-                FROM unnest(c.times, c.vals, c.quals) AS o (time, value, quality)
+                FROM unnest(compact_times(c.hour, c.steps), c.vals, c.quals)
+                    AS o (time, value, quality)
                 UNION ALL
                 SELECT n.time, n.value, n.quality, 1 AS rank
-                FROM unnest(excluded.times, excluded.vals, excluded.quals)
-                    AS n (time, value, quality)
+                FROM unnest(compact_times(excluded.hour, excluded.steps), excluded.vals,
+                            excluded.quals) AS n (time, value, quality)
             ) AS x
             ORDER BY x.time, x.rank
         ) AS m
