@@ -161,8 +161,9 @@ async def all_costs(
 async def random_year_part(conn: asyncpg.Connection, seed: int) -> int:
     """Write random kWh from START to END; return the rows.
 
-    A grid meter netting below zero at times, two appliances inside it, one outside any mains;
-    hours missing per device, and six hours in which nothing was metered at all.
+    A grid meter netting below zero at times, two appliances inside it, one outside any mains,
+    solar panels (not priced); hours missing per device, and six hours in which nothing was
+    metered at all.
     """
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     grid = await add_device(conn, "grid", "grid")
@@ -170,6 +171,7 @@ async def random_year_part(conn: asyncpg.Connection, seed: int) -> int:
     await conn.execute(
         "UPDATE devices SET included_in = $1 WHERE id = ANY($2::int[])", grid, devices[1:3]
     )
+    devices.append(await add_device(conn, "roof", "solar"))
     outage = datetime(2024, 10, 2, 9, tzinfo=UTC)
     rows = []
     hour = START
@@ -186,13 +188,20 @@ async def random_year_part(conn: asyncpg.Connection, seed: int) -> int:
     return len(rows)
 
 
+_PRICED_ROWS_SQL = """
+SELECT count(*) FROM energy_hourly JOIN devices ON devices.id = device_id
+WHERE kind <> 'solar' AND hour >= $1
+"""
+
+
 @pytest.mark.parametrize("seed", [3, 4])
 async def test_recompute_gives_the_former_rows(pool: asyncpg.Pool, seed: int) -> None:
     """Three billing cycles (cut on the 12th, Berlin) across the October DST change: the
     recompute's rows, hourly and daily, are those of the former per-row pricing."""
     async with pool.acquire() as conn:
         await conn.execute(_FORMER_TABLES_SQL)
-        rows = await random_year_part(conn, seed)
+        await random_year_part(conn, seed)
+        rows = await conn.fetchval(_PRICED_ROWS_SQL, START)
         stored = await save_tariff(conn, TARIFF, datetime(2024, 1, 1, tzinfo=UTC))
         chunks = billing_chunks([stored], START, END)
         # The cycles start at local midnight of the 12th: 22:00 UTC in summer, 23:00 in winter.
@@ -265,7 +274,7 @@ async def test_an_interrupted_recompute_resumes_to_the_same_rows(pool: asyncpg.P
     await through.stop()
     async with pool.acquire() as conn:
         assert await all_costs(conn) == resumed_rows
-        assert len(resumed_rows[0]) == await conn.fetchval("SELECT count(*) FROM energy_hourly")
+        assert len(resumed_rows[0]) == await conn.fetchval(_PRICED_ROWS_SQL, START)
 
 
 async def test_the_former_tables_costs_are_recomputed(db_pool: asyncpg.Pool) -> None:
@@ -297,6 +306,6 @@ async def test_the_former_tables_costs_are_recomputed(db_pool: asyncpg.Pool) -> 
     assert status.start == first
     async with db_pool.acquire() as conn:
         priced = await conn.fetchval("SELECT count(*) FROM cost_hourly")
-        expected = await conn.fetchval("SELECT count(*) FROM energy_hourly WHERE hour >= $1", first)
+        expected = await conn.fetchval(_PRICED_ROWS_SQL, first)
         assert priced == expected > 0
         assert await conn.fetchval("SELECT count(*) FROM cost_hourly WHERE hour < $1", first) == 0

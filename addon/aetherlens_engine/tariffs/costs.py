@@ -39,24 +39,27 @@ SELECT r.hour, $1, $2, r.price, r.period, r.carbon_kg
 FROM unnest($3::timestamptz[], $4::numeric[], $5::text[], $6::numeric[])
     AS r (hour, price, period, carbon_kg)
 """
-# One pass over the span's energy: each rate's local day computed once per hour (not per device),
-# hashed by device and day. Costs are summed exactly; kWh and carbon are doubles.
+# One pass over the span's energy, hashed by device and day. Each rate's local day is computed once
+# per hour (materialized: inlined, it would be computed per device and hour), and the few
+# unpriced devices are filtered out rather than the priced ones looked up (which turns the
+# hour-range scan into one index search per device). Costs are summed exactly; kWh and carbon
+# are doubles.
 _DAILY_SQL = """
-INSERT INTO cost_daily (device_id, day, currency, energy_kwh, cost, carbon_kg)
-SELECT e.device_id, r.day, r.currency, sum(e.energy_kwh), sum(hour_cost(e.energy_kwh, r.price)),
-       sum(e.energy_kwh * r.carbon_kg)
-FROM energy_hourly AS e
-JOIN (
+WITH r AS MATERIALIZED (
     SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency, price,
            carbon_kg::float8 AS carbon_kg
     FROM cost_rates
     WHERE hour >= $1 AND hour < $2
-) AS r ON r.hour = e.hour
+)
+INSERT INTO cost_daily (device_id, day, currency, energy_kwh, cost, carbon_kg)
+SELECT e.device_id, r.day, r.currency, sum(e.energy_kwh), sum(hour_cost(e.energy_kwh, r.price)),
+       sum(e.energy_kwh * r.carbon_kg)
+FROM energy_hourly AS e
+JOIN r ON r.hour = e.hour
 WHERE e.hour >= $1 AND e.hour < $2
-  AND e.device_id = ANY (ARRAY(SELECT id FROM devices WHERE kind = ANY ($4::text[])))
+  AND NOT e.device_id = ANY (ARRAY(SELECT id FROM devices WHERE NOT kind = ANY ($4::text[])))
 GROUP BY e.device_id, r.day, r.currency
 """
-
 
 _METERED_HOURS_SQL = """
 SELECT DISTINCT hour FROM energy_hourly
