@@ -1,8 +1,9 @@
 """The engine's layers, read from its import statements: nothing imports up.
 
-`tariffs` (the calculator and pricing) knows nothing of the API that serves it; the engine core
-knows nothing of the add-on it may run in (the add-on's entry point installs its discovery as a
-hook); the page (`web`) sits below the API that serves it.
+`tariffs` (the calculator) and `pricing` (what it makes of the recorded data) know nothing of the
+API that serves them, and the calculator nothing of `pricing`; the engine core knows nothing of
+the add-on it may run in (the add-on's entry point installs its discovery as a hook); the page
+(`web`) sits below the API that serves it.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def test_the_graph_is_read() -> None:
     [
         ("tariffs", "api"),  # the calculator and pricing are served, never serve
         ("tariffs", "web"),
+        ("pricing", "api"),
+        ("pricing", "web"),
+        ("tariffs", "pricing"),  # the calculator is below the layer that loads its inputs
         ("pricing", "api"),  # the pricing layer is served by the API, never serves
         ("pricing", "web"),
         ("tariffs", "pricing"),  # the calculator is below the pricing layer that loads for it
