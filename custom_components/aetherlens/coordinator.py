@@ -181,6 +181,5 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         current = current_identifiers(self.config_entry, summary)
         for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
             if not device.identifiers & current:
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                # A device belongs to this entry alone (HA 2026): removing it is removing it.
+                registry.async_remove_device(device.id)

@@ -96,7 +96,9 @@ def register_metered_device(
     registry = dr.async_get(coordinator.hass)
     via = entry.runtime_data.engine_device_id
     if (container := container_of(coordinator.data, device)) is not None and (
-        found := registry.async_get_device(identifiers={metered_identifier(entry, container)})
+        found := registry.async_get_device_by_identifier(
+            metered_identifier(entry, container), entry.entry_id
+        )
     ) is not None:
         via = found.id
     info = DeviceInfo(

@@ -277,6 +277,19 @@ def _custom_integrations(enable_custom_integrations: None, socket_enabled: None)
     """Let HA load custom integrations; allow the loopback connections to the test engine."""
 
 
+@pytest.fixture(autouse=True)
+def _no_deprecated_calls(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail a test in which the integration called an API HA reports as deprecated."""
+    yield
+    reports = [
+        record.getMessage()
+        for record in caplog.get_records("call")
+        if record.name == "homeassistant.helpers.frame"
+        and "custom integration 'aetherlens'" in record.getMessage()
+    ]
+    assert reports == [], reports
+
+
 @pytest.fixture
 def engine() -> FixtureEngine:
     """Return the fixture engine (serve it with `engine_url`)."""
