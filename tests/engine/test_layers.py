@@ -78,9 +78,6 @@ def test_the_graph_is_read() -> None:
     [
         ("tariffs", "api"),  # the calculator and pricing are served, never serve
         ("tariffs", "web"),
-        ("pricing", "api"),
-        ("pricing", "web"),
-        ("tariffs", "pricing"),  # the calculator is below the layer that loads its inputs
         ("pricing", "api"),  # the pricing layer is served by the API, never serves
         ("pricing", "web"),
         ("tariffs", "pricing"),  # the calculator is below the pricing layer that loads for it
