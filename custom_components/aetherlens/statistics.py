@@ -105,7 +105,7 @@ class StatisticsImporter:
             return
         self._running = True
         self._entry.async_create_background_task(
-            self._hass, self._async_import(), name=f"AetherLens {self._entry.title} statistics"
+            self._hass, self._async_import(), name=f"{self._entry.title} statistics"
         )
 
     def _recomputed(self) -> bool:

@@ -141,6 +141,7 @@ async def test_unavailable_and_recovery(
     init_integration: MockConfigEntry,
     engine: FixtureEngine,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Entities turn unavailable while the engine fails and come back with their values."""
     assert state_of(hass, COST_TODAY).state == "2.26"
@@ -150,6 +151,9 @@ async def test_unavailable_and_recovery(
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert state_of(hass, COST_TODAY).state == STATE_UNAVAILABLE
+    # The entry's title names the engine once: "AetherLens", not "AetherLens AetherLens".
+    assert "Error fetching AetherLens data: Cannot read the AetherLens engine" in caplog.text
+    assert "AetherLens AetherLens" not in caplog.text
 
     engine.failure = 500
     freezer.tick(NEXT_UPDATE)
