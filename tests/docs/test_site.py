@@ -1,0 +1,191 @@
+"""The documentation site: built strict and offline, and its configuration reference complete.
+
+The build runs MkDocs itself (the pinned version, as a reader or CI would), so a broken link, an
+unknown page or anchor, a page missing from the navigation or a missing snippet fails it; the
+option-coverage tests read the built page as a reader sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import voluptuous as vol
+import yaml
+
+from aetherlens_engine.config import SCHEMA
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build(site_dir: Path, config: Path = ROOT / "mkdocs.yml") -> subprocess.CompletedProcess[str]:
+    """Build the site with `mkdocs build --strict` (snippets resolve from the repository root)."""
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "mkdocs", "build", "--strict"),
+            *("--config-file", str(config), "--site-dir", str(site_dir)),
+        ],
+        cwd=ROOT,
+        # Material's notice of its end of life, printed on every build, says nothing about ours.
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=240,
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the directory of the built site."""
+    site_dir = tmp_path_factory.mktemp("site")
+    result = build(site_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return site_dir
+
+
+def test_site_builds_strict_with_every_page(site: Path) -> None:
+    for page in ("install", "quick-start", "configuration", "tariffs", "troubleshooting"):
+        assert (site / f"{page}.html").is_file(), page
+    # The README links the screenshots and the example load under docs/: their paths stay.
+    assert (site / "screenshots" / "ha-engine-device.png").is_file()
+    assert (site / "examples" / "load.csv").is_file()
+    # The add-on's DOCS.md is included, not copied: its options table is on the page.
+    assert "aws_poll_interval_hours" in (site / "configuration.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("page", "text", "complaint"),
+    [
+        ("quick-start.md", "[gone](no-such-page.md)", "no-such-page.md"),
+        ("quick-start.md", "[gone](install.md#no-such-section)", "no-such-section"),
+        ("orphan.md", "# Not in the navigation", "orphan.md"),
+        ("quick-start.md", '--8<-- "addon/NO-SUCH.md"', "NO-SUCH.md"),
+    ],
+    ids=["unknown page", "unknown anchor", "page not in nav", "missing snippet"],
+)
+def test_build_fails_on_a_broken_reference(
+    tmp_path: Path, page: str, text: str, complaint: str
+) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("screenshots"))
+    target = docs / page
+    target.write_text((target.read_text() if target.exists() else "") + f"\n\n{text}\n")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: {docs}\n")
+
+    result = build(tmp_path / "site", config)
+
+    assert result.returncode != 0
+    assert complaint in result.stderr, result.stderr
+
+
+class OptionTables(HTMLParser):
+    """The option names (`<code>` in a row's first cell) of each section's tables, by its id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.options: dict[str, set[str]] = {}
+        self._section = ""
+        self._cell = 0
+        self._in_code = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "h2":
+            self._section = dict(attrs).get("id") or ""
+        elif tag == "tr":
+            self._cell = 0
+        elif tag == "td":
+            self._cell += 1
+        elif tag == "code":
+            self._in_code = self._cell == 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "code":
+            self._in_code = False
+        elif tag in ("tr", "table"):
+            self._cell = 0
+
+    def handle_data(self, data: str) -> None:
+        if self._in_code:
+            self.options.setdefault(self._section, set()).add(data)
+
+
+def documented(site: Path) -> dict[str, set[str]]:
+    """Return the options the configuration page documents, by section."""
+    parser = OptionTables()
+    parser.feed((site / "configuration.html").read_text())
+    return parser.options
+
+
+def _mapping(validator: Any) -> dict[Any, Any] | None:
+    if isinstance(validator, dict):
+        return validator
+    if isinstance(validator, vol.All):
+        for inner in validator.validators:
+            if (mapping := _mapping(inner)) is not None:
+                return mapping
+    return None
+
+
+def _list_item(validator: Any) -> dict[Any, Any] | None:
+    """Return the mapping each item of a list option is checked by, if it is a list of mappings."""
+    if isinstance(validator, list) and len(validator) == 1:
+        return _mapping(validator[0])
+    if isinstance(validator, vol.All):
+        for inner in validator.validators:
+            if (mapping := _list_item(inner)) is not None:
+                return mapping
+    return None
+
+
+def engine_options(schema: dict[Any, Any], prefix: str = "") -> set[str]:
+    """Return every option of the engine's voluptuous schema: `api.port`, `budgets[].name`."""
+    names: set[str] = set()
+    for key, validator in schema.items():
+        name = prefix + str(key.schema)
+        if isinstance(validator, dict):
+            names |= engine_options(validator, f"{name}.")
+            continue
+        names.add(name)
+        if (item := _list_item(validator)) is not None:
+            names |= engine_options(item, f"{name}[].")
+    return names
+
+
+def addon_options(schema: dict[str, Any], prefix: str = "") -> set[str]:
+    """Return every option of the add-on's Supervisor schema (config.yaml), named the same way."""
+    names: set[str] = set()
+    for key, validator in schema.items():
+        names.add(prefix + key)
+        if isinstance(validator, list) and isinstance(validator[0], dict):
+            names |= addon_options(validator[0], f"{prefix}{key}[].")
+    return names
+
+
+def test_every_engine_option_is_documented_and_none_other(site: Path) -> None:
+    expected = engine_options(SCHEMA.schema)
+    assert {"api.port", "homeassistant", "homeassistant[].url", "budgets[].amount"} <= expected
+
+    on_page = documented(site).get("engine-options", set())
+
+    assert sorted(expected - on_page) == [], "engine options missing from docs/configuration.md"
+    assert sorted(on_page - expected) == [], "docs/configuration.md names unknown engine options"
+
+
+def test_every_addon_option_is_documented_and_none_other(site: Path) -> None:
+    schema = yaml.safe_load((ROOT / "addon" / "config.yaml").read_text())["schema"]
+    expected = addon_options(schema)
+    assert {"currency", "aws_secret_access_key", "budgets", "budgets[].scope"} <= expected
+
+    on_page = documented(site).get("add-on-options", set())
+
+    assert sorted(expected - on_page) == [], "add-on options missing from addon/DOCS.md"
+    assert sorted(on_page - expected) == [], "addon/DOCS.md names unknown add-on options"
