@@ -1,0 +1,59 @@
+"""The integration, the add-on, the engine and their changelogs are released under one version."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+import aetherlens_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+# A release heading of a changelog: "## 0.1.0" (optionally "## 0.1.0 - 2026-12-01").
+RELEASE = re.compile(r"^## (\d+\.\d+\.\d+\S*)", re.MULTILINE)
+
+
+def latest_release(changelog: Path) -> str:
+    """Return the version of the first (newest) release heading of CHANGELOG."""
+    match = RELEASE.search(changelog.read_text())
+    if match is None:
+        raise ValueError(f"{changelog.name} has no '## X.Y.Z' release heading")
+    return match.group(1)
+
+
+def versions() -> dict[str, str]:
+    """Return every place a version is stated, by what states it."""
+    manifest = json.loads((ROOT / "custom_components/aetherlens/manifest.json").read_text())
+    addon = yaml.safe_load((ROOT / "addon/config.yaml").read_text())
+    return {
+        "custom_components/aetherlens/manifest.json": manifest["version"],
+        "addon/config.yaml": str(addon["version"]),
+        "aetherlens_engine.__version__": aetherlens_engine.__version__,
+        "CHANGELOG.md (the integration's)": latest_release(ROOT / "CHANGELOG.md"),
+        "addon/CHANGELOG.md": latest_release(ROOT / "addon/CHANGELOG.md"),
+    }
+
+
+def test_versions_agree() -> None:
+    stated = versions()
+    assert len(set(stated.values())) == 1, stated
+
+
+def test_the_engine_package_takes_its_version_from_the_engine() -> None:
+    # pyproject.toml states no version of its own: the package's is aetherlens_engine.__version__.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "aetherlens_engine.__version__"
+    }
+
+
+def test_a_changelog_without_a_release_heading_is_named(tmp_path: Path) -> None:
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text("# Changelog\n\nNothing released yet.\n")
+    with pytest.raises(ValueError, match=r"CHANGELOG.md has no '## X.Y.Z' release heading"):
+        latest_release(changelog)
