@@ -3,8 +3,11 @@
 Three set-based queries (devices with their energy, cost and cloud figures; budgets; the cloud
 accounts' largest services this month), whatever the number of devices. Energy today comes
 from `energy_hourly` since local midnight, energy this month from `energy_daily` before today
-plus today; costs likewise from `cost_hourly` and `cost_daily`, in the engine's currency; cloud
-figures from `cloud_costs` (dimension 'total', services from 'service') and `cloud_forecasts`.
+plus today; costs and carbon today and this month from `cost_daily` (written with the hours'
+rates, so today's row holds today's priced hours: up to 31 rows a device, where the
+`cost_hourly` view would multiply every device's hours of the day), in the engine's currency;
+cloud figures from `cloud_costs` (dimension 'total', services from 'service') and
+`cloud_forecasts`.
 """
 
 from __future__ import annotations
@@ -49,21 +52,12 @@ WITH hourly_today AS (
     FROM energy_daily
     WHERE day >= $3 AND day < $4
     GROUP BY device_id
-), cost_today AS (
-    SELECT device_id, sum(cost) AS cost, sum(carbon_kg) AS carbon
-    FROM cost_hourly
-    WHERE hour >= $1 AND hour < $2 AND currency = $5
-    GROUP BY device_id
-), cost_before_today AS (
-    SELECT device_id, sum(cost) AS cost
-    FROM cost_daily
-    WHERE day >= $3 AND day < $4 AND currency = $5
-    GROUP BY device_id
 ), cost AS (
-    SELECT device_id, t.cost AS today, coalesce(t.cost, 0) + coalesce(b.cost, 0) AS month,
-           t.carbon AS carbon_today
-    FROM cost_today AS t
-    FULL JOIN cost_before_today AS b USING (device_id)
+    SELECT device_id, sum(cost) FILTER (WHERE day = $4) AS today, sum(cost) AS month,
+           sum(carbon_kg) FILTER (WHERE day = $4) AS carbon_today
+    FROM cost_daily
+    WHERE day >= $3 AND day <= $4 AND currency = $5
+    GROUP BY device_id
 ), cloud AS (
     SELECT device_id, currency,
            sum(amount) FILTER (WHERE day = $4) AS today,
