@@ -15,6 +15,7 @@ const VIEWS = [
 ];
 
 // The tariff editor brings the YAML library (as large as the rest of the page): loaded when opened.
+/** @type {Promise<typeof import('./views/TariffEditor.js')>|null} */
 let editorModule = null;
 const loadEditor = () => (editorModule ??= import('./views/TariffEditor.js').catch((error) => {
   editorModule = null; // tried again when next opened
@@ -22,7 +23,9 @@ const loadEditor = () => (editorModule ??= import('./views/TariffEditor.js').cat
 }));
 
 function LazyTariffEditor({ tariffName }) {
-  const [loaded, setLoaded] = useState(null);
+  const [loaded, setLoaded] = useState(
+    /** @type {{ module: typeof import('./views/TariffEditor.js'), error?: undefined }|{ error: Error }|null} */ (null),
+  );
   useEffect(() => {
     loadEditor().then((module) => setLoaded({ module }), (error) => setLoaded({ error }));
   }, []);
@@ -71,7 +74,7 @@ export function App() {
       view = html`<${Overview} />`;
   }
   return html`
-    <a class="skip" href="#main" onClick=${(event) => { event.preventDefault(); document.getElementById('main').focus(); }}>Skip to content</a>
+    <a class="skip" href="#main" onClick=${(event) => { event.preventDefault(); /** @type {HTMLElement} */ (document.getElementById('main')).focus(); }}>Skip to content</a>
     <header class="top">
       <h1 class="brand">AetherLens</h1>
       <nav aria-label="Views">

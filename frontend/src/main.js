@@ -5,4 +5,4 @@ import { followHomeAssistantTheme } from './lib/theme.js';
 import './style.css';
 
 followHomeAssistantTheme();
-render(html`<${App} />`, document.getElementById('app'));
+render(html`<${App} />`, /** @type {HTMLElement} */ (document.getElementById('app')));

@@ -16,13 +16,14 @@ function cssVar(element, name, fallback) {
  * to screen readers.
  */
 export function Chart({ x, series, kind = 'lines', height = 260, label, valueFormat, xRange }) {
-  const box = useRef(null);
+  const box = useRef(/** @type {HTMLDivElement|null} */ (null));
   useEffect(() => {
     const element = box.current;
     if (!element || x.length === 0) return undefined;
     const axis = cssVar(element, '--text-secondary', '#888');
     const grid = cssVar(element, '--divider', 'rgba(128,128,128,0.2)');
-    const barPaths = uPlot.paths.bars({ size: [0.7, 48] });
+    // The full build of uPlot, which has every path builder.
+    const barPaths = /** @type {NonNullable<typeof uPlot.paths.bars>} */ (uPlot.paths.bars)({ size: [0.7, 48] });
     const ordered = kind === 'bars' ? [...series].reverse() : series;
     const isBars = (entry) => (entry.kind ?? kind) === 'bars';
     const plot = new uPlot(

@@ -8,8 +8,9 @@ const POLL_MS = 500;
 /** The recompute of costs: polled while it runs; START is a status to begin from (or null). */
 export function RecomputeStatus({ start }) {
   const [status, setStatus] = useState(start);
-  const [error, setError] = useState(null);
+  const [error, setError] = useState(/** @type {Error|null} */ (null));
   useEffect(() => {
+    /** @type {number|null} */
     let timer = null;
     let stopped = false;
     async function poll() {
@@ -21,14 +22,14 @@ export function RecomputeStatus({ start }) {
         setError(null);
         if (next.state === 'running') timer = setTimeout(poll, POLL_MS);
       } catch (err) {
-        if (!stopped) setError(err);
+        if (!stopped) setError(/** @type {Error} */ (err));
       }
     }
     if (start) setStatus(start);
     poll();
     return () => {
       stopped = true;
-      clearTimeout(timer);
+      clearTimeout(/** @type {number|undefined} */ (timer)); // null is no timer, as undefined
     };
   }, [start]);
   if (error) return html`<p class="error-note" role="alert">Recompute status unavailable: ${error.message}</p>`;

@@ -17,8 +17,8 @@ function goTo(textarea, line, column) {
  * message}) is listed with its place, marked in the margin, and a click moves the caret there.
  */
 export function YamlEditor({ id, text, onInput, errors }) {
-  const area = useRef(null);
-  const gutter = useRef(null);
+  const area = useRef(/** @type {HTMLTextAreaElement|null} */ (null));
+  const gutter = useRef(/** @type {HTMLOListElement|null} */ (null));
   const marked = new Set(errors.map((error) => error.line));
   const count = text.split('\n').length;
   const numbers = Array.from({ length: count }, (_, index) => index + 1);
@@ -30,7 +30,7 @@ export function YamlEditor({ id, text, onInput, errors }) {
       </ol>
       <textarea id=${id} ref=${area} rows="22" spellcheck="false" wrap="off" value=${text}
         aria-invalid=${errors.length ? 'true' : undefined} aria-describedby=${errors.length ? `${id}-errors` : undefined}
-        onScroll=${(event) => { gutter.current.scrollTop = event.currentTarget.scrollTop; }}
+        onScroll=${(event) => { /** @type {HTMLOListElement} */ (gutter.current).scrollTop = event.currentTarget.scrollTop; }}
         onInput=${(event) => onInput(event.currentTarget.value)}></textarea>
     </div>
     ${errors.length > 0 && html`<ul id=${`${id}-errors`} class="yaml-errors field-error">

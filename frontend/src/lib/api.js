@@ -18,7 +18,7 @@ export class ApiRequestError extends Error {
 
 /** 'ingress' when the Supervisor's proxy authenticates, else 'token'. */
 export function authMode(doc = document) {
-  return doc.querySelector('meta[name="aetherlens-auth"]')?.content === 'ingress'
+  return /** @type {HTMLMetaElement|null} */ (doc.querySelector('meta[name="aetherlens-auth"]'))?.content === 'ingress'
     ? 'ingress'
     : 'token';
 }
@@ -61,8 +61,9 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
     signal,
   });
-  if (response.status === 204) return null;
+  if (response.status === 204) return /** @type {T} */ (null); // the document's 204 answers are null
   const text = await response.text();
+  /** @type {*} */
   let data = null;
   try {
     data = text ? JSON.parse(text) : null;

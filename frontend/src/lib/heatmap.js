@@ -4,11 +4,27 @@
 
 const HOURS = 24;
 
+/** @typedef {import('./apiTypes.js').TariffCalendar} TariffCalendar */
+
+/**
+ * A slot's part of an hour cell; SHARE is its fraction of the cell's minutes.
+ * @typedef {{ local: string, start: string, minutes: number, price: string|null, period: string|null,
+ *   repeated: boolean, level: number|null, share: number }} Segment
+ */
+
+/**
+ * One local hour of a day: SKIPPED on a day the clocks went forward, REPEATED holding the hour twice.
+ * @typedef {{ hour: number, segments: Segment[], skipped: boolean, repeated: boolean }} Cell
+ */
+
 function hourOf(local) {
   return Number(local.slice(0, 2));
 }
 
-/** Return the prices' range over CALENDAR, ignoring slots without a price. */
+/**
+ * Return the prices' range over CALENDAR, ignoring slots without a price.
+ * @param {TariffCalendar} calendar
+ */
 export function priceRange(calendar) {
   let min = Infinity;
   let max = -Infinity;
@@ -30,13 +46,17 @@ export function level(priceText, range) {
   return span > 0 ? (Number(priceText) - range.min) / span : 0;
 }
 
-/** Turn a calendar answer into rows of 24 cells; each cell holds its slots as segments. */
+/**
+ * Turn a calendar answer into rows of 24 cells; each cell holds its slots as segments.
+ * @param {TariffCalendar} calendar
+ */
 export function heatmapRows(calendar) {
   const range = priceRange(calendar);
   const rows = calendar.days.map((dayEntry) => {
-    const cells = Array.from({ length: HOURS }, (_, hour) => ({ hour, segments: [] }));
+    // SKIPPED, REPEATED and each segment's SHARE are set below, once the cell holds all its slots.
+    const cells = Array.from({ length: HOURS }, (_, hour) => /** @type {Cell} */ ({ hour, segments: /** @type {Segment[]} */ ([]) }));
     for (const slot of dayEntry.slots) {
-      cells[hourOf(slot.local)].segments.push({
+      cells[hourOf(slot.local)].segments.push(/** @type {Segment} */ ({
         local: slot.local,
         start: slot.start,
         minutes: slot.minutes,
@@ -44,7 +64,7 @@ export function heatmapRows(calendar) {
         period: slot.period,
         repeated: slot.dst === 'repeated',
         level: level(slot.price, range),
-      });
+      }));
     }
     for (const cell of cells) {
       const total = cell.segments.reduce((sum, segment) => sum + segment.minutes, 0);

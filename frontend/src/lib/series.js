@@ -21,7 +21,7 @@ export function stackByDevice(rows, names = new Map()) {
       const name = id === null ? 'Rest of the house' : (names.get(id) ?? `Device ${id}`);
       byDevice.set(id, { name, values: new Array(starts.length).fill(0) });
     }
-    byDevice.get(id).values[index.get(row.start)] += Number(row.cost);
+    byDevice.get(id).values[/** @type {number} */ (index.get(row.start))] += Number(row.cost);
   }
   const entries = [...byDevice.entries()].map(([deviceId, entry]) => ({ deviceId, ...entry }));
   for (const entry of entries) entry.total = entry.values.reduce((sum, value) => sum + value, 0);

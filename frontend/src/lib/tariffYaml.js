@@ -6,10 +6,13 @@
 import { isMap, isPair, isSeq, LineCounter, parseDocument, stringify } from 'yaml';
 import { splitPath } from './validation.js';
 
+/** @type {import('yaml').DocumentOptions & import('yaml').ToStringOptions} */
 const WRITE = { version: '1.1', lineWidth: 0 };
+/** @type {import('yaml').ParseOptions & import('yaml').DocumentOptions & import('yaml').SchemaOptions} */
 const READ = {
   version: '1.1',
-  customTags: (tags) => tags.filter((tag) => tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME'),
+  // The schema's own tags are objects (tag names only come from lists passed in).
+  customTags: (tags) => /** @type {Array<import('yaml').ScalarTag|import('yaml').CollectionTag>} */ (tags).filter((tag) => tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME'),
 };
 
 /** The definition as YAML text. */
@@ -49,18 +52,30 @@ function locate(doc, lineCounter, path) {
   return { line, column: col };
 }
 
+/**
+ * In a parsed document every key and value is a node (or null); a key's `value` is a scalar's.
+ * @typedef {import('yaml').ParsedNode & { value?: unknown }} ParsedNode
+ * @typedef {import('yaml').Pair<ParsedNode|null, ParsedNode|null>} ParsedPair
+ */
+
+/**
+ * The node at PART of NODE and its offset, or null when NODE has none.
+ * @param {unknown} node
+ * @param {string|number} part
+ * @returns {{ node: ParsedNode|null, offset: number }|null}
+ */
 function childAt(node, part) {
   if (isSeq(node) && typeof part === 'number') {
-    const item = node.items[part];
+    const item = /** @type {ParsedNode|undefined} */ (node.items[part]);
     return item?.range ? { node: item, offset: item.range[0] } : null;
   }
   if (!isMap(node)) return null;
-  const pair = node.items.find((item) => isPair(item) && String(item.key?.value ?? item.key) === String(part));
+  const pair = /** @type {ParsedPair[]} */ (node.items).find((item) => isPair(item) && String(item.key?.value ?? item.key) === String(part));
   if (!pair) return null;
   // A key without a value (an empty null) is shown at the key.
   const range = pair.value?.range;
   const value = range && range[1] > range[0] ? pair.value : null;
-  return { node: value, offset: (value ?? pair.key).range[0] };
+  return { node: value, offset: /** @type {ParsedNode} */ (value ?? pair.key).range[0] }; // matched by its key
 }
 
 /** The engine's errors ({path, message}) with the line and column of each path in TEXT. */

@@ -13,6 +13,7 @@ const HA_VARIABLES = {
 
 /** Whether a CSS colour (rgb()/rgba()/#rrggbb) is dark, by its relative luminance. */
 export function isDark(color) {
+  /** @type {number[]|null} */
   let rgb = null;
   const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color.trim());
   if (hex) rgb = hex.slice(1).map((part) => Number.parseInt(part, 16));

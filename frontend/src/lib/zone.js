@@ -2,9 +2,12 @@
 
 /** The zone's offset from UTC at INSTANT (ms since the epoch), in minutes (east positive). */
 export function offsetMinutes(zone, instant) {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
-    .formatToParts(new Date(instant))
-    .find((part) => part.type === 'timeZoneName').value;
+  // Every longOffset format has a timeZoneName part.
+  const name = /** @type {Intl.DateTimeFormatPart} */ (
+    new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(instant))
+      .find((part) => part.type === 'timeZoneName')
+  ).value;
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   if (!match) return 0; // "GMT": UTC itself
   const minutes = Number(match[2]) * 60 + Number(match[3]);
@@ -21,7 +24,11 @@ export function localMidnight(date, zone) {
   return new Date(instant).toISOString();
 }
 
-/** Today's date (YYYY-MM-DD) in ZONE at INSTANT. */
+/**
+ * Today's date (YYYY-MM-DD) in ZONE at INSTANT (ms since the epoch, or an ISO 8601 instant).
+ * @param {string} zone
+ * @param {number|string} [instant]
+ */
 export function localDate(zone, instant = Date.now()) {
   return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
     new Date(instant),

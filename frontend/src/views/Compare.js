@@ -54,29 +54,31 @@ export function Compare() {
   const [alternative, setAlternative] = useState('');
   const [start, setStart] = useState('');
   const [end, setEnd] = useState('');
-  const [result, setResult] = useState(null);
-  const [error, setError] = useState(null);
+  const [result, setResult] = useState(/** @type {Answers['compareTariffs']|null} */ (null));
+  const [error, setError] = useState(/** @type {Error|null} */ (null));
   const [busy, setBusy] = useState(false);
   if (list.error) return html`<${ErrorNote} error=${list.error} what="the tariffs" />`;
   if (summary.error) return html`<${ErrorNote} error=${summary.error} what="the summary" />`;
   if (!list.data || !summary.data) return html`<${Loading} />`;
   const zone = summary.data.timezone;
-  const others = list.data.tariffs.filter((tariff) => tariff.name !== list.data.active);
+  // list.data is narrowed above, but not inside the callback.
+  const others = list.data.tariffs.filter((tariff) => tariff.name !== /** @type {Answers['listTariffs']} */ (list.data).active);
   const chosen = alternative || others[0]?.name || '';
   async function compare(event) {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
+      /** @type {{ tariff: string, start?: string, end?: string }} */
       const body = { tariff: chosen };
       if (start && end) {
         body.start = localMidnight(start, zone);
         body.end = localMidnight(addDays(end, 1), zone); // "To" is the last day compared
       }
-      setResult(await api('api/v1/compare', { method: 'POST', body })); // Answers['compareTariffs']
+      setResult(await /** @type {Promise<Answers['compareTariffs']>} */ (api('api/v1/compare', { method: 'POST', body })));
     } catch (err) {
       setResult(null);
-      setError(err);
+      setError(/** @type {Error} */ (err));
     } finally {
       setBusy(false);
     }

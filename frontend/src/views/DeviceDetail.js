@@ -7,6 +7,9 @@ import { kwh, money } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
 import { ZOOMS, totalsBy, zoomRange } from '../lib/series.js';
 
+/** @typedef {import('../lib/apiTypes.js').Answers} Answers */
+/** @template T @typedef {import('../lib/hooks.js').Loaded<T>} Loaded */
+
 const ENERGY_KINDS = new Set(['meter', 'appliance', 'grid', 'solar', 'battery']);
 
 function kilowatts(watts) {
@@ -14,6 +17,7 @@ function kilowatts(watts) {
 }
 
 function History({ device, range, zoom }) {
+  /** @type {Loaded<Answers['getDeviceEnergy']>} */
   const energy = useApi(`api/v1/devices/${device.id}/energy${query(range)}`);
   const points = energy.data?.points;
   const chart = useMemo(() => {
@@ -26,15 +30,16 @@ function History({ device, range, zoom }) {
     return { x, series };
   }, [points]);
   if (energy.error) return html`<${ErrorNote} error=${energy.error} what="this device's history" />`;
-  if (!chart) return html`<${Loading} />`;
+  if (!chart) return html`<${Loading} />`; // a chart is made from energy.data
   return html`
-    <p class="detail" data-testid="history-total">${kwh(energy.data.total_kwh)} in this ${zoom} · drag across the chart to zoom in, double-click to zoom out</p>
+    <p class="detail" data-testid="history-total">${kwh(/** @type {Answers['getDeviceEnergy']} */ (energy.data).total_kwh)} in this ${zoom} · drag across the chart to zoom in, double-click to zoom out</p>
     <${Chart} x=${chart.x} series=${chart.series} kind="lines" xRange=${[Date.parse(range.from) / 1000, Date.parse(range.to) / 1000]}
-      label=${`Energy of ${device.name} per ${range.resolution}: ${kwh(energy.data.total_kwh)} in total`} />
+      label=${`Energy of ${device.name} per ${range.resolution}: ${kwh(/** @type {Answers['getDeviceEnergy']} */ (energy.data).total_kwh)} in total`} />
   `;
 }
 
 function PeriodCosts({ device, range, currency }) {
+  /** @type {Loaded<Answers['getCosts']>} */
   const costs = useApi(`api/v1/costs${query({ start: range.from, end: range.to, resolution: 'day', group: 'period', device_id: device.id })}`);
   if (costs.error) return html`<${ErrorNote} error=${costs.error} what="costs by period" />`;
   if (!costs.data) return html`<${Loading} />`;
@@ -47,7 +52,7 @@ function PeriodCosts({ device, range, currency }) {
       ${totals.map((entry, index) => html`<tr key=${entry.name}>
         <th scope="row">${entry.name}</th>
         <td class="num">${kwh(entry.energy)}</td>
-        <td class="num">${money(entry.cost, costs.data.currency ?? currency)}</td>
+        <td class="num">${money(entry.cost, /** @type {Answers['getCosts']} */ (costs.data).currency ?? currency)}</td>
         <td class="bar-cell" aria-hidden="true"><span style=${{ width: `${most > 0 ? (entry.cost / most) * 100 : 0}%`, background: PALETTE[index % PALETTE.length] }}></span></td>
       </tr>`)}
     </tbody>
@@ -55,7 +60,9 @@ function PeriodCosts({ device, range, currency }) {
 }
 
 export function DeviceDetail({ deviceId }) {
+  /** @type {Loaded<Answers['listDevices']>} */
   const devices = useApi('api/v1/devices');
+  /** @type {Loaded<Answers['getSummary']>} */
   const summary = useApi('api/v1/summary');
   const [zoom, setZoom] = useState('week');
   const [shift, setShift] = useState(0);

@@ -13,6 +13,11 @@ import { errorsAtLines, readYaml, toYaml } from '../lib/tariffYaml.js';
 import { errorsByField, validationErrors } from '../lib/validation.js';
 import { localDate } from '../lib/zone.js';
 
+/** @typedef {import('../lib/apiTypes.js').Answers} Answers */
+/** @template T @typedef {import('../lib/hooks.js').Loaded<T>} Loaded */
+/** A line above the form: what an action did, or why it failed. @typedef {{ kind: 'ok'|'error', text: string }} Message */
+/** An error with its place in the YAML. @typedef {{ path: string, line: number, column: number, message: string }} LineError */
+
 function TariffList({ list, current }) {
   return html`<nav class="card tariff-list" aria-labelledby="tariff-list">
     <h2 id="tariff-list">Tariffs</h2>
@@ -29,6 +34,7 @@ function TariffList({ list, current }) {
 
 function Calendar({ name, zone }) {
   const [start, setStart] = useState(() => localDate(zone));
+  /** @type {Loaded<Answers['getTariffCalendar']>} */
   const calendar = useApi(`api/v1/tariffs/${encodeURIComponent(name)}/calendar${query({ start, days: 7 })}`);
   return html`<section class="card wide" aria-labelledby="calendar">
     <h2 id="calendar">Price calendar</h2>
@@ -57,10 +63,11 @@ function UrdbImport({ zone, onImported, onErrors }) {
         onErrors([{ path: '', message: `${file.name} is not JSON` }], null);
         return;
       }
+      /** @type {Answers['validateTariff']} */
       const answer = await api('api/v1/tariffs/validate', { method: 'POST', body: { urdb, timezone } });
       onImported(answer.definition, answer.unsupported ?? []);
     } catch (err) {
-      onErrors(validationErrors(err) ?? [{ path: '', message: err.message }], err);
+      onErrors(validationErrors(err) ?? [{ path: '', message: /** @type {Error} */ (err).message }], err);
     } finally {
       setBusy(false);
     }
@@ -125,22 +132,25 @@ function plural(count, word) {
 }
 
 export function TariffEditor({ tariffName }) {
+  /** @type {Loaded<Answers['getSummary']>} */
   const summary = useApi('api/v1/summary');
+  /** @type {Loaded<Answers['listTariffs']>} */
   const list = useApi('api/v1/tariffs');
+  /** @type {Loaded<Answers['getTariff']>} */
   const saved = useApi(tariffName ? `api/v1/tariffs/${encodeURIComponent(tariffName)}` : null);
   const zone = summary.data?.timezone ?? 'UTC';
-  const [definition, setDefinition] = useState(null);
-  const [yaml, setYaml] = useState(null); // the YAML text while editing as YAML, else null
-  const [errors, setErrors] = useState(new Map()); // the form's messages by field path
-  const [lineErrors, setLineErrors] = useState([]); // the YAML's errors with their lines
-  const [message, setMessage] = useState(null);
-  const [unsupported, setUnsupported] = useState([]);
-  const [recompute, setRecompute] = useState(null);
+  const [definition, setDefinition] = useState(/** @type {Object<string, *>|null} */ (null));
+  const [yaml, setYaml] = useState(/** @type {string|null} */ (null)); // the YAML text while editing as YAML, else null
+  const [errors, setErrors] = useState(/** @type {Map<string, string[]>} */ (new Map())); // the form's messages by field path
+  const [lineErrors, setLineErrors] = useState(/** @type {LineError[]} */ ([])); // the YAML's errors with their lines
+  const [message, setMessage] = useState(/** @type {Message|null} */ (null));
+  const [unsupported, setUnsupported] = useState(/** @type {string[]} */ ([]));
+  const [recompute, setRecompute] = useState(/** @type {Answers['getRecompute']|null} */ (null));
   const [busy, setBusy] = useState(false);
 
   // The tariff the definition is of (null: a new one): until the route's tariff has loaded, the
   // previous one's answer must not fill the form (saving would store it under the new name).
-  const [loadedFor, setLoadedFor] = useState(undefined);
+  const [loadedFor, setLoadedFor] = useState(/** @type {string|null|undefined} */ (undefined));
 
   useEffect(() => {
     if (!summary.data) return;
@@ -228,6 +238,7 @@ export function TariffEditor({ tariffName }) {
   }
 
   const validate = () => run(async (body) => {
+    /** @type {Answers['validateTariff']} */
     const answer = await api('api/v1/tariffs/validate', { method: 'POST', body: { definition: body } });
     clearErrors();
     setMessage({ kind: 'ok', text: 'The tariff is valid.' });
@@ -235,6 +246,7 @@ export function TariffEditor({ tariffName }) {
   });
 
   const save = (activate) => run(async (body) => {
+    /** @type {Answers['saveTariff']} */
     const answer = await api('api/v1/tariffs', { method: 'POST', body: { name: body?.name, definition: body, activate } });
     clearErrors();
     setMessage({ kind: 'ok', text: `Saved ${answer.name} version ${answer.version}${answer.active ? ' (active)' : ''}.` });
@@ -264,12 +276,13 @@ export function TariffEditor({ tariffName }) {
   async function activate() {
     setBusy(true);
     try {
+      /** @type {Answers['activateTariff']} */
       const answer = await api(`api/v1/tariffs/${encodeURIComponent(tariffName)}/activate`, { method: 'POST' });
       setMessage({ kind: 'ok', text: `${answer.active} is now the active tariff.` });
       setRecompute(answer.recompute);
       list.reload();
     } catch (err) {
-      setMessage({ kind: 'error', text: err.message });
+      setMessage({ kind: 'error', text: /** @type {Error} */ (err).message });
     } finally {
       setBusy(false);
     }

@@ -5,7 +5,7 @@ import { api, storeToken } from '../lib/api.js';
 /** Ask once for the engine's API token (standalone); it is kept for this browser tab only. */
 export function TokenPrompt({ onDone }) {
   const [token, setToken] = useState('');
-  const [error, setError] = useState(null);
+  const [error, setError] = useState(/** @type {string|null} */ (null));
   const [busy, setBusy] = useState(false);
   async function submit(event) {
     event.preventDefault();
@@ -17,7 +17,10 @@ export function TokenPrompt({ onDone }) {
       onDone();
     } catch (err) {
       storeToken(null);
-      setError(err.status === 401 ? 'The engine does not accept this token.' : err.message);
+      // An ApiRequestError, or fetch's TypeError (no status).
+      setError(/** @type {Error & { status?: number }} */ (err).status === 401
+        ? 'The engine does not accept this token.'
+        : /** @type {Error} */ (err).message);
     } finally {
       setBusy(false);
     }
