@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The ingress page: install (npm ci, skipped while package-lock.json is unchanged), unit tests
-# (Vitest), build into addon/aetherlens_engine/web/static/ (committed: the add-on ships it; a
-# build that differs from the committed one fails, after writing the new one for you to commit),
+# The ingress page: install (npm ci, skipped while package-lock.json is unchanged), a type check
+# (TypeScript over the JS, against the API document's types), unit tests (Vitest), build into
+# addon/aetherlens_engine/web/static/ (committed: the add-on ships it; a build that differs from
+# the committed one fails, after writing the new one for you to commit),
 # and the end-to-end test in Debian's headless Chromium against a real engine with demo data.
 # Runs inside the development environment (scripts/devenv).
 #
@@ -24,6 +25,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   npm ci --no-audit --no-fund
   echo "$wanted" > "$stamp"
 fi
+echo "== types (tsc: the page's JS checked against lib/apiTypes.js, generated from the API document)"
+npx --no-install tsc -p jsconfig.json
 echo "== vitest"
 npx --no-install vitest run
 echo "== build"
