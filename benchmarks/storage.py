@@ -2,7 +2,7 @@
 """Storage per day of raw readings: ours, raw and compacted, beside ltss and HA's recorder.
 
     scripts/devenv run python benchmarks/storage.py [--devices 100] [--interval 10]
-        [--data-dir .bench/storage] [--keep]
+        [--jitter-us 0] [--data-dir .bench/storage] [--keep]
 
 One day of readings (100 devices, one reading per 10 s: 864 000; a quarter energy counters in
 kWh, the rest power in W) is written into four databases of the engine's own cluster (its Pi
@@ -79,9 +79,12 @@ type Reading = tuple[datetime, int, float]
 
 
 def day_of_readings(
-    devices: list[tuple[int, str]], day: datetime, interval: int, seed: int
+    devices: list[tuple[int, str]], day: datetime, interval: int, jitter_us: int, seed: int
 ) -> list[Reading]:
-    """Return a day of readings: power as HA reports it (0.1 W), counters rising (0.001 kWh)."""
+    """Return a day of readings: power as HA reports it (0.1 W), counters rising (0.001 kWh).
+
+    Each comes up to JITTER_US microseconds after its step (0: exactly on it).
+    """
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     readings: list[Reading] = []
     for number, (device_id, unit) in enumerate(devices):
@@ -94,7 +97,10 @@ def day_of_readings(
             else:
                 level = min(max(level + rng.gauss(0, 30), 0), 3500)
                 value = round(level, 1)
-            readings.append((day + offset + timedelta(seconds=step * interval), device_id, value))
+            late = timedelta(microseconds=rng.randrange(jitter_us)) if jitter_us else timedelta(0)
+            readings.append(
+                (day + offset + timedelta(seconds=step * interval) + late, device_id, value)
+            )
     return readings
 
 
@@ -289,16 +295,16 @@ def postmaster_pid(data_dir: Path) -> int:
 
 
 async def load_engine_schema(
-    dsn: str, count: int, day: datetime, interval: int, *, timescale: bool
+    dsn: str, args: argparse.Namespace, day: datetime, *, timescale: bool
 ) -> tuple[list[tuple[int, str]], list[Reading], float]:
-    """Migrate DSN's database, add COUNT devices and a day of readings; return them and MiB."""
+    """Migrate DSN's database, add the devices and a day of readings; return them and MiB."""
     conn = await asyncpg.connect(dsn)
     try:
         if timescale:
             await conn.execute("CREATE EXTENSION timescaledb")
         await apply_migrations(conn)
-        devices = await create_devices(conn, count)
-        readings = day_of_readings(devices, day, interval, seed=1)
+        devices = await create_devices(conn, args.devices)
+        readings = day_of_readings(devices, day, args.interval, args.jitter_us, seed=1)
         await load_ours(conn, readings, queue=timescale)
         return devices, readings, await relation_mib(conn, ["readings"])
     finally:
@@ -335,11 +341,9 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
             await admin.execute(f'CREATE DATABASE "{name}"')
         await admin.close()
         dsn = cluster.dsn(DATABASE_NAME)
-        _, _, timescale_raw = await load_engine_schema(
-            dsn, args.devices, day, args.interval, timescale=True
-        )
+        _, _, timescale_raw = await load_engine_schema(dsn, args, day, timescale=True)
         devices, readings, plain_raw = await load_engine_schema(
-            cluster.dsn("plain"), args.devices, day, args.interval, timescale=False
+            cluster.dsn("plain"), args, day, timescale=False
         )
         # Plain PostgreSQL: the engine's compaction, in this process.
         plain = {"raw_mib": plain_raw} | await compacted_mib(
@@ -359,7 +363,8 @@ async def run(args: argparse.Namespace, data_dir: Path) -> None:
         await conn.close()
         compacted = max(timescale["compact_mib"], plain["compact_mib"])
         print(json.dumps({
-            "devices": args.devices, "interval_s": args.interval, "readings": len(readings),
+            "devices": args.devices, "interval_s": args.interval, "jitter_us": args.jitter_us,
+            "readings": len(readings),
             "day": day.date().isoformat(), "timescaledb": features.timescaledb_version,
             "licence": features.licence,
             "ours_timescaledb_mib_per_day": timescale, "ours_postgresql_mib_per_day": plain,
@@ -381,6 +386,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--devices", type=int, default=100)
     parser.add_argument("--interval", type=int, default=10, help="seconds between readings")
+    parser.add_argument(
+        "--jitter-us", type=int, default=0, help="readings up to this late (microseconds)"
+    )
     parser.add_argument("--data-dir", help="where the cluster lives (emptied first)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args()
