@@ -20,6 +20,7 @@ import voluptuous as vol
 import yaml
 
 from aetherlens_engine.config import SCHEMA
+from aetherlens_engine.plugins.registry import BUILTIN, load_plugin_class
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,6 +129,8 @@ def documented(site: Path) -> dict[str, set[str]]:
 def _mapping(validator: Any) -> dict[Any, Any] | None:
     if isinstance(validator, dict):
         return validator
+    if isinstance(validator, vol.Schema):
+        return _mapping(validator.schema)
     if isinstance(validator, vol.All):
         for inner in validator.validators:
             if (mapping := _mapping(inner)) is not None:
@@ -189,3 +192,18 @@ def test_every_addon_option_is_documented_and_none_other(site: Path) -> None:
 
     assert sorted(expected - on_page) == [], "add-on options missing from addon/DOCS.md"
     assert sorted(on_page - expected) == [], "addon/DOCS.md names unknown add-on options"
+
+
+@pytest.mark.parametrize("plugin", sorted(BUILTIN))
+def test_every_option_of_each_builtin_plugin_is_documented_and_none_other(
+    site: Path, plugin: str
+) -> None:
+    schema = _mapping(load_plugin_class(plugin).manifest.config_schema)
+    assert schema is not None, plugin
+    expected = engine_options(schema)
+    assert len(expected) > 5, expected
+
+    on_page = documented(site).get(f"plugin-{plugin}", set())
+
+    assert sorted(expected - on_page) == [], f"{plugin} options missing from docs/configuration.md"
+    assert sorted(on_page - expected) == [], f"docs/configuration.md names unknown {plugin} options"
