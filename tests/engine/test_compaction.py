@@ -2,19 +2,23 @@
 
 On TimescaleDB (Apache edition) and plain PostgreSQL: the rollups (fold, late rebuild, full
 recompute), the collector's last readings, the price series and the three reading functions,
-over a DST change; late readings for a packed hour; the community licence leaves it to
-TimescaleDB's compression.
+over a DST change; late readings for a packed hour; hours packed before migration 0010; the
+engine's storage job with retention; the community licence leaves it to TimescaleDB's
+compression.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from aetherlens_engine.collector.devices import last_readings
+from aetherlens_engine.config import load_config
+from aetherlens_engine.engine import Engine
 from aetherlens_engine.ingest.store import ReadingStore
 from aetherlens_engine.migrations import apply_migrations, load_migrations
 from aetherlens_engine.models import Quality
@@ -278,3 +282,25 @@ async def test_hours_packed_before_steps_keep_their_times(db_pool: asyncpg.Pool)
             )
             assert list(unpacked) == times[hour]
         assert await conn.fetch(query, device, START, START + timedelta(hours=3)) == before
+
+
+async def test_the_engines_storage_job_packs_and_expires(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """The engine's hourly job packs day-old readings, then removes packed hours past retention
+    (90 days), as of the engine's clock."""
+    power = await add_device(pool, "power", "W")
+    # 100 days back: older than the 7-day chunk reaching past the cutoff, which stays whole.
+    now = START + timedelta(days=100)
+    old = [(START + timedelta(minutes=10 * i), float(i)) for i in range(12)]
+    recent = [(now - timedelta(days=2) + timedelta(minutes=10 * i), float(i)) for i in range(12)]
+    await add_readings(pool, power, [*old, *recent])
+    engine = Engine(
+        load_config(environ={}, overrides={"data_dir": str(tmp_path)}), clock=lambda: now
+    )
+    async with pool.acquire() as conn:
+        features = await detect_features(conn)
+    await engine._maintain_storage(pool, features)
+    assert await stored(pool, "readings") == 0
+    assert await pool.fetchval("SELECT min(hour) FROM readings_compact") == recent[0][0]
+    assert await stored(pool, "readings_compact") == len(recent)
