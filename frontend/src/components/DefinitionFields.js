@@ -39,7 +39,7 @@ function Input({ field, base, definition, set, errors }) {
 
 /** A choice between exclusive fields (a price or tiers): the one the item has, and a switch. */
 function Choice({ field, base, definition, set, errors }) {
-  const item = getIn(definition, base);
+  const item = /** @type {Record<string, unknown>} */ (getIn(definition, base)); // a list's row: it exists
   const current = chosen(field, item);
   const others = field.options.filter((option) => option !== current);
   return html`<div class="choice">
@@ -64,7 +64,7 @@ export function ItemFields({ fields, base, definition, set, errors }) {
 export function ListEditor({ section, path, definition, set, errors, nested }) {
   const parts = path ?? section.path;
   const listPath = joinPath(parts);
-  const items = getIn(definition, parts) ?? [];
+  const items = /** @type {unknown[]} */ (getIn(definition, parts) ?? []);
   const rows = items.map((_, index) => {
     const base = [...parts, index];
     const label = `${section.item} ${index + 1}`;

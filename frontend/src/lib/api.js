@@ -7,6 +7,10 @@ export const UNAUTHORIZED_EVENT = 'aetherlens:unauthorized';
 
 /** An answer other than 2xx, with the engine's JSON error body when there is one. */
 export class ApiRequestError extends Error {
+  /**
+   * @param {number} status
+   * @param {*} body the parsed answer: the document's `Error`, a 422's errors, or `{ message }` for text
+   */
   constructor(status, body) {
     const message = body?.error?.message ?? body?.message ?? `the engine answered ${status}`;
     super(message);
@@ -16,23 +20,34 @@ export class ApiRequestError extends Error {
   }
 }
 
-/** 'ingress' when the Supervisor's proxy authenticates, else 'token'. */
+/**
+ * 'ingress' when the Supervisor's proxy authenticates, else 'token'.
+ * @param {Document} [doc]
+ */
 export function authMode(doc = document) {
   return /** @type {HTMLMetaElement|null} */ (doc.querySelector('meta[name="aetherlens-auth"]'))?.content === 'ingress'
     ? 'ingress'
     : 'token';
 }
 
+/** @param {Storage} [storage] */
 export function storedToken(storage = sessionStorage) {
   return storage.getItem(TOKEN_KEY);
 }
 
+/**
+ * @param {string|null} token
+ * @param {Storage} [storage]
+ */
 export function storeToken(token, storage = sessionStorage) {
   if (token) storage.setItem(TOKEN_KEY, token);
   else storage.removeItem(TOKEN_KEY);
 }
 
-/** Build a query string from an object, leaving out null and undefined values. */
+/**
+ * Build a query string from an object, leaving out null and undefined values.
+ * @param {Object<string, string|number|null|undefined>} params
+ */
 export function query(params) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -51,6 +66,7 @@ export function query(params) {
  * @returns {Promise<T>}
  */
 export async function api(path, { method = 'GET', body, signal } = {}) {
+  /** @type {Object<string, string>} */
   const headers = { Accept: 'application/json' };
   const token = authMode() === 'token' ? storedToken() : null;
   if (token) headers.Authorization = `Bearer ${token}`;

@@ -2,22 +2,31 @@
 // is made of (energy, each surcharge and tax, …). Amounts are the engine's cent strings and are
 // added as whole cents: the lines add up to the total exactly, the engine's rounding lines included.
 
-/** "-12.3" → -1230 cents. */
+/**
+ * "-12.3" → -1230 cents.
+ * @param {string} amount
+ */
 export function toCents(amount) {
   const [whole, fraction = ''] = amount.replace('-', '').split('.');
   const cents = Number(whole) * 100 + Number(fraction.padEnd(2, '0').slice(0, 2));
   return amount.startsWith('-') ? -cents : cents;
 }
 
+/** @param {number} cents */
 export function fromCents(cents) {
   const sign = cents < 0 ? '-' : '';
   const abs = Math.abs(cents);
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-/** The lines of BILL (the engine's bill JSON) by name, summed over its cycles; lines that are zero left out. */
+/**
+ * The lines of BILL (the engine's bill JSON) by name, summed over its cycles; lines that are zero left out.
+ * @param {import('./apiTypes.js').Bill} bill
+ */
 export function billLines(bill) {
+  /** @type {Map<string, number>} */
   const lines = new Map();
+  /** @type {(label: string, amount: string, sign?: number) => void} */
   const add = (label, amount, sign = 1) => lines.set(label, (lines.get(label) ?? 0) + sign * toCents(amount));
   for (const cycle of bill.cycles) {
     for (const line of cycle.energy) add('Energy', line.cost);

@@ -5,6 +5,7 @@
 const HOURS = 24;
 
 /** @typedef {import('./apiTypes.js').TariffCalendar} TariffCalendar */
+/** The lowest and highest price (null: no slot has a price). @typedef {{ min: number, max: number }|{ min: null, max: null }} PriceRange */
 
 /**
  * A slot's part of an hour cell; SHARE is its fraction of the cell's minutes.
@@ -17,6 +18,7 @@ const HOURS = 24;
  * @typedef {{ hour: number, segments: Segment[], skipped: boolean, repeated: boolean }} Cell
  */
 
+/** @param {string} local */
 function hourOf(local) {
   return Number(local.slice(0, 2));
 }
@@ -24,6 +26,7 @@ function hourOf(local) {
 /**
  * Return the prices' range over CALENDAR, ignoring slots without a price.
  * @param {TariffCalendar} calendar
+ * @returns {PriceRange}
  */
 export function priceRange(calendar) {
   let min = Infinity;
@@ -39,7 +42,11 @@ export function priceRange(calendar) {
   return Number.isFinite(min) ? { min, max } : { min: null, max: null };
 }
 
-/** Place a price on the scale 0..1 (0 when every price is the same). */
+/**
+ * Place a price on the scale 0..1 (0 when every price is the same).
+ * @param {string|null} priceText
+ * @param {PriceRange} range
+ */
 export function level(priceText, range) {
   if (priceText === null || range.min === null) return null;
   const span = range.max - range.min;
@@ -77,7 +84,11 @@ export function heatmapRows(calendar) {
   return { range, rows };
 }
 
-/** Words for a cell, for its tooltip and for screen readers. */
+/**
+ * Words for a cell, for its tooltip and for screen readers.
+ * @param {Cell} cell
+ * @param {(price: string|null) => string} formatPrice
+ */
 export function cellLabel(cell, formatPrice) {
   const hour = `${String(cell.hour).padStart(2, '0')}:00`;
   if (cell.skipped) return `${hour}: skipped, clocks go forward`;

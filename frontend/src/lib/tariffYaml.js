@@ -15,7 +15,10 @@ const READ = {
   customTags: (tags) => /** @type {Array<import('yaml').ScalarTag|import('yaml').CollectionTag>} */ (tags).filter((tag) => tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME'),
 };
 
-/** The definition as YAML text. */
+/**
+ * The definition as YAML text.
+ * @param {unknown} definition
+ */
 export function toYaml(definition) {
   return stringify(definition, WRITE);
 }
@@ -23,6 +26,7 @@ export function toYaml(definition) {
 /**
  * Read YAML TEXT: `{ definition, errors, locate }`. `errors` are the syntax errors with their
  * 1-based line and column; `locate(path)` gives where an engine path is in the text.
+ * @param {string} text
  */
 export function readYaml(text) {
   const lineCounter = new LineCounter();
@@ -32,12 +36,15 @@ export function readYaml(text) {
     return { path: '', line, column: col, message: error.message };
   });
   const definition = errors.length === 0 ? doc.toJS() : null;
-  return { definition, errors, locate: (path) => locate(doc, lineCounter, path) };
+  return { definition, errors, locate: (/** @type {string} */ path) => locate(doc, lineCounter, path) };
 }
 
 /**
  * Where PATH (`taxes[0].percent`) is: its value's line and column, or its key's for a map key;
  * for a path not in the text (a missing field), the closest enclosing one. Line 1 for the root.
+ * @param {import('yaml').Document.Parsed} doc
+ * @param {LineCounter} lineCounter
+ * @param {string} path
  */
 function locate(doc, lineCounter, path) {
   let node = doc.contents;
@@ -78,7 +85,12 @@ function childAt(node, part) {
   return { node: value, offset: /** @type {ParsedNode} */ (value ?? pair.key).range[0] }; // matched by its key
 }
 
-/** The engine's errors ({path, message}) with the line and column of each path in TEXT. */
+/**
+ * The engine's errors ({path, message}) with the line and column of each path in TEXT.
+ * @template {{ path?: string|null, message: string }} E
+ * @param {string} text
+ * @param {E[]} engineErrors
+ */
 export function errorsAtLines(text, engineErrors) {
   const { locate: where } = readYaml(text);
   return engineErrors.map((error) => ({ ...error, ...where(error.path ?? '') }));

@@ -11,7 +11,10 @@ const HA_VARIABLES = {
   '--error-color': '--error',
 };
 
-/** Whether a CSS colour (rgb()/rgba()/#rrggbb) is dark, by its relative luminance. */
+/**
+ * Whether a CSS colour (rgb()/rgba()/#rrggbb) is dark, by its relative luminance.
+ * @param {string} color
+ */
 export function isDark(color) {
   /** @type {number[]|null} */
   let rgb = null;
@@ -27,6 +30,10 @@ export function isDark(color) {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5;
 }
 
+/**
+ * @param {HTMLElement} parentRoot
+ * @param {HTMLElement} root
+ */
 function applyFrom(parentRoot, root) {
   const style = getComputedStyle(parentRoot);
   for (const [from, to] of Object.entries(HA_VARIABLES)) {

@@ -1,8 +1,12 @@
 // The engine names each invalid field by its path (`energy.periods[1].tiers[0].up_to`); the
 // editor shows each message at the closest field it renders.
 
-/** Split a path into its parts: `a.b[1].c` → ['a', 'b', 1, 'c']. */
+/**
+ * Split a path into its parts: `a.b[1].c` → ['a', 'b', 1, 'c'].
+ * @param {string} path
+ */
 export function splitPath(path) {
+  /** @type {Array<string|number>} */
   const parts = [];
   for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
     parts.push(match[2] !== undefined ? Number(match[2]) : match[1]);
@@ -10,6 +14,7 @@ export function splitPath(path) {
   return parts;
 }
 
+/** @param {Array<string|number>} parts */
 export function joinPath(parts) {
   let text = '';
   for (const part of parts) {
@@ -19,7 +24,10 @@ export function joinPath(parts) {
   return text;
 }
 
-/** The path and its ancestors, closest first: `a.b[1]` → ['a.b[1]', 'a.b', 'a']. */
+/**
+ * The path and its ancestors, closest first: `a.b[1]` → ['a.b[1]', 'a.b', 'a'].
+ * @param {string} path
+ */
 export function ancestors(path) {
   const parts = splitPath(path);
   const result = [];
@@ -32,24 +40,32 @@ export function ancestors(path) {
 /**
  * Group the errors of a 422 answer by the field that shows them: the error's own path when a
  * field has it, else its closest ancestor that has one, else `general`.
+ * @param {Array<{ path?: string|null, message: string }>} errors
+ * @param {string[]} fieldPaths
  */
 export function errorsByField(errors, fieldPaths) {
   const known = new Set(fieldPaths);
+  /** @type {Map<string, string[]>} */
   const grouped = new Map();
   for (const error of errors) {
     const target = ancestors(error.path ?? '').find((path) => known.has(path)) ?? 'general';
     const message =
       target === error.path || !error.path ? error.message : `${error.path}: ${error.message}`;
     if (!grouped.has(target)) grouped.set(target, []);
-    grouped.get(target).push(message);
+    /** @type {string[]} */ (grouped.get(target)).push(message);
   }
   return grouped;
 }
 
-/** Return the errors from a failed validation request, or null if it failed otherwise. */
+/**
+ * Return the errors from a failed validation request, or null if it failed otherwise.
+ * @param {unknown} requestError
+ * @returns {Array<{ path: string, message: string }>|null}
+ */
 export function validationErrors(requestError) {
-  const body = requestError?.body;
-  if (requestError?.status !== 422 || !body) return null;
+  // An ApiRequestError (its body the parsed answer), or whatever else was thrown.
+  const body = /** @type {{ body?: * }|null|undefined} */ (requestError)?.body;
+  if (/** @type {{ status?: number }|null|undefined} */ (requestError)?.status !== 422 || !body) return null;
   const errors = body.errors ?? body.error?.details;
   return Array.isArray(errors) ? errors : null;
 }

@@ -1,6 +1,10 @@
 // Local dates of the engine's time zone as instants, with Intl (no time zone library needed).
 
-/** The zone's offset from UTC at INSTANT (ms since the epoch), in minutes (east positive). */
+/**
+ * The zone's offset from UTC at INSTANT (ms since the epoch), in minutes (east positive).
+ * @param {string} zone
+ * @param {number} instant
+ */
 export function offsetMinutes(zone, instant) {
   // Every longOffset format has a timeZoneName part.
   const name = /** @type {Intl.DateTimeFormatPart} */ (
@@ -14,7 +18,11 @@ export function offsetMinutes(zone, instant) {
   return match[1] === '-' ? -minutes : minutes;
 }
 
-/** The instant (ISO, UTC) when local date DATE (YYYY-MM-DD) starts in ZONE. */
+/**
+ * The instant (ISO, UTC) when local date DATE (YYYY-MM-DD) starts in ZONE.
+ * @param {string} date
+ * @param {string} zone
+ */
 export function localMidnight(date, zone) {
   const [year, month, day] = date.split('-').map(Number);
   const wall = Date.UTC(year, month - 1, day);
@@ -35,13 +43,20 @@ export function localDate(zone, instant = Date.now()) {
   );
 }
 
-/** DATE (YYYY-MM-DD) plus DAYS days. */
+/**
+ * DATE (YYYY-MM-DD) plus DAYS days.
+ * @param {string} date
+ * @param {number} days
+ */
 export function addDays(date, days) {
   const [year, month, day] = date.split('-').map(Number);
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
-/** The first day of the month after the one of DATE. */
+/**
+ * The first day of the month after the one of DATE.
+ * @param {string} date
+ */
 export function nextMonth(date) {
   const [year, month] = date.split('-').map(Number);
   return new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 10);

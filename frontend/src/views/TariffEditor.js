@@ -189,7 +189,7 @@ export function TariffEditor({ tariffName }) {
       setMessage({ kind: 'error', text: requestError.message });
       return;
     }
-    const paths = formPaths(definition);
+    const paths = formPaths(/** @type {Object<string, *>} */ (definition)); // the form shows one
     if (yaml !== null || !engineErrors.every((error) => !error.path || paths.includes(error.path))) {
       const text = yaml ?? toYaml(definition);
       showAtLines(text, errorsAtLines(text, engineErrors), 'The tariff has');
