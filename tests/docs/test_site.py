@@ -19,6 +19,9 @@ import pytest
 import voluptuous as vol
 import yaml
 
+from aetherlens_engine import __version__
+from aetherlens_engine.api.limits import ApiLimits
+from aetherlens_engine.api.openapi import build_spec
 from aetherlens_engine.config import SCHEMA
 from aetherlens_engine.plugins.registry import BUILTIN, load_plugin_class
 
@@ -53,7 +56,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_site_builds_strict_with_every_page(site: Path) -> None:
-    for page in ("install", "quick-start", "configuration", "tariffs", "troubleshooting"):
+    for page in ("install", "quick-start", "configuration", "tariffs", "api", "troubleshooting"):
         assert (site / f"{page}.html").is_file(), page
     # The README links the screenshots and the example load under docs/: their paths stay.
     assert (site / "screenshots" / "ha-engine-device.png").is_file()
@@ -80,7 +83,8 @@ def test_build_fails_on_a_broken_reference(
     target = docs / page
     target.write_text((target.read_text() if target.exists() else "") + f"\n\n{text}\n")
     config = tmp_path / "mkdocs.yml"
-    config.write_text(f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: {docs}\n")
+    hooks = ROOT / "devtools" / "docs_api.py"
+    config.write_text(f"INHERIT: {ROOT / 'mkdocs.yml'}\ndocs_dir: {docs}\nhooks: [{hooks}]\n")
 
     result = build(tmp_path / "site", config)
 
@@ -207,3 +211,16 @@ def test_every_option_of_each_builtin_plugin_is_documented_and_none_other(
 
     assert sorted(expected - on_page) == [], f"{plugin} options missing from docs/configuration.md"
     assert sorted(on_page - expected) == [], f"docs/configuration.md names unknown {plugin} options"
+
+
+def test_the_api_page_has_every_operation_and_schema_of_the_document(site: Path) -> None:
+    page = (site / "api.html").read_text()
+    spec = build_spec(__version__, ApiLimits().max_batch_readings)
+    operations = [op for methods in spec["paths"].values() for op in methods.values()]
+    assert len(operations) > 10
+    for operation in operations:
+        assert f'id="{operation["operationId"].lower()}"' in page, operation["operationId"]
+    for name in spec["components"]["schemas"]:
+        assert f'id="schema-{name.lower()}"' in page, name
+    # Parameters and bodies link their schemas; every link resolved, or the strict build failed.
+    assert 'href="#schema-costs"' in page
