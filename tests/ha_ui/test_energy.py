@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from playwright.async_api import Page
 
 from devtools.develop import DEMO_DEVICES, DEMO_TIMEZONE, Stack
 from tests.ha_ui.conftest import (
+    IMPORT_WITHIN_S,
     browser_page,
     call_action,
     cost_statistics,
@@ -173,3 +175,30 @@ async def _scenario(stack: Stack) -> None:
 def test_energy_dashboard_week_cost_equals_get_costs(stack: Stack) -> None:
     """Grid cost from our statistic: the dashboard's week and today equal get_costs to the cent."""
     run(_scenario(stack))
+
+
+async def _entry_created_at(stack: Stack) -> float:
+    entries = await stack.hass.command({"type": "config_entries/get", "domain": "aetherlens"})
+    return float(entries[0]["created_at"])
+
+
+def _first_cost_row_written_at(stack: Stack) -> float:
+    """Return when the recorder wrote the first `aetherlens:cost_*` row (read-only)."""
+    database = stack.hass.config_dir / "home-assistant_v2.db"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        (first,) = db.execute(
+            "SELECT min(s.created_ts) FROM statistics AS s"
+            " JOIN statistics_meta AS m ON m.id = s.metadata_id"
+            " WHERE m.statistic_id LIKE 'aetherlens:cost_%'"
+        ).fetchone()
+    assert first is not None, "no aetherlens:cost_* statistic"
+    return float(first)
+
+
+def test_cost_statistics_within_a_minute_of_setup(stack: Stack) -> None:
+    """The stack added the integration through HA's config flow: its cost statistics were in
+    HA's database within a minute (the entry's creation to the recorder's first cost row)."""
+    run(cost_statistics(stack))
+    delay = _first_cost_row_written_at(stack) - run(_entry_created_at(stack))
+    print(f"first aetherlens:cost_* statistic {delay:.1f} s after the entry was created")  # noqa: T201
+    assert 0 <= delay <= IMPORT_WITHIN_S, delay
