@@ -25,6 +25,14 @@ def latest_release(changelog: Path) -> str:
     return match.group(1)
 
 
+def dockerfile_version(dockerfile: Path) -> str:
+    """Return the default of the Dockerfile's BUILD_VERSION (the Supervisor passes the add-on's)."""
+    match = re.search(r"^ARG BUILD_VERSION=(\S+)$", dockerfile.read_text(), re.MULTILINE)
+    if match is None:
+        raise ValueError(f"{dockerfile.name} has no 'ARG BUILD_VERSION=' default")
+    return match.group(1)
+
+
 def versions() -> dict[str, str]:
     """Return every place a version is stated, by what states it."""
     manifest = json.loads((ROOT / "custom_components/aetherlens/manifest.json").read_text())
@@ -32,6 +40,7 @@ def versions() -> dict[str, str]:
     return {
         "custom_components/aetherlens/manifest.json": manifest["version"],
         "addon/config.yaml": str(addon["version"]),
+        "addon/Dockerfile (BUILD_VERSION)": dockerfile_version(ROOT / "addon/Dockerfile"),
         "aetherlens_engine.__version__": aetherlens_engine.__version__,
         "CHANGELOG.md (the integration's)": latest_release(ROOT / "CHANGELOG.md"),
         "addon/CHANGELOG.md": latest_release(ROOT / "addon/CHANGELOG.md"),
