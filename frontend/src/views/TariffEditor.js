@@ -200,7 +200,8 @@ export function TariffEditor({ tariffName }) {
     setErrors(grouped);
     setMessage({ kind: 'error', text: `The tariff has ${plural(engineErrors.length, 'error')}; see the marked fields.` });
     const first = [...grouped.keys()].find((path) => path !== 'general');
-    requestAnimationFrame(() => (document.getElementById(fieldId(first)) ?? document.getElementById('tariff-message'))?.focus());
+    // With only general errors (none at a field) the message takes the focus.
+    requestAnimationFrame(() => ((first === undefined ? null : document.getElementById(fieldId(first))) ?? document.getElementById('tariff-message'))?.focus());
   }
 
   /** A URDB rate's errors name its own fields, not the definition's: listed above the form. */
