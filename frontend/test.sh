@@ -27,7 +27,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
 fi
 echo "== types (tsc: the page's JS checked against lib/apiTypes.js, generated from the API document)"
 npx --no-install tsc -p jsconfig.json
-npx --no-install tsc -p jsconfig.lib.json # src/lib with every parameter typed (noImplicitAny)
 echo "== vitest"
 npx --no-install vitest run
 echo "== build"

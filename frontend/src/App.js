@@ -22,6 +22,7 @@ const loadEditor = () => (editorModule ??= import('./views/TariffEditor.js').cat
   throw error;
 }));
 
+/** @param {{ tariffName: string|null }} props */
 function LazyTariffEditor({ tariffName }) {
   const [loaded, setLoaded] = useState(
     /** @type {{ module: typeof import('./views/TariffEditor.js'), error?: undefined }|{ error: Error }|null} */ (null),
@@ -34,7 +35,10 @@ function LazyTariffEditor({ tariffName }) {
   return html`<${loaded.module.TariffEditor} tariffName=${tariffName} />`;
 }
 
-/** '#/devices/3' → { view: 'devices', param: '3' }. */
+/**
+ * '#/devices/3' → { view: 'devices', param: '3' }.
+ * @param {string} hash
+ */
 export function parseRoute(hash) {
   const [view, ...rest] = hash.replace(/^#\/?/, '').split('/');
   const known = VIEWS.some((entry) => entry.id === view);
@@ -74,7 +78,7 @@ export function App() {
       view = html`<${Overview} />`;
   }
   return html`
-    <a class="skip" href="#main" onClick=${(event) => { event.preventDefault(); /** @type {HTMLElement} */ (document.getElementById('main')).focus(); }}>Skip to content</a>
+    <a class="skip" href="#main" onClick=${(/** @type {MouseEvent} */ event) => { event.preventDefault(); /** @type {HTMLElement} */ (document.getElementById('main')).focus(); }}>Skip to content</a>
     <header class="top">
       <h1 class="brand">AetherLens</h1>
       <nav aria-label="Views">

@@ -3,8 +3,18 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/**
+ * One series of a chart: VALUES by x (null: no value).
+ * @typedef {{ label: string, values: Array<number|null>, color: string, kind?: 'bars'|'lines' }} ChartSeries
+ */
+
 export const PALETTE = ['#03a9f4', '#ff9800', '#8bc34a', '#e91e63', '#9c27b0', '#009688', '#ffc107', '#795548'];
 
+/**
+ * @param {Element} element
+ * @param {string} name
+ * @param {string} fallback
+ */
 function cssVar(element, name, fallback) {
   return getComputedStyle(element).getPropertyValue(name).trim() || fallback;
 }
@@ -14,6 +24,8 @@ function cssVar(element, name, fallback) {
  * 'bars' (drawn back to front, for stacked values) or 'lines', the default of each series. Dragging across it zooms in; a double
  * click zooms out. XRANGE ([min, max], Unix seconds) is the span shown at first. LABEL describes it
  * to screen readers.
+ * @param {{ x: number[], series: ChartSeries[], kind?: 'bars'|'lines', height?: number, label: string,
+ *   valueFormat?: (value: number) => string, xRange?: [number, number] }} props
  */
 export function Chart({ x, series, kind = 'lines', height = 260, label, valueFormat, xRange }) {
   const box = useRef(/** @type {HTMLDivElement|null} */ (null));
@@ -25,7 +37,7 @@ export function Chart({ x, series, kind = 'lines', height = 260, label, valueFor
     // The full build of uPlot, which has every path builder.
     const barPaths = /** @type {NonNullable<typeof uPlot.paths.bars>} */ (uPlot.paths.bars)({ size: [0.7, 48] });
     const ordered = kind === 'bars' ? [...series].reverse() : series;
-    const isBars = (entry) => (entry.kind ?? kind) === 'bars';
+    const isBars = (/** @type {ChartSeries} */ entry) => (entry.kind ?? kind) === 'bars';
     const plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 200),
@@ -46,7 +58,7 @@ export function Chart({ x, series, kind = 'lines', height = 260, label, valueFor
             width: isBars(entry) ? 0 : 2,
             paths: isBars(entry) ? barPaths : undefined,
             points: { show: false },
-            value: (_, v) => (v === null || v === undefined ? '—' : valueFormat ? valueFormat(v) : v),
+            value: (/** @type {uPlot} */ _, /** @type {number|null} */ v) => (v === null || v === undefined ? '—' : valueFormat ? valueFormat(v) : v),
           })),
         ],
       },

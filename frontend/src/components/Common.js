@@ -4,7 +4,10 @@ export function Loading() {
   return html`<p class="loading" role="status">Loading…</p>`;
 }
 
-/** An API failure in words; a route the engine does not have yet says so. */
+/**
+ * An API failure in words; a route the engine does not have yet says so.
+ * @param {{ error: Error & { status?: number, code?: string|null }, what: string }} props
+ */
 export function ErrorNote({ error, what }) {
   const text = error.status === 404 && error.code === 'not_found'
     ? `This engine cannot serve ${what} yet (update the engine).`
@@ -12,7 +15,10 @@ export function ErrorNote({ error, what }) {
   return html`<p class="error-note" role="alert">${text}</p>`;
 }
 
-/** A labelled bar for VALUE of MAX (a budget's spending); null VALUE is unknown. */
+/**
+ * A labelled bar for VALUE of MAX (a budget's spending); null VALUE is unknown.
+ * @param {{ label: string, value: number|null, max: number, text: string }} props
+ */
 export function Meter({ label, value, max, text }) {
   const fraction = value === null || !(max > 0) ? 0 : value / max;
   const state = fraction >= 1 ? 'over' : fraction >= 0.8 ? 'near' : 'ok';

@@ -3,23 +3,42 @@ import { chosen, formatMonths, getIn, newItem, numberOrText, parseMonths, text }
 import { joinPath } from '../lib/validation.js';
 import { Checkbox, Checks, Field, GroupErrors } from './Field.js';
 
+/** @typedef {import('../lib/tariffForm.js').Field} Field */
+/** @typedef {import('../lib/tariffForm.js').InputField} InputField */
+/** @typedef {import('../lib/tariffForm.js').Parts} Parts */
+/**
+ * What each part of the form gets: the DEFINITION, SET (the value at a path) and ERRORS (messages by path).
+ * @typedef {{ definition: import('../lib/tariffForm.js').Definition, set: (parts: Parts, value: unknown) => void,
+ *   errors: Map<string, string[]> }} FormProps
+ */
+/**
+ * A list of the format: a section, or a field of kind list (LABEL its legend).
+ * @typedef {{ path?: string[], required?: boolean, legend?: string, label?: string, item: string, fields: Field[] }} ListSection
+ */
+
+/** @type {(typed: string) => string} */
 const numberText = (typed) => text(numberOrText(typed));
+/** @type {(typed: string) => string} */
 const monthsText = (typed) => formatMonths(parseMonths(typed));
 
-/** The input of one FIELD of the item at BASE (definition path parts) in DEFINITION. */
+/**
+ * The input of one FIELD of the item at BASE (definition path parts) in DEFINITION.
+ * @param {FormProps & { field: InputField, base: Parts }} props
+ */
 function Input({ field, base, definition, set, errors }) {
   const parts = [...base, field.key];
   const path = joinPath(parts);
   const value = getIn(definition, parts);
   const messages = errors.get(path);
+  /** @type {(next: unknown) => void} */
   const change = (next) => set(parts, next);
   switch (field.kind) {
     case 'number':
       return html`<${Field} path=${path} label=${field.label} hint=${field.hint} inputMode="decimal" value=${text(value)}
-        normalize=${numberText} onInput=${(typed) => change(numberOrText(typed) ?? (field.required ? '' : undefined))} messages=${messages} />`;
+        normalize=${numberText} onInput=${(/** @type {string} */ typed) => change(numberOrText(typed) ?? (field.required ? '' : undefined))} messages=${messages} />`;
     case 'months':
       return html`<${Field} path=${path} label=${field.label} hint=${field.hint} value=${formatMonths(value)}
-        normalize=${monthsText} onInput=${(typed) => change(parseMonths(typed))} messages=${messages} />`;
+        normalize=${monthsText} onInput=${(/** @type {string} */ typed) => change(parseMonths(typed))} messages=${messages} />`;
     case 'select':
       return html`<${Field} path=${path} label=${field.label} options=${field.options} value=${value ?? field.default}
         onInput=${change} messages=${messages} />`;
@@ -28,7 +47,7 @@ function Input({ field, base, definition, set, errors }) {
     case 'checks':
       return html`<${Checks} path=${path} label=${field.label} options=${field.options} messages=${messages}
         selected=${Array.isArray(value) ? value : field.options}
-        onChange=${(selected) => change(selected.length === field.options.length ? undefined : selected)} />`;
+        onChange=${(/** @type {string[]} */ selected) => change(selected.length === /** @type {string[]} */ (field.options).length ? undefined : selected)} />`;
     case 'list':
       return html`<${ListEditor} section=${field} path=${parts} definition=${definition} set=${set} errors=${errors} nested />`;
     default:
@@ -37,7 +56,10 @@ function Input({ field, base, definition, set, errors }) {
   }
 }
 
-/** A choice between exclusive fields (a price or tiers): the one the item has, and a switch. */
+/**
+ * A choice between exclusive fields (a price or tiers): the one the item has, and a switch.
+ * @param {FormProps & { field: import('../lib/tariffForm.js').ChoiceField, base: Parts }} props
+ */
 function Choice({ field, base, definition, set, errors }) {
   const item = /** @type {Record<string, unknown>} */ (getIn(definition, base)); // a list's row: it exists
   const current = chosen(field, item);
@@ -53,16 +75,22 @@ function Choice({ field, base, definition, set, errors }) {
   </div>`;
 }
 
-/** The inputs of the item at BASE. */
+/**
+ * The inputs of the item at BASE.
+ * @param {FormProps & { fields: Field[], base: Parts }} props
+ */
 export function ItemFields({ fields, base, definition, set, errors }) {
   return fields.map((field) => (field.kind === 'choice'
     ? html`<${Choice} key="choice" field=${field} base=${base} definition=${definition} set=${set} errors=${errors} />`
     : html`<${Input} key=${field.key} field=${field} base=${base} definition=${definition} set=${set} errors=${errors} />`));
 }
 
-/** A list of the format (surcharges, taxes, periods, tiers, …): a row per item, add and remove. */
+/**
+ * A list of the format (surcharges, taxes, periods, tiers, …): a row per item, add and remove.
+ * @param {FormProps & { section: ListSection, path?: Parts, nested?: boolean }} props
+ */
 export function ListEditor({ section, path, definition, set, errors, nested }) {
-  const parts = path ?? section.path;
+  const parts = /** @type {Parts} */ (path ?? section.path); // a nested list's path, else its section's
   const listPath = joinPath(parts);
   const items = /** @type {unknown[]} */ (getIn(definition, parts) ?? []);
   const rows = items.map((_, index) => {
@@ -87,7 +115,10 @@ export function ListEditor({ section, path, definition, set, errors, nested }) {
   </fieldset>`;
 }
 
-/** An optional block of the format (the minimum bill): its fields, or a button to add it. */
+/**
+ * An optional block of the format (the minimum bill): its fields, or a button to add it.
+ * @param {FormProps & { section: import('../lib/tariffForm.js').Section }} props
+ */
 export function BlockEditor({ section, definition, set, errors }) {
   const path = joinPath(section.path);
   const value = getIn(definition, section.path);

@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { day as formatDay, price as formatPrice } from '../lib/format.js';
 import { cellLabel, heatmapRows } from '../lib/heatmap.js';
 
+/** @param {number|null} level */
 function color(level) {
   if (level === null) return 'var(--divider)';
   // From green (cheap) through yellow to red (dear).
@@ -9,10 +10,13 @@ function color(level) {
   return `hsl(${hue} 70% 45%)`;
 }
 
-/** A week's import prices as a grid of hours × days; DST days are flagged. */
+/**
+ * A week's import prices as a grid of hours × days; DST days are flagged.
+ * @param {{ calendar: import('../lib/apiTypes.js').TariffCalendar }} props
+ */
 export function HeatMap({ calendar }) {
   const { range, rows } = heatmapRows(calendar);
-  const fmt = (value) => formatPrice(value, calendar.currency);
+  const fmt = (/** @type {string|null} */ value) => formatPrice(value, calendar.currency);
   return html`<div class="heatmap-wrap">
     <table class="heatmap" aria-label=${`Import price per hour, ${calendar.timezone}`}>
       <thead>

@@ -5,7 +5,10 @@ import { percent } from '../lib/format.js';
 
 const POLL_MS = 500;
 
-/** The recompute of costs: polled while it runs; START is a status to begin from (or null). */
+/**
+ * The recompute of costs: polled while it runs; START is a status to begin from (or null).
+ * @param {{ start: import('../lib/apiTypes.js').RecomputeStatus|null }} props
+ */
 export function RecomputeStatus({ start }) {
   const [status, setStatus] = useState(start);
   const [error, setError] = useState(/** @type {Error|null} */ (null));

@@ -1,7 +1,12 @@
 import { html } from 'htm/preact';
 import { useRef } from 'preact/hooks';
 
-/** Move the caret of TEXTAREA to LINE and COLUMN (1-based) and bring that line into view. */
+/**
+ * Move the caret of TEXTAREA to LINE and COLUMN (1-based) and bring that line into view.
+ * @param {HTMLTextAreaElement} textarea
+ * @param {number} line
+ * @param {number} column
+ */
 function goTo(textarea, line, column) {
   const lines = textarea.value.split('\n');
   const before = lines.slice(0, line - 1).reduce((sum, each) => sum + each.length + 1, 0);
@@ -15,6 +20,8 @@ function goTo(textarea, line, column) {
 /**
  * The definition as YAML in a text area, with line numbers; each error ({line, column, path,
  * message}) is listed with its place, marked in the margin, and a click moves the caret there.
+ * @param {{ id: string, text: string, onInput: (text: string) => void,
+ *   errors: Array<{ line: number, column: number, path: string, message: string }> }} props
  */
 export function YamlEditor({ id, text, onInput, errors }) {
   const area = useRef(/** @type {HTMLTextAreaElement|null} */ (null));
@@ -30,12 +37,12 @@ export function YamlEditor({ id, text, onInput, errors }) {
       </ol>
       <textarea id=${id} ref=${area} rows="22" spellcheck="false" wrap="off" value=${text}
         aria-invalid=${errors.length ? 'true' : undefined} aria-describedby=${errors.length ? `${id}-errors` : undefined}
-        onScroll=${(event) => { /** @type {HTMLOListElement} */ (gutter.current).scrollTop = event.currentTarget.scrollTop; }}
-        onInput=${(event) => onInput(event.currentTarget.value)}></textarea>
+        onScroll=${(/** @type {import('preact').TargetedEvent<HTMLTextAreaElement>} */ event) => { /** @type {HTMLOListElement} */ (gutter.current).scrollTop = event.currentTarget.scrollTop; }}
+        onInput=${(/** @type {import('preact').TargetedEvent<HTMLTextAreaElement>} */ event) => onInput(event.currentTarget.value)}></textarea>
     </div>
     ${errors.length > 0 && html`<ul id=${`${id}-errors`} class="yaml-errors field-error">
       ${errors.map((error) => html`<li key=${`${error.line}:${error.column}:${error.message}`}>
-        <button type="button" class="link" data-line=${error.line} onClick=${() => goTo(area.current, error.line, error.column)}>
+        <button type="button" class="link" data-line=${error.line} onClick=${() => goTo(/** @type {HTMLTextAreaElement} */ (area.current), error.line, error.column)}>
           Line ${error.line}, column ${error.column}</button>: ${error.path ? `${error.path}: ` : ''}${error.message}
       </li>`)}
     </ul>`}

@@ -9,17 +9,22 @@ import { lastDay } from '../lib/series.js';
 import { addDays, localDate, localMidnight } from '../lib/zone.js';
 
 /** @typedef {import('../lib/apiTypes.js').Answers} Answers */
+/** @typedef {import('preact').TargetedEvent<HTMLInputElement|HTMLSelectElement>} Changed */
 
-/** Say how much of the range has no recorded energy: both bills price the recorded hours only. */
+/**
+ * Say how much of the range has no recorded energy: both bills price the recorded hours only.
+ * @param {import('../lib/apiTypes.js').Recorded} recorded
+ */
 function missingNote(recorded) {
   if (!recorded || recorded.hours >= recorded.of_hours) return null;
-  const days = (hours) => (hours / 24).toFixed(hours % 24 === 0 ? 0 : 1);
+  const days = (/** @type {number} */ hours) => (hours / 24).toFixed(hours % 24 === 0 ? 0 : 1);
   const missing = Math.round((100 * (recorded.of_hours - recorded.hours)) / recorded.of_hours);
   return html`<p class="note" role="note" data-testid="missing">
     Only ${days(recorded.hours)} of ${days(recorded.of_hours)} days are recorded (${missing} % missing): both bills price the recorded hours only.
   </p>`;
 }
 
+/** @param {{ title: string, bill: import('../lib/apiTypes.js').Bill, currency: string, id: string }} props */
 function Bill({ title, bill, currency, id }) {
   return html`<section class="card bill" aria-labelledby=${id}>
     <h2 id=${id}>${title}: ${bill.tariff}</h2>
@@ -64,6 +69,7 @@ export function Compare() {
   // list.data is narrowed above, but not inside the callback.
   const others = list.data.tariffs.filter((tariff) => tariff.name !== /** @type {Answers['listTariffs']} */ (list.data).active);
   const chosen = alternative || others[0]?.name || '';
+  /** @param {SubmitEvent} event */
   async function compare(event) {
     event.preventDefault();
     setBusy(true);
@@ -91,11 +97,11 @@ export function Compare() {
       : html`<form class="card toolbar compare-form" onSubmit=${compare}>
           <div class="field"><label for="compare-current">Current</label><input id="compare-current" value=${list.data.active} readOnly /></div>
           <div class="field"><label for="compare-alternative">Alternative</label>
-            <select id="compare-alternative" value=${chosen} onChange=${(event) => setAlternative(event.currentTarget.value)}>
+            <select id="compare-alternative" value=${chosen} onChange=${(/** @type {Changed} */ event) => setAlternative(event.currentTarget.value)}>
               ${others.map((tariff) => html`<option key=${tariff.name} value=${tariff.name}>${tariff.name}</option>`)}
             </select></div>
-          <div class="field"><label for="compare-start">From</label><input id="compare-start" type="date" value=${start} onChange=${(event) => setStart(event.currentTarget.value)} aria-describedby="compare-hint" /></div>
-          <div class="field"><label for="compare-end">To</label><input id="compare-end" type="date" value=${end} onChange=${(event) => setEnd(event.currentTarget.value)} aria-describedby="compare-hint" /></div>
+          <div class="field"><label for="compare-start">From</label><input id="compare-start" type="date" value=${start} onChange=${(/** @type {Changed} */ event) => setStart(event.currentTarget.value)} aria-describedby="compare-hint" /></div>
+          <div class="field"><label for="compare-end">To</label><input id="compare-end" type="date" value=${end} onChange=${(/** @type {Changed} */ event) => setEnd(event.currentTarget.value)} aria-describedby="compare-hint" /></div>
           <small id="compare-hint" class="hint">Give both dates, or neither for the last full billing cycle.</small>
           <button type="submit" class="primary" disabled=${busy}>Compare</button>
         </form>`}

@@ -12,10 +12,17 @@ import { ZOOMS, totalsBy, zoomRange } from '../lib/series.js';
 
 const ENERGY_KINDS = new Set(['meter', 'appliance', 'grid', 'solar', 'battery']);
 
+/** @param {number|null|undefined} watts */
 function kilowatts(watts) {
   return watts === null || watts === undefined ? null : watts / 1000;
 }
 
+/**
+ * @typedef {import('../lib/apiTypes.js').Device} Device
+ * @typedef {ReturnType<typeof zoomRange>} Range
+ */
+
+/** @param {{ device: Device, range: Range, zoom: string }} props */
 function History({ device, range, zoom }) {
   /** @type {Loaded<Answers['getDeviceEnergy']>} */
   const energy = useApi(`api/v1/devices/${device.id}/energy${query(range)}`);
@@ -38,6 +45,7 @@ function History({ device, range, zoom }) {
   `;
 }
 
+/** @param {{ device: Device, range: Range, currency: string|undefined }} props */
 function PeriodCosts({ device, range, currency }) {
   /** @type {Loaded<Answers['getCosts']>} */
   const costs = useApi(`api/v1/costs${query({ start: range.from, end: range.to, resolution: 'day', group: 'period', device_id: device.id })}`);
@@ -59,6 +67,7 @@ function PeriodCosts({ device, range, currency }) {
   </table>`;
 }
 
+/** @param {{ deviceId: string|null }} props */
 export function DeviceDetail({ deviceId }) {
   /** @type {Loaded<Answers['listDevices']>} */
   const devices = useApi('api/v1/devices');
@@ -77,7 +86,7 @@ export function DeviceDetail({ deviceId }) {
     <h1 class="view-title">${device.name}</h1>
     <div class="toolbar">
       <label for="device-select">Device</label>
-      <select id="device-select" value=${device.id} onChange=${(event) => { location.hash = `#/devices/${event.currentTarget.value}`; }}>
+      <select id="device-select" value=${device.id} onChange=${(/** @type {import('preact').TargetedEvent<HTMLSelectElement>} */ event) => { location.hash = `#/devices/${event.currentTarget.value}`; }}>
         ${list.map((entry) => html`<option key=${entry.id} value=${entry.id}>${entry.name} (${entry.kind})</option>`)}
       </select>
       <div role="group" aria-label="Zoom" class="segmented">

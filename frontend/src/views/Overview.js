@@ -9,13 +9,22 @@ import { householdParts, lastDay, stackByDevice } from '../lib/series.js';
 import { localMidnight, nextMonth } from '../lib/zone.js';
 
 /** @typedef {import('../lib/apiTypes.js').Answers} Answers */
+/** @typedef {import('../lib/apiTypes.js').Summary} Summary */
+/** @typedef {import('../lib/apiTypes.js').Device} Device */
+/** @typedef {import('../lib/apiTypes.js').CycleDates} CycleDates */
 
-/** The billing cycle from the projection, or the calendar month when there is no tariff. */
+/**
+ * The billing cycle from the projection, or the calendar month when there is no tariff.
+ * @param {Answers['getProjection']|null} projection
+ * @param {Summary} summary
+ * @returns {CycleDates}
+ */
 function cycleOf(projection, summary) {
   if (projection?.cycle) return projection.cycle;
   return { start: summary.period.month_start, end: nextMonth(summary.period.month_start) };
 }
 
+/** @param {{ label: string, value: string, detail: string|null, id: string }} props */
 function Figure({ label, value, detail, id }) {
   return html`<section class="card figure" aria-labelledby=${id}>
     <h2 id=${id}>${label}</h2>
@@ -24,6 +33,7 @@ function Figure({ label, value, detail, id }) {
   </section>`;
 }
 
+/** @param {{ summary: Summary, devices: Device[], cycle: CycleDates }} props */
 function CycleChart({ summary, devices, cycle }) {
   const zone = summary.timezone;
   const start = localMidnight(cycle.start, zone);
@@ -43,7 +53,7 @@ function CycleChart({ summary, devices, cycle }) {
     () => stacked?.series.map((entry, index) => ({ label: entry.name, values: entry.stacked, color: PALETTE[index % PALETTE.length] })),
     [stacked],
   );
-  const format = useMemo(() => (value) => money(value, summary.currency), [summary.currency]);
+  const format = useMemo(() => (/** @type {number} */ value) => money(value, summary.currency), [summary.currency]);
   let body;
   if (costs.error) body = html`<${ErrorNote} error=${costs.error} what="costs per day" />`;
   else if (!stacked) body = html`<${Loading} />`;
@@ -55,6 +65,7 @@ function CycleChart({ summary, devices, cycle }) {
   </section>`;
 }
 
+/** @param {{ summary: Summary }} props */
 function TopDevices({ summary }) {
   const priced = summary.devices.some((device) => device.cost_month !== null);
   // The parts of the house: never the mains meter beside what it contains.
@@ -78,21 +89,27 @@ function TopDevices({ summary }) {
   </section>`;
 }
 
+/** @type {Object<string, string>} */
 const PROVIDERS = { aws_cost_explorer: 'AWS', azure_cost_management: 'Azure' };
 
-/** A provider's name from the plugin behind an account (`aws_cost_explorer` → AWS). */
+/**
+ * A provider's name from the plugin behind an account (`aws_cost_explorer` → AWS).
+ * @param {string} source
+ */
 export function providerName(source) {
   return PROVIDERS[source] ?? source.replace(/_/g, ' ');
 }
 
 /** Cloud spending this month by provider (the plugin behind each account), account, service. */
+/** @param {{ summary: Summary, devices: Device[] }} props */
 function Cloud({ summary, devices }) {
   const sources = new Map(devices.map((device) => [device.id, device.source]));
+  /** @type {Map<string, import('../lib/apiTypes.js').CloudAccount[]>} */
   const providers = new Map();
   for (const account of summary.cloud.accounts) {
     const provider = sources.get(account.device_id) ?? 'cloud';
     if (!providers.has(provider)) providers.set(provider, []);
-    providers.get(provider).push(account);
+    /** @type {import('../lib/apiTypes.js').CloudAccount[]} */ (providers.get(provider)).push(account);
   }
   return html`<section class="card" aria-labelledby="cloud">
     <h2 id="cloud">Cloud, month to date</h2>
@@ -117,6 +134,7 @@ function Cloud({ summary, devices }) {
   </section>`;
 }
 
+/** @param {{ summary: Summary }} props */
 function Budgets({ summary }) {
   return html`<section class="card" aria-labelledby="budgets">
     <h2 id="budgets">Budgets</h2>

@@ -17,7 +17,13 @@ import { localDate } from '../lib/zone.js';
 /** @template T @typedef {import('../lib/hooks.js').Loaded<T>} Loaded */
 /** A line above the form: what an action did, or why it failed. @typedef {{ kind: 'ok'|'error', text: string }} Message */
 /** An error with its place in the YAML. @typedef {{ path: string, line: number, column: number, message: string }} LineError */
+/** An error the engine names by its path. @typedef {{ path: string, message: string }} EngineError */
+/** @typedef {import('../lib/tariffForm.js').Definition} Definition */
+/** @typedef {import('../components/DefinitionFields.js').FormProps} FormProps */
+/** @typedef {(errors: EngineError[]|null, requestError: unknown) => void} ShowErrors */
+/** @typedef {import('preact').TargetedEvent<HTMLInputElement>} InputEvent */
 
+/** @param {{ list: Answers['listTariffs'], current: string|null }} props */
 function TariffList({ list, current }) {
   return html`<nav class="card tariff-list" aria-labelledby="tariff-list">
     <h2 id="tariff-list">Tariffs</h2>
@@ -32,6 +38,7 @@ function TariffList({ list, current }) {
   </nav>`;
 }
 
+/** @param {{ name: string, zone: string }} props */
 function Calendar({ name, zone }) {
   const [start, setStart] = useState(() => localDate(zone));
   /** @type {Loaded<Answers['getTariffCalendar']>} */
@@ -40,16 +47,20 @@ function Calendar({ name, zone }) {
     <h2 id="calendar">Price calendar</h2>
     <div class="toolbar">
       <label for="calendar-start">Week from</label>
-      <input id="calendar-start" type="date" value=${start} onChange=${(event) => event.currentTarget.value && setStart(event.currentTarget.value)} />
+      <input id="calendar-start" type="date" value=${start} onChange=${(/** @type {InputEvent} */ event) => event.currentTarget.value && setStart(event.currentTarget.value)} />
     </div>
     ${calendar.error ? html`<${ErrorNote} error=${calendar.error} what="the price calendar" />`
       : calendar.data ? html`<${HeatMap} calendar=${calendar.data} />` : html`<${Loading} />`}
   </section>`;
 }
 
+/**
+ * @param {{ zone: string, onImported: (definition: Definition, unsupported: string[]) => void, onErrors: ShowErrors }} props
+ */
 function UrdbImport({ zone, onImported, onErrors }) {
   const [timezone, setTimezone] = useState(zone);
   const [busy, setBusy] = useState(false);
+  /** @param {InputEvent} event */
   async function importFile(event) {
     const file = event.currentTarget.files?.[0];
     event.currentTarget.value = '';
@@ -75,15 +86,16 @@ function UrdbImport({ zone, onImported, onErrors }) {
   return html`<fieldset class="urdb">
     <legend>Import from the Utility Rate Database (URDB JSON)</legend>
     <div class="field"><label for="urdb-timezone">Time zone of the rate</label>
-      <input id="urdb-timezone" value=${timezone} onInput=${(event) => setTimezone(event.currentTarget.value)} /></div>
+      <input id="urdb-timezone" value=${timezone} onInput=${(/** @type {InputEvent} */ event) => setTimezone(event.currentTarget.value)} /></div>
     <div class="field"><label for="urdb-file">URDB file</label>
       <input id="urdb-file" type="file" accept="application/json,.json" disabled=${busy} onChange=${importFile} /></div>
   </fieldset>`;
 }
 
+/** @param {FormProps} props */
 function EnergyPrice({ definition, set, errors }) {
   const periods = byPeriods(definition);
-  const choose = (mode) => {
+  const choose = (/** @type {string} */ mode) => {
     if ((mode === 'periods') === periods) return;
     const { price, periods: rules, ...energy } = definition.energy ?? {};
     if (mode === 'periods') set(['energy'], { ...energy, periods: [{ ...newItem(PERIODS.fields), price: price ?? '' }] });
@@ -103,6 +115,7 @@ function EnergyPrice({ definition, set, errors }) {
   </fieldset>`;
 }
 
+/** @param {FormProps} props */
 function DefinitionForm({ definition, set, errors }) {
   const others = yamlOnly(definition);
   return html`
@@ -119,6 +132,7 @@ function DefinitionForm({ definition, set, errors }) {
   `;
 }
 
+/** @type {import('../lib/tariffForm.js').InputField[]} */
 const TOP_FIELDS = [
   { key: 'name', label: 'Name', required: true },
   { key: 'currency', label: 'Currency', hint: 'ISO 4217, e.g. EUR', required: true },
@@ -127,10 +141,15 @@ const TOP_FIELDS = [
 ];
 const YAML_ID = fieldId('definition');
 
+/**
+ * @param {number} count
+ * @param {string} word
+ */
 function plural(count, word) {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+/** @param {{ tariffName: string|null }} props */
 export function TariffEditor({ tariffName }) {
   /** @type {Loaded<Answers['getSummary']>} */
   const summary = useApi('api/v1/summary');
@@ -165,14 +184,20 @@ export function TariffEditor({ tariffName }) {
     setUnsupported([]);
   }, [tariffName, saved.data, summary.data]);
 
-  const set = (parts, value) => setDefinition((current) => setIn(current, parts, value));
+  /** @type {FormProps['set']} */
+  const set = (parts, value) => setDefinition((current) => /** @type {Definition} */ (setIn(current, parts, value)));
 
   function clearErrors() {
     setErrors(new Map());
     setLineErrors([]);
   }
 
-  /** Show errors at their lines in the YAML of TEXT. */
+  /**
+   * Show errors at their lines in the YAML of TEXT.
+   * @param {string} text
+   * @param {LineError[]} located
+   * @param {string} why
+   */
   function showAtLines(text, located, why) {
     setYaml(text);
     setErrors(new Map());
@@ -182,11 +207,15 @@ export function TariffEditor({ tariffName }) {
     requestAnimationFrame(() => document.getElementById('tariff-message')?.focus());
   }
 
-  /** Show the engine's errors: at their fields when the form has them all, else in the YAML. */
+  /**
+   * Show the engine's errors: at their fields when the form has them all, else in the YAML.
+   * @param {EngineError[]|null} engineErrors
+   * @param {unknown} requestError
+   */
   function showErrors(engineErrors, requestError) {
     if (!engineErrors) {
       clearErrors();
-      setMessage({ kind: 'error', text: requestError.message });
+      setMessage({ kind: 'error', text: /** @type {Error} */ (requestError).message });
       return;
     }
     const paths = formPaths(/** @type {Object<string, *>} */ (definition)); // the form shows one
@@ -204,7 +233,10 @@ export function TariffEditor({ tariffName }) {
     requestAnimationFrame(() => ((first === undefined ? null : document.getElementById(fieldId(first))) ?? document.getElementById('tariff-message'))?.focus());
   }
 
-  /** A URDB rate's errors name its own fields, not the definition's: listed above the form. */
+  /**
+   * A URDB rate's errors name its own fields, not the definition's: listed above the form.
+   * @type {ShowErrors}
+   */
   function showImportErrors(engineErrors, requestError) {
     if (!engineErrors) return showErrors(null, requestError);
     setLineErrors([]);
@@ -224,6 +256,7 @@ export function TariffEditor({ tariffName }) {
     return parsed.definition;
   }
 
+  /** @param {(definition: Definition) => Promise<void>} action */
   async function run(action) {
     const body = current();
     if (body === null) return;
@@ -246,7 +279,7 @@ export function TariffEditor({ tariffName }) {
     setUnsupported(answer.unsupported ?? []);
   });
 
-  const save = (activate) => run(async (body) => {
+  const save = (/** @type {boolean} */ activate) => run(async (body) => {
     /** @type {Answers['saveTariff']} */
     const answer = await api('api/v1/tariffs', { method: 'POST', body: { name: body?.name, definition: body, activate } });
     clearErrors();
@@ -278,7 +311,8 @@ export function TariffEditor({ tariffName }) {
     setBusy(true);
     try {
       /** @type {Answers['activateTariff']} */
-      const answer = await api(`api/v1/tariffs/${encodeURIComponent(tariffName)}/activate`, { method: 'POST' });
+      // Offered for a saved tariff only: tariffName is set.
+      const answer = await api(`api/v1/tariffs/${encodeURIComponent(/** @type {string} */ (tariffName))}/activate`, { method: 'POST' });
       setMessage({ kind: 'ok', text: `${answer.active} is now the active tariff.` });
       setRecompute(answer.recompute);
       list.reload();
@@ -299,9 +333,9 @@ export function TariffEditor({ tariffName }) {
     <h1 class="view-title">${tariffName ? `Tariff ${tariffName}` : 'New tariff'}</h1>
     <div class="editor-layout">
       <${TariffList} list=${list.data} current=${tariffName} />
-      <form class="card editor" noValidate onSubmit=${(event) => { event.preventDefault(); save(false); }} aria-labelledby="editor-title">
+      <form class="card editor" noValidate onSubmit=${(/** @type {SubmitEvent} */ event) => { event.preventDefault(); save(false); }} aria-labelledby="editor-title">
         <h2 id="editor-title">Definition</h2>
-        <${UrdbImport} zone=${zone} onErrors=${showImportErrors} onImported=${(imported, missing) => {
+        <${UrdbImport} zone=${zone} onErrors=${showImportErrors} onImported=${(/** @type {Definition} */ imported, /** @type {string[]} */ missing) => {
           setDefinition(imported);
           setYaml(null);
           clearErrors();

@@ -3,10 +3,12 @@ import { useState } from 'preact/hooks';
 import { api, storeToken } from '../lib/api.js';
 
 /** Ask once for the engine's API token (standalone); it is kept for this browser tab only. */
+/** @param {{ onDone: () => void }} props */
 export function TokenPrompt({ onDone }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState(/** @type {string|null} */ (null));
   const [busy, setBusy] = useState(false);
+  /** @param {SubmitEvent} event */
   async function submit(event) {
     event.preventDefault();
     setBusy(true);
@@ -32,7 +34,7 @@ export function TokenPrompt({ onDone }) {
         <p id="token-help">Enter the engine's API token (the file <code>api_token</code> in its data directory). It is kept for this tab only.</p>
         <label for="token">API token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required
-          value=${token} onInput=${(event) => setToken(event.currentTarget.value)}
+          value=${token} onInput=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ event) => setToken(event.currentTarget.value)}
           aria-invalid=${error ? 'true' : undefined} aria-errormessage=${error ? 'token-error' : undefined} autofocus />
         ${error && html`<p id="token-error" class="field-error" role="alert">${error}</p>`}
         <button type="submit" class="primary" disabled=${busy}>Open</button>
