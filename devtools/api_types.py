@@ -2,8 +2,9 @@
 
 `frontend/src/lib/apiTypes.js` is generated (commit it): one typedef per schema of the document
 and `Answers`, each operation's success answer by its operationId. The page's client annotates
-with them (`@type {import('../lib/apiTypes.js').Summary}`); tests/web/test_api_types.py fails
-while the committed file differs from what this writes.
+with them (`@type {import('../lib/apiTypes.js').Summary}`) and frontend/test.sh type-checks it
+against them (TypeScript, `checkJs`); tests/web/test_api_types.py fails while the committed file
+differs from what this writes.
 
     scripts/devenv run python -m devtools.api_types
 """
