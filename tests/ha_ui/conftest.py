@@ -152,8 +152,11 @@ async def call_action(
         return response
 
 
-async def cost_statistics(stack: Stack) -> dict[str, str]:
-    """Return the `aetherlens:cost_*` statistics by name, waiting a minute after setup at most."""
+async def cost_statistics(stack: Stack, wanted: str | None = None) -> dict[str, str]:
+    """Return the `aetherlens:cost_*` statistics by name, waiting a minute after setup at most.
+
+    With WANTED, wait until the statistic of that name is among them (they appear one by one).
+    """
     for _ in range(IMPORT_WITHIN_S):
         ids = await stack.hass.command(
             {"type": "recorder/list_statistic_ids", "statistic_type": "sum"}
@@ -163,7 +166,7 @@ async def cost_statistics(stack: Stack) -> dict[str, str]:
             for i in ids
             if i["statistic_id"].startswith("aetherlens:cost_")
         }
-        if found:
+        if (wanted in found) if wanted is not None else found:
             return found
         await asyncio.sleep(1)
-    raise AssertionError(f"no aetherlens:cost_* statistic a minute after setup: {ids}")
+    raise AssertionError(f"no aetherlens:cost_* statistic {wanted or ''} a minute in: {ids}")

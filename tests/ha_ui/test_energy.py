@@ -31,6 +31,12 @@ ZONE = ZoneInfo(DEMO_TIMEZONE)
 GRID_COST_NAME = "Demo grid cost"  # the statistic's name: the grid meter's device name + "cost"
 CENT = Decimal("0.01")
 PERIOD = re.compile(r"([A-Z][a-z]{2}) (\d{1,2})\s*[\u2013-]\s*(?:[A-Z][a-z]{2} )?\d{1,2}")
+# True once the element with the focus, through the shadow roots, is a text field.
+FOCUS_IN_INPUT = """() => {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active?.tagName === 'INPUT' || active?.tagName === 'TEXTAREA';
+}"""
 MONTHS = {
     name: number
     for number, name in enumerate(
@@ -41,7 +47,7 @@ MONTHS = {
 
 async def _grid_cost_statistic(stack: Stack) -> str:
     """Return the grid meter's cost statistic (there within a minute of setup)."""
-    return (await cost_statistics(stack))[GRID_COST_NAME]
+    return (await cost_statistics(stack, GRID_COST_NAME))[GRID_COST_NAME]
 
 
 async def _last_imported_hour(stack: Stack, statistic_id: str) -> datetime:
@@ -66,8 +72,9 @@ async def _configure_grid_cost(page: Page, stack: Stack, statistic_id: str) -> N
     await page.get_by_role("button", name="Edit").first.click()
     await page.get_by_text("Use an entity tracking the total costs").click()
     await page.get_by_text("Select a statistic").last.click()
-    # The picker's search field takes the focus once open; typed before, keys are shortcuts.
-    await page.wait_for_timeout(1000)
+    # The picker's search field takes the focus once open; typed before, keys are shortcuts
+    # (the quick bar opens and takes the clicks): wait until a text field has the focus.
+    await page.wait_for_function(FOCUS_IN_INPUT)
     await page.keyboard.type(statistic_id)
     await page.get_by_text(GRID_COST_NAME, exact=True).click()
     await screenshot(page, "energy-config")
