@@ -59,8 +59,9 @@ export function query(params) {
 
 /**
  * Call the API at PATH (relative, e.g. "api/v1/summary"); return the parsed JSON (null on 204).
- * Its type is the operation's in lib/apiTypes.js (`Answers`), e.g. `Answers['getSummary']`.
- * @template [T=*]
+ * Its type is the operation's in lib/apiTypes.js (`Answers`), e.g. `Answers['getSummary']`, given
+ * by the caller's annotation; unknown without one, so nothing of it can be read untyped.
+ * @template [T=unknown]
  * @param {string} path
  * @param {{ method?: string, body?: *, signal?: AbortSignal }} [options]
  * @returns {Promise<T>}

@@ -10,12 +10,14 @@ import { api } from './api.js';
 /**
  * Load PATH from the API whenever it changes (null: load nothing). Returns { data, error,
  * loading, reload }; a 404 leaves data null with the error set, so views can show what exists.
- * @template [T=*]
+ * The answer's type comes from the caller's annotation (`@type {Loaded<Answers['getSummary']>}`);
+ * without one it is unknown.
+ * @template [T=unknown]
  * @param {string|null} path
  * @returns {Loaded<T>}
  */
 export function useApi(path) {
-  const [state, setState] = useState({ data: null, error: null, loading: path !== null });
+  const [state, setState] = useState(/** @type {Omit<Loaded<T>, 'reload'>} */ ({ data: null, error: null, loading: path !== null }));
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
     if (path === null) {
@@ -24,7 +26,7 @@ export function useApi(path) {
     }
     const controller = new AbortController();
     setState((previous) => ({ ...previous, loading: true }));
-    api(path, { signal: controller.signal }).then(
+    /** @type {Promise<T>} */ (api(path, { signal: controller.signal })).then(
       (data) => setState({ data, error: null, loading: false }),
       (error) => {
         if (error.name !== 'AbortError') setState({ data: null, error, loading: false });
