@@ -1,10 +1,11 @@
 """The page's API types: JSDoc typedefs written from the engine's OpenAPI document.
 
-`frontend/src/lib/apiTypes.js` is generated (commit it): one typedef per schema of the document
-and `Answers`, each operation's success answer by its operationId. The page's client annotates
-with them (`@type {import('../lib/apiTypes.js').Summary}`) and frontend/test.sh type-checks it
-against them (TypeScript, `checkJs`); tests/web/test_api_types.py fails while the committed file
-differs from what this writes.
+`frontend/src/lib/apiTypes.js` is generated (commit it): one typedef per schema of the document,
+`Answers` and `Requests`: each operation's success answer and JSON request body by its
+operationId. The page's client annotates with them
+(`@type {import('../lib/apiTypes.js').Summary}`) and frontend/test.sh type-checks it against
+them (TypeScript, `checkJs`); tests/web/test_api_types.py fails while the committed file differs
+from what this writes.
 
     scripts/devenv run python -m devtools.api_types
 """
@@ -82,12 +83,27 @@ def _answers(spec: dict[str, Any]) -> str:
     return "\n".join([*lines, " */"])
 
 
+def _requests(spec: dict[str, Any]) -> str:
+    lines = [
+        "/**",
+        " * Each operation's JSON request body, by its operationId (operations with one).",
+        " * @typedef {Object} Requests",
+    ]
+    for methods in spec["paths"].values():
+        for operation in methods.values():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content:
+                shown = js_type(content["schema"])
+                lines.append(f" * @property {{{shown}}} {operation['operationId']}")
+    return "\n".join([*lines, " */"])
+
+
 def render() -> str:
     """Return the text of the types file for the current document."""
     spec = build_spec("generated", 5000)
     schemas: dict[str, Any] = spec["components"]["schemas"]
     parts = [_HEADER, *(_typedef(name, schemas[name]) for name in sorted(schemas))]
-    return "\n\n".join([*parts, _answers(spec), "export {};\n"])
+    return "\n\n".join([*parts, _answers(spec), _requests(spec), "export {};\n"])
 
 
 def main() -> int:

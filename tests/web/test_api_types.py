@@ -17,6 +17,8 @@ def test_schemas_become_jsdoc_types() -> None:
     assert "@typedef {Object} Summary" in text
     assert "@property {Currency} currency" in text or "@property {string} currency" in text
     assert "@property {Summary} getSummary" in text
+    requests = text.split("@typedef {Object} Requests")[1]
+    assert "@property {CompareRequest} compareTariffs" in requests
     assert js_type({"anyOf": [{"type": "string"}, {"type": "null"}]}) == "string|null"
     assert js_type({"type": "array", "items": {"$ref": "#/components/schemas/Budget"}}) == (
         "Array<Budget>"

@@ -684,4 +684,13 @@
  * @property {RecomputeStatus} getRecompute
  */
 
+/**
+ * Each operation's JSON request body, by its operationId (operations with one).
+ * @typedef {Object} Requests
+ * @property {Array<ReadingIn>} postReadings
+ * @property {CompareRequest} compareTariffs
+ * @property {TariffSave} saveTariff
+ * @property {TariffInput} validateTariff
+ */
+
 export {};

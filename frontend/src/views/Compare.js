@@ -75,7 +75,7 @@ export function Compare() {
     setBusy(true);
     setError(null);
     try {
-      /** @type {{ tariff: string, start?: string, end?: string }} */
+      /** @type {import('../lib/apiTypes.js').Requests['compareTariffs']} */
       const body = { tariff: chosen };
       if (start && end) {
         body.start = localMidnight(start, zone);

@@ -14,6 +14,7 @@ import { errorsByField, validationErrors } from '../lib/validation.js';
 import { localDate } from '../lib/zone.js';
 
 /** @typedef {import('../lib/apiTypes.js').Answers} Answers */
+/** @typedef {import('../lib/apiTypes.js').Requests} Requests */
 /** @template T @typedef {import('../lib/hooks.js').Loaded<T>} Loaded */
 /** A line above the form: what an action did, or why it failed. @typedef {{ kind: 'ok'|'error', text: string }} Message */
 /** An error with its place in the YAML. @typedef {{ path: string, line: number, column: number, message: string }} LineError */
@@ -75,7 +76,7 @@ function UrdbImport({ zone, onImported, onErrors }) {
         return;
       }
       /** @type {Answers['validateTariff']} */
-      const answer = await api('api/v1/tariffs/validate', { method: 'POST', body: { urdb, timezone } });
+      const answer = await api('api/v1/tariffs/validate', { method: 'POST', body: /** @satisfies {Requests['validateTariff']} */ ({ urdb, timezone }) });
       onImported(answer.definition, answer.unsupported ?? []);
     } catch (err) {
       onErrors(validationErrors(err) ?? [{ path: '', message: /** @type {Error} */ (err).message }], err);
@@ -273,7 +274,7 @@ export function TariffEditor({ tariffName }) {
 
   const validate = () => run(async (body) => {
     /** @type {Answers['validateTariff']} */
-    const answer = await api('api/v1/tariffs/validate', { method: 'POST', body: { definition: body } });
+    const answer = await api('api/v1/tariffs/validate', { method: 'POST', body: /** @satisfies {Requests['validateTariff']} */ ({ definition: body }) });
     clearErrors();
     setMessage({ kind: 'ok', text: 'The tariff is valid.' });
     setUnsupported(answer.unsupported ?? []);
@@ -281,7 +282,7 @@ export function TariffEditor({ tariffName }) {
 
   const save = (/** @type {boolean} */ activate) => run(async (body) => {
     /** @type {Answers['saveTariff']} */
-    const answer = await api('api/v1/tariffs', { method: 'POST', body: { name: body?.name, definition: body, activate } });
+    const answer = await api('api/v1/tariffs', { method: 'POST', body: /** @satisfies {Requests['saveTariff']} */ ({ name: body?.name, definition: body, activate }) });
     clearErrors();
     setMessage({ kind: 'ok', text: `Saved ${answer.name} version ${answer.version}${answer.active ? ' (active)' : ''}.` });
     if (answer.recompute) setRecompute(answer.recompute);
