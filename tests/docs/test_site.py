@@ -7,6 +7,8 @@ option-coverage tests read the built page as a reader sees it.
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import shutil
 import subprocess
@@ -56,7 +58,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_site_builds_strict_with_every_page(site: Path) -> None:
-    for page in ("install", "quick-start", "configuration", "tariffs", "api", "troubleshooting"):
+    pages = ("install", "quick-start", "configuration", "tariffs", "api", "homeassistant")
+    for page in (*pages, "troubleshooting", "develop/architecture"):
         assert (site / f"{page}.html").is_file(), page
     # The README links the screenshots and the example load under docs/: their paths stay.
     assert (site / "screenshots" / "ha-engine-device.png").is_file()
@@ -224,3 +227,19 @@ def test_the_api_page_has_every_operation_and_schema_of_the_document(site: Path)
         assert f'id="schema-{name.lower()}"' in page, name
     # Parameters and bodies link their schemas; every link resolved, or the strict build failed.
     assert 'href="#schema-costs"' in page
+
+
+def test_the_homeassistant_page_has_every_entity_action_and_field(site: Path) -> None:
+    page = (site / "homeassistant.html").read_text()
+    integration = ROOT / "custom_components" / "aetherlens"
+    services = yaml.safe_load((integration / "services.yaml").read_text())
+    translations = json.loads((integration / "translations" / "en.json").read_text())
+    assert len(services) >= 3
+    for name, spec in services.items():
+        assert f'id="action-{name}"' in page, name
+        for field in (spec or {}).get("fields", {}):
+            assert f"<code>{field}</code>" in page, f"{name}.{field}"
+    for entities in translations["entity"].values():
+        for key, entity in entities.items():
+            assert f"<code>{key}</code>" in page, key
+            assert entity["name"] in html.unescape(page), entity["name"]
