@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
-from aetherlens_engine.tariffs.costs import write_costs
+from aetherlens_engine.tariffs.costs import write_costs, write_daily
 from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from custom_components.aetherlens.const import DOMAIN
 from custom_components.aetherlens.services import SERVICE_COMPARE_TARIFF, SERVICE_GET_COSTS
@@ -66,6 +66,14 @@ async def real_engine_url(db_pool: asyncpg.Pool) -> AsyncIterator[str]:
             hour,
             tariff,
             Decimal(price),
+        )
+    # And the days' sums from them, as the pricing writes them after the rates (the summary's).
+    async with db_pool.acquire() as conn:
+        await write_daily(
+            conn,
+            datetime(2026, 3, 28, 23, tzinfo=UTC),
+            datetime(2026, 3, 29, 6, tzinfo=UTC),
+            BERLIN,
         )
     state = EngineState(
         __version__, INSTANCE_ID, db_pool, token=TOKEN, timezone=BERLIN, clock=lambda: NOW
