@@ -296,10 +296,28 @@ async function roundTrip(page, url, api) {
   check(await page.locator('#f-minimum-excess_credit').inputValue() === 'carry', 'the minimum bill is in the form');
   check(await page.locator('#f-energy-periods-1-tiers-1-price').inputValue() === '0.50', 'tiers are in the form, as written');
   await page.locator('#f-taxes-1-percent').fill('20');
+  // The page reloads the tariff after a save; held back here, it lands after the user has opened
+  // the YAML editor, which it must not close (it did, now and then, under load).
+  const tariffPath = `api/v1/tariffs/${encodeURIComponent(name)}`;
+  let release = () => {};
+  const held = new Promise((resolve) => { release = resolve; });
+  const hold = async (/** @type {import('playwright-core').Route} */ route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    await held;
+    return route.continue();
+  };
+  const isTariff = (/** @type {URL} */ target) => target.pathname.endsWith(tariffPath);
+  await page.route(isTariff, hold);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.locator('#tariff-message', { hasText: `Saved ${name} version 2` }).waitFor();
   await page.getByRole('button', { name: 'Edit as YAML' }).click();
+  const reloaded = page.waitForResponse((response) => response.url().endsWith(tariffPath) && response.request().method() === 'GET');
+  release();
+  await reloaded;
+  await page.unroute(isTariff, hold);
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   const area = page.locator('#f-definition');
+  check(await area.count() === 1, 'the reload after a save leaves the YAML editor open');
   const text = await area.inputValue();
   check(text.includes('cycle_day: 17'), 'the YAML has the cycle day');
   await area.fill(text.replace('cycle_day: 17', 'cycle_day: 3'));

@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorNote, Loading } from '../components/Common.js';
 import { BlockEditor, ItemFields, ListEditor } from '../components/DefinitionFields.js';
 import { GroupErrors, fieldId } from '../components/Field.js';
@@ -172,11 +172,20 @@ export function TariffEditor({ tariffName }) {
   // previous one's answer must not fill the form (saving would store it under the new name).
   const [loadedFor, setLoadedFor] = useState(/** @type {string|null|undefined} */ (undefined));
 
+  // The version this editor has just saved: its reload brings back what the editor already shows,
+  // so it must not close the YAML editor or drop edits begun since the save.
+  const justSaved = useRef(/** @type {string|null} */ (null));
+
   useEffect(() => {
     if (!summary.data) return;
     if (tariffName && saved.data?.name !== tariffName) return;
     const versions = saved.data?.versions ?? [];
     const latest = versions[versions.length - 1];
+    if (latest && justSaved.current === `${tariffName}:${latest.version}`) {
+      justSaved.current = null;
+      setLoadedFor(tariffName ?? null);
+      return;
+    }
     setDefinition(latest ? latest.definition : newDefinition(summary.data.timezone, summary.data.currency));
     setLoadedFor(tariffName ?? null);
     setYaml(null);
@@ -286,6 +295,7 @@ export function TariffEditor({ tariffName }) {
     clearErrors();
     setMessage({ kind: 'ok', text: `Saved ${answer.name} version ${answer.version}${answer.active ? ' (active)' : ''}.` });
     if (answer.recompute) setRecompute(answer.recompute);
+    justSaved.current = `${answer.name}:${answer.version}`;
     list.reload();
     if (answer.name !== tariffName) location.hash = `#/tariffs/${encodeURIComponent(answer.name)}`;
     else saved.reload();
