@@ -1,0 +1,53 @@
+"""docs/tariff-examples.md: each example tariff file loads and bills to the page's figures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from aetherlens_engine.tariffs import Interval, Series, Tariff, bill, build_tariff
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "tariffs"
+D = Decimal
+
+
+def example(name: str) -> Tariff:
+    """Return the example tariff NAME, built as the engine builds a tariff file."""
+    return build_tariff(yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text()))
+
+
+def steps(start: datetime, count: int, minutes: int, kwh: str) -> list[Interval]:
+    step = timedelta(minutes=minutes)
+    return [Interval(start + i * step, start + (i + 1) * step, D(kwh)) for i in range(count)]
+
+
+def test_germany_levies_standing_charge_and_vat() -> None:
+    start = datetime(2024, 4, 1, tzinfo=ZoneInfo("Europe/Berlin"))
+    (cycle,) = bill(example("germany-levies-vat"), steps(start, 100, 60, "1")).cycles
+
+    assert cycle.energy_total == D("30.00")
+    assert [line.amount for line in cycle.surcharges] == [D("2.00")]
+    assert [line.amount for line in cycle.fixed] == [D("12.00")]
+    assert [line.amount for line in cycle.taxes] == [D("8.36")]
+    assert cycle.total == D("52.36")
+
+
+def test_uk_half_hourly_dynamic_prices_and_daily_standing_charge() -> None:
+    start = datetime(2024, 4, 1, tzinfo=ZoneInfo("Europe/London"))
+    half_hour = timedelta(minutes=30)
+    prices = Series.from_points(
+        "price",
+        [(start + i * half_hour, D(p)) for i, p in enumerate(["0.40", "0.60", "-0.20", "1.20"])],
+    )
+    load = steps(start, 4, 30, "0.5")
+
+    (cycle,) = bill(example("uk-agile-dynamic"), load, prices=prices).cycles
+
+    assert cycle.energy_total == D("1.00")
+    assert [line.amount for line in cycle.fixed] == [D("12.00")]
+    assert [line.amount for line in cycle.taxes] == [D("0.65")]
+    assert cycle.total == D("13.65")
