@@ -51,3 +51,28 @@ def test_uk_half_hourly_dynamic_prices_and_daily_standing_charge() -> None:
     assert [line.amount for line in cycle.fixed] == [D("12.00")]
     assert [line.amount for line in cycle.taxes] == [D("0.65")]
     assert cycle.total == D("13.65")
+
+
+def household_with_solar() -> tuple[list[Interval], list[Interval]]:
+    """Monday 3 June 2024 in Los Angeles: 15 kWh bought at night, 5 at peak, 20 sold at midday."""
+    day = datetime(2024, 6, 3, tzinfo=ZoneInfo("America/Los_Angeles"))
+    imported = steps(day, 3, 60, "5") + steps(day + timedelta(hours=17), 1, 60, "5")
+    exported = steps(day + timedelta(hours=11), 4, 60, "5")
+    return imported, exported
+
+
+def test_net_metering_nets_each_period_over_the_cycle() -> None:
+    imported, exported = household_with_solar()
+    (cycle,) = bill(example("us-net-metering"), imported, export=exported).cycles
+
+    assert cycle.export_credit == D("0.25")
+    assert cycle.total == D("1.75")
+
+
+def test_net_billing_bills_every_kwh_and_credits_every_export() -> None:
+    imported, exported = household_with_solar()
+    (cycle,) = bill(example("us-net-billing"), imported, export=exported).cycles
+
+    assert cycle.energy_total == D("5.00")
+    assert cycle.export_credit == D("1.00")
+    assert cycle.total == D("4.00")
