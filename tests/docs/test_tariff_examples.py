@@ -76,3 +76,22 @@ def test_net_billing_bills_every_kwh_and_credits_every_export() -> None:
     assert cycle.energy_total == D("5.00")
     assert cycle.export_credit == D("1.00")
     assert cycle.total == D("4.00")
+
+
+def test_australian_demand_on_the_highest_peak_half_hour() -> None:
+    day = datetime(2024, 6, 3, tzinfo=ZoneInfo("Australia/Sydney"))
+    half_hour = timedelta(minutes=30)
+    at = [day + timedelta(hours=h) for h in (1, 17, 17.5)]
+    load = [
+        Interval(at[0], at[0] + 2 * half_hour, D(4)),  # 4 kW at night: outside the window
+        Interval(at[1], at[1] + half_hour, D(3)),  # 6 kW: the peak
+        Interval(at[2], at[2] + half_hour, D(1)),
+    ]
+
+    (cycle,) = bill(example("australia-demand"), load).cycles
+
+    assert cycle.energy_total == D("2.00")
+    assert [line.amount for line in cycle.fixed] == [D("33.00")]
+    assert [(line.kw, line.cost) for line in cycle.demand] == [(D(6), D("54.00"))]
+    assert [line.amount for line in cycle.taxes] == [D("8.90")]
+    assert cycle.total == D("97.90")
