@@ -95,3 +95,18 @@ def test_australian_demand_on_the_highest_peak_half_hour() -> None:
     assert [(line.kw, line.cost) for line in cycle.demand] == [(D(6), D("54.00"))]
     assert [line.amount for line in cycle.taxes] == [D("8.90")]
     assert cycle.total == D("97.90")
+
+
+def test_us_tou_with_a_daily_baseline() -> None:
+    zone = ZoneInfo("America/Los_Angeles")
+    load: list[Interval] = []
+    for day in range(1, 31):  # June 2024: 10 kWh off-peak before 10:00, 4 kWh at peak each day
+        midnight = datetime(2024, 6, day, tzinfo=zone)
+        load += steps(midnight, 10, 60, "1") + steps(midnight + timedelta(hours=17), 2, 60, "2")
+
+    (cycle,) = bill(example("us-tou-baseline"), load).cycles
+
+    # The baseline of 300 kWh fills at 06:00 on 22 June: off-peak 216 and peak 84 kWh in it.
+    assert cycle.energy_total == D("153.60")
+    assert [line.amount for line in cycle.fixed] == [D("12.00")]
+    assert cycle.total == D("165.60")
