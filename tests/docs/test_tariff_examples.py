@@ -110,3 +110,13 @@ def test_us_tou_with_a_daily_baseline() -> None:
     assert cycle.energy_total == D("153.60")
     assert [line.amount for line in cycle.fixed] == [D("12.00")]
     assert cycle.total == D("165.60")
+
+
+def test_every_example_file_is_on_the_page_and_billed_here() -> None:
+    files = sorted(path.stem for path in EXAMPLES.glob("*.yaml"))
+    page = (EXAMPLES.parents[1] / "tariff-examples.md").read_text()
+    billed = Path(__file__).read_text()
+    assert len(files) >= 5
+    for name in files:
+        assert f'"docs/examples/tariffs/{name}.yaml"' in page, name
+        assert f'example("{name}")' in billed, name
