@@ -54,13 +54,18 @@ async def start_managed_cluster(data_dir: Path) -> tuple[ManagedCluster, str]:
         LOGGER.info("Reusing the PostgreSQL server already running on %s", cluster.data_dir)
     else:
         await asyncio.to_thread(cluster.start)
+    await ensure_database(cluster)
+    return cluster, cluster.dsn(DATABASE_NAME)
+
+
+async def ensure_database(cluster: ManagedCluster) -> None:
+    """Create the engine's database in the running CLUSTER unless it exists."""
     admin = await asyncpg.connect(cluster.dsn())
     try:
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE_NAME):
             await admin.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     finally:
         await admin.close()
-    return cluster, cluster.dsn(DATABASE_NAME)
 
 
 async def open_pool(data_dir: Path, database_url: str | None) -> Database:

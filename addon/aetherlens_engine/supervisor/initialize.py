@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from aetherlens_engine.cluster import ManagedCluster
-from aetherlens_engine.database import DATABASE_NAME
+from aetherlens_engine.database import DATABASE_NAME, ensure_database
 from aetherlens_engine.errors import EngineError
 
 from .backup import remove_dump, restore_dump
@@ -94,15 +94,6 @@ def _remove_stale_lock(cluster: ManagedCluster) -> None:
     LOGGER.warning("Removed %s left by a PostgreSQL that did not shut down cleanly", lock)
 
 
-async def _ensure_database(cluster: ManagedCluster) -> None:
-    admin = await asyncpg.connect(cluster.dsn())
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE_NAME):
-            await admin.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
-    finally:
-        await admin.close()
-
-
 async def update_extensions(dsn: str) -> list[ExtensionUpdate]:
     """Update every installed extension older than the one the server offers; return them.
 
@@ -143,7 +134,7 @@ async def _create_timescaledb(dsn: str) -> None:
 
 async def _prepare(cluster: ManagedCluster, paths: AddonPaths, report: InitReport) -> None:
     dsn = cluster.dsn(DATABASE_NAME)
-    await _ensure_database(cluster)
+    await ensure_database(cluster)
     if report.created and paths.dump_file.exists():
         # Loaded with the extension versions it was made with; updated just below.
         await restore_dump(dsn, paths.dump_file, cluster.bindir)

@@ -7,12 +7,13 @@ The page itself holds no data; every figure comes from the API, which stays behi
 from __future__ import annotations
 
 from .ingress import INGRESS_PATH_HEADER, INGRESS_PROXY, IngressPolicy, ingress_prefix
-from .page import PAGE_PATHS, STATIC_DIR, add_page_routes
+from .page import PAGE_PATHS, SECURITY_HEADERS, STATIC_DIR, add_page_routes
 
 __all__ = [
     "INGRESS_PATH_HEADER",
     "INGRESS_PROXY",
     "PAGE_PATHS",
+    "SECURITY_HEADERS",
     "STATIC_DIR",
     "IngressPolicy",
     "add_page_routes",

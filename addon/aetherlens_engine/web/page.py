@@ -22,7 +22,8 @@ from .ingress import IngressPolicy, ingress_prefix
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_PATHS = frozenset({"/", "/assets/{name}"})
 CONFIG_MARK = "<!--aetherlens-config-->"
-_SECURITY_HEADERS = {
+# The page's and the API browser's: inline styles, data: images, nothing loaded from elsewhere.
+SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
@@ -89,7 +90,7 @@ async def get_index(request: web.Request) -> web.Response:
     return web.Response(
         text=render_index(page.index, prefix),
         content_type="text/html",
-        headers={hdrs.CACHE_CONTROL: "no-cache", **_SECURITY_HEADERS},
+        headers={hdrs.CACHE_CONTROL: "no-cache", **SECURITY_HEADERS},
     )
 
 
@@ -103,7 +104,7 @@ async def get_asset(request: web.Request) -> web.Response:
         content_type=asset.content_type,
         headers={
             hdrs.CACHE_CONTROL: "public, max-age=31536000, immutable",
-            **_SECURITY_HEADERS,
+            **SECURITY_HEADERS,
         },
     )
 

@@ -18,6 +18,7 @@ from aiohttp import hdrs, web
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from aetherlens_engine.api.errors import ApiError
+from aetherlens_engine.web import SECURITY_HEADERS
 
 DOCS_PATHS = frozenset({"/api/docs", "/api/docs/{name}"})
 _HERE = Path(__file__).parent
@@ -38,15 +39,6 @@ _INDEX = """<!doctype html>
 </body>
 </html>
 """
-# Swagger UI sets inline styles and shows data: images; it loads nothing from elsewhere.
-_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +62,7 @@ async def get_docs(_request: web.Request) -> web.Response:
     return web.Response(
         text=_INDEX,
         content_type="text/html",
-        headers={hdrs.CACHE_CONTROL: "no-cache", **_HEADERS},
+        headers={hdrs.CACHE_CONTROL: "no-cache", **SECURITY_HEADERS},
     )
 
 
@@ -83,7 +75,7 @@ async def get_docs_file(request: web.Request) -> web.Response:
     return web.Response(
         body=body,
         content_type=content_type,
-        headers={hdrs.CACHE_CONTROL: "no-cache", **_HEADERS},
+        headers={hdrs.CACHE_CONTROL: "no-cache", **SECURITY_HEADERS},
     )
 
 
