@@ -23,6 +23,7 @@ from .data import batch, connect, count_readings, post_readings, recent, start_w
 
 ROOT = Path(__file__).resolve().parents[3]
 GIT = shutil.which("git") or "/usr/bin/git"
+ADDON_MIGRATIONS = "addon/rootfs/opt/aetherlens/timescale"
 
 
 def _git(*args: str) -> str:
@@ -32,12 +33,24 @@ def _git(*args: str) -> str:
 
 
 def previous_version() -> tuple[str, int]:
-    """Return the commit before the newest migration was added, and its migration count."""
+    """Return the newest commit before the newest migration was added, and its migration count.
+
+    A commit whose add-on could not start (two migrations landed with one number, renumbered in
+    the next commit) was never a version anyone ran: it is passed over.
+    """
     newest = max((ROOT / "timescale").glob("*.sql"))
     added = _git("log", "--diff-filter=A", "--format=%H", "--", str(newest.relative_to(ROOT)))
-    commit = _git("rev-parse", f"{added.splitlines()[-1]}^")
-    migrations = _git("ls-tree", "--name-only", f"{commit}:timescale").split()
-    return commit, sum(name.endswith(".sql") for name in migrations)
+    for commit in _git("rev-list", f"{added.splitlines()[-1]}^").splitlines():
+        numbers = _migration_numbers(commit)
+        if numbers == list(range(1, len(numbers) + 1)):
+            return commit, len(numbers)
+    raise AssertionError(f"no commit before {added} has a whole set of migrations")
+
+
+def _migration_numbers(commit: str) -> list[int]:
+    """Return the sorted numbers of the add-on's migrations at COMMIT (what its image applies)."""
+    names = _git("ls-tree", "--name-only", f"{commit}:{ADDON_MIGRATIONS}").split()
+    return sorted(int(name.split("_", 1)[0]) for name in names if name.endswith(".sql"))
 
 
 def build_previous(commit: str) -> str:
