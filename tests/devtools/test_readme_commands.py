@@ -1,7 +1,7 @@
-"""The README's engine commands, copied as written, work in a fresh clone.
+"""The engine commands of docs/engine.md, copied as written, work in a fresh clone.
 
-The lines come from the README's block under "runs these lines from a fresh clone", so the test
-follows the README. A `serve` line gets a free `--port` (the README's default port may be taken
+The lines come from the page's block under "runs these lines from a fresh clone", so the test
+follows the page. A `serve` line gets a free `--port` (the default port may be taken
 on a test machine) and runs until its API answers, then gets Ctrl-C (SIGINT) and must stop cleanly;
 a `bill` line must print the bill.
 """
@@ -37,6 +37,11 @@ def readme_commands(readme: str) -> list[str]:
     return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
 
 
+def page_text(clone: Path) -> str:
+    """Return the text of docs/engine.md in CLONE."""
+    return (clone / "docs" / "engine.md").read_text()
+
+
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh clone of the repository's HEAD: no build output, no local state."""
@@ -52,7 +57,7 @@ def _environment() -> dict[str, str]:
 
 def test_the_readme_lists_serve_and_bill_both_ways(clone: Path) -> None:
     """Both spellings of the engine command appear, for serve and for bill."""
-    commands = readme_commands((clone / "README.md").read_text())
+    commands = readme_commands(page_text(clone))
     for spelling in ("scripts/devenv run aetherlens-engine", "scripts/devenv run python -m"):
         for command in ("serve", "bill"):
             assert any(c.startswith(spelling) and f" {command} " in c for c in commands), (
@@ -63,10 +68,8 @@ def test_the_readme_lists_serve_and_bill_both_ways(clone: Path) -> None:
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_bill_as_written(clone: Path, index: int) -> None:
-    """The README's bill lines print the example week's bill: one cycle, its total in EUR."""
-    command = [c for c in readme_commands((clone / "README.md").read_text()) if " bill " in c][
-        index
-    ]
+    """The page's bill lines print the example week's bill: one cycle, its total in EUR."""
+    command = [c for c in readme_commands(page_text(clone)) if " bill " in c][index]
     result = subprocess.run(
         [BASH, "-c", command],
         cwd=clone,
@@ -88,12 +91,10 @@ def test_bill_as_written(clone: Path, index: int) -> None:
 @pytest.mark.usefixtures("socket_enabled")
 @pytest.mark.parametrize("index", [0, 1])
 def test_serve_as_written(clone: Path, index: int) -> None:
-    """The README's serve lines start an engine whose API answers; Ctrl-C stops it cleanly."""
-    command = [c for c in readme_commands((clone / "README.md").read_text()) if " serve " in c][
-        index
-    ]
+    """The page's serve lines start an engine whose API answers; Ctrl-C stops it cleanly."""
+    command = [c for c in readme_commands(page_text(clone)) if " serve " in c][index]
     port = free_port()
-    process = subprocess.Popen(  # noqa: S602 - the README's line, as a user types it
+    process = subprocess.Popen(  # noqa: S602 - the page's line, as a user types it
         f"exec {command} --host 127.0.0.1 --port {port}",
         shell=True,
         cwd=clone,

@@ -5,7 +5,7 @@ engine with its PostgreSQL + TimescaleDB, a real `hass` with HA's frontend, the 
 week of history and the integration configured. Each test drives Debian's Chromium through
 Playwright's async API in an event loop of its own (`tests.hass.run`), logged in as a user
 does, at the login page. Screenshots are taken in every run; `--screenshots` saves them as
-docs/screenshots/ha-*.png (committed, linked from the README).
+docs/screenshots/ha-*.png (committed, linked from the docs pages).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright downloads no browser here
 TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1366, "height": 900}
-# The README promises the statistics within a minute of adding the integration.
+# docs/using.md promises the statistics within a minute of adding the integration.
 IMPORT_WITHIN_S = 60
 
 # Every text in the page, shadow roots included (HA's UI is web components all the way down).

@@ -1,6 +1,7 @@
-"""The README's example dashboard, loaded in storage mode as a user pastes it, renders its cards.
+"""The example dashboard of docs/using.md, loaded in storage mode as a user pastes it, renders.
 
-The YAML is read from the README (the block after "Example dashboard"), its `ENGINE` placeholder
+The YAML is read from docs/using.md (the block after "Example dashboard"), its `ENGINE`
+placeholder
 replaced by the demo engine's statistic prefix, and saved as a new dashboard through HA's
 lovelace API; the page must show every card's title and no card error.
 """
@@ -18,10 +19,10 @@ from tests.hass import run
 
 
 def readme_dashboard() -> str:
-    """Return the README's example dashboard YAML."""
-    readme = (REPO / "README.md").read_text()
+    """Return the example dashboard YAML of docs/using.md."""
+    readme = (REPO / "docs" / "using.md").read_text()
     match = re.search(r"\*\*Example dashboard\.\*\*.*?```yaml\n(.*?)```", readme, re.DOTALL)
-    assert match, "README.md has no example dashboard"
+    assert match, "docs/using.md has no example dashboard"
     return match[1]
 
 
@@ -66,5 +67,5 @@ async def _scenario(stack: Stack) -> None:
 
 
 def test_readme_example_dashboard(stack: Stack) -> None:
-    """Every card of the README's dashboard renders with the demo home's entities."""
+    """Every card of the example dashboard renders with the demo home's entities."""
     run(_scenario(stack))

@@ -1,4 +1,4 @@
-"""The Energy dashboard with AetherLens's cost statistic as the grid's cost, as the README says.
+"""The Energy dashboard with AetherLens's cost statistic as the grid's cost, as docs/using.md says.
 
 Configured through HA's Energy configuration UI (the grid's "Use an entity tracking the total
 costs" and the `aetherlens:cost_*` statistic of the grid meter), the dashboard's cost for the
