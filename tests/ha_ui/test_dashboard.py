@@ -1,9 +1,8 @@
 """The example dashboard of docs/using.md, loaded in storage mode as a user pastes it, renders.
 
 The YAML is read from docs/using.md (the block after "Example dashboard"), its `ENGINE`
-placeholder
-replaced by the demo engine's statistic prefix, and saved as a new dashboard through HA's
-lovelace API; the page must show every card's title and no card error.
+placeholder replaced by the demo engine's statistic prefix, and saved as a new dashboard through
+HA's lovelace API; the page must show every card's title and no card error.
 """
 
 from __future__ import annotations
