@@ -154,8 +154,8 @@ def test_cli_reads_urdb_and_reports_unsupported(
     out, err = capsys.readouterr()
     assert status == 0
     assert err.splitlines() == [
-        "aetherlens: URDB field not supported, left out: demandratchetpercentage",
-        "aetherlens: URDB field not supported, left out: fueladjustmentsmonthly",
+        f"aetherlens: {tariff}: URDB field not supported, left out: demandratchetpercentage",
+        f"aetherlens: {tariff}: URDB field not supported, left out: fueladjustmentsmonthly",
     ]
     cycle = json.loads(out)["cycles"][0]
     assert cycle["energy"] == [{"period": "period 1", "tier": 1, "kwh": "20.000", "cost": "4.20"}]

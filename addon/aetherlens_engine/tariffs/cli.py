@@ -1,6 +1,8 @@
 """The `bill` command: price a load CSV under a native or URDB tariff and print every cycle.
 
-With `--compare FILE` the same load is priced under a second tariff too (`tariffs.compare`).
+With `--compare FILE` the same load is priced under a second tariff too (`tariffs.compare`); with
+`--rank PATH...` under every tariff file given or found in a folder given, and the bills are ranked
+by total, the `--tariff` one among them as the reference (`tariffs.ranking`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from .bill import bill
 from .compare import compare, comparison_to_json, comparison_to_table
 from .csvload import Ambiguous, read_load, read_series
 from .load import build_tariff, read_definition
-from .model import Tariff
+from .model import Tariff, TariffError
 from .present import bill_to_json, bill_to_table
+from .ranking import Candidate, rank, ranking_to_json, ranking_to_table
 from .urdb import import_urdb, is_urdb
 
 EXIT_INPUT_ERROR = 2
+TARIFF_SUFFIXES = (".json", ".yaml", ".yml")
 
 
 def add_bill_command(commands: Any) -> None:
@@ -55,23 +59,51 @@ def add_bill_command(commands: Any) -> None:
         help="a naive CSV time the zone repeats (DST fall-back) is its first or second instance, "
         "or an error (default: give such rows their UTC offset)",
     )
-    parser.add_argument(
+    others = parser.add_mutually_exclusive_group()
+    others.add_argument(
         "--compare",
         type=Path,
         metavar="FILE",
         help="another tariff file: print both bills of the same load and the difference",
     )
+    others.add_argument(
+        "--rank",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="tariff files, or folders of them (*.json, *.yaml, *.yml): print every bill of the "
+        "same load, ranked by total, with --tariff's as the reference",
+    )
     parser.add_argument("--format", choices=("json", "table"), default="table")
 
 
 def _tariff(path: Path, zone: ZoneInfo) -> Tariff:
+    """Read a native or URDB tariff file; an error in its content names the file."""
     definition = read_definition(path)
-    if is_urdb(definition):
-        imported = import_urdb(definition, zone.key)
-        for field in imported.unsupported:
-            print(f"aetherlens: URDB field not supported, left out: {field}", file=sys.stderr)  # noqa: T201
-        definition = imported.definition
-    return build_tariff(definition)
+    try:
+        if is_urdb(definition):
+            imported = import_urdb(definition, zone.key)
+            for field in imported.unsupported:
+                note = f"aetherlens: {path}: URDB field not supported, left out: {field}"
+                print(note, file=sys.stderr)  # noqa: T201
+            definition = imported.definition
+        return build_tariff(definition)
+    except TariffError as err:
+        raise TariffError(f"{path}: {err}") from err
+
+
+def _candidates(paths: list[Path], zone: ZoneInfo) -> list[Candidate]:
+    """Return the tariffs of PATHS: a folder gives its tariff files in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in TARIFF_SUFFIXES)
+            if not found:
+                raise TariffError(f"--rank: no tariff file (*.json, *.yaml, *.yml) in {path}")
+            files.extend(found)
+        else:
+            files.append(path)
+    return [Candidate(str(file), _tariff(file, zone)) for file in files]
 
 
 def run_bill(args: argparse.Namespace) -> int:
@@ -102,7 +134,11 @@ def run_bill(args: argparse.Namespace) -> int:
             "devices": data.devices,
             "cycle_day": args.cycle_day,
         }
-        if args.compare is not None:
+        if args.rank is not None:
+            reference = Candidate(str(args.tariff), tariff)
+            ranking = rank([reference, *_candidates(args.rank, zone)], data.load, **options)
+            as_json, as_table = ranking_to_json(ranking), ranking_to_table(ranking)
+        elif args.compare is not None:
             comparison = compare(tariff, _tariff(args.compare, zone), data.load, **options)
             as_json, as_table = comparison_to_json(comparison), comparison_to_table(comparison)
         else:
