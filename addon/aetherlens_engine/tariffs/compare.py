@@ -37,7 +37,7 @@ class Comparison:
         return Decimal(money(self.alternative.total)) - Decimal(money(self.current.total))
 
 
-def bill_usage(
+def _bill(
     tariff: Tariff,
     load: Sequence[Interval],
     export: Sequence[Interval],
@@ -47,7 +47,6 @@ def bill_usage(
     devices: Mapping[str, Sequence[Interval]] | None,
     cycle_day: int,
 ) -> Bill:
-    """Bill the usage as a comparison does: carbon left out where unrecorded, prices required."""
     if tariff.carbon is not None and tariff.carbon.series and carbon is None:
         # Carbon is no money: without a recorded series the bill just leaves it out.
         tariff = replace(tariff, carbon=None)
@@ -89,7 +88,7 @@ def compare(
         )
     day = cycle_day or current.cycle_day
     bills = [
-        bill_usage(
+        _bill(
             tariff,
             load,
             export,

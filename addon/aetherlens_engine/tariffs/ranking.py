@@ -2,7 +2,7 @@
 
 Every tariff bills what `compare` bills for its alternative: the same import (and export, where
 the tariff credits it) on the reference tariff's billing cycles, so that fixed and demand charges
-cover the same days and a ranked bill is the very bill `bill_usage` gives that tariff alone. The
+cover the same days and a ranked bill is the very bill `bill` gives that tariff alone. The
 order is by total rounded to the cent, as presented; a tie keeps the order the tariffs were given
 in. Each bill's difference is its rounded total less the reference's, as `compare` computes it.
 """
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .bill import Bill
-from .compare import bill_usage
+from .bill import Bill, bill
 from .model import BillInputError, Tariff
 from .present import bill_to_json, bill_to_table, money
 from .series import Interval, Series
@@ -79,10 +78,10 @@ def rank(
     for candidate in candidates:
         try:
             bills.append(
-                bill_usage(
+                bill(
                     candidate.tariff,
                     load,
-                    export,
+                    export=export if candidate.tariff.export is not None else (),
                     prices=prices,
                     carbon=carbon,
                     devices=devices,
