@@ -133,3 +133,25 @@ async def test_end_before_the_default_start(pool: asyncpg.Pool) -> None:
     status, body = await _bill(pool, end="2024-05-20T00:00:00Z")
     assert status == 400
     assert body["error"]["message"] == "end: must be later than 'start'"
+
+
+async def test_dynamic_prices_unrecorded_bill_and_compare_alike(pool: asyncpg.Pool) -> None:
+    """An active dynamic tariff and no price device: both routes refuse with the same 409."""
+    spot = {**TOU, "name": "spot", "energy": {"price": "0.02", "dynamic": True}}
+    async with pool.acquire() as conn:
+        await save_tariff(conn, spot, datetime(2024, 1, 1, tzinfo=UTC))
+        await set_active_tariff(conn, "spot")
+    span = {"start": "2024-06-10T00:00:00+00:00", "end": "2024-06-11T00:00:00+00:00"}
+    state = engine_state(pool, currency="EUR", clock=lambda: NOW)
+    async with client(state) as session:
+        bill = await checked(session, "get", "/api/v1/bill", params=span)
+        compared = await checked(
+            session, "post", "/api/v1/compare", json={"definition": TOU, **span}
+        )
+    assert bill == compared
+    status, body = bill
+    assert (status, body["error"]["code"]) == (409, "cannot_bill")
+    assert body["error"]["message"] == (
+        "tariff 'spot' has dynamic prices, but no price device records EUR/kWh between "
+        "2024-06-10T00:00:00+00:00 and 2024-06-11T00:00:00+00:00"
+    )

@@ -98,3 +98,13 @@ def test_bad_alternative_and_other_currency(
     assert err.strip() == (
         "aetherlens: tariff 'Flat' is in EUR, tariff 'TOU' in USD: a difference needs one currency"
     )
+
+
+def test_a_series_the_alternative_needs_must_be_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From files nothing is left out: as `bill` alone, the comparison asks for the series."""
+    series = _write(tmp_path, "series.yaml", FLAT + "carbon: {series: true}\n")
+    status, _, err = _run(capsys, *_args(tmp_path, series))
+    assert status == 2
+    assert err.strip() == "aetherlens: the tariff takes carbon intensity from a series: give one"

@@ -51,6 +51,28 @@ def import_graph() -> dict[str, set[str]]:
     }
 
 
+def _imports_asyncpg(module: str) -> bool:
+    path = ROOT.parent.joinpath(*module.split("."))
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import) and any(a.name == "asyncpg" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module == "asyncpg":
+            return True
+    return False
+
+
+def reached(module: str) -> set[str]:
+    """Return MODULE and every engine module it imports, directly or not."""
+    found, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name not in found:
+            found.add(name)
+            todo.extend(import_graph()[name])
+    return found
+
+
 def _within(name: str, package: str) -> bool:
     return name == package or name.startswith(f"{package}.")
 
@@ -88,6 +110,14 @@ def test_the_graph_is_read() -> None:
 def test_no_import_runs_up_the_layers(importers: str, imported: str) -> None:
     importers = importers if importers == PACKAGE else f"{PACKAGE}.{importers}"
     assert violations(importers, f"{PACKAGE}.{imported}") == []
+
+
+def test_the_bill_command_needs_no_database() -> None:
+    """The `bill` command and plan comparison are the pure calculator: values in, bills out."""
+    calculator = reached(f"{PACKAGE}.tariffs.cli")
+    assert f"{PACKAGE}.tariffs.compare" in calculator
+    assert sorted(filter(_imports_asyncpg, calculator)) == []
+    assert _imports_asyncpg(f"{PACKAGE}.pricing.recorded")  # the rule sees a database import
 
 
 def test_the_rule_catches_an_import_up() -> None:

@@ -1,4 +1,8 @@
-"""Plan comparison: one usage, two tariffs, a hand-computed difference."""
+"""Plan comparison: one usage, two tariffs, a hand-computed difference.
+
+The recorded side (`pricing.recorded`) on a real database: one loader, one set of rules for a
+bill and both bills of a comparison.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ import asyncpg
 import pytest
 
 from aetherlens_engine.migrations import apply_migrations
+from aetherlens_engine.pricing.recorded import bill_recorded, compare_recorded
 from aetherlens_engine.tariffs import Interval, build_tariff
 from aetherlens_engine.tariffs.compare import (
     compare,
-    compare_recorded,
     comparison_to_json,
     comparison_to_table,
     last_full_cycle,
@@ -97,22 +101,86 @@ async def conn(db_pool: asyncpg.Pool) -> Any:
         yield connection
 
 
-async def test_recorded_import_and_export_of_a_net_meter(conn: asyncpg.Connection) -> None:
-    """A grid meter nets below zero at noon: that hour is 2 kWh of export, no import."""
-    grid = await conn.fetchval(
+async def _device(conn: asyncpg.Connection, kind: str, unit: str) -> int:
+    device: int = await conn.fetchval(
         "INSERT INTO devices (source, source_id, name, kind, unit)"
-        " VALUES ('test', 'grid', 'grid', 'grid', 'kWh') RETURNING id"
+        " VALUES ('test', $1, $1, $1, $2) RETURNING id",
+        kind,
+        unit,
     )
+    return device
+
+
+async def _net_meter(conn: asyncpg.Connection) -> None:
+    """A grid meter: 1 kWh an hour on DAY, netting 2 kWh below zero at noon."""
+    grid = await _device(conn, "grid", "kWh")
     rows = [(grid, i.start, -2.0 if i.start.hour == 12 else 1.0) for i in LOAD]
     await conn.executemany(
         "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples) VALUES ($1, $2, $3, 1)",
         rows,
     )
+
+
+async def test_recorded_import_and_export_of_a_net_meter(conn: asyncpg.Connection) -> None:
+    """A grid meter nets below zero at noon: that hour is 2 kWh of export, no import."""
+    await _net_meter(conn)
     comparison = await compare_recorded(
         conn, build_tariff(FLAT), build_tariff(TOU), DAY, DAY + 24 * HOUR
     )
     # 23 kWh imported: flat 23 x 0.30 + 5 = 11.90; TOU 4 x 0.50 + 19 x 0.20 + 8 - 0.10 = 13.70.
     assert (comparison.current.total, comparison.alternative.total) == (D("11.90"), D("13.70"))
     assert comparison.difference == D("1.80")
+    # The flat tariff has no export section: billed alone, it ignores the export as well.
+    assert (await bill_recorded(conn, build_tariff(FLAT), DAY, DAY + 24 * HOUR)).total == D("11.90")
     with pytest.raises(BillInputError, match="no household energy is recorded between"):
         await compare_recorded(conn, build_tariff(FLAT), build_tariff(TOU), DAY - HOUR, DAY)
+    with pytest.raises(BillInputError, match="no household energy is recorded between"):
+        await bill_recorded(conn, build_tariff(FLAT), DAY - HOUR, DAY)
+
+
+SERIES_CARBON: dict[str, Any] = {**FLAT, "name": "series carbon", "carbon": {"series": True}}
+SPOT: dict[str, Any] = {**FLAT, "name": "spot", "energy": {"price": "0.02", "dynamic": True}}
+
+
+async def test_carbon_rules_are_the_same_for_a_bill_and_a_comparison(
+    conn: asyncpg.Connection,
+) -> None:
+    """Without a carbon device the series tariff is billed without carbon, alone or compared;
+    with one (0.4 kg/kWh all day), 23 kWh imported are 9.2 kg in both.
+    """
+    await _net_meter(conn)
+    tariff, other = build_tariff(SERIES_CARBON), build_tariff(FLAT)
+    span = (DAY, DAY + 24 * HOUR)
+    alone = await bill_recorded(conn, tariff, *span)
+    compared = (await compare_recorded(conn, other, tariff, *span)).alternative
+    assert [c.carbon_kg for c in alone.cycles] == [c.carbon_kg for c in compared.cycles] == [None]
+    assert alone.total == compared.total == D("11.90")
+    carbon = await _device(conn, "carbon", "kg/kWh")
+    await conn.executemany(
+        "INSERT INTO readings (device_id, time, value) VALUES ($1, $2, 0.4)",
+        [(carbon, DAY), (carbon, DAY + 12 * HOUR)],
+    )
+    alone = await bill_recorded(conn, tariff, *span)
+    compared = (await compare_recorded(conn, other, tariff, *span)).alternative
+    assert [c.carbon_kg for c in alone.cycles] == [c.carbon_kg for c in compared.cycles]
+    assert alone.cycles[0].carbon_kg == D("9.2")
+
+
+async def test_dynamic_prices_without_a_price_device(conn: asyncpg.Connection) -> None:
+    """Billed alone or on either side of a comparison: the same refusal."""
+    await _net_meter(conn)
+    spot, flat = build_tariff(SPOT), build_tariff(FLAT)
+    span = (DAY, DAY + 24 * HOUR)
+    refusal = (
+        "tariff 'spot' has dynamic prices, but no price device records EUR/kWh between "
+        "2024-06-10T00:00:00+00:00 and 2024-06-11T00:00:00+00:00"
+    )
+    calls = [
+        bill_recorded(conn, spot, *span),
+        compare_recorded(conn, spot, flat, *span),
+        compare_recorded(conn, flat, spot, *span),
+    ]
+    for call in calls:
+        with pytest.raises(BillInputError) as raised:
+            await call
+        assert str(raised.value) == refusal

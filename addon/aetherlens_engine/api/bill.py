@@ -2,29 +2,28 @@
 
 The household's import (and export, where the tariff credits it) in the UTC hours starting in
 [start, end) is billed as `POST /api/v1/compare` bills its current side: under the active
-tariff's version in force now, on its billing cycles. Every cycle the range touches is billed
-with its whole fixed charges and minimum (`present.bill_to_json`: energy by period and tier,
-surcharges, demand, fixed, minimum, taxes, export credit, total). `devices` stays empty: the
-bill is the household's. Without `start` the range begins with the current billing cycle, without
-`end` it ends now.
+tariff's version in force now, on its billing cycles, by the rules of `pricing.recorded` (what
+cannot be billed is a 409 `cannot_bill`, the same for both routes). Every cycle the range
+touches is billed with its whole fixed charges and minimum (`present.bill_to_json`: energy by
+period and tier, surcharges, demand, fixed, minimum, taxes, export credit, total). `devices`
+stays empty: the bill is the household's. Without `start` the range begins with the current
+billing cycle, without `end` it ends now.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
-import asyncpg
 import msgspec
 from aiohttp import web
 from msgspec import UNSET, UnsetType
 
-from aetherlens_engine.tariffs.bill import Bill, bill
-from aetherlens_engine.tariffs.model import BillInputError, Tariff
+from aetherlens_engine.pricing.recorded import bill_recorded
+from aetherlens_engine.tariffs.bill import Bill
+from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.tariffs.present import bill_to_json
 from aetherlens_engine.tariffs.projection import current_cycle
 from aetherlens_engine.tariffs.store import active_tariff_at
-from aetherlens_engine.tariffs.usage import carbon_series, price_series, recorded_usage
 
 from .contract.base import instant, json_response
 from .contract.costs import BillQuery, RangeBill
@@ -54,36 +53,6 @@ def _check_range(start: datetime, end: datetime) -> None:
         raise _bad("end", "must be later than 'start'")
     if end - start > MAX_COMPARE_RANGE:
         raise _bad("end", f"the range is longer than {MAX_COMPARE_RANGE.days} days")
-
-
-async def bill_recorded(
-    conn: asyncpg.Connection, tariff: Tariff, start: datetime, end: datetime
-) -> Bill:
-    """Bill the household's recorded usage in the UTC hours starting in [start, end).
-
-    Raises BillInputError when nothing is recorded there, or a dynamic tariff has no prices.
-    """
-    usage = await recorded_usage(conn, start, end)
-    if not usage.load and not usage.export:
-        raise BillInputError(
-            f"no household energy is recorded between {start.isoformat()} and {end.isoformat()}"
-        )
-    prices = None
-    if tariff.needs_prices:
-        prices = await price_series(conn, tariff.currency, start, end)
-        if prices is None:
-            raise BillInputError(
-                f"tariff {tariff.name!r} has dynamic prices, but no price device records "
-                f"{tariff.currency}/kWh in this range"
-            )
-    carbon = None
-    if tariff.carbon is not None and tariff.carbon.series:
-        carbon = await carbon_series(conn, start, end)
-        if carbon is None:
-            # Carbon is no money: without a recorded series the bill just leaves it out.
-            tariff = replace(tariff, carbon=None)
-    export = usage.export if tariff.export is not None else ()
-    return bill(tariff, usage.load, export=export, prices=prices, carbon=carbon)
 
 
 def range_bill(result: Bill, start: datetime, end: datetime) -> RangeBill:

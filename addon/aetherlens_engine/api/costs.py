@@ -12,7 +12,7 @@
 - `GET /api/v1/projection`: the active tariff's current cycle so far and projected to its end
   (`tariffs.projection`).
 - `POST /api/v1/compare`: recorded usage priced under the active tariff and another one
-  (`tariffs.compare`).
+  (`pricing.recorded`, `tariffs.compare`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import msgspec
 from aiohttp import web
 from msgspec import UNSET
 
-from aetherlens_engine.tariffs.compare import compare_recorded, comparison_to_json, last_full_cycle
+from aetherlens_engine.pricing.recorded import compare_recorded
+from aetherlens_engine.tariffs.compare import comparison_to_json, last_full_cycle
 from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection

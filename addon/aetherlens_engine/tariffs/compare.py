@@ -9,19 +9,16 @@ the totals as presented (rounded to the cent), so that the three figures shown a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-import asyncpg
 
 from .bill import Bill, bill
 from .calendar import cycle_start, local_midnight
 from .model import BillInputError, Tariff
 from .present import bill_to_json, bill_to_table, money
 from .series import Interval, Series
-from .usage import carbon_series, price_series, recorded_usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,33 +34,18 @@ class Comparison:
         return Decimal(money(self.alternative.total)) - Decimal(money(self.current.total))
 
 
-def _bill(
-    tariff: Tariff,
-    load: Sequence[Interval],
-    export: Sequence[Interval],
-    *,
-    prices: Series | None,
-    carbon: Series | None,
-    devices: Mapping[str, Sequence[Interval]] | None,
-    cycle_day: int,
-) -> Bill:
-    if tariff.carbon is not None and tariff.carbon.series and carbon is None:
-        # Carbon is no money: without a recorded series the bill just leaves it out.
-        tariff = replace(tariff, carbon=None)
-    if tariff.needs_prices and prices is None:
+def one_currency(current: Tariff, alternative: Tariff) -> None:
+    """Raise `BillInputError` unless both tariffs are in one currency."""
+    if current.currency != alternative.currency:
         raise BillInputError(
-            f"tariff {tariff.name!r} has dynamic prices, but no price series in "
-            f"{tariff.currency}/kWh was given"
+            f"tariff {alternative.name!r} is in {alternative.currency}, tariff "
+            f"{current.name!r} in {current.currency}: a difference needs one currency"
         )
-    return bill(
-        tariff,
-        load,
-        export=export if tariff.export is not None else (),
-        prices=prices,
-        carbon=carbon,
-        devices=devices,
-        cycle_day=cycle_day,
-    )
+
+
+def credited_export(tariff: Tariff, export: Sequence[Interval]) -> Sequence[Interval]:
+    """Return the export TARIFF bills: none without an export section."""
+    return export if tariff.export is not None else ()
 
 
 def compare(
@@ -79,19 +61,16 @@ def compare(
 ) -> Comparison:
     """Bill LOAD (and EXPORT) under both tariffs on the same cycles.
 
-    CYCLE_DAY defaults to the current tariff's; both tariffs must be in one currency.
+    CYCLE_DAY defaults to the current tariff's; both tariffs must be in one currency. Each
+    takes the series it needs from PRICES and CARBON as `bill` does.
     """
-    if current.currency != alternative.currency:
-        raise BillInputError(
-            f"tariff {alternative.name!r} is in {alternative.currency}, tariff "
-            f"{current.name!r} in {current.currency}: a difference needs one currency"
-        )
+    one_currency(current, alternative)
     day = cycle_day or current.cycle_day
     bills = [
-        _bill(
+        bill(
             tariff,
             load,
-            export,
+            export=credited_export(tariff, export),
             prices=prices,
             carbon=carbon,
             devices=devices,
@@ -107,29 +86,6 @@ def last_full_cycle(tariff: Tariff, now: datetime) -> tuple[datetime, datetime]:
     current = cycle_start(now.astimezone(tariff.zone).date(), tariff.cycle_day)
     previous = cycle_start(current - timedelta(days=1), tariff.cycle_day)
     return local_midnight(previous, tariff.zone), local_midnight(current, tariff.zone)
-
-
-async def compare_recorded(
-    conn: asyncpg.Connection,
-    current: Tariff,
-    alternative: Tariff,
-    start: datetime,
-    end: datetime,
-) -> Comparison:
-    """Compare the household's recorded usage in the UTC hours starting in [start, end)."""
-    usage = await recorded_usage(conn, start, end)
-    if not usage.load and not usage.export:
-        raise BillInputError(
-            f"no household energy is recorded between {start.isoformat()} and {end.isoformat()}"
-        )
-    prices = carbon = None
-    if current.needs_prices or alternative.needs_prices:
-        prices = await price_series(conn, current.currency, start, end)
-    if any(t.carbon is not None and t.carbon.series for t in (current, alternative)):
-        carbon = await carbon_series(conn, start, end)
-    return compare(
-        current, alternative, usage.load, export=usage.export, prices=prices, carbon=carbon
-    )
 
 
 def comparison_to_json(comparison: Comparison) -> dict[str, Any]:

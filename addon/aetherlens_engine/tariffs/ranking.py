@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .bill import Bill, bill
+from .compare import credited_export
 from .model import BillInputError, Tariff
 from .present import bill_to_json, bill_to_table, money
 from .series import Interval, Series
@@ -81,7 +82,7 @@ def rank(
                 bill(
                     candidate.tariff,
                     load,
-                    export=export if candidate.tariff.export is not None else (),
+                    export=credited_export(candidate.tariff, export),
                     prices=prices,
                     carbon=carbon,
                     devices=devices,
