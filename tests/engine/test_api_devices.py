@@ -178,6 +178,25 @@ async def test_bad_parameters_400(
     assert body["error"]["message"].startswith(f"{name}: ")
 
 
+@pytest.mark.parametrize(
+    ("to", "message"),
+    [
+        ("2026-03-01T00:00:00Z", "to: must be later than 'from'"),
+        ("2026-07-01T00:00:00Z", "to: the range is longer than 93 days, the most for hours"),
+    ],
+)
+async def test_range_refusals_name_this_routes_parameters(
+    pool: asyncpg.Pool, to: str, message: str
+) -> None:
+    """The range check the cost and bill routes share, in this route's words (`from`, `to`)."""
+    plug = await add_device(pool, "plug")
+    async with client(engine_state(pool)) as session:
+        status, body = await _get(
+            session, f"/api/v1/devices/{plug}/energy", **{"from": "2026-03-01T00:00:00Z", "to": to}
+        )
+    assert (status, body["error"]["message"]) == (400, message)
+
+
 async def test_unencoded_plus_gets_a_hint(pool: asyncpg.Pool) -> None:
     plug = await add_device(pool, "plug")
     async with (

@@ -27,32 +27,15 @@ from aetherlens_engine.tariffs.store import active_tariff_at
 
 from .contract.base import instant, json_response
 from .contract.costs import BillQuery, RangeBill
-from .costs import MAX_COMPARE_RANGE, NO_TARIFF
 from .database import connection
 from .decode import query_of
-from .errors import ApiError
-from .params import InvalidValueError, parse_instant
+from .errors import cannot_bill, no_active_tariff
+from .ranges import MAX_BILL_RANGE, check_range, instant_parameter
 from .state import STATE_KEY
 
 
-def _bad(name: str, message: str) -> ApiError:
-    return ApiError(400, "invalid_parameter", f"{name}: {message}")
-
-
 def _instant(name: str, text: str | UnsetType) -> datetime | None:
-    if text is UNSET:
-        return None
-    try:
-        return parse_instant(text)
-    except InvalidValueError as err:
-        raise _bad(name, str(err)) from err
-
-
-def _check_range(start: datetime, end: datetime) -> None:
-    if start >= end:
-        raise _bad("end", "must be later than 'start'")
-    if end - start > MAX_COMPARE_RANGE:
-        raise _bad("end", f"the range is longer than {MAX_COMPARE_RANGE.days} days")
+    return None if text is UNSET else instant_parameter(name, text)
 
 
 def range_bill(result: Bill, start: datetime, end: datetime) -> RangeBill:
@@ -66,21 +49,21 @@ async def get_bill(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     query = query_of(request, BillQuery)
     start, end = _instant("start", query.start), _instant("end", query.end)
-    if start is not None and end is not None:
-        _check_range(start, end)  # a bad range is refused before any tariff is looked up
+    if start is not None and end is not None:  # refused before any tariff is looked up
+        check_range(start, end, MAX_BILL_RANGE)
     now = state.clock()
     async with connection(state) as conn:
         stored = await active_tariff_at(conn, now)
         if stored is None:
-            raise ApiError(409, "no_active_tariff", NO_TARIFF)
+            raise no_active_tariff()
         tariff = stored.tariff()
         if start is None:
             start = current_cycle(tariff, now).start_utc
         if end is None:
             end = now
-        _check_range(start, end)
+        check_range(start, end, MAX_BILL_RANGE)
         try:
             result = await bill_recorded(conn, tariff, start, end)
         except BillInputError as err:
-            raise ApiError(409, "cannot_bill", str(err)) from err
+            raise cannot_bill(err) from err
     return json_response(range_bill(result, start, end))

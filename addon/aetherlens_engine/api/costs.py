@@ -38,34 +38,17 @@ from .contract import costs as contract
 from .contract.base import day, instant, json_response, money
 from .database import connection
 from .decode import body_of, query_of
-from .errors import ApiError
+from .errors import ApiError, cannot_bill, no_active_tariff
 from .localtime import first_day_from, local_midnight
-from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
+from .params import MAX_DEVICE_ID
+from .ranges import MAX_BILL_RANGE, bad_parameter, check_range, instant_parameter
 from .state import STATE_KEY, EngineState
-
-# Two bills of hourly data per request: a bit more than a year at most.
-MAX_COMPARE_RANGE = timedelta(days=400)
-NO_TARIFF = (
-    "no tariff is active; save one and activate it (POST /api/v1/tariffs with activate: true)"
-)
-
 
 # Hours with household energy: a comparison over a partly recorded range says what it covers.
 _RECORDED_HOURS = (
     "SELECT count(DISTINCT hour) FROM energy_hourly "
     "WHERE hour >= $1 AND hour < $2 AND device_id IN (SELECT id FROM household_meters)"
 )
-
-
-def _bad(name: str, message: str) -> ApiError:
-    return ApiError(400, "invalid_parameter", f"{name}: {message}")
-
-
-def _instant(name: str, text: str) -> datetime:
-    try:
-        return parse_instant(text)
-    except InvalidValueError as err:
-        raise _bad(name, str(err)) from err
 
 
 # The household rule lives in the views of timescale/0005_devices_included_in.sql.
@@ -210,16 +193,10 @@ async def get_costs(request: web.Request) -> web.Response:
     """Answer costs per hour, day or month, by device, period or in total, over [start, end)."""
     state = request.app[STATE_KEY]
     query = query_of(request, contract.CostsQuery)
-    start, end = _instant("start", query.start), _instant("end", query.end)
+    start, end = instant_parameter("start", query.start), instant_parameter("end", query.end)
     resolution, group = query.resolution, query.group
     device_id = None if query.device_id is UNSET else query.device_id
-    if start >= end:
-        raise _bad("end", "must be later than 'start'")
-    longest = state.limits.max_hour_range if resolution == "hour" else state.limits.max_day_range
-    if end - start > longest:
-        raise _bad(
-            "end", f"the range is longer than {longest.days} days, the most for {resolution}s"
-        )
+    check_range(start, end, state.limits.max_range(resolution), most_for=f"{resolution}s")
     hourly = resolution == "hour" or group == "period"
     span = _bounds(state, resolution, start, end, hourly=hourly)
     async with connection(state) as conn:
@@ -242,14 +219,6 @@ async def get_costs(request: web.Request) -> web.Response:
             rows=[figures.row(start, key) for start, key, figures in rows],
         )
     )
-
-
-def _no_tariff() -> ApiError:
-    return ApiError(409, "no_active_tariff", NO_TARIFF)
-
-
-def _cannot_bill(err: BillInputError) -> ApiError:
-    return ApiError(409, "cannot_bill", str(err))
 
 
 def projection_answer(projection: Projection) -> contract.Projection:
@@ -278,20 +247,17 @@ async def get_projection(request: web.Request) -> web.Response:
         try:
             projection = await state.pricing.projection(conn, state.clock())
         except BillInputError as err:
-            raise _cannot_bill(err) from err
+            raise cannot_bill(err) from err
     if projection is None:
-        raise _no_tariff()
+        raise no_active_tariff()
     return json_response(projection_answer(projection))
 
 
 def _range(body: contract.CompareRequest) -> tuple[datetime, datetime] | None:
     if body.start is UNSET or body.end is UNSET:
         return None
-    start, end = _instant("start", body.start), _instant("end", body.end)
-    if start >= end:
-        raise _bad("end", "must be later than 'start'")
-    if end - start > MAX_COMPARE_RANGE:
-        raise _bad("end", f"the range is longer than {MAX_COMPARE_RANGE.days} days")
+    start, end = instant_parameter("start", body.start), instant_parameter("end", body.end)
+    check_range(start, end, MAX_BILL_RANGE)
     return start, end
 
 
@@ -305,7 +271,7 @@ async def _alternative(
             raise ApiError(422, "invalid_tariff", f"definition: {err}") from err
     name = body.tariff
     if name is UNSET:  # refused by the model already
-        raise _bad("tariff", "give either tariff (a stored name) or definition (a tariff)")
+        raise bad_parameter("tariff", "give either tariff (a stored name) or definition (a tariff)")
     stored = await tariff_at(conn, name, now)
     if stored is None:
         versions = await tariff_versions(conn, name)
@@ -325,13 +291,13 @@ async def post_compare(request: web.Request) -> web.Response:
         alternative = await _alternative(conn, body, now)
         active = await active_tariff_at(conn, now)
         if active is None:
-            raise _no_tariff()
+            raise no_active_tariff()
         current = active.tariff()
         start, end = span if span is not None else last_full_cycle(current, now)
         try:
             comparison = await compare_recorded(conn, current, alternative, start, end)
         except BillInputError as err:
-            raise _cannot_bill(err) from err
+            raise cannot_bill(err) from err
         hours = await conn.fetchval(_RECORDED_HOURS, start, end)
     recorded = contract.Recorded(hours=hours, of_hours=_whole_hours(start, end))
     answer = comparison_to_json(comparison) | {

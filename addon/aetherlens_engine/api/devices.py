@@ -15,7 +15,8 @@ from .database import connection
 from .decode import query_of
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
-from .params import MAX_DEVICE_ID, InvalidValueError, parse_instant
+from .params import MAX_DEVICE_ID
+from .ranges import bad_parameter, check_range, instant_parameter
 from .state import STATE_KEY
 
 _DEVICES_SQL = """
@@ -63,38 +64,20 @@ async def get_devices(request: web.Request) -> web.Response:
     return json_response(DeviceList(devices=devices))
 
 
-def _bad_parameter(name: str, message: str) -> ApiError:
-    return ApiError(400, "invalid_parameter", f"{name}: {message}")
-
-
 def _device_id(request: web.Request) -> int:
     text = request.match_info["device_id"]
     if not text.isascii() or not text.isdigit():
-        raise _bad_parameter("device_id", f"{text!r} is not a device id (a positive integer)")
+        raise bad_parameter("device_id", f"{text!r} is not a device id (a positive integer)")
     # Bounded before int(): very long digit strings are refused by int() itself.
     if len(text.lstrip("0")) > len(str(MAX_DEVICE_ID)) or not 1 <= int(text) <= MAX_DEVICE_ID:
         raise ApiError(404, "unknown_device", f"there is no device {text}")
     return int(text)
 
 
-def _instant(name: str, text: str) -> datetime:
-    try:
-        return parse_instant(text)
-    except InvalidValueError as err:
-        raise _bad_parameter(name, str(err)) from err
-
-
 def _range(request: web.Request, query: EnergyQuery) -> tuple[datetime, datetime]:
-    start, end = _instant("from", query.from_), _instant("to", query.to)
-    resolution = query.resolution
-    if start >= end:
-        raise _bad_parameter("to", "must be later than 'from'")
-    limits = request.app[STATE_KEY].limits
-    longest = limits.max_hour_range if resolution == "hour" else limits.max_day_range
-    if end - start > longest:
-        raise _bad_parameter(
-            "to", f"the range is longer than {longest.days} days, the most for {resolution}s"
-        )
+    start, end = instant_parameter("from", query.from_), instant_parameter("to", query.to)
+    longest = request.app[STATE_KEY].limits.max_range(query.resolution)
+    check_range(start, end, longest, names=("from", "to"), most_for=f"{query.resolution}s")
     return start, end
 
 

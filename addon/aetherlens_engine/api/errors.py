@@ -9,9 +9,17 @@ from typing import Any
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
 
+from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.web.errors import ApiError
 
-__all__ = ["ApiError", "error_middleware", "error_response", "unavailable"]
+__all__ = [
+    "ApiError",
+    "cannot_bill",
+    "error_middleware",
+    "error_response",
+    "no_active_tariff",
+    "unavailable",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +43,20 @@ def error_response(error: ApiError) -> web.Response:
 def unavailable(code: str, message: str, retry_after: int) -> ApiError:
     """Return a 503 error asking to retry in RETRY_AFTER seconds."""
     return ApiError(503, code, message, headers={hdrs.RETRY_AFTER: str(retry_after)})
+
+
+def no_active_tariff() -> ApiError:
+    """Return the 409 of a route that needs the active tariff when none is."""
+    return ApiError(
+        409,
+        "no_active_tariff",
+        "no tariff is active; save one and activate it (POST /api/v1/tariffs with activate: true)",
+    )
+
+
+def cannot_bill(err: BillInputError) -> ApiError:
+    """Return the 409 of a bill the recorded data cannot make; ERR says why."""
+    return ApiError(409, "cannot_bill", str(err))
 
 
 async def _route_methods(request: web.Request) -> str | None:

@@ -23,6 +23,10 @@ class ApiLimits:
     # Retry-After of a 503 (database unreachable, ingestion full).
     unavailable_retry_after: int = 5
 
+    def max_range(self, resolution: str) -> timedelta:
+        """Return the longest range asked for by RESOLUTION (hours; days and months)."""
+        return self.max_hour_range if resolution == "hour" else self.max_day_range
+
     def __post_init__(self) -> None:
         """Refuse limits that would disable a protection by accident."""
         positive = {
