@@ -1,4 +1,7 @@
-"""The integration, the add-on, the engine and their changelogs are released under one version."""
+"""The integration, the add-on, the engine and their changelogs are released under one version.
+
+docs/develop/release.md lists these places; the API version the integration reads moves with them.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import pytest
 import yaml
 
 import aetherlens_engine
+from aetherlens_engine.api.summary import API_VERSION
+from custom_components.aetherlens.const import SUPPORTED_API_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 # A release heading of a changelog: "## 0.1.0" (optionally "## 0.1.0 - 2026-12-01").
@@ -50,6 +55,12 @@ def versions() -> dict[str, str]:
 def test_versions_agree() -> None:
     stated = versions()
     assert len(set(stated.values())) == 1, stated
+
+
+def test_the_integration_reads_the_api_version_of_its_engine() -> None:
+    # Released together: the integration understands exactly the API its engine speaks (an older
+    # integration raises a repair; a newer one would claim what no engine of it speaks).
+    assert SUPPORTED_API_VERSION == API_VERSION
 
 
 def test_the_engine_package_takes_its_version_from_the_engine() -> None:
