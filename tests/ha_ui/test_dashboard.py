@@ -1,6 +1,6 @@
 """The example dashboard of docs/using.md, loaded in storage mode as a user pastes it, renders.
 
-The YAML is read from docs/using.md (the block after "Example dashboard"), its `ENGINE`
+The YAML is read from docs/using.md (the block under "## Example dashboard"), its `ENGINE`
 placeholder replaced by the demo engine's statistic prefix, and saved as a new dashboard through
 HA's lovelace API; the page must show every card's title and no card error.
 """
@@ -17,10 +17,12 @@ from tests.ha_ui.conftest import REPO, browser_page, cost_statistics, deep_text,
 from tests.hass import run
 
 
-def readme_dashboard() -> str:
+def example_dashboard() -> str:
     """Return the example dashboard YAML of docs/using.md."""
-    readme = (REPO / "docs" / "using.md").read_text()
-    match = re.search(r"\*\*Example dashboard\.\*\*.*?```yaml\n(.*?)```", readme, re.DOTALL)
+    page = (REPO / "docs" / "using.md").read_text()
+    match = re.search(
+        r"^## Example dashboard$.*?^```yaml\n(.*?)^```", page, re.DOTALL | re.MULTILINE
+    )
     assert match, "docs/using.md has no example dashboard"
     return match[1]
 
@@ -37,7 +39,7 @@ def _titles(config: dict[str, Any]) -> list[str]:
 
 
 async def _scenario(stack: Stack) -> None:
-    config = yaml.safe_load(readme_dashboard().replace("ENGINE", await _engine_prefix(stack)))
+    config = yaml.safe_load(example_dashboard().replace("ENGINE", await _engine_prefix(stack)))
     await stack.hass.commands(
         [
             {
@@ -65,6 +67,6 @@ async def _scenario(stack: Stack) -> None:
         await screenshot(page, "dashboard")
 
 
-def test_readme_example_dashboard(stack: Stack) -> None:
+def test_example_dashboard(stack: Stack) -> None:
     """Every card of the example dashboard renders with the demo home's entities."""
     run(_scenario(stack))
