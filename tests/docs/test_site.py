@@ -15,13 +15,14 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import voluptuous as vol
 import yaml
 
 from aetherlens_engine import __version__
+from aetherlens_engine.api.contract.engine import DegradedReason
 from aetherlens_engine.api.limits import ApiLimits
 from aetherlens_engine.api.openapi import build_spec
 from aetherlens_engine.config import SCHEMA
@@ -243,3 +244,17 @@ def test_the_homeassistant_page_has_every_entity_action_and_field(site: Path) ->
         for key, entity in entities.items():
             assert f"<code>{key}</code>" in page, key
             assert entity["name"] in html.unescape(page), entity["name"]
+
+
+def test_the_troubleshooting_page_covers_every_health_reason_and_repair(site: Path) -> None:
+    page = html.unescape((site / "troubleshooting.html").read_text())
+    translations = json.loads(
+        (ROOT / "custom_components" / "aetherlens" / "translations" / "en.json").read_text()
+    )
+    reasons = get_args(DegradedReason)
+    assert "spool_unwritable" in reasons
+    for reason in reasons:
+        assert f"<code>{reason}</code>" in page, reason
+    assert len(translations["issues"]) >= 4
+    for issue in translations["issues"].values():
+        assert issue["title"] in page, issue["title"]

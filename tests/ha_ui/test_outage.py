@@ -3,7 +3,7 @@
 The engine process of the stack is stopped (SIGTERM, as a crash of the add-on or a restart
 would leave HA) and started again on the same data directory and port. Refreshes are asked for
 with HA's own `homeassistant.update_entity` instead of waiting for the minute's poll. The repair
-is waited for in real time: five minutes after the engine's last answer (docs/using.md),
+is waited for in real time: five minutes after the engine's last answer (docs/troubleshooting.md),
 of which the checks of the stopped engine's device page take the first part. Then Settings →
 Repairs shows the issue with what to check, the entry its reason; the engine started again, the
 entry loads by itself (HA's setup retry) and the issue goes.
