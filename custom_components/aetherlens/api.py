@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
@@ -52,6 +52,19 @@ def _instant(value: Any) -> datetime | None:
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def as_json(record: Any) -> Any:
+    """Return a record of this client as JSON data: amounts as the engine wrote them."""
+    if is_dataclass(record) and not isinstance(record, type):
+        return {field.name: as_json(getattr(record, field.name)) for field in fields(record)}
+    if isinstance(record, tuple):
+        return [as_json(item) for item in record]
+    if isinstance(record, Decimal):
+        return str(record)
+    if isinstance(record, date):  # a datetime too
+        return record.isoformat()
+    return record
 
 
 MAINS_KINDS = frozenset({"grid", "meter"})
@@ -432,13 +445,141 @@ class CostReport:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EnergyLine:
+    """Energy of one TOU period and tier in a billing cycle."""
+
+    period: str
+    tier: int
+    kwh: Decimal
+    cost: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurchargeLine:
+    """A per-kWh surcharge of a billing cycle."""
+
+    name: str
+    kwh: Decimal
+    per_kwh: Decimal | None
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemandLine:
+    """A demand charge of a billing cycle: the kW charged and its cost."""
+
+    name: str
+    kw: Decimal
+    cost: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FixedLine:
+    """A fixed charge of a billing cycle."""
+
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaxLine:
+    """A tax of a billing cycle: the amount taxed, the rate (if a percentage) and the tax."""
+
+    name: str
+    base: Decimal
+    percent: Decimal | None
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BillCycle:
+    """One billing cycle of a bill: the lines a household reads on it, amounts exact.
+
+    The actions' responses and the bill card show it as `as_json` writes it.
+    """
+
+    start: date
+    end: date
+    days: int
+    import_kwh: Decimal
+    export_kwh: Decimal
+    energy: tuple[EnergyLine, ...]
+    surcharges: tuple[SurchargeLine, ...]
+    demand: tuple[DemandLine, ...]
+    fixed: tuple[FixedLine, ...]
+    export_credit: Decimal
+    carried_credit: Decimal
+    unused_credit: Decimal
+    minimum: Decimal
+    taxes: tuple[TaxLine, ...]
+    carbon_kg: Decimal | None
+    rounding: Decimal
+    total: Decimal
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BillCycle:
+        """Build from one item of a bill's `cycles`."""
+        return cls(
+            start=date.fromisoformat(data["start"]),
+            end=date.fromisoformat(data["end"]),
+            days=int(data["days"]),
+            import_kwh=Decimal(data["import_kwh"]),
+            export_kwh=Decimal(data["export_kwh"]),
+            energy=tuple(
+                EnergyLine(
+                    period=str(line["period"]),
+                    tier=int(line["tier"]),
+                    kwh=Decimal(line["kwh"]),
+                    cost=Decimal(line["cost"]),
+                )
+                for line in data["energy"]
+            ),
+            surcharges=tuple(
+                SurchargeLine(
+                    name=str(line["name"]),
+                    kwh=Decimal(line["kwh"]),
+                    per_kwh=_decimal(line["per_kwh"]),
+                    amount=Decimal(line["amount"]),
+                )
+                for line in data["surcharges"]
+            ),
+            demand=tuple(
+                DemandLine(
+                    name=str(line["name"]), kw=Decimal(line["kw"]), cost=Decimal(line["cost"])
+                )
+                for line in data["demand"]
+            ),
+            fixed=tuple(
+                FixedLine(name=str(line["name"]), amount=Decimal(line["amount"]))
+                for line in data["fixed"]
+            ),
+            export_credit=Decimal(data["export_credit"]),
+            carried_credit=Decimal(data["carried_credit"]),
+            unused_credit=Decimal(data["unused_credit"]),
+            minimum=Decimal(data["minimum"]),
+            taxes=tuple(
+                TaxLine(
+                    name=str(line["name"]),
+                    base=Decimal(line["base"]),
+                    percent=_decimal(line["percent"]),
+                    amount=Decimal(line["amount"]),
+                )
+                for line in data["taxes"]
+            ),
+            carbon_kg=_decimal(data["carbon_kg"]),
+            rounding=Decimal(data["rounding"]),
+            total=Decimal(data["total"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Bill:
-    """A tariff's bill of recorded usage: its total and its cycles as the engine wrote them."""
+    """A tariff's bill of recorded usage: its total and its billing cycles."""
 
     tariff: str
     currency: str
     total: Decimal
-    cycles: tuple[Mapping[str, Any], ...]
+    cycles: tuple[BillCycle, ...]
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Bill:
@@ -447,7 +588,7 @@ class Bill:
             tariff=str(data["tariff"]),
             currency=str(data["currency"]),
             total=Decimal(data["total"]),
-            cycles=tuple(dict(cycle) for cycle in data["cycles"]),
+            cycles=tuple(BillCycle.from_json(cycle) for cycle in data["cycles"]),
         )
 
 

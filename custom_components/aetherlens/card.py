@@ -26,33 +26,19 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .api import AetherLensConnectionError, AetherLensError, AetherLensRequestError, Bill
+from .api import (
+    AetherLensConnectionError,
+    AetherLensError,
+    AetherLensRequestError,
+    Bill,
+    as_json,
+)
 from .const import DOMAIN
 from .coordinator import AetherLensConfigEntry
 
 URL_BASE: Final = "/aetherlens_static"
 CARD_FILE: Final = "aetherlens-bill-card.js"
 FRONTEND_DIR: Final = Path(__file__).parent / "frontend"
-
-# The lines of a cycle the card shows, as the engine's bill writes them (amounts to the cent).
-CYCLE_LINES: Final = (
-    "start",
-    "end",
-    "days",
-    "import_kwh",
-    "export_kwh",
-    "energy",
-    "surcharges",
-    "demand",
-    "fixed",
-    "export_credit",
-    "carried_credit",
-    "unused_credit",
-    "minimum",
-    "taxes",
-    "rounding",
-    "total",
-)
 
 
 def module_url() -> str:
@@ -101,7 +87,7 @@ def bill_response(entry: AetherLensConfigEntry, bill: Bill, until: datetime) -> 
         "tariff": bill.tariff,
         "currency": bill.currency,
         "until": until.isoformat(),
-        **{name: cycle[name] for name in CYCLE_LINES if name in cycle},
+        **as_json(cycle),
         "projected_total": None if projected is None else str(projected),
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,8 +27,8 @@ from .api import (
     AetherLensAuthenticationError,
     AetherLensError,
     AetherLensRequestError,
-    Bill,
     CostRow,
+    as_json,
 )
 from .const import DOMAIN
 from .coordinator import AetherLensConfigEntry, metered_identifier
@@ -133,14 +133,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
         comparison = await _ask(
             entry.runtime_data.client.compare(call.data[ATTR_TARIFF], start, end)
         )
-        return {
-            "currency": comparison.currency,
-            "start": comparison.start.isoformat(),
-            "end": comparison.end.isoformat(),
-            "current": _bill(comparison.current),
-            "alternative": _bill(comparison.alternative),
-            "difference": _money(comparison.difference),
-        }
+        answer: dict[str, JsonValueType] = as_json(comparison)
+        return answer
 
     hass.services.async_register(DOMAIN, SERVICE_REFRESH, _handle_refresh, schema=REFRESH_SCHEMA)
     hass.services.async_register(
@@ -202,7 +196,7 @@ async def _components(
     except ServiceValidationError:
         # No active tariff, nothing recorded, or a range longer than the engine bills.
         return None
-    return [_components_of(cycle) for cycle in bill.cycles]
+    return [as_json(cycle) for cycle in bill.cycles]
 
 
 async def _ask[T](request: Awaitable[T]) -> T:
@@ -241,26 +235,3 @@ def _cost_row(row: CostRow, names: dict[int, str], *, by_device: bool) -> dict[s
         item["period"] = row.period
     item |= {"energy_kwh": row.energy_kwh, "cost": _money(row.cost), "carbon_kg": row.carbon_kg}
     return item
-
-
-def _bill(bill: Bill) -> dict[str, Any]:
-    return {"tariff": bill.tariff, "total": _money(bill.total), "cycles": list(bill.cycles)}
-
-
-def _components_of(cycle: Mapping[str, Any]) -> dict[str, Any]:
-    """Return a bill cycle's charges, amounts as the engine wrote them, without the detail."""
-    return {
-        "start": cycle["start"],
-        "end": cycle["end"],
-        "energy": [
-            {key: line[key] for key in ("period", "tier", "kwh", "cost")}
-            for line in cycle["energy"]
-        ],
-        "surcharges": cycle["surcharges"],
-        "demand": [{key: line[key] for key in ("name", "kw", "cost")} for line in cycle["demand"]],
-        "fixed": cycle["fixed"],
-        "minimum": cycle["minimum"],
-        "taxes": cycle["taxes"],
-        "export_credit": cycle["export_credit"],
-        "total": cycle["total"],
-    }

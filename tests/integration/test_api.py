@@ -29,7 +29,7 @@ from custom_components.aetherlens.api import (
 )
 from tests.http import serve_app
 
-from .conftest import ENGINE_INSTANCE_ID, TOKEN, FixtureEngine, load_summary
+from .conftest import ENGINE_INSTANCE_ID, TOKEN, FixtureEngine, load_fixture
 
 
 @pytest.fixture
@@ -39,11 +39,14 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def test_summary_fixture_matches_the_engine_api() -> None:
-    """The fixture is what the engine's OpenAPI says a summary is, so the fakes stay honest."""
+@pytest.mark.parametrize(
+    ("fixture", "model"), [("summary", "Summary"), ("bill", "RangeBill"), ("compare", "Comparison")]
+)
+def test_fixtures_match_the_engine_api(fixture: str, model: str) -> None:
+    """The fake engine answers what the engine's OpenAPI says, so the fakes stay honest."""
     spec = build_spec("0.1.0", 1000)
-    schema = {"$ref": "#/components/schemas/Summary", "components": spec["components"]}
-    jsonschema.validate(load_summary(), schema)
+    schema = {"$ref": f"#/components/schemas/{model}", "components": spec["components"]}
+    jsonschema.validate(load_fixture(fixture), schema)
 
 
 async def test_summary_parses_into_typed_records(

@@ -90,7 +90,7 @@ async def test_bill_of_the_current_cycle(
         "tariff": "day-night",
         "currency": "EUR",
         "until": "2026-03-29T10:00:00+00:00",
-        **{key: value for key, value in BILL_LINES.items() if key not in ("devices", "carbon_kg")},
+        **{key: value for key, value in BILL_LINES.items() if key != "devices"},
         "projected_total": "71.5",
     }
 

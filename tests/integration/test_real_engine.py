@@ -228,7 +228,7 @@ async def test_tariff_figures_and_comparison_from_the_real_engine(
     )
     assert response is not None
     answer: dict[str, Any] = dict(response)
-    assert (answer["current"]["tariff"], answer["current"]["total"]) == ("day-night", "2.6")
+    assert (answer["current"]["tariff"], answer["current"]["total"]) == ("day-night", "2.60")
     assert (answer["alternative"]["tariff"], answer["alternative"]["total"]) == ("cheap", "0.88")
     assert answer["difference"] == "-1.72"
 
