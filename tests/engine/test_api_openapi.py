@@ -270,3 +270,23 @@ async def test_errors_outside_routes_are_documented_errors() -> None:
             async with session.request(method, path) as resp:
                 assert resp.status in (404, 405)
                 error.validate(await resp.json())
+
+
+def test_every_failure_is_documented_as_an_error_model() -> None:
+    """Each route's 4xx and 5xx answers are `Error` or `TariffError` (`api.errors` encodes
+    them), but the validation's verdict on a tariff: its 422 is the answer asked for.
+    """
+    spec = build_spec("1", 10)
+    found = set()
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if int(status) < 400:
+                    continue
+                schema = _resolve(spec, response)["content"]["application/json"]["schema"]
+                found.add((path, method, status, schema["$ref"].rsplit("/", 1)[-1]))
+    models = {model for *_, model in found}
+    assert models == {"Error", "TariffError", "TariffInvalid"}
+    assert {f[:3] for f in found if f[3] == "TariffInvalid"} == {
+        ("/api/v1/tariffs/validate", "post", "422")
+    }

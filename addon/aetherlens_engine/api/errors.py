@@ -1,20 +1,37 @@
-"""JSON errors: every failure answers `{"error": {"code": ..., "message": ...}}`."""
+"""JSON errors: every failure answers `{"error": {"code": ..., "message": ...}}`.
+
+The body is encoded from the models the OpenAPI document shows for every 4xx and 5xx answer
+(`contract.engine.Error`, and `TariffError` whose details name a tariff's bad field), so an error
+answer cannot leave the document's shape.
+"""
 
 from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
 
+import msgspec
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
+from msgspec import UNSET
 
 from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.web.errors import ApiError
 
+from .contract.base import json_response
+from .contract.engine import (
+    Error,
+    ErrorDetail,
+    FieldError,
+    Rejection,
+    TariffError,
+    TariffErrorDetail,
+)
+
 __all__ = [
     "ApiError",
     "cannot_bill",
+    "error_body",
     "error_middleware",
     "error_response",
     "no_active_tariff",
@@ -32,12 +49,20 @@ _HTTP_CODES = {
 }
 
 
+def error_body(error: ApiError) -> Error | TariffError:
+    """Return ERROR's body as its model: a tariff's bad fields, or refused readings by index."""
+    if error.code == "invalid_tariff" and error.details is not None:
+        fields = msgspec.convert(error.details, list[FieldError])
+        return TariffError(
+            error=TariffErrorDetail(code="invalid_tariff", message=error.message, details=fields)
+        )
+    details = UNSET if error.details is None else msgspec.convert(error.details, list[Rejection])
+    return Error(error=ErrorDetail(code=error.code, message=error.message, details=details))
+
+
 def error_response(error: ApiError) -> web.Response:
     """Return ERROR as a JSON response."""
-    body: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.details is not None:
-        body["details"] = error.details
-    return web.json_response({"error": body}, status=error.status, headers=error.headers)
+    return json_response(error_body(error), status=error.status, headers=error.headers)
 
 
 def unavailable(code: str, message: str, retry_after: int) -> ApiError:
