@@ -102,46 +102,45 @@ class CyclePricing:
 
     async def figures(self, conn: asyncpg.Connection, now: datetime) -> CycleFigures | None:
         """Return the quote and projection at NOW; None without an active tariff."""
-        inputs = await load_inputs(conn, now, floor_hour(now))
-        if inputs.stored is None:
+        if (at := await self._at(conn, now)) is None:
             return None
-        tariff = self._tariff(inputs.stored)
-        if not _cacheable(tariff, inputs):
-            projection: Projection | None
-            try:
-                projection = await project_stored(conn, tariff, now)
-            except BillInputError:
-                projection = None
-            active = await _fresh_quote(conn, inputs.stored, tariff, now)
-            return CycleFigures(active, tariff, projection)
-        kept = await self._kept_at(conn, inputs.stored, inputs, tariff, now)
-        return CycleFigures(
-            await self._active(conn, inputs.stored, tariff, kept, now), tariff, kept.projection
-        )
+        projection: Projection | None
+        try:
+            projection = await _projection(conn, at, now)
+        except BillInputError:
+            projection = None
+        return CycleFigures(await self._quote(conn, at, now), at.tariff, projection)
 
     async def quote(self, conn: asyncpg.Connection, now: datetime) -> ActiveQuote | None:
         """Return the active tariff's quote at NOW; None without an active tariff."""
-        inputs = await load_inputs(conn, now, floor_hour(now))
-        if inputs.stored is None:
+        if (at := await self._at(conn, now)) is None:
             return None
-        tariff = self._tariff(inputs.stored)
-        if not _cacheable(tariff, inputs):
-            return await _fresh_quote(conn, inputs.stored, tariff, now)
-        kept = await self._kept_at(conn, inputs.stored, inputs, tariff, now)
-        return await self._active(conn, inputs.stored, tariff, kept, now)
+        return await self._quote(conn, at, now)
 
     async def projection(self, conn: asyncpg.Connection, now: datetime) -> Projection | None:
         """Return the projection of the cycle at NOW; None without an active tariff.
 
         Raises `BillInputError` where the cycle cannot be billed (dynamic prices unrecorded).
         """
+        if (at := await self._at(conn, now)) is None:
+            return None
+        return await _projection(conn, at, now)
+
+    async def _at(self, conn: asyncpg.Connection, now: datetime) -> _At | None:
+        """Read what NOW's figures depend on; keep them where they can be kept (see above)."""
         inputs = await load_inputs(conn, now, floor_hour(now))
         if inputs.stored is None:
             return None
         tariff = self._tariff(inputs.stored)
-        if not _cacheable(tariff, inputs):
-            return await project_stored(conn, tariff, now)
-        return (await self._kept_at(conn, inputs.stored, inputs, tariff, now)).projection
+        kept = None
+        if _cacheable(tariff, inputs):
+            kept = await self._kept_at(conn, inputs.stored, inputs, tariff, now)
+        return _At(inputs.stored, tariff, kept)
+
+    async def _quote(self, conn: asyncpg.Connection, at: _At, now: datetime) -> ActiveQuote:
+        if at.kept is None:
+            return await _fresh_quote(conn, at.stored, at.tariff, now)
+        return await self._active(conn, at.stored, at.tariff, at.kept, now)
 
     def _tariff(self, stored: StoredTariff) -> Tariff:
         if self._built is None or self._built[0] != stored.id:
@@ -201,6 +200,21 @@ class CyclePricing:
         return ActiveQuote(
             stored, tariff.currency, moved_to(kept.quote, tariff, now, carbon=carbon)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """The active tariff version at an instant, and its kept figures (None: computed afresh)."""
+
+    stored: StoredTariff
+    tariff: Tariff
+    kept: _Kept | None
+
+
+async def _projection(conn: asyncpg.Connection, at: _At, now: datetime) -> Projection:
+    if at.kept is None:
+        return await project_stored(conn, at.tariff, now)
+    return at.kept.projection
 
 
 def _cacheable(tariff: Tariff, inputs: CycleInputs) -> bool:
