@@ -33,6 +33,21 @@ class DeviceKind(StrEnum):
     CLOUD_ACCOUNT = "cloud_account"
 
 
+class Commodity(StrEnum):
+    """What a device meters (the `commodity` column): the household ledger's parts besides cloud."""
+
+    ELECTRICITY = "electricity"
+    GAS = "gas"
+    WATER = "water"
+
+
+class Flow(StrEnum):
+    """Which way a grid connection's meter counts (the `flow` column)."""
+
+    IMPORT = "import"
+    EXPORT = "export"
+
+
 @dataclass(frozen=True, slots=True)
 class Device:
     """Anything measured or billed; `unit` is the canonical unit its readings are stored in."""
@@ -48,6 +63,7 @@ class Device:
 # Canonical units readings are stored in, by what they measure.
 UNIT_ENERGY = "kWh"  # a cumulative counter
 UNIT_POWER = "W"
+UNIT_VOLUME = "m³"  # a cumulative counter of gas or water
 UNIT_CARBON = "kg/kWh"  # kg CO2e per kWh
 # Prices are stored in "<currency>/kWh", e.g. "EUR/kWh".
 

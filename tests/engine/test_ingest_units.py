@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from homeassistant.util.unit_conversion import EnergyConverter, VolumeConverter
 
 from aetherlens_engine.ingest.units import conversion_factor
 
@@ -44,3 +45,21 @@ def test_convertible_units(canonical: str, unit: str | None, factor: float) -> N
 )
 def test_inconvertible_units(canonical: str | None, unit: str | None) -> None:
     assert conversion_factor(canonical, unit) is None
+
+
+@pytest.mark.parametrize(
+    ("canonical", "units"),
+    [
+        ("kWh", ["Wh", "MWh", "GWh", "MJ", "GJ", "thm"]),
+        ("m³", ["L", "mL", "gal", "ft³", "CCF", "MCF"]),
+    ],
+)
+def test_gas_and_water_units_convert_as_home_assistant_does(
+    canonical: str, units: list[str]
+) -> None:
+    """A meter's value converted here equals what HA's own conversion shows for it."""
+    converter = EnergyConverter if canonical == "kWh" else VolumeConverter
+    for unit in units:
+        factor = conversion_factor(canonical, unit)
+        assert factor is not None, unit
+        assert factor == pytest.approx(converter.convert(1.0, unit, canonical), rel=1e-12), unit

@@ -1,15 +1,38 @@
 """Units a reading may arrive in, and the factor that converts it to its device's canonical unit.
 
-Canonical units (see models.py): 'kWh' for energy counters, 'W' for power, '<CUR>/kWh' for
-prices (an ISO 4217 code, e.g. 'EUR/kWh') and 'kg/kWh' for carbon intensity.
+Canonical units (see models.py): 'kWh' for energy counters, 'm³' for volume counters (gas,
+water), 'W' for power, '<CUR>/kWh' for prices (an ISO 4217 code, e.g. 'EUR/kWh') and 'kg/kWh'
+for carbon intensity. The factors are Home Assistant's (US gallon and therm, NIST SP 811), so
+that a value converted here equals the one HA's own unit conversion shows.
 """
 
 from __future__ import annotations
 
 import re
 
+_FOOT_M = 0.3048
+_CUBIC_FOOT_M3 = _FOOT_M**3
+_GALLON_M3 = 231 * 0.0254**3  # a US gallon is 231 cubic inches
 _FACTORS: dict[str, dict[str, float]] = {
-    "kWh": {"Wh": 1e-3, "kWh": 1.0, "MWh": 1e3},
+    # MJ, GJ and therms: gas meters that count energy.
+    "kWh": {
+        "Wh": 1e-3,
+        "kWh": 1.0,
+        "MWh": 1e3,
+        "GWh": 1e6,
+        "MJ": 1 / 3.6,
+        "GJ": 1e3 / 3.6,
+        "thm": 1.054804e8 / 3.6e6,
+    },
+    "m³": {
+        "m³": 1.0,
+        "L": 1e-3,
+        "mL": 1e-6,
+        "gal": _GALLON_M3,
+        "ft³": _CUBIC_FOOT_M3,
+        "CCF": 100 * _CUBIC_FOOT_M3,
+        "MCF": 1000 * _CUBIC_FOOT_M3,
+    },
     "W": {"W": 1.0, "kW": 1e3, "MW": 1e6},
     # 'gCO2eq/kWh' is how Home Assistant's CO2 Signal integration spells grams per kWh.
     "kg/kWh": {"kg/kWh": 1.0, "g/kWh": 1e-3, "gCO2eq/kWh": 1e-3},
