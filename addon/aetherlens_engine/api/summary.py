@@ -7,7 +7,7 @@ plus today; costs and carbon today and this month from `cost_daily` (written wit
 rates, so today's row holds today's priced hours: up to 31 rows a device, where the
 `cost_hourly` view would multiply every device's hours of the day), in the engine's currency;
 cloud figures from `cloud_costs` (dimension 'total', services from 'service') and
-`cloud_forecasts`.
+`cloud_forecasts`. Its devices are those metering electricity, and the cloud accounts.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ LEFT JOIN hourly_today AS h ON h.device_id = d.id
 LEFT JOIN daily_before_today AS m ON m.device_id = d.id
 LEFT JOIN cost AS c ON c.device_id = d.id
 LEFT JOIN cloud_month AS cm ON cm.device_id = d.id AND d.kind = 'cloud_account'
-WHERE d.kind = ANY($6::text[])
+WHERE d.kind = ANY($6::text[]) AND d.commodity = 'electricity'
 ORDER BY d.id, cm.currency
 """
 

@@ -1,11 +1,12 @@
 """Write the household's rate per hour (`cost_rates`) and per-device costs per local day.
 
-Every priced device (grid, meter, appliance) pays its kWh at the household's rate of that hour
-(see `bill.interval_rates`); demand, fixed and minimum charges are billed per cycle and not spread
-over hours. So pricing an hour writes one rate, whatever the number of devices: `cost_hourly` is
-the view (timescale/0009) that multiplies each device's kWh by it. `cost_daily` holds the view's
-sums per local day of the engine's time zone (an hour counts on the day it starts), which the
-summary reads for the month; one INSERT ... SELECT writes them.
+Every priced device (grid, meter, appliance, metering electricity) pays its kWh at the
+household's rate of that hour (see `bill.interval_rates`); demand, fixed and minimum charges are
+billed per cycle and not spread over hours. So pricing an hour writes one rate, whatever the
+number of devices: `cost_hourly` is the view (timescale/0009, 0012) that multiplies each device's
+kWh by it. `cost_daily` holds the view's sums per local day of the engine's time zone (an hour
+counts on the day it starts), which the summary reads for the month; one INSERT ... SELECT
+writes them.
 
 The household's import per hour is the sum of its `household_meters` (mains devices, or the
 appliances not inside another where no mains device exists: timescale/0005), read as the bill
@@ -57,14 +58,18 @@ SELECT e.device_id, r.day, r.currency, sum(e.energy_kwh), sum(hour_cost(e.energy
 FROM energy_hourly AS e
 JOIN r ON r.hour = e.hour
 WHERE e.hour >= $1 AND e.hour < $2
-  AND NOT e.device_id = ANY (ARRAY(SELECT id FROM devices WHERE NOT kind = ANY ($4::text[])))
+  AND NOT e.device_id = ANY (ARRAY(
+      SELECT id FROM devices WHERE NOT kind = ANY ($4::text[]) OR commodity <> 'electricity'
+  ))
 GROUP BY e.device_id, r.day, r.currency
 """
 
 _METERED_HOURS_SQL = """
 SELECT DISTINCT hour FROM energy_hourly
 WHERE hour >= $1 AND hour < $2
-  AND device_id = ANY (ARRAY(SELECT id FROM devices WHERE kind = ANY ($3::text[])))
+  AND device_id = ANY (ARRAY(
+      SELECT id FROM devices WHERE kind = ANY ($3::text[]) AND commodity = 'electricity'
+  ))
 """
 
 

@@ -38,7 +38,9 @@ ORDER BY e.hour
 # The series' value in force at `start` (its last point before) and every point up to `end`.
 _SERIES_SQL = """
 WITH source AS (
-    SELECT id FROM devices WHERE kind = $1 AND unit = $2 ORDER BY id LIMIT 1
+    SELECT id FROM devices
+    WHERE kind = $1 AND unit = $2 AND commodity = 'electricity'
+    ORDER BY id LIMIT 1
 ), first AS (
     SELECT time FROM readings_before((SELECT id FROM source), $3, 1, false)
 )
