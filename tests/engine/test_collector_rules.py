@@ -8,12 +8,22 @@ import pytest
 
 from aetherlens_engine.collector import SUPERVISOR_URL
 from aetherlens_engine.collector.backfill import Sample, merge, window_start
-from aetherlens_engine.collector.entities import Role, energy_roles, select
+from aetherlens_engine.collector.entities import (
+    GridConnection,
+    Role,
+    commodity_of,
+    containers,
+    energy_roles,
+    flow_of,
+    grid_connections,
+    kind_of,
+    select,
+)
 from aetherlens_engine.collector.measures import Measure, classify
 from aetherlens_engine.collector.meters import Meter
 from aetherlens_engine.config import load_config
 from aetherlens_engine.errors import ConfigError
-from aetherlens_engine.models import Quality
+from aetherlens_engine.models import Commodity, DeviceKind, Flow, Quality
 
 T0 = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
@@ -32,6 +42,13 @@ def at(seconds: float) -> datetime:
         ("EUR/MWh", Measure.PRICE, "EUR/MWh", "EUR/kWh", 0.001),
         ("€/kWh", Measure.PRICE, "CHF/kWh", "CHF/kWh", 1.0),
         ("gCO2eq/kWh", Measure.CARBON, "gCO2eq/kWh", "kg/kWh", 0.001),
+        ("MJ", Measure.ENERGY, "MJ", "kWh", 1 / 3.6),
+        ("thm", Measure.ENERGY, "thm", "kWh", 29.300111),
+        ("m³", Measure.VOLUME, "m³", "m³", 1.0),
+        ("L", Measure.VOLUME, "L", "m³", 0.001),
+        ("gal", Measure.VOLUME, "gal", "m³", 0.003785411784),
+        ("ft³", Measure.VOLUME, "ft³", "m³", 0.028316846592),
+        ("CCF", Measure.VOLUME, "CCF", "m³", 2.8316846592),
     ],
 )
 def test_units_are_classified_and_normalised(
@@ -43,7 +60,7 @@ def test_units_are_classified_and_normalised(
     assert found.factor == pytest.approx(factor)
 
 
-@pytest.mark.parametrize("unit", [None, "°C", "%", "EUR", "m³", 5])
+@pytest.mark.parametrize("unit", [None, "°C", "%", "EUR", "m³/h", "EUR/m³", 5])
 def test_other_units_are_not_recorded(unit: object) -> None:
     assert classify(unit, "EUR") is None
 
@@ -68,10 +85,14 @@ def test_energy_preferences_name_roles_in_both_grid_formats() -> None:
             },
             {"type": "solar", "stat_energy_from": "sensor.pv", "stat_rate": "sensor.pv_power"},
             {"type": "battery", "stat_energy_from": "sensor.out", "stat_energy_to": "sensor.in"},
-            {"type": "gas", "stat_energy_from": "sensor.gas"},
+            {"type": "gas", "stat_energy_from": "sensor.gas", "stat_rate": "sensor.gas_flow"},
+            {"type": "water", "stat_energy_from": "sensor.water", "entity_energy_price": "s.wp"},
             {"type": "grid", "stat_energy_from": "external:import"},
         ],
         "device_consumption": [{"stat_consumption": "sensor.fridge", "stat_rate": "sensor.fp"}],
+        "device_consumption_water": [
+            {"stat_consumption": "sensor.shower", "stat_rate": "sensor.shower_flow"}
+        ],
     }
     assert energy_roles(prefs) == {
         "sensor.import": Role.GRID_IMPORT,
@@ -87,9 +108,80 @@ def test_energy_preferences_name_roles_in_both_grid_formats() -> None:
         "sensor.pv_power": Role.SOLAR_POWER,
         "sensor.out": Role.BATTERY_OUT,
         "sensor.in": Role.BATTERY_IN,
+        "sensor.gas": Role.GAS,
+        "sensor.water": Role.WATER,
         "sensor.fridge": Role.DEVICE,
         "sensor.fp": Role.DEVICE_POWER,
+        "sensor.shower": Role.WATER_DEVICE,
     }
+
+
+def test_every_grid_connection_groups_its_own_meters() -> None:
+    prefs = {
+        "energy_sources": [
+            {
+                "type": "grid",
+                "name": "House",
+                "stat_energy_from": "sensor.import",
+                "stat_energy_to": "sensor.export",
+                "entity_energy_price": "sensor.price",
+            },
+            {"type": "grid", "stat_energy_from": None, "stat_energy_to": "sensor.pv_export"},
+            {"type": "grid", "stat_energy_from": "sensor.heat_pump", "stat_rate": "sensor.hp_w"},
+            {"type": "gas", "stat_energy_from": "sensor.gas"},
+        ],
+    }
+    house = GridConnection("sensor.import", "House")
+    export_only = GridConnection("sensor.pv_export", None)
+    heat_pump = GridConnection("sensor.heat_pump", None)
+    assert grid_connections(prefs) == {
+        "sensor.import": house,
+        "sensor.export": house,
+        "sensor.price": house,
+        "sensor.pv_export": export_only,
+        "sensor.heat_pump": heat_pump,
+        "sensor.hp_w": heat_pump,
+    }
+    assert [flow_of(role) for role in (Role.GRID_IMPORT, Role.GRID_EXPORT, Role.GAS)] == [
+        Flow.IMPORT,
+        Flow.EXPORT,
+        None,
+    ]
+
+
+def test_water_devices_are_inside_their_containers() -> None:
+    prefs = {
+        "device_consumption": [{"stat_consumption": "sensor.a", "included_in_stat": "sensor.b"}],
+        "device_consumption_water": [
+            {"stat_consumption": "sensor.shower", "included_in_stat": "sensor.bathroom"},
+            {"stat_consumption": "sensor.bathroom"},
+        ],
+    }
+    assert containers(prefs) == {"sensor.a": "sensor.b", "sensor.shower": "sensor.bathroom"}
+
+
+@pytest.mark.parametrize(
+    ("role", "unit", "device_class", "commodity", "kind"),
+    [
+        (Role.GAS, "m³", "gas", Commodity.GAS, DeviceKind.METER),
+        (Role.GAS, "kWh", "energy", Commodity.GAS, DeviceKind.METER),  # a meter counting energy
+        (Role.WATER, "L", "water", Commodity.WATER, DeviceKind.METER),
+        (Role.WATER_DEVICE, "gal", "water", Commodity.WATER, DeviceKind.APPLIANCE),
+        (Role.INCLUDED, "ft³", "gas", Commodity.GAS, DeviceKind.APPLIANCE),
+        (Role.INCLUDED, "CCF", "water", Commodity.WATER, DeviceKind.APPLIANCE),
+        (Role.INCLUDED, "kWh", "energy", Commodity.ELECTRICITY, DeviceKind.APPLIANCE),
+        (Role.GRID_IMPORT, "kWh", "energy", Commodity.ELECTRICITY, DeviceKind.GRID),
+        (Role.INCLUDED, "m³", None, None, DeviceKind.APPLIANCE),  # a volume of what?
+        (Role.DEVICE, "L", "water", None, DeviceKind.APPLIANCE),  # not an electric device
+    ],
+)
+def test_commodity_and_kind_follow_the_role_then_the_device_class(
+    role: Role, unit: str, device_class: str | None, commodity: Commodity | None, kind: DeviceKind
+) -> None:
+    found = classify(unit, "EUR")
+    assert found is not None
+    assert commodity_of(role, found, device_class) == commodity
+    assert kind_of(role, found) == kind
 
 
 def test_include_and_exclude_take_ids_and_globs() -> None:
@@ -114,6 +206,15 @@ def test_counter_resets_and_glitches_follow_home_assistant() -> None:
     values = [10, 10.5, 4, 3.8, 4.2, 4.1]
     flags = [meter.feed(at(i), str(v))[0].quality for i, v in enumerate(values)]
     assert flags == [0, 0, Quality.COUNTER_RESET, Quality.GLITCH, 0, Quality.GLITCH]
+
+
+def test_volume_counters_reset_and_glitch_as_energy_counters() -> None:
+    unit = classify("L", "EUR")
+    assert unit is not None
+    meter = Meter("sensor.water", 1, unit, state_class="total_increasing")
+    readings = [meter.feed(at(i), v)[0] for i, v in enumerate(["1200", "1250", "1249", "30"])]
+    assert [r.quality for r in readings] == [0, 0, Quality.GLITCH, Quality.COUNTER_RESET]
+    assert [(r.value, r.unit) for r in readings[:2]] == [(1200.0, "L"), (1250.0, "L")]
 
 
 def test_total_counters_reset_with_last_reset() -> None:

@@ -24,13 +24,24 @@ import asyncpg
 
 from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.ingest.errors import IngestError
-from aetherlens_engine.models import NO_FLAGS, IngestResult, Quality, RawReading
+from aetherlens_engine.models import NO_FLAGS, Commodity, IngestResult, Quality, RawReading
 from aetherlens_engine.tasks import cancel_and_wait
 
 from . import backfill
 from .devices import DeviceSpec, StoredDevice, last_readings, upsert_devices
-from .entities import Registry, Role, containers, energy_roles, kind_of, select
-from .measures import Measure, Unit, classify
+from .entities import (
+    GridConnection,
+    Registry,
+    Role,
+    commodity_of,
+    containers,
+    energy_roles,
+    flow_of,
+    grid_connections,
+    kind_of,
+    select,
+)
+from .measures import COUNTERS, Measure, Unit, classify
 from .meters import Meter
 from .settings import HomeAssistantInstance
 from .status import CollectorStatus, ConnectionState
@@ -94,6 +105,7 @@ class HomeAssistantCollector:
         self._latest: dict[str, Mapping[str, Any]] = {}  # state and its start, by entity_id
         self._roles: dict[str, Role] = {}  # of Energy preferences
         self._containers: dict[str, str] = {}  # entity -> the one it is inside (likewise)
+        self._connections: dict[str, GridConnection] = {}  # entity -> its grid connection
         self._wanted: dict[str, bool] = {}  # unmapped entities: selected if they had a unit
         self._paired: set[str] = set()  # power entities left out beside their energy meter
         self._currency = "EUR"
@@ -280,8 +292,9 @@ class HomeAssistantCollector:
         wanted = self._wanted.get(entity_id)
         if wanted is None:
             instance = self.instance
-            wanted = self._wanted[entity_id] = bool(
-                select([entity_id], self._roles, instance.include, instance.exclude)
+            roles = select([entity_id], self._roles, instance.include, instance.exclude)
+            wanted = self._wanted[entity_id] = any(
+                self._commodity(entity_id, role) is not None for role in roles.values()
             )
         return wanted
 
@@ -323,6 +336,7 @@ class HomeAssistantCollector:
         registry = Registry.from_lists(entities, devices, areas)
         self._roles = energy_roles(prefs)
         self._containers = containers(prefs)
+        self._connections = grid_connections(prefs)
         self._wanted.clear()
         selected = select(self._attributes, self._roles, instance.include, instance.exclude)
         plans = self._plan(selected, registry)
@@ -349,7 +363,8 @@ class HomeAssistantCollector:
         paired: set[str] = set()
         for entity_id, role in sorted(selected.items()):
             unit = self._unit(entity_id)
-            if unit is None:
+            commodity = self._commodity(entity_id, role)
+            if unit is None or commodity is None:
                 continue
             ha_device = (registry.entities.get(entity_id) or {}).get("device_id")
             if unit.measure is Measure.POWER and (
@@ -372,8 +387,23 @@ class HomeAssistantCollector:
             }
             container = self._containers.get(entity_id)
             inside = registry.identity(self.instance.name, container) if container else None
+            connection = self._connections.get(entity_id)
+            if connection is not None and connection.name is not None:
+                common["connection_name"] = connection.name
             spec = DeviceSpec(
-                source_id, name, kind_of(role, unit), unit.canonical, common, included_in=inside
+                source_id,
+                name,
+                kind_of(role, unit),
+                unit.canonical,
+                common,
+                commodity=commodity,
+                included_in=inside,
+                flow=flow_of(role),
+                connection=(
+                    None
+                    if connection is None
+                    else registry.identity(self.instance.name, connection.key)
+                ),
             )
             plans.append((entity_id, unit, spec))
         for entity_id in sorted(paired - self._paired):
@@ -389,6 +419,12 @@ class HomeAssistantCollector:
     def _unit(self, entity_id: str) -> Unit | None:
         attributes = self._attributes.get(entity_id, {})
         return classify(attributes.get("unit_of_measurement"), self._currency)
+
+    def _commodity(self, entity_id: str, role: Role) -> Commodity | None:
+        """Return what ENTITY_ID meters, recorded for ROLE (None: it is not recorded)."""
+        unit = self._unit(entity_id)
+        device_class = self._attributes.get(entity_id, {}).get("device_class")
+        return None if unit is None else commodity_of(role, unit, device_class)
 
     async def _update_meters(
         self, plans: list[tuple[str, Unit, DeviceSpec]], stored: Mapping[str, StoredDevice]
@@ -436,7 +472,7 @@ class HomeAssistantCollector:
             (samples[0].time for samples in states.values() if samples),
             default=now,
         )
-        counters = [e for e, m in meters.items() if m.unit.measure is Measure.ENERGY]
+        counters = [e for e, m in meters.items() if m.unit.measure in COUNTERS]
         means = [e for e, m in meters.items() if m.unit.measure is Measure.POWER]
         stats = await backfill.statistics(conn, counters, means, start, first_exact)
         readings: list[RawReading] = []

@@ -10,21 +10,27 @@ from typing import Any
 
 import asyncpg
 
-from aetherlens_engine.models import DeviceKind
+from aetherlens_engine.models import Commodity, DeviceKind, Flow
 
 SOURCE = "homeassistant"
 
-# Name, kind and HA details follow HA; the unit stays what the readings were stored in.
+# Name, kind, commodity, flow, connection and HA details follow HA; the unit stays what the
+# readings were stored in.
 _UPSERT = """
-INSERT INTO devices (source, source_id, name, kind, unit, attributes)
-SELECT $1, s.source_id, s.name, s.kind, s.unit, s.attributes::jsonb
-FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-    AS s (source_id, name, kind, unit, attributes)
+INSERT INTO devices (source, source_id, name, kind, unit, attributes, commodity, flow, connection)
+SELECT $1, s.source_id, s.name, s.kind, s.unit, s.attributes::jsonb, s.commodity, s.flow,
+       s.connection
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::text[])
+    AS s (source_id, name, kind, unit, attributes, commodity, flow, connection)
 ON CONFLICT (source, source_id) DO UPDATE
 SET name = excluded.name, kind = excluded.kind, attributes = excluded.attributes,
+    commodity = excluded.commodity, flow = excluded.flow, connection = excluded.connection,
     updated_at = now()
-WHERE (devices.name, devices.kind, devices.attributes)
-      IS DISTINCT FROM (excluded.name, excluded.kind, excluded.attributes)
+WHERE (devices.name, devices.kind, devices.attributes, devices.commodity, devices.flow,
+       devices.connection)
+      IS DISTINCT FROM (excluded.name, excluded.kind, excluded.attributes, excluded.commodity,
+                        excluded.flow, excluded.connection)
 """
 # Containers are set once every device of the batch exists (a container may be new too).
 _CONTAINERS = """
@@ -52,6 +58,9 @@ class DeviceSpec:
     unit: str
     attributes: Mapping[str, Any]
     included_in: str | None = None  # the source_id of the device this one is measured inside
+    commodity: Commodity = Commodity.ELECTRICITY
+    flow: Flow | None = None  # a grid connection's import or export meter
+    connection: str | None = None  # the grid connection's key: its first meter's source_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +94,9 @@ async def upsert_devices(
             [str(s.kind) for s in specs],
             [s.unit for s in specs],
             [json.dumps(s.attributes, sort_keys=True) for s in specs],
+            [str(s.commodity) for s in specs],
+            [None if s.flow is None else str(s.flow) for s in specs],
+            [s.connection for s in specs],
         )
         await conn.execute(
             _CONTAINERS, SOURCE, [s.source_id for s in specs], [s.included_in for s in specs]

@@ -1,9 +1,10 @@
 """What an entity measures, told by its unit, and the engine unit its readings are stored in.
 
-Power (W, kW, MW) is stored in W, energy (Wh, kWh, MWh) in kWh, prices (<currency>/kWh or /MWh)
-in <currency>/kWh and carbon intensity (g/kWh, gCO2eq/kWh, kg/kWh) in kg/kWh; the ingest pipeline
-converts (aetherlens_engine.ingest.units). Prices written with a symbol (€/kWh) are taken to be in
-Home Assistant's configured currency.
+Power (W, kW, MW) is stored in W, energy (Wh, kWh, MWh, GWh, and the MJ, GJ and therms of gas
+meters) in kWh, volume (m³, L, mL, gal, ft³, CCF, MCF: gas and water meters) in m³, prices
+(<currency>/kWh or /MWh) in <currency>/kWh and carbon intensity (g/kWh, gCO2eq/kWh, kg/kWh) in
+kg/kWh; the ingest pipeline converts (aetherlens_engine.ingest.units). Prices written with a
+symbol (€/kWh) are taken to be in Home Assistant's configured currency.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from aetherlens_engine.ingest.units import conversion_factor
-from aetherlens_engine.models import UNIT_CARBON, UNIT_ENERGY, UNIT_POWER
+from aetherlens_engine.models import UNIT_CARBON, UNIT_ENERGY, UNIT_POWER, UNIT_VOLUME
 
 _POWER = frozenset({"W", "kW", "MW"})
-_ENERGY = frozenset({"Wh", "kWh", "MWh"})
+_ENERGY = frozenset({"Wh", "kWh", "MWh", "GWh", "MJ", "GJ", "thm"})
+_VOLUME = frozenset({"m³", "L", "mL", "gal", "ft³", "CCF", "MCF"})
 _CARBON = frozenset({"g/kWh", "gCO2eq/kWh", "kg/kWh"})
 _PER_ENERGY = frozenset({"kWh", "MWh"})
 _ISO_4217_LENGTH = 3
@@ -26,8 +28,21 @@ class Measure(StrEnum):
 
     POWER = "power"
     ENERGY = "energy"
+    VOLUME = "volume"
     PRICE = "price"
     CARBON = "carbon"
+
+
+# Cumulative counters: resets, glitches and statistics' `state` apply to them alike.
+COUNTERS = frozenset({Measure.ENERGY, Measure.VOLUME})
+
+
+_PHYSICAL = (
+    (_POWER, Measure.POWER, UNIT_POWER),
+    (_ENERGY, Measure.ENERGY, UNIT_ENERGY),
+    (_VOLUME, Measure.VOLUME, UNIT_VOLUME),
+    (_CARBON, Measure.CARBON, UNIT_CARBON),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +62,9 @@ def classify(unit: object, currency: str) -> Unit | None:
     """
     if not isinstance(unit, str):
         return None
-    if unit in _POWER:
-        return _unit(Measure.POWER, unit, UNIT_POWER)
-    if unit in _ENERGY:
-        return _unit(Measure.ENERGY, unit, UNIT_ENERGY)
-    if unit in _CARBON:
-        return _unit(Measure.CARBON, unit, UNIT_CARBON)
+    for units, measure, canonical in _PHYSICAL:
+        if unit in units:
+            return _unit(measure, unit, canonical)
     money, slash, per = unit.rpartition("/")
     if slash and money and per in _PER_ENERGY:
         code = money if _is_currency_code(money) else currency

@@ -3,9 +3,10 @@
 - A state that is `unavailable`, `unknown`, not a number or not finite is a gap: no reading
   (the readings table holds values only). The first valid reading after it is flagged AFTER_GAP,
   so that the rollups neither integrate power across the gap nor spread a counter's delta over it.
-- Energy counters follow Home Assistant's rules: for `total_increasing` (or no state class) a
-  value below 90 % of the counter's level is a reset (COUNTER_RESET), a smaller dip a glitch
-  (GLITCH, left out of energy by the rollups); for `total` a new `last_reset` marks a reset.
+- Counters (energy, and the volume of gas and water meters) follow Home Assistant's rules: for
+  `total_increasing` (or no state class) a value below 90 % of the counter's level is a reset
+  (COUNTER_RESET), a smaller dip a glitch (GLITCH, left out of energy by the rollups); for
+  `total` a new `last_reset` marks a reset.
 - Power is recorded as it is (W): the rollups integrate it into energy. Home Assistant sends no
   state while a value stays the same, so while the connection is live `tick` repeats the held
   value at the current time (a heartbeat), keeping consecutive readings closer than the rollups'
@@ -26,7 +27,7 @@ from typing import Any
 
 from aetherlens_engine.models import NO_FLAGS, Quality, RawReading
 
-from .measures import Measure, Unit
+from .measures import COUNTERS, Measure, Unit
 
 RESET_RATIO = 0.9  # Home Assistant's: below 90 % of the previous value is a new cycle
 _AFTER = timedelta(microseconds=1)  # the readings table keeps one reading per device and time
@@ -88,13 +89,10 @@ class Meter:
             quality |= Quality.AFTER_GAP
             self.in_gap = False
         value = raw * self.unit.factor  # canonical, to compare with earlier values
-        match self.unit.measure:
-            case Measure.ENERGY:
-                quality |= self._counter_flags(value, attributes)
-            case Measure.POWER:
-                self.held = value
-            case _:
-                pass
+        if self.unit.measure in COUNTERS:
+            quality |= self._counter_flags(value, attributes)
+        elif self.unit.measure is Measure.POWER:
+            self.held = value
         if self.written is not None and time <= self.written:
             time = self.written + _AFTER
         self.written = time
