@@ -428,3 +428,67 @@ async def test_compare_errors(pool: asyncpg.Pool) -> None:
         status, body = await checked(session, "post", "/api/v1/compare", json=no_usage)
         assert (status, body["error"]["code"]) == (409, "cannot_bill")
         assert "no household energy is recorded" in body["error"]["message"]
+
+
+async def test_rank_stored_and_inline_tariffs(pool: asyncpg.Pool) -> None:
+    """May (744 kWh), every stored tariff: cheap 59.52 < flat (active) 77.40 < day-night 186."""
+    await _flat_household(pool, NOW)
+    await _activate(pool, FLAT, CHEAP, DAY_NIGHT)
+    inline = {**FLAT, "name": "inline", "energy": {"price": "0.12"}, "fixed": []}
+    async with client(_state(pool, NOW)) as session:
+        status, body = await checked(session, "post", "/api/v1/rank", json={})
+        assert status == 200, body
+        assert (body["start"], body["end"]) == (
+            "2024-04-30T22:00:00+00:00",
+            "2024-05-31T22:00:00+00:00",
+        )
+        assert (body["currency"], body["cycle_day"]) == ("EUR", 1)
+        assert body["recorded"] == {"hours": 744, "of_hours": 744}
+        summary = [(b["rank"], b["source"], b["total"], b["difference"]) for b in body["bills"]]
+        # Every stored tariff: May has 372 day hours (12 a day) at 0.30 and 372 at 0.20.
+        assert summary == [
+            (1, "cheap", "59.52", "-17.88"),
+            (2, "flat", "77.40", "0.00"),
+            (3, "day-night", "186.00", "108.60"),
+        ]
+        assert [b["reference"] for b in body["bills"]] == [False, True, False]
+        compared = await checked(session, "post", "/api/v1/compare", json={"tariff": "day-night"})
+        assert compared[1]["alternative"]["cycles"] == body["bills"][2]["cycles"]
+
+        day = {"start": "2024-06-03T00:00:00+02:00", "end": "2024-06-04T00:00:00+02:00"}
+        payload = {"tariffs": ["cheap", "flat", "cheap"], "definitions": [inline], **day}
+        status, body = await checked(session, "post", "/api/v1/rank", json=payload)
+        assert status == 200, body
+        summary = [(b["rank"], b["source"], b["tariff"], b["total"]) for b in body["bills"]]
+        # 24 kWh: cheap 1.92, inline 2.88, flat 2.40 + the June cycle's fixed 3.
+        assert summary == [
+            (1, "cheap", "cheap", "1.92"),
+            (2, "definitions[0]", "inline", "2.88"),
+            (3, "flat", "flat", "5.40"),
+        ]
+
+
+async def test_rank_errors(pool: asyncpg.Pool) -> None:
+    await _flat_household(pool, datetime(2024, 5, 2, tzinfo=UTC))
+    euro_day = {"start": "2024-05-01T00:00:00Z", "end": "2024-05-02T00:00:00Z"}
+    dollars = {**FLAT, "name": "dollars", "currency": "USD"}
+    cases: list[tuple[Any, int, str]] = [
+        ({}, 409, "no tariff is active"),
+        ({"definitions": [{**FLAT, "timezone": "Mars/Base"}]}, 422,
+         "definitions[0]: timezone: unknown"),
+        ({"tariffs": ["nowhere"]}, 404, "there is no tariff named 'nowhere'"),
+        ({"tariffs": "flat"}, 400, "tariffs: expected `array`, got `str`"),
+        ({"tariffs": ["flat"] * 51}, 400, "at most 50 tariffs"),
+        ({"end": "2024-05-01T00:00:00Z"}, 400, "start: give both start and end"),
+        ({"definitions": [dollars], **euro_day}, 409,
+         "definitions[0]: tariff 'dollars' is in USD, the reference 'flat' in EUR"),
+        ({"tariffs": ["flat"], "start": "2024-06-10T00:00:00Z", "end": "2024-06-11T00:00:00Z"},
+         409, "no household energy is recorded"),
+    ]  # fmt: skip
+    async with client(_state(pool, NOW)) as session:
+        for payload, expected, message in cases:
+            status, body = await checked(session, "post", "/api/v1/rank", json=payload)
+            assert status == expected, (payload, body)
+            assert message in body["error"]["message"], (payload, body)
+            if payload == {"tariffs": ["nowhere"]}:
+                await _activate(pool, FLAT)  # the rest with an active tariff

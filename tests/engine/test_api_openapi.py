@@ -215,14 +215,21 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         Call("/api/v1/projection"),
         Call("/api/v1/bill", kwargs={"params": around_now}),
         Call("/api/v1/compare", "post", kwargs={"json": {"definition": flat_rate, **around_now}}),
+        Call("/api/v1/rank", "post", kwargs={"json": {"definitions": [flat_rate], **around_now}}),
     ]
     private += tariff_calls
     bad_comparisons: list[dict[str, Any]] = [{"tariff": 1}, {"tariff": "x"}, {"definition": {}}]
+    bad_rankings: list[dict[str, Any]] = [
+        {"tariffs": [1]},
+        {"tariffs": ["x"]},
+        {"definitions": [{}]},
+    ]
     failing += [
         Call("/api/v1/costs", kwargs={"params": {**span, "resolution": "week"}}),
         Call("/api/v1/costs", kwargs={"params": {**span, "device_id": "777"}}),
         Call("/api/v1/bill", kwargs={"params": {"start": span["end"], "end": span["start"]}}),
         *(Call("/api/v1/compare", "post", kwargs={"json": body}) for body in bad_comparisons),
+        *(Call("/api/v1/rank", "post", kwargs={"json": body}) for body in bad_rankings),
     ]
 
     async with client(engine_state(pool, sink=DirectSink(pool))) as session:

@@ -67,6 +67,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     get("/api/v1/projection", costs.get_projection, allow_head=False)
     get("/api/v1/bill", bill.get_bill, allow_head=False)
     app.router.add_post("/api/v1/compare", costs.post_compare)
+    app.router.add_post("/api/v1/rank", costs.post_rank)
     get("/api/v1/tariffs", tariffs.get_tariffs, allow_head=False)
     app.router.add_post("/api/v1/tariffs", tariffs.post_tariff)
     app.router.add_post("/api/v1/tariffs/validate", tariffs.post_validate)

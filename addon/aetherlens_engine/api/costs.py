@@ -13,6 +13,8 @@
   (`tariffs.projection`).
 - `POST /api/v1/compare`: recorded usage priced under the active tariff and another one
   (`pricing.recorded`, `tariffs.compare`).
+- `POST /api/v1/rank`: recorded usage priced under the active tariff and many others, cheapest
+  first (`pricing.recorded`, `tariffs.ranking`).
 """
 
 from __future__ import annotations
@@ -27,12 +29,18 @@ import msgspec
 from aiohttp import web
 from msgspec import UNSET
 
-from aetherlens_engine.pricing.recorded import compare_recorded
+from aetherlens_engine.pricing.recorded import compare_recorded, rank_recorded
 from aetherlens_engine.tariffs.compare import comparison_to_json, last_full_cycle
 from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection
-from aetherlens_engine.tariffs.store import active_tariff_at, tariff_at, tariff_versions
+from aetherlens_engine.tariffs.ranking import Candidate, ranking_to_json
+from aetherlens_engine.tariffs.store import (
+    active_tariff_at,
+    tariff_at,
+    tariff_names,
+    tariff_versions,
+)
 
 from .contract import costs as contract
 from .contract.base import day, instant, json_response, money
@@ -253,7 +261,9 @@ async def get_projection(request: web.Request) -> web.Response:
     return json_response(projection_answer(projection))
 
 
-def _range(body: contract.CompareRequest) -> tuple[datetime, datetime] | None:
+def _range(
+    body: contract.CompareRequest | contract.RankRequest,
+) -> tuple[datetime, datetime] | None:
     if body.start is UNSET or body.end is UNSET:
         return None
     start, end = instant_parameter("start", body.start), instant_parameter("end", body.end)
@@ -272,6 +282,11 @@ async def _alternative(
     name = body.tariff
     if name is UNSET:  # refused by the model already
         raise bad_parameter("tariff", "give either tariff (a stored name) or definition (a tariff)")
+    return await _stored(conn, name, now)
+
+
+async def _stored(conn: asyncpg.Connection, name: str, now: datetime) -> Tariff:
+    """Return the named tariff's version in force at NOW, else its latest; 404 without one."""
     stored = await tariff_at(conn, name, now)
     if stored is None:
         versions = await tariff_versions(conn, name)
@@ -314,3 +329,49 @@ def _whole_hours(start: datetime, end: datetime) -> int:
     if first < start:
         first += timedelta(hours=1)
     return max(0, -(-(end - first) // timedelta(hours=1)))
+
+
+async def _named(
+    conn: asyncpg.Connection, body: contract.RankRequest, now: datetime
+) -> tuple[dict[str, Tariff], list[Candidate]]:
+    """Return the stored tariffs the body names (by name) and its inline ones."""
+    names = body.tariffs
+    if names is UNSET:
+        names = [] if body.definitions else await tariff_names(conn)
+    stored = {name: await _stored(conn, name, now) for name in names}
+    inline = []
+    for number, definition in enumerate(body.definitions):
+        where = f"definitions[{number}]"
+        try:
+            inline.append(Candidate(where, build_tariff(definition)))
+        except TariffError as err:
+            raise ApiError(422, "invalid_tariff", f"{where}: {err}") from err
+    return stored, inline
+
+
+async def post_rank(request: web.Request) -> web.Response:
+    """Answer the bills of the recorded usage under the active tariff and others, ranked."""
+    state = request.app[STATE_KEY]
+    body = await body_of(request, contract.RankRequest)
+    span = _range(body)
+    now = state.clock()
+    async with connection(state) as conn:
+        stored, inline = await _named(conn, body, now)
+        active = await active_tariff_at(conn, now)
+        if active is None:
+            raise no_active_tariff()
+        candidates = [Candidate(active.name, active.tariff())]
+        candidates += [Candidate(n, t) for n, t in stored.items() if n != active.name]
+        candidates += inline
+        start, end = span if span is not None else last_full_cycle(candidates[0].tariff, now)
+        try:
+            ranking = await rank_recorded(conn, candidates, start, end)
+        except BillInputError as err:
+            raise cannot_bill(err) from err
+        hours = await conn.fetchval(_RECORDED_HOURS, start, end)
+    answer = ranking_to_json(ranking) | {
+        "start": instant(start),
+        "end": instant(end),
+        "recorded": contract.Recorded(hours=hours, of_hours=_whole_hours(start, end)),
+    }
+    return json_response(msgspec.convert(answer, contract.Ranking))

@@ -1,7 +1,8 @@
 """Bills of the recorded usage in a range: what they need, read once, under one set of rules.
 
-`GET /api/v1/bill` and `POST /api/v1/compare` bill the household's import and export in the UTC
-hours starting in [start, end) (`tariffs.usage`). The rules, the same for every tariff billed:
+`GET /api/v1/bill`, `POST /api/v1/compare` and `POST /api/v1/rank` bill the household's import
+and export in the UTC hours starting in [start, end) (`tariffs.usage`). The rules, the same for
+every tariff billed:
 
 - a range without household energy cannot be billed;
 - a tariff with dynamic (import or export) prices cannot be billed unless a price device records
@@ -24,6 +25,7 @@ import asyncpg
 from aetherlens_engine.tariffs.bill import Bill, bill
 from aetherlens_engine.tariffs.compare import Comparison, compare, credited_export, one_currency
 from aetherlens_engine.tariffs.model import BillInputError, Tariff
+from aetherlens_engine.tariffs.ranking import Candidate, Ranking, rank, same_currency
 from aetherlens_engine.tariffs.series import Series
 from aetherlens_engine.tariffs.usage import Usage, carbon_series, price_series, recorded_usage
 
@@ -100,6 +102,30 @@ async def compare_recorded(
     return compare(
         inputs.billable(current),
         inputs.billable(alternative),
+        inputs.usage.load,
+        export=inputs.usage.export,
+        prices=inputs.prices,
+        carbon=inputs.carbon,
+    )
+
+
+async def rank_recorded(
+    conn: asyncpg.Connection, candidates: Sequence[Candidate], start: datetime, end: datetime
+) -> Ranking:
+    """Rank the household's recorded usage in [start, end) under CANDIDATES (`rank`).
+
+    The first is the reference; a refusal names the candidate's source.
+    """
+    same_currency(candidates)
+    inputs = await load_recorded(conn, [c.tariff for c in candidates], start, end)
+    billable = []
+    for candidate in candidates:
+        try:
+            billable.append(replace(candidate, tariff=inputs.billable(candidate.tariff)))
+        except BillInputError as err:
+            raise BillInputError(f"{candidate.source}: {err}") from err
+    return rank(
+        billable,
         inputs.usage.load,
         export=inputs.usage.export,
         prices=inputs.prices,

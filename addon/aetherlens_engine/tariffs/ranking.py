@@ -49,6 +49,21 @@ class Ranking:
     bills: tuple[Ranked, ...]
 
 
+def same_currency(candidates: Sequence[Candidate]) -> None:
+    """Raise `BillInputError` unless there are candidates, all in the first one's currency."""
+    if not candidates:
+        raise BillInputError("no tariff to rank")
+    reference = candidates[0]
+    currency = reference.tariff.currency
+    for candidate in candidates[1:]:
+        if candidate.tariff.currency != currency:
+            raise BillInputError(
+                f"{candidate.source}: tariff {candidate.tariff.name!r} is in "
+                f"{candidate.tariff.currency}, the reference {reference.tariff.name!r} in "
+                f"{currency}: a ranking needs one currency"
+            )
+
+
 def rank(
     candidates: Sequence[Candidate],
     load: Sequence[Interval],
@@ -63,17 +78,8 @@ def rank(
 
     CYCLE_DAY defaults to the reference's; all candidates must be in its currency.
     """
-    if not candidates:
-        raise BillInputError("no tariff to rank")
+    same_currency(candidates)
     reference = candidates[0]
-    currency = reference.tariff.currency
-    for candidate in candidates[1:]:
-        if candidate.tariff.currency != currency:
-            raise BillInputError(
-                f"{candidate.source}: tariff {candidate.tariff.name!r} is in "
-                f"{candidate.tariff.currency}, the reference {reference.tariff.name!r} in "
-                f"{currency}: a ranking needs one currency"
-            )
     day = cycle_day or reference.tariff.cycle_day
     bills = []
     for candidate in candidates:
@@ -103,7 +109,7 @@ def rank(
         )
         for place, index in enumerate(order, start=1)
     )
-    return Ranking(currency=currency, cycle_day=day, bills=ranked)
+    return Ranking(currency=reference.tariff.currency, cycle_day=day, bills=ranked)
 
 
 def ranking_to_json(ranking: Ranking) -> dict[str, Any]:

@@ -105,6 +105,12 @@ async def tariff_versions(conn: asyncpg.Connection, name: str) -> list[StoredTar
     return [stored_from_row(row) for row in rows]
 
 
+async def tariff_names(conn: asyncpg.Connection) -> list[str]:
+    """Return the name of every stored tariff, in name order."""
+    rows = await conn.fetch("SELECT DISTINCT name FROM tariffs ORDER BY name")
+    return [row["name"] for row in rows]
+
+
 async def active_tariff_name(conn: asyncpg.Connection) -> str | None:
     """Return the name of the tariff the engine prices energy with, if one is chosen."""
     name: str | None = await conn.fetchval(

@@ -425,6 +425,45 @@
  */
 
 /**
+ * Tariffs to rank against the active one (always ranked, as the reference).
+ *
+ * Without tariffs and definitions: every stored tariff. Without start and end: the active
+ * tariff's last full billing cycle.
+ * @typedef {Object} RankRequest
+ * @property {Array<string>} [tariffs] Stored tariffs' names (the version in force now, else the latest)
+ * @property {Array<Object<string, *>>} [definitions] Tariffs in the native format
+ * @property {string} [start]
+ * @property {string} [end]
+ */
+
+/**
+ * One tariff's bill of the ranking, and where it stands.
+ * @typedef {Object} RankedBill
+ * @property {number} rank 1 is the cheapest; a tie keeps the request's order
+ * @property {string} source The stored tariff's name, or definitions[N] for an inline one
+ * @property {boolean} reference The active tariff's bill
+ * @property {string} difference This total less the reference's
+ * @property {string} tariff
+ * @property {string} currency
+ * @property {Array<BillCycle>} cycles
+ * @property {string} rounding The total less the cycles' totals
+ * @property {string} total
+ */
+
+/**
+ * Bills of the recorded usage under every tariff, cheapest first.
+ *
+ * Every bill is on the active tariff's billing cycles.
+ * @typedef {Object} Ranking
+ * @property {string} currency
+ * @property {number} cycle_day
+ * @property {string} start
+ * @property {string} end
+ * @property {Recorded} recorded
+ * @property {Array<RankedBill>} bills
+ */
+
+/**
  * One reading of a batch.
  * @typedef {Object} ReadingIn
  * @property {number} device_id
@@ -674,6 +713,7 @@
  * @property {Projection} getProjection
  * @property {RangeBill} getBill
  * @property {Comparison} compareTariffs
+ * @property {Ranking} rankTariffs
  * @property {TariffList} listTariffs
  * @property {TariffSaved} saveTariff
  * @property {TariffValid} validateTariff
@@ -689,6 +729,7 @@
  * @typedef {Object} Requests
  * @property {Array<ReadingIn>} postReadings
  * @property {CompareRequest} compareTariffs
+ * @property {RankRequest} rankTariffs
  * @property {TariffSave} saveTariff
  * @property {TariffInput} validateTariff
  */

@@ -292,3 +292,63 @@ class Comparison(Model):
     alternative: Bill
     difference: Annotated[Money, Meta(description="Alternative minus current total")]
     recorded: Recorded
+
+
+MAX_RANKED = 50
+
+
+class RankRequest(Model):
+    """Tariffs to rank against the active one (always ranked, as the reference).
+
+    Without tariffs and definitions: every stored tariff. Without start and end: the active
+    tariff's last full billing cycle.
+    """
+
+    tariffs: Annotated[
+        list[str] | UnsetType,
+        Meta(description="Stored tariffs' names (the version in force now, else the latest)"),
+    ] = UNSET
+    definitions: Annotated[list[JsonObject], Meta(description="Tariffs in the native format")] = []  # noqa: RUF012 - msgspec copies a mutable default per instance
+    start: Instant | UnsetType = UNSET
+    end: Instant | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        """Refuse what RANK_REQUEST_RULES states: start and end together; the count."""
+        if (self.start is UNSET) != (self.end is UNSET):
+            missing = "start" if self.start is UNSET else "end"
+            raise ValueError(f"{missing}: give both start and end, or neither")
+        if len(self.tariffs or ()) + len(self.definitions) > MAX_RANKED:
+            raise ValueError(f"tariffs: at most {MAX_RANKED} tariffs and definitions together")
+
+
+RANK_REQUEST_RULES: dict[str, Any] = {"dependentRequired": {"start": ["end"], "end": ["start"]}}
+
+
+class RankedBill(Model):
+    """One tariff's bill of the ranking, and where it stands."""
+
+    rank: Annotated[int, Meta(description="1 is the cheapest; a tie keeps the request's order")]
+    source: Annotated[
+        str, Meta(description="The stored tariff's name, or definitions[N] for an inline one")
+    ]
+    reference: Annotated[bool, Meta(description="The active tariff's bill")]
+    difference: Annotated[Money, Meta(description="This total less the reference's")]
+    tariff: str
+    currency: Currency
+    cycles: list[BillCycle]
+    rounding: BillRounding
+    total: Money
+
+
+class Ranking(Model):
+    """Bills of the recorded usage under every tariff, cheapest first.
+
+    Every bill is on the active tariff's billing cycles.
+    """
+
+    currency: Currency
+    cycle_day: Annotated[int, Meta(ge=1, le=31)]
+    start: Instant
+    end: Instant
+    recorded: Recorded
+    bills: list[RankedBill]

@@ -270,6 +270,33 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
+        "/api/v1/rank",
+        "post",
+        "rankTariffs",
+        "Recorded usage priced under the active tariff and others, cheapest first",
+        {
+            200: Reply("Every bill, ranked by total", costs.Ranking),
+            404: UNKNOWN_TARIFF,
+            409: NO_TARIFF,
+            422: Reply("A definition is not a valid tariff", engine.Error),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        body=Body(
+            costs.RankRequest,
+            {
+                "every stored tariff, last full cycle": {},
+                "stored and inline tariffs over a range": {
+                    "tariffs": ["night saver"],
+                    "definitions": [_FLAT_TARIFF],
+                    "start": "2026-02-01T00:00:00+01:00",
+                    "end": "2026-03-01T00:00:00+01:00",
+                },
+            },
+        ),
+    ),
+    Operation(
         "/api/v1/tariffs",
         "get",
         "listTariffs",
@@ -373,6 +400,7 @@ OPERATIONS: tuple[Operation, ...] = (
 # Constraints JSON Schema states but a struct cannot: which fields go together.
 SCHEMA_RULES: dict[str, Schema] = {
     "CompareRequest": costs.COMPARE_REQUEST_RULES,
+    "RankRequest": costs.RANK_REQUEST_RULES,
     "TariffInput": tariffs.TARIFF_INPUT_RULES,
     "TariffSave": tariffs.TARIFF_INPUT_RULES,
 }
