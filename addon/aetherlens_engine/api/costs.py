@@ -36,6 +36,7 @@ from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection
 from aetherlens_engine.tariffs.ranking import Candidate, ranking_to_json
 from aetherlens_engine.tariffs.store import (
+    StoredTariff,
     active_tariff_at,
     tariff_at,
     tariff_names,
@@ -304,23 +305,34 @@ async def post_compare(request: web.Request) -> web.Response:
     now = state.clock()
     async with connection(state) as conn:
         alternative = await _alternative(conn, body, now)
-        active = await active_tariff_at(conn, now)
-        if active is None:
-            raise no_active_tariff()
-        current = active.tariff()
+        current = (await _active(conn, now)).tariff()
         start, end = span if span is not None else last_full_cycle(current, now)
         try:
             comparison = await compare_recorded(conn, current, alternative, start, end)
         except BillInputError as err:
             raise cannot_bill(err) from err
-        hours = await conn.fetchval(_RECORDED_HOURS, start, end)
-    recorded = contract.Recorded(hours=hours, of_hours=_whole_hours(start, end))
-    answer = comparison_to_json(comparison) | {
+        answer = await _over_range(conn, comparison_to_json(comparison), start, end)
+    return json_response(msgspec.convert(answer, contract.Comparison))
+
+
+async def _active(conn: asyncpg.Connection, now: datetime) -> StoredTariff:
+    """Return the active tariff's version in force at NOW; 409 without one."""
+    active = await active_tariff_at(conn, now)
+    if active is None:
+        raise no_active_tariff()
+    return active
+
+
+async def _over_range(
+    conn: asyncpg.Connection, answer: dict[str, Any], start: datetime, end: datetime
+) -> dict[str, Any]:
+    """Return ANSWER with its range and the hours of it with household energy recorded."""
+    hours = await conn.fetchval(_RECORDED_HOURS, start, end)
+    return answer | {
         "start": instant(start),
         "end": instant(end),
-        "recorded": recorded,
+        "recorded": contract.Recorded(hours=hours, of_hours=_whole_hours(start, end)),
     }
-    return json_response(msgspec.convert(answer, contract.Comparison))
 
 
 def _whole_hours(start: datetime, end: datetime) -> int:
@@ -357,9 +369,7 @@ async def post_rank(request: web.Request) -> web.Response:
     now = state.clock()
     async with connection(state) as conn:
         stored, inline = await _named(conn, body, now)
-        active = await active_tariff_at(conn, now)
-        if active is None:
-            raise no_active_tariff()
+        active = await _active(conn, now)
         candidates = [Candidate(active.name, active.tariff())]
         candidates += [Candidate(n, t) for n, t in stored.items() if n != active.name]
         candidates += inline
@@ -368,10 +378,5 @@ async def post_rank(request: web.Request) -> web.Response:
             ranking = await rank_recorded(conn, candidates, start, end)
         except BillInputError as err:
             raise cannot_bill(err) from err
-        hours = await conn.fetchval(_RECORDED_HOURS, start, end)
-    answer = ranking_to_json(ranking) | {
-        "start": instant(start),
-        "end": instant(end),
-        "recorded": contract.Recorded(hours=hours, of_hours=_whole_hours(start, end)),
-    }
+        answer = await _over_range(conn, ranking_to_json(ranking), start, end)
     return json_response(msgspec.convert(answer, contract.Ranking))
