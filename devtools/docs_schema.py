@@ -2,8 +2,9 @@
 
 `docs/develop/schema.md` is generated (commit it): every table and view of the engine's schema
 with its columns, keys and references, as PostgreSQL reports them after `timescale/`'s migrations
-ran on a plain PostgreSQL (TimescaleDB adds its own catalog, not ours). tests/docs/test_schema.py
-fails while the committed page differs from what this writes.
+ran on a plain PostgreSQL (TimescaleDB adds its own catalog, not ours), and a Mermaid erDiagram
+of the tables' keys and references, which the site draws (tests/docs/test_diagram.py).
+tests/docs/test_schema.py fails while the committed page differs from what this writes.
 
     scripts/devenv run python -m devtools.docs_schema
 """
@@ -38,15 +39,64 @@ ORDER BY a.attnum
 """
 _CONSTRAINTS = """
 SELECT pg_get_constraintdef(oid) AS definition, contype::text AS kind,
-       confrelid::regclass::text AS target
+       confrelid::regclass::text AS target,
+       ARRAY(
+           SELECT a.attname FROM unnest(conkey) WITH ORDINALITY AS k(attnum, n)
+           JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.attnum ORDER BY k.n
+       ) AS columns
 FROM pg_constraint
 WHERE conrelid = ('public.' || quote_ident($1))::regclass AND contype IN ('p', 'u', 'f')
 ORDER BY contype, conname
 """
 
 
+# Mermaid's key markers, by pg_constraint.contype.
+_MARKERS = {"p": "PK", "f": "FK", "u": "UK"}
+_ORDER = ["PK", "FK", "UK"]
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _mermaid_type(sql_type: str) -> str:
+    """Return SQL_TYPE as one Mermaid word: `numeric(12,4)` as `numeric`, spaces as `_`."""
+    return sql_type.split("(", 1)[0].strip().replace(" ", "_")
+
+
+def er_diagram(tables: list[tuple[str, list[asyncpg.Record], list[asyncpg.Record]]]) -> list[str]:
+    """Return the Mermaid erDiagram of TABLES (name, columns, constraints): keys and references.
+
+    A table shows its key columns (the others are in its section); a reference reads "each row
+    of the target has zero or more rows here", the target optional where the columns may be null.
+    """
+    lines = ["```mermaid", "erDiagram", "    direction LR"]
+    for name, columns, keys in tables:
+        nullable = {column["name"] for column in columns if not column["not_null"]}
+        for key in keys:
+            if key["kind"] == "f":
+                target = "|o" if nullable & set(key["columns"]) else "||"
+                label = ", ".join(key["columns"])
+                lines.append(f'    {key["target"]} {target}--o{{ {name} : "{label}"')
+    for name, columns, keys in tables:
+        markers: dict[str, list[str]] = {}
+        for key in keys:
+            for column in key["columns"]:
+                marker = _MARKERS[key["kind"]]
+                if marker not in markers.setdefault(column, []):
+                    markers[column].append(marker)
+        if not markers:
+            lines.append(f"    {name}")
+            continue
+        lines.append(f"    {name} {{")
+        lines += [
+            f"        {_mermaid_type(column['type'])} {column['name']} "
+            + ", ".join(sorted(markers[column["name"]], key=_ORDER.index))
+            for column in columns
+            if column["name"] in markers
+        ]
+        lines.append("    }")
+    return [*lines, "```"]
 
 
 async def describe(conn: asyncpg.Connection) -> str:
@@ -60,12 +110,20 @@ async def describe(conn: asyncpg.Connection) -> str:
         "engine at start), as PostgreSQL reports them. With TimescaleDB, `readings` is a",
         "hypertable.",
         "",
+        "## Diagram",
+        "",
+        "The tables with their keys (`PK`, `FK`, `UK`) and references; every column is in the",
+        "table's section below.",
+        "",
+        "{diagram}",
+        "",
         "## References",
         "",
         "| table | refers to |",
         "| --- | --- |",
     ]
     sections: list[str] = []
+    tables: list[tuple[str, list[asyncpg.Record], list[asyncpg.Record]]] = []
     for relation in await conn.fetch(_RELATIONS):
         name = relation["name"]
         kind = "view" if relation["kind"] == "v" else "table"
@@ -73,13 +131,16 @@ async def describe(conn: asyncpg.Connection) -> str:
         if relation["comment"]:
             section += ["", relation["comment"]]
         section += ["", "| column | type | null | default |", "| --- | --- | --- | --- |"]
-        for column in await conn.fetch(_COLUMNS, name):
+        columns = await conn.fetch(_COLUMNS, name)
+        for column in columns:
             default = f"`{column['default']}`" if column["default"] is not None else ""
             section.append(
                 f"| `{column['name']}` | {_cell(column['type'])} | "
                 f"{'no' if column['not_null'] else 'yes'} | {_cell(default)} |"
             )
         keys = await conn.fetch(_CONSTRAINTS, name)
+        if kind == "table":
+            tables.append((name, columns, keys))
         if keys:
             section.append("")
             section += [f"- `{_cell(key['definition'])}`" for key in keys]
@@ -88,7 +149,8 @@ async def describe(conn: asyncpg.Connection) -> str:
             links = ", ".join(f"[{target}](#{target})" for target in targets)
             parts.append(f"| [{name}](#{name}) | {links} |")
         sections.append("\n".join([*section, ""]))
-    return "\n".join([*parts, "", *sections])
+    page = "\n".join([*parts, "", *sections])
+    return page.replace("{diagram}", "\n".join(er_diagram(tables)), 1)
 
 
 async def _migrated_schema(dsn: str) -> str:

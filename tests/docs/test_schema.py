@@ -1,4 +1,8 @@
-"""docs/develop/schema.md is the schema the migrations make (devtools/docs_schema.py writes it)."""
+"""docs/develop/schema.md is the schema the migrations make (devtools/docs_schema.py writes it).
+
+Its tables, their keys and references, and the Mermaid diagram drawn from them: a migration that
+changes any of them fails this test until the page is generated again.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,11 @@ async def test_the_schema_page_is_the_migrated_schema(
 
     assert "## readings {#readings}" in page
     assert "| [readings](#readings) | [devices](#devices) |" in page
+    # The diagram: each reading has its device; a device may sit inside another, or in none.
+    assert "```mermaid\nerDiagram\n" in page
+    assert '    devices ||--o{ readings : "device_id"' in page
+    assert '    devices |o--o{ devices : "included_in"' in page
+    assert "        timestamp_with_time_zone time PK\n" in page
     assert PAGE.read_text() == page, (
         "docs/develop/schema.md is stale: run "
         "`scripts/devenv run python -m devtools.docs_schema` and commit it"

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, get_args
@@ -27,35 +24,7 @@ from aetherlens_engine.api.limits import ApiLimits
 from aetherlens_engine.api.openapi import build_spec
 from aetherlens_engine.config import SCHEMA
 from aetherlens_engine.plugins.registry import BUILTIN, load_plugin_class
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def build(site_dir: Path, config: Path = ROOT / "mkdocs.yml") -> subprocess.CompletedProcess[str]:
-    """Build the site with `mkdocs build --strict` (snippets resolve from the repository root)."""
-    return subprocess.run(
-        [
-            *(sys.executable, "-m", "mkdocs", "build", "--strict"),
-            *("--config-file", str(config), "--site-dir", str(site_dir)),
-        ],
-        cwd=ROOT,
-        # Material's notice of its end of life, printed on every build, says nothing about ours.
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=240,
-    )
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the directory of the built site."""
-    site_dir = tmp_path_factory.mktemp("site")
-    result = build(site_dir)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "WARNING" not in result.stderr, result.stderr
-    return site_dir
+from tests.docs.conftest import ROOT, build
 
 
 def test_site_builds_strict_with_every_page(site: Path) -> None:
