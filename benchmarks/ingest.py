@@ -41,7 +41,6 @@ from aetherlens_engine.ingest import IngestPipeline
 from aetherlens_engine.ingest.records import COLUMNS, Record
 from aetherlens_engine.models import RawReading
 
-START = datetime(2026, 1, 1, tzinfo=UTC)
 STEP = timedelta(seconds=10)
 
 
@@ -54,11 +53,17 @@ class Workload:
 
 
 def make_workload(devices: list[tuple[int, str]], count: int) -> Workload:
-    """Return COUNT readings, each device every 10 s: meters in Wh, power alternately in W, kW."""
+    """Return COUNT readings, each device every 10 s: meters in Wh, power alternately in W, kW.
+
+    They end an hour ago: younger than a day, so the engine neither refuses them (raw retention)
+    nor packs them (compaction) while the HTTP phase runs, and none is in the future.
+    """
+    steps = count // len(devices)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - steps * STEP
     raw: list[RawReading] = []
     records: list[Record] = []
-    for step in range(count // len(devices)):
-        time_ = START + step * STEP
+    for step in range(steps):
+        time_ = start + step * STEP
         for device_id, unit in devices:
             if unit == "kWh":
                 reading = RawReading(device_id, time_, 1000.0 * step, "Wh")
@@ -148,12 +153,7 @@ async def measure_http(
 
                 async def produce(mine: list[bytes]) -> None:
                     for body in mine:
-                        # The workload starts on a fixed day past the raw retention: a backfill.
-                        async with session.post(
-                            f"{engine.url}/api/v1/readings",
-                            params={"backfill": "true"},
-                            data=body,
-                        ) as resp:
+                        async with session.post(f"{engine.url}/api/v1/readings", data=body) as resp:
                             assert resp.status == 200, await resp.text()
 
                 started = time.perf_counter()
