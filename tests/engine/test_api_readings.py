@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from aetherlens_engine.api.params import RFC3339_PATTERN
 from tests.engine.test_api_support import (
     DirectSink,
     FullSink,
@@ -89,17 +91,18 @@ async def test_partly_rejected_batch_207_with_indexes(pool: asyncpg.Pool) -> Non
     reasons = {item["index"]: item["reason"] for item in rejected}
     assert sorted(reasons) == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12]
     assert [item["index"] for item in rejected] == sorted(reasons)
-    assert reasons[1] == "malformed: value must be a number"
+    # Each refusal of the model names the field, as msgspec words it.
+    assert reasons[1] == "malformed: value: expected `float`, got `str`"
     assert reasons[2] == "unknown_device"  # from the sink
     assert reasons[3] == "unit_mismatch"  # from the sink
-    assert reasons[4].startswith("naive_time: '2026-03-29T00:04:00' has no UTC offset")
-    assert reasons[6] == "malformed: a reading is a JSON object"
-    assert reasons[7] == "malformed: device_id must be an integer"
-    assert reasons[8] == "malformed: unknown field(s): quality"
-    assert reasons[9] == "malformed: missing field(s): time"
-    assert reasons[10] == f"unknown_device: there is no device {2**40}"
-    assert reasons[11] == "not_finite: value must be finite"
-    assert reasons[12].startswith("out_of_range: ")
+    assert reasons[4].startswith("naive_time: time: '2026-03-29T00:04:00' has no UTC offset")
+    assert reasons[6] == "malformed: expected `object`, got `str`"
+    assert reasons[7] == "malformed: device_id: expected `int`, got `bool`"
+    assert reasons[8] == "malformed: quality: unknown field"
+    assert reasons[9] == "malformed: time: missing; required"
+    assert reasons[10] == f"unknown_device: device_id: there is no device {2**40}"
+    assert reasons[11] == "not_finite: value: must be finite"
+    assert reasons[12].startswith("out_of_range: time: ")
     assert await pool.fetchval("SELECT count(*) FROM readings") == 2
     assert sink.stats.accepted == 2
     assert sink.stats.rejected == {"unknown_device": 1, "unit_mismatch": 1}
@@ -198,7 +201,21 @@ async def test_times_are_strict_rfc_3339(pool: asyncpg.Pool, time: str, reason: 
     assert status == 422
     (detail,) = body["error"]["details"]  # type: ignore[index]
     assert detail["index"] == 0
-    assert detail["reason"].startswith(f"{reason}: ")
+    assert detail["reason"].startswith(f"{reason}: time: ")
+    # The document's pattern refuses exactly the malformed ones.
+    assert (re.fullmatch(RFC3339_PATTERN, time) is None) == (reason == "malformed")
+
+
+@pytest.mark.parametrize(
+    "time",
+    ["2026-03-29T00:00:00Z", "2026-03-29t00:00:00.5+02:00", "2026-03-29T00:00:00.123456-09:30"],
+)
+async def test_times_the_document_allows_are_taken(pool: asyncpg.Pool, time: str) -> None:
+    assert re.fullmatch(RFC3339_PATTERN, time)
+    plug = await add_device(pool, "plug")
+    async with client(engine_state(pool, sink=DirectSink(pool))) as session:
+        status, body = await _post(session, [{"device_id": plug, "time": time, "value": 1.0}])
+    assert (status, body["accepted"]) == (200, 1)
 
 
 async def test_huge_values_are_refused_not_500(pool: asyncpg.Pool) -> None:

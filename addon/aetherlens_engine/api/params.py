@@ -11,6 +11,8 @@ MAX_DEVICE_ID = 2**31 - 1  # devices.id is a PostgreSQL integer
 EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_INSTANT = datetime(3000, 1, 1, tzinfo=UTC)
 # RFC 3339 date-time: a `T` between date and time, seconds, at most microseconds, an offset.
+RFC3339_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
+# Looser than the pattern, to tell what is wrong: a naive time, too many digits.
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.(?P<fraction>\d+))?(?P<offset>Z|[+-]\d{2}:\d{2})?",
     re.ASCII,

@@ -11,6 +11,7 @@ stored and the others are listed in `duplicates`; a reading already stored is ke
 from __future__ import annotations
 
 import math
+import re
 from operator import attrgetter
 from typing import Any
 
@@ -24,45 +25,47 @@ from aetherlens_engine.models import NO_FLAGS, Quality, RawReading, Rejection
 from .contract import engine as contract
 from .contract.base import json_response
 from .contract.engine import ReadingIn
-from .decode import json_of, query_of
+from .decode import field_message, json_of, query_of
 from .errors import ApiError, unavailable
-from .params import MAX_DEVICE_ID, InvalidValueError, parse_rfc3339
+from .params import InvalidValueError, parse_rfc3339
 from .state import STATE_KEY
 
-# A reading's fields, as its model names them; the checks below keep the reasons of each.
-FIELDS = frozenset(field.encode_name for field in msgspec.structs.fields(ReadingIn))
-REQUIRED = frozenset(
-    field.encode_name for field in msgspec.structs.fields(ReadingIn) if field.required
-)
+# msgspec's words for a number beyond a field's bounds (or beyond any float's).
+_BEYOND = re.compile(r"expected `\w+` [<>]= .*|number out of range")
 
 
 def parse_reading(item: Any, quality: Quality = NO_FLAGS) -> RawReading:
-    """Check one element of a batch and build its RawReading; raise InvalidValueError if bad."""
-    if not isinstance(item, dict):
-        raise InvalidValueError("a reading is a JSON object")
-    if unknown := sorted(set(item) - FIELDS):
-        raise InvalidValueError(f"unknown field(s): {', '.join(unknown)}")
-    if missing := sorted(REQUIRED - set(item)):
-        raise InvalidValueError(f"missing field(s): {', '.join(missing)}")
-    device_id, time, value, unit = item["device_id"], item["time"], item["value"], item.get("unit")
-    if isinstance(device_id, bool) or not isinstance(device_id, int):
-        raise InvalidValueError("device_id must be an integer")
-    if not 1 <= device_id <= MAX_DEVICE_ID:
-        raise InvalidValueError(f"there is no device {device_id}", reason="unknown_device")
-    if not isinstance(time, str):
-        raise InvalidValueError("time must be an RFC 3339 date-time string")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidValueError("value must be a number")
-    # An integer of hundreds of digits is no float: compare before converting.
-    if not -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
-        reason = "not_finite" if isinstance(value, float) and not math.isfinite(value) else None
-        raise InvalidValueError(
-            "value must be finite" if reason else f"value must be within ±{MAX_ABS_VALUE:g}",
-            reason=reason or "out_of_range",
+    """Decode one element of a batch by its model into a RawReading; raise InvalidValueError.
+
+    The error names the field (e.g. value: expected `float`, got `str`) and classifies it in
+    the pipeline's words: beyond device_id's bounds is unknown_device, beyond value's out_of_range
+    (not_finite for an infinity), a bad time as `parse_rfc3339` says, all else malformed.
+    """
+    try:
+        reading = msgspec.convert(item, ReadingIn)
+    except msgspec.ValidationError as err:
+        raise _refusal(err, item) from err
+    try:
+        time = parse_rfc3339(reading.time)
+    except InvalidValueError as err:
+        raise InvalidValueError(f"time: {err}", reason=err.reason) from err
+    return RawReading(reading.device_id, time, reading.value, reading.unit, quality)
+
+
+def _refusal(err: msgspec.ValidationError, item: Any) -> InvalidValueError:
+    """Return the InvalidValueError of ITEM that ReadingIn refused with ERR."""
+    message = field_message(err, ReadingIn)
+    field, _, what = message.partition(": ")
+    if _BEYOND.fullmatch(what) is None:
+        return InvalidValueError(message[0].lower() + message[1:])
+    if field == "device_id":
+        return InvalidValueError(
+            f"device_id: there is no device {item[field]}", reason="unknown_device"
         )
-    if unit is not None and not isinstance(unit, str):
-        raise InvalidValueError("unit must be a string or null")
-    return RawReading(device_id, parse_rfc3339(time), float(value), unit, quality)
+    value = item[field]
+    if isinstance(value, float) and not math.isfinite(value):
+        return InvalidValueError(f"{field}: must be finite", reason="not_finite")
+    return InvalidValueError(f"{field}: must be within ±{MAX_ABS_VALUE:g}", reason="out_of_range")
 
 
 async def post_readings(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from aetherlens_engine import models
-from aetherlens_engine.api.params import MAX_DEVICE_ID
+from aetherlens_engine.api.params import MAX_DEVICE_ID, RFC3339_PATTERN
 from aetherlens_engine.ingest.validate import MAX_ABS_VALUE
 
 from .base import Count, Instant, JsonObject, Model, Query, QueryInstant
@@ -219,11 +219,11 @@ class ReadingIn(Model):
     time: Annotated[
         str,
         Meta(
-            pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$",
             description="RFC 3339 with a UTC offset, at most microseconds; from the raw "
             "retention's start (with backfill=true the daily rollups') to 5 minutes ahead, "
             "never before 1970 (refused: too_old, out_of_range, future_time)",
-            extra_json_schema={"format": "date-time"},
+            # Checked by parse_rfc3339, which says what is wrong (naive_time, malformed).
+            extra_json_schema={"format": "date-time", "pattern": RFC3339_PATTERN},
         ),
     ]
     value: Annotated[
