@@ -34,6 +34,7 @@ from aetherlens_engine.ingest import IngestPipeline
 from custom_components.aetherlens.const import DOMAIN
 from devtools.homeassistant import HomeAssistant as HassProcess
 from tests.engine.test_api_support import add_device, migrate
+from tests.engine.test_ingest_support import running
 from tests.hass import hass_setup, home_assistant  # noqa: F401 - fixtures
 from tests.http import serve_app
 
@@ -55,18 +56,10 @@ async def pipeline(db_pool: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Inges
     await db_pool.execute(
         f"ALTER TABLE readings ADD CONSTRAINT no_poison CHECK (value <> {POISON})"
     )
-    pipeline = IngestPipeline(
-        db_pool,
-        tmp_path / "spool",
-        flush_interval=0.01,
-        dead_letter_check_interval=0.01,
-        clock=lambda: NOW,
-    )
-    await pipeline.start()
-    try:
+    async with running(
+        db_pool, tmp_path / "spool", dead_letter_check_interval=0.01, clock=lambda: NOW
+    ) as pipeline:
         yield pipeline
-    finally:
-        await pipeline.stop()
 
 
 @asynccontextmanager
