@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -616,6 +616,46 @@ class Comparison:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RankedBill:
+    """One tariff's place in a ranking: its bill and its total less the reference's."""
+
+    rank: int  # 1: the cheapest
+    source: str  # the stored tariff's name
+    reference: bool  # the active tariff's bill
+    difference: Decimal
+    bill: Bill
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ranking:
+    """The recorded usage billed under the active tariff and others, cheapest first."""
+
+    currency: str
+    start: datetime
+    end: datetime
+    bills: tuple[RankedBill, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ranking:
+        """Build from `/api/v1/rank`."""
+        return cls(
+            currency=str(data["currency"]),
+            start=datetime.fromisoformat(data["start"]),
+            end=datetime.fromisoformat(data["end"]),
+            bills=tuple(
+                RankedBill(
+                    rank=int(item["rank"]),
+                    source=str(item["source"]),
+                    reference=bool(item["reference"]),
+                    difference=Decimal(item["difference"]),
+                    bill=Bill.from_json(item),
+                )
+                for item in data["bills"]
+            ),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class EnergyPoint:
     """A device's energy in one hour starting at `start`."""
@@ -705,6 +745,19 @@ class AetherLensClient:
             body |= {"start": start.isoformat(), "end": end.isoformat()}
         data = await self._request("POST", "/api/v1/compare", json=body)
         return _parse(Comparison.from_json, data, "comparison")
+
+    async def rank(
+        self, tariffs: Sequence[str], start: datetime | None = None, end: datetime | None = None
+    ) -> Ranking:
+        """Bill the recorded usage under the active tariff and the stored TARIFFS, ranked.
+
+        Over [START, END), both or neither; without them, the last full billing cycle.
+        """
+        body: dict[str, Any] = {"tariffs": list(tariffs)}
+        if start is not None and end is not None:
+            body |= {"start": start.isoformat(), "end": end.isoformat()}
+        data = await self._request("POST", "/api/v1/rank", json=body)
+        return _parse(Ranking.from_json, data, "ranking")
 
     async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Mapping[str, Any]:
         return await self._request("GET", path, params=params)

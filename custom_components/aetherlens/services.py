@@ -1,4 +1,4 @@
-"""Actions of the AetherLens integration: refresh, costs over a range, tariff comparison."""
+"""Actions of the AetherLens integration: refresh, costs over a range, tariff comparison/ranking."""
 
 from __future__ import annotations
 
@@ -63,7 +63,10 @@ GET_COSTS_SCHEMA = probatio.Schema(
 COMPARE_TARIFF_SCHEMA = probatio.Schema(
     {
         probatio.Optional(ATTR_CONFIG_ENTRY_ID): str,
-        probatio.Required(ATTR_TARIFF): cv.string,
+        # One stored tariff (compared) or several (ranked).
+        probatio.Required(ATTR_TARIFF): probatio.All(
+            cv.ensure_list, [cv.string], probatio.Length(min=1)
+        ),
         probatio.Inclusive(ATTR_START, "range"): cv.datetime,
         probatio.Inclusive(ATTR_END, "range"): cv.datetime,
     }
@@ -125,15 +128,23 @@ def async_setup_services(hass: HomeAssistant) -> None:
         }
 
     async def _handle_compare_tariff(call: ServiceCall) -> ServiceResponse:
-        """Return the recorded usage billed under the active tariff and another stored one."""
+        """Return the recorded usage billed under the active tariff and other stored ones.
+
+        One tariff: both bills and the difference. Several: every bill, the active tariff's
+        among them, ranked by total (`bills`, cheapest first).
+        """
         entry = _entry(hass, call)
         start = end = None
         if ATTR_START in call.data:
             start, end = _range(call.data[ATTR_START], call.data[ATTR_END])
-        comparison = await _ask(
-            entry.runtime_data.client.compare(call.data[ATTR_TARIFF], start, end)
-        )
-        answer: dict[str, JsonValueType] = as_json(comparison)
+        client = entry.runtime_data.client
+        tariffs: list[str] = call.data[ATTR_TARIFF]
+        if len(tariffs) == 1:
+            answer: dict[str, JsonValueType] = as_json(
+                await _ask(client.compare(tariffs[0], start, end))
+            )
+        else:
+            answer = as_json(await _ask(client.rank(tariffs, start, end)))
         return answer
 
     hass.services.async_register(DOMAIN, SERVICE_REFRESH, _handle_refresh, schema=REFRESH_SCHEMA)

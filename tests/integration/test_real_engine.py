@@ -250,3 +250,43 @@ async def test_tariff_figures_and_comparison_from_the_real_engine(
         ("off", "7.000", "1.40"),
     ]
     assert (cycle["fixed"], cycle["demand"], cycle["taxes"]) == ([], [], [])
+
+
+async def test_ranking_of_several_tariffs_from_the_real_engine(
+    hass: HomeAssistant, priced_engine_url: str, db_pool: asyncpg.Pool
+) -> None:
+    """Several tariffs: the real engine's ranking, the active tariff's bill among them.
+
+    11 kWh: cheap 11 x 0.08 = 0.88, day-night (active) 2.60, dear 11 x 0.50 = 5.50.
+    """
+    async with db_pool.acquire() as conn:
+        dear = {**CHEAP, "name": "dear", "energy": {"price": "0.50"}}
+        await save_tariff(conn, dear, datetime(2026, 1, 1, tzinfo=UTC))
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=INSTANCE_ID,
+        data={CONF_URL: priced_engine_url, CONF_API_TOKEN: TOKEN},
+    )
+    await setup_entry(hass, entry)
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_COMPARE_TARIFF,
+        {"tariff": ["dear", "cheap"], "start": USAGE_HOURS[0].isoformat(), "end": NOW.isoformat()},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    answer: dict[str, Any] = dict(response)
+    assert (answer["currency"], answer["start"]) == ("EUR", USAGE_HOURS[0].isoformat())
+    ranked = [
+        (b["rank"], b["source"], b["reference"], b["bill"]["total"], b["difference"])
+        for b in answer["bills"]
+    ]
+    assert ranked == [
+        (1, "cheap", False, "0.88", "-1.72"),
+        (2, "day-night", True, "2.60", "0.00"),
+        (3, "dear", False, "5.50", "2.90"),
+    ]
+    [cycle] = answer["bills"][0]["bill"]["cycles"]
+    assert cycle["energy"] == [{"period": "energy", "tier": 1, "kwh": "11.000", "cost": "0.88"}]

@@ -346,3 +346,12 @@ async def test_compare_needs_both_ends(hass: HomeAssistant, engine: FixtureEngin
     with pytest.raises(vol.Invalid):
         await _call(hass, SERVICE_COMPARE_TARIFF, {"tariff": "dual", "start": RANGE["start"]})
     assert engine.compare_requests == []
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_compare_needs_a_tariff(hass: HomeAssistant, engine: FixtureEngine) -> None:
+    """An empty list of tariffs is invalid before the engine is asked; one is a comparison."""
+    with pytest.raises(vol.Invalid):
+        await _call(hass, SERVICE_COMPARE_TARIFF, {"tariff": []})
+    await _call(hass, SERVICE_COMPARE_TARIFF, {"tariff": ["night-saver"]})
+    assert engine.compare_requests == [{"tariff": "night-saver"}]
