@@ -166,7 +166,7 @@ class KwhPrice(NamedTuple):
 
 def kwh_price(tariff: Tariff) -> KwhPrice:
     """Return the tariff's `KwhPrice`."""
-    per_kwh = sum((s.per_kwh for s in tariff.surcharges), ZERO)
+    per_kwh = sum((s.per_kwh * s.share for s in tariff.surcharges), ZERO)
     surcharge_tax = _tax_factor(tariff, Component.SURCHARGES)
     return KwhPrice(_tax_factor(tariff, Component.ENERGY), per_kwh * surcharge_tax)
 

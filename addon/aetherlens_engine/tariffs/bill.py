@@ -24,6 +24,7 @@ from .calendar import Cycle
 from .charges import export_credit, fixed_lines, minimum_bill, surcharge_lines, tax_lines
 from .demand import DemandLine, demand_charges
 from .energy import EnergyLines, Units, chronological, kwh_by_period, prorated, tier_scale
+from .metered import billed_load
 from .model import BillInputError, ExcessCredit, ExportRule, Tariff, TierRule
 from .pieces import Span, columns
 from .pricer import Priced, cut_for_tariff
@@ -53,12 +54,18 @@ def bill(
     carbon: Series | None = None,
     devices: Mapping[str, Sequence[Interval]] | None = None,
     cycle_day: int | None = None,
+    unit: str | None = None,
 ) -> Bill:
     """Bill imported `load` (and `export`) under the tariff, cycle by cycle.
 
     `prices` feeds dynamic energy/export prices, `carbon` a series carbon intensity; `devices`
     gives each device's kWh on the same intervals as `load`; `cycle_day` overrides the tariff's.
+    `unit` is what `load` was metered in (None: the tariff's unit, see `metered`).
     """
+    if unit is not None and unit != tariff.unit:
+        load = billed_load(tariff, load, unit)
+        if devices:
+            devices = {name: billed_load(tariff, kwh, unit) for name, kwh in devices.items()}
     if export and tariff.export is None:
         columns(load, "load")
         columns(export, "export")

@@ -29,7 +29,7 @@ def surcharge_lines(
     import_kwh: Decimal,
     netted: Decimal | None,
 ) -> tuple[ChargeLine, ...]:
-    """Each per-kWh surcharge on the cycle's imports, or on its netted kWh.
+    """Each per-kWh surcharge on (its share of) the cycle's imports, or of its netted kWh.
 
     `netted` is Σ per period of max(0, import - export) when the energy charge worked it out.
     """
@@ -40,6 +40,7 @@ def surcharge_lines(
             if netted is None:
                 netted = _netted(pricer, imports, exports)
             basis = netted
+        basis *= surcharge.share
         amount = surcharge.per_kwh * basis
         lines.append(
             ChargeLine(name=surcharge.name, amount=amount, basis=basis, rate=surcharge.per_kwh)

@@ -18,8 +18,11 @@ import holidays as holidays_lib
 import voluptuous as vol
 import yaml
 
+from aetherlens_engine.models import UNIT_ENERGY, UNIT_VOLUME, Commodity
+
 from .calendar import HolidayCalendar
 from .model import (
+    CalorificPeriod,
     Carbon,
     Charge,
     Component,
@@ -46,6 +49,8 @@ from .schedule import ALL_MONTHS, DAY_TYPES, MINUTES_PER_DAY, Rule, Schedule, Sc
 
 WINDOW_MINUTES = (15, 30, 60)
 MAX_CYCLE_DAY = 31
+# Sections that price electricity only: a gas or water tariff has none of them.
+_ELECTRICITY_ONLY = ("export", "demand", "carbon")
 
 
 def _decimal(value: Any) -> Decimal:
@@ -113,6 +118,23 @@ def _date(value: Any) -> date:
         raise vol.Invalid(f"expected a date YYYY-MM-DD, got {value!r}") from err
 
 
+def _share(value: Any) -> Decimal:
+    number = _decimal(value)
+    if not 0 < number <= 1:
+        raise vol.Invalid(f"expected a share above 0 and at most 1, got {value!r}")
+    return number
+
+
+def _periods_ordered(periods: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for position in range(1, len(periods)):
+        if periods[position]["from"] <= periods[position - 1]["from"]:
+            raise vol.Invalid(
+                f"must be after the previous period's {periods[position - 1]['from']}",
+                path=[position, "from"],
+            )
+    return periods
+
+
 def _tiers_ordered(tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     previous = Decimal(0)
     for position, tier in enumerate(tiers):
@@ -161,6 +183,24 @@ SCHEMA = vol.Schema(
             r"^[A-Z]{3}$", msg="expected an ISO 4217 code like USD"
         ),
         vol.Required("timezone"): _zone,
+        vol.Optional("commodity", default="electricity"): vol.In([c.value for c in Commodity]),
+        vol.Optional("unit"): vol.In([UNIT_ENERGY, UNIT_VOLUME]),
+        vol.Optional("conversion"): vol.All(
+            [
+                {
+                    vol.Required("from"): _date,
+                    vol.Required("calorific_value"): _positive,
+                    vol.Optional("volume_correction", default=1): _positive,
+                }
+            ],
+            vol.Length(min=1),
+            _periods_ordered,
+        ),
+        vol.Optional("sewage"): {
+            vol.Optional("name", default="sewage"): _name,
+            vol.Required("price"): _decimal,
+            vol.Optional("share", default=1): _share,
+        },
         vol.Optional("cycle_day", default=1): vol.All(int, vol.Range(min=1, max=MAX_CYCLE_DAY)),
         vol.Optional("holidays", default={}): {
             vol.Optional("dates", default=[]): [_date],
@@ -365,6 +405,42 @@ def _carbon(spec: Mapping[str, Any]) -> Carbon:
     raise _fail("carbon", "give intensity, periods or series: true")
 
 
+def _unit(spec: Mapping[str, Any], commodity: Commodity) -> str:
+    """Return what the tariff's prices are per, checking it fits the commodity."""
+    default = UNIT_ENERGY if commodity is Commodity.ELECTRICITY else UNIT_VOLUME
+    if commodity is Commodity.GAS and "conversion" in spec:
+        default = UNIT_ENERGY
+    unit: str = spec.get("unit", default)
+    if commodity is Commodity.ELECTRICITY and unit != UNIT_ENERGY:
+        raise _fail("unit", "electricity is priced per kWh")
+    if commodity is Commodity.WATER and unit != UNIT_VOLUME:
+        raise _fail("unit", "water is priced per m³")
+    return unit
+
+
+def _check_commodity(spec: Mapping[str, Any], commodity: Commodity, unit: str) -> None:
+    """Refuse the sections a tariff of COMMODITY, priced per UNIT, cannot have."""
+    if commodity is not Commodity.ELECTRICITY:
+        for section in _ELECTRICITY_ONLY:
+            if section in spec:
+                raise _fail(section, f"a {commodity} tariff has no {section}")
+        if spec["energy"]["dynamic"]:
+            raise _fail("energy.dynamic", f"a {commodity} tariff has fixed prices")
+    if "conversion" in spec and (commodity is not Commodity.GAS or unit != UNIT_ENERGY):
+        raise _fail("conversion", "only a gas tariff priced per kWh converts m³ into kWh")
+    if "sewage" in spec and commodity is not Commodity.WATER:
+        raise _fail("sewage", "only a water tariff charges sewage")
+
+
+def _surcharges(spec: Mapping[str, Any]) -> tuple[Surcharge, ...]:
+    surcharges = [
+        Surcharge(s["name"], s["per_kwh"], SurchargeBasis(s["basis"])) for s in spec["surcharges"]
+    ]
+    if (sewage := spec.get("sewage")) is not None:
+        surcharges.append(Surcharge(sewage["name"], sewage["price"], share=sewage["share"]))
+    return tuple(surcharges)
+
+
 def build_tariff(data: Any) -> Tariff:
     """Validate a tariff definition (parsed YAML/JSON) and build the `Tariff`."""
     try:
@@ -372,6 +448,9 @@ def build_tariff(data: Any) -> Tariff:
     except vol.MultipleInvalid as err:
         first = min(err.errors, key=lambda e: [str(p) for p in e.path])
         raise _fail(_path(first.path), first.msg) from err
+    commodity = Commodity(spec["commodity"])
+    unit = _unit(spec, commodity)
+    _check_commodity(spec, commodity, unit)
     energy = spec["energy"]
     if "periods" in energy:
         schedule = _schedule(energy["periods"], "energy.periods", _tiers, complete=True)
@@ -389,10 +468,7 @@ def build_tariff(data: Any) -> Tariff:
         tier_unit=TierUnit(energy["tiers"]["unit"]),
         tier_rule=TierRule(energy["tiers"]["rule"]),
         dynamic=energy["dynamic"],
-        surcharges=tuple(
-            Surcharge(s["name"], s["per_kwh"], SurchargeBasis(s["basis"]))
-            for s in spec["surcharges"]
-        ),
+        surcharges=_surcharges(spec),
         fixed=tuple(Charge(f["name"], f["amount"], _per(f["per"])) for f in spec["fixed"]),
         minimum=_minimum(spec["minimum"]) if "minimum" in spec else None,
         taxes=tuple(
@@ -410,6 +486,12 @@ def build_tariff(data: Any) -> Tariff:
             _export(spec["export"], dynamic_energy=energy["dynamic"]) if "export" in spec else None
         ),
         carbon=_carbon(spec["carbon"]) if "carbon" in spec else None,
+        commodity=commodity,
+        unit=unit,
+        conversion=tuple(
+            CalorificPeriod(p["from"], p["calorific_value"], p["volume_correction"])
+            for p in spec.get("conversion", [])
+        ),
     )
 
 

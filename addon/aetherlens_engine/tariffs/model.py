@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from aetherlens_engine.errors import EngineError
+from aetherlens_engine.models import UNIT_ENERGY, Commodity
 
 from .calendar import HolidayCalendar
 from .schedule import Schedule
@@ -107,11 +109,15 @@ class Charge:
 
 @dataclass(frozen=True, slots=True)
 class Surcharge:
-    """A per-kWh charge on the cycle's imported or netted kWh."""
+    """A per-kWh charge on the cycle's imported or netted kWh (per m³ in a tariff per m³).
+
+    `share` of that basis is charged: a water tariff's sewage on a share of the water volume.
+    """
 
     name: str
     per_kwh: Decimal
     basis: SurchargeBasis = SurchargeBasis.IMPORT
+    share: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +189,26 @@ class Carbon:
 
 
 @dataclass(frozen=True, slots=True)
+class CalorificPeriod:
+    """A gas bill's conversion from `start` (a local date) on: m³ x correction x MJ/m³ / 3.6."""
+
+    start: date
+    calorific_value: Decimal  # MJ per m³
+    volume_correction: Decimal
+
+    @property
+    def kwh_per_m3(self) -> Decimal:
+        """Return the kWh of one metered m³ in this period."""
+        return self.volume_correction * self.calorific_value / Decimal("3.6")
+
+
+@dataclass(frozen=True, slots=True)
 class Tariff:
-    """A complete tariff; build it with `tariffs.load_tariff`."""
+    """A complete tariff; build it with `tariffs.load_tariff`.
+
+    `unit` is what its prices are per: kWh, or m³ for gas and water; the bill's "kWh" are in
+    it. `conversion` turns a gas meter's m³ into the kWh a tariff per kWh prices.
+    """
 
     name: str
     currency: str
@@ -202,6 +226,9 @@ class Tariff:
     demand: Demand | None
     export: Export | None
     carbon: Carbon | None
+    commodity: Commodity = Commodity.ELECTRICITY
+    unit: str = UNIT_ENERGY
+    conversion: tuple[CalorificPeriod, ...] = ()
 
     @property
     def needs_prices(self) -> bool:
