@@ -285,6 +285,16 @@ async def test_without_a_service_tariffs_are_read_only(pool: asyncpg.Pool) -> No
         assert (status, body["state"], body["generation"]) == (200, "idle", 0)
 
 
+GAS: dict[str, Any] = {
+    "name": "gas",
+    "commodity": "gas",
+    "currency": "EUR",
+    "timezone": "Europe/Berlin",
+    "conversion": [{"from": "2024-01-01", "calorific_value": "40.1"}],
+    "energy": {"price": "0.11"},
+}
+
+
 async def test_answers_fit_the_document(pool: asyncpg.Pool, service: TariffService) -> None:
     """Every documented answer of the tariff routes but 500, checked against its schema."""
     named = "/api/v1/tariffs/{name}"
@@ -301,6 +311,8 @@ async def test_answers_fit_the_document(pool: asyncpg.Pool, service: TariffServi
         Call("/api/v1/tariffs/validate", "post", kwargs={"data": "{"}),
         Call(activate, "post", "/api/v1/tariffs/home/activate"),
         Call(activate, "post", "/api/v1/tariffs/nope/activate"),
+        Call("/api/v1/tariffs", "post", kwargs={"json": {"name": "gas", "definition": GAS}}),
+        Call(activate, "post", "/api/v1/tariffs/gas/activate"),
         Call("/api/v1/tariffs"),
         Call(named, path="/api/v1/tariffs/home"),
         Call(named, path="/api/v1/tariffs/nope"),
@@ -373,3 +385,32 @@ async def test_a_failed_recompute_is_reported_and_the_api_keeps_serving(
         status, body = await send(session, "get", "/api/v1/recompute")
         assert (body["state"], body["error"], body["generation"]) == ("done", None, 1)
     assert await pool.fetchval("SELECT count(*) FROM cost_hourly") == 48
+
+
+async def test_a_gas_tariff_is_versioned_but_never_the_active_one(
+    pool: asyncpg.Pool, service: TariffService
+) -> None:
+    """The active tariff prices the electricity household: gas and water are refused."""
+    gas = GAS
+    async with client(state_of(pool, service)) as session:
+        status, body = await send(
+            session, "post", "/api/v1/tariffs", json={"name": "gas", "definition": gas}
+        )
+        assert (status, body["version"], body["active"]) == (201, 1, False)
+        status, body = await send(session, "post", "/api/v1/tariffs/gas/activate")
+        assert status == 409
+        assert body["error"]["code"] == "not_electricity"
+        assert "'gas' prices gas" in body["error"]["message"]
+
+        activated = {"name": "gas", "definition": gas, "activate": True}
+        status, body = await send(session, "post", "/api/v1/tariffs", json=activated)
+        assert status == 422
+        assert body["error"]["details"][0]["path"] == "commodity"
+        electric = {"name": "gas", "definition": TOU | {"name": "gas"}}
+        status, body = await send(session, "post", "/api/v1/tariffs", json=electric)
+        assert status == 422
+        assert body["error"]["message"].startswith("commodity: 'gas' prices gas")
+        status, body = await send(session, "get", "/api/v1/tariffs/gas")
+        assert [v["version"] for v in body["versions"]] == [1]
+        status, body = await send(session, "get", "/api/v1/tariffs")
+        assert body["active"] is None

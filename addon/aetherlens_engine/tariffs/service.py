@@ -29,6 +29,7 @@ import asyncpg
 
 from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.errors import EngineError
+from aetherlens_engine.models import Commodity
 from aetherlens_engine.tasks import cancel_and_wait
 
 from .calendar import cycles_between
@@ -131,6 +132,12 @@ class TariffService:
         it is active.
         """
         now = self._clock()
+        commodity = loaded.tariff.commodity
+        if activate and commodity is not Commodity.ELECTRICITY:
+            raise TariffError(
+                f"commodity: a {commodity} tariff is saved without activate: the active tariff "
+                "prices the household's electricity"
+            )
         async with self._pool.acquire() as conn:
             name = loaded.tariff.name
             start = valid_from or await default_valid_from(conn, name, now)

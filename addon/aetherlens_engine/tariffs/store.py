@@ -1,7 +1,8 @@
 """Versioned tariffs in the `tariffs` table.
 
 Saving a definition validates it first and adds the next version of its name; the version in
-force until then ends where the new one starts, so validity never overlaps.
+force until then ends where the new one starts, so validity never overlaps. Every version of a
+name prices the same commodity.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from typing import Any
 
 import asyncpg
 
+from aetherlens_engine.models import Commodity
+
 from .load import build_tariff
 from .model import Tariff, TariffError
 
 COLUMNS = "id, name, version, definition::text AS definition, valid_from, valid_to"
+_COMMODITY = "coalesce(definition->>'commodity', 'electricity')"  # build_tariff's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +65,17 @@ async def save_tariff(
         # Serialise versions of one name: concurrent saves would pick the same number.
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('tariffs:' || $1))", tariff.name)
         latest = await conn.fetchrow(
-            "SELECT id, version, valid_from, valid_to FROM tariffs WHERE name = $1 "
-            "ORDER BY version DESC LIMIT 1",
+            f"SELECT id, version, valid_from, valid_to, {_COMMODITY} AS commodity FROM tariffs "
+            "WHERE name = $1 ORDER BY version DESC LIMIT 1",
             tariff.name,
         )
         version = 1
         if latest is not None:
+            if latest["commodity"] != tariff.commodity:
+                raise TariffError(
+                    f"commodity: {tariff.name!r} prices {latest['commodity']}: its versions "
+                    f"cannot price {tariff.commodity} (give the tariff another name)"
+                )
             if valid_from <= latest["valid_from"]:
                 raise TariffError(
                     f"valid_from: must be after {latest['valid_from'].isoformat()}, when version "
@@ -120,9 +129,20 @@ async def active_tariff_name(conn: asyncpg.Connection) -> str | None:
 
 
 async def set_active_tariff(conn: asyncpg.Connection, name: str) -> None:
-    """Make the named tariff the one the engine prices energy with."""
-    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM tariffs WHERE name = $1)", name):
+    """Make the named tariff the one the engine prices energy with.
+
+    It prices the electricity household (timescale/0012): a gas or water tariff is refused.
+    """
+    commodity = await conn.fetchval(
+        f"SELECT {_COMMODITY} FROM tariffs WHERE name = $1 ORDER BY version DESC LIMIT 1", name
+    )
+    if commodity is None:
         raise TariffError(f"name: no tariff named {name!r}")
+    if commodity != Commodity.ELECTRICITY:
+        raise TariffError(
+            f"commodity: {name!r} prices {commodity}; the active tariff prices the "
+            "household's electricity"
+        )
     await conn.execute(
         "INSERT INTO engine_settings (key, value) VALUES ('active_tariff', to_jsonb($1::text)) "
         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",

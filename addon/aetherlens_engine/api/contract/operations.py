@@ -368,6 +368,7 @@ OPERATIONS: tuple[Operation, ...] = (
         {
             200: Reply("Active; the recompute started", tariffs.TariffActivated),
             404: UNKNOWN_TARIFF,
+            409: Reply("It prices gas or water, not the household's electricity", engine.Error),
             503: READ_ONLY,
             **PRIVATE,
         },
