@@ -27,7 +27,13 @@ from aetherlens_engine.tariffs.compare import Comparison, compare, credited_expo
 from aetherlens_engine.tariffs.model import BillInputError, Tariff
 from aetherlens_engine.tariffs.ranking import Candidate, Ranking, rank, same_currency
 from aetherlens_engine.tariffs.series import Series
-from aetherlens_engine.tariffs.usage import Usage, carbon_series, price_series, recorded_usage
+from aetherlens_engine.tariffs.usage import (
+    Usage,
+    carbon_series,
+    no_price_device,
+    price_series,
+    recorded_usage,
+)
 
 
 def _carbon_from_series(tariff: Tariff) -> bool:
@@ -47,10 +53,8 @@ class RecordedInputs:
     def billable(self, tariff: Tariff) -> Tariff:
         """Return TARIFF as these inputs bill it; raise `BillInputError` where they cannot."""
         if tariff.needs_prices and self.prices is None:
-            raise BillInputError(
-                f"tariff {tariff.name!r} has dynamic prices, but no price device records "
-                f"{tariff.currency}/kWh between {self.start.isoformat()} and "
-                f"{self.end.isoformat()}"
+            raise no_price_device(
+                tariff, f"between {self.start.isoformat()} and {self.end.isoformat()}"
             )
         if _carbon_from_series(tariff) and self.carbon is None:
             return replace(tariff, carbon=None)

@@ -31,10 +31,10 @@ import asyncpg
 
 from .bill import Bill, CycleBill, bill
 from .calendar import Cycle, cycles_between, local_midnight
-from .model import BillInputError, Tariff
+from .model import Tariff
 from .series import Interval, Series
 from .store import active_tariff_at
-from .usage import HOUR, Usage, floor_hour, price_series, recorded_usage
+from .usage import HOUR, Usage, floor_hour, no_price_device, price_series, recorded_usage
 
 METHOD = "usage so far + mean daily profile of the last 14 days"
 PROFILE_DAYS = 14
@@ -226,10 +226,7 @@ async def project_stored(conn: asyncpg.Connection, tariff: Tariff, now: datetime
     if tariff.needs_prices:
         prices = await price_series(conn, tariff.currency, min(low, cycle.start_utc), hour + HOUR)
         if prices is None:
-            raise BillInputError(
-                f"tariff {tariff.name!r} has dynamic prices, but no price device records "
-                f"{tariff.currency}/kWh in this billing cycle"
-            )
+            raise no_price_device(tariff, "in this billing cycle")
     return project(tariff, now, recorded, history, prices=prices)
 
 

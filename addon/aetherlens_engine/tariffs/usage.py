@@ -21,6 +21,7 @@ import asyncpg
 
 from aetherlens_engine.models import UNIT_CARBON, DeviceKind
 
+from .model import BillInputError, Tariff
 from .series import Grid, Interval, Series
 
 HOUR = timedelta(hours=1)
@@ -102,6 +103,14 @@ async def price_series(
 ) -> Series | None:
     """Return the recorded price per kWh in CURRENCY over [start, end), None without two points."""
     return await _series(conn, DeviceKind.PRICE, f"{currency}/kWh", start, end)
+
+
+def no_price_device(tariff: Tariff, where: str) -> BillInputError:
+    """Return the refusal of dynamic TARIFF where no price device records its prices (WHERE)."""
+    return BillInputError(
+        f"tariff {tariff.name!r} has dynamic prices, but no price device records "
+        f"{tariff.currency}/kWh {where}"
+    )
 
 
 async def carbon_series(conn: asyncpg.Connection, start: datetime, end: datetime) -> Series | None:
