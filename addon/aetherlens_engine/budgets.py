@@ -1,9 +1,12 @@
-"""Budgets configured in the engine, kept in the `budgets` table.
+"""Budgets of the configuration file, seeded once each into the engine's `budgets` table.
 
-At engine start the table is made to equal the configuration: budgets are inserted, updated and
-deleted by name (a kept budget keeps its id). A budget of a device or cloud account names it by
-its name or source id; one that names no known device (a cloud account whose plugin has not
-polled yet, a typo) is left out of the table and reported, and the engine tries again later.
+The table is the engine's own: the API creates, changes and deletes its budgets. The
+configuration only seeds it: a configured budget is inserted the first time the engine sees
+its name (`budget_seeds` remembers it), and never again, so what the page or the API changed
+or deleted stays so across restarts. A name the table already has (a budget made through the
+API) is not overwritten. A budget of a device or cloud account names it by its name or source
+id; one that names no known device yet (a cloud account whose plugin has not polled, a typo) is
+not seeded and reported, and the engine tries again later.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Final
 
 import asyncpg
@@ -24,6 +28,24 @@ SCOPES: Final = ("household", "device", "cloud_account", "cloud_total")
 PERIODS: Final = ("day", "month", "billing_cycle")
 # The scopes whose budget belongs to one device (an energy device or a cloud account).
 DEVICE_SCOPES: Final = frozenset({"device", "cloud_account"})
+# Percents of the amount at which the household is told; 100 is the amount itself.
+DEFAULT_THRESHOLDS: Final = (100,)
+MAX_THRESHOLDS: Final = 10
+MAX_THRESHOLD: Final = 1000
+
+
+def thresholds_problem(thresholds: Sequence[int]) -> str | None:
+    """Say what is wrong with THRESHOLDS (percents of an amount), or None when they are fine."""
+    if not 1 <= len(thresholds) <= MAX_THRESHOLDS:
+        return f"give 1 to {MAX_THRESHOLDS} percents, like 50, 80, 100"
+    for value in thresholds:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{value!r} is not a whole percent"
+        if not 1 <= value <= MAX_THRESHOLD:
+            return f"{value} is not a percent from 1 to {MAX_THRESHOLD}"
+    if any(later <= earlier for earlier, later in pairwise(thresholds)):
+        return "each percent must be higher than the one before, like 50, 80, 100"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,49 +58,58 @@ class Budget:
     amount: Decimal
     currency: str
     device: str | None = None
+    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
 
 
 @dataclass(frozen=True, slots=True)
-class BudgetSyncReport:
-    """What a sync stored, and why the budgets left out were left out (by budget name)."""
+class BudgetSeedReport:
+    """What a seeding inserted, what it left as it was, and why the others wait (by name)."""
 
-    stored: tuple[str, ...]
+    seeded: tuple[str, ...]
+    kept: tuple[str, ...]
     unresolved: dict[str, str]
 
 
-async def sync_budgets(conn: asyncpg.Connection, budgets: Sequence[Budget]) -> BudgetSyncReport:
-    """Make the `budgets` table equal BUDGETS, in one transaction; report those left out."""
+async def seed_budgets(conn: asyncpg.Connection, budgets: Sequence[Budget]) -> BudgetSeedReport:
+    """Insert each of BUDGETS not seeded before, in one transaction; report those that wait.
+
+    A budget whose name was seeded before is left as the table has it (changed or deleted
+    through the API); one whose name the table holds already is kept, and counts as seeded.
+    """
+    seeded: list[str] = []
+    kept: list[str] = []
+    unresolved: dict[str, str] = {}
     async with conn.transaction():
-        resolved: list[tuple[Budget, int | None]] = []
-        unresolved: dict[str, str] = {}
+        # Engines sharing a database seed one after the other.
+        await conn.execute("LOCK TABLE budget_seeds IN SHARE ROW EXCLUSIVE MODE")
+        done = {row["name"] for row in await conn.fetch("SELECT name FROM budget_seeds")}
         for budget in budgets:
-            if budget.device is None:
-                resolved.append((budget, None))
+            if budget.name in done:
                 continue
-            device_id, problem = await _device_id(conn, budget)
+            device_id, problem = None, None
+            if budget.device is not None:
+                device_id, problem = await _device_id(conn, budget)
             if problem is not None:
                 unresolved[budget.name] = problem
-            else:
-                resolved.append((budget, device_id))
-        await conn.execute(
-            "DELETE FROM budgets WHERE name <> ALL($1::text[])",
-            [budget.name for budget, _ in resolved],
-        )
-        await conn.executemany(
-            """
-            INSERT INTO budgets (name, scope, device_id, period, amount, currency)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (name) DO UPDATE
-                SET scope = EXCLUDED.scope, device_id = EXCLUDED.device_id,
-                    period = EXCLUDED.period, amount = EXCLUDED.amount,
-                    currency = EXCLUDED.currency
-            """,
-            [
-                (b.name, b.scope, device_id, b.period, b.amount, b.currency)
-                for b, device_id in resolved
-            ],
-        )
-    return BudgetSyncReport(tuple(budget.name for budget, _ in resolved), unresolved)
+                continue
+            inserted = await conn.fetchval(
+                """
+                INSERT INTO budgets (name, scope, device_id, period, amount, currency, thresholds)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (name) DO NOTHING
+                RETURNING id
+                """,
+                budget.name,
+                budget.scope,
+                device_id,
+                budget.period,
+                budget.amount,
+                budget.currency,
+                list(budget.thresholds),
+            )
+            await conn.execute("INSERT INTO budget_seeds (name) VALUES ($1)", budget.name)
+            (seeded if inserted is not None else kept).append(budget.name)
+    return BudgetSeedReport(tuple(seeded), tuple(kept), unresolved)
 
 
 async def _device_id(conn: asyncpg.Connection, budget: Budget) -> tuple[int | None, str | None]:
@@ -112,26 +143,32 @@ async def _device_id(conn: asyncpg.Connection, budget: Budget) -> tuple[int | No
 
 
 class BudgetKeeper:
-    """Keeps the table in line with the configuration and reports budgets left out once each."""
+    """Seeds the configured budgets and reports those left out once each."""
 
     def __init__(self, pool: asyncpg.Pool, budgets: Sequence[Budget]) -> None:
-        """Sync BUDGETS through POOL."""
+        """Seed BUDGETS through POOL."""
         self._pool = pool
         self._budgets = tuple(budgets)
         self.unresolved: dict[str, str] = {}
 
     async def sync(self) -> None:
-        """Sync the table; log each budget left out (once per reason) and each one resolved."""
+        """Seed; log each budget left out (once per reason), kept or now seeded after waiting."""
         async with self._pool.acquire() as conn:
-            report = await sync_budgets(conn, self._budgets)
+            report = await seed_budgets(conn, self._budgets)
         for name, problem in report.unresolved.items():
             if self.unresolved.get(name) != problem:
                 LOGGER.error("Budget not applied: %s", problem)
-        for name in set(self.unresolved) & set(report.stored):
+        for name in report.kept:
+            LOGGER.warning(
+                "Budget %r of the configuration not applied: the engine has a budget of that "
+                "name already (made through its API or page), which stays as it is",
+                name,
+            )
+        for name in set(self.unresolved) & set(report.seeded):
             LOGGER.info("Budget %r now applies: its device is known", name)
         self.unresolved = report.unresolved
 
     async def retry(self) -> None:
-        """Sync again if some budget was left out (its device may exist by now)."""
+        """Seed again if some budget was left out (its device may exist by now)."""
         if self.unresolved:
             await self.sync()

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import voluptuous as vol
 import yaml
 
-from .budgets import DEVICE_SCOPES, PERIODS, SCOPES, Budget
+from .budgets import DEFAULT_THRESHOLDS, DEVICE_SCOPES, PERIODS, SCOPES, Budget, thresholds_problem
 from .collector.settings import SUPERVISOR_URL, HomeAssistantInstance, heartbeat_for
 from .errors import ConfigError
 from .plugins.manager import PluginInstance
@@ -88,6 +88,14 @@ def _amount(value: Any) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise vol.Invalid(f"a budget's amount must be zero or more, not {value!r}")
     return amount
+
+
+def _thresholds(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise vol.Invalid(f"expected a list of percents like [50, 80, 100], not {value!r}")
+    if problem := thresholds_problem(value):
+        raise vol.Invalid(problem)
+    return tuple(value)
 
 
 def _budget_device(budget: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +215,8 @@ SCHEMA = vol.Schema(
             ],
             _unique_plugin_names,
         ),
-        # Budgets, kept in the database's `budgets` table; the currency defaults to `currency`.
+        # Budgets seeded once each into the database's `budgets` table (see budgets.py); the
+        # currency defaults to `currency`.
         vol.Optional("budgets", default=[]): vol.All(
             [
                 vol.All(
@@ -218,6 +227,7 @@ SCHEMA = vol.Schema(
                         vol.Optional("period", default="month"): vol.In(PERIODS),
                         vol.Required("amount"): _amount,
                         vol.Optional("currency"): _currency,
+                        vol.Optional("thresholds", default=list(DEFAULT_THRESHOLDS)): _thresholds,
                     },
                     _budget_device,
                 )
@@ -390,6 +400,7 @@ def load_config(
                 amount=b["amount"],
                 currency=b.get("currency", options["currency"]),
                 device=b.get("device"),
+                thresholds=b["thresholds"],
             )
             for b in options["budgets"]
         ),

@@ -304,11 +304,21 @@ class Budget:
     amount: Decimal
     currency: str
     spent: Decimal | None
+    # Percents of the amount at which the household is told, rising (engines before: 100).
+    thresholds: tuple[int, ...] = (100,)
 
     @property
     def exceeded(self) -> bool | None:
         """Tell whether the period has spent more than the amount; None where unknown."""
         return None if self.spent is None else self.spent > self.amount
+
+    @property
+    def threshold_reached(self) -> int | None:
+        """Return the highest threshold the spending has reached (0: none); None where unknown."""
+        if self.spent is None:
+            return None
+        spent = self.spent * 100
+        return max((t for t in self.thresholds if spent >= t * self.amount), default=0)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Budget:
@@ -322,6 +332,7 @@ class Budget:
             amount=Decimal(data["amount"]),
             currency=str(data["currency"]),
             spent=_decimal(data["spent"]),
+            thresholds=tuple(int(t) for t in data.get("thresholds", (100,))),
         )
 
 

@@ -242,7 +242,7 @@ class AetherLensOptionsFlow(OptionsFlowWithReload):
     How often the figures are read is the integration's (the `refresh` action reads them now);
     how many decimals a sensor shows is its display precision in HA, set per entity.
 
-    Budget amounts and thresholds are the engine's (its configuration); here the user only picks
+    Budget amounts and thresholds are the engine's (its page and API); here the user only picks
     the budgets that get a sensor and an "over budget" binary sensor. Budgets the engine adds
     later get them too: the entry stores the budgets left out, not those picked.
     """

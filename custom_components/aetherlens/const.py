@@ -31,3 +31,5 @@ UNREACHABLE_REPAIR_AFTER: Final = timedelta(minutes=5)
 
 # Fired when a budget's spending goes over its amount between two updates.
 EVENT_BUDGET_EXCEEDED: Final = "aetherlens_budget_exceeded"
+# Fired when a budget's spending reaches a higher one of its thresholds between two updates.
+EVENT_BUDGET_THRESHOLD: Final = "aetherlens_budget_threshold"

@@ -25,6 +25,7 @@ from .api import (
 from .const import (
     DOMAIN,
     EVENT_BUDGET_EXCEEDED,
+    EVENT_BUDGET_THRESHOLD,
     LOGGER,
     SCAN_INTERVAL,
 )
@@ -101,8 +102,10 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         self.devices_by_id: dict[int, MeteredDevice] = {}
         # The last time the engine answered (setting up counts as the first).
         self._last_contact: datetime = dt_util.utcnow()
-        # Whether each budget was exceeded at the previous update (none before the first).
+        # Whether each budget was exceeded, and the threshold it had reached, at the previous
+        # update (none before the first).
         self._budgets_exceeded: dict[int, bool | None] = {}
+        self._thresholds_reached: dict[int, int | None] = {}
         # The newer-API issue is about this entry's engine: it goes when the entry does. The
         # unreachable one outlives the reload into setup retry (see _engine_unreachable).
         entry.async_on_unload(lambda: async_engine_api_understood(hass, entry))
@@ -145,23 +148,31 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         return summary
 
     def _fire_budget_events(self, summary: Summary) -> None:
-        """Announce each budget that went over its amount since the previous update."""
-        was_exceeded = self._budgets_exceeded
+        """Announce each budget that went over its amount, or reached a higher threshold.
+
+        A budget first seen (at setup, or just made in the page) announces nothing: only a
+        change between two updates does.
+        """
+        was_exceeded, was_reached = self._budgets_exceeded, self._thresholds_reached
         self._budgets_exceeded = {budget.id: budget.exceeded for budget in summary.budgets}
+        self._thresholds_reached = {
+            budget.id: budget.threshold_reached for budget in summary.budgets
+        }
         for budget in summary.budgets:
+            data = {
+                "config_entry_id": self.config_entry.entry_id,
+                "budget_id": budget.id,
+                "name": budget.name,
+                "period": budget.period,
+                "amount": str(budget.amount),
+                "spent": str(budget.spent),
+                "currency": budget.currency,
+            }
+            reached, before = budget.threshold_reached, was_reached.get(budget.id)
+            if reached and before is not None and reached > before:
+                self.hass.bus.async_fire(EVENT_BUDGET_THRESHOLD, {**data, "threshold": reached})
             if budget.exceeded and was_exceeded.get(budget.id) is False:
-                self.hass.bus.async_fire(
-                    EVENT_BUDGET_EXCEEDED,
-                    {
-                        "config_entry_id": self.config_entry.entry_id,
-                        "budget_id": budget.id,
-                        "name": budget.name,
-                        "period": budget.period,
-                        "amount": str(budget.amount),
-                        "spent": str(budget.spent),
-                        "currency": budget.currency,
-                    },
-                )
+                self.hass.bus.async_fire(EVENT_BUDGET_EXCEEDED, data)
 
     def _engine_unreachable(self, error: str) -> None:
         """Count the failure; once the repair issue is raised, reload a loaded entry.

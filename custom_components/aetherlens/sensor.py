@@ -274,6 +274,8 @@ BUDGET_SENSOR = AetherLensSensorDescription[Budget](
         "amount": str(budget.amount),
         "period": budget.period,
         "scope": budget.scope,
+        "thresholds": list(budget.thresholds),
+        "threshold_reached": budget.threshold_reached,
     },
 )
 
@@ -553,7 +555,6 @@ class BudgetSensor(_AetherLensSensor[Budget]):
         self._budget_id = budget.id
         self._attr_translation_placeholders = {"name": budget.name}
         self._attr_native_unit_of_measurement = budget.currency
-        self._period_start = BUDGET_PERIOD_START.get(budget.period)
 
     @override
     def _source(self) -> Budget | None:
@@ -568,5 +569,10 @@ class BudgetSensor(_AetherLensSensor[Budget]):
     @property
     @override
     def last_reset(self) -> datetime | None:
-        """Return when the budget's period began (None for a cycle without a tariff)."""
-        return None if self._period_start is None else self._period_start(self.coordinator.data)
+        """Return when the budget's period began (None for a cycle without a tariff).
+
+        The period is the current one: a budget changed in the page restarts with its new one.
+        """
+        budget = self._source()
+        start = None if budget is None else BUDGET_PERIOD_START.get(budget.period)
+        return None if start is None else start(self.coordinator.data)

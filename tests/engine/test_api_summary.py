@@ -318,6 +318,7 @@ async def test_cloud_accounts_and_budgets(pool: asyncpg.Pool) -> None:
         "period": "month",
         "amount": "100",
         "currency": "EUR",
+        "thresholds": [100],
         "spent": "2",
     }
 

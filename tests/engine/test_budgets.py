@@ -13,7 +13,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from aetherlens_engine.budgets import Budget, BudgetKeeper, sync_budgets
+from aetherlens_engine.budgets import Budget, BudgetKeeper, BudgetSeedReport, seed_budgets
 from aetherlens_engine.config import load_config
 from aetherlens_engine.engine import Engine
 from aetherlens_engine.errors import ConfigError
@@ -22,7 +22,10 @@ from tests.engine.test_api_support import add_device, migrate
 from tests.postgres import ScratchDatabase
 
 STEADY = "tests.engine.fakes.plugins:SteadyPlugin"
-TABLE = "SELECT id, name, scope, device_id, period, amount, currency FROM budgets ORDER BY name"
+TABLE = (
+    "SELECT id, name, scope, device_id, period, amount, currency, thresholds FROM budgets"
+    " ORDER BY name"
+)
 
 
 def _budgets(tmp_path: Path, budgets: list[dict[str, Any]], **options: Any) -> tuple[Budget, ...]:
@@ -43,6 +46,7 @@ def test_budgets_are_validated_with_defaults(tmp_path: Path) -> None:
                 "period": "day",
                 "amount": "0.50",
                 "currency": "USD",
+                "thresholds": [50, 100],
             },
             {"name": "aws", "scope": "cloud_account", "device": 123456789012, "amount": 20},
         ],
@@ -50,7 +54,7 @@ def test_budgets_are_validated_with_defaults(tmp_path: Path) -> None:
     )
     assert budgets == (
         Budget("house", "household", "month", Decimal("12.3"), "CHF"),
-        Budget("fridge", "device", "day", Decimal("0.50"), "USD", device="Fridge"),
+        Budget("fridge", "device", "day", Decimal("0.50"), "USD", "Fridge", (50, 100)),
         Budget("aws", "cloud_account", "month", Decimal(20), "CHF", device="123456789012"),
     )
     assert _budgets(tmp_path, []) == ()
@@ -79,6 +83,15 @@ def test_budgets_are_validated_with_defaults(tmp_path: Path) -> None:
         ([{"name": "a", "scope": "household", "amount": 1, "period": "week"}], "budgets.0.period"),
         ([{"name": "a", "scope": "household", "amount": 1, "currency": "eur"}], "ISO 4217"),
         ([{"scope": "household", "amount": 1}], "budgets.0.name"),
+        (
+            [{"name": "a", "scope": "household", "amount": 1, "thresholds": [80, 50]}],
+            "budgets.0.thresholds.*higher than the one before",
+        ),
+        (
+            [{"name": "a", "scope": "household", "amount": 1, "thresholds": [50, 2000]}],
+            "budgets.0.thresholds.*2000 is not a percent from 1 to 1000",
+        ),
+        ([{"name": "a", "scope": "household", "amount": 1, "thresholds": 80}], "list of percents"),
     ],
 )
 def test_bad_budgets_name_the_option(
@@ -89,42 +102,51 @@ def test_bad_budgets_name_the_option(
         _budgets(tmp_path, budgets)
 
 
-async def test_sync_inserts_updates_and_deletes(db_pool: asyncpg.Pool) -> None:
-    """The table ends equal to the configuration; a kept budget keeps its id."""
+async def test_each_budget_is_seeded_once(db_pool: asyncpg.Pool) -> None:
+    """A configured name is inserted once; what the API changed or deleted stays so."""
     await migrate(db_pool)
     fridge = await add_device(db_pool, "fridge")
     account = await db_pool.fetchval(
         "INSERT INTO devices (source, source_id, name, kind)"
         " VALUES ('aws_cost_explorer', '123456789012', 'Home AWS', 'cloud_account') RETURNING id"
     )
+    await db_pool.execute(
+        "INSERT INTO budgets (name, scope, period, amount, currency)"
+        " VALUES ('taken', 'household', 'day', 3, 'EUR')"
+    )
     first = (
-        Budget("house", "household", "month", Decimal(100), "EUR"),
+        Budget("house", "household", "month", Decimal(100), "EUR", thresholds=(50, 80, 100)),
         Budget("fridge", "device", "day", Decimal("1.5"), "EUR", device="fridge"),
         Budget("aws", "cloud_account", "month", Decimal(20), "USD", device="123456789012"),
-        Budget("old", "cloud_total", "day", Decimal(5), "USD"),
+        Budget("taken", "cloud_total", "month", Decimal(9), "USD"),
     )
     async with db_pool.acquire() as conn:
-        report = await sync_budgets(conn, first)
-    assert report.stored == ("house", "fridge", "aws", "old")
-    assert report.unresolved == {}
-    before = {row["name"]: row["id"] for row in await db_pool.fetch(TABLE)}
-
+        report = await seed_budgets(conn, first)
+    assert report == BudgetSeedReport(("house", "fridge", "aws"), ("taken",), {})
+    rows = [tuple(row) for row in await db_pool.fetch(TABLE)]
+    assert [row[1:] for row in rows] == [
+        ("aws", "cloud_account", account, "month", Decimal(20), "USD", [100]),
+        ("fridge", "device", fridge, "day", Decimal("1.5"), "EUR", [100]),
+        ("house", "household", None, "month", Decimal(100), "EUR", [50, 80, 100]),
+        ("taken", "household", None, "day", Decimal(3), "EUR", [100]),
+    ]
+    # Changed and deleted as through the API; the configuration changed too, and grew.
+    await db_pool.execute("UPDATE budgets SET amount = 70 WHERE name = 'house'")
+    await db_pool.execute("DELETE FROM budgets WHERE name = 'fridge'")
     second = (
         Budget("house", "household", "day", Decimal("7.25"), "CHF"),
-        Budget("fridge", "device", "day", Decimal("1.5"), "EUR", device="fridge"),
-        Budget("aws", "cloud_account", "billing_cycle", Decimal(30), "USD", device="Home AWS"),
+        Budget("fridge", "device", "day", Decimal(2), "EUR", device="fridge"),
+        Budget("new", "cloud_total", "day", Decimal(5), "USD"),
     )
     async with db_pool.acquire() as conn:
-        await sync_budgets(conn, second)
-    rows = [tuple(row) for row in await db_pool.fetch(TABLE)]
-    assert rows == [
-        (before["aws"], "aws", "cloud_account", account, "billing_cycle", Decimal(30), "USD"),
-        (before["fridge"], "fridge", "device", fridge, "day", Decimal("1.5"), "EUR"),
-        (before["house"], "house", "household", None, "day", Decimal("7.25"), "CHF"),
+        report = await seed_budgets(conn, second)
+    assert report == BudgetSeedReport(("new",), (), {})
+    assert [(row["name"], row["amount"]) for row in await db_pool.fetch(TABLE)] == [
+        ("aws", Decimal(20)),
+        ("house", Decimal(70)),
+        ("new", Decimal(5)),
+        ("taken", Decimal(3)),
     ]
-    async with db_pool.acquire() as conn:
-        await sync_budgets(conn, ())
-    assert await db_pool.fetch(TABLE) == []
 
 
 async def test_unknown_or_ambiguous_devices_are_reported_by_budget(db_pool: asyncpg.Pool) -> None:
@@ -144,8 +166,8 @@ async def test_unknown_or_ambiguous_devices_are_reported_by_budget(db_pool: asyn
         Budget("later", "cloud_account", "month", Decimal(1), "USD", device="sub-2"),
     )
     async with db_pool.acquire() as conn:
-        report = await sync_budgets(conn, budgets)
-    assert report.stored == ("house",)
+        report = await seed_budgets(conn, budgets)
+    assert report.seeded == ("house",)
     assert set(report.unresolved) == {"typo", "twice", "kind", "later"}
     assert report.unresolved["typo"].startswith(
         "budget 'typo': no device is named or has the source id 'fridgee'"
@@ -200,7 +222,7 @@ async def test_engine_syncs_budgets_and_the_summary_reports_them(
         await apply_migrations(conn)
         await conn.execute(
             "INSERT INTO budgets (name, scope, period, amount, currency)"
-            " VALUES ('from an older config', 'household', 'month', 1, 'EUR')"
+            " VALUES ('made through the API', 'household', 'month', 1, 'EUR')"
         )
     finally:
         await conn.close()
@@ -235,7 +257,7 @@ async def test_engine_syncs_budgets_and_the_summary_reports_them(
                     await asyncio.sleep(0.1)
     finally:
         await engine.stop()
-    assert set(budgets) == {"clouds", "acct"}
+    assert set(budgets) == {"made through the API", "clouds", "acct"}
     assert (budgets["clouds"]["amount"], budgets["clouds"]["spent"]) == ("10", "1.25")
     acct = budgets["acct"]
     assert (acct["scope"], acct["period"], acct["currency"], acct["spent"]) == (

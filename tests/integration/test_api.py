@@ -118,6 +118,7 @@ async def test_summary_parses_into_typed_records(
             amount=Decimal(90),
             currency="EUR",
             spent=Decimal("66.30001"),
+            thresholds=(50, 80, 100),
         ),
     )
 

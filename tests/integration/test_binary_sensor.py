@@ -1,4 +1,4 @@
-"""Binary sensors (peak period, over budget) and the event fired when a budget is exceeded."""
+"""Binary sensors (peak period, over budget) and the events of budgets: thresholds, exceeded."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.aetherlens.binary_sensor import is_peak
-from custom_components.aetherlens.const import EVENT_BUDGET_EXCEEDED
+from custom_components.aetherlens.const import EVENT_BUDGET_EXCEEDED, EVENT_BUDGET_THRESHOLD
 
 from .conftest import FixtureEngine, next_update, setup_entry, state_of
 
@@ -65,6 +65,40 @@ async def test_crossing_the_budget_fires_one_event(
             "currency": "EUR",
         }
     ]
+
+
+async def test_each_threshold_reached_fires_once(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Reaching 80 % fires once; skipping past 100 % fires 100 only; a new period starts over."""
+    events = async_capture_events(hass, EVENT_BUDGET_THRESHOLD)
+    budget = engine.summary["budgets"][0]  # 90, thresholds 50, 80, 100
+    budget["spent"] = "50"  # 55 %: reached 50 at setup, which announces nothing
+    await setup_entry(hass, mock_config_entry)
+    spent = "sensor.aetherlens_budget_household_month"
+    assert state_of(hass, spent).attributes["threshold_reached"] == 50
+    assert state_of(hass, spent).attributes["thresholds"] == [50, 80, 100]
+    for value in ("72", "72", "95", "10", "46"):
+        budget["spent"] = value
+        await next_update(hass, freezer)
+    assert [(event.data["threshold"], event.data["spent"]) for event in events] == [
+        (80, "72"),
+        (100, "95"),
+        (50, "46"),
+    ]
+    assert events[0].data == {
+        "config_entry_id": mock_config_entry.entry_id,
+        "budget_id": 1,
+        "name": "Household month",
+        "period": "month",
+        "amount": "90",
+        "spent": "72",
+        "currency": "EUR",
+        "threshold": 80,
+    }
 
 
 async def test_already_exceeded_or_unknown_fires_nothing(

@@ -8,25 +8,31 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import asyncpg
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
 from aetherlens_engine.tariffs.costs import write_costs, write_daily
 from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
-from custom_components.aetherlens.const import DOMAIN
+from custom_components.aetherlens.const import (
+    DOMAIN,
+    EVENT_BUDGET_EXCEEDED,
+    EVENT_BUDGET_THRESHOLD,
+)
 from custom_components.aetherlens.services import SERVICE_COMPARE_TARIFF, SERVICE_GET_COSTS
 from tests.engine.test_api_support import add_device, migrate
 from tests.http import serve_app
 from tests.tariff_samples import DAY_NIGHT
 
-from .conftest import TOKEN, setup_entry, state_of
+from .conftest import TOKEN, next_update, setup_entry, state_of
 
 INSTANCE_ID = "real-engine-0123456789abcdef"
 # 12:30 in Berlin on the day clocks go forward: the local day began at 23:00 UTC the day before.
@@ -290,3 +296,54 @@ async def test_ranking_of_several_tariffs_from_the_real_engine(
     ]
     [cycle] = answer["bills"][0]["bill"]["cycles"]
     assert cycle["energy"] == [{"period": "energy", "tier": 1, "kwh": "11.000", "cost": "0.88"}]
+
+
+async def test_budgets_changed_through_the_api_are_followed(
+    hass: HomeAssistant, real_engine_url: str, freezer: FrozenDateTimeFactory
+) -> None:
+    """A budget made in the real engine gets its entities at the next update; a change to it
+    (its amount, thresholds) shows and fires its events; once deleted its entities are gone.
+    """
+    thresholds = async_capture_events(hass, EVENT_BUDGET_THRESHOLD)
+    exceeded = async_capture_events(hass, EVENT_BUDGET_EXCEEDED)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=INSTANCE_ID,
+        data={CONF_URL: real_engine_url, CONF_API_TOKEN: TOKEN},
+    )
+    await setup_entry(hass, entry)
+    spent, over = "sensor.aetherlens_budget_today", "binary_sensor.aetherlens_over_budget_today"
+    assert hass.states.get(spent) is None
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(real_engine_url, headers=headers) as session:
+        # Today the household has cost 0.80: 80 % of 1.
+        budget = {"name": "Today", "scope": "household", "period": "day", "amount": "1",
+                  "thresholds": [50, 100]}  # fmt: skip
+        async with session.post("/api/v1/budgets", json=budget) as resp:
+            assert resp.status == 201
+            budget_id = (await resp.json())["id"]
+        await next_update(hass, freezer)
+        state = state_of(hass, spent)
+        assert (state.state, state.attributes["amount"]) == ("0.80", "1")
+        assert state.attributes["threshold_reached"] == 50
+        assert state_of(hass, over).state == "off"
+
+        budget |= {"amount": "0.75", "thresholds": [50, 90, 100]}
+        async with session.put(f"/api/v1/budgets/{budget_id}", json=budget) as resp:
+            assert resp.status == 200
+        await next_update(hass, freezer)
+        state = state_of(hass, spent)
+        assert (state.attributes["amount"], state.attributes["thresholds"]) == (
+            "0.75",
+            [50, 90, 100],
+        )
+        assert state_of(hass, over).state == "on"
+        assert [event.data["threshold"] for event in thresholds] == [100]
+        assert [event.data["spent"] for event in exceeded] == ["0.8"]
+
+        async with session.delete(f"/api/v1/budgets/{budget_id}") as resp:
+            assert resp.status == 204
+        await next_update(hass, freezer)
+    assert state_of(hass, spent).state == "unavailable"
+    assert state_of(hass, over).state == "unavailable"

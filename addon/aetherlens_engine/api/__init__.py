@@ -17,7 +17,7 @@ from aiohttp import web
 
 from aetherlens_engine.web import IngressPolicy, add_page_routes
 
-from . import bill, costs, devices, health, price, readings, summary, tariffs
+from . import bill, budgets, costs, devices, health, price, readings, summary, tariffs
 from .auth import auth_middleware
 from .docs import add_docs_routes
 from .errors import error_middleware
@@ -76,6 +76,10 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     app.router.add_post("/api/v1/tariffs/{name}/activate", tariffs.post_activate)
     get("/api/v1/tariffs/{name}/calendar", tariffs.get_calendar, allow_head=False)
     get("/api/v1/recompute", tariffs.get_recompute, allow_head=False)
+    get("/api/v1/budgets", budgets.get_budgets, allow_head=False)
+    app.router.add_post("/api/v1/budgets", budgets.post_budget)
+    app.router.add_put("/api/v1/budgets/{budget_id}", budgets.put_budget)
+    app.router.add_delete("/api/v1/budgets/{budget_id}", budgets.delete_budget)
     get("/metrics", metrics.get_metrics, allow_head=False)
     add_docs_routes(app)
     add_page_routes(app, ingress)

@@ -14,13 +14,17 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import msgspec
 from aiohttp import web
 
+from .contract.base import DECIMAL_PATTERN
 from .errors import ApiError
+from .params import MAX_DEVICE_ID
 from .text import check_json
 
 # msgspec's "<what> - at `$.path`"; a model's own check (`__post_init__`) names its field itself.
 _AT = re.compile(r"(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?", re.DOTALL)
 _FIELD = re.compile(r"Object (?P<what>contains unknown|missing required) field `(?P<name>[^`]+)`")
 _ENUM = re.compile(r"Invalid enum value (?P<value>.+)")
+# An exact decimal's pattern, as msgspec quotes it in the message.
+_DECIMAL = f"Expected `str` matching regex {DECIMAL_PATTERN!r}"
 
 
 def _literals(kind: Any) -> list[str]:
@@ -51,11 +55,30 @@ def field_message(err: msgspec.ValidationError, model: Any) -> str:
         message = "unknown field" if field["what"] == "contains unknown" else "missing; required"
     elif enum := _ENUM.fullmatch(message):
         message = f"{enum['value']} is not one of {', '.join(_choices(model, path))}"
+    elif message == _DECIMAL:
+        message = "expected an exact decimal like 12.50 (digits, a dot before the decimals)"
     elif not path:
         return message
     else:
         message = message[0].lower() + message[1:]
     return f"{path}: {message}"
+
+
+def path_id(request: web.Request, name: str, what: str) -> int:
+    """Return the id in REQUEST's path parameter NAME: 400 unless digits, 404 out of range.
+
+    WHAT names the thing (`device`): the 404's code is `unknown_<what>`. Ids are PostgreSQL
+    integers, as MAX_DEVICE_ID bounds them.
+    """
+    text = request.match_info[name]
+    if not text.isascii() or not text.isdigit():
+        raise ApiError(
+            400, "invalid_parameter", f"{name}: {text!r} is not a {what} id (a positive integer)"
+        )
+    # Bounded before int(): very long digit strings are refused by int() itself.
+    if len(text.lstrip("0")) > len(str(MAX_DEVICE_ID)) or not 1 <= int(text) <= MAX_DEVICE_ID:
+        raise ApiError(404, f"unknown_{what}", f"there is no {what} {text}")
+    return int(text)
 
 
 def query_of[T](request: web.Request, model: type[T]) -> T:

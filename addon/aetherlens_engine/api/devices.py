@@ -12,10 +12,9 @@ from aiohttp import web
 from .contract.base import instant, json_response
 from .contract.engine import Device, DeviceList, EnergyPoint, EnergyQuery, EnergySeries
 from .database import connection
-from .decode import query_of
+from .decode import path_id, query_of
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
-from .params import MAX_DEVICE_ID
 from .ranges import bad_parameter, check_range, instant_parameter
 from .state import STATE_KEY
 
@@ -64,16 +63,6 @@ async def get_devices(request: web.Request) -> web.Response:
     return json_response(DeviceList(devices=devices))
 
 
-def _device_id(request: web.Request) -> int:
-    text = request.match_info["device_id"]
-    if not text.isascii() or not text.isdigit():
-        raise bad_parameter("device_id", f"{text!r} is not a device id (a positive integer)")
-    # Bounded before int(): very long digit strings are refused by int() itself.
-    if len(text.lstrip("0")) > len(str(MAX_DEVICE_ID)) or not 1 <= int(text) <= MAX_DEVICE_ID:
-        raise ApiError(404, "unknown_device", f"there is no device {text}")
-    return int(text)
-
-
 def _range(request: web.Request, query: EnergyQuery) -> tuple[datetime, datetime]:
     start, end = instant_parameter("from", query.from_), instant_parameter("to", query.to)
     longest = request.app[STATE_KEY].limits.max_range(query.resolution)
@@ -84,7 +73,7 @@ def _range(request: web.Request, query: EnergyQuery) -> tuple[datetime, datetime
 async def get_device_energy(request: web.Request) -> web.Response:
     """Answer a device's energy per hour or local day whose start lies in [from, to)."""
     state = request.app[STATE_KEY]
-    device_id = _device_id(request)
+    device_id = path_id(request, "device_id", "device")
     query = query_of(request, EnergyQuery)
     resolution = query.resolution
     start, end = _range(request, query)

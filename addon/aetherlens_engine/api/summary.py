@@ -20,10 +20,12 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import msgspec
 from aiohttp import web
 
 from aetherlens_engine.models import DeviceKind
 
+from .budgets import BUDGETS_SQL, stored
 from .contract import summary as contract
 from .contract.base import day, instant, json_response, money, optional_instant, optional_money
 from .database import connection
@@ -93,9 +95,6 @@ WHERE d.kind = ANY($6::text[]) AND d.commodity = 'electricity'
 ORDER BY d.id, cm.currency
 """
 
-_BUDGETS_SQL = """
-SELECT id, name, scope, device_id, period, amount, currency FROM budgets ORDER BY id
-"""
 
 # A cloud account's largest services this month ($1 month start, $2 today), largest first.
 _TOP_SERVICES_SQL = """
@@ -204,7 +203,7 @@ async def _summary_at(state: EngineState) -> contract.Summary:
             state.currency,
             kinds,
         )
-        budgets = await conn.fetch(_BUDGETS_SQL)
+        budgets = await conn.fetch(BUDGETS_SQL)
         tariff = tariff_summary(await state.pricing.figures(conn, now), now)
         services = await conn.fetch(
             _TOP_SERVICES_SQL, periods.month_start, periods.today, TOP_SERVICES
@@ -319,12 +318,5 @@ def _cloud_account(row: asyncpg.Record, top: _TopServices) -> contract.CloudAcco
 
 def _budget(budget: asyncpg.Record, spending: _Spending) -> contract.Budget:
     return contract.Budget(
-        id=budget["id"],
-        name=budget["name"],
-        scope=budget["scope"],
-        device_id=budget["device_id"],
-        period=budget["period"],
-        amount=money(budget["amount"]),
-        currency=budget["currency"],
-        spent=optional_money(spending.of(budget)),
+        **msgspec.structs.asdict(stored(budget)), spent=optional_money(spending.of(budget))
     )

@@ -56,7 +56,40 @@
  * @property {'billing_cycle'|'day'|'month'} period
  * @property {string} amount
  * @property {string} currency
+ * @property {Array<number>} thresholds
  * @property {string|null} spent Null for energy costs without a tariff or in another currency than the engine's; per billing cycle, the household's cycle cost so far (null for device and cloud scopes)
+ */
+
+/**
+ * The budget is refused; details name the field.
+ * @typedef {Object} BudgetError
+ * @property {BudgetErrorDetail} error
+ */
+
+/**
+ * The budget is refused; details name the field.
+ * @typedef {Object} BudgetErrorDetail
+ * @property {'budget_exists'|'invalid_budget'} code
+ * @property {string} message
+ * @property {Array<FieldError>} details
+ */
+
+/**
+ * A budget to create, or to replace one with.
+ * @typedef {Object} BudgetInput
+ * @property {string} name Unique; not blank
+ * @property {'cloud_account'|'cloud_total'|'device'|'household'} scope
+ * @property {string} amount Zero or more, at most 8 decimal places
+ * @property {number|null} [device_id] The device (scope device) or cloud account (scope cloud_account)
+ * @property {'billing_cycle'|'day'|'month'} [period]
+ * @property {string} [currency] Default: the engine's
+ * @property {Array<number>} [thresholds] Percents of the amount at which Home Assistant is told, rising (100: the amount itself)
+ */
+
+/**
+ * Every budget, oldest first.
+ * @typedef {Object} BudgetList
+ * @property {Array<StoredBudget>} budgets
  */
 
 /**
@@ -309,7 +342,7 @@
  */
 
 /**
- * A bad field of a tariff and what is wrong with it.
+ * A bad field of a tariff or a budget and what is wrong with it.
  * @typedef {Object} FieldError
  * @property {string} path The bad field, e.g. energy.periods[1].end
  * @property {string} message
@@ -518,6 +551,19 @@
  */
 
 /**
+ * A budget as the engine keeps it.
+ * @typedef {Object} StoredBudget
+ * @property {number} id
+ * @property {string} name
+ * @property {'cloud_account'|'cloud_total'|'device'|'household'} scope
+ * @property {number|null} device_id
+ * @property {'billing_cycle'|'day'|'month'} period
+ * @property {string} amount
+ * @property {string} currency
+ * @property {Array<number>} thresholds
+ */
+
+/**
  * Today, this month, the price now, the billing cycle, cloud accounts and budgets.
  * @typedef {Object} Summary
  * @property {EngineInfo} engine
@@ -722,6 +768,10 @@
  * @property {TariffActivated} activateTariff
  * @property {TariffCalendar} getTariffCalendar
  * @property {RecomputeStatus} getRecompute
+ * @property {BudgetList} listBudgets
+ * @property {StoredBudget} createBudget
+ * @property {StoredBudget} replaceBudget
+ * @property {null} deleteBudget
  */
 
 /**
@@ -732,6 +782,8 @@
  * @property {RankRequest} rankTariffs
  * @property {TariffSave} saveTariff
  * @property {TariffInput} validateTariff
+ * @property {BudgetInput} createBudget
+ * @property {BudgetInput} replaceBudget
  */
 
 export {};

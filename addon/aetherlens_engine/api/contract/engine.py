@@ -39,7 +39,7 @@ class Error(Model):
 
 
 class FieldError(Model):
-    """A bad field of a tariff and what is wrong with it."""
+    """A bad field of a tariff or a budget and what is wrong with it."""
 
     path: Annotated[str, Meta(description="The bad field, e.g. energy.periods[1].end")]
     message: str

@@ -12,7 +12,7 @@ from typing import Any
 
 from aetherlens_engine.api.params import MAX_DEVICE_ID
 
-from . import costs, engine, summary, tariffs
+from . import budgets, costs, engine, summary, tariffs
 
 type Schema = dict[str, Any]
 
@@ -106,6 +106,25 @@ READ_ONLY = Reply(
 )
 TARIFF_NAME = Param("name", {"type": "string"}, where="path", required=True)
 DEVICE_ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_DEVICE_ID}
+BUDGET_ID = Param("budget_id", DEVICE_ID, where="path", required=True)
+UNKNOWN_BUDGET = Reply("No such budget", engine.Error)
+INVALID_BUDGET = Reply("A field is invalid; details name it", budgets.BudgetError)
+NAME_TAKEN = Reply("Another budget has this name", budgets.BudgetError)
+_BUDGET_EXAMPLES = {
+    "household, warned at 50, 80 and 100 %": {
+        "name": "Household month",
+        "scope": "household",
+        "amount": "120",
+        "thresholds": [50, 80, 100],
+    },
+    "a device per day": {
+        "name": "Fridge",
+        "scope": "device",
+        "device_id": 3,
+        "period": "day",
+        "amount": "0.40",
+    },
+}
 
 _READING_EXAMPLE = {"device_id": 1, "time": "2026-03-29T12:00:00+02:00", "value": 1520.5}
 _FLAT_TARIFF = {
@@ -395,6 +414,59 @@ OPERATIONS: tuple[Operation, ...] = (
         "getRecompute",
         "The status of the background cost recompute",
         {200: Reply("Idle, running, done or failed", tariffs.RecomputeStatus), **PRIVATE},
+    ),
+    Operation(
+        "/api/v1/budgets",
+        "get",
+        "listBudgets",
+        "Every budget, oldest first (the summary says what each has spent)",
+        {200: Reply("The budgets", budgets.BudgetList), **PRIVATE, **shared("Unavailable")},
+    ),
+    Operation(
+        "/api/v1/budgets",
+        "post",
+        "createBudget",
+        "Create a budget",
+        {
+            201: Reply("Created", budgets.StoredBudget),
+            409: NAME_TAKEN,
+            422: INVALID_BUDGET,
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        body=Body(budgets.BudgetInput, _BUDGET_EXAMPLES),
+    ),
+    Operation(
+        "/api/v1/budgets/{budget_id}",
+        "put",
+        "replaceBudget",
+        "Replace a budget; its id stays",
+        {
+            200: Reply("Replaced", budgets.StoredBudget),
+            404: UNKNOWN_BUDGET,
+            409: NAME_TAKEN,
+            422: INVALID_BUDGET,
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(BUDGET_ID,),
+        body=Body(budgets.BudgetInput, _BUDGET_EXAMPLES),
+    ),
+    Operation(
+        "/api/v1/budgets/{budget_id}",
+        "delete",
+        "deleteBudget",
+        "Delete a budget",
+        {
+            204: Reply("Deleted"),
+            404: UNKNOWN_BUDGET,
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(BUDGET_ID,),
     ),
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from msgspec import Meta
 
@@ -11,6 +11,7 @@ from aetherlens_engine import models
 from aetherlens_engine.tariffs.recompute import RecomputeState
 
 from .base import Currency, Day, Instant, Model, Money, Share
+from .budgets import StoredBudget
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,16 +63,9 @@ class CloudAccount(Model):
     ]
 
 
-class Budget(Model):
+class Budget(StoredBudget):
     """A budget and what its period has spent so far."""
 
-    id: int
-    name: str
-    scope: Literal["household", "device", "cloud_account", "cloud_total"]
-    device_id: int | None
-    period: Literal["day", "month", "billing_cycle"]
-    amount: Money
-    currency: Currency
     spent: Annotated[
         Money | None,
         Meta(
