@@ -63,7 +63,8 @@ async function openWithToken(context, url, token) {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
   });
   page.on('response', (response) => {
-    const expected = response.status() === 422 && response.url().endsWith('/api/v1/tariffs/validate');
+    // Refusals the tests provoke: a tariff's or a budget's bad field.
+    const expected = response.status() === 422 && /\/api\/v1\/(tariffs\/validate|budgets(\/\d+)?)$/.test(response.url());
     if (response.status() >= 400 && !expected) errors.push(`${response.status()} ${response.url()}`);
   });
   await page.goto(url);
@@ -369,6 +370,64 @@ async function cycleFigures(page, url, api) {
   check(/Only 2(\.\d)? of 6 days are recorded/.test(missing), `the partly recorded range says how much is missing (${missing})`);
 }
 
+/**
+ * A budget made, changed and deleted in the page; a bad amount and bad thresholds refused at their
+ * fields (by the engine) first. The engine stores what the page shows.
+ */
+async function budgets(page, url, api, fridgeId) {
+  const name = 'Fridge per day';
+  await page.goto(`${url}#/budgets`);
+  await page.getByRole('heading', { name: 'Budgets', level: 1 }).waitFor();
+  await page.locator('[data-testid="budget"][data-name="Household"]').waitFor();
+  const form = page.locator('form');
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Counts').selectOption('device');
+  await form.getByLabel('Device').selectOption(String(fridgeId));
+  await form.getByLabel('Period').selectOption('day');
+  await form.getByLabel('Amount').fill('0,50');
+  await form.getByLabel('Tell Home Assistant at (%)').fill('50, 80, 100');
+  await page.getByRole('button', { name: 'Create budget' }).click();
+  await page.locator('#f-amount[aria-invalid="true"]').waitFor();
+  const message = await page.locator('#f-amount-error').textContent();
+  check(/exact decimal/.test(message), `the amount shows the engine's message (${message})`);
+  await focusMovesTo(page, 'f-amount', 'focus moves to the bad amount');
+  await form.getByLabel('Amount').fill('0.50');
+  await page.getByRole('button', { name: 'Create budget' }).click();
+  await page.getByTestId('budget-notice').filter({ hasText: `Saved ${name}.` }).waitFor();
+  const item = page.locator(`[data-testid="budget"][data-name="${name}"]`);
+  await item.waitFor();
+  let stored = (await api('GET', 'api/v1/budgets')).budgets.find((budget) => budget.name === name);
+  check(stored?.amount === '0.5' && stored.device_id === fridgeId && stored.period === 'day' && isDeepStrictEqual(stored.thresholds, [50, 80, 100]),
+    `the engine stored the budget (${JSON.stringify(stored)})`);
+
+  await item.getByRole('button', { name: `Edit ${name}` }).click();
+  await page.getByRole('heading', { name: `Edit ${name}`, level: 2 }).waitFor();
+  await focusMovesTo(page, 'f-name', 'editing starts at the name');
+  await form.getByLabel('Tell Home Assistant at (%)').fill('80, 50');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('#f-thresholds[aria-invalid="true"]').waitFor();
+  const order = await page.locator('#f-thresholds-error').textContent();
+  check(/higher than the one before/.test(order), `the thresholds show the engine's message (${order})`);
+  await form.getByLabel('Tell Home Assistant at (%)').fill('80, 100');
+  await form.getByLabel('Amount').fill('0.75');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('budget-notice').filter({ hasText: `Saved ${name}.` }).waitFor();
+  await item.locator('.detail', { hasText: 'told at 80\u00a0%, 100\u00a0%' }).waitFor();
+  stored = (await api('GET', 'api/v1/budgets')).budgets.find((budget) => budget.name === name);
+  check(stored?.amount === '0.75' && isDeepStrictEqual(stored.thresholds, [80, 100]), `the engine stored the change (${JSON.stringify(stored)})`);
+
+  // Deleted with the keyboard alone.
+  await item.getByRole('button', { name: `Delete ${name}` }).focus();
+  await page.keyboard.press('Enter');
+  await item.getByRole('button', { name: 'Delete it' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('budget-notice').filter({ hasText: `Deleted ${name}.` }).waitFor();
+  await item.waitFor({ state: 'detached' });
+  const left = (await api('GET', 'api/v1/budgets')).budgets.map((budget) => budget.name);
+  check(!left.includes(name), `the engine deleted it (${left})`);
+  log(`budget made, changed and deleted; ${left.length} left`);
+}
+
 async function reactivateDemo(page, url) {
   await page.goto(`${url}#/tariffs/Demo%20TOU`);
   await page.getByRole('button', { name: 'Activate Demo TOU' }).click();
@@ -401,6 +460,8 @@ async function main() {
     await compare(page, demo.url, 'Demo TOU');
     await shot(page, 'compare-desktop');
     await reactivateDemo(page, demo.url);
+    await budgets(page, demo.url, api, demo.devices.Fridge);
+    await shot(page, 'budgets-desktop');
     await page.goto(`${demo.url}#/tariffs/${encodeURIComponent(imported)}`);
     await page.locator('.heatmap tbody tr').first().waitFor();
     await page.getByLabel('Week from').fill('2026-03-05');
@@ -433,6 +494,10 @@ async function main() {
     await compare(phonePage, demo.url, imported);
     await fitsWidth(phonePage, 'the comparison');
     await shot(phonePage, 'compare-phone');
+    await phonePage.goto(`${demo.url}#/budgets`);
+    await phonePage.locator('[data-testid="budget"][data-name="Household"]').waitFor();
+    await fitsWidth(phonePage, 'the budgets');
+    await shot(phonePage, 'budgets-phone');
     log('all steps passed');
   } finally {
     await browser.close();

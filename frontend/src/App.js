@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNote, Loading } from './components/Common.js';
 import { UNAUTHORIZED_EVENT, authMode, storedToken } from './lib/api.js';
+import { Budgets } from './views/Budgets.js';
 import { Compare } from './views/Compare.js';
 import { DeviceDetail } from './views/DeviceDetail.js';
 import { Overview } from './views/Overview.js';
@@ -12,6 +13,7 @@ const VIEWS = [
   { id: 'devices', label: 'Devices' },
   { id: 'tariffs', label: 'Tariffs' },
   { id: 'compare', label: 'Compare' },
+  { id: 'budgets', label: 'Budgets' },
 ];
 
 // The tariff editor brings the YAML library (as large as the rest of the page): loaded when opened.
@@ -73,6 +75,9 @@ export function App() {
       break;
     case 'compare':
       view = html`<${Compare} />`;
+      break;
+    case 'budgets':
+      view = html`<${Budgets} />`;
       break;
     default:
       view = html`<${Overview} />`;

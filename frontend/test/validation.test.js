@@ -56,5 +56,9 @@ describe('errorsByField', () => {
     expect(validationErrors(new ApiRequestError(422, { valid: false, errors }))).toEqual(errors);
     expect(validationErrors(new ApiRequestError(422, { error: { code: 'invalid_tariff', message: 'x', details: errors } }))).toEqual(errors);
     expect(validationErrors(new ApiRequestError(500, { error: { message: 'boom' } }))).toBeNull();
+    // A conflict naming its field (a budget's name in use) is shown at it too; one without is not.
+    const taken = [{ path: 'name', message: "a budget named 'House' exists already" }];
+    expect(validationErrors(new ApiRequestError(409, { error: { code: 'budget_exists', message: 'x', details: taken } }))).toEqual(taken);
+    expect(validationErrors(new ApiRequestError(409, { error: { code: 'active_tariff', message: 'x' } }))).toBeNull();
   });
 });

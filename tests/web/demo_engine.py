@@ -80,7 +80,13 @@ def options(data_dir: Path, port: int) -> dict[str, Any]:
         "api": {"port": port, "rate_limit_per_second": 10000, "rate_limit_burst": 10000},
         "rollup": {"interval_seconds": 1},
         "budgets": [
-            {"name": "Household", "scope": "household", "period": "month", "amount": 450},
+            {
+                "name": "Household",
+                "scope": "household",
+                "period": "month",
+                "amount": 450,
+                "thresholds": [50, 80, 100],
+            },
             {"name": "EV charging", "scope": "device", "device": "EV charger", "amount": 60},
             {"name": "Cloud", "scope": "cloud_total", "amount": 40, "currency": "USD"},
         ],

@@ -56,7 +56,7 @@ function FieldShell({ id, label, hint, messages, wide, children }) {
  * text → the text of the value it means), the text as typed stays while it means VALUE: "6," is
  * not rewritten to "6" under the cursor.
  * @param {{ path: string, label: string, value: string, onInput: (typed: string) => void, messages?: string[],
- *   type?: string, hint?: string, options?: string[], inputMode?: string, wide?: boolean,
+ *   type?: string, hint?: string, options?: Array<string|{ value: string, label: string }>, inputMode?: string, wide?: boolean,
  *   normalize?: (typed: string) => string }} props
  */
 export function Field({ path, label, value, onInput, messages, type = 'text', hint, options, inputMode, wide, normalize }) {
@@ -67,7 +67,10 @@ export function Field({ path, label, value, onInput, messages, type = 'text', hi
   const shown = draft !== null && normalize && normalize(draft) === value ? draft : value;
   const control = options
     ? html`<select ...${attributes} value=${value} onChange=${(/** @type {SelectEvent} */ event) => onInput(event.currentTarget.value)}>
-        ${options.map((option) => html`<option key=${option} value=${option}>${option}</option>`)}
+        ${options.map((option) => {
+          const { value: key, label: text } = typeof option === 'string' ? { value: option, label: option } : option;
+          return html`<option key=${key} value=${key}>${text}</option>`;
+        })}
       </select>`
     : html`<input ...${attributes} type=${type} inputmode=${inputMode} value=${shown}
         onInput=${(/** @type {InputEvent} */ event) => { setDraft(event.currentTarget.value); onInput(event.currentTarget.value); }} />`;

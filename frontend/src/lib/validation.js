@@ -58,14 +58,16 @@ export function errorsByField(errors, fieldPaths) {
 }
 
 /**
- * Return the errors from a failed validation request, or null if it failed otherwise.
+ * Return the errors from a failed validation request (422, or a 409 naming its field, such as a
+ * name in use), or null if it failed otherwise.
  * @param {unknown} requestError
  * @returns {Array<{ path: string, message: string }>|null}
  */
 export function validationErrors(requestError) {
   // An ApiRequestError (its body the parsed answer), or whatever else was thrown.
   const body = /** @type {{ body?: * }|null|undefined} */ (requestError)?.body;
-  if (/** @type {{ status?: number }|null|undefined} */ (requestError)?.status !== 422 || !body) return null;
+  const status = /** @type {{ status?: number }|null|undefined} */ (requestError)?.status;
+  if ((status !== 422 && status !== 409) || !body) return null;
   const errors = body.errors ?? body.error?.details;
   return Array.isArray(errors) ? errors : null;
 }
