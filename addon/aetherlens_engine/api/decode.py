@@ -17,6 +17,7 @@ from aiohttp import web
 from .contract.base import DECIMAL_PATTERN
 from .errors import ApiError
 from .params import MAX_DEVICE_ID
+from .ranges import bad_parameter
 from .text import check_json
 
 # msgspec's "<what> - at `$.path`"; a model's own check (`__post_init__`) names its field itself.
@@ -72,9 +73,7 @@ def path_id(request: web.Request, name: str, what: str) -> int:
     """
     text = request.match_info[name]
     if not text.isascii() or not text.isdigit():
-        raise ApiError(
-            400, "invalid_parameter", f"{name}: {text!r} is not a {what} id (a positive integer)"
-        )
+        raise bad_parameter(name, f"{text!r} is not a {what} id (a positive integer)")
     # Bounded before int(): very long digit strings are refused by int() itself.
     if len(text.lstrip("0")) > len(str(MAX_DEVICE_ID)) or not 1 <= int(text) <= MAX_DEVICE_ID:
         raise ApiError(404, f"unknown_{what}", f"there is no {what} {text}")

@@ -15,7 +15,7 @@ from .database import connection
 from .decode import path_id, query_of
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
-from .ranges import bad_parameter, check_range, instant_parameter
+from .ranges import check_range, instant_parameter
 from .state import STATE_KEY
 
 _DEVICES_SQL = """

@@ -1,8 +1,8 @@
 """JSON errors: every failure answers `{"error": {"code": ..., "message": ...}}`.
 
 The body is encoded from the models the OpenAPI document shows for every 4xx and 5xx answer
-(`contract.engine.Error`, and `TariffError` whose details name a tariff's bad field), so an error
-answer cannot leave the document's shape.
+(`contract.engine.Error`, and `TariffError` or `BudgetError` whose details name a tariff's or a
+budget's bad field), so an error answer cannot leave the document's shape.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from aetherlens_engine.web.errors import ApiError
 
 from .contract.base import json_response
 from .contract.engine import (
+    BudgetError,
+    BudgetErrorCode,
+    BudgetErrorDetail,
     Error,
     ErrorDetail,
     FieldError,
@@ -49,12 +52,25 @@ _HTTP_CODES = {
 }
 
 
-def error_body(error: ApiError) -> Error | TariffError:
-    """Return ERROR's body as its model: a tariff's bad fields, or refused readings by index."""
+# The codes of a budget refused for one of its fields.
+_BUDGET_CODES: dict[str, BudgetErrorCode] = {
+    "invalid_budget": "invalid_budget",
+    "budget_exists": "budget_exists",
+}
+
+
+def error_body(error: ApiError) -> Error | TariffError | BudgetError:
+    """Return ERROR's body as its model: a tariff's or budget's bad fields, or refused readings."""
     if error.code == "invalid_tariff" and error.details is not None:
         fields = msgspec.convert(error.details, list[FieldError])
         return TariffError(
             error=TariffErrorDetail(code="invalid_tariff", message=error.message, details=fields)
+        )
+    budget_code = _BUDGET_CODES.get(error.code)
+    if budget_code is not None and error.details is not None:
+        fields = msgspec.convert(error.details, list[FieldError])
+        return BudgetError(
+            error=BudgetErrorDetail(code=budget_code, message=error.message, details=fields)
         )
     details = UNSET if error.details is None else msgspec.convert(error.details, list[Rejection])
     return Error(error=ErrorDetail(code=error.code, message=error.message, details=details))

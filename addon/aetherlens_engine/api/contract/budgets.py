@@ -1,4 +1,4 @@
-"""Models of the budget routes: list, create, replace; errors name the field."""
+"""Models of the budget routes: list, create, replace (their errors: `engine.BudgetError`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from aetherlens_engine.budgets import (
 )
 
 from .base import Currency, Model, Money
-from .engine import DeviceId, FieldError
+from .engine import BudgetError, DeviceId
 
 Scope = Literal["household", "device", "cloud_account", "cloud_total"]
 Period = Literal["day", "month", "billing_cycle"]
@@ -95,15 +95,4 @@ class BudgetList(Model):
     budgets: list[StoredBudget]
 
 
-class BudgetErrorDetail(Model):
-    """The budget is refused; details name the field."""
-
-    code: Literal["invalid_budget", "budget_exists"]
-    message: str
-    details: list[FieldError]
-
-
-class BudgetError(Model):
-    """The budget is refused; details name the field."""
-
-    error: BudgetErrorDetail
+__all__ = ["BudgetError", "BudgetInput", "BudgetList", "StoredBudget"]

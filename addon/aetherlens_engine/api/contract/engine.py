@@ -59,6 +59,23 @@ class TariffError(Model):
     error: TariffErrorDetail
 
 
+BudgetErrorCode = Literal["invalid_budget", "budget_exists"]
+
+
+class BudgetErrorDetail(Model):
+    """The budget is refused; details name the field."""
+
+    code: BudgetErrorCode
+    message: str
+    details: list[FieldError]
+
+
+class BudgetError(Model):
+    """The budget is refused; details name the field."""
+
+    error: BudgetErrorDetail
+
+
 class CollectorIssue(Model):
     """Set while the user must act: a Repairs issue (key = translation key)."""
 
