@@ -281,8 +281,9 @@ async def test_errors_outside_routes_are_documented_errors() -> None:
 
 
 def test_every_failure_is_documented_as_an_error_model() -> None:
-    """Each route's 4xx and 5xx answers are `Error` or `TariffError` (`api.errors` encodes
-    them), but the validation's verdict on a tariff: its 422 is the answer asked for.
+    """Each route's 4xx and 5xx answers are `Error`, `TariffError` or `BudgetError`
+    (`api.errors` encodes them), but the validation's verdict on a tariff: its 422 is the answer
+    asked for.
     """
     spec = build_spec("1", 10)
     found = set()
@@ -294,7 +295,11 @@ def test_every_failure_is_documented_as_an_error_model() -> None:
                 schema = _resolve(spec, response)["content"]["application/json"]["schema"]
                 found.add((path, method, status, schema["$ref"].rsplit("/", 1)[-1]))
     models = {model for *_, model in found}
-    assert models == {"Error", "TariffError", "TariffInvalid"}
+    assert models == {"Error", "TariffError", "BudgetError", "TariffInvalid"}
     assert {f[:3] for f in found if f[3] == "TariffInvalid"} == {
         ("/api/v1/tariffs/validate", "post", "422")
+    }
+    assert {f[0] for f in found if f[3] == "BudgetError"} == {
+        "/api/v1/budgets",
+        "/api/v1/budgets/{budget_id}",
     }
