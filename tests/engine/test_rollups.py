@@ -36,7 +36,7 @@ async def pool(db_pool: asyncpg.Pool) -> asyncpg.Pool:
 
 async def add_device(pool: asyncpg.Pool, name: str, unit: str) -> int:
     """Create a device measured in UNIT; return its id."""
-    kind = {"kWh": "meter", "W": "appliance"}.get(unit, "price")
+    kind = {"kWh": "meter", "m³": "meter", "W": "appliance"}.get(unit, "price")
     device_id: int = await pool.fetchval(
         "INSERT INTO devices (source, source_id, name, kind, unit) "
         "VALUES ('test', $1, $1, $2, $3) RETURNING id",
@@ -250,6 +250,39 @@ async def test_flagged_glitch_is_left_out_of_the_energy(pool: asyncpg.Pool) -> N
     assert row["max_power_w"] == pytest.approx(1000)
     assert row["samples"] == 3
     assert Quality(row["quality"]) == Quality.GLITCH
+
+
+async def test_volume_counters_roll_up_as_energy_counters(pool: asyncpg.Pool) -> None:
+    """A water meter's m³ are summed per hour and day by the rules of a kWh meter."""
+    water = await add_device(pool, "water", "m³")
+    energy = await add_device(pool, "energy", "kWh")
+    counter, _ = sample_series(at(21), 8)
+    with_reset: list[Row] = [*counter, (at(29, 30), 0.5)]  # a new meter: it counts from 0
+    await add_readings(pool, water, with_reset, queue=True)
+    await add_readings(pool, energy, with_reset, queue=True)
+    maintainer = RollupMaintainer(pool, ZoneInfo("Europe/Berlin"))
+    await maintainer.recompute(at(20), at(31))
+    assert await maintainer.process_queue() > 0
+
+    def rows(found: Iterable[asyncpg.Record]) -> list[tuple[object, ...]]:
+        return [tuple(row.values())[1:] for row in found]
+
+    for table in ("energy_hourly", "energy_daily"):
+        key = "hour" if table == "energy_hourly" else "day"
+        found = [
+            await pool.fetch(
+                f"SELECT device_id, {key}, energy_kwh, samples, quality FROM {table}"
+                f" WHERE device_id = $1 ORDER BY {key}",
+                device,
+            )
+            for device in (water, energy)
+        ]
+        assert rows(found[0]) == rows(found[1]) != []
+    last = (await hourly(pool, water))[at(29)]
+    assert (last["energy_kwh"], Quality(last["quality"])) == (
+        pytest.approx(0.5),
+        Quality.COUNTER_RESET,
+    )
 
 
 async def test_other_units_get_no_rollup(pool: asyncpg.Pool) -> None:

@@ -1,6 +1,7 @@
 """Energy per device and hour, and per local day, maintained incrementally by the engine.
 
-Sources are the readings of devices whose unit is 'kWh' (cumulative energy counters) or 'W'
+Sources are the readings of devices whose unit is 'kWh' or 'm³' (cumulative counters of energy,
+or of the gas or water volume, kept in `energy_kwh` as m³ for those: timescale/0012) or 'W'
 (power sensors); other devices get no energy rollup. Readings flagged GLITCH are left out of the
 energy (counted as samples only).
 
@@ -59,9 +60,11 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from aetherlens_engine.models import UNIT_ENERGY, UNIT_POWER
+from aetherlens_engine.models import UNIT_ENERGY, UNIT_POWER, UNIT_VOLUME
 
 HOUR = timedelta(hours=1)
+# Cumulative counters: energy, and the volume of gas and water meters.
+COUNTER_UNITS = [UNIT_ENERGY, UNIT_VOLUME]
 # How many readings back a counter's level (its highest reading since the last reset) reaches.
 COUNTER_MEMORY = 12
 # Readings younger than this (by their time, on the database's clock) wait for a later run.
@@ -201,14 +204,14 @@ RETURNING o.device_id, o.hour
 _WINDOW_SQL = (
     """
 WITH win AS (
-    SELECT w.device_id, w.ws, w.we, w.upto, w.is_first, d.unit = $6 AS counter,
-           CASE WHEN d.unit = $6 THEN $5::integer ELSE 1 END AS context,
+    SELECT w.device_id, w.ws, w.we, w.upto, w.is_first, d.unit = ANY($6::text[]) AS counter,
+           CASE WHEN d.unit = ANY($6::text[]) THEN $5::integer ELSE 1 END AS context,
            (SELECT hour FROM energy_hourly AS e
             WHERE e.device_id = w.device_id ORDER BY hour LIMIT 1) AS first_hour
     FROM unnest($1::integer[], $2::timestamptz[], $3::timestamptz[], $8::timestamptz[],
                 $9::boolean[]) AS w (device_id, ws, we, upto, is_first)
     JOIN devices AS d ON d.id = w.device_id
-    WHERE d.unit IN ($6, $7)
+    WHERE (d.unit = ANY($6::text[]) OR d.unit = $7)
 ),
 loaded AS (
     SELECT w.device_id, w.ws, w.we, w.counter, r.time, r.value, r.quality,
@@ -286,11 +289,12 @@ SELECT device_id, hour FROM written
 _FOLD_SQL = (
     """
 WITH win AS (
-    SELECT w.device_id, w.after AS ws, 'infinity'::timestamptz AS we, d.unit = $3 AS counter,
-           CASE WHEN d.unit = $3 THEN $6::integer ELSE 1 END AS context
+    SELECT w.device_id, w.after AS ws, 'infinity'::timestamptz AS we,
+           d.unit = ANY($3::text[]) AS counter,
+           CASE WHEN d.unit = ANY($3::text[]) THEN $6::integer ELSE 1 END AS context
     FROM unnest($1::integer[], $2::timestamptz[]) AS w (device_id, after)
     JOIN devices AS d ON d.id = w.device_id
-    WHERE d.unit IN ($3, $4)
+    WHERE (d.unit = ANY($3::text[]) OR d.unit = $4)
 ),
 loaded AS (
     SELECT w.device_id, w.ws, w.we, w.counter, r.time, r.value, r.quality,
@@ -421,11 +425,11 @@ _QUEUE_CONTEXT_SQL = """
 SELECT q.device_id, q.hour,
        (SELECT max(r.time) FROM readings_after(
             q.device_id, q.hour + interval '1 hour',
-            CASE WHEN d.unit = $3 THEN $5::integer ELSE 1 END, true
+            CASE WHEN d.unit = ANY($3::text[]) THEN $5::integer ELSE 1 END, true
         ) AS r) AS reach
 FROM unnest($1::integer[], $2::timestamptz[]) AS q (device_id, hour)
 JOIN devices AS d ON d.id = q.device_id
-WHERE d.unit IN ($3, $4)
+WHERE (d.unit = ANY($3::text[]) OR d.unit = $4)
 """
 
 # The devices with readings after the horizon ($2) stay queued, marked as waiting.
@@ -552,7 +556,7 @@ class RollupMaintainer:
                         _QUEUE_CONTEXT_SQL,
                         [device_id for device_id, _ in late],
                         [hour for _, hour in late],
-                        UNIT_ENERGY,
+                        COUNTER_UNITS,
                         UNIT_POWER,
                         COUNTER_MEMORY,
                     )
@@ -588,7 +592,7 @@ class RollupMaintainer:
                     row["id"]
                     for row in await conn.fetch(
                         "SELECT id FROM devices WHERE unit = ANY($1::text[]) ORDER BY id",
-                        [UNIT_ENERGY, UNIT_POWER],
+                        [*COUNTER_UNITS, UNIT_POWER],
                     )
                 ]
             ids = sorted(set(device_ids))
@@ -658,7 +662,7 @@ class RollupMaintainer:
             [w.end for w in windows],
             self._max_gap,
             COUNTER_MEMORY,
-            UNIT_ENERGY,
+            COUNTER_UNITS,
             UNIT_POWER,
             [w.upto for w in windows],
             [w.first for w in windows],
@@ -675,7 +679,7 @@ class RollupMaintainer:
             _FOLD_SQL,
             list(progress),
             list(progress.values()),
-            UNIT_ENERGY,
+            COUNTER_UNITS,
             UNIT_POWER,
             self._max_gap,
             COUNTER_MEMORY,
