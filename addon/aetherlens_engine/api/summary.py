@@ -193,7 +193,12 @@ async def _summary_at(state: EngineState) -> contract.Summary:
     now = state.clock()
     periods = LocalPeriods.at(now, state.timezone)
     kinds = [str(kind) for kind in (*ENERGY_KINDS, DeviceKind.CLOUD_ACCOUNT)]
-    async with connection(state) as conn:
+    # One snapshot for every query: a poll committing between them (a cloud account and its
+    # costs, the budget seeded for it) would otherwise show a budget without its spending.
+    async with (
+        connection(state) as conn,
+        conn.transaction(isolation="repeatable_read", readonly=True),
+    ):
         rows = await conn.fetch(
             _DEVICES_SQL,
             periods.day_start,
