@@ -8,9 +8,11 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import msgspec
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState
+from aetherlens_engine.api.contract.engine import IngestCounts
 from aetherlens_engine.collector.status import CollectorStatus
 from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.migrations import apply_migrations
@@ -128,6 +130,12 @@ async def test_health_is_degraded_while_readings_wait(
 async def test_health_without_sink_has_no_ingest() -> None:
     _, body = await _health(EngineState(__version__, "abc123", token=TOKEN))
     assert (body["collectors"], body["plugins"], body["ingest"]) == ({}, {}, None)
+
+
+def test_the_ingest_figures_shown_are_the_pipelines() -> None:
+    """The answer's ingest figures are IngestStats' fields by name: one list, not two."""
+    shown = {field.encode_name for field in msgspec.structs.fields(IngestCounts)}
+    assert shown == {field.name for field in dataclasses.fields(IngestStats)}
 
 
 class _VanishingPool:

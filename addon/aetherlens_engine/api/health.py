@@ -12,6 +12,7 @@ database and the services follow).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields
 from typing import Any
 
 import asyncpg
@@ -88,21 +89,14 @@ def degraded_reasons(database: DatabaseStatus, figures: IngestStats | None) -> l
 
 
 def ingest_counts(figures: IngestStats) -> IngestCounts:
-    """Return the ingest pipeline's FIGURES as the API shows them."""
-    return IngestCounts(
-        accepted=figures.accepted,
-        rejected=dict(figures.rejected),
-        committed=figures.committed,
-        spooled=figures.spooled,
-        spool_pending=figures.spool_pending,
-        buffered=figures.buffered,
-        last_flush=optional_instant(figures.last_flush),
-        database_available=figures.database_available,
-        dead_lettered=figures.dead_lettered,
-        dead_letter_file=figures.dead_letter_file,
-        spool_error=figures.spool_error,
-        replay_error=figures.replay_error,
-    )
+    """Return the ingest pipeline's FIGURES as the API shows them, each by its own name.
+
+    The model's fields are IngestStats' (a figure it does not document is refused); only the
+    instant is written as the API writes instants.
+    """
+    counts = {field.name: getattr(figures, field.name) for field in fields(figures)}
+    counts["last_flush"] = optional_instant(figures.last_flush)
+    return msgspec.convert(counts, IngestCounts)
 
 
 def _redacted(value: Any) -> Any:
