@@ -248,6 +248,34 @@ async def test_plain_postgresql_deletes_old_rows(conn: asyncpg.Connection) -> No
     assert await conn.fetchval(old_costs, NOW - timedelta(days=365)) == 0
 
 
+@pytest.mark.parametrize("database", ["timescaledb", "postgresql"], indirect=True)
+async def test_readings_queued_for_their_rollup_stay_until_it_has_run(
+    conn: asyncpg.Connection,
+) -> None:
+    """A backfill older than the raw retention is rolled up before its readings go."""
+    backfilled = (NOW - timedelta(days=200)).replace(minute=0)
+    device = await conn.fetchval("SELECT id FROM devices")
+    await conn.execute(
+        "INSERT INTO rollup_queue (device_id, hour, first_time) VALUES ($1, $2, $2)",
+        device,
+        backfilled,
+    )
+    since = "SELECT count(*) FROM {} WHERE {} >= $1"
+    raw = {table: column for table, column, _ in TABLES[:2]}
+    before = {t: await conn.fetchval(since.format(t, c), backfilled) for t, c in raw.items()}
+    assert all(before.values())
+    old_hours = (await counts(conn))["energy_hourly"][0]
+    features = await detect_features(conn)
+    await enforce_retention(conn, features, RetentionSettings(), NOW, day_zone=UTC)
+    for table, column in raw.items():
+        assert await conn.fetchval(since.format(table, column), backfilled) == before[table]
+    assert (await counts(conn))["energy_hourly"][0] < old_hours  # the rollups' own data goes
+    await conn.execute("DELETE FROM rollup_queue")  # as the rollup does once it has run
+    await enforce_retention(conn, features, RetentionSettings(), NOW, day_zone=UTC)
+    for table, column in raw.items():
+        assert await conn.fetchval(since.format(table, column), backfilled) < before[table]
+
+
 async def test_community_licence_leaves_it_to_the_policies(conn: asyncpg.Connection) -> None:
     """Under the community licence the engine removes nothing itself."""
     before = await counts(conn)

@@ -4,6 +4,8 @@ Community licence ('timescale'): readings are compressed after a day and every t
 retention policy; TimescaleDB's background jobs do the rest. Apache edition: the engine drops whole
 chunks older than the cutoff (as the policies would). Plain PostgreSQL: the engine deletes the rows.
 Readings packed into readings_compact (compaction.py) go by whole hours older than the cutoff.
+The engine keeps the readings of hours still queued for their rollup (an old backfill) until the
+rollup has taken them; TimescaleDB's policies cannot know the queue.
 """
 
 from __future__ import annotations
@@ -68,14 +70,16 @@ class _Table:
     column: str
     daily: bool  # partitioned by a date: the cutoff is a day
     span: timedelta = timedelta(0)  # what a row covers after its time: it goes once all is old
+    raw: bool = False  # readings, which the rollups read
 
 
 _TABLES = (
-    _Table("readings", "time", daily=False),
-    _Table("readings_compact", "hour", daily=False, span=timedelta(hours=1)),
+    _Table("readings", "time", daily=False, raw=True),
+    _Table("readings_compact", "hour", daily=False, span=timedelta(hours=1), raw=True),
     _Table("energy_hourly", "hour", daily=False),
     _Table("energy_daily", "day", daily=True),
 )
+_OLDEST_QUEUED_SQL = "SELECT min(hour) FROM rollup_queue"
 
 
 def retention_mode(features: DatabaseFeatures) -> RetentionMode:
@@ -88,7 +92,7 @@ def retention_mode(features: DatabaseFeatures) -> RetentionMode:
 
 
 def _keep(table: _Table, settings: RetentionSettings) -> timedelta:
-    if table.name.startswith("readings"):
+    if table.raw:
         return timedelta(days=settings.readings_days) + table.span
     if table.daily:
         return timedelta(days=settings.daily_days)
@@ -186,6 +190,9 @@ async def enforce_retention(
         }
     chunks: dict[str, int] = {}
     rows: dict[str, int] = {}
+    # Readings of an hour still queued for its rollup stay until the rollup has taken them: a
+    # backfill older than the raw retention is rolled up before it goes (on a later run).
+    queued: datetime | None = await conn.fetchval(_OLDEST_QUEUED_SQL)
     for table in _TABLES:
         # Daily rows count calendar days (a DST change inside the span does not move the cutoff).
         cutoff: datetime | date = (
@@ -193,6 +200,8 @@ async def enforce_retention(
             if table.daily
             else now.astimezone(UTC) - _keep(table, settings)
         )
+        if table.raw and queued is not None:
+            cutoff = min(cutoff, queued)
         cast = "date" if table.daily else "timestamptz"
         if table.name in hypertables:
             chunks[table.name] = await conn.fetchval(
