@@ -210,6 +210,8 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         key: (now + timedelta(days=days)).isoformat() for key, days in (("start", -1), ("end", 1))
     }
     span = {"start": day["from"], "end": day["to"]}
+    statement = {"start": "2026-03-01", "end": "2026-04-01", "total": "12.5"}
+    statement_csv = "start,end,kind,name,amount\n2026-02-01,2026-03-01,total,,9\n"
     tariff_calls = [
         Call("/api/v1/price"),
         Call("/api/v1/costs", kwargs={"params": span}),
@@ -217,6 +219,9 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         Call("/api/v1/bill", kwargs={"params": around_now}),
         Call("/api/v1/compare", "post", kwargs={"json": {"definition": flat_rate, **around_now}}),
         Call("/api/v1/rank", "post", kwargs={"json": {"definitions": [flat_rate], **around_now}}),
+        Call("/api/v1/statements"),
+        Call("/api/v1/statements", "post", kwargs={"json": statement}),
+        Call("/api/v1/statements/import", "post", kwargs={"json": {"csv": statement_csv}}),
     ]
     private += tariff_calls
     bad_comparisons: list[dict[str, Any]] = [{"tariff": 1}, {"tariff": "x"}, {"definition": {}}]
@@ -231,6 +236,15 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         Call("/api/v1/bill", kwargs={"params": {"start": span["end"], "end": span["start"]}}),
         *(Call("/api/v1/compare", "post", kwargs={"json": body}) for body in bad_comparisons),
         *(Call("/api/v1/rank", "post", kwargs={"json": body}) for body in bad_rankings),
+        Call("/api/v1/statements", kwargs={"params": {"threshold": "some"}}),
+        *(
+            Call("/api/v1/statements", "post", kwargs={"json": body})
+            for body in ({**statement, "tariff": "x"}, {**statement, "total": 3})
+        ),
+        *(
+            Call("/api/v1/statements/import", "post", kwargs={"json": body})
+            for body in ({"csv": statement_csv, "tariff": "x"}, {"csv": "start\n"})
+        ),
     ]
 
     async with client(engine_state(pool, sink=DirectSink(pool))) as session:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from aetherlens_engine.web import IngressPolicy, add_page_routes
 
-from . import bill, budgets, costs, devices, health, price, readings, summary, tariffs
+from . import bill, budgets, costs, devices, health, price, readings, statements, summary, tariffs
 from .auth import auth_middleware
 from .docs import add_docs_routes
 from .errors import error_middleware
@@ -68,6 +68,9 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     get("/api/v1/bill", bill.get_bill, allow_head=False)
     app.router.add_post("/api/v1/compare", costs.post_compare)
     app.router.add_post("/api/v1/rank", costs.post_rank)
+    get("/api/v1/statements", statements.get_statements, allow_head=False)
+    app.router.add_post("/api/v1/statements", statements.post_statement)
+    app.router.add_post("/api/v1/statements/import", statements.post_import)
     get("/api/v1/tariffs", tariffs.get_tariffs, allow_head=False)
     app.router.add_post("/api/v1/tariffs", tariffs.post_tariff)
     app.router.add_post("/api/v1/tariffs/validate", tariffs.post_validate)

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,12 @@ import msgspec
 from aiohttp import web
 from msgspec import UNSET
 
-from aetherlens_engine.pricing.recorded import compare_recorded, rank_recorded
+from aetherlens_engine.pricing.recorded import (
+    compare_recorded,
+    rank_recorded,
+    recorded_hours,
+    whole_hours,
+)
 from aetherlens_engine.tariffs.compare import comparison_to_json, last_full_cycle
 from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
@@ -52,13 +57,6 @@ from .localtime import first_day_from, local_midnight
 from .params import MAX_DEVICE_ID
 from .ranges import MAX_BILL_RANGE, bad_parameter, check_range, instant_parameter
 from .state import STATE_KEY, EngineState
-
-# Hours with household energy: a comparison over a partly recorded range says what it covers.
-_RECORDED_HOURS = (
-    "SELECT count(DISTINCT hour) FROM energy_hourly "
-    "WHERE hour >= $1 AND hour < $2 AND device_id IN (SELECT id FROM household_meters)"
-)
-
 
 # The household rule lives in the views of timescale/0005_devices_included_in.sql.
 _HOUSEHOLD = "c.device_id IN (SELECT id FROM household_meters)"
@@ -327,20 +325,12 @@ async def _over_range(
     conn: asyncpg.Connection, answer: dict[str, Any], start: datetime, end: datetime
 ) -> dict[str, Any]:
     """Return ANSWER with its range and the hours of it with household energy recorded."""
-    hours = await conn.fetchval(_RECORDED_HOURS, start, end)
+    hours = await recorded_hours(conn, start, end)
     return answer | {
         "start": instant(start),
         "end": instant(end),
-        "recorded": contract.Recorded(hours=hours, of_hours=_whole_hours(start, end)),
+        "recorded": contract.Recorded(hours=hours, of_hours=whole_hours(start, end)),
     }
-
-
-def _whole_hours(start: datetime, end: datetime) -> int:
-    """Return the UTC hours starting in [START, END)."""
-    first = start.replace(minute=0, second=0, microsecond=0)
-    if first < start:
-        first += timedelta(hours=1)
-    return max(0, -(-(end - first) // timedelta(hours=1)))
 
 
 async def _named(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -34,6 +34,26 @@ from aetherlens_engine.tariffs.usage import (
     price_series,
     recorded_usage,
 )
+
+# Hours with household energy: a bill over a partly recorded range says what it covers.
+_RECORDED_HOURS = (
+    "SELECT count(DISTINCT hour) FROM energy_hourly "
+    "WHERE hour >= $1 AND hour < $2 AND device_id IN (SELECT id FROM household_meters)"
+)
+
+
+async def recorded_hours(conn: asyncpg.Connection, start: datetime, end: datetime) -> int:
+    """Return the UTC hours in [start, end) with household energy recorded."""
+    hours: int = await conn.fetchval(_RECORDED_HOURS, start, end)
+    return hours
+
+
+def whole_hours(start: datetime, end: datetime) -> int:
+    """Return the UTC hours starting in [START, END)."""
+    first = start.replace(minute=0, second=0, microsecond=0)
+    if first < start:
+        first += timedelta(hours=1)
+    return max(0, -(-(end - first) // timedelta(hours=1)))
 
 
 def _carbon_from_series(tariff: Tariff) -> bool:

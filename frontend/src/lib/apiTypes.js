@@ -349,6 +349,13 @@
  */
 
 /**
+ * A likely cause of the residual.
+ * @typedef {Object} Finding
+ * @property {'cycle_dates'|'missing_data'|'missing_rider'|'tariff_version'|'tier_limit'} cause
+ * @property {string} detail
+ */
+
+/**
  * Public: status, reasons, version, instance_id, database.status.
  *
  * With the API token also the database's details, collectors, plugins and ingest.
@@ -396,6 +403,16 @@
  * @property {number} accepted Readings committed or spooled (duplicates not counted)
  * @property {Array<number>} duplicates Indexes of readings of a device at an instant an earlier reading of the batch has: the first one is stored, these are not; a reading already stored is kept
  * @property {Array<Rejection>} rejected
+ */
+
+/**
+ * A statement line beside the engine's (statement null: a line the statement does not show).
+ * @typedef {Object} LineMatch
+ * @property {'credit'|'demand'|'energy'|'rider'|'standing'|'tax'} kind
+ * @property {string} name
+ * @property {string|null} statement
+ * @property {string|null} engine
+ * @property {string} residual Statement less engine
  */
 
 /**
@@ -548,6 +565,66 @@
  * @typedef {Object} Rejection
  * @property {number} index
  * @property {string} reason
+ */
+
+/**
+ * Statements as CSV: start, end, kind (total or a line's), name, amount, period, tier, kwh.
+ * @typedef {Object} StatementImport
+ * @property {string} csv One row per line, a total row per cycle
+ * @property {string} [tariff] The stored tariff they were billed under; default: the active one
+ */
+
+/**
+ * A statement: the cycle's local days [start, end), its total and its lines.
+ * @typedef {Object} StatementIn
+ * @property {string} start
+ * @property {string} end The day after the cycle
+ * @property {string} total
+ * @property {Array<StatementLineIn>} [lines]
+ * @property {string} [tariff] The stored tariff it was billed under; default: the active one
+ */
+
+/**
+ * A line of the paper bill; period, tier and kWh for energy lines only.
+ * @typedef {Object} StatementLineIn
+ * @property {'credit'|'demand'|'energy'|'rider'|'standing'|'tax'} kind
+ * @property {string} name
+ * @property {string} amount As it adds up to the total: a credit is negative
+ * @property {string} [period] The tariff's period; absent: all energy
+ * @property {number} [tier] Absent: the period's tiers together
+ * @property {string} [kwh]
+ */
+
+/**
+ * Every recorded statement, oldest cycle first, matched.
+ * @typedef {Object} StatementList
+ * @property {string} threshold
+ * @property {Array<StatementMatch>} statements
+ */
+
+/**
+ * A recorded statement beside the engine's bill of its cycle.
+ * @typedef {Object} StatementMatch
+ * @property {number} id
+ * @property {string} tariff
+ * @property {string} currency
+ * @property {'api'|'csv'} source
+ * @property {string} recorded_at
+ * @property {string} start
+ * @property {string} end
+ * @property {string} total
+ * @property {string|null} engine_total Null where the engine cannot bill the cycle (see error)
+ * @property {string|null} residual Statement total less the engine's
+ * @property {boolean} over_threshold
+ * @property {Array<LineMatch>} lines
+ * @property {Array<Finding>} findings
+ * @property {string|null} error Why the engine cannot bill the cycle
+ */
+
+/**
+ * The statements recorded, matched (threshold 1.00).
+ * @typedef {Object} StatementsSaved
+ * @property {Array<StatementMatch>} statements
  */
 
 /**
@@ -760,6 +837,9 @@
  * @property {RangeBill} getBill
  * @property {Comparison} compareTariffs
  * @property {Ranking} rankTariffs
+ * @property {StatementList} listStatements
+ * @property {StatementMatch} recordStatement
+ * @property {StatementsSaved} importStatements
  * @property {TariffList} listTariffs
  * @property {TariffSaved} saveTariff
  * @property {TariffValid} validateTariff
@@ -780,6 +860,8 @@
  * @property {Array<ReadingIn>} postReadings
  * @property {CompareRequest} compareTariffs
  * @property {RankRequest} rankTariffs
+ * @property {StatementIn} recordStatement
+ * @property {StatementImport} importStatements
  * @property {TariffSave} saveTariff
  * @property {TariffInput} validateTariff
  * @property {BudgetInput} createBudget

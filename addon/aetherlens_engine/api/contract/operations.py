@@ -12,7 +12,7 @@ from typing import Any
 
 from aetherlens_engine.api.params import MAX_DEVICE_ID
 
-from . import budgets, costs, engine, summary, tariffs
+from . import budgets, costs, engine, statements, summary, tariffs
 
 type Schema = dict[str, Any]
 
@@ -133,6 +133,31 @@ _FLAT_TARIFF = {
     "timezone": "Europe/Berlin",
     "energy": {"price": 0.3},
 }
+
+_STATEMENT = {
+    "start": "2026-02-01",
+    "end": "2026-03-01",
+    "total": "104.37",
+    "lines": [
+        {
+            "kind": "energy",
+            "name": "energy",
+            "period": "day",
+            "tier": 1,
+            "kwh": "210",
+            "amount": "63",
+        },
+        {"kind": "energy", "name": "energy", "period": "night", "kwh": "180", "amount": "36"},
+        {"kind": "standing", "name": "standing charge", "amount": "12.6"},
+        {"kind": "credit", "name": "export", "amount": "-7.23"},
+    ],
+}
+_STATEMENTS_CSV = (
+    "start,end,kind,name,amount,period,tier,kwh\n"
+    "2026-01-01,2026-02-01,energy,energy,71.5,,,\n"
+    "2026-01-01,2026-02-01,total,,84.7,,,\n"
+    "2026-02-01,2026-03-01,total,,79.9,,,\n"
+)
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -313,6 +338,52 @@ OPERATIONS: tuple[Operation, ...] = (
                     "end": "2026-03-01T00:00:00+01:00",
                 },
             },
+        ),
+    ),
+    Operation(
+        "/api/v1/statements",
+        "get",
+        "listStatements",
+        "Every recorded statement beside the engine's bill of its cycle",
+        {
+            200: Reply("Statements, oldest cycle first, with residuals", statements.StatementList),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        query=statements.StatementsQuery,
+    ),
+    Operation(
+        "/api/v1/statements",
+        "post",
+        "recordStatement",
+        "Record a statement (a cycle's paper bill); replaces one of the same cycle",
+        {
+            201: Reply("Recorded, and matched", statements.StatementMatch),
+            404: UNKNOWN_TARIFF,
+            409: Reply("No tariff is named and none is active", engine.Error),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        body=Body(statements.StatementIn, {"a cycle's bill": _STATEMENT}),
+    ),
+    Operation(
+        "/api/v1/statements/import",
+        "post",
+        "importStatements",
+        "Record the statements of a CSV text, all or none",
+        {
+            201: Reply("Recorded, and matched", statements.StatementsSaved),
+            404: UNKNOWN_TARIFF,
+            409: Reply("No tariff is named and none is active", engine.Error),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        body=Body(
+            statements.StatementImport,
+            {"two cycles": {"csv": _STATEMENTS_CSV, "tariff": "night saver"}},
         ),
     ),
     Operation(

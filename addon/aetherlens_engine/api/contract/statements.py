@@ -1,0 +1,111 @@
+"""Models of the statement routes: record (JSON or CSV), and every statement matched."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from .base import Currency, Day, Instant, Model, Money, Query
+
+LineKind = Literal["energy", "standing", "demand", "rider", "tax", "credit"]
+Cause = Literal["missing_data", "missing_rider", "tier_limit", "tariff_version", "cycle_dates"]
+_AMOUNT = "As it adds up to the total: a credit is negative"
+
+
+class StatementLineIn(Model):
+    """A line of the paper bill; period, tier and kWh for energy lines only."""
+
+    kind: LineKind
+    name: str
+    amount: Annotated[Money, Meta(description=_AMOUNT)]
+    period: Annotated[
+        str | UnsetType, Meta(description="The tariff's period; absent: all energy")
+    ] = UNSET
+    tier: Annotated[
+        Annotated[int, Meta(ge=1)] | UnsetType,
+        Meta(description="Absent: the period's tiers together"),
+    ] = UNSET
+    kwh: Money | UnsetType = UNSET
+
+
+class StatementIn(Model):
+    """A statement: the cycle's local days [start, end), its total and its lines."""
+
+    start: Day
+    end: Annotated[Day, Meta(description="The day after the cycle")]
+    total: Money
+    lines: list[StatementLineIn] = []  # noqa: RUF012 - msgspec copies a mutable default
+    tariff: Annotated[
+        str | UnsetType,
+        Meta(description="The stored tariff it was billed under; default: the active one"),
+    ] = UNSET
+
+
+class StatementImport(Model):
+    """Statements as CSV: start, end, kind (total or a line's), name, amount, period, tier, kwh."""
+
+    csv: Annotated[str, Meta(description="One row per line, a total row per cycle")]
+    tariff: Annotated[
+        str | UnsetType,
+        Meta(description="The stored tariff they were billed under; default: the active one"),
+    ] = UNSET
+
+
+class StatementsQuery(Query):
+    """The query of `GET /api/v1/statements`."""
+
+    threshold: Annotated[
+        Money, Meta(description="A residual above this (either way) is flagged")
+    ] = "1.00"
+
+
+class LineMatch(Model):
+    """A statement line beside the engine's (statement null: a line the statement does not show)."""
+
+    kind: LineKind
+    name: str
+    statement: Money | None
+    engine: Money | None
+    residual: Annotated[Money, Meta(description="Statement less engine")]
+
+
+class Finding(Model):
+    """A likely cause of the residual."""
+
+    cause: Cause
+    detail: str
+
+
+class StatementMatch(Model):
+    """A recorded statement beside the engine's bill of its cycle."""
+
+    id: int
+    tariff: str
+    currency: Currency
+    source: Literal["api", "csv"]
+    recorded_at: Instant
+    start: Day
+    end: Day
+    total: Money
+    engine_total: Annotated[
+        Money | None, Meta(description="Null where the engine cannot bill the cycle (see error)")
+    ]
+    residual: Annotated[Money | None, Meta(description="Statement total less the engine's")]
+    over_threshold: bool
+    lines: list[LineMatch]
+    findings: list[Finding]
+    error: Annotated[str | None, Meta(description="Why the engine cannot bill the cycle")]
+
+
+class StatementList(Model):
+    """Every recorded statement, oldest cycle first, matched."""
+
+    threshold: Money
+    statements: list[StatementMatch]
+
+
+class StatementsSaved(Model):
+    """The statements recorded, matched (threshold 1.00)."""
+
+    statements: list[StatementMatch]

@@ -1,0 +1,182 @@
+"""Statements: the household's paper bills, recorded and matched with the engine's bills.
+
+- `POST /api/v1/statements`: record one statement (JSON); answered with its match.
+- `POST /api/v1/statements/import`: record the statements of a CSV text
+  (`tariffs.statement_csv`); all or none, an error names the line.
+- `GET /api/v1/statements`: every statement matched (`pricing.statements`), flagged where a
+  residual is above the threshold.
+
+A statement whose cycle the engine cannot bill (nothing recorded, no tariff version in force)
+is still answered, with its `error` and no engine figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import msgspec
+from aiohttp import web
+from msgspec import UNSET, UnsetType
+
+from aetherlens_engine.pricing.statements import (
+    StoredStatement,
+    match_stored,
+    save_statement,
+    stored_statements,
+)
+from aetherlens_engine.tariffs.model import BillInputError
+from aetherlens_engine.tariffs.statement import (
+    LineKind,
+    Statement,
+    StatementLine,
+    check_statement,
+)
+from aetherlens_engine.tariffs.statement_csv import read_statements
+from aetherlens_engine.tariffs.store import active_tariff_name
+
+from .contract import statements as contract
+from .contract.base import day, instant, json_response, money, optional_money
+from .database import connection
+from .decode import body_of, query_of
+from .errors import ApiError, no_active_tariff
+from .ranges import bad_parameter
+from .state import STATE_KEY
+
+DEFAULT_THRESHOLD = Decimal("1.00")
+
+
+def _day(name: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise bad_parameter(name, f"{text!r} is not a date (YYYY-MM-DD)") from err
+
+
+def _statement(body: contract.StatementIn) -> Statement:
+    lines = tuple(
+        StatementLine(
+            kind=LineKind(line.kind),
+            name=line.name,
+            amount=Decimal(line.amount),
+            period=None if line.period is UNSET else line.period,
+            tier=None if line.tier is UNSET else line.tier,
+            kwh=None if line.kwh is UNSET else Decimal(line.kwh),
+        )
+        for line in body.lines
+    )
+    statement = Statement(
+        first=_day("start", body.start),
+        end=_day("end", body.end),
+        total=Decimal(body.total),
+        lines=lines,
+    )
+    try:
+        check_statement(statement)
+    except BillInputError as err:
+        raise ApiError(400, "invalid_body", str(err)) from err
+    return statement
+
+
+async def _tariff(conn: asyncpg.Connection, name: str | UnsetType) -> str:
+    if name is not UNSET:
+        return name
+    active = await active_tariff_name(conn)
+    if active is None:
+        raise no_active_tariff()
+    return active
+
+
+async def _matched(
+    conn: asyncpg.Connection, stored: StoredStatement, threshold: Decimal
+) -> contract.StatementMatch:
+    statement = stored.statement
+    head = {
+        "id": stored.id,
+        "tariff": stored.tariff,
+        "currency": stored.currency,
+        "source": stored.source,
+        "recorded_at": instant(stored.recorded_at),
+        "start": day(statement.first),
+        "end": day(statement.end),
+        "total": money(statement.total),
+    }
+    try:
+        found = await match_stored(conn, stored)
+    except BillInputError as err:
+        figures: dict[str, Any] = {
+            "engine_total": None,
+            "residual": None,
+            "over_threshold": True,
+            "lines": [],
+            "findings": [],
+            "error": str(err),
+        }
+    else:
+        figures = {
+            "engine_total": money(found.engine_total),
+            "residual": money(found.residual),
+            "over_threshold": found.over(threshold),
+            "lines": [
+                {
+                    "kind": line.kind.value,
+                    "name": line.name,
+                    "statement": optional_money(line.statement),
+                    "engine": optional_money(line.engine),
+                    "residual": money(line.residual),
+                }
+                for line in found.lines
+            ],
+            "findings": [{"cause": f.cause.value, "detail": f.detail} for f in found.findings],
+            "error": None,
+        }
+    return msgspec.convert(head | figures, contract.StatementMatch)
+
+
+async def _save(
+    conn: asyncpg.Connection, tariff: str, statements: list[Statement], source: str
+) -> list[contract.StatementMatch]:
+    """Store every statement in one transaction; answer them matched."""
+    try:
+        async with conn.transaction():
+            saved = [await save_statement(conn, tariff, s, source) for s in statements]
+    except BillInputError as err:
+        raise ApiError(404, "unknown_tariff", str(err)) from err
+    return [await _matched(conn, stored, DEFAULT_THRESHOLD) for stored in saved]
+
+
+async def post_statement(request: web.Request) -> web.Response:
+    """Record a statement and answer it matched."""
+    state = request.app[STATE_KEY]
+    body = await body_of(request, contract.StatementIn)
+    statement = _statement(body)
+    async with connection(state) as conn:
+        tariff = await _tariff(conn, body.tariff)
+        [matched] = await _save(conn, tariff, [statement], "api")
+    return json_response(matched, status=201)
+
+
+async def post_import(request: web.Request) -> web.Response:
+    """Record the statements of a CSV text and answer them matched."""
+    state = request.app[STATE_KEY]
+    body = await body_of(request, contract.StatementImport)
+    try:
+        statements = read_statements(body.csv)
+    except BillInputError as err:
+        raise ApiError(400, "invalid_csv", f"csv: {err}") from err
+    async with connection(state) as conn:
+        tariff = await _tariff(conn, body.tariff)
+        matched = await _save(conn, tariff, statements, "csv")
+    return json_response(contract.StatementsSaved(statements=matched), status=201)
+
+
+async def get_statements(request: web.Request) -> web.Response:
+    """Answer every recorded statement matched, flagged above the threshold."""
+    state = request.app[STATE_KEY]
+    query = query_of(request, contract.StatementsQuery)
+    threshold = Decimal(query.threshold)
+    async with connection(state) as conn:
+        matched = [await _matched(conn, s, threshold) for s in await stored_statements(conn)]
+    return json_response(contract.StatementList(threshold=money(threshold), statements=matched))

@@ -1,0 +1,158 @@
+"""Statements the household records, each matched with the engine's bill of its cycle.
+
+A statement is kept as the paper bill shows it (timescale/0014_statements.sql; one per cycle,
+recording a cycle again replaces it). Its match bills the recorded usage of the cycle's local
+days under the statement's tariff, the version in force on its first day, with the cycle day of
+that first day, by the rules of every recorded bill (`pricing.recorded`), and sets the statement
+beside it (`tariffs.statement`): the coverage tells how many of the cycle's hours have household
+energy and which versions of the tariff start inside the cycle.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from aetherlens_engine.tariffs.bill import bill
+from aetherlens_engine.tariffs.calendar import local_midnight
+from aetherlens_engine.tariffs.compare import credited_export
+from aetherlens_engine.tariffs.model import BillInputError
+from aetherlens_engine.tariffs.statement import (
+    Coverage,
+    LineKind,
+    Match,
+    Statement,
+    StatementLine,
+    match,
+)
+from aetherlens_engine.tariffs.store import StoredTariff, tariff_versions
+
+from .recorded import load_recorded, recorded_hours, whole_hours
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStatement:
+    """A recorded statement: the tariff it was billed under, how it came, when."""
+
+    id: int
+    tariff: str
+    currency: str
+    source: str
+    recorded_at: datetime
+    statement: Statement
+
+
+def _line_json(line: StatementLine) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": line.kind.value, "name": line.name, "amount": str(line.amount)}
+    if line.kind is LineKind.ENERGY:
+        kwh = None if line.kwh is None else str(line.kwh)
+        out |= {"period": line.period, "tier": line.tier, "kwh": kwh}
+    return out
+
+
+def _line(data: dict[str, Any]) -> StatementLine:
+    kwh = data.get("kwh")
+    return StatementLine(
+        kind=LineKind(data["kind"]),
+        name=data["name"],
+        amount=Decimal(data["amount"]),
+        period=data.get("period"),
+        tier=data.get("tier"),
+        kwh=None if kwh is None else Decimal(kwh),
+    )
+
+
+async def _versions(conn: asyncpg.Connection, name: str) -> list[StoredTariff]:
+    versions = await tariff_versions(conn, name)
+    if not versions:
+        raise BillInputError(f"tariff: there is no tariff named {name!r}")
+    return versions
+
+
+async def save_statement(
+    conn: asyncpg.Connection, tariff: str, statement: Statement, source: str
+) -> StoredStatement:
+    """Store STATEMENT of TARIFF (a stored name), replacing one of the same cycle.
+
+    Its currency is the tariff's; raises `BillInputError` for an unknown tariff.
+    """
+    currency = (await _versions(conn, tariff))[-1].tariff().currency
+    row = await conn.fetchrow(
+        "INSERT INTO statements (tariff, first_day, end_day, currency, total, lines, source) "
+        "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) "
+        "ON CONFLICT (first_day, end_day) DO UPDATE SET tariff = EXCLUDED.tariff, "
+        "currency = EXCLUDED.currency, total = EXCLUDED.total, lines = EXCLUDED.lines, "
+        "source = EXCLUDED.source, recorded_at = now() "
+        "RETURNING id, recorded_at",
+        tariff,
+        statement.first,
+        statement.end,
+        currency,
+        statement.total,
+        json.dumps([_line_json(line) for line in statement.lines]),
+        source,
+    )
+    return StoredStatement(row["id"], tariff, currency, source, row["recorded_at"], statement)
+
+
+async def stored_statements(conn: asyncpg.Connection) -> list[StoredStatement]:
+    """Return every recorded statement, oldest cycle first."""
+    rows = await conn.fetch("SELECT * FROM statements ORDER BY first_day")
+    return [
+        StoredStatement(
+            row["id"],
+            row["tariff"],
+            row["currency"].strip(),
+            row["source"],
+            row["recorded_at"],
+            Statement(
+                first=row["first_day"],
+                end=row["end_day"],
+                total=row["total"],
+                lines=tuple(_line(line) for line in json.loads(row["lines"])),
+            ),
+        )
+        for row in rows
+    ]
+
+
+async def match_stored(conn: asyncpg.Connection, stored: StoredStatement) -> Match:
+    """Bill the statement's cycle from the recorded usage and set the statement beside it.
+
+    Raises `BillInputError` where the cycle cannot be billed (no version in force, nothing
+    recorded, dynamic prices unrecorded).
+    """
+    statement = stored.statement
+    versions = await _versions(conn, stored.tariff)
+    zone = versions[-1].tariff().zone
+    start = local_midnight(statement.first, zone)
+    end = local_midnight(statement.end, zone)
+    in_force = [
+        v for v in versions if v.valid_from <= start and (v.valid_to is None or v.valid_to > start)
+    ]
+    if not in_force:
+        raise BillInputError(
+            f"tariff {stored.tariff!r} has no version in force on {statement.first.isoformat()}"
+        )
+    inputs = await load_recorded(conn, (in_force[0].tariff(),), start, end)
+    tariff = inputs.billable(in_force[0].tariff())
+    result = bill(
+        tariff,
+        inputs.usage.load,
+        export=credited_export(tariff, inputs.usage.export),
+        prices=inputs.prices,
+        carbon=inputs.carbon,
+        cycle_day=statement.first.day,
+    )
+    cycle = result.cycles[0]
+    coverage = Coverage(
+        hours=whole_hours(start, end),
+        recorded_hours=await recorded_hours(conn, start, end),
+        version_starts=tuple(v.valid_from for v in versions if start < v.valid_from < end),
+    )
+    return match(statement, cycle, coverage, (cycle.cycle.first, cycle.cycle.end))
