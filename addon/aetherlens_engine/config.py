@@ -23,7 +23,7 @@ import voluptuous as vol
 import yaml
 
 from .budgets import DEFAULT_THRESHOLDS, DEVICE_SCOPES, PERIODS, SCOPES, Budget, thresholds_problem
-from .collector.settings import SUPERVISOR_URL, HomeAssistantInstance, heartbeat_for
+from .collector.settings import HomeAssistantInstance, heartbeat_for
 from .errors import ConfigError
 from .plugins.manager import PluginInstance
 from .storage.retention import RetentionSettings
@@ -182,13 +182,13 @@ SCHEMA = vol.Schema(
             vol.Optional("interval_seconds", default=60.0): _positive(float),
             vol.Optional("max_gap_minutes", default=15): _positive(int),
         },
-        # Home Assistant instances to collect readings from. In the add-on, without this option,
-        # its own HA through the Supervisor (url ws://supervisor/core/websocket, $SUPERVISOR_TOKEN).
+        # Home Assistant instances to collect readings from (the add-on fills in its own HA's url
+        # and token: supervisor/options.py).
         vol.Optional("homeassistant"): vol.All(
             [
                 {
                     vol.Required("name"): vol.All(str, vol.Length(min=1)),
-                    vol.Optional("url", default=SUPERVISOR_URL): _websocket_url,
+                    vol.Required("url"): _websocket_url,
                     vol.Optional("token"): vol.All(str, vol.Length(min=1)),
                     vol.Optional("include", default=[]): [vol.All(str, vol.Length(min=1))],
                     vol.Optional("exclude", default=[]): [vol.All(str, vol.Length(min=1))],
@@ -387,7 +387,7 @@ def load_config(
         ),
         plugins=tuple(_plugin_instance(p) for p in options["plugins"] if p["enabled"]),
         homeassistant=tuple(
-            _homeassistant_instance(h, environ, heartbeat_for(max_gap))
+            _homeassistant_instance(h, heartbeat_for(max_gap))
             for h in options.get("homeassistant", [])
         ),
         tariff_file=Path(options["tariff_file"]) if options.get("tariff_file") else None,
@@ -430,11 +430,9 @@ def _plugin_instance(options: Mapping[str, Any]) -> PluginInstance:
 
 
 def _homeassistant_instance(
-    options: Mapping[str, Any], environ: Mapping[str, str], heartbeat: timedelta
+    options: Mapping[str, Any], heartbeat: timedelta
 ) -> HomeAssistantInstance:
     token = options.get("token")
-    if token is None and options["url"] == SUPERVISOR_URL:
-        token = environ.get("SUPERVISOR_TOKEN")
     if not token:
         raise ConfigError(
             f"invalid option 'homeassistant' ({options['name']}): 'token' is required: create a "

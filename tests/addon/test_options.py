@@ -18,7 +18,11 @@ from aetherlens_engine.database import DATABASE_NAME, MANAGED_PORT
 from aetherlens_engine.errors import ConfigError
 from aetherlens_engine.plugins import aws, azure
 from aetherlens_engine.supervisor import __main__ as addon_main
-from aetherlens_engine.supervisor.options import engine_options, load_addon_config
+from aetherlens_engine.supervisor.options import (
+    SUPERVISOR_HOME_ASSISTANT_URL,
+    engine_options,
+    load_addon_config,
+)
 from aetherlens_engine.supervisor.paths import AddonPaths
 
 CONFIG_YAML = Path(__file__).resolve().parents[2] / "addon" / "config.yaml"
@@ -198,6 +202,27 @@ def test_engine_yaml_adds_the_options_the_page_lacks(tmp_path: Path) -> None:
     assert config.api.port == DEFAULT_PORT  # the ingress port stays
     assert config.currency == "EUR"  # the page wins
     assert [p.name for p in config.plugins] == ["work-aws", "aws"]
+
+
+def test_its_own_home_assistant_is_reached_through_the_supervisor(tmp_path: Path) -> None:
+    """An instance naming no url is the add-on's own HA; the add-on's token goes nowhere else."""
+    [home] = _load(tmp_path, ADDON["options"]).homeassistant
+    assert (home.url, home.token) == (SUPERVISOR_HOME_ASSISTANT_URL, "supervisor")
+    other = {"name": "cabin", "url": "ws://cabin.local:8123/api/websocket"}
+    (tmp_path / "config").mkdir()
+    engine_yaml = tmp_path / "config" / "engine.yaml"
+    instances = [{"name": "own", "include": ["sensor.a"]}, other | {"token": "cabin-token"}]
+    engine_yaml.write_text(yaml.safe_dump({"homeassistant": instances}))
+    own, cabin = _load(tmp_path, ADDON["options"]).homeassistant
+    assert (own.url, own.token, own.include) == (
+        SUPERVISOR_HOME_ASSISTANT_URL,
+        "supervisor",
+        ("sensor.a",),
+    )
+    assert (cabin.url, cabin.token) == (other["url"], "cabin-token")
+    engine_yaml.write_text(yaml.safe_dump({"homeassistant": [other]}))
+    with pytest.raises(ConfigError, match="'token' is required"):
+        _load(tmp_path, ADDON["options"])
 
 
 def test_mapping_keeps_the_users_secrets_out_of_other_keys(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aetherlens_engine.collector import SUPERVISOR_URL
 from aetherlens_engine.collector.backfill import Sample, merge, window_start
 from aetherlens_engine.collector.entities import (
     GridConnection,
@@ -310,18 +309,15 @@ def test_a_resumed_power_meter_repeats_the_stored_value() -> None:
     assert [(r.time, r.value) for r in meter.tick(at(60))] == [(at(60), 1500.0)]
 
 
-def test_the_supervisors_home_assistant_takes_the_supervisor_token() -> None:
-    own = {"homeassistant": [{"name": "homeassistant"}]}  # as the add-on's options name it
-    config = load_config(environ={"SUPERVISOR_TOKEN": "supervisor-secret"}, overrides=own)
-    (instance,) = config.homeassistant
-    assert (instance.name, instance.url, instance.token) == (
-        "homeassistant",
-        SUPERVISOR_URL,
-        "supervisor-secret",
-    )
-    assert "supervisor-secret" not in repr(instance)
-    # The environment alone never turns the engine into the add-on: its entry point does.
+def test_the_engine_knows_no_supervisor() -> None:
+    """The add-on's entry point names its own Home Assistant; the engine's options never do."""
     assert load_config(environ={"SUPERVISOR_TOKEN": "t"}).homeassistant == ()
+    own = {"homeassistant": [{"name": "homeassistant"}]}  # as the add-on's options name it
+    with pytest.raises(ConfigError, match=r"homeassistant.*url"):
+        load_config(environ={"SUPERVISOR_TOKEN": "t"}, overrides=own)
+    house = {"name": "house", "url": "ws://ha.local:8123/api/websocket"}
+    with pytest.raises(ConfigError, match="token"):
+        load_config(environ={"SUPERVISOR_TOKEN": "t"}, overrides={"homeassistant": [house]})
 
 
 def test_standalone_instances_need_url_and_token() -> None:
@@ -346,7 +342,12 @@ def test_standalone_instances_need_url_and_token() -> None:
             environ={},
             overrides={
                 "homeassistant": [
-                    {"name": "h", "token": "x", "max_integration_gap_minutes": 5},
+                    {
+                        "name": "h",
+                        "url": "ws://ha.local/api/websocket",
+                        "token": "x",
+                        "max_integration_gap_minutes": 5,
+                    },
                 ]
             },
         )
@@ -364,12 +365,11 @@ def test_standalone_instances_need_url_and_token() -> None:
 
 def test_heartbeat_stays_well_below_the_rollups_max_gap() -> None:
     """Steady power is repeated often enough that the rollups never see it as a gap."""
-    own = {"homeassistant": [{"name": "homeassistant"}]}
-    default = load_config(environ={"SUPERVISOR_TOKEN": "t"}, overrides=own)
+    house = {"name": "house", "url": "ws://ha.local:8123/api/websocket", "token": "t"}
+    own = {"homeassistant": [house]}
+    default = load_config(environ={}, overrides=own)
     assert default.homeassistant[0].heartbeat * 4 <= default.rollup.max_gap
-    short = load_config(
-        environ={"SUPERVISOR_TOKEN": "t"}, overrides={**own, "rollup": {"max_gap_minutes": 2}}
-    )
+    short = load_config(environ={}, overrides={**own, "rollup": {"max_gap_minutes": 2}})
     assert short.homeassistant[0].heartbeat == timedelta(seconds=30)
 
 

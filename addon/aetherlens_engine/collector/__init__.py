@@ -2,11 +2,10 @@
 
 from .collector import HomeAssistantCollector, ReadingSink
 from .metrics import CollectorMetrics
-from .settings import SUPERVISOR_URL, HomeAssistantInstance
+from .settings import HomeAssistantInstance
 from .status import CollectorStatus, ConnectionState
 
 __all__ = [
-    "SUPERVISOR_URL",
     "CollectorMetrics",
     "CollectorStatus",
     "ConnectionState",

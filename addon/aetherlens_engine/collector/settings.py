@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-SUPERVISOR_URL = "ws://supervisor/core/websocket"
 HEARTBEAT = timedelta(minutes=1)
 
 

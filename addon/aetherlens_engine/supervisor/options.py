@@ -21,11 +21,14 @@ from aetherlens_engine.config import (
     read_file,
 )
 
+from .discovery import SUPERVISOR_TOKEN_VARIABLE
 from .paths import AddonPaths
 
 # The add-on's container is its own network namespace: every interface is the add-on network.
 ADDON_API_HOST = "0.0.0.0"  # noqa: S104
 PORT_VARIABLE = f"{ENV_PREFIX}API_PORT"
+# The add-on's own Home Assistant, through the Supervisor's proxy (with the add-on's token).
+SUPERVISOR_HOME_ASSISTANT_URL = "ws://supervisor/core/websocket"
 AWS_PLUGIN = "aws_cost_explorer"
 AZURE_PLUGIN = "azure_cost_management"
 # add-on option -> key of the plugin's own configuration
@@ -142,7 +145,25 @@ def load_addon_config(
     advanced = read_file(file) if file is not None else {}
     # The page's plugins and budgets join the file's instead of replacing them.
     mapped = _merge({k: v for k, v in advanced.items() if k in mapped}, mapped)
-    if environ.get("SUPERVISOR_TOKEN") and not {"homeassistant"} & (mapped.keys() | advanced):
+    supervisor_token = environ.get(SUPERVISOR_TOKEN_VARIABLE)
+    if supervisor_token and not {"homeassistant"} & (mapped.keys() | advanced):
         # Under the Supervisor: the add-on's own Home Assistant, unless engine.yaml names others.
         mapped["homeassistant"] = [{"name": "homeassistant"}]
+    instances = mapped.get("homeassistant", advanced.get("homeassistant"))
+    if isinstance(instances, list):  # anything else is left to the engine's schema to refuse
+        mapped["homeassistant"] = [_own_url(i, supervisor_token) for i in instances]
     return load_config(file=file, environ=environ, overrides=_merge(mapped, overrides or {}))
+
+
+def _own_url(instance: Any, supervisor_token: str | None) -> Any:
+    """Return INSTANCE with the add-on's own Home Assistant where it names no other.
+
+    Without a url it is the Supervisor's proxy, whose token (the add-on's) it takes unless it
+    gives one; the token is never given to another url.
+    """
+    if not isinstance(instance, Mapping):
+        return instance
+    own = {"url": SUPERVISOR_HOME_ASSISTANT_URL, **instance}
+    if own["url"] == SUPERVISOR_HOME_ASSISTANT_URL and "token" not in own and supervisor_token:
+        own["token"] = supervisor_token
+    return own
