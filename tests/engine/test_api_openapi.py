@@ -210,7 +210,8 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         key: (now + timedelta(days=days)).isoformat() for key, days in (("start", -1), ("end", 1))
     }
     span = {"start": day["from"], "end": day["to"]}
-    statement = {"start": "2026-03-01", "end": "2026-04-01", "total": "12.5"}
+    # A day whose every hour is recorded (below): a statement of it can be calibrated on.
+    statement = {"start": "2026-01-10", "end": "2026-01-11", "total": "30"}
     statement_csv = "start,end,kind,name,amount\n2026-02-01,2026-03-01,total,,9\n"
     tariff_calls = [
         Call("/api/v1/price"),
@@ -222,6 +223,7 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         Call("/api/v1/statements"),
         Call("/api/v1/statements", "post", kwargs={"json": statement}),
         Call("/api/v1/statements/import", "post", kwargs={"json": {"csv": statement_csv}}),
+        Call("/api/v1/statements/calibration"),
     ]
     private += tariff_calls
     bad_comparisons: list[dict[str, Any]] = [{"tariff": 1}, {"tariff": "x"}, {"definition": {}}]
@@ -237,6 +239,7 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         *(Call("/api/v1/compare", "post", kwargs={"json": body}) for body in bad_comparisons),
         *(Call("/api/v1/rank", "post", kwargs={"json": body}) for body in bad_rankings),
         Call("/api/v1/statements", kwargs={"params": {"threshold": "some"}}),
+        Call("/api/v1/statements/calibration", kwargs={"params": {"threshold": "x"}}),
         *(
             Call("/api/v1/statements", "post", kwargs={"json": body})
             for body in ({**statement, "tariff": "x"}, {**statement, "total": 3})
@@ -253,6 +256,12 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         await save_tariff(conn, flat_rate, now - timedelta(days=400))
         await set_active_tariff(conn, "flat rate")
+        await conn.execute(
+            "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples) "
+            "SELECT d.id, h, 1, 60 FROM devices AS d, generate_series("
+            "'2026-01-10T00:00Z'::timestamptz, '2026-01-10T23:00Z', interval '1 hour') AS h "
+            "WHERE d.name = 'grid'"
+        )
     async with client(engine_state(pool)) as session:
         answers += [await call.send(session) for call in tariff_calls]
     async with client(engine_state(pool, sink=DirectSink(pool)), headers={}) as session:

@@ -178,3 +178,80 @@ async def test_bad_statements_name_the_field_and_keep_nothing(pool: asyncpg.Pool
             assert message in body["error"]["message"], (payload, body)
         status, listed = await checked(session, "get", "/api/v1/statements")
     assert (status, listed["statements"]) == (200, [])
+
+
+async def _double_june_10_to_19(pool: asyncpg.Pool) -> None:
+    """2 kWh in the hours of 10 to 19 June: June has 960 kWh, 240 more than its 720 hours."""
+    start = datetime(2024, 6, 10, tzinfo=BERLIN).astimezone(UTC)
+    end = datetime(2024, 6, 20, tzinfo=BERLIN).astimezone(UTC)
+    await pool.execute(
+        "UPDATE energy_hourly SET energy_kwh = 2 WHERE hour >= $1 AND hour < $2", start, end
+    )
+
+
+def _statement(start: str, end: str, total: str, *lines: dict[str, str]) -> dict[str, Any]:
+    return {"start": start, "end": end, "total": total, "lines": list(lines)}
+
+
+async def test_calibration_proposes_the_hidden_rider(pool: asyncpg.Pool) -> None:
+    """0.015 a kWh: May 744 kWh, 11.16; June 960 kWh, 14.40 on the engine's 366.50 (75 + 710 x
+    0.40 + 7.50). July (missing data) is not fitted. A rate per day cannot explain both.
+    """
+    await _double_june_10_to_19(pool)
+    rider = {"kind": "rider", "name": "network rider", "amount": "14.40"}
+    june = _statement("2024-06-01", "2024-07-01", "380.90", rider)
+    july = _statement("2024-07-01", "2024-08-01", "280.00")
+    async with client(_state(pool)) as session:
+        for statement in (MAY, june, july):
+            status, body = await checked(session, "post", "/api/v1/statements", json=statement)
+            assert status == 201, body
+        status, body = await checked(session, "get", "/api/v1/statements/calibration")
+    assert status == 200, body
+    assert (body["basis"], body["name"], body["amount"]) == ("per_kwh", "network rider", "0.015")
+    assert (body["tariff"], body["based_on_version"], body["explains"]) == ("home", 1, True)
+    assert body["definition"]["surcharges"] == [{"name": "network rider", "per_kwh": "0.01500"}]
+    assert [
+        (s["start"], s["residual"], s["residual_after"], s["fitted"]) for s in body["statements"]
+    ] == [
+        ("2024-05-01", "11.16", "0", True),
+        ("2024-06-01", "14.4", "0", True),
+        ("2024-07-01", "105.25", "98.05", False),  # 480 kWh x 0.015 = 7.20 of it
+    ]
+    async with pool.acquire() as conn:
+        versions = await conn.fetchval("SELECT count(*) FROM tariffs WHERE name = 'home'")
+    assert versions == 1  # proposed, never applied
+
+
+async def test_calibration_proposes_a_daily_fee(pool: asyncpg.Pool) -> None:
+    """0.35 a day: May 31 days, 10.85; June 30 days, 10.50. A rate per kWh cannot explain both."""
+    await _double_june_10_to_19(pool)
+    async with client(_state(pool)) as session:
+        for statement in (
+            _statement("2024-05-01", "2024-06-01", "291.20"),
+            _statement("2024-06-01", "2024-07-01", "377.00"),
+        ):
+            status, body = await checked(session, "post", "/api/v1/statements", json=statement)
+            assert status == 201, body
+        status, body = await checked(
+            session, "get", "/api/v1/statements/calibration", params={"tariff": "home"}
+        )
+    assert status == 200, body
+    assert (body["basis"], body["name"], body["amount"]) == ("per_day", "calibrated daily charge",
+                                                              "0.35")  # fmt: skip
+    assert body["definition"]["fixed"][-1] == {
+        "name": "calibrated daily charge",
+        "amount": "0.3500",
+        "per": "day",
+    }
+    assert [s["residual_after"] for s in body["statements"]] == ["0", "0"]
+
+
+async def test_calibration_needs_a_recorded_cycle(pool: asyncpg.Pool) -> None:
+    async with client(_state(pool)) as session:
+        status, body = await checked(session, "get", "/api/v1/statements/calibration")
+        assert (status, body["error"]["code"]) == (409, "cannot_calibrate")
+        july = _statement("2024-07-01", "2024-08-01", "280.00")
+        await checked(session, "post", "/api/v1/statements", json=july)
+        status, body = await checked(session, "get", "/api/v1/statements/calibration")
+    assert (status, body["error"]["code"]) == (409, "cannot_calibrate")
+    assert "no statement of it has a fully recorded cycle" in body["error"]["message"]

@@ -69,6 +69,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     app.router.add_post("/api/v1/compare", costs.post_compare)
     app.router.add_post("/api/v1/rank", costs.post_rank)
     get("/api/v1/statements", statements.get_statements, allow_head=False)
+    get("/api/v1/statements/calibration", statements.get_calibration, allow_head=False)
     app.router.add_post("/api/v1/statements", statements.post_statement)
     app.router.add_post("/api/v1/statements/import", statements.post_import)
     get("/api/v1/tariffs", tariffs.get_tariffs, allow_head=False)

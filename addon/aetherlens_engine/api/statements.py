@@ -5,6 +5,8 @@
   (`tariffs.statement_csv`); all or none, an error names the line.
 - `GET /api/v1/statements`: every statement matched (`pricing.statements`), flagged where a
   residual is above the threshold.
+- `GET /api/v1/statements/calibration`: the tariff version a constant per-kWh or per-day amount
+  would make of the tariff to explain its statements (`pricing.calibration`), not saved.
 
 A statement whose cycle the engine cannot bill (nothing recorded, no tariff version in force)
 is still answered, with its `error` and no engine figures.
@@ -21,6 +23,7 @@ import msgspec
 from aiohttp import web
 from msgspec import UNSET, UnsetType
 
+from aetherlens_engine.pricing.calibration import calibrate
 from aetherlens_engine.pricing.statements import (
     StoredStatement,
     match_stored,
@@ -180,3 +183,38 @@ async def get_statements(request: web.Request) -> web.Response:
     async with connection(state) as conn:
         matched = [await _matched(conn, s, threshold) for s in await stored_statements(conn)]
     return json_response(contract.StatementList(threshold=money(threshold), statements=matched))
+
+
+async def get_calibration(request: web.Request) -> web.Response:
+    """Answer the tariff version that would explain the statements' residuals (not saved)."""
+    state = request.app[STATE_KEY]
+    query = query_of(request, contract.CalibrationQuery)
+    threshold = Decimal(query.threshold)
+    async with connection(state) as conn:
+        tariff = await _tariff(conn, query.tariff)
+        try:
+            proposal = await calibrate(conn, tariff)
+        except BillInputError as err:
+            raise ApiError(409, "cannot_calibrate", str(err)) from err
+    return json_response(
+        contract.Calibration(
+            tariff=tariff,
+            based_on_version=proposal.based_on.version,
+            basis=proposal.basis.value,
+            name=proposal.name,
+            amount=money(proposal.amount),
+            explains=proposal.explains(threshold),
+            definition=proposal.definition,
+            statements=[
+                contract.CalibratedStatement(
+                    id=left.stored.id,
+                    start=day(left.stored.statement.first),
+                    end=day(left.stored.statement.end),
+                    residual=money(left.residual),
+                    residual_after=money(left.after),
+                    fitted=left.fitted,
+                )
+                for left in proposal.leftovers
+            ],
+        )
+    )

@@ -21,7 +21,8 @@ import asyncpg
 from aetherlens_engine.tariffs.bill import bill
 from aetherlens_engine.tariffs.calendar import local_midnight
 from aetherlens_engine.tariffs.compare import credited_export
-from aetherlens_engine.tariffs.model import BillInputError
+from aetherlens_engine.tariffs.model import BillInputError, Tariff
+from aetherlens_engine.tariffs.records import CycleBill
 from aetherlens_engine.tariffs.statement import (
     Coverage,
     LineKind,
@@ -32,7 +33,7 @@ from aetherlens_engine.tariffs.statement import (
 )
 from aetherlens_engine.tariffs.store import StoredTariff, tariff_versions
 
-from .recorded import load_recorded, recorded_hours, whole_hours
+from .recorded import RecordedInputs, load_recorded, recorded_hours, whole_hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +122,33 @@ async def stored_statements(conn: asyncpg.Connection) -> list[StoredStatement]:
     ]
 
 
-async def match_stored(conn: asyncpg.Connection, stored: StoredStatement) -> Match:
-    """Bill the statement's cycle from the recorded usage and set the statement beside it.
+@dataclass(frozen=True, slots=True)
+class StatementCycle:
+    """What billing a statement's cycle needs: its tariff version, the recorded inputs."""
+
+    stored: StoredStatement
+    version: StoredTariff
+    versions: tuple[StoredTariff, ...]
+    start: datetime
+    end: datetime
+    inputs: RecordedInputs
+
+    def bill(self, tariff: Tariff) -> CycleBill:
+        """Bill the cycle's recorded usage under TARIFF, cycles starting on its first day."""
+        billed = self.inputs.billable(tariff)
+        result = bill(
+            billed,
+            self.inputs.usage.load,
+            export=credited_export(billed, self.inputs.usage.export),
+            prices=self.inputs.prices,
+            carbon=self.inputs.carbon,
+            cycle_day=self.stored.statement.first.day,
+        )
+        return result.cycles[0]
+
+
+async def statement_cycle(conn: asyncpg.Connection, stored: StoredStatement) -> StatementCycle:
+    """Read what billing STORED's cycle needs.
 
     Raises `BillInputError` where the cycle cannot be billed (no version in force, nothing
     recorded, dynamic prices unrecorded).
@@ -140,19 +166,20 @@ async def match_stored(conn: asyncpg.Connection, stored: StoredStatement) -> Mat
             f"tariff {stored.tariff!r} has no version in force on {statement.first.isoformat()}"
         )
     inputs = await load_recorded(conn, (in_force[0].tariff(),), start, end)
-    tariff = inputs.billable(in_force[0].tariff())
-    result = bill(
-        tariff,
-        inputs.usage.load,
-        export=credited_export(tariff, inputs.usage.export),
-        prices=inputs.prices,
-        carbon=inputs.carbon,
-        cycle_day=statement.first.day,
-    )
-    cycle = result.cycles[0]
+    return StatementCycle(stored, in_force[0], tuple(versions), start, end, inputs)
+
+
+async def match_stored(conn: asyncpg.Connection, stored: StoredStatement) -> Match:
+    """Bill the statement's cycle from the recorded usage and set the statement beside it.
+
+    Raises `BillInputError` where the cycle cannot be billed (see `statement_cycle`).
+    """
+    found = await statement_cycle(conn, stored)
+    cycle = found.bill(found.version.tariff())
+    start, end = found.start, found.end
     coverage = Coverage(
         hours=whole_hours(start, end),
         recorded_hours=await recorded_hours(conn, start, end),
-        version_starts=tuple(v.valid_from for v in versions if start < v.valid_from < end),
+        version_starts=tuple(v.valid_from for v in found.versions if start < v.valid_from < end),
     )
-    return match(statement, cycle, coverage, (cycle.cycle.first, cycle.cycle.end))
+    return match(stored.statement, cycle, coverage, (cycle.cycle.first, cycle.cycle.end))

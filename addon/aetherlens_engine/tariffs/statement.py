@@ -129,7 +129,8 @@ class Match:
         )
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
+    """Return NAME as lines are paired by it: case and spaces ignored."""
     return " ".join(name.split()).casefold()
 
 
@@ -144,11 +145,11 @@ def _engine_lines(cycle: CycleBill) -> dict[LineKind, dict[str, Decimal]]:
         (LineKind.TAX, cycle.taxes),
     ):
         for charge in lines:
-            named[kind][_key(charge.name)] = (
-                named[kind].get(_key(charge.name), ZERO) + charge.amount
+            named[kind][name_key(charge.name)] = (
+                named[kind].get(name_key(charge.name), ZERO) + charge.amount
             )
     for demand in cycle.demand:
-        named[LineKind.DEMAND][_key(demand.name)] = demand.cost
+        named[LineKind.DEMAND][name_key(demand.name)] = demand.cost
     if cycle.minimum:
         named[LineKind.STANDING]["minimum bill"] = cycle.minimum
     if cycle.credit_used:
@@ -172,7 +173,7 @@ def _take(line: StatementLine, engine: dict[LineKind, dict[str, Decimal]]) -> De
     elif line.kind is LineKind.CREDIT:
         keys = list(lines)
     else:
-        keys = [_key(line.name)] if _key(line.name) in lines else []
+        keys = [name_key(line.name)] if name_key(line.name) in lines else []
         if not keys and len(lines) == 1 and line.kind is LineKind.STANDING:
             keys = list(lines)  # one standing charge each, named differently
     if not keys:

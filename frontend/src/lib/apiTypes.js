@@ -112,6 +112,30 @@
  */
 
 /**
+ * A statement's total residual now and under the proposed version.
+ * @typedef {Object} CalibratedStatement
+ * @property {number} id
+ * @property {string} start
+ * @property {string} end
+ * @property {string} residual
+ * @property {string} residual_after
+ * @property {boolean} fitted Used for the fit: its cycle is fully recorded
+ */
+
+/**
+ * A proposed next version of the tariff: nothing is saved until it is posted as one.
+ * @typedef {Object} Calibration
+ * @property {string} tariff
+ * @property {number} based_on_version
+ * @property {'per_day'|'per_kwh'} basis
+ * @property {string} name The surcharge or daily fixed charge added
+ * @property {string} amount
+ * @property {boolean} explains Every fitted statement left within threshold
+ * @property {Object<string, *>} definition The proposed version: POST /api/v1/tariffs to save it
+ * @property {Array<CalibratedStatement>} statements
+ */
+
+/**
  * The cloud accounts' spending.
  * @typedef {Object} Cloud
  * @property {Array<CloudAccount>} accounts
@@ -839,6 +863,7 @@
  * @property {Ranking} rankTariffs
  * @property {StatementList} listStatements
  * @property {StatementMatch} recordStatement
+ * @property {Calibration} calibrateTariff
  * @property {StatementsSaved} importStatements
  * @property {TariffList} listTariffs
  * @property {TariffSaved} saveTariff

@@ -369,6 +369,23 @@ OPERATIONS: tuple[Operation, ...] = (
         body=Body(statements.StatementIn, {"a cycle's bill": _STATEMENT}),
     ),
     Operation(
+        "/api/v1/statements/calibration",
+        "get",
+        "calibrateTariff",
+        "The tariff version a constant per-kWh or per-day amount makes of the statements",
+        {
+            200: Reply(
+                "The proposal (not saved) and each statement's residual under it",
+                statements.Calibration,
+            ),
+            409: Reply("No tariff named or active, or no statement to calibrate on", engine.Error),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        query=statements.CalibrationQuery,
+    ),
+    Operation(
         "/api/v1/statements/import",
         "post",
         "importStatements",

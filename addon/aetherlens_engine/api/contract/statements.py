@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from .base import Currency, Day, Instant, Model, Money, Query
+from .base import Currency, Day, Instant, JsonObject, Model, Money, Query
 
 LineKind = Literal["energy", "standing", "demand", "rider", "tax", "credit"]
 Cause = Literal["missing_data", "missing_rider", "tier_limit", "tariff_version", "cycle_dates"]
@@ -109,3 +109,40 @@ class StatementsSaved(Model):
     """The statements recorded, matched (threshold 1.00)."""
 
     statements: list[StatementMatch]
+
+
+class CalibrationQuery(Query):
+    """The query of `GET /api/v1/statements/calibration`."""
+
+    tariff: Annotated[
+        str | UnsetType, Meta(description="The stored tariff; default: the active one")
+    ] = UNSET
+    threshold: Annotated[
+        Money, Meta(description="The proposal explains the statements if it leaves each within")
+    ] = "1.00"
+
+
+class CalibratedStatement(Model):
+    """A statement's total residual now and under the proposed version."""
+
+    id: int
+    start: Day
+    end: Day
+    residual: Money
+    residual_after: Money
+    fitted: Annotated[bool, Meta(description="Used for the fit: its cycle is fully recorded")]
+
+
+class Calibration(Model):
+    """A proposed next version of the tariff: nothing is saved until it is posted as one."""
+
+    tariff: str
+    based_on_version: int
+    basis: Literal["per_kwh", "per_day"]
+    name: Annotated[str, Meta(description="The surcharge or daily fixed charge added")]
+    amount: Money
+    explains: Annotated[bool, Meta(description="Every fitted statement left within threshold")]
+    definition: Annotated[
+        JsonObject, Meta(description="The proposed version: POST /api/v1/tariffs to save it")
+    ]
+    statements: list[CalibratedStatement]
