@@ -31,6 +31,7 @@ from .storage.rollups import RollupMaintainer
 from .tariffs.service import TariffService
 from .tasks import cancel_and_wait
 from .token import load_or_create_token
+from .web import IngressPolicy
 
 LOGGER = logging.getLogger(__name__)
 RETENTION_INTERVAL = timedelta(hours=1)
@@ -91,15 +92,18 @@ class Engine:
         *,
         clock: Clock = system_clock,
         announce: AnnounceHook | None = None,
+        ingress: IngressPolicy | None = None,
     ) -> None:
         """Prepare an engine for CONFIG; nothing starts before `run`.
 
         CLOCK is the one "now" of every part the engine starts; ANNOUNCE, when an entry point
-        installs it, announces the engine once everything has started.
+        installs it, announces the engine once everything has started; INGRESS, when it gives
+        one, is whom the API trusts as Home Assistant's ingress proxy (none by default).
         """
         self.config = config
         self.clock = clock
         self._announce = announce
+        self._ingress = ingress
         self.stopping = asyncio.Event()
         self._database: Database | None = None
         self._pipeline: IngestPipeline | None = None
@@ -160,7 +164,7 @@ class Engine:
                 request_burst=config.api.rate_limit_burst,
             ),
         )
-        self._runner = web.AppRunner(create_app(state), access_log=None)
+        self._runner = web.AppRunner(create_app(state, self._ingress), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, config.api.host, config.api.port).start()
         LOGGER.info(

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from aetherlens_engine.api import create_app
 from aetherlens_engine.api.errors import error_middleware
+from aetherlens_engine.supervisor.__main__ import ingress_policy
 from aetherlens_engine.web import STATIC_DIR, IngressPolicy, add_page_routes
 from aetherlens_engine.web.page import CONFIG_MARK, render_index
 from tests.engine.test_api_support import AUTH, engine_state
@@ -161,8 +162,10 @@ def test_render_index_escapes_and_replaces_the_mark_once() -> None:
     )
 
 
-def test_policy_from_environment() -> None:
-    assert IngressPolicy.from_environment({"SUPERVISOR_TOKEN": "x"}).enabled
-    assert not IngressPolicy.from_environment({}).enabled
-    assert not IngressPolicy.from_environment({"SUPERVISOR_TOKEN": ""}).enabled
+def test_only_the_addons_entry_point_trusts_the_ingress_proxy() -> None:
+    """Under the Supervisor (its token set) the add-on enables ingress; the engine never does."""
+    assert ingress_policy({"SUPERVISOR_TOKEN": "x"}).enabled
+    assert not ingress_policy({}).enabled
+    assert not ingress_policy({"SUPERVISOR_TOKEN": ""}).enabled
     assert str(IngressPolicy().proxy) == "172.30.32.2"
+    assert not IngressPolicy().enabled  # create_app's and the Engine's: standalone

@@ -10,8 +10,6 @@ app, outside the OpenAPI spec.
 
 from __future__ import annotations
 
-import os
-
 import msgspec
 from aiohttp import web
 
@@ -33,10 +31,10 @@ from .text import text_middleware
 def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.Application:
     """Return the API application serving STATE and the page.
 
-    INGRESS defaults to the environment's: enabled when the Supervisor runs the engine.
+    INGRESS is off unless given (the add-on's entry point enables it).
     """
     if ingress is None:
-        ingress = IngressPolicy.from_environment(os.environ)
+        ingress = IngressPolicy()
     limits = state.limits
     metrics = ApiMetrics(state)
     limiter = TokenBucketLimiter(

@@ -12,16 +12,17 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aetherlens_engine.cluster import find_bindir
 from aetherlens_engine.engine import Engine
 from aetherlens_engine.errors import ConfigError, EngineError
 from aetherlens_engine.logs import configure_logging
+from aetherlens_engine.web import IngressPolicy
 
 from .backup import dump_database, remove_dump
-from .discovery import DiscoveryAnnouncer
+from .discovery import SUPERVISOR_TOKEN_VARIABLE, DiscoveryAnnouncer
 from .health import UnhealthyError, check_health
 from .initialize import initialize
 from .options import load_addon_config
@@ -65,7 +66,8 @@ def _run(command: str, paths: AddonPaths) -> None:
         case "engine":
             config = load_addon_config(paths, os.environ)
             configure_logging(config.log_level)
-            asyncio.run(Engine(config, announce=_discovery).run())
+            engine = Engine(config, announce=_discovery, ingress=ingress_policy(os.environ))
+            asyncio.run(engine.run())
         case "backup":
             asyncio.run(dump_database(paths.database_url, paths.dump_file, find_bindir()))
             LOGGER.info("Dumped the database to %s", paths.dump_file)
@@ -73,6 +75,14 @@ def _run(command: str, paths: AddonPaths) -> None:
             remove_dump(paths.dump_file)
         case "health":
             print(check_health(os.environ))  # noqa: T201 - the health check's output
+
+
+def ingress_policy(environ: Mapping[str, str]) -> IngressPolicy:
+    """Trust Home Assistant's ingress proxy when the Supervisor runs the add-on (its token set).
+
+    The image run by docker compose has no Supervisor, hence no ingress.
+    """
+    return IngressPolicy(enabled=bool(environ.get(SUPERVISOR_TOKEN_VARIABLE)))
 
 
 def _discovery(port: int, token: Callable[[], str | None]) -> DiscoveryAnnouncer | None:

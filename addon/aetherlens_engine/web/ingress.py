@@ -9,7 +9,6 @@ browser sees). A request is an ingress request only when both hold: it comes fro
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
@@ -19,8 +18,6 @@ INGRESS_PROXY = ip_address("172.30.32.2")
 INGRESS_PATH_HEADER = "X-Ingress-Path"
 # The Supervisor's prefix: /api/hassio_ingress/<URL-safe token>.
 _PREFIX = re.compile(r"/api/hassio_ingress/[A-Za-z0-9_-]+")
-# The Supervisor sets this variable (its API token) in every add-on container.
-ADDON_MARKER_VARIABLE = "SUPERVISOR_TOKEN"
 
 
 def ingress_prefix(request: web.Request) -> str | None:
@@ -41,15 +38,10 @@ def _peer(request: web.Request) -> IPv4Address | IPv6Address | None:
 
 @dataclass(frozen=True, slots=True)
 class IngressPolicy:
-    """Whether the engine runs behind the ingress proxy at `proxy` (as an add-on)."""
+    """Whether the engine runs behind the ingress proxy at `proxy` (the add-on's entry says)."""
 
     enabled: bool = False
     proxy: IPv4Address | IPv6Address = INGRESS_PROXY
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> IngressPolicy:
-        """Enable ingress when the Supervisor runs the engine as an add-on."""
-        return cls(enabled=bool(environ.get(ADDON_MARKER_VARIABLE)))
 
     def is_ingress_request(self, request: web.Request) -> bool:
         """Tell whether REQUEST came through the ingress proxy (the user is authenticated)."""
