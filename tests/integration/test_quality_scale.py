@@ -268,6 +268,39 @@ def _has_entity_name() -> None:
                 )
 
 
+def _imported_modules(node: ast.ImportFrom) -> set[str]:
+    """Return the integration's modules an import statement names (relative or absolute)."""
+    package = "custom_components.aetherlens"
+    if node.level == 1:
+        return {node.module} if node.module else {alias.name for alias in node.names}
+    if node.level == 0 and (node.module or "").startswith(f"{package}."):
+        return {(node.module or "").removeprefix(f"{package}.").split(".")[0]}
+    return set()
+
+
+def _base_name(node: ast.expr) -> str:
+    """Return a class base's name: `DataUpdateCoordinator[Summary]` -> `DataUpdateCoordinator`."""
+    return _name(node.value if isinstance(node, ast.Subscript) else node)
+
+
+def _common_modules() -> None:
+    """The coordinator and the entity base live in their modules; platforms share only those.
+
+    A platform importing another (binary_sensor from sensor) makes one platform's code the
+    other's common module.
+    """
+    platforms = {platform.value for platform in PLATFORMS}
+    homes = {"DataUpdateCoordinator": "coordinator.py", "CoordinatorEntity": "entity.py"}
+    for module, tree in _modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and module.removesuffix(".py") in platforms:
+                imported = _imported_modules(node) & platforms
+                assert not imported, f"{module}:{node.lineno} imports the platform {imported}"
+            if isinstance(node, ast.ClassDef):
+                for base in map(_base_name, node.bases):
+                    assert homes.get(base, module) == module, f"{module}: {node.name}({base})"
+
+
 # Static checks of rules marked done.
 DONE_CHECKS: dict[str, Callable[[], None]] = {
     "exception-translations": _exception_translations,
@@ -285,6 +318,7 @@ DONE_CHECKS: dict[str, Callable[[], None]] = {
     "test-before-setup": _test_before_setup,
     "unique-config-entry": _unique_config_entry,
     "has-entity-name": _has_entity_name,
+    "common-modules": _common_modules,
 }
 # Exemptions whose reason is a fact of the code.
 EXEMPT_CHECKS: dict[str, Callable[[], None]] = {
