@@ -3,7 +3,8 @@
 # (TypeScript over the JS, against the API document's types), unit tests (Vitest), build into
 # addon/aetherlens_engine/web/static/ (committed: the add-on ships it; a build that differs from
 # the committed one fails, after writing the new one for you to commit),
-# and the end-to-end test in Debian's headless Chromium against a real engine with demo data.
+# and the end-to-end test in Debian's headless Chromium against a real engine with demo data
+# (with an axe-core audit of every view: no WCAG 2.1 A/AA violation).
 # Runs inside the development environment (scripts/devenv).
 #
 #   frontend/test.sh                 the test (leaves the tree as it was)

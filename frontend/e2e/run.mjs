@@ -1,12 +1,14 @@
 // End-to-end test of the ingress page in a real headless Chromium (Debian's, never downloaded)
 // against a real engine with demo data (tests/web/demo_engine.py). Takes screenshots at phone
-// and desktop widths; with --screenshots it saves them into docs/screenshots/ (the README's).
+// and desktop widths, each audited by axe-core (WCAG 2.1 A and AA, zero violations allowed); with
+// --screenshots it saves them into docs/screenshots/ (the README's).
 // Exits non-zero on the first failed step.
 //
 //   node e2e/run.mjs [--screenshots]   (inside scripts/devenv; CHROMIUM and PYTHON may override paths)
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -23,6 +25,14 @@ const VIEWPORTS = {
   phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
 };
 const TIMEOUT = 30_000;
+const require = createRequire(import.meta.url);
+// Evaluated rather than added as a script tag: the page's CSP rightly refuses inline scripts.
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_VERSION = require('axe-core/package.json').version;
+// WCAG 2.1 A and AA, the level the page promises.
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/** Every view audited, by name: each must have been checked once by the end. */
+const AUDITED = new Set();
 
 function log(message) {
   process.stdout.write(`e2e: ${message}\n`);
@@ -53,7 +63,7 @@ function stopEngine(child) {
   });
 }
 
-async function openWithToken(context, url, token) {
+async function openWithToken(context, url, token, what) {
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   const errors = [];
@@ -68,13 +78,27 @@ async function openWithToken(context, url, token) {
     if (response.status() >= 400 && !expected) errors.push(`${response.status()} ${response.url()}`);
   });
   await page.goto(url);
+  await page.getByLabel('API token').waitFor();
+  await audit(page, `token prompt ${what}`);
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Open' }).click();
   await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
   return { page, errors };
 }
 
+/** Run axe-core on the page as it is now; fail on any WCAG 2.1 A/AA violation, naming its nodes. */
+async function audit(page, name) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, WCAG);
+  check(violations.length === 0, `axe finds no WCAG 2.1 A/AA violation in ${name}:\n  ${violations.join('\n  ')}`);
+  AUDITED.add(name);
+}
+
 async function shot(page, name) {
+  await audit(page, name);
   await page.evaluate(async () => {
     document.activeElement?.blur();
     window.scrollTo(0, 0);
@@ -158,6 +182,7 @@ async function tariffEditor(page, url) {
   const message = await page.locator('#f-energy-price-error').textContent();
   check(/number/.test(message), `the price field shows the engine's message (${message})`);
   await focusMovesTo(page, 'f-energy-price', 'focus moves to the first invalid field');
+  await audit(page, 'tariff editor with a refused price');
   await price.fill('0.27');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('heading', { name: 'Tariff Flat saver', level: 1 }).waitFor();
@@ -391,6 +416,7 @@ async function budgets(page, url, api, fridgeId) {
   const message = await page.locator('#f-amount-error').textContent();
   check(/exact decimal/.test(message), `the amount shows the engine's message (${message})`);
   await focusMovesTo(page, 'f-amount', 'focus moves to the bad amount');
+  await audit(page, 'budgets with a refused amount');
   await form.getByLabel('Amount').fill('0.50');
   await page.getByRole('button', { name: 'Create budget' }).click();
   await page.getByTestId('budget-notice').filter({ hasText: `Saved ${name}.` }).waitFor();
@@ -444,7 +470,7 @@ async function main() {
   try {
     const heatPump = demo.devices['Heat pump'];
     const desktop = await browser.newContext({ ...VIEWPORTS.desktop, colorScheme: 'light' });
-    const { page, errors } = await openWithToken(desktop, demo.url, demo.token);
+    const { page, errors } = await openWithToken(desktop, demo.url, demo.token, 'desktop');
     log(`overview drawn in ${await timeOverview(page, demo.url)} ms`);
     await shot(page, 'overview-desktop');
     await keyboard(page, demo.url);
@@ -470,14 +496,25 @@ async function main() {
     check(errors.length === 0, `no page errors (${errors.join('; ')})`);
 
     const dark = await browser.newContext({ ...VIEWPORTS.desktop, colorScheme: 'dark' });
-    const darkPage = (await openWithToken(dark, demo.url, demo.token)).page;
+    const darkPage = (await openWithToken(dark, demo.url, demo.token, 'dark')).page;
     await overviewReady(darkPage);
     const background = await darkPage.evaluate(() => getComputedStyle(document.body).backgroundColor);
     check(background === 'rgb(17, 17, 17)', `dark scheme followed (${background})`);
     await shot(darkPage, 'overview-dark-desktop');
+    // Every other view in the dark scheme too (contrast differs).
+    for (const [view, ready] of [
+      [`devices/${heatPump}`, '#history ~ .chart canvas'],
+      ['tariffs/Demo%20TOU', '.heatmap tbody tr'],
+      ['compare', '#compare-start'],
+      ['budgets', '[data-testid="budget"]'],
+    ]) {
+      await darkPage.goto(`${demo.url}#/${view}`);
+      await darkPage.locator(ready).first().waitFor();
+      await audit(darkPage, `${view.split('/')[0]}-dark`);
+    }
 
     const phone = await browser.newContext({ ...VIEWPORTS.phone, colorScheme: 'light' });
-    const phonePage = (await openWithToken(phone, demo.url, demo.token)).page;
+    const phonePage = (await openWithToken(phone, demo.url, demo.token, 'phone')).page;
     await overviewReady(phonePage);
     await fitsWidth(phonePage, 'the overview');
     await shot(phonePage, 'overview-phone');
@@ -498,6 +535,7 @@ async function main() {
     await phonePage.locator('[data-testid="budget"][data-name="Household"]').waitFor();
     await fitsWidth(phonePage, 'the budgets');
     await shot(phonePage, 'budgets-phone');
+    log(`axe-core ${AXE_VERSION}: no WCAG 2.1 A/AA violation in ${AUDITED.size} views and states (${[...AUDITED].join(', ')})`);
     log('all steps passed');
   } finally {
     await browser.close();

@@ -24,8 +24,10 @@ export function Meter({ label, value, max, text }) {
   const state = fraction >= 1 ? 'over' : fraction >= 0.8 ? 'near' : 'ok';
   return html`<div class="meter">
     <div class="meter-label"><span>${label}</span><span>${value === null ? 'not known yet' : text}</span></div>
-    <div class=${`meter-bar ${state}`} role="meter" aria-label=${label} aria-valuemin="0" aria-valuemax=${max}
-      aria-valuenow=${value ?? undefined} aria-valuetext=${value === null ? 'not known yet' : text}>
+    ${/* Unknown: no meter to read (a meter needs its value); the label says "not known yet". */ ''}
+    <div class=${`meter-bar ${state}`} role=${value === null ? undefined : 'meter'} aria-hidden=${value === null ? 'true' : undefined}
+      aria-label=${value === null ? undefined : label} aria-valuemin=${value === null ? undefined : '0'} aria-valuemax=${value === null ? undefined : max}
+      aria-valuenow=${value ?? undefined} aria-valuetext=${value === null ? undefined : text}>
       <span style=${{ width: `${Math.min(fraction, 1) * 100}%` }}></span>
     </div>
   </div>`;

@@ -17,7 +17,8 @@ function color(level) {
 export function HeatMap({ calendar }) {
   const { range, rows } = heatmapRows(calendar);
   const fmt = (/** @type {string|null} */ value) => formatPrice(value, calendar.currency);
-  return html`<div class="heatmap-wrap">
+  // Scrolls sideways on a phone: focusable, so the keyboard can scroll it too.
+  return html`<div class="heatmap-wrap" tabindex="0" role="region" aria-label="Price heat map (scrolls sideways)">
     <table class="heatmap" aria-label=${`Import price per hour, ${calendar.timezone}`}>
       <thead>
         <tr>

@@ -163,7 +163,8 @@ export function Budgets() {
   };
 
   if (list.error) return html`<${ErrorNote} error=${list.error} what="the budgets" />`;
-  if (!list.data || !devices.data) return html`<${Loading} />`;
+  // What each has spent comes with the summary: shown once it is there (or has failed).
+  if (!list.data || !devices.data || (!summary.data && !summary.error)) return html`<${Loading} />`;
   const spentBy = new Map((summary.data?.budgets ?? []).map((budget) => [budget.id, budget.spent]));
   const names = new Map(devices.data.devices.map((device) => [device.id, device.name]));
   return html`
