@@ -301,6 +301,44 @@ def _common_modules() -> None:
                     assert homes.get(base, module) == module, f"{module}: {node.name}({base})"
 
 
+def _action_setup() -> None:
+    """Actions are registered in `async_setup` (through services.py), never per entry."""
+    init = ast.parse(_source("__init__.py"))
+    assert "async_setup_services" in {_name(c.func) for c in _calls(_function(init, "async_setup"))}
+    for module, tree in _modules():
+        for call in _calls(tree):
+            if _name(call.func) == "async_register":
+                assert module == "services.py", f"{module}:{call.lineno} registers an action"
+    registering = _function(ast.parse(_source("services.py")), "async_setup_services")
+    assert "async_register" in {_name(call.func) for call in _calls(registering)}
+
+
+def _config_entry_unloading() -> None:
+    unload = _function(ast.parse(_source("__init__.py")), "async_unload_entry")
+    assert "async_unload_platforms" in {_name(call.func) for call in _calls(unload)}
+
+
+def _brands() -> None:
+    """A custom integration ships its own icon (brand/)."""
+    assert (COMPONENT / "brand" / "icon.png").is_file()
+
+
+def _stale_devices() -> None:
+    """A device the engine no longer has can be removed by the user."""
+    init = import_module("custom_components.aetherlens")
+    assert callable(init.async_remove_config_entry_device)
+
+
+def _discovery() -> None:
+    """The add-on's discovery (the Supervisor's) is offered and confirmed by the config flow."""
+    for step in ("async_step_hassio", "async_step_hassio_confirm"):
+        assert callable(getattr(AetherLensConfigFlow, step, None)), step
+
+
+def _integration_owner() -> None:
+    assert json.loads(_source("manifest.json"))["codeowners"]
+
+
 # Static checks of rules marked done.
 DONE_CHECKS: dict[str, Callable[[], None]] = {
     "exception-translations": _exception_translations,
@@ -319,6 +357,12 @@ DONE_CHECKS: dict[str, Callable[[], None]] = {
     "unique-config-entry": _unique_config_entry,
     "has-entity-name": _has_entity_name,
     "common-modules": _common_modules,
+    "action-setup": _action_setup,
+    "config-entry-unloading": _config_entry_unloading,
+    "brands": _brands,
+    "stale-devices": _stale_devices,
+    "discovery": _discovery,
+    "integration-owner": _integration_owner,
 }
 # Exemptions whose reason is a fact of the code.
 EXEMPT_CHECKS: dict[str, Callable[[], None]] = {
