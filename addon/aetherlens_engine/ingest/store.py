@@ -145,8 +145,21 @@ class ReadingStore:
     @staticmethod
     async def _write(conn: asyncpg.Connection, records: Sequence[Record]) -> None:
         async with conn.transaction():
-            await conn.copy_records_to_table(_STAGING, records=records, columns=COLUMNS)
-            await conn.execute(_MERGE)
+            await _merge(conn, records)
+
+
+async def _merge(conn: asyncpg.Connection, records: Sequence[Record]) -> None:
+    await conn.copy_records_to_table(_STAGING, records=records, columns=COLUMNS)
+    await conn.execute(_MERGE)
+
+
+async def merge_records(conn: asyncpg.Connection, records: Sequence[Record]) -> None:
+    """Store RECORDS as `ReadingStore.write` does, in the transaction CONN is in.
+
+    For writers whose readings must commit with other rows or not at all (an import).
+    """
+    await conn.execute(_CREATE_STAGING)
+    await _merge(conn, records)
 
 
 def _reason(err: Exception) -> str:
