@@ -23,6 +23,7 @@ from aetherlens_engine.api.docs import DOCS_PATHS
 from aetherlens_engine.api.openapi import build_spec
 from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from aetherlens_engine.web import PAGE_PATHS
+from tests.engine.meterdata import household
 from tests.engine.test_api_support import (
     DirectSink,
     FullSink,
@@ -194,6 +195,9 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         Call("/api/v1/readings", "post", kwargs={"json": [reading]}),
         Call("/metrics"),
     ]
+    green_button = {"format": "greenbutton", "content": household().decode()}
+    meter_data = Call("/api/v1/meter-data", "post", kwargs={"json": green_button})
+    private.append(meter_data)
     failing = [
         Call(energy, path=plug_energy, kwargs={"params": {**day, "resolution": "day"}}),
         Call(energy, path=plug_energy, kwargs={"params": {**day, "from": "soon"}}),
@@ -201,6 +205,10 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         *(
             Call("/api/v1/readings", "post", kwargs={"json": body})
             for body in ([reading, bad], [bad], {"not": "a list"}, [reading] * 5001)
+        ),
+        *(
+            Call("/api/v1/meter-data", "post", kwargs={"json": {**green_button, **change}})
+            for change in ({"content": ""}, {"content": "<feed"}, {"content": "x" * 2**20})
         ),
     ]
     # Prices and costs: no tariff is active at first (409), then one is (200).
@@ -271,7 +279,7 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         await Call("/api/v1/health").send(session)  # spends the only token
         answers += [await call.send(session) for call in public + private]
     async with client(engine_state(None, sink=FullSink())) as session:
-        answers += [await call.send(session) for call in [*private[:4], *tariff_calls]]
+        answers += [await call.send(session) for call in [*private[:4], meter_data, *tariff_calls]]
     await pool.close()
     async with client(engine_state(pool)) as session:
         answers.append(await Call("/api/v1/summary").send(session))

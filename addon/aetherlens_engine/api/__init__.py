@@ -15,7 +15,19 @@ from aiohttp import web
 
 from aetherlens_engine.web import IngressPolicy, add_page_routes
 
-from . import bill, budgets, costs, devices, health, price, readings, statements, summary, tariffs
+from . import (
+    bill,
+    budgets,
+    costs,
+    devices,
+    health,
+    meterdata,
+    price,
+    readings,
+    statements,
+    summary,
+    tariffs,
+)
 from .auth import auth_middleware
 from .docs import add_docs_routes
 from .errors import error_middleware
@@ -70,6 +82,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     get("/api/v1/statements/calibration", statements.get_calibration, allow_head=False)
     app.router.add_post("/api/v1/statements", statements.post_statement)
     app.router.add_post("/api/v1/statements/import", statements.post_import)
+    app.router.add_post("/api/v1/meter-data", meterdata.post_meter_data)
     get("/api/v1/tariffs", tariffs.get_tariffs, allow_head=False)
     app.router.add_post("/api/v1/tariffs", tariffs.post_tariff)
     app.router.add_post("/api/v1/tariffs/validate", tariffs.post_validate)

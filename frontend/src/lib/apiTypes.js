@@ -405,6 +405,22 @@
  */
 
 /**
+ * One meter of the file and what the import did with its intervals.
+ * @typedef {Object} ImportedMeter
+ * @property {number} device_id
+ * @property {string} source_id The meter's identity at the utility
+ * @property {string} name
+ * @property {'export'|'import'} flow
+ * @property {string|null} start Its first interval's start
+ * @property {string|null} end Its last interval's end
+ * @property {number} intervals
+ * @property {number} pieces Its intervals' parts within UTC hours
+ * @property {number} stored Pieces stored as new readings
+ * @property {number} duplicates Pieces of hours this meter already had
+ * @property {number} covered Pieces of hours another mains meter of the household recorded
+ */
+
+/**
  * Counts of readings since the engine started; null without ingestion.
  * @typedef {Object} IngestCounts
  * @property {number} accepted
@@ -437,6 +453,22 @@
  * @property {string|null} statement
  * @property {string|null} engine
  * @property {string} residual Statement less engine
+ */
+
+/**
+ * What an import stored; a file is stored whole or not at all.
+ * @typedef {Object} MeterDataImported
+ * @property {string} source The devices' source: the file's format
+ * @property {Array<ImportedMeter>} meters
+ * @property {number} summaries Usage summaries (billed periods) stored
+ * @property {number} summaries_known Usage summaries stored before
+ */
+
+/**
+ * A utility's data download, to import as a meter of the household.
+ * @typedef {Object} MeterDataUpload
+ * @property {'greenbutton'} format greenbutton: an ESPI Atom feed (Green Button Download my data)
+ * @property {string} content The file's text
  */
 
 /**
@@ -865,6 +897,7 @@
  * @property {StatementMatch} recordStatement
  * @property {Calibration} calibrateTariff
  * @property {StatementsSaved} importStatements
+ * @property {MeterDataImported} importMeterData
  * @property {TariffList} listTariffs
  * @property {TariffSaved} saveTariff
  * @property {TariffValid} validateTariff
@@ -887,6 +920,7 @@
  * @property {RankRequest} rankTariffs
  * @property {StatementIn} recordStatement
  * @property {StatementImport} importStatements
+ * @property {MeterDataUpload} importMeterData
  * @property {TariffSave} saveTariff
  * @property {TariffInput} validateTariff
  * @property {BudgetInput} createBudget

@@ -12,7 +12,7 @@ from typing import Any
 
 from aetherlens_engine.api.params import MAX_DEVICE_ID
 
-from . import budgets, costs, engine, statements, summary, tariffs
+from . import budgets, costs, engine, meterdata, statements, summary, tariffs
 
 type Schema = dict[str, Any]
 
@@ -402,6 +402,27 @@ OPERATIONS: tuple[Operation, ...] = (
             statements.StatementImport,
             {"two cycles": {"csv": _STATEMENTS_CSV, "tariff": "night saver"}},
         ),
+    ),
+    Operation(
+        "/api/v1/meter-data",
+        "post",
+        "importMeterData",
+        "Import a utility's interval data (Green Button) as a meter of the household",
+        {
+            200: Reply(
+                "Stored whole; what each meter's import stored", meterdata.MeterDataImported
+            ),
+            422: Reply("The file cannot be read; the message names the element", engine.Error),
+            **shared("BadRequest", "PayloadTooLarge"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        body=Body(
+            meterdata.MeterDataUpload,
+            {"a Green Button file": {"format": "greenbutton", "content": "<feed ...>...</feed>"}},
+        ),
+        description="Hours this meter or another mains meter of the household already has are "
+        "kept as they are (duplicates, covered): importing a file again stores nothing.",
     ),
     Operation(
         "/api/v1/tariffs",
