@@ -16,6 +16,7 @@ import pytest
 from aetherlens_engine.api import ApiLimits, EngineState
 from aetherlens_engine.api.openapi import build_spec
 from aetherlens_engine.tariffs.service import TariffService
+from aetherlens_engine.tariffs.store import active_tariff_names
 from tests.engine.test_api_openapi import Answer, Call, _operations, check_answer
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
 
@@ -387,30 +388,29 @@ async def test_a_failed_recompute_is_reported_and_the_api_keeps_serving(
     assert await pool.fetchval("SELECT count(*) FROM cost_hourly") == 48
 
 
-async def test_a_gas_tariff_is_versioned_but_never_the_active_one(
+async def test_a_gas_tariff_is_active_for_gas_beside_electricity(
     pool: asyncpg.Pool, service: TariffService
 ) -> None:
-    """The active tariff prices the electricity household: gas and water are refused."""
-    gas = GAS
+    """Each commodity has its active tariff; a name's versions keep its commodity."""
     async with client(state_of(pool, service)) as session:
-        status, body = await send(
-            session, "post", "/api/v1/tariffs", json={"name": "gas", "definition": gas}
-        )
+        electric = {"name": "home", "definition": TOU, "activate": True}
+        status, body = await send(session, "post", "/api/v1/tariffs", json=electric)
+        assert (status, body["active"]) == (201, True)
+        await service.wait_settled()
+        generation = service.status.generation
+        gas = {"name": "gas", "definition": GAS}
+        status, body = await send(session, "post", "/api/v1/tariffs", json=gas)
         assert (status, body["version"], body["active"]) == (201, 1, False)
         status, body = await send(session, "post", "/api/v1/tariffs/gas/activate")
-        assert status == 409
-        assert body["error"]["code"] == "not_electricity"
-        assert "'gas' prices gas" in body["error"]["message"]
+        assert (status, body["active"]) == (200, "gas")
+        async with pool.acquire() as conn:
+            assert await active_tariff_names(conn) == {"electricity": "home", "gas": "gas"}
+        assert service.status.generation == generation  # electricity's costs stay as they are
 
-        activated = {"name": "gas", "definition": gas, "activate": True}
-        status, body = await send(session, "post", "/api/v1/tariffs", json=activated)
+        renamed = {"name": "gas", "definition": TOU | {"name": "gas"}}
+        status, body = await send(session, "post", "/api/v1/tariffs", json=renamed)
         assert status == 422
         assert body["error"]["details"][0]["path"] == "commodity"
-        electric = {"name": "gas", "definition": TOU | {"name": "gas"}}
-        status, body = await send(session, "post", "/api/v1/tariffs", json=electric)
-        assert status == 422
         assert body["error"]["message"].startswith("commodity: 'gas' prices gas")
         status, body = await send(session, "get", "/api/v1/tariffs/gas")
         assert [v["version"] for v in body["versions"]] == [1]
-        status, body = await send(session, "get", "/api/v1/tariffs")
-        assert body["active"] is None

@@ -216,10 +216,7 @@ async def post_activate(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     async with connection(state) as conn:
         await _versions_or_404(conn, name)
-    try:
-        await service.activate(name)
-    except TariffError as err:
-        raise ApiError(409, "not_electricity", str(err)) from err
+    await service.activate(name)
     return json_response(contract.TariffActivated(active=name, recompute=_recompute(state)))
 
 

@@ -132,19 +132,12 @@ class TariffService:
         it is active.
         """
         now = self._clock()
-        commodity = loaded.tariff.commodity
-        if activate and commodity is not Commodity.ELECTRICITY:
-            raise TariffError(
-                f"commodity: a {commodity} tariff is saved without activate: the active tariff "
-                "prices the household's electricity"
-            )
         async with self._pool.acquire() as conn:
             name = loaded.tariff.name
             start = valid_from or await default_valid_from(conn, name, now)
             stored = await save_tariff(conn, loaded.definition, start)
             if activate:
-                await set_active_tariff(conn, name)
-                await self._request(conn, await self._activation_start(conn, name, now))
+                await self._activate(conn, name, now)
                 return stored, True
             if await active_tariff_name(conn) == name:
                 await self._request(conn, stored.valid_from)
@@ -152,10 +145,18 @@ class TariffService:
         return stored, False
 
     async def activate(self, name: str) -> None:
-        """Make NAME the active tariff and recompute every hour with energy under it."""
+        """Make NAME the active tariff of its commodity (see `_activate`)."""
         async with self._pool.acquire() as conn:
-            await set_active_tariff(conn, name)
-            await self._request(conn, await self._activation_start(conn, name, self._clock()))
+            await self._activate(conn, name, self._clock())
+
+    async def _activate(self, conn: asyncpg.Connection, name: str, now: datetime) -> None:
+        """Activate NAME; for electricity, recompute every hour with energy under it.
+
+        Gas and water are priced when the ledger is asked for (`pricing.ledger`): nothing to
+        recompute.
+        """
+        if await set_active_tariff(conn, name) is Commodity.ELECTRICITY:
+            await self._request(conn, await self._activation_start(conn, name, now))
 
     async def price_rolled_up(self, span: tuple[datetime, datetime] | None) -> int:
         """Price the hours of SPAN (from the rollups) and later ones; return the rows written.

@@ -22,6 +22,12 @@ from .model import Tariff, TariffError
 
 COLUMNS = "id, name, version, definition::text AS definition, valid_from, valid_to"
 _COMMODITY = "coalesce(definition->>'commodity', 'electricity')"  # build_tariff's default
+# The engine setting naming each commodity's active tariff.
+ACTIVE_KEYS = {
+    Commodity.ELECTRICITY: "active_tariff",
+    Commodity.GAS: "active_tariff_gas",
+    Commodity.WATER: "active_tariff_water",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,33 +127,41 @@ async def tariff_names(conn: asyncpg.Connection) -> list[str]:
 
 
 async def active_tariff_name(conn: asyncpg.Connection) -> str | None:
-    """Return the name of the tariff the engine prices energy with, if one is chosen."""
+    """Return the name of the tariff the engine prices electricity with, if one is chosen."""
     name: str | None = await conn.fetchval(
         "SELECT value #>> '{}' FROM engine_settings WHERE key = 'active_tariff'"
     )
     return name
 
 
-async def set_active_tariff(conn: asyncpg.Connection, name: str) -> None:
-    """Make the named tariff the one the engine prices energy with.
+async def set_active_tariff(conn: asyncpg.Connection, name: str) -> Commodity:
+    """Make the named tariff the one the engine prices its commodity with; return that.
 
-    It prices the electricity household (timescale/0012): a gas or water tariff is refused.
+    One tariff is active per commodity: electricity's prices the household's hours (and is
+    `active_tariff_name`), gas's and water's the ledger (`pricing.ledger`).
     """
     commodity = await conn.fetchval(
         f"SELECT {_COMMODITY} FROM tariffs WHERE name = $1 ORDER BY version DESC LIMIT 1", name
     )
     if commodity is None:
         raise TariffError(f"name: no tariff named {name!r}")
-    if commodity != Commodity.ELECTRICITY:
-        raise TariffError(
-            f"commodity: {name!r} prices {commodity}; the active tariff prices the "
-            "household's electricity"
-        )
     await conn.execute(
-        "INSERT INTO engine_settings (key, value) VALUES ('active_tariff', to_jsonb($1::text)) "
+        "INSERT INTO engine_settings (key, value) VALUES ($2, to_jsonb($1::text)) "
         "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
         name,
+        ACTIVE_KEYS[Commodity(commodity)],
     )
+    return Commodity(commodity)
+
+
+async def active_tariff_names(conn: asyncpg.Connection) -> dict[Commodity, str]:
+    """Return the active tariff's name of each commodity that has one."""
+    rows = await conn.fetch(
+        "SELECT key, value #>> '{}' AS name FROM engine_settings WHERE key = ANY($1::text[])",
+        list(ACTIVE_KEYS.values()),
+    )
+    by_key = {key: commodity for commodity, key in ACTIVE_KEYS.items()}
+    return {by_key[row["key"]]: row["name"] for row in rows}
 
 
 async def active_tariff_at(conn: asyncpg.Connection, instant: datetime) -> StoredTariff | None:

@@ -492,11 +492,10 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/v1/tariffs/{name}/activate",
         "post",
         "activateTariff",
-        "Price energy with this tariff; recomputes every cost",
+        "Price its commodity with this tariff; recomputes every electricity cost",
         {
             200: Reply("Active; the recompute started", tariffs.TariffActivated),
             404: UNKNOWN_TARIFF,
-            409: Reply("It prices gas or water, not the household's electricity", engine.Error),
             503: READ_ONLY,
             **PRIVATE,
         },
