@@ -223,6 +223,7 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
     statement_csv = "start,end,kind,name,amount\n2026-02-01,2026-03-01,total,,9\n"
     tariff_calls = [
         Call("/api/v1/price"),
+        Call("/api/v1/ledger"),
         Call("/api/v1/costs", kwargs={"params": span}),
         Call("/api/v1/projection"),
         Call("/api/v1/bill", kwargs={"params": around_now}),

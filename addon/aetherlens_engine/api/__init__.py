@@ -21,6 +21,7 @@ from . import (
     costs,
     devices,
     health,
+    ledger,
     meterdata,
     price,
     readings,
@@ -73,6 +74,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     get("/api/v1/devices/{device_id}/energy", devices.get_device_energy, allow_head=False)
     app.router.add_post("/api/v1/readings", readings.post_readings)
     get("/api/v1/price", price.get_price, allow_head=False)
+    get("/api/v1/ledger", ledger.get_ledger, allow_head=False)
     get("/api/v1/costs", costs.get_costs, allow_head=False)
     get("/api/v1/projection", costs.get_projection, allow_head=False)
     get("/api/v1/bill", bill.get_bill, allow_head=False)

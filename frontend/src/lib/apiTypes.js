@@ -446,6 +446,42 @@
  */
 
 /**
+ * Electricity + gas + water + cloud: today, this month and each one's current cycle.
+ * @typedef {Object} Ledger
+ * @property {string} time
+ * @property {string} currency
+ * @property {Array<LedgerPart>} parts
+ * @property {LedgerTotals} total
+ */
+
+/**
+ * One commodity's spend (or the cloud accounts'), in the ledger's currency.
+ *
+ * Unpriced (`tariff` null for a commodity) amounts are 0: no active tariff of the commodity,
+ * or one in another currency.
+ * @typedef {Object} LedgerPart
+ * @property {'cloud'|'electricity'|'gas'|'water'} commodity
+ * @property {string|null} tariff The commodity's active tariff
+ * @property {string|null} unit What the usage counts (gas and water: kWh or m³)
+ * @property {string|null} usage_today
+ * @property {string|null} usage_month
+ * @property {string} today
+ * @property {string} month
+ * @property {string|null} cycle_start The commodity's own billing cycle (cloud: the month)
+ * @property {string|null} cycle_end
+ * @property {string} cycle_so_far The cycle's bill so far, its fixed charges the whole cycle's
+ * @property {string|null} projected The cycle's bill projected to its end
+ */
+
+/**
+ * The sums of the parts, exact.
+ * @typedef {Object} LedgerTotals
+ * @property {string} today
+ * @property {string} month
+ * @property {string} cycle_so_far
+ */
+
+/**
  * A statement line beside the engine's (statement null: a line the statement does not show).
  * @typedef {Object} LineMatch
  * @property {'credit'|'demand'|'energy'|'rider'|'standing'|'tax'} kind
@@ -888,6 +924,7 @@
  * @property {IngestResult} postReadings
  * @property {null} getMetrics
  * @property {Price} getPrice
+ * @property {Ledger} getLedger
  * @property {Costs} getCosts
  * @property {Projection} getProjection
  * @property {RangeBill} getBill

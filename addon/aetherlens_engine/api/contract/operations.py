@@ -12,7 +12,7 @@ from typing import Any
 
 from aetherlens_engine.api.params import MAX_DEVICE_ID
 
-from . import budgets, costs, engine, meterdata, statements, summary, tariffs
+from . import budgets, costs, engine, ledger, meterdata, statements, summary, tariffs
 
 type Schema = dict[str, Any]
 
@@ -244,6 +244,17 @@ OPERATIONS: tuple[Operation, ...] = (
         "The active tariff's import price now, its period and next change",
         {
             200: Reply("Prices now; null fields without an active tariff", costs.Price),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
+        "/api/v1/ledger",
+        "get",
+        "getLedger",
+        "The household's spend by commodity (electricity, gas, water, cloud) and in total",
+        {
+            200: Reply("Today, this month and each part's current cycle", ledger.Ledger),
             **PRIVATE,
             **shared("Unavailable"),
         },

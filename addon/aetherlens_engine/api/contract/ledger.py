@@ -1,0 +1,54 @@
+"""Models of `GET /api/v1/ledger`: the household's spend by commodity, and in total."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta
+
+from aetherlens_engine.pricing.ledger import PartName
+
+from .base import Currency, Day, Instant, Model, Money
+
+
+class LedgerPart(Model):
+    """One commodity's spend (or the cloud accounts'), in the ledger's currency.
+
+    Unpriced (`tariff` null for a commodity) amounts are 0: no active tariff of the commodity,
+    or one in another currency.
+    """
+
+    commodity: PartName
+    tariff: Annotated[str | None, Meta(description="The commodity's active tariff")]
+    unit: Annotated[
+        str | None, Meta(description="What the usage counts (gas and water: kWh or m³)")
+    ]
+    usage_today: Money | None
+    usage_month: Money | None
+    today: Money
+    month: Money
+    cycle_start: Annotated[
+        Day | None, Meta(description="The commodity's own billing cycle (cloud: the month)")
+    ]
+    cycle_end: Day | None
+    cycle_so_far: Annotated[
+        Money, Meta(description="The cycle's bill so far, its fixed charges the whole cycle's")
+    ]
+    projected: Annotated[Money | None, Meta(description="The cycle's bill projected to its end")]
+
+
+class LedgerTotals(Model):
+    """The sums of the parts, exact."""
+
+    today: Money
+    month: Money
+    cycle_so_far: Money
+
+
+class Ledger(Model):
+    """Electricity + gas + water + cloud: today, this month and each one's current cycle."""
+
+    time: Instant
+    currency: Currency
+    parts: list[LedgerPart]
+    total: LedgerTotals

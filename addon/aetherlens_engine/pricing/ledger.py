@@ -1,0 +1,225 @@
+"""The household ledger: electricity, gas, water and cloud today, this month and this cycle.
+
+- Electricity: the household's costs of `cost_daily` (its hours at their rates: energy,
+  surcharges, taxes), and the active tariff's cycle so far and projected (`pricing.cycle`).
+- Gas and water: the commodity's household meters (`commodity_meters`, timescale/0012) per
+  hour, in the unit of the commodity's active tariff (`tariffs.metered`), priced the same two
+  ways: each hour at its rate (`interval_rates`, tiers counted from its cycle's start) for today
+  and this month, and the cycle so far and projected (`tariffs.projection.project`), standing
+  charges the whole cycle's as on the bill.
+- Cloud: the accounts' daily totals (`cloud_costs`, dimension 'total'); its cycle is the month,
+  projected by the providers' forecasts.
+
+Amounts are in the engine's currency: a part without an active tariff, or whose tariff is in
+another currency, is unpriced (zero). Each total is the exact sum of its parts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+import asyncpg
+
+from aetherlens_engine.models import Commodity
+from aetherlens_engine.tariffs import Interval, Tariff, interval_rates
+from aetherlens_engine.tariffs.metered import billed_load
+from aetherlens_engine.tariffs.projection import (
+    Projection,
+    current_cycle,
+    history_window,
+    project,
+)
+from aetherlens_engine.tariffs.store import active_tariff_names, tariff_at
+from aetherlens_engine.tariffs.usage import HOUR, ZERO, Usage, exact, floor_hour
+
+type PartName = Literal["electricity", "gas", "water", "cloud"]
+_METERED: dict[Commodity, PartName] = {Commodity.GAS: "gas", Commodity.WATER: "water"}
+
+_ELECTRICITY_SQL = """
+SELECT coalesce(sum(cost) FILTER (WHERE day = $2), 0) AS today, coalesce(sum(cost), 0) AS month
+FROM cost_daily
+WHERE day >= $1 AND day <= $2 AND currency = $3
+  AND device_id = ANY (ARRAY(SELECT id FROM household_meters))
+"""
+# Each household meter's hours of the commodity, with the unit they are in.
+_METERED_SQL = """
+SELECT e.device_id, d.unit, e.hour, e.energy_kwh
+FROM energy_hourly AS e
+JOIN devices AS d ON d.id = e.device_id
+WHERE e.hour >= $2 AND e.hour < $3
+  AND e.device_id = ANY (ARRAY(SELECT id FROM commodity_meters WHERE commodity = $1))
+ORDER BY e.device_id, e.hour
+"""
+_CLOUD_SQL = """
+SELECT coalesce(sum(amount) FILTER (WHERE day = $2), 0) AS today,
+       coalesce(sum(amount), 0) AS month,
+       (SELECT sum(amount) FROM cloud_forecasts WHERE month = $1 AND currency = $3) AS forecast
+FROM cloud_costs
+WHERE dimension = 'total' AND day >= $1 AND day <= $2 AND currency = $3
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPeriods:
+    """The engine's local today and month, with their UTC bounds."""
+
+    today: date
+    month_start: date
+    day_start: datetime
+    month_start_utc: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPart:
+    """One commodity's (or cloud's) spend; `tariff` None: not priced."""
+
+    commodity: PartName
+    tariff: str | None
+    unit: str | None  # what `usage_*` count: the tariff's unit (gas and water only)
+    usage_today: Decimal | None
+    usage_month: Decimal | None
+    today: Decimal
+    month: Decimal
+    cycle_start: date | None
+    cycle_end: date | None
+    cycle_so_far: Decimal
+    projected: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """Every part, and their sums."""
+
+    currency: str
+    parts: tuple[LedgerPart, ...]
+
+    def total(self, field: str) -> Decimal:
+        """Return the sum of the parts' FIELD (today, month, cycle_so_far)."""
+        return sum((getattr(part, field) for part in self.parts), ZERO)
+
+
+async def household_ledger(
+    conn: asyncpg.Connection,
+    now: datetime,
+    periods: LedgerPeriods,
+    currency: str,
+    electricity: Projection | None,
+) -> Ledger:
+    """Return the ledger at NOW; ELECTRICITY is the active tariff's cycle (`pricing.cycle`)."""
+    names = await active_tariff_names(conn)
+    parts = [await _electricity(conn, periods, currency, names, electricity)]
+    for commodity, name in _METERED.items():
+        stored = await tariff_at(conn, names[commodity], now) if commodity in names else None
+        tariff = stored.tariff() if stored is not None else None
+        if tariff is None or tariff.currency != currency:
+            parts.append(_unpriced(name))
+        else:
+            parts.append(await _metered(conn, commodity, tariff, now, periods))
+    parts.append(await _cloud(conn, periods, currency))
+    return Ledger(currency, tuple(parts))
+
+
+def _unpriced(commodity: PartName) -> LedgerPart:
+    return LedgerPart(commodity, None, None, None, None, ZERO, ZERO, None, None, ZERO, None)
+
+
+async def _electricity(
+    conn: asyncpg.Connection,
+    periods: LedgerPeriods,
+    currency: str,
+    names: dict[Commodity, str],
+    projection: Projection | None,
+) -> LedgerPart:
+    row = await conn.fetchrow(_ELECTRICITY_SQL, periods.month_start, periods.today, currency)
+    cycle = projection is not None and projection.tariff.currency == currency
+    return LedgerPart(
+        "electricity",
+        names.get(Commodity.ELECTRICITY),
+        None,
+        None,
+        None,
+        row["today"],
+        row["month"],
+        projection.cycle.first if projection is not None and cycle else None,
+        projection.cycle.end if projection is not None and cycle else None,
+        projection.so_far.total if projection is not None and cycle else ZERO,
+        projection.projected.total if projection is not None and cycle else None,
+    )
+
+
+async def _metered(
+    conn: asyncpg.Connection,
+    commodity: Commodity,
+    tariff: Tariff,
+    now: datetime,
+    periods: LedgerPeriods,
+) -> LedgerPart:
+    cycle = current_cycle(tariff, now)
+    hour = floor_hour(now)
+    # Rates count tiers from a cycle's start: from the cycle this month began in.
+    rated_from = floor_hour(min(current_cycle(tariff, periods.month_start_utc).start_utc, now))
+    low, high = history_window(tariff, now)
+    load = await _load(conn, commodity, tariff, min(rated_from, low), hour + HOUR)
+    rated = [i for i in load if i.start >= rated_from]
+    rates = interval_rates(tariff, rated) if rated else []
+    cost = {rate.start: rate.price * i.kwh for rate, i in zip(rates, rated, strict=True)}
+    recorded = Usage([i for i in load if floor_hour(cycle.start_utc) <= i.start < hour])
+    history = Usage([i for i in load if low <= i.start < high])
+    projection = project(tariff, now, recorded, history)
+
+    def since(start: datetime, values: dict[datetime, Decimal]) -> Decimal:
+        return sum((v for t, v in values.items() if t >= start), ZERO)
+
+    used = {i.start: i.kwh for i in rated}
+    return LedgerPart(
+        _METERED[commodity],
+        tariff.name,
+        tariff.unit,
+        since(periods.day_start, used),
+        since(periods.month_start_utc, used),
+        since(periods.day_start, cost),
+        since(periods.month_start_utc, cost),
+        cycle.first,
+        cycle.end,
+        projection.so_far.total,
+        projection.projected.total,
+    )
+
+
+async def _load(
+    conn: asyncpg.Connection, commodity: Commodity, tariff: Tariff, start: datetime, end: datetime
+) -> list[Interval]:
+    """Return the commodity's household per hour in [START, END), in TARIFF's unit."""
+    by_device: dict[tuple[int, str], list[Interval]] = defaultdict(list)
+    for row in await conn.fetch(_METERED_SQL, str(commodity), start, end):
+        hour = row["hour"]
+        by_device[row["device_id"], row["unit"]].append(
+            Interval(hour, hour + HOUR, exact(row["energy_kwh"]))
+        )
+    total: dict[datetime, Decimal] = defaultdict(Decimal)
+    for (_, unit), intervals in by_device.items():
+        for interval in billed_load(tariff, intervals, unit):
+            total[interval.start] += interval.kwh
+    return [Interval(hour, hour + HOUR, total[hour]) for hour in sorted(total)]
+
+
+async def _cloud(conn: asyncpg.Connection, periods: LedgerPeriods, currency: str) -> LedgerPart:
+    row = await conn.fetchrow(_CLOUD_SQL, periods.month_start, periods.today, currency)
+    month_end = (periods.month_start + timedelta(days=32)).replace(day=1)
+    return LedgerPart(
+        "cloud",
+        None,
+        None,
+        None,
+        None,
+        row["today"],
+        row["month"],
+        periods.month_start,
+        month_end,
+        row["month"],
+        row["forecast"],
+    )
