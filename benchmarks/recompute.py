@@ -9,7 +9,8 @@ transaction: the household's rate per hour, then each device's sums per local da
 JSON line per round with both times and their ratio (goal: at most 10), the part of the
 recompute that the per-device daily sums take (timed again on their own) and the ratio of the
 rest, the load average and whether the cluster's data lies on tmpfs (/tmp inside scripts/devenv
-is: --data-dir puts it on disk, e.g. the repository's gitignored .bench/).
+is: --data-dir puts it on disk, e.g. the repository's gitignored .bench/). The cluster runs with
+the engine's own settings (cluster.py: a 2 GB Pi's, no parallel workers).
 
     scripts/devenv run python benchmarks/recompute.py [--rounds 2] [--data-dir .bench]
 """
@@ -107,7 +108,7 @@ async def main(rounds: int, data_root: Path) -> None:
     """Run the rounds and print a JSON line for each."""
     end = datetime(2026, 1, 1, tzinfo=UTC)
     start = end - timedelta(days=365)
-    with throwaway_cluster() as cluster:
+    with throwaway_cluster(engine_settings=True) as cluster:
         async with fresh_database(cluster, "bench_recompute") as pool:
             rows = await build_year(pool, start, end)
             async with pool.acquire() as conn:

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 
 import aiohttp
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 ADDON_DIR = REPO / "addon"
 sys.path[:0] = [str(ADDON_DIR), str(REPO)]
 
-from aetherlens_engine.cluster import ManagedCluster  # noqa: E402
+from aetherlens_engine.cluster import ManagedCluster, server_settings  # noqa: E402
 from aetherlens_engine.migrations import apply_migrations  # noqa: E402
 from tests.postgres import free_port, temporary_cluster  # noqa: E402
 
@@ -32,9 +32,13 @@ UNLIMITED_API = {
 
 
 @contextmanager
-def throwaway_cluster() -> Iterator[ManagedCluster]:
-    """Run a PostgreSQL cluster with default (durable) settings in a temporary directory."""
-    with temporary_cluster(free_port()) as cluster:
+def throwaway_cluster(*, engine_settings: bool = False) -> Iterator[ManagedCluster]:
+    """Run a durable PostgreSQL cluster in a temporary directory.
+
+    With PostgreSQL's default settings, or (ENGINE_SETTINGS) the engine's own, sized for a Pi.
+    """
+    settings = server_settings(timescaledb=True) if engine_settings else None
+    with temporary_cluster(free_port(), settings) as cluster:
         yield cluster
 
 
@@ -152,6 +156,29 @@ def pss_mib(pids: list[int]) -> float:
             int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")
         )
     return round(total / 1024, 1)
+
+
+@asynccontextmanager
+async def pss_peak(pids: list[int], every: float = 1.0) -> AsyncIterator[list[float]]:
+    """Sample `pss_mib(PIDS)` every EVERY seconds meanwhile, into the list yielded.
+
+    Sampled off the event loop, which times the requests.
+    """
+    samples = [await asyncio.to_thread(pss_mib, pids)]
+
+    async def sample() -> None:
+        while True:
+            await asyncio.sleep(every)
+            samples.append(await asyncio.to_thread(pss_mib, pids))
+
+    task = asyncio.create_task(sample())
+    try:
+        yield samples
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        samples.append(await asyncio.to_thread(pss_mib, pids))
 
 
 async def create_devices(
