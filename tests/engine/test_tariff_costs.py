@@ -112,3 +112,52 @@ async def test_only_the_versions_validity_is_written(pool: asyncpg.Pool) -> None
         assert await write_costs(conn, stored, MAY, MAY + timedelta(hours=3), day_zone=zone) == 1
         assert [row[1] for row in await costs(conn, "cost_hourly")] == [MAY + timedelta(hours=2)]
         assert await write_costs(conn, stored, MAY, MAY + timedelta(hours=1), day_zone=zone) == 0
+
+
+async def test_repriced_days_keep_only_the_rows_the_sums_give(pool: asyncpg.Pool) -> None:
+    """Days priced again are rewritten in place; a device without energy now, or the rows of
+    another currency, are gone from them, and days outside the span are left alone."""
+    async with pool.acquire() as conn:
+        mains = await add_device(conn, "mains", "grid")
+        heater = await add_device(conn, "heater", "appliance")
+        await add_energy(conn, mains, [8.0, 4.0] + [0.0] * 22 + [2.0])
+        await add_energy(conn, heater, [4, 2])
+        utc = ZoneInfo("UTC")
+        euros = await save_tariff(conn, TIERED, datetime(2024, 1, 1, tzinfo=UTC))
+        await write_costs(conn, euros, MAY, MAY + timedelta(days=2), day_zone=utc)
+        await conn.execute("DELETE FROM energy_hourly WHERE device_id = $1", heater)
+        dollars = await save_tariff(
+            conn, {**TIERED, "name": "Dollars", "currency": "USD"}, datetime(2024, 1, 1, tzinfo=UTC)
+        )
+        await write_costs(conn, dollars, MAY, MAY + timedelta(days=1), day_zone=utc)
+        rows = await conn.fetch("SELECT device_id, day, currency, cost FROM cost_daily ORDER BY 2")
+        assert [tuple(row) for row in rows] == [
+            (mains, date(2024, 5, 1), "USD", D("1.76")),
+            (mains, date(2024, 5, 2), "EUR", D("0.66")),
+        ]
+
+
+async def test_daily_costs_leave_room_for_updates_in_place(pool: asyncpg.Pool) -> None:
+    """cost_daily and every chunk of it, also one made later, keep half of each page free."""
+    async with pool.acquire() as conn:
+        heater = await add_device(conn, "heater", "appliance")
+        await add_energy(conn, heater, [1])
+        stored = await save_tariff(conn, TIERED, datetime(2024, 1, 1, tzinfo=UTC))
+        await write_costs(conn, stored, MAY, MAY + timedelta(hours=1), day_zone=ZoneInfo("UTC"))
+        options = await conn.fetch(
+            """
+            SELECT c.reloptions FROM pg_class AS c
+            WHERE c.oid = 'cost_daily'::regclass
+               OR c.oid IN (SELECT inhrelid FROM pg_inherits
+                            WHERE inhparent = 'cost_daily'::regclass)
+            """
+        )
+        assert len(options) == (2 if await _has_timescaledb(conn) else 1)
+        assert all(row["reloptions"] == ["fillfactor=50"] for row in options)
+
+
+async def _has_timescaledb(conn: asyncpg.Connection) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')"
+    )
+    return found

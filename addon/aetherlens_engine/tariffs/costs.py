@@ -5,8 +5,7 @@ household's rate of that hour (see `bill.interval_rates`); demand, fixed and min
 billed per cycle and not spread over hours. So pricing an hour writes one rate, whatever the
 number of devices: `cost_hourly` is the view (timescale/0009, 0012) that multiplies each device's
 kWh by it. `cost_daily` holds the view's sums per local day of the engine's time zone (an hour
-counts on the day it starts), which the summary reads for the month; one INSERT ... SELECT
-writes them.
+counts on the day it starts), which the summary reads for the month; one statement writes them.
 
 The household's import per hour is the sum of its `household_meters` (mains devices, or the
 appliances not inside another where no mains device exists: timescale/0005), read as the bill
@@ -44,24 +43,44 @@ FROM unnest($3::timestamptz[], $4::numeric[], $5::text[], $6::numeric[])
 # per hour (materialized: inlined, it would be computed per device and hour), and the few
 # unpriced devices are filtered out rather than the priced ones looked up (which turns the
 # hour-range scan into one index search per device). Costs are summed exactly; kWh and carbon
-# are doubles.
+# are doubles. The days' rows are updated in place rather than deleted and inserted again: an
+# update that keeps the key checks no foreign key, and with the free space migration 0016 leaves
+# in each page it adds no index entries (a heap-only tuple). Rows of the days ($5 to $6) that the
+# sums no longer give (a device without energy now, another currency) are deleted.
 _DAILY_SQL = """
 WITH r AS MATERIALIZED (
     SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency, price,
            carbon_kg::float8 AS carbon_kg
     FROM cost_rates
     WHERE hour >= $1 AND hour < $2
+),
+sums AS (
+    SELECT e.device_id, r.day, r.currency, sum(e.energy_kwh) AS energy_kwh,
+           sum(hour_cost(e.energy_kwh, r.price)) AS cost,
+           sum(e.energy_kwh * r.carbon_kg) AS carbon_kg
+    FROM energy_hourly AS e
+    JOIN r ON r.hour = e.hour
+    WHERE e.hour >= $1 AND e.hour < $2
+      AND NOT e.device_id = ANY (ARRAY(
+          SELECT id FROM devices WHERE NOT kind = ANY ($4::text[]) OR commodity <> 'electricity'
+      ))
+    GROUP BY e.device_id, r.day, r.currency
+),
+written AS (
+    INSERT INTO cost_daily AS o (device_id, day, currency, energy_kwh, cost, carbon_kg)
+    SELECT device_id, day, currency, energy_kwh, cost, carbon_kg FROM sums
+    ON CONFLICT (device_id, day, currency) DO UPDATE SET
+        energy_kwh = excluded.energy_kwh,
+        cost = excluded.cost,
+        carbon_kg = excluded.carbon_kg,
+        computed_at = excluded.computed_at
 )
-INSERT INTO cost_daily (device_id, day, currency, energy_kwh, cost, carbon_kg)
-SELECT e.device_id, r.day, r.currency, sum(e.energy_kwh), sum(hour_cost(e.energy_kwh, r.price)),
-       sum(e.energy_kwh * r.carbon_kg)
-FROM energy_hourly AS e
-JOIN r ON r.hour = e.hour
-WHERE e.hour >= $1 AND e.hour < $2
-  AND NOT e.device_id = ANY (ARRAY(
-      SELECT id FROM devices WHERE NOT kind = ANY ($4::text[]) OR commodity <> 'electricity'
-  ))
-GROUP BY e.device_id, r.day, r.currency
+DELETE FROM cost_daily AS c
+WHERE c.day >= $5 AND c.day <= $6
+  AND NOT EXISTS (
+      SELECT 1 FROM sums AS s
+      WHERE s.device_id = c.device_id AND s.day = c.day AND s.currency = c.currency
+  )
 """
 
 _METERED_HOURS_SQL = """
@@ -102,13 +121,14 @@ async def write_daily(
     """Re-sum `cost_daily` for the local days of ZONE that the hours [start, end) touch."""
     first_day = start.astimezone(zone).date()
     last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
-    await conn.execute("DELETE FROM cost_daily WHERE day >= $1 AND day <= $2", first_day, last_day)
     await conn.execute(
         _DAILY_SQL,
         local_midnight(first_day, zone),
         local_midnight(last_day + timedelta(days=1), zone),
         zone.key,
         PRICED_KINDS,
+        first_day,
+        last_day,
     )
 
 
