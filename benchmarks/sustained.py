@@ -50,6 +50,7 @@ class Minute:
     latencies: list[float] = field(default_factory=list)
     failed: int = 0
     phases: set[str] = field(default_factory=set)
+    in_flight: int = 0  # posts of the minute not answered yet
 
 
 def quantile(values: list[float], q: float) -> float | None:
@@ -115,6 +116,7 @@ class Load:
                     self.minutes.append(Minute())
                 body = self._body(tick, datetime.now(UTC))
                 await self._slots.acquire()
+                self.minutes[minute].in_flight += 1
                 task = asyncio.create_task(self._post(session, body, due, self.minutes[minute]))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
@@ -138,6 +140,7 @@ class Load:
             ok, answer = False, {}
         finally:
             self._slots.release()
+            minute.in_flight -= 1
         if not ok:
             minute.failed += 1
             return
@@ -245,7 +248,8 @@ async def run(args: argparse.Namespace) -> None:
                 db, ingest = await database_figures(dsn), await ingest_figures(engine, token)
                 if ingest.get("spool_pending") == 0 and db.get("queue", 1) < 2 * args.devices:
                     load.phase = "after"
-            if int(elapsed // 60) > printed and len(load.minutes) > printed + 1:
+            # A minute is printed once every post of it has its answer (or has failed).
+            if len(load.minutes) > printed + 1 and load.minutes[printed].in_flight == 0:
                 minute = load.minutes[printed]
                 pids = [engine.pid] + ([p] if (p := postmaster_pid(cluster)) else [])
                 print(json.dumps({
