@@ -8,7 +8,9 @@ the engine does after a tariff change (`price_hours` per billing cycle, each in 
 transaction: the household's rate per hour, then each device's sums per local day). Prints one
 JSON line per round with both times and their ratio (goal: at most 10), the part of the
 recompute that the per-device daily sums take (timed again on their own) and the ratio of the
-rest, the load average and whether the cluster's data lies on tmpfs (/tmp inside scripts/devenv
+rest, the CPU seconds of each (this process's and its database backend's: a ratio that other
+work on the machine moves less than the wall times'), the load average and whether the
+cluster's data lies on tmpfs (/tmp inside scripts/devenv
 is: --data-dir puts it on disk, e.g. the repository's gitignored .bench/). The cluster runs with
 the engine's own settings (cluster.py: a 2 GB Pi's, no parallel workers).
 
@@ -22,6 +24,9 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,68 +45,83 @@ DEVICES = 100
 ZONE = ZoneInfo("Europe/Berlin")
 
 
-async def build_year(pool: asyncpg.Pool, start: datetime, end: datetime) -> int:
+async def build_year(conn: asyncpg.Connection, start: datetime, end: datetime) -> int:
     """Write a year of hourly energy for a grid meter and DEVICES appliances inside it."""
-    async with pool.acquire() as conn:
-        grid = await conn.fetchval(
-            "INSERT INTO devices (source, source_id, name, kind, unit) "
-            "VALUES ('bench', 'grid', 'Grid', 'grid', 'kWh') RETURNING id"
-        )
-        await conn.execute(
-            """
-            INSERT INTO devices (source, source_id, name, kind, unit, included_in)
-            SELECT 'bench', 'plug' || n, 'Plug ' || n, 'appliance', 'W', $2
-            FROM generate_series(1, $1) AS n
-            """,
-            DEVICES,
-            grid,
-        )
-        await conn.execute(
-            """
-            INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples)
-            SELECT d.id, h, CASE WHEN d.kind = 'grid' THEN 3 + random() ELSE random() / 40 END, 360
-            FROM devices AS d,
-                 generate_series($1::timestamptz, $2::timestamptz - interval '1 hour',
-                                 '1 hour') AS h
-            """,
-            start,
-            end,
-        )
-        await conn.execute("ANALYZE")
-        count: int = await conn.fetchval("SELECT count(*) FROM energy_hourly")
+    grid = await conn.fetchval(
+        "INSERT INTO devices (source, source_id, name, kind, unit) "
+        "VALUES ('bench', 'grid', 'Grid', 'grid', 'kWh') RETURNING id"
+    )
+    await conn.execute(
+        """
+        INSERT INTO devices (source, source_id, name, kind, unit, included_in)
+        SELECT 'bench', 'plug' || n, 'Plug ' || n, 'appliance', 'W', $2
+        FROM generate_series(1, $1) AS n
+        """,
+        DEVICES,
+        grid,
+    )
+    await conn.execute(
+        """
+        INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples)
+        SELECT d.id, h, CASE WHEN d.kind = 'grid' THEN 3 + random() ELSE random() / 40 END, 360
+        FROM devices AS d,
+             generate_series($1::timestamptz, $2::timestamptz - interval '1 hour',
+                             '1 hour') AS h
+        """,
+        start,
+        end,
+    )
+    await conn.execute("ANALYZE")
+    count: int = await conn.fetchval("SELECT count(*) FROM energy_hourly")
     return count
 
 
-async def bill_once(pool: asyncpg.Pool, start: datetime, end: datetime) -> float:
-    """Return the seconds to read the household's year and bill it."""
-    began = time.perf_counter()
-    async with pool.acquire() as conn:
-        usage = await recorded_usage(conn, start, end)
-        tariff = (await tariff_versions(conn, TARIFF["name"]))[-1].tariff()
+@dataclass(slots=True)
+class Spent:
+    """Seconds of wall time, and of CPU: this process's and its database backend's."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+def cpu_seconds(backend: int) -> float:
+    """Return the CPU seconds of this process and of the server process BACKEND so far."""
+    fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    return time.process_time() + ticks / os.sysconf("SC_CLK_TCK")
+
+
+@asynccontextmanager
+async def timed(backend: int) -> AsyncIterator[Spent]:
+    """Measure the block; the Spent yielded is filled when it ends."""
+    spent = Spent()
+    wall, cpu = time.perf_counter(), cpu_seconds(backend)
+    yield spent
+    spent.wall, spent.cpu = time.perf_counter() - wall, cpu_seconds(backend) - cpu
+
+
+async def bill_once(conn: asyncpg.Connection, start: datetime, end: datetime) -> None:
+    """Read the household's year and bill it."""
+    usage = await recorded_usage(conn, start, end)
+    tariff = (await tariff_versions(conn, TARIFF["name"]))[-1].tariff()
     bill(tariff, usage.load)
-    return time.perf_counter() - began
 
 
-async def recompute(pool: asyncpg.Pool, start: datetime, end: datetime) -> tuple[float, int]:
-    """Return the seconds to price every device's year per billing cycle, and the hours rated."""
-    began = time.perf_counter()
+async def recompute(conn: asyncpg.Connection, start: datetime, end: datetime) -> int:
+    """Price every device's year per billing cycle; return the hours rated."""
     written = 0
-    async with pool.acquire() as conn:
-        versions = await tariff_versions(conn, TARIFF["name"])
-        for low, high in billing_chunks(versions, start, end):
-            written += await price_hours(conn, TARIFF["name"], low, high, ZONE)
-    return time.perf_counter() - began, written
+    versions = await tariff_versions(conn, TARIFF["name"])
+    for low, high in billing_chunks(versions, start, end):
+        written += await price_hours(conn, TARIFF["name"], low, high, ZONE)
+    return written
 
 
-async def daily_sums(pool: asyncpg.Pool, start: datetime, end: datetime) -> float:
-    """Return the seconds the recompute's per-device daily sums take on their own (re-run)."""
-    began = time.perf_counter()
-    async with pool.acquire() as conn:
-        versions = await tariff_versions(conn, TARIFF["name"])
-        for low, high in billing_chunks(versions, start, end):
-            async with conn.transaction():
-                await write_daily(conn, low, high, ZONE)
-    return time.perf_counter() - began
+async def daily_sums(conn: asyncpg.Connection, start: datetime, end: datetime) -> None:
+    """Write the recompute's per-device daily sums again, on their own."""
+    versions = await tariff_versions(conn, TARIFF["name"])
+    for low, high in billing_chunks(versions, start, end):
+        async with conn.transaction():
+            await write_daily(conn, low, high, ZONE)
 
 
 async def main(rounds: int, data_root: Path) -> None:
@@ -109,21 +129,28 @@ async def main(rounds: int, data_root: Path) -> None:
     end = datetime(2026, 1, 1, tzinfo=UTC)
     start = end - timedelta(days=365)
     with throwaway_cluster(engine_settings=True) as cluster:
-        async with fresh_database(cluster, "bench_recompute") as pool:
-            rows = await build_year(pool, start, end)
-            async with pool.acquire() as conn:
-                await save_tariff(conn, {**TARIFF, "cycle_day": 1}, start - timedelta(days=1))
+        async with fresh_database(cluster, "bench_recompute") as pool, pool.acquire() as conn:
+            rows = await build_year(conn, start, end)
+            await save_tariff(conn, {**TARIFF, "cycle_day": 1}, start - timedelta(days=1))
+            backend: int = await conn.fetchval("SELECT pg_backend_pid()")
             for number in range(1, rounds + 1):
-                billed = await bill_once(pool, start, end)
-                recomputed, written = await recompute(pool, start, end)
-                daily = await daily_sums(pool, start, end)
+                async with timed(backend) as billed:
+                    await bill_once(conn, start, end)
+                async with timed(backend) as recomputed:
+                    written = await recompute(conn, start, end)
+                async with timed(backend) as daily:
+                    await daily_sums(conn, start, end)
                 print(json.dumps({
                     "benchmark": "recompute", "round": number, "energy_rows": rows,
-                    "hours_rated": written, "bill_once_s": round(billed, 3),
-                    "recompute_s": round(recomputed, 3),
-                    "ratio": round(recomputed / billed, 1), "goal_ratio": 10,
-                    "of_which_daily_sums_s": round(daily, 3),
-                    "rates_ratio": round((recomputed - daily) / billed, 1),
+                    "hours_rated": written, "bill_once_s": round(billed.wall, 3),
+                    "recompute_s": round(recomputed.wall, 3),
+                    "ratio": round(recomputed.wall / billed.wall, 1), "goal_ratio": 10,
+                    "of_which_daily_sums_s": round(daily.wall, 3),
+                    "rates_ratio": round((recomputed.wall - daily.wall) / billed.wall, 1),
+                    "bill_once_cpu_s": round(billed.cpu, 3),
+                    "recompute_cpu_s": round(recomputed.cpu, 3),
+                    "cpu_ratio": round(recomputed.cpu / billed.cpu, 1),
+                    "daily_sums_cpu_s": round(daily.cpu, 3),
                     "loadavg": os.getloadavg(), "data_on_tmpfs": on_tmpfs(data_root),
                 }), flush=True)  # fmt: skip
 
