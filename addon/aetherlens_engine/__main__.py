@@ -1,4 +1,4 @@
-"""Command line: `python -m aetherlens_engine [--version] serve|bill [options]`.
+"""Command line: `python -m aetherlens_engine [--version] serve|bill|import-meter-data [options]`.
 
 The engine standalone; the add-on runs it through its own entry point
 (`aetherlens_engine.supervisor`).
@@ -17,6 +17,7 @@ from .config import load_config
 from .engine import Engine
 from .errors import ConfigError, EngineError
 from .logs import configure_logging
+from .meterdata.cli import add_import_command, run_import
 from .tariffs.cli import add_bill_command, run_bill
 
 EXIT_ENGINE_ERROR = 1
@@ -42,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address the API listens on")
     serve.add_argument("--port", help="port the API listens on")
     add_bill_command(commands)
+    add_import_command(commands)
     return parser
 
 
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "bill":
         return run_bill(args)
+    if args.command == "import-meter-data":
+        return run_import(args)
     try:
         config = load_config(file=args.config, overrides=_overrides(args))
     except ConfigError as err:

@@ -6,8 +6,11 @@ the hours GET /api/v1/bill prices.
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +25,7 @@ from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from tests.engine.checked_api import checked
 from tests.engine.meterdata import DAY, POINT, household
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
+from tests.postgres import ScratchDatabase
 
 NOW = datetime(2024, 6, 16, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -225,3 +229,74 @@ async def test_a_body_without_the_file(pool: asyncpg.Pool) -> None:
         )
     assert status == 400
     assert body["error"]["message"].startswith("content")
+
+
+def _day_csv() -> str:
+    """The Green Button file's day as a utility's date + 24 hourly columns export."""
+    values = ["0.5"] * 8 + ["1.5"] * 12 + ["0.75"] * 4
+    header = ",".join(["date", *(f"{h:02}:00" for h in range(24))])
+    return f"{header}\n2024-06-10,{','.join(values)}\n"
+
+
+async def test_a_csv_export_is_priced_as_the_same_day(pool: asyncpg.Pool) -> None:
+    """The same 25 kWh from a CSV (days of UTC here) bill the same 14.80."""
+    state = engine_state(pool, currency="USD", clock=lambda: NOW)
+    upload = {"format": "csv", "content": _day_csv(), "meter": "elm", "timezone": "UTC"}
+    async with client(state) as session:
+        status, body = await checked(session, "post", "/api/v1/meter-data", json=upload)
+        assert status == 200
+        [imported] = body["meters"]
+        assert (body["source"], imported["source_id"], imported["stored"]) == ("csv", "elm", 24)
+        await _roll_up(pool)
+        async with pool.acquire() as conn:
+            await save_tariff(conn, TOU, datetime(2024, 1, 1, tzinfo=UTC))
+            await set_active_tariff(conn, "elm-tou")
+        span = {"start": DAY.isoformat(), "end": (DAY + timedelta(days=1)).isoformat()}
+        status, bill = await checked(session, "get", "/api/v1/bill", params=span)
+        assert (status, bill["total"]) == (200, "14.80")
+        status, body = await checked(
+            session, "post", "/api/v1/meter-data", json={**upload, "timezone": "Mars/Olympus"}
+        )
+        assert (status, body["error"]["message"]) == (
+            400,
+            "timezone: unknown time zone 'Mars/Olympus'",
+        )
+
+
+async def _command(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "aetherlens_engine",
+        "import-meter-data",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_command_imports_files(
+    pool: asyncpg.Pool, database: ScratchDatabase, tmp_path: Path
+) -> None:
+    """`aetherlens-engine import-meter-data`: the file stored, then found stored; a bad one not."""
+    path = tmp_path / "my-data.xml"
+    path.write_bytes(household())
+    status, out, _ = await _command(str(path), "--database-url", database.dsn)
+    assert status == 0
+    assert out.splitlines()[1].split()[1:5] == ["import", "24", "0", "0"]
+    assert out.splitlines()[-1] == "usage summaries: 1 stored, 0 known"
+    status, out, _ = await _command(str(path), "--database-url", database.dsn)
+    assert (status, out.splitlines()[1].split()[1:5]) == (0, ["import", "0", "24", "0"])
+
+    export = tmp_path / "export.csv"
+    export.write_text(_day_csv().replace("0.75", "-1", 1))
+    status, out, err = await _command(str(export), "--database-url", database.dsn, "--meter", "elm")
+    assert (status, out) == (2, "")
+    assert (
+        err
+        == f"aetherlens: {export}: line 2, column 22 (20:00): '-1' is not a number of kWh >= 0\n"
+    )
+    assert await pool.fetchval("SELECT count(*) FROM devices WHERE source = 'csv'") == 0

@@ -502,9 +502,16 @@
 
 /**
  * A utility's data download, to import as a meter of the household.
+ *
+ * The other fields say what a CSV export does not (a Green Button file says it all).
  * @typedef {Object} MeterDataUpload
- * @property {'greenbutton'} format greenbutton: an ESPI Atom feed (Green Button Download my data)
+ * @property {'csv'|'greenbutton'} format greenbutton: an ESPI Atom feed (Green Button Download my data); csv: timestamp,kwh or date and 24/48/96 interval columns
  * @property {string} content The file's text
+ * @property {string} [meter] csv: the meter's name at the utility
+ * @property {'export'|'import'} [flow] csv: energy from or to the grid
+ * @property {string} [timezone] csv: the zone of dates and naive times (default: the engine's)
+ * @property {number} [interval_minutes] csv timestamp,kwh: each row's length (default: the step)
+ * @property {'error'|'first'|'second'} [ambiguous] csv: a naive time the zone repeats is its first or second instance
  */
 
 /**

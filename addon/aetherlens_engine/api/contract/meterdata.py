@@ -4,20 +4,51 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from .base import Count, Instant, Model
 from .engine import DeviceId
 
 
 class MeterDataUpload(Model):
-    """A utility's data download, to import as a meter of the household."""
+    """A utility's data download, to import as a meter of the household.
+
+    The other fields say what a CSV export does not (a Green Button file says it all).
+    """
 
     format: Annotated[
-        Literal["greenbutton"],
-        Meta(description="greenbutton: an ESPI Atom feed (Green Button Download my data)"),
+        Literal["greenbutton", "csv"],
+        Meta(
+            description="greenbutton: an ESPI Atom feed (Green Button Download my data); csv: "
+            "timestamp,kwh or date and 24/48/96 interval columns"
+        ),
     ]
     content: Annotated[str, Meta(min_length=1, description="The file's text")]
+    meter: Annotated[
+        str, Meta(min_length=1, max_length=200, description="csv: the meter's name at the utility")
+    ] = "utility meter"
+    flow: Annotated[
+        Literal["import", "export"], Meta(description="csv: energy from or to the grid")
+    ] = "import"
+    timezone: Annotated[
+        str | UnsetType,
+        Meta(description="csv: the zone of dates and naive times (default: the engine's)"),
+    ] = UNSET
+    interval_minutes: (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=1440,
+                description="csv timestamp,kwh: each row's length (default: the step)",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    ambiguous: Annotated[
+        Literal["error", "first", "second"],
+        Meta(description="csv: a naive time the zone repeats is its first or second instance"),
+    ] = "error"
 
 
 class ImportedMeter(Model):

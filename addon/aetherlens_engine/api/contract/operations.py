@@ -418,19 +418,30 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/v1/meter-data",
         "post",
         "importMeterData",
-        "Import a utility's interval data (Green Button) as a meter of the household",
+        "Import a utility's interval data (Green Button, CSV) as a meter of the household",
         {
             200: Reply(
                 "Stored whole; what each meter's import stored", meterdata.MeterDataImported
             ),
-            422: Reply("The file cannot be read; the message names the element", engine.Error),
+            422: Reply(
+                "The file cannot be read; the message names the element or line", engine.Error
+            ),
             **shared("BadRequest", "PayloadTooLarge"),
             **PRIVATE,
             **shared("Unavailable"),
         },
         body=Body(
             meterdata.MeterDataUpload,
-            {"a Green Button file": {"format": "greenbutton", "content": "<feed ...>...</feed>"}},
+            {
+                "a Green Button file": {"format": "greenbutton", "content": "<feed ...>...</feed>"},
+                "a CSV export": {
+                    "format": "csv",
+                    "content": "timestamp,kwh\n2026-03-01T00:00:00+01:00,0.42\n",
+                    "meter": "12 Elm Street",
+                    "timezone": "Europe/Berlin",
+                    "interval_minutes": 60,
+                },
+            },
         ),
         description="Hours this meter or another mains meter of the household already has are "
         "kept as they are (duplicates, covered): importing a file again stores nothing.",
