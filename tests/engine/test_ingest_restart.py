@@ -107,6 +107,25 @@ async def test_neither_database_nor_spool_fails_the_submission(
         assert pipeline.stats.buffered == 0
 
 
+async def test_a_device_not_known_while_the_database_is_away_is_no_refusal(
+    database: ScratchDatabase, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """Offline, a device missing from the last run's registry may exist: retry, never refused."""
+    plug = await add_device(pool, "plug")
+    away = await asyncpg.create_pool(database.dsn, min_size=1, max_size=2)
+    await away.close()
+    pipeline = IngestPipeline(away, tmp_path, flush_interval=0.01, retry_delay=3600)
+    await pipeline.start(offline=True)
+    try:
+        for _ in range(2):  # the failed read does not count as a fresh registry either
+            with pytest.raises(IngestUnavailableError, match=f"device {plug} .* retry later"):
+                await pipeline.submit(series(plug, 3))
+        stats = pipeline.stats
+        assert (stats.accepted, stats.rejected, stats.spool_pending) == (0, {}, 0)
+    finally:
+        await pipeline.stop()
+
+
 async def test_readings_spooled_before_going_online_are_replayed_once(
     pool: asyncpg.Pool, tmp_path: Path
 ) -> None:

@@ -1,7 +1,8 @@
 """`POST /api/v1/readings`: a JSON batch of readings handed to the ingest pipeline.
 
 200 when every reading was accepted, 207 when some were, 422 when none were (each refusal with
-its index in the batch); 400 for a body that is not a JSON array, 413 for too many readings.
+its index in the batch); 400 for a body that is not a JSON array, 413 for too many readings,
+503 when none can be taken now (a full buffer; a device not known while the database is away).
 Times are RFC 3339 with an offset, from the raw retention's start (`?backfill=true`: the daily
 rollups' start; the readings are flagged as backfilled) to 5 minutes ahead; values are finite,
 at most 1e12 in magnitude. Of several readings of one device at one instant, the first is

@@ -111,6 +111,8 @@ class IngestPipeline:
         self._replay_lock = asyncio.Lock()
         self._refresh_lock = asyncio.Lock()
         self._devices_read_at = -device_refresh_interval
+        # Whether the last read of the devices table succeeded (not: the last run's registry).
+        self._devices_current = False
         self._registry_path = registry_path
         self._spool_ready = asyncio.Event()
         self._online = asyncio.Event()  # the database may be written (see go_online)
@@ -190,7 +192,8 @@ class IngestPipeline:
 
         Rejections are returned (and counted), never raised. Raises IngestBackpressureError when
         the buffer stays full, IngestUnavailableError when neither the database nor the spool
-        can take the readings, IngestStoppedError when the pipeline is not running.
+        can take the readings or a device not known cannot be looked up, IngestStoppedError
+        when the pipeline is not running.
         """
         if not self._running:
             raise IngestStoppedError("the ingest pipeline is not running")
@@ -259,8 +262,10 @@ class IngestPipeline:
         """Read the devices table again (a device added, removed, or whose unit changed)."""
         async with self._refresh_lock:
             self._devices_read_at = time.monotonic()
+            self._devices_current = False
             devices = await load_devices(self._pool)
             self._validator.set_devices(devices)
+            self._devices_current = True
         if self._registry_path is None:
             return
         try:
@@ -278,10 +283,20 @@ class IngestPipeline:
         """Validate again, after reading the registry, readings of devices not known yet.
 
         Adds the records of those now accepted to RECORDS, the duplicates among them to
-        DUPLICATES; returns the rejections left.
+        DUPLICATES; returns the rejections left. Raises IngestUnavailableError when the devices
+        table could not be read lately (the database starting or away): a device unknown then
+        may exist, and a refusal would be for good (retry later instead).
         """
         unknown = [r for r in rejections if r.reason == RejectReason.UNKNOWN_DEVICE]
-        if not unknown or not await self._refresh_if_due():
+        if not unknown:
+            return rejections
+        refreshed = await self._refresh_if_due()
+        if not self._devices_current:
+            raise IngestUnavailableError(
+                f"device {readings[unknown[0].index].device_id} is not among those known, and the "
+                "devices table cannot be read now (the database is starting or away): retry later"
+            )
+        if not refreshed:
             return rejections
         again = self._validator.validate([readings[r.index] for r in unknown], self._clock())
         records.extend(again.records)

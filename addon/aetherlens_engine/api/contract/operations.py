@@ -223,7 +223,9 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         query=engine.ReadingsQuery,
         body=Body(list[engine.ReadingIn], {"one reading": [_READING_EXAMPLE]}),
-        description="More readings than the array's maxItems: 413.",
+        description="More readings than the array's maxItems: 413. 503 (Retry-After): none "
+        "was taken, send them again; also while a device the engine does not know cannot be "
+        "looked up (its database starting or away).",
     ),
     Operation(
         "/metrics",
