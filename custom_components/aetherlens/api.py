@@ -337,6 +337,61 @@ class Budget:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerPart:
+    """One commodity's spend (electricity, gas, water, or the cloud accounts')."""
+
+    commodity: str
+    tariff: str | None
+    unit: str | None
+    usage_today: Decimal | None
+    usage_month: Decimal | None
+    today: Decimal
+    month: Decimal
+    cycle_start: date | None
+    cycle_so_far: Decimal
+    projected: Decimal | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LedgerPart:
+        """Build from one of the ledger's `parts`."""
+        start = data["cycle_start"]
+        return cls(
+            commodity=str(data["commodity"]),
+            tariff=data["tariff"],
+            unit=data["unit"],
+            usage_today=_decimal(data["usage_today"]),
+            usage_month=_decimal(data["usage_month"]),
+            today=Decimal(data["today"]),
+            month=Decimal(data["month"]),
+            cycle_start=None if start is None else date.fromisoformat(start),
+            cycle_so_far=Decimal(data["cycle_so_far"]),
+            projected=_decimal(data["projected"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ledger:
+    """`/api/v1/ledger`: the household's spend by commodity, and its totals (their sums)."""
+
+    parts: Mapping[str, LedgerPart]
+    today: Decimal
+    month: Decimal
+    cycle_so_far: Decimal
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Ledger:
+        """Build from the engine's JSON."""
+        total = data["total"]
+        parts = (LedgerPart.from_json(item) for item in data["parts"])
+        return cls(
+            parts={part.commodity: part for part in parts},
+            today=Decimal(total["today"]),
+            month=Decimal(total["month"]),
+            cycle_so_far=Decimal(total["cycle_so_far"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Summary:
     """Everything `/api/v1/summary` reports, in the engine's currency and time zone."""
 
@@ -357,6 +412,8 @@ class Summary:
     recompute: Recompute | None
     cloud_accounts: tuple[CloudAccount, ...]
     budgets: tuple[Budget, ...]
+    # From `/api/v1/ledger`, read beside the summary; None from engines without it.
+    ledger: Ledger | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Summary:
@@ -700,6 +757,16 @@ class AetherLensClient:
         """Return today's and this month's figures of devices, household, cloud and budgets."""
         data = await self._get("/api/v1/summary")
         return _parse(Summary.from_json, data, "summary")
+
+    async def ledger(self) -> Ledger | None:
+        """Return the household's spend by commodity; None from engines without the route."""
+        try:
+            data = await self._get("/api/v1/ledger")
+        except AetherLensRequestError as err:
+            if err.status == HTTPStatus.NOT_FOUND:
+                return None
+            raise
+        return _parse(Ledger.from_json, data, "ledger")
 
     async def hourly_energy(
         self, device_id: int, start: datetime, end: datetime

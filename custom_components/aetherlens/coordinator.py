@@ -1,8 +1,8 @@
-"""The coordinator: the engine's summary and health, read at each update."""
+"""The coordinator: the engine's summary, ledger and health, read at each update."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import override
 
@@ -117,9 +117,10 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
 
     @override
     async def _async_update_data(self) -> Summary:
-        """Fetch the summary and the health."""
+        """Fetch the summary, the ledger and the health."""
         try:
             summary = await self.client.summary()
+            summary = replace(summary, ledger=await self.client.ledger())
             health = await self.client.health()
         except AetherLensAuthenticationError as err:
             raise ConfigEntryAuthFailed(

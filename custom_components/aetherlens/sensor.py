@@ -21,7 +21,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import Budget, CloudAccount, MeteredDevice, Summary
+from .api import Budget, CloudAccount, Ledger, LedgerPart, MeteredDevice, Summary
 from .const import CONF_DEVICE_SENSORS
 from .coordinator import (
     AetherLensConfigEntry,
@@ -191,6 +191,138 @@ HOUSEHOLD_SENSORS: tuple[AetherLensSensorDescription[Summary], ...] = (
     ),
 )
 
+
+def _part(summary: Summary, commodity: str) -> LedgerPart | None:
+    """Return COMMODITY's part of the ledger when it is priced (None without, or unpriced)."""
+    part = None if summary.ledger is None else summary.ledger.parts.get(commodity)
+    return part if part is not None and part.tariff is not None else None
+
+
+def _part_value(commodity: str, get: Callable[[LedgerPart], Value]) -> Callable[[Summary], Value]:
+    def value(summary: Summary) -> Value:
+        part = _part(summary, commodity)
+        return None if part is None else get(part)
+
+    return value
+
+
+def _part_cycle_start(commodity: str) -> Callable[[Summary], datetime | None]:
+    def start(summary: Summary) -> datetime | None:
+        part = _part(summary, commodity)
+        day = None if part is None else part.cycle_start
+        return None if day is None else _local_midnight(day, summary)
+
+    return start
+
+
+def _usage(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount)
+
+
+def _commodity_sensors(commodity: str) -> tuple[AetherLensSensorDescription[Summary], ...]:
+    """Describe a commodity's costs from the ledger: cost entities of HA's Energy dashboard."""
+    return (
+        AetherLensSensorDescription[Summary](
+            key=f"{commodity}_cost_today",
+            translation_key=f"{commodity}_cost_today",
+            device_class=SensorDeviceClass.MONETARY,
+            state_class=SensorStateClass.TOTAL,
+            money_decimals=0,
+            unit_fn=_currency,
+            last_reset_fn=day_start,
+            value_fn=_part_value(commodity, lambda part: part.today),
+        ),
+        AetherLensSensorDescription[Summary](
+            key=f"{commodity}_cost_month",
+            translation_key=f"{commodity}_cost_month",
+            device_class=SensorDeviceClass.MONETARY,
+            state_class=SensorStateClass.TOTAL,
+            money_decimals=0,
+            unit_fn=_currency,
+            last_reset_fn=month_start,
+            value_fn=_part_value(commodity, lambda part: part.month),
+        ),
+        AetherLensSensorDescription[Summary](
+            key=f"{commodity}_cost_cycle",
+            translation_key=f"{commodity}_cost_cycle",
+            device_class=SensorDeviceClass.MONETARY,
+            state_class=SensorStateClass.TOTAL,
+            money_decimals=0,
+            unit_fn=_currency,
+            last_reset_fn=_part_cycle_start(commodity),
+            value_fn=_part_value(commodity, lambda part: part.cycle_so_far),
+        ),
+        AetherLensSensorDescription[Summary](
+            key=f"{commodity}_projected_bill",
+            translation_key=f"{commodity}_projected_bill",
+            device_class=SensorDeviceClass.MONETARY,
+            money_decimals=0,
+            unit_fn=_currency,
+            value_fn=_part_value(commodity, lambda part: part.projected),
+        ),
+    )
+
+
+def usage_sensors(commodity: str, unit: str) -> tuple[AetherLensSensorDescription[Summary], ...]:
+    """Describe a commodity's usage today and this month, in its tariff's UNIT (kWh or m³)."""
+    volume = SensorDeviceClass.GAS if commodity == "gas" else SensorDeviceClass.WATER
+    device_class = SensorDeviceClass.ENERGY if unit == UnitOfEnergy.KILO_WATT_HOUR else volume
+    return tuple(
+        AetherLensSensorDescription[Summary](
+            key=f"{commodity}_usage_{period}",
+            translation_key=f"{commodity}_usage_{period}",
+            device_class=device_class,
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            native_unit_of_measurement=unit,
+            suggested_display_precision=3,
+            value_fn=_part_value(commodity, get),
+        )
+        for period, get in (
+            ("today", lambda part: _usage(part.usage_today)),
+            ("month", lambda part: _usage(part.usage_month)),
+        )
+    )
+
+
+def _ledger_total(get: Callable[[Ledger], Decimal]) -> Callable[[Summary], Value]:
+    return lambda summary: None if summary.ledger is None else get(summary.ledger)
+
+
+# Electricity + gas + water + cloud: the ledger's totals (each the exact sum of its parts).
+TOTAL_SPEND_SENSORS: tuple[AetherLensSensorDescription[Summary], ...] = (
+    AetherLensSensorDescription[Summary](
+        key="total_spend_today",
+        translation_key="total_spend_today",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        money_decimals=0,
+        unit_fn=_currency,
+        last_reset_fn=day_start,
+        value_fn=_ledger_total(lambda ledger: ledger.today),
+    ),
+    AetherLensSensorDescription[Summary](
+        key="total_spend_month",
+        translation_key="total_spend_month",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        money_decimals=0,
+        unit_fn=_currency,
+        last_reset_fn=month_start,
+        value_fn=_ledger_total(lambda ledger: ledger.month),
+    ),
+    AetherLensSensorDescription[Summary](
+        # Each part's own cycle: no one period restarts it, so no state class.
+        key="total_spend_cycle",
+        translation_key="total_spend_cycle",
+        device_class=SensorDeviceClass.MONETARY,
+        money_decimals=0,
+        unit_fn=_currency,
+        value_fn=_ledger_total(lambda ledger: ledger.cycle_so_far),
+    ),
+)
+METERED_COMMODITIES = ("gas", "water")
+COMMODITY_SENSORS = {commodity: _commodity_sensors(commodity) for commodity in METERED_COMMODITIES}
+
 PRICE_PERIOD_SENSOR = AetherLensSensorDescription[Summary](
     key="price_period",
     translation_key="price_period",
@@ -318,6 +450,7 @@ async def async_setup_entry(
             if account.currency and ("cloud", account.device_id, account.currency) not in added:
                 added.add(("cloud", account.device_id, account.currency))
                 entities.extend(_cloud_sensors(coordinator, account))
+        entities.extend(_ledger_sensors(coordinator, summary, added))
         for budget in summary.budgets:
             if budget.id in hidden_budgets:
                 continue
@@ -328,6 +461,28 @@ async def async_setup_entry(
 
     add_new()
     entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+def _ledger_sensors(
+    coordinator: AetherLensDataUpdateCoordinator,
+    summary: Summary,
+    added: set[tuple[str, int, str | None]],
+) -> list[SensorEntity]:
+    """Return the ledger's sensors not added yet: totals, and each priced gas or water part's."""
+    if summary.ledger is None:
+        return []
+    entities: list[SensorEntity] = []
+    if ("ledger", 0, None) not in added:
+        added.add(("ledger", 0, None))
+        entities.extend(HouseholdSensor(coordinator, d) for d in TOTAL_SPEND_SENSORS)
+    for commodity in METERED_COMMODITIES:
+        part = _part(summary, commodity)
+        if part is None or part.unit is None or ("ledger", 0, commodity) in added:
+            continue
+        added.add(("ledger", 0, commodity))
+        descriptions = (*COMMODITY_SENSORS[commodity], *usage_sensors(commodity, part.unit))
+        entities.extend(HouseholdSensor(coordinator, d) for d in descriptions)
+    return entities
 
 
 def _device_sensors(

@@ -3,8 +3,9 @@
 Most tests talk over real HTTP on 127.0.0.1 to `FixtureEngine`: the engine's public health route,
 its bearer-token check, a summary loaded from `fixtures/summary.json` (checked against the
 engine's OpenAPI schema in test_api.py), costs summed from the rows of `fixtures/costs.json` (or
-rows a test sets), a comparison from `fixtures/compare.json` and a bill from `fixtures/bill.json`
-(the real route's answer to tests/engine/test_api_bill.py's range, saved). `test_real_engine.py`
+rows a test sets), a comparison from `fixtures/compare.json`, a ledger from
+`fixtures/ledger.json` (when a test sets it) and a bill from `fixtures/bill.json` (the real
+route's answer to tests/engine/test_api_bill.py's range, saved). `test_real_engine.py`
 runs the real engine API on a real database.
 """
 
@@ -82,6 +83,8 @@ class FixtureEngine:
         self.bill: dict[str, Any] | None = load_fixture("bill")
         self.bill_requests: list[dict[str, str]] = []
         self.bill_failure: int | None = None
+        # None: the engine has no ledger route (an engine before it: 404).
+        self.ledger: dict[str, Any] | None = None
 
     def price_hourly(self, price: str = "0.25") -> None:
         """Price every hour of `hourly` at PRICE per kWh, as the engine's pricing would."""
@@ -107,6 +110,7 @@ class FixtureEngine:
         app.router.add_get("/api/v1/costs", self._costs)
         app.router.add_post("/api/v1/compare", self._compare)
         app.router.add_get("/api/v1/bill", self._bill)
+        app.router.add_get("/api/v1/ledger", self._ledger)
         return app
 
     def _authorized(self, request: web.Request) -> bool:
@@ -232,6 +236,13 @@ class FixtureEngine:
         if self.failure is not None:
             return _error(self.failure, "failure")
         return web.json_response(copy.deepcopy(self.summary))
+
+    async def _ledger(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return _error(401, "invalid_token")
+        if self.ledger is None:
+            return _error(404, "not_found", "no route /api/v1/ledger")
+        return web.json_response(copy.deepcopy(self.ledger))
 
     async def _energy(self, request: web.Request) -> web.Response:
         if request.headers.get(hdrs.AUTHORIZATION) != f"Bearer {self.token}":

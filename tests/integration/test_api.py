@@ -40,7 +40,13 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.mark.parametrize(
-    ("fixture", "model"), [("summary", "Summary"), ("bill", "RangeBill"), ("compare", "Comparison")]
+    ("fixture", "model"),
+    [
+        ("summary", "Summary"),
+        ("bill", "RangeBill"),
+        ("compare", "Comparison"),
+        ("ledger", "Ledger"),
+    ],
 )
 def test_fixtures_match_the_engine_api(fixture: str, model: str) -> None:
     """The fake engine answers what the engine's OpenAPI says, so the fakes stay honest."""

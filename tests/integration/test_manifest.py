@@ -18,9 +18,12 @@ from custom_components.aetherlens.binary_sensor import OVER_BUDGET, PEAK_PERIOD
 from custom_components.aetherlens.sensor import (
     BUDGET_SENSOR,
     CLOUD_SENSORS,
+    COMMODITY_SENSORS,
     DEVICE_SENSORS,
     HOUSEHOLD_SENSORS,
     PRICE_PERIOD_SENSOR,
+    TOTAL_SPEND_SENSORS,
+    usage_sensors,
 )
 
 ROOT = Path(__file__).parents[2]
@@ -116,6 +119,10 @@ def test_translations_cover_the_flows_and_entities() -> None:
         *CLOUD_SENSORS,
         BUDGET_SENSOR,
         PRICE_PERIOD_SENSOR,
+        *TOTAL_SPEND_SENSORS,
+        *(d for commodity in COMMODITY_SENSORS.values() for d in commodity),
+        *usage_sensors("gas", "m³"),
+        *usage_sensors("water", "m³"),
     ]
     keys = {description.translation_key for description in descriptions}
     assert keys == set(strings["entity"]["sensor"])
