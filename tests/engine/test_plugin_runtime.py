@@ -25,7 +25,8 @@ from aetherlens_engine.plugins import (
 )
 from aetherlens_engine.plugins.base import secret_values
 from aetherlens_engine.plugins.protocol import redact
-from aetherlens_engine.plugins.results import result_from_json, result_to_json
+from aetherlens_engine.plugins.records import Decoded, decode_result
+from aetherlens_engine.plugins.results import Provides, result_to_json
 from aetherlens_engine.plugins.worker import RedactingFilter, serve
 from tests.engine.fakes.plugins import EnvironmentSecretPlugin, SecretLeakingPlugin, SteadyPlugin
 
@@ -55,42 +56,15 @@ def test_result_round_trips_exactly() -> None:
         ),
         requests=3,
     )
-    assert result_from_json(json.loads(json.dumps(result_to_json(result)))) == result
+    wire = json.loads(json.dumps(result_to_json(result)))
+    decoded = decode_result("aws", frozenset({Provides.CLOUD_COSTS}), wire)
+    assert decoded == Decoded(result, ())
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"accounts": []},
-        {"requests": 0, "accounts": [{"account_id": "a", "name": "a", "forecasts": []}]},
-        {
-            "requests": 0,
-            "accounts": [
-                {
-                    "account_id": "a",
-                    "name": "a",
-                    "costs": [["2026-11-01", "colour", "", "1", "USD", False]],
-                    "forecasts": [],
-                }
-            ],
-        },
-        {
-            "requests": 0,
-            "accounts": [
-                {
-                    "account_id": "a",
-                    "name": "a",
-                    "costs": [["2026-11-01", "total", "", "lots", "USD", False]],
-                    "forecasts": [],
-                }
-            ],
-        },
-    ],
-)
-def test_malformed_results_are_refused(data: dict[str, Any]) -> None:
-    """A worker's garbage never reaches the database."""
-    with pytest.raises(ValueError, match=r"malformed poll result|unknown cost dimension"):
-        result_from_json(data)
+def test_a_result_that_is_no_object_is_refused_whole() -> None:
+    """A worker's garbage never reaches the database, and never raises."""
+    decoded = decode_result("aws", frozenset({Provides.CLOUD_COSTS}), ["accounts"])
+    assert decoded == Decoded(PollResult(), ("plugin aws: the result is not a JSON object",))
 
 
 def test_registry_knows_builtins_and_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,6 +109,21 @@ def test_manager_rejects_bad_configuration_before_starting() -> None:
     with pytest.raises(ConfigError, match="invalid option 'account': expected str"):
         PluginManager(
             [PluginInstance("home", f"{FAKES}:SteadyPlugin", {"account": 7})], _ignore, {}
+        )
+
+
+def test_manager_refuses_a_plugin_providing_what_the_engine_does_not_store() -> None:
+    """Nothing a plugin fetches may be silently dropped: such a plugin is refused at start."""
+    with pytest.raises(
+        ConfigError,
+        match=r"\(home\): steady provides cloud_costs, which this engine does not store from "
+        r"plugins \(it stores prices\)",
+    ):
+        PluginManager(
+            [PluginInstance("home", f"{FAKES}:SteadyPlugin")],
+            _ignore,
+            {},
+            stores=frozenset({Provides.PRICES}),
         )
 
 

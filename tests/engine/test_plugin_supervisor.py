@@ -212,6 +212,35 @@ async def test_unexpected_exception_is_a_failure_not_a_crash(
     assert supervisor.status.restarts == 0
 
 
+async def test_malformed_records_are_refused_and_the_rest_is_stored(
+    supervise: Callable[..., PluginSupervisor],
+) -> None:
+    """A bad record is left out, named with its plugin and field; the worker stays healthy."""
+    sink = Sink()
+    state = engine_state()
+    supervisor = supervise("bad-records", "MalformedPlugin", {}, sink, state.plugins)
+    await eventually(lambda: supervisor.status.polls >= 2, SETTLE)
+    pid = supervisor.pid
+    async with (
+        serve(state) as url,
+        aiohttp.ClientSession(url, headers=AUTH) as session,
+        session.get("/api/v1/health") as resp,
+    ):
+        assert resp.status == 200
+        health = (await resp.json())["plugins"]["bad-records"]
+    source, result = sink.results[0]
+    (account,) = result.accounts
+    assert (source, [row.dimension for row in account.costs]) == ("malformed", ["total"])
+    assert result.prices == ()
+    assert health["status"] == "healthy"
+    assert health["refused"] >= 4
+    assert health["last_refusal"] == (
+        "plugin bad-records: prices: 1 records of 'prices', which the manifest does not declare"
+    )
+    assert supervisor.pid == pid
+    assert supervisor.status.restarts == 0
+
+
 def test_backoff_doubles_up_to_its_cap() -> None:
     """The first retry comes after first_backoff; later ones double, capped by the interval."""
     settings = SupervisionSettings(

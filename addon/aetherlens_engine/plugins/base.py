@@ -1,12 +1,15 @@
 """What a plugin is: a manifest and a lifecycle (validate config, start, poll, health, stop).
 
 A plugin runs in a worker process of its own (see `worker`); the engine only ever talks to it
-through the supervisor. Plugins return what they fetched as a `PollResult`.
+through the supervisor. Plugins return what they fetched as a `PollResult`, of the kinds their
+manifest declares. A `SourcePlugin` splits its poll into fetching its source's answer and parsing
+it, so that `plugin validate` and tests replay a recorded answer without the network.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +23,10 @@ import voluptuous as vol
 from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.errors import EngineError
 
-from .results import PollResult
+from .results import PollResult, Provides
+
+# A plugin's name is its entry point's and its options' key: plain lower-case words.
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
 class PluginError(EngineError):
@@ -38,7 +44,8 @@ class PluginManifest:
     `secret_keys` names the options whose values must never leave the worker in clear text: the
     supervisor and the worker blank them in every error, log line and status. The values of the
     environment variables in `secret_environment` (credentials a default chain reads) and what
-    `Plugin.discovered_secrets` returns are blanked likewise.
+    `Plugin.discovered_secrets` returns are blanked likewise. `provides` lists the kinds of record
+    the plugin delivers: the engine refuses records of any other kind.
     """
 
     name: str
@@ -52,6 +59,27 @@ class PluginManifest:
     # What each billable request (`PollResult.requests`) costs, in `request_currency`.
     request_price: Decimal = Decimal(0)
     request_currency: str = "USD"
+    provides: frozenset[Provides] = frozenset({Provides.CLOUD_COSTS})
+
+    def __post_init__(self) -> None:
+        """Refuse a manifest the engine could not run, naming the field."""
+        if not NAME_PATTERN.fullmatch(self.name):
+            raise PluginConfigError(
+                f"manifest name {self.name!r}: use lower-case letters, digits and '_', "
+                "starting with a letter"
+            )
+        if not self.version.strip():
+            raise PluginConfigError(f"{self.name}: manifest version is empty")
+        if not isinstance(self.config_schema, vol.Schema):
+            raise PluginConfigError(f"{self.name}: manifest config_schema is not a vol.Schema")
+        if self.poll_interval <= timedelta(0):
+            raise PluginConfigError(f"{self.name}: manifest poll_interval must be positive")
+        if not self.provides or not all(isinstance(kind, Provides) for kind in self.provides):
+            raise PluginConfigError(
+                f"{self.name}: manifest provides must name at least one of {', '.join(Provides)}"
+            )
+        if not re.fullmatch(r"[A-Z]{3}", self.request_currency) or self.request_price < 0:
+            raise PluginConfigError(f"{self.name}: manifest request price or currency is invalid")
 
 
 def validate_config(manifest: PluginManifest, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,7 +125,7 @@ def secret_values(
 
 
 class Plugin(ABC):
-    """A source of cloud costs; subclasses set `manifest` and implement `poll`."""
+    """A source of records; subclasses set `manifest` and implement `poll`."""
 
     manifest: ClassVar[PluginManifest]
 
@@ -129,3 +157,24 @@ class Plugin(ABC):
 
     async def stop(self) -> None:  # noqa: B027 - optional hook: most plugins hold nothing
         """Close what `start` opened."""
+
+
+class SourcePlugin(Plugin):
+    """A plugin whose poll is one fetch from its source and a parse of the answer.
+
+    `fetch` talks to the source and returns its answer as JSON-ready values; `parse` turns such an
+    answer into a `PollResult` without any I/O. A recorded answer (`plugin validate`'s fixture,
+    a test's) goes through `parse` exactly as a live one does.
+    """
+
+    @abstractmethod
+    async def fetch(self) -> Any:
+        """Return the source's answer (JSON-ready); raise `PluginError` if it cannot be had."""
+
+    @abstractmethod
+    def parse(self, answer: Any) -> PollResult:
+        """Return the records in ANSWER; raise `PluginError` naming what is wrong in it."""
+
+    async def poll(self) -> PollResult:
+        """Fetch and parse."""
+        return self.parse(await self.fetch())

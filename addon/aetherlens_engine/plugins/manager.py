@@ -17,6 +17,7 @@ from aetherlens_engine.errors import ConfigError
 
 from .base import PluginConfigError, validate_config
 from .registry import load_plugin_class, resolve
+from .results import Provides
 from .supervisor import PluginSupervisor, ResultSink, SupervisionSettings
 
 
@@ -42,11 +43,14 @@ class PluginManager:
         published: dict[str, dict[str, Any]],
         state_root: Path | None = None,
         *,
+        stores: frozenset[Provides] = frozenset({Provides.CLOUD_COSTS}),
         clock: Clock = system_clock,
     ) -> None:
         """Validate every instance's configuration; raise `ConfigError` naming the bad one.
 
-        Each instance keeps its state in STATE_ROOT/<instance name>; CLOCK times the statuses.
+        SINK stores the kinds in STORES: a plugin providing another kind is refused, so that
+        nothing it fetches is silently dropped. Each instance keeps its state in
+        STATE_ROOT/<instance name>; CLOCK times the statuses.
         """
         self.supervisors: list[PluginSupervisor] = []
         for instance in instances:
@@ -56,6 +60,12 @@ class PluginManager:
             except PluginConfigError as err:
                 raise ConfigError(f"invalid option 'plugins' ({instance.name}): {err}") from err
             manifest = plugin_class.manifest
+            if unstored := manifest.provides - stores:
+                raise ConfigError(
+                    f"invalid option 'plugins' ({instance.name}): {manifest.name} provides "
+                    f"{', '.join(sorted(unstored))}, which this engine does not store from "
+                    f"plugins (it stores {', '.join(sorted(stores))})"
+                )
             interval = instance.poll_interval or manifest.poll_interval
             if interval < manifest.min_poll_interval:
                 raise ConfigError(

@@ -40,6 +40,7 @@ class PluginCollector(Collector):
                 ("restarts", "Worker processes restarted after a crash, hang or memory overrun"),
                 ("polls", "Successful polls"),
                 ("requests", "Billable API requests made by the plugin"),
+                ("refused", "Records the engine refused (malformed or of an undeclared kind)"),
             )
         }
         cost = CounterMetricFamily(

@@ -44,8 +44,12 @@ def load_plugin_class(name: str) -> type[Plugin]:
     module_name, _, attribute = reference.partition(":")
     try:
         target = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError) as err:
-        raise PluginConfigError(f"cannot load plugin {name!r} ({reference}): {err}") from err
+    except PluginConfigError:
+        raise
+    except Exception as err:  # a third party's module may raise anything on import
+        raise PluginConfigError(
+            f"cannot load plugin {name!r} ({reference}): {type(err).__name__}: {err}"
+        ) from err
     if not (isinstance(target, type) and issubclass(target, Plugin)):
         raise PluginConfigError(f"{reference} is not a Plugin subclass")
     return target

@@ -23,7 +23,8 @@ from aetherlens_engine.tasks import cancel_and_wait
 from .base import PluginError, PluginManifest, secret_values
 from .process import PluginCrashedError, PluginMemoryError, PluginProcess, PluginTimeoutError
 from .protocol import redact
-from .results import PollResult, result_from_json
+from .records import decode_result
+from .results import PollResult
 
 LOGGER = logging.getLogger(__name__)
 # Consecutive failed polls after which a plugin is `failing` rather than `degraded`.
@@ -63,6 +64,9 @@ class PluginStatus:
     restarts: int = 0
     polls: int = 0
     requests: int = 0
+    # Records refused (malformed, or of a kind the manifest does not declare), and the last why.
+    refused: int = 0
+    last_refusal: str | None = None
     request_cost: Decimal = Decimal(0)
     request_currency: str = "USD"
     details: dict[str, Any] = field(default_factory=dict)
@@ -80,6 +84,8 @@ class PluginStatus:
             "restarts": self.restarts,
             "polls": self.polls,
             "requests": self.requests,
+            "refused": self.refused,
+            "last_refusal": self.last_refusal,
             "request_cost": str(self.request_cost),
             "request_currency": self.request_currency,
             "details": self.details,
@@ -168,10 +174,13 @@ class PluginSupervisor:
         )
         if not answer.get("ok"):
             raise PluginError(str(answer.get("error", "the plugin failed without a message")))
-        try:
-            result = result_from_json(answer["result"])
-        except (KeyError, ValueError) as err:
-            raise PluginCrashedError(f"the plugin sent an unreadable result ({err})") from err
+        decoded = decode_result(self.name, self._manifest.provides, answer.get("result"))
+        for refusal in decoded.refused:
+            LOGGER.warning("Record refused: %s", redact(refusal, self._secrets))
+        if decoded.refused:
+            self.status.refused += len(decoded.refused)
+            self.status.last_refusal = redact(decoded.refused[-1], self._secrets)
+        result = decoded.result
         await self._sink(self._manifest.name, result)
         health = await process.request(
             {"op": "health"},

@@ -1,5 +1,5 @@
 """Plugins for the supervision tests: steady, crashing, hanging, leaking, leaking secrets (from
-their configuration, the environment or a file).
+their configuration, the environment or a file), returning malformed records.
 
 The misbehaving ones misbehave once: they leave a marker file (option `marker`) so that the
 restarted worker works, which is how a test sees the plugin come back.
@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from aetherlens_engine.plugins import (
     PluginError,
     PluginManifest,
     PollResult,
+    PricePoint,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -185,3 +186,20 @@ class BrokenPlugin(Plugin):
 
     async def poll(self) -> PollResult:
         raise ZeroDivisionError("the plugin divided by zero")
+
+
+class MalformedPlugin(Plugin):
+    """Returns a good cost row beside one of no number and a price its manifest does not declare."""
+
+    manifest = _manifest("malformed")
+
+    async def poll(self) -> PollResult:
+        today = self.clock().date()
+        rows = (
+            CostRow(today, "total", "", Decimal("1.25"), "USD"),
+            CostRow(today, "service", "S3", Decimal("NaN"), "USD"),
+        )
+        return PollResult(
+            accounts=(AccountCosts("acct-m", "Malformed", rows),),
+            prices=(PricePoint(datetime(2026, 11, 3, tzinfo=UTC), Decimal("0.2"), "EUR"),),
+        )
