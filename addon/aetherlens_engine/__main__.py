@@ -1,7 +1,7 @@
-"""Command line: `python -m aetherlens_engine [--version] serve|bill|import-meter-data [options]`.
+"""Command line: `python -m aetherlens_engine [--version] COMMAND [options]`.
 
-The engine standalone; the add-on runs it through its own entry point
-(`aetherlens_engine.supervisor`).
+COMMAND is serve, bill, import-meter-data or plugin. The engine standalone; the add-on runs it
+through its own entry point (`aetherlens_engine.supervisor`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .engine import Engine
 from .errors import ConfigError, EngineError
 from .logs import configure_logging
 from .meterdata.cli import add_import_command, run_import
+from .plugins.cli import add_plugin_command, run_plugin
 from .tariffs.cli import add_bill_command, run_bill
 
 EXIT_ENGINE_ERROR = 1
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", help="port the API listens on")
     add_bill_command(commands)
     add_import_command(commands)
+    add_plugin_command(commands)
     return parser
 
 
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_bill(args)
     if args.command == "import-meter-data":
         return run_import(args)
+    if args.command == "plugin":
+        return run_plugin(args)
     try:
         config = load_config(file=args.config, overrides=_overrides(args))
     except ConfigError as err:

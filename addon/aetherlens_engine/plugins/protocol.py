@@ -2,8 +2,10 @@
 
 Requests (one JSON object per line on the worker's stdin): `{"op": "start", "plugin": ref,
 "config": {...}}`, `{"op": "poll", "now": ISO time}` (the engine's clock, which the plugin's
-clock follows from then on), `{"op": "health"}`, `{"op": "stop"}`. Each is answered by one line
-on the worker's protocol channel: `{"ok": true, ...}` or `{"ok": false, "error": message}`.
+clock follows from then on), `{"op": "dry_run", "answer": ...}` (a `SourcePlugin` parses a
+recorded answer of its source instead of fetching one), `{"op": "health"}`, `{"op": "stop"}`.
+Each is answered by one line on the worker's protocol channel: `{"ok": true, ...}` or
+`{"ok": false, "error": message}`.
 """
 
 from __future__ import annotations

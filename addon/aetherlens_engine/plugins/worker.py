@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from aetherlens_engine.clock import Clock
 
-from .base import Plugin, PluginError, secret_values, validate_config
+from .base import Plugin, PluginError, SourcePlugin, secret_values, validate_config
 from .protocol import decode, encode, redact
 from .registry import load_plugin_class
 from .results import result_to_json
@@ -82,11 +82,15 @@ class _Worker:
         if plugin is None:
             return {"ok": False, "error": "the plugin has not been started"}
         answer: dict[str, Any] = {"ok": True}
+        if now := request.get("now"):
+            plugin.clock = following(datetime.fromisoformat(str(now)))
         match op:
             case "poll":
-                if now := request.get("now"):
-                    plugin.clock = following(datetime.fromisoformat(str(now)))
                 answer["result"] = result_to_json(self._runner.run(plugin.poll()))
+            case "dry_run":
+                if not isinstance(plugin, SourcePlugin):
+                    return {"ok": False, "error": "only a SourcePlugin replays a recorded answer"}
+                answer["result"] = result_to_json(plugin.parse(request.get("answer")))
             case "health":
                 answer["health"] = plugin.health()
             case "stop":
