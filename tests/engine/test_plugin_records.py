@@ -74,7 +74,7 @@ def _wire(**records: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         (
             _wire(prices=[{"start": "2026-11-03T12:00:00Z", "price": "1e3", "currency": "EUR"}]),
-            "prices[0]: price: expected `str` matching regex",
+            "prices[0]: price: expected an exact decimal like 12.50",
         ),
         (
             _wire(prices=[{"start": "2026-11-03T12:00:00Z", "price": "0.2", "currency": "eur"}]),
