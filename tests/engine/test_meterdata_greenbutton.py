@@ -201,3 +201,30 @@ def test_hour_pieces_share_a_long_interval_in_proportion() -> None:
     assert [(p.start, p.end, p.kwh, p.split) for p in hour_pieces([whole])] == [
         (DAY, DAY + timedelta(minutes=15), Decimal("0.2"), False)
     ]
+
+
+def test_a_file_without_links() -> None:
+    """Some tools write no links: one usage point, meter reading and reading type still tie up."""
+    text = "\n".join(line for line in household().decode().splitlines() if "<link " not in line)
+    data = read_greenbutton(text.encode())
+    [meter] = data.meters
+    assert [i.kwh for i in meter.intervals] == [
+        i.kwh for i in read_greenbutton(household()).meters[0].intervals
+    ]
+    assert len(data.summaries) == 1
+    # With two usage points an entry without links is nobody's: nothing is guessed, or lost.
+    point = text[text.index("  <entry>") : text.index("  </entry>") + len("  </entry>")]
+    second = point.replace("000000000010", "000000000011")
+    with pytest.raises(
+        MeterDataError, match=r"^entry \(line \d+\): its MeterReading belongs to no "
+    ):
+        read_greenbutton(text.replace(point, point + "\n" + second).encode())
+
+
+def test_an_interval_block_of_no_meter_reading() -> None:
+    up = 'UsagePoint/1/MeterReading/1/IntervalBlock" rel="up"'
+    with pytest.raises(MeterDataError) as caught:
+        read_greenbutton(household(up, up.replace("MeterReading/1", "MeterReading/2")))
+    assert str(caught.value).startswith(
+        f"entry (line {line_of('<entry>', 5)}): its IntervalBlock belongs to no MeterReading"
+    )

@@ -3,7 +3,9 @@
 A feed's entries each hold one resource in `content`; their `link`s tie them together: a
 MeterReading is under the UsagePoint whose `related` links name its `up` link (or whose `self`
 path it extends), its IntervalBlocks under it the same way, and its ReadingType is the entry
-its `related` links name. What is read:
+its `related` links name. A file without links (some tools write them so) is read where that is
+unambiguous: an entry without an `up` link belongs to the only entry it could, a MeterReading
+without `related` links has the only ReadingType. What is read:
 
 - UsagePoint: ServiceCategory kind 0 (electricity); another commodity is refused.
 - ReadingType: uom 72 (Wh) scaled by powerOfTenMultiplier, flowDirection 1 (delivered to the
@@ -80,10 +82,13 @@ class _Entry:
     up: str | None = None
     related: list[str] = field(default_factory=list)
 
-    def under(self, parent: _Entry) -> bool:
-        """Tell whether this entry's resource belongs to PARENT's."""
+    def under(self, parent: _Entry, parents: list[_Entry]) -> bool:
+        """Tell whether this entry's resource belongs to PARENT's, one of PARENTS.
+
+        An entry without an up link (some files have no links) belongs to the only parent.
+        """
         if self.up is None:
-            return False
+            return len(parents) == 1
         if self.up in parent.related:
             return True
         return parent.self_href is not None and self.up.startswith(parent.self_href + "/")
@@ -104,6 +109,9 @@ def read_greenbutton(data: bytes) -> MeterData:
     points = by_kind["UsagePoint"]
     if not points:
         raise MeterDataError(f"{root.where}: the feed has no UsagePoint entry")
+    _check_owned(by_kind["MeterReading"], points)
+    _check_owned(by_kind["UsageSummary"], points)
+    _check_owned(by_kind["IntervalBlock"], by_kind["MeterReading"])
     meters: list[Meter] = []
     summaries: list[UsageSummary] = []
     for point in points:
@@ -111,13 +119,24 @@ def read_greenbutton(data: bytes) -> MeterData:
         point_summaries = [
             _summary(entry.resource, _identity(point))
             for entry in by_kind["UsageSummary"]
-            if entry.under(point)
+            if entry.under(point, points)
         ]
         if point_summaries and not any(m.flow is Flow.IMPORT for m in point_meters):
             point_meters.append(_meter(point, Flow.IMPORT, []))
         meters += point_meters
         summaries += point_summaries
     return MeterData(SOURCE, tuple(meters), tuple(summaries))
+
+
+def _check_owned(entries: list[_Entry], parents: list[_Entry]) -> None:
+    """Refuse an entry that belongs to none of PARENTS: its data would be lost unseen."""
+    for entry in entries:
+        if not any(entry.under(parent, parents) for parent in parents):
+            raise MeterDataError(
+                f"{entry.element.where}: its {entry.resource.name} belongs to no "
+                f"{'UsagePoint' if entry.resource.name != 'IntervalBlock' else 'MeterReading'} "
+                f"of the feed (its up link: {entry.up or 'none'})"
+            )
 
 
 def _entry(element: Element) -> _Entry | None:
@@ -159,11 +178,12 @@ def _point_meters(point: _Entry, by_kind: dict[str, list[_Entry]]) -> list[Meter
         )
     intervals: dict[Flow, list[Interval]] = defaultdict(list)
     for reading in by_kind["MeterReading"]:
-        if not reading.under(point):
+        if not reading.under(point, by_kind["UsagePoint"]):
             continue
         reading_type = _reading_type(reading, by_kind["ReadingType"])
         flow, scale, length = _units(reading_type)
-        blocks = [entry.resource for entry in by_kind["IntervalBlock"] if entry.under(reading)]
+        readings = by_kind["MeterReading"]
+        blocks = [b.resource for b in by_kind["IntervalBlock"] if b.under(reading, readings)]
         intervals[flow] += _intervals(blocks, scale, length)
     return [_meter(point, flow, found) for flow, found in intervals.items()]
 
@@ -180,6 +200,8 @@ def _reading_type(reading: _Entry, types: list[_Entry]) -> Element:
     for entry in types:
         if entry.self_href is not None and entry.self_href in reading.related:
             return entry.resource
+    if not reading.related and len(types) == 1:  # a file without links
+        return types[0].resource
     raise MeterDataError(
         f"{reading.element.where}: no ReadingType entry is linked (its related links: "
         f"{', '.join(reading.related) or 'none'})"
