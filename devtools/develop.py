@@ -5,9 +5,11 @@ the engine's data directory (its managed PostgreSQL cluster and API token), Home
 configuration directory (onboarded once, the owner's long-lived token kept), the engine's options.
 
 With the demo (the default) Home Assistant gets a simulated home (devtools/demo/home.yaml: meters
-with daily profiles, a price and a carbon-intensity sensor), Energy preferences naming them, and,
-on the first run, hourly long-term statistics for the past days, which the engine's collector
-backfills; the engine gets the demo time-of-use tariff (devtools/demo/tariff.yaml). `--no-demo`
+with daily profiles, a gas and a water meter, a price and a carbon-intensity sensor), Energy
+preferences naming them, and, on the first run, hourly long-term statistics for the past days,
+which the engine's collector backfills; the engine gets the demo time-of-use tariff
+(devtools/demo/tariff.yaml) and, on the first run, the gas and water tariffs of the ledger
+(devtools/demo/gas.yaml, water.yaml). `--no-demo`
 starts the same stack with none of that, for your own configuration and tariff.
 
 The integration is linked into Home Assistant's custom_components and configured against the
@@ -66,7 +68,17 @@ DEMO_PREFS: dict[str, Any] = {
             "entity_energy_price_export": None,
             "number_energy_price_export": None,
             "cost_adjustment_day": 0,
-        }
+        },
+        *(
+            {
+                "type": commodity,
+                "stat_energy_from": f"sensor.demo_{commodity}_meter",
+                "stat_cost": None,
+                "entity_energy_price": None,
+                "number_energy_price": None,
+            }
+            for commodity in ("gas", "water")
+        ),
     ],
     "device_consumption": [
         {"stat_consumption": f"sensor.demo_{device}_energy"} for device in DEMO_DEVICES
@@ -268,6 +280,19 @@ async def configure_integration(hass: HomeAssistant, engine_url: str, engine_tok
     _log("the AetherLens integration is configured against the engine")
 
 
+async def install_demo_tariffs(engine: EngineProcess) -> None:
+    """Save and activate the demo's gas and water tariffs (the electricity one is its file)."""
+    headers = {"Authorization": f"Bearer {engine.token_file.read_text().strip()}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        for name in ("gas", "water"):
+            definition = yaml.safe_load((DEMO / f"{name}.yaml").read_text())
+            body = {"name": definition["name"], "definition": definition, "activate": True}
+            async with session.post(f"{engine.url}/api/v1/tariffs", json=body) as resp:
+                if resp.status != 201:  # noqa: PLR2004
+                    raise DevelopError(f"the demo {name} tariff was refused: {await resp.text()}")
+    _log("the demo gas and water tariffs are active")
+
+
 async def aetherlens_states(hass: HomeAssistant) -> dict[str, str]:
     """Return the state of every entity of the AetherLens integration (REST API)."""
     registry = await hass.command({"type": "config/entity_registry/list"})
@@ -293,11 +318,19 @@ def _not_positive(value: str | None) -> bool:
 async def check(hass: HomeAssistant, options: Options) -> dict[str, str]:
     """Wait until the integration's entities have states; raise DevelopError if they never do.
 
-    With the demo, the household's energy and cost this month must be above zero: the collector
-    backfilled the simulated home's history from HA, the engine priced it under the demo tariff
-    and the integration shows the result.
+    With the demo, the household's energy, cost and total spend this month must be above zero:
+    the collector backfilled the simulated home's history from HA, the engine priced it under the
+    demo tariff and the integration shows the result.
     """
-    wanted = ("aetherlens_energy_this_month", "aetherlens_cost_this_month") if options.demo else ()
+    wanted = (
+        (
+            "aetherlens_energy_this_month",
+            "aetherlens_cost_this_month",
+            "aetherlens_total_spend_this_month",
+        )
+        if options.demo
+        else ()
+    )
     deadline = time.monotonic() + options.check_timeout
     states: dict[str, str] = {}
     while time.monotonic() < deadline:
@@ -401,6 +434,7 @@ async def start_stack(options: Options) -> Stack:
         _log("starting the engine (its PostgreSQL + TimescaleDB first)")
         await engine.start()
         if first and options.demo:
+            await install_demo_tariffs(engine)
             await wait_for_priced_history(engine, history_start, options.check_timeout)
         await configure_integration(hass, engine.url, engine.token_file.read_text().strip())
     except BaseException:

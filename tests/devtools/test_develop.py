@@ -66,6 +66,10 @@ def test_develop_check_starts_the_stack_and_stops_cleanly(state: Path) -> None:
             e.startswith(f"sensor.demo_{meter}_") and e.endswith("cost_this_month") for e in states
         ), sorted(states)
     assert "unavailable" not in states.values()
+    # The ledger: the demo's gas and water meters priced by their own tariffs.
+    for commodity in ("gas", "water"):
+        assert f"sensor.aetherlens_{commodity}_cost_today" in states, sorted(states)
+        assert f"sensor.aetherlens_{commodity}_today" in states, sorted(states)
     # Stopped: PostgreSQL shut down (no postmaster.pid) and no process of the stack is left.
     assert list(state.rglob("postmaster.pid")) == []
     leftovers = subprocess.run(
