@@ -8,7 +8,8 @@ import pytest
 
 import custom_components.aetherlens  # noqa: F401
 
-pytest_plugins = ["tests.postgres"]
+# The plugin SDK's pytest plugin, as plugins' tests use it (tests/engine/test_plugin_testing.py).
+pytest_plugins = ["aetherlens_engine.testing", "tests.postgres"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

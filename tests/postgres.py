@@ -8,23 +8,16 @@ with or without TimescaleDB.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import pytest
 
 from aetherlens_engine.cluster import ManagedCluster
+from aetherlens_engine.testing import FAST_SETTINGS, free_port, scratch_database, temporary_cluster
 
-# Durability is not what these tests measure.
-_TEST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
-
+__all__ = ["ScratchDatabase", "free_port", "temporary_cluster"]
 
 _PORT_KEY = pytest.StashKey[int]()
 
@@ -42,37 +35,12 @@ class ScratchDatabase:
     timescaledb: bool
 
 
-def free_port() -> int:
-    """Return a TCP port of 127.0.0.1 that nothing listens on now (sockets must be allowed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-@contextmanager
-def temporary_cluster(
-    port: int, settings: dict[str, str] | None = None
-) -> Iterator[ManagedCluster]:
-    """Run a PostgreSQL cluster in a new temporary directory; stop and remove it afterwards."""
-    root = Path(tempfile.mkdtemp(prefix="aetherlens-pg-"))
-    root.chmod(0o711)  # the server may run as another user (root cannot run PostgreSQL)
-    cluster = ManagedCluster(root / "data", port=port, settings=settings)
-    if not cluster.timescaledb_available:
-        raise RuntimeError("TimescaleDB is not installed: run inside scripts/devenv")
-    try:
-        cluster.ensure_initialized()
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def postgres_cluster(pytestconfig: pytest.Config) -> Iterator[ManagedCluster]:
     """Start a PostgreSQL cluster for the session and remove it afterwards."""
-    with temporary_cluster(pytestconfig.stash[_PORT_KEY], _TEST_SETTINGS) as cluster:
+    with temporary_cluster(pytestconfig.stash[_PORT_KEY], FAST_SETTINGS) as cluster:
+        if not cluster.timescaledb_available:
+            raise RuntimeError("TimescaleDB is not installed: run inside scripts/devenv")
         yield cluster
 
 
@@ -81,21 +49,9 @@ async def database(
     request: pytest.FixtureRequest, postgres_cluster: ManagedCluster
 ) -> AsyncIterator[ScratchDatabase]:
     """Create a new database, with the TimescaleDB extension or as plain PostgreSQL."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
     timescaledb = request.param == "timescaledb"
-    admin = await asyncpg.connect(postgres_cluster.dsn(tcp=True))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        if timescaledb:
-            conn = await asyncpg.connect(postgres_cluster.dsn(name, tcp=True))
-            try:
-                await conn.execute("CREATE EXTENSION timescaledb")
-            finally:
-                await conn.close()
-        yield ScratchDatabase(postgres_cluster.dsn(name, tcp=True), timescaledb)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(postgres_cluster, timescaledb=timescaledb) as dsn:
+        yield ScratchDatabase(dsn, timescaledb)
 
 
 @pytest.fixture

@@ -150,7 +150,7 @@ async def test_a_stranger_follows_the_guide_to_a_running_plugin(
     _apply_the_guides_edit(stranger.cwd, recorded, parse_end)
     validated, tested = (stranger.run(line) for line in check.splitlines())
     assert "my_service: dry run: ok: took 1 accounts, 2 costs, 1 forecasts" in validated
-    assert "2 passed" in tested
+    assert "3 passed" in tested
 
     (options,) = yaml.safe_load(engine_options)["plugins"]
     answer = json.loads(recorded)["answer"]

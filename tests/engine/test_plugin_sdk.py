@@ -40,6 +40,7 @@ def test_the_template_validates(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "src/acme_costs/__init__.py",
         "src/acme_costs/plugin.py",
         "src/acme_costs/recorded.json",
+        "tests/conftest.py",
         "tests/test_acme_costs.py",
     ]
     capsys.readouterr()

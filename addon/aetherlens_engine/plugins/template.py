@@ -136,22 +136,32 @@ _RECORDED = """\
 }}
 """
 
+_CONFTEST = '''\
+"""The engine's pytest plugin: the `plugin_engine` fixture runs the plugin in a real engine."""
+
+pytest_plugins = ["aetherlens_engine.testing"]
+'''
+
 _TESTS = '''\
-"""{cls} replayed in its worker against its recorded answer, read as the engine reads it."""
+"""{cls} replayed in its worker against its recorded answer, and run by a real engine."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from aetherlens_engine.plugins import PluginConfigError
 from aetherlens_engine.plugins.base import validate_config
 from aetherlens_engine.plugins.dryrun import dry_run, load_fixture
+from aetherlens_engine.testing import PluginEngine
 from {name}.plugin import {cls}
 
 RECORDED = Path(__file__).parents[1] / "src" / "{name}" / "recorded.json"
+DAYS = [(date(2026, 11, 1), Decimal("0.42")), (date(2026, 11, 2), Decimal("0.40"))]
 
 
 async def test_the_recorded_answer_is_stored_whole() -> None:
@@ -159,10 +169,28 @@ async def test_the_recorded_answer_is_stored_whole() -> None:
     decoded = await dry_run("{name}.plugin:{cls}", {cls}.manifest, fixture)
     assert decoded.refused == ()
     (account,) = decoded.result.accounts
-    assert [(row.day.isoformat(), row.amount) for row in account.costs] == [
-        ("2026-11-01", Decimal("0.42")),
-        ("2026-11-02", Decimal("0.40")),
-    ]
+    assert [(row.day, row.amount) for row in account.costs] == DAYS
+
+
+async def test_the_engine_stores_what_the_service_answers(plugin_engine: PluginEngine) -> None:
+    fixture = load_fixture(RECORDED)
+
+    async def costs(request: web.Request) -> web.Response:
+        return web.json_response(fixture.answer)
+
+    service = web.Application()
+    service.router.add_get("/costs", costs)
+    runner = web.AppRunner(service)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        host, port = runner.addresses[0][:2]
+        config = {{**fixture.config, "url": f"http://{{host}}:{{port}}/costs"}}
+        status = await plugin_engine.run("{name}", config)
+    finally:
+        await runner.cleanup()
+    assert (status["requests"], status["refused"]) == (1, 0)
+    assert await plugin_engine.fetch("SELECT day, amount FROM cloud_costs ORDER BY day") == DAYS
 
 
 def test_a_wrong_option_is_named() -> None:
@@ -200,6 +228,7 @@ def write_template(name: str, parent: Path) -> Path:
         Path("src", name, "__init__.py"): _INIT,
         Path("src", name, "plugin.py"): _PLUGIN,
         Path("src", name, FIXTURE_NAME): _RECORDED,
+        Path("tests", "conftest.py"): _CONFTEST,
         Path("tests", f"test_{name}.py"): _TESTS,
     }
     for relative, text in files.items():
