@@ -350,6 +350,8 @@ class LedgerPart:
     cycle_start: date | None
     cycle_so_far: Decimal
     projected: Decimal | None
+    # Gas and water: a unit's price now (in the currency per `unit`).
+    price_now: Decimal | None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LedgerPart:
@@ -366,6 +368,7 @@ class LedgerPart:
             cycle_start=None if start is None else date.fromisoformat(start),
             cycle_so_far=Decimal(data["cycle_so_far"]),
             projected=_decimal(data["projected"]),
+            price_now=_decimal(data.get("price_now")),
         )
 
 

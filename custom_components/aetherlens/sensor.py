@@ -215,6 +215,14 @@ def _part_cycle_start(commodity: str) -> Callable[[Summary], datetime | None]:
     return start
 
 
+def _part_price_unit(commodity: str) -> Callable[[Summary], str]:
+    def unit(summary: Summary) -> str:
+        part = _part(summary, commodity)
+        return f"{summary.currency}/{part.unit if part is not None else ''}"
+
+    return unit
+
+
 def _usage(amount: Decimal | None) -> float | None:
     return None if amount is None else float(amount)
 
@@ -251,6 +259,15 @@ def _commodity_sensors(commodity: str) -> tuple[AetherLensSensorDescription[Summ
             unit_fn=_currency,
             last_reset_fn=_part_cycle_start(commodity),
             value_fn=_part_value(commodity, lambda part: part.cycle_so_far),
+        ),
+        AetherLensSensorDescription[Summary](
+            # A price per unit is not an amount of money: no monetary device class.
+            key=f"{commodity}_price_now",
+            translation_key=f"{commodity}_price_now",
+            state_class=SensorStateClass.MEASUREMENT,
+            money_decimals=2,
+            unit_fn=_part_price_unit(commodity),
+            value_fn=_part_value(commodity, lambda part: part.price_now),
         ),
         AetherLensSensorDescription[Summary](
             key=f"{commodity}_projected_bill",

@@ -122,6 +122,7 @@ async def test_each_part_is_hand_computed_and_the_total_is_their_sum(pool: async
     october = 289 * D("0.1") * _kwh_per_m3("39.2")
     so_far = ((october + 228 * hourly_kwh) * D("0.0624") + 31 * D("0.3142")) * D("1.05")
     assert (gas["cycle_start"], gas["unit"]) == ("2026-10-20", "kWh")
+    assert D(gas["price_now"]) == rate
     assert D(gas["cycle_so_far"]) == pytest.approx(so_far, abs=D("1e-20"))
 
     # Water (the shower is inside the meter: not counted again): the cycle from 15 October
@@ -133,6 +134,8 @@ async def test_each_part_is_hand_computed_and_the_total_is_their_sum(pool: async
     assert D(water["usage_month"]) == D("2.29")
     assert D(water["month"]) == month
     assert D(water["today"]) == 13 * D("0.01") * (D("2.40") + sewage) * D("1.07")
+    assert D(water["price_now"]) == (D("2.40") + sewage) * D("1.07")  # the second tier now
+    assert electricity["price_now"] is None  # the summary's price is electricity's
     so_far = (D("4.65") * D("1.80") + D("1.72") * D("2.40") + D("6.37") * sewage + D("8.50")) * D(
         "1.07"
     )

@@ -44,6 +44,10 @@ async def test_gas_water_and_total_spend_sensors_show_the_ledger(
     assert state_of(hass, "sensor.aetherlens_projected_gas_bill").state == "190.30"
     usage = state_of(hass, "sensor.aetherlens_gas_today")
     assert (usage.state, usage.attributes["device_class"]) == ("41.235", "energy")
+    price = state_of(hass, "sensor.aetherlens_gas_price")
+    assert (price.state, price.attributes["unit_of_measurement"]) == ("0.1369", "EUR/kWh")
+    water_price = state_of(hass, "sensor.aetherlens_water_price")
+    assert water_price.attributes["unit_of_measurement"] == "EUR/m³"
     water = state_of(hass, "sensor.aetherlens_water_today")
     assert (water.state, water.attributes["unit_of_measurement"]) == ("0.31", "m³")
     assert water.attributes["device_class"] == "water"

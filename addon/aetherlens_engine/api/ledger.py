@@ -57,4 +57,5 @@ def _part(part: LedgerPart) -> contract.LedgerPart:
         cycle_end=day(part.cycle_end) if part.cycle_end is not None else None,
         cycle_so_far=money(part.cycle_so_far),
         projected=optional_money(part.projected),
+        price_now=optional_money(part.price_now),
     )

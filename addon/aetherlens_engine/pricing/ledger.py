@@ -5,8 +5,8 @@
 - Gas and water: the commodity's household meters (`commodity_meters`, timescale/0012) per
   hour, in the unit of the commodity's active tariff (`tariffs.metered`), priced the same two
   ways: each hour at its rate (`interval_rates`, tiers counted from its cycle's start) for today
-  and this month, and the cycle so far and projected (`tariffs.projection.project`), standing
-  charges the whole cycle's as on the bill.
+  and this month (the current hour's rate is the price now), and the cycle so far and projected
+  (`tariffs.projection.project`), standing charges the whole cycle's as on the bill.
 - Cloud: the accounts' daily totals (`cloud_costs`, dimension 'total'); its cycle is the month,
   projected by the providers' forecasts.
 
@@ -88,6 +88,7 @@ class LedgerPart:
     cycle_end: date | None
     cycle_so_far: Decimal
     projected: Decimal | None
+    price_now: Decimal | None = None  # gas and water: a unit's price in the current hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +166,9 @@ async def _metered(
     low, high = history_window(tariff, now)
     load = await _load(conn, commodity, tariff, min(rated_from, low), hour + HOUR)
     rated = [i for i in load if i.start >= rated_from]
-    rates = interval_rates(tariff, rated) if rated else []
+    if not rated or rated[-1].start < hour:  # the current hour's price, with nothing used yet
+        rated.append(Interval(hour, hour + HOUR, ZERO))
+    rates = interval_rates(tariff, rated)
     cost = {rate.start: rate.price * i.kwh for rate, i in zip(rates, rated, strict=True)}
     recorded = Usage([i for i in load if floor_hour(cycle.start_utc) <= i.start < hour])
     history = Usage([i for i in load if low <= i.start < high])
@@ -187,6 +190,7 @@ async def _metered(
         cycle.end,
         projection.so_far.total,
         projection.projected.total,
+        rates[-1].price,
     )
 
 

@@ -471,6 +471,7 @@
  * @property {string|null} cycle_end
  * @property {string} cycle_so_far The cycle's bill so far, its fixed charges the whole cycle's
  * @property {string|null} projected The cycle's bill projected to its end
+ * @property {string|null} price_now Gas and water: a unit's price now (taxes in, at its tier now)
  */
 
 /**

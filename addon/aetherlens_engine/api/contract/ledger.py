@@ -35,6 +35,10 @@ class LedgerPart(Model):
         Money, Meta(description="The cycle's bill so far, its fixed charges the whole cycle's")
     ]
     projected: Annotated[Money | None, Meta(description="The cycle's bill projected to its end")]
+    price_now: Annotated[
+        Money | None,
+        Meta(description="Gas and water: a unit's price now (taxes in, at its tier now)"),
+    ]
 
 
 class LedgerTotals(Model):
