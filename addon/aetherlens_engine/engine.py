@@ -113,6 +113,7 @@ class Engine:
         self._announcer: Announcer | None = None
         self._tariffs: TariffService | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._state: EngineState | None = None
 
     async def run(self) -> None:
         """Start everything, serve until SIGTERM/SIGINT, then stop everything."""
@@ -164,6 +165,7 @@ class Engine:
                 request_burst=config.api.rate_limit_burst,
             ),
         )
+        self._state = state
         self._runner = web.AppRunner(create_app(state, self._ingress), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, config.api.host, config.api.port).start()
@@ -283,10 +285,16 @@ class Engine:
             await asyncio.sleep(interval.total_seconds())
 
     async def _drain_rollups(self, rollups: RollupMaintainer, tariffs: TariffService) -> None:
-        """Recompute every queued hour, a batch at a time, until the queue is empty; price them."""
+        """Recompute every queued hour, a batch at a time, until the queue is empty; price them.
+
+        Then tell the page's event streams that those hours have new figures.
+        """
         while await rollups.process_queue():
             pass
-        await tariffs.price_rolled_up(rollups.take_rolled_up())
+        span = rollups.take_rolled_up()
+        await tariffs.price_rolled_up(span)
+        if span is not None and self._state is not None:
+            self._state.live.publish_rolled_up(*span)
 
     async def _maintain_storage(self, pool: asyncpg.Pool, features: DatabaseFeatures) -> None:
         """Pack day-old readings and remove expired data (no TimescaleDB policies do it here)."""

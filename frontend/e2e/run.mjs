@@ -162,6 +162,57 @@ async function devices(page, url, deviceId) {
   await page.locator('table.periods tbody tr').first().waitFor();
 }
 
+/** The instant 7½ minutes before the current hour: inside the demo's recorded appliance power. */
+function lastHourInstant(minutesEarlier = 0) {
+  return new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 450_000 - minutesEarlier * 60_000).toISOString();
+}
+
+/**
+ * New readings rolled up in the engine reach the open overview and device pages without a reload
+ * (server-sent events); a lost stream is reconnected and its missed figures read again.
+ */
+async function live(page, url, api, fridgeId) {
+  await page.goto(`${url}#/overview`);
+  await overviewReady(page);
+  await page.locator('[data-testid="live"][data-status="live"]').waitFor();
+  await page.evaluate(() => { window.notReloaded = true; });
+  const fridge = page.locator('section[aria-labelledby="top-devices"] tr', { hasText: 'Fridge' });
+  const before = await fridge.textContent();
+  const post = (value, minutesEarlier) => api('POST', 'api/v1/readings?backfill=true', [{ device_id: fridgeId, time: lastHourInstant(minutesEarlier), value }]);
+  await post(20_000, 0);
+  // More energy this month: the row's kWh grows.
+  const kwhOf = (text) => Number.parseFloat(text.replace(/^Fridge/, ''));
+  await page.waitForFunction(([selector, old]) => {
+    const row = [...document.querySelectorAll(selector)].find((each) => each.textContent.includes('Fridge'));
+    return row && Number.parseFloat(row.textContent.replace(/^Fridge/, '')) > old;
+  }, ['section[aria-labelledby="top-devices"] tr', kwhOf(before)], { timeout: 90_000 });
+  check(await page.evaluate(() => window.notReloaded === true), 'the overview updated without a reload');
+  log(`overview followed a new reading: "${before}" became "${await fridge.textContent()}"`);
+
+  // The device page opens on a stream that ends at once (an engine restarting, a proxy's
+  // timeout): it says so, reconnects by itself after the engine's `retry:`, and then follows.
+  await page.route('**/api/v1/events', (route) => route.fulfill({
+    status: 200, contentType: 'text/event-stream', body: 'retry: 1000\nevent: ready\ndata: {}\n\n',
+  }), { times: 1 });
+  await page.goto('about:blank');
+  await page.goto(`${url}#/devices/${fridgeId}`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="live"]')?.dataset.status === 'reconnecting', null, { polling: 'raf' });
+  await page.locator('[data-testid="live"][data-status="live"]').waitFor();
+  const dayLoaded = page.waitForResponse((response) => response.url().includes(`/devices/${fridgeId}/energy`) && response.url().includes('resolution=hour'));
+  await page.getByRole('button', { name: 'Day', exact: true }).click();
+  await dayLoaded;
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const total = page.getByTestId('history-total');
+  await page.evaluate(() => { window.notReloaded = true; });
+  const dayBefore = await total.textContent();
+  await post(30_000, 2);
+  // More energy in the day: the 30 kW reading adds about 30 kW x 7.5 min.
+  await page.waitForFunction(([old]) => Number.parseFloat(document.querySelector('[data-testid="history-total"]')?.textContent ?? '') > Number.parseFloat(old),
+    [dayBefore], { timeout: 90_000 });
+  check(await page.evaluate(() => window.notReloaded === true), 'the device page updated without a reload');
+  log(`device page followed a new reading: "${dayBefore}" became "${await total.textContent()}"`);
+}
+
 /** Wait for the recompute with TARIFF to finish, its progress shown on the way. */
 async function recomputeDone(page, tariff) {
   await page
@@ -487,6 +538,7 @@ async function main() {
     await shot(page, 'compare-desktop');
     await reactivateDemo(page, demo.url);
     await budgets(page, demo.url, api, demo.devices.Fridge);
+    await live(page, demo.url, api, demo.devices.Fridge);
     await shot(page, 'budgets-desktop');
     await page.goto(`${demo.url}#/tariffs/${encodeURIComponent(imported)}`);
     await page.locator('.heatmap tbody tr').first().waitFor();

@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNote, Loading } from './components/Common.js';
 import { UNAUTHORIZED_EVENT, authMode, storedToken } from './lib/api.js';
+import { useLive } from './lib/hooks.js';
 import { Budgets } from './views/Budgets.js';
 import { Compare } from './views/Compare.js';
 import { DeviceDetail } from './views/DeviceDetail.js';
@@ -35,6 +36,14 @@ function LazyTariffEditor({ tariffName }) {
   if (loaded?.error) return html`<${ErrorNote} error=${loaded.error} what="the tariff editor" />`;
   if (!loaded) return html`<${Loading} />`;
   return html`<${loaded.module.TariffEditor} tariffName=${tariffName} />`;
+}
+
+const LIVE_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
+
+/** Whether the page follows the engine's events now. */
+function LiveStatus() {
+  const { status } = useLive();
+  return html`<p class=${`live ${status}`} role="status" data-testid="live" data-status=${status}>${LIVE_TEXT[status]}</p>`;
 }
 
 /**
@@ -95,6 +104,7 @@ export function App() {
           )}
         </ul>
       </nav>
+      <${LiveStatus} />
     </header>
     <main id="main" tabindex="-1">${view}</main>
   `;

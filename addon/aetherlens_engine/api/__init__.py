@@ -22,6 +22,7 @@ from . import (
     devices,
     health,
     ledger,
+    live,
     meterdata,
     price,
     readings,
@@ -97,6 +98,8 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     app.router.add_post("/api/v1/budgets", budgets.post_budget)
     app.router.add_put("/api/v1/budgets/{budget_id}", budgets.put_budget)
     app.router.add_delete("/api/v1/budgets/{budget_id}", budgets.delete_budget)
+    get("/api/v1/events", live.get_events, allow_head=False)
+    app.on_shutdown.append(live.end_streams)
     get("/metrics", metrics.get_metrics, allow_head=False)
     add_docs_routes(app)
     add_page_routes(app, ingress)

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.ingest.stats import IngestStats
+from aetherlens_engine.live import LiveUpdates
 from aetherlens_engine.models import IngestResult, RawReading
 from aetherlens_engine.pricing import CyclePricing
 from aetherlens_engine.tariffs.recompute import RecomputeStatus
@@ -67,6 +68,8 @@ class EngineState:
     allowed_hosts: frozenset[str] = field(default_factory=lambda: allowed_host_names("127.0.0.1"))
     # The current billing cycle's figures, kept per hour for every route that shows them.
     pricing: CyclePricing = field(default_factory=CyclePricing)
+    # The open event streams, told when new figures exist.
+    live: LiveUpdates = field(default_factory=LiveUpdates)
 
     @property
     def recompute(self) -> RecomputeStatus:

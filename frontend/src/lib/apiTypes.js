@@ -951,6 +951,7 @@
  * @property {TariffActivated} activateTariff
  * @property {TariffCalendar} getTariffCalendar
  * @property {RecomputeStatus} getRecompute
+ * @property {null} streamEvents
  * @property {BudgetList} listBudgets
  * @property {StoredBudget} createBudget
  * @property {StoredBudget} replaceBudget

@@ -4,7 +4,7 @@ import { Chart, PALETTE } from '../components/Chart.js';
 import { ErrorNote, Loading } from '../components/Common.js';
 import { query } from '../lib/api.js';
 import { kwh, money } from '../lib/format.js';
-import { useApi } from '../lib/hooks.js';
+import { useApi, useLive } from '../lib/hooks.js';
 import { ZOOMS, totalsBy, zoomRange } from '../lib/series.js';
 
 /** @typedef {import('../lib/apiTypes.js').Answers} Answers */
@@ -22,10 +22,10 @@ function kilowatts(watts) {
  * @typedef {ReturnType<typeof zoomRange>} Range
  */
 
-/** @param {{ device: Device, range: Range, zoom: string }} props */
-function History({ device, range, zoom }) {
+/** @param {{ device: Device, range: Range, zoom: string, refresh: number }} props */
+function History({ device, range, zoom, refresh }) {
   /** @type {Loaded<Answers['getDeviceEnergy']>} */
-  const energy = useApi(`api/v1/devices/${device.id}/energy${query(range)}`);
+  const energy = useApi(`api/v1/devices/${device.id}/energy${query(range)}`, refresh);
   const points = energy.data?.points;
   const chart = useMemo(() => {
     if (!points) return null;
@@ -45,10 +45,10 @@ function History({ device, range, zoom }) {
   `;
 }
 
-/** @param {{ device: Device, range: Range, currency: string|undefined }} props */
-function PeriodCosts({ device, range, currency }) {
+/** @param {{ device: Device, range: Range, currency: string|undefined, refresh: number }} props */
+function PeriodCosts({ device, range, currency, refresh }) {
   /** @type {Loaded<Answers['getCosts']>} */
-  const costs = useApi(`api/v1/costs${query({ start: range.from, end: range.to, resolution: 'day', group: 'period', device_id: device.id })}`);
+  const costs = useApi(`api/v1/costs${query({ start: range.from, end: range.to, resolution: 'day', group: 'period', device_id: device.id })}`, refresh);
   if (costs.error) return html`<${ErrorNote} error=${costs.error} what="costs by period" />`;
   if (!costs.data) return html`<${Loading} />`;
   const totals = totalsBy(costs.data.rows, 'period');
@@ -69,10 +69,12 @@ function PeriodCosts({ device, range, currency }) {
 
 /** @param {{ deviceId: string|null }} props */
 export function DeviceDetail({ deviceId }) {
+  // New figures rolled up in the engine: the history and costs are read again, without a reload.
+  const { refresh } = useLive();
   /** @type {Loaded<Answers['listDevices']>} */
   const devices = useApi('api/v1/devices');
   /** @type {Loaded<Answers['getSummary']>} */
-  const summary = useApi('api/v1/summary');
+  const summary = useApi('api/v1/summary', refresh);
   const [zoom, setZoom] = useState('week');
   const [shift, setShift] = useState(0);
   const [now] = useState(() => new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000));
@@ -100,11 +102,11 @@ export function DeviceDetail({ deviceId }) {
     </div>
     <section class="card wide" aria-labelledby="history">
       <h2 id="history">Energy and power, ${new Date(range.from).toLocaleDateString()} – ${new Date(range.to).toLocaleDateString()}</h2>
-      <${History} device=${device} range=${range} zoom=${zoom} />
+      <${History} device=${device} range=${range} zoom=${zoom} refresh=${refresh} />
     </section>
     <section class="card wide" aria-labelledby="by-period">
       <h2 id="by-period">Cost by time-of-use period</h2>
-      <${PeriodCosts} device=${device} range=${range} currency=${summary.data?.currency} />
+      <${PeriodCosts} device=${device} range=${range} currency=${summary.data?.currency} refresh=${refresh} />
     </section>
   `;
 }

@@ -4,7 +4,7 @@ import { Chart, PALETTE } from '../components/Chart.js';
 import { ErrorNote, Loading, Meter } from '../components/Common.js';
 import { query } from '../lib/api.js';
 import { kwh, money, price } from '../lib/format.js';
-import { useApi } from '../lib/hooks.js';
+import { useApi, useLive } from '../lib/hooks.js';
 import { householdParts, lastDay, stackByDevice } from '../lib/series.js';
 import { localMidnight, nextMonth } from '../lib/zone.js';
 
@@ -33,8 +33,8 @@ function Figure({ label, value, detail, id }) {
   </section>`;
 }
 
-/** @param {{ summary: Summary, devices: Device[], cycle: CycleDates }} props */
-function CycleChart({ summary, devices, cycle }) {
+/** @param {{ summary: Summary, devices: Device[], cycle: CycleDates, refresh: number }} props */
+function CycleChart({ summary, devices, cycle, refresh }) {
   const zone = summary.timezone;
   const start = localMidnight(cycle.start, zone);
   const end = localMidnight(cycle.end, zone);
@@ -45,7 +45,7 @@ function CycleChart({ summary, devices, cycle }) {
     group: 'device',
   })}`;
   /** @type {import('../lib/hooks.js').Loaded<Answers['getCosts']>} */
-  const costs = useApi(path);
+  const costs = useApi(path, refresh);
   const names = useMemo(() => new Map(devices.map((device) => [device.id, device.name])), [devices]);
   // The engine's rows are the household's parts and the rest of the house: they add up.
   const stacked = useMemo(() => (costs.data ? stackByDevice(costs.data.rows, names) : null), [costs.data, names]);
@@ -150,15 +150,18 @@ function Budgets({ summary }) {
 }
 
 export function Overview() {
+  // New figures rolled up in the engine: everything is read again, without a reload.
+  const { refresh } = useLive();
   /** @type {import('../lib/hooks.js').Loaded<Answers['getSummary']>} */
-  const summary = useApi('api/v1/summary');
+  const summary = useApi('api/v1/summary', refresh);
   /** @type {import('../lib/hooks.js').Loaded<Answers['listDevices']>} */
   const devices = useApi('api/v1/devices');
   /** @type {import('../lib/hooks.js').Loaded<Answers['getProjection']>} */
-  const projection = useApi('api/v1/projection');
+  const projection = useApi('api/v1/projection', refresh);
   if (summary.error) return html`<${ErrorNote} error=${summary.error} what="the summary" />`;
   if (devices.error) return html`<${ErrorNote} error=${devices.error} what="the devices" />`;
-  if (!summary.data || !devices.data || projection.loading) return html`<${Loading} />`;
+  // The projection's first answer (or refusal: no tariff) is waited for; a re-read is not.
+  if (!summary.data || !devices.data || (projection.loading && !projection.data && !projection.error)) return html`<${Loading} />`;
   const data = summary.data;
   const currency = data.currency;
   const plan = projection.data;
@@ -175,7 +178,7 @@ export function Overview() {
         detail=${data.price?.period ? `period ${data.price.period}` : null} />
     </div>
     <div class="grid">
-      <${CycleChart} summary=${data} devices=${devices.data.devices} cycle=${cycle} />
+      <${CycleChart} summary=${data} devices=${devices.data.devices} cycle=${cycle} refresh=${refresh} />
       <${TopDevices} summary=${data} />
       <${Cloud} summary=${data} devices=${devices.data.devices} />
       <${Budgets} summary=${data} />

@@ -548,6 +548,22 @@ OPERATIONS: tuple[Operation, ...] = (
         {200: Reply("Idle, running, done or failed", tariffs.RecomputeStatus), **PRIVATE},
     ),
     Operation(
+        "/api/v1/events",
+        "get",
+        "streamEvents",
+        "Server-sent events: `rolled_up` when new figures exist (re-read what you show)",
+        {
+            200: Reply(
+                "An event stream: `retry:`, a `ready` event, then `rolled_up` events "
+                '(data `{"start", "end"}`: the hours recomputed) and keep-alive comments',
+                content_type="text/event-stream",
+                schema={"type": "string"},
+            ),
+            **PRIVATE,
+            503: Reply("Too many event streams are open", engine.Error, headers=(RETRY_AFTER,)),
+        },
+    ),
+    Operation(
         "/api/v1/budgets",
         "get",
         "listBudgets",
