@@ -165,3 +165,27 @@ async def test_without_gas_and_water_tariffs_those_parts_are_unpriced(pool: asyn
         ("cloud", None, "0"),
     ]
     assert body["total"] == {"today": "0", "month": "0", "cycle_so_far": "0"}
+
+
+async def test_a_part_its_tariff_cannot_bill_is_unpriced_and_logged(
+    pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Gas from before the tariff's first calorific value: gas unpriced, the rest answered."""
+    await _household(pool)
+    late = GAS | {
+        "name": "late gas",
+        "conversion": [{"from": "2026-11-01", "calorific_value": "40"}],
+    }
+    async with pool.acquire() as conn:
+        await save_tariff(conn, late, datetime(2026, 1, 1, tzinfo=UTC))
+        await set_active_tariff(conn, "late gas")
+    state = engine_state(pool, timezone=LONDON, currency="GBP", clock=lambda: NOW)
+    async with client(state) as session:
+        status, body = await checked(session, "get", "/api/v1/ledger")
+    assert status == 200
+    parts = {part["commodity"]: part for part in body["parts"]}
+    assert (parts["gas"]["tariff"], parts["gas"]["today"]) == (None, "0")
+    assert parts["water"]["tariff"] == "City water"
+    assert "cannot price gas under 'late gas': 2026-10-19T23:00:00+00:00: before the first" in (
+        caplog.text
+    )

@@ -10,12 +10,15 @@
 - Cloud: the accounts' daily totals (`cloud_costs`, dimension 'total'); its cycle is the month,
   projected by the providers' forecasts.
 
-Amounts are in the engine's currency: a part without an active tariff, or whose tariff is in
-another currency, is unpriced (zero). Each total is the exact sum of its parts.
+Amounts are in the engine's currency: a part without an active tariff, whose tariff is in another
+currency, or that its tariff cannot bill (a gas meter counting kWh under a tariff per m³, usage
+before its first conversion period: logged), is unpriced (zero). Each total is the exact sum of
+its parts.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,7 +28,7 @@ from typing import Literal
 import asyncpg
 
 from aetherlens_engine.models import Commodity
-from aetherlens_engine.tariffs import Interval, Tariff, interval_rates
+from aetherlens_engine.tariffs import BillInputError, Interval, Tariff, interval_rates
 from aetherlens_engine.tariffs.metered import billed_load
 from aetherlens_engine.tariffs.projection import (
     Projection,
@@ -36,6 +39,7 @@ from aetherlens_engine.tariffs.projection import (
 from aetherlens_engine.tariffs.store import active_tariff_names, tariff_at
 from aetherlens_engine.tariffs.usage import HOUR, ZERO, Usage, exact, floor_hour
 
+LOGGER = logging.getLogger(__name__)
 type PartName = Literal["electricity", "gas", "water", "cloud"]
 _METERED: dict[Commodity, PartName] = {Commodity.GAS: "gas", Commodity.WATER: "water"}
 
@@ -118,8 +122,12 @@ async def household_ledger(
         tariff = stored.tariff() if stored is not None else None
         if tariff is None or tariff.currency != currency:
             parts.append(_unpriced(name))
-        else:
+            continue
+        try:
             parts.append(await _metered(conn, commodity, tariff, now, periods))
+        except BillInputError as err:  # e.g. a meter counting kWh under a tariff per m³
+            LOGGER.warning("The ledger cannot price %s under %r: %s", name, tariff.name, err)
+            parts.append(_unpriced(name))
     parts.append(await _cloud(conn, periods, currency))
     return Ledger(currency, tuple(parts))
 
