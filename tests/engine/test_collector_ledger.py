@@ -43,12 +43,14 @@ METERS = (
     ("water_l", "water_meter", "L", "water"),
     ("shower_gal", "shower_water", "gal", "water"),
 )
+# Not in the Energy preferences: recorded only when `include` names it.
+BOILER = ("boiler_m3", "boiler_gas", "m³", "gas")
 
 
 def _meters_yaml() -> str:
     numbers = "".join(
         f"  {number}: {{min: -1, max: 100000000, step: 0.001, mode: box}}\n"
-        for number, *_ in METERS
+        for number, *_ in (*METERS, BOILER)
     )
     # A negative setting makes the meter unavailable (a gap).
     sensors = "".join(
@@ -59,7 +61,7 @@ def _meters_yaml() -> str:
         "        state_class: total_increasing\n"
         f"        availability: \"{{{{ states('input_number.{number}') | float(0) >= 0 }}}}\"\n"
         f"        state: \"{{{{ states('input_number.{number}') }}}}\"\n"
-        for number, entity, unit, device_class in METERS
+        for number, entity, unit, device_class in (*METERS, BOILER)
     )
     return f"input_number:\n{numbers}\ntemplate:\n  - sensor:\n{sensors}"
 
@@ -269,3 +271,22 @@ async def test_each_commodity_has_its_household_and_export_is_not_use(
         "sensor.house_import",
     ]
     assert await db_pool.fetchval("SELECT count(*) FROM household_parts") == 0
+
+
+async def test_include_and_exclude_globs_take_gas_and_water_by_device_class(
+    home_assistant: HomeAssistant, db_pool: asyncpg.Pool, pipeline: IngestPipeline
+) -> None:
+    """A gas meter outside Energy's preferences comes by `include`; `exclude` drops a meter."""
+    hass = home_assistant
+    await _keep_units(hass)
+    chosen = settings(hass, include=("sensor.boiler_*",), exclude=("sensor.shower_*",))
+    async with collecting(chosen, db_pool, pipeline) as collector:
+        await connected(collector)
+        await set_meter(hass, "boiler_m3", 17.25)
+        await stored(db_pool, "sensor.boiler_gas", 17.25)
+        assert collector.status.rejected == 0
+    found = await db_pool.fetch(
+        "SELECT attributes->>'entity_id' AS entity, commodity, kind, unit FROM devices"
+        " WHERE attributes->>'entity_id' IN ('sensor.boiler_gas', 'sensor.shower_water')"
+    )
+    assert [tuple(row) for row in found] == [("sensor.boiler_gas", "gas", "appliance", "m³")]
