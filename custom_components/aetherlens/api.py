@@ -727,6 +727,38 @@ class Ranking:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatementCheck:
+    """A recorded statement beside the engine's bill of its cycle (`/api/v1/statements`)."""
+
+    id: int
+    start: date
+    end: date
+    currency: str
+    residual: Decimal | None  # None: the engine cannot bill the cycle (see error)
+    over_threshold: bool
+    causes: tuple[str, ...]  # the findings' details
+    error: str | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StatementCheck:
+        """Build from an item of `statements`."""
+        return cls(
+            id=int(data["id"]),
+            start=date.fromisoformat(data["start"]),
+            end=date.fromisoformat(data["end"]),
+            currency=str(data["currency"]),
+            residual=_decimal(data["residual"]),
+            over_threshold=bool(data["over_threshold"]),
+            causes=tuple(str(finding["detail"]) for finding in data["findings"]),
+            error=data["error"],
+        )
+
+
+def _statement_checks(data: Mapping[str, Any]) -> tuple[StatementCheck, ...]:
+    return tuple(StatementCheck.from_json(item) for item in data["statements"])
+
+
 @dataclass(frozen=True, slots=True)
 class EnergyPoint:
     """A device's energy in one hour starting at `start`."""
@@ -839,6 +871,11 @@ class AetherLensClient:
             body |= {"start": start.isoformat(), "end": end.isoformat()}
         data = await self._request("POST", "/api/v1/rank", json=body)
         return _parse(Ranking.from_json, data, "ranking")
+
+    async def statements(self, threshold: Decimal) -> tuple[StatementCheck, ...]:
+        """Return every recorded statement matched, flagged above THRESHOLD."""
+        data = await self._get("/api/v1/statements", {"threshold": format(threshold, "f")})
+        return _parse(_statement_checks, data, "statements")
 
     async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Mapping[str, Any]:
         return await self._request("GET", path, params=params)

@@ -23,6 +23,9 @@ from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -39,7 +42,14 @@ from .api import (
     AetherLensConnectionError,
     AetherLensError,
 )
-from .const import CONF_DEVICE_SENSORS, CONF_HIDDEN_BUDGETS, DOMAIN, LOGGER
+from .const import (
+    CONF_DEVICE_SENSORS,
+    CONF_HIDDEN_BUDGETS,
+    CONF_STATEMENT_THRESHOLD,
+    DEFAULT_STATEMENT_THRESHOLD,
+    DOMAIN,
+    LOGGER,
+)
 from .coordinator import AetherLensConfigEntry
 
 TITLE = "AetherLens"
@@ -69,7 +79,12 @@ USER_SCHEMA = probatio.Schema(
 TOKEN_SCHEMA = probatio.Schema({probatio.Required(CONF_API_TOKEN): TOKEN_SELECTOR})
 URL_SCHEMA = probatio.Schema({probatio.Required(CONF_URL): URL_SELECTOR})
 OPTIONS_SCHEMA = probatio.Schema(
-    {probatio.Required(CONF_DEVICE_SENSORS, default=True): BooleanSelector()}
+    {
+        probatio.Required(CONF_DEVICE_SENSORS, default=True): BooleanSelector(),
+        probatio.Required(
+            CONF_STATEMENT_THRESHOLD, default=DEFAULT_STATEMENT_THRESHOLD
+        ): NumberSelector(NumberSelectorConfig(min=0, step=0.01, mode=NumberSelectorMode.BOX)),
+    }
 )
 # The budgets with entities, in the form; the entry stores the others (see CONF_HIDDEN_BUDGETS).
 CONF_BUDGET_ENTITIES = "budget_entities"
@@ -257,6 +272,7 @@ class AetherLensOptionsFlow(OptionsFlowWithReload):
             return self.async_create_entry(
                 data={
                     CONF_DEVICE_SENSORS: user_input[CONF_DEVICE_SENSORS],
+                    CONF_STATEMENT_THRESHOLD: user_input[CONF_STATEMENT_THRESHOLD],
                     CONF_HIDDEN_BUDGETS: sorted(hidden | (set(budgets) - shown)),
                 }
             )

@@ -14,6 +14,13 @@ CONF_DEVICE_SENSORS: Final = "device_sensors"
 # The engine's budgets (ids, as text) that get no entities; budgets added later do get them.
 CONF_HIDDEN_BUDGETS: Final = "hidden_budgets"
 
+# A statement whose residual (total or a line's, either way) is above this gets a repair issue.
+CONF_STATEMENT_THRESHOLD: Final = "statement_threshold"
+DEFAULT_STATEMENT_THRESHOLD: Final = 1.0
+# Statements change when the user records one or the recorded data does: matching them (a bill
+# per statement in the engine) once an hour is enough.
+STATEMENTS_INTERVAL: Final = timedelta(hours=1)
+
 # The newest summary/API version this integration understands (the engine's `api_version`).
 SUPPORTED_API_VERSION: Final = 1
 

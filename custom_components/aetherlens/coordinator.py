@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import override
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -18,24 +19,30 @@ from .api import (
     AetherLensClient,
     AetherLensConnectionError,
     AetherLensError,
+    AetherLensRequestError,
     Budget,
     MeteredDevice,
     Summary,
 )
 from .const import (
+    CONF_STATEMENT_THRESHOLD,
+    DEFAULT_STATEMENT_THRESHOLD,
     DOMAIN,
     EVENT_BUDGET_EXCEEDED,
     EVENT_BUDGET_THRESHOLD,
     LOGGER,
     SCAN_INTERVAL,
+    STATEMENTS_INTERVAL,
 )
 from .repairs import (
     async_check_engine_api,
     async_check_engine_health,
+    async_check_statements,
     async_engine_api_understood,
     async_engine_health_gone,
     async_engine_reachable,
     async_engine_unreachable,
+    async_statements_gone,
 )
 
 
@@ -79,7 +86,8 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
     """Reads the engine's summary and its health (what the engine needs the user for).
 
     After each read it removes the devices the engine no longer reports, announces budgets
-    that went over and raises (or clears) the repair issues the health calls for. An engine
+    that went over and raises (or clears) the repair issues the health calls for, and those of
+    statements off the engine's bill (checked hourly). An engine
     unreachable for long gets a repair issue, and the entry is reloaded into setup retry: Home
     Assistant shows the reason on the entry and retries it by itself.
     """
@@ -110,6 +118,9 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         # unreachable one outlives the reload into setup retry (see _engine_unreachable).
         entry.async_on_unload(lambda: async_engine_api_understood(hass, entry))
         entry.async_on_unload(lambda: async_engine_health_gone(hass, entry))
+        entry.async_on_unload(lambda: async_statements_gone(hass, entry))
+        # When the statements were last matched (None: not yet).
+        self._statements_checked: datetime | None = None
 
     def budget(self, budget_id: int) -> Budget | None:
         """Return the budget BUDGET_ID of the current summary, None once it is gone."""
@@ -122,6 +133,7 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
             summary = await self.client.summary()
             summary = replace(summary, ledger=await self.client.ledger())
             health = await self.client.health()
+            await self._check_statements()
         except AetherLensAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_error"
@@ -147,6 +159,24 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         self._remove_stale_devices(summary)
         self._fire_budget_events(summary)
         return summary
+
+    async def _check_statements(self) -> None:
+        """Match the statements every STATEMENTS_INTERVAL; raise or clear their issues.
+
+        An engine that refuses the request (one from before statements) is left alone.
+        """
+        now = dt_util.utcnow()
+        checked = self._statements_checked
+        if checked is not None and now - checked < STATEMENTS_INTERVAL:
+            return
+        options = self.config_entry.options
+        threshold = Decimal(str(options.get(CONF_STATEMENT_THRESHOLD, DEFAULT_STATEMENT_THRESHOLD)))
+        try:
+            statements = await self.client.statements(threshold)
+        except AetherLensRequestError:
+            return
+        self._statements_checked = now
+        async_check_statements(self.hass, self.config_entry, statements, threshold)
 
     def _fire_budget_events(self, summary: Summary) -> None:
         """Announce each budget that went over its amount, or reached a higher threshold.

@@ -3,12 +3,13 @@
 None of them is fixable from a repair flow: each says what to check, and goes by itself once
 the engine answers (or is understood, or no longer reports the problem) again. From the engine's
 health come the readings waiting in its dead-letter file and a collector whose Home Assistant
-token is refused.
+token is refused; from its statements each one whose residual is above the entry's threshold.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
@@ -21,7 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
 
-from .api import CollectorIssue, EngineHealth, Summary
+from .api import CollectorIssue, EngineHealth, StatementCheck, Summary
 from .const import DOMAIN, SUPPORTED_API_VERSION, UNREACHABLE_REPAIR_AFTER
 
 # The engine's collector issue that means its Home Assistant token was refused.
@@ -200,3 +201,60 @@ def _token_refused_issues(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
         for domain, issue_id in ir.async_get(hass).issues
         if domain == DOMAIN and issue_id.startswith(prefix)
     }
+
+
+def _statement_prefix(entry: ConfigEntry) -> str:
+    return f"statement_residual_{entry.entry_id}_"
+
+
+def _statement_issues(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
+    prefix = _statement_prefix(entry)
+    return {
+        issue_id
+        for domain, issue_id in ir.async_get(hass).issues
+        if domain == DOMAIN and issue_id.startswith(prefix)
+    }
+
+
+@callback
+def async_check_statements(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    statements: tuple[StatementCheck, ...],
+    threshold: Decimal,
+) -> None:
+    """Raise an issue per statement over THRESHOLD; remove those of statements now within."""
+    raised = set()
+    for statement in statements:
+        if not statement.over_threshold:
+            continue
+        issue_id = f"{_statement_prefix(entry)}{statement.id}"
+        raised.add(issue_id)
+        causes = [*statement.causes, *([statement.error] if statement.error else [])]
+        residual = "?" if statement.residual is None else format(statement.residual, "f")
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="statement_residual",
+            translation_placeholders={
+                "title": entry.title,
+                "start": statement.start.isoformat(),
+                "end": statement.end.isoformat(),
+                "residual": residual,
+                "currency": statement.currency,
+                "threshold": format(threshold, "f"),
+                "causes": "; ".join(causes) or "none found (an amount the tariff does not have)",
+            },
+        )
+    for issue_id in _statement_issues(hass, entry) - raised:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
+def async_statements_gone(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Note that ENTRY went: its statements' issues go with it."""
+    for issue_id in _statement_issues(hass, entry):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)

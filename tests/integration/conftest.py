@@ -111,7 +111,14 @@ class FixtureEngine:
         app.router.add_post("/api/v1/compare", self._compare)
         app.router.add_get("/api/v1/bill", self._bill)
         app.router.add_get("/api/v1/ledger", self._ledger)
+        app.router.add_get("/api/v1/statements", self._statements)
         return app
+
+    async def _statements(self, request: web.Request) -> web.Response:
+        """Answer that no statement is recorded (test_real_engine.py matches real ones)."""
+        if not self._authorized(request):
+            return _error(401, "invalid_token")
+        return web.json_response({"threshold": request.query["threshold"], "statements": []})
 
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get(hdrs.AUTHORIZATION) == f"Bearer {self.token}"

@@ -25,6 +25,7 @@ from custom_components.aetherlens.config_flow import CONF_BUDGET_ENTITIES
 from custom_components.aetherlens.const import (
     CONF_DEVICE_SENSORS,
     CONF_HIDDEN_BUDGETS,
+    CONF_STATEMENT_THRESHOLD,
     DOMAIN,
 )
 from tests.http import serve_app
@@ -329,7 +330,11 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
         {CONF_DEVICE_SENSORS: False},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == {CONF_DEVICE_SENSORS: False, CONF_HIDDEN_BUDGETS: []}
+    assert mock_config_entry.options == {
+        CONF_DEVICE_SENSORS: False,
+        CONF_STATEMENT_THRESHOLD: 1.0,
+        CONF_HIDDEN_BUDGETS: [],
+    }
 
 
 def _schema(result: ConfigFlowResult) -> dict[Any, Any]:

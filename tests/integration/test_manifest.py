@@ -150,6 +150,6 @@ def test_translations_cover_the_flows_and_entities() -> None:
     assert (
         set(options["data"])
         == set(options["data_description"])
-        == {"device_sensors", "budget_entities"}
+        == {"device_sensors", "statement_threshold", "budget_entities"}
     )
     assert (COMPONENT / "brand" / "icon.png").read_bytes().startswith(b"\x89PNG")

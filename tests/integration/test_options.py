@@ -11,7 +11,12 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.aetherlens.config_flow import CONF_BUDGET_ENTITIES
-from custom_components.aetherlens.const import CONF_DEVICE_SENSORS, CONF_HIDDEN_BUDGETS, DOMAIN
+from custom_components.aetherlens.const import (
+    CONF_DEVICE_SENSORS,
+    CONF_HIDDEN_BUDGETS,
+    CONF_STATEMENT_THRESHOLD,
+    DOMAIN,
+)
 
 from .conftest import ENGINE_INSTANCE_ID
 
@@ -24,7 +29,11 @@ async def test_options_pick_budgets(hass: HomeAssistant, init_integration: MockC
     field = next(key for key in schema if key == CONF_BUDGET_ENTITIES)
     assert field.default() == ["1"]
     assert schema[field].config["options"] == [{"value": "1", "label": "Household month"}]
-    assert [str(key) for key in schema] == [CONF_DEVICE_SENSORS, CONF_BUDGET_ENTITIES]
+    assert [str(key) for key in schema] == [
+        CONF_DEVICE_SENSORS,
+        CONF_STATEMENT_THRESHOLD,
+        CONF_BUDGET_ENTITIES,
+    ]
     assert hass.states.get("sensor.aetherlens_budget_household_month") is not None
 
     result = await hass.config_entries.options.async_configure(

@@ -16,6 +16,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from aetherlens_engine import __version__
@@ -23,6 +24,7 @@ from aetherlens_engine.api import EngineState, create_app
 from aetherlens_engine.tariffs.costs import write_costs, write_daily
 from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from custom_components.aetherlens.const import (
+    CONF_STATEMENT_THRESHOLD,
     DOMAIN,
     EVENT_BUDGET_EXCEEDED,
     EVENT_BUDGET_THRESHOLD,
@@ -347,3 +349,47 @@ async def test_budgets_changed_through_the_api_are_followed(
         await next_update(hass, freezer)
     assert state_of(hass, spent).state == "unavailable"
     assert state_of(hass, over).state == "unavailable"
+
+
+async def test_statement_off_the_bill_raises_an_issue_until_within_threshold(
+    hass: HomeAssistant, priced_engine_url: str
+) -> None:
+    """March recorded for 11 hours (2.60 under day-night): a 50.00 statement is 47.40 off."""
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as session,
+        session.post(
+            f"{priced_engine_url}/api/v1/statements",
+            json={"start": "2026-03-01", "end": "2026-04-01", "total": "50.00"},
+        ) as resp,
+    ):
+        assert resp.status == 201, await resp.text()
+        statement_id = (await resp.json())["id"]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=INSTANCE_ID,
+        data={CONF_URL: priced_engine_url, CONF_API_TOKEN: TOKEN},
+    )
+    await setup_entry(hass, entry)
+    issues = ir.async_get(hass)
+    issue_id = f"statement_residual_{entry.entry_id}_{statement_id}"
+    issue = issues.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert (issue.translation_key, issue.severity) == (
+        "statement_residual",
+        ir.IssueSeverity.WARNING,
+    )
+    assert issue.translation_placeholders == {
+        "title": "AetherLens",
+        "start": "2026-03-01",
+        "end": "2026-04-01",
+        "residual": "47.4",
+        "currency": "EUR",
+        "threshold": "1.0",
+        # 31 days less the hour skipped on 29 March: 743 hours, 11 of them recorded.
+        "causes": "732 of the cycle's 743 hours have no household energy recorded",
+    }
+    hass.config_entries.async_update_entry(entry, options={CONF_STATEMENT_THRESHOLD: 50.0})
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
