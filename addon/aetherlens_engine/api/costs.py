@@ -56,6 +56,7 @@ from .errors import ApiError, cannot_bill, no_active_tariff
 from .localtime import first_day_from, local_midnight
 from .params import MAX_DEVICE_ID
 from .ranges import MAX_BILL_RANGE, bad_parameter, check_range, instant_parameter
+from .shared import shared_answer
 from .state import STATE_KEY, EngineState
 
 # The household rule lives in the views of timescale/0005_devices_included_in.sql.
@@ -250,6 +251,12 @@ def projection_answer(projection: Projection) -> contract.Projection:
 async def get_projection(request: web.Request) -> web.Response:
     """Answer the active tariff's current billing cycle so far and projected to its end."""
     state = request.app[STATE_KEY]
+    return json_response(
+        await shared_answer(request.app, "projection", lambda: _projection_at(state))
+    )
+
+
+async def _projection_at(state: EngineState) -> contract.Projection:
     async with connection(state) as conn:
         try:
             projection = await state.pricing.projection(conn, state.clock())
@@ -257,7 +264,7 @@ async def get_projection(request: web.Request) -> web.Response:
             raise cannot_bill(err) from err
     if projection is None:
         raise no_active_tariff()
-    return json_response(projection_answer(projection))
+    return projection_answer(projection)
 
 
 def _range(

@@ -22,7 +22,8 @@ from .contract import costs as contract
 from .contract import summary
 from .contract.base import day, json_response, money, optional_instant, optional_money
 from .database import connection
-from .state import STATE_KEY
+from .shared import shared_answer
+from .state import STATE_KEY, EngineState
 
 
 def price_answer(active: ActiveQuote | None, currency: str) -> contract.Price:
@@ -60,9 +61,13 @@ def _optional_float(value: Decimal | None) -> float | None:
 async def get_price(request: web.Request) -> web.Response:
     """Answer the active tariff's price now, its period, next change, carbon and export price."""
     state = request.app[STATE_KEY]
+    return json_response(await shared_answer(request.app, "price", lambda: _price_at(state)))
+
+
+async def _price_at(state: EngineState) -> contract.Price:
     async with connection(state) as conn:
         active = await state.pricing.quote(conn, state.clock())
-    return json_response(price_answer(active, state.currency))
+    return price_answer(active, state.currency)
 
 
 _ZERO = Decimal(0)

@@ -12,12 +12,8 @@ cloud figures from `cloud_costs` (dimension 'total', services from 'service') an
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -32,6 +28,7 @@ from .database import connection
 from .devices import device_identity
 from .localtime import LocalPeriods
 from .price import tariff_summary
+from .shared import shared_answer
 from .state import STATE_KEY, EngineState
 
 ENERGY_KINDS = (
@@ -161,31 +158,10 @@ class _Spending:
         return self.devices.get(budget["device_id"], (_ZERO, _ZERO))[index]
 
 
-# The summary being computed, per application: callers arriving meanwhile share its answer.
-_IN_FLIGHT: weakref.WeakKeyDictionary[web.Application, asyncio.Task[Any]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def shared_answer[T](app: web.Application, compute: Callable[[], Awaitable[T]]) -> T:
-    """Return the answer of the computation running for APP, or of a new one of COMPUTE.
-
-    Many clients polling at once (several Home Assistant instances, dashboards) then cost one
-    computation, not one each; a caller joining a computation gets an answer begun less than one
-    computation's time before it asked. The computation runs as a task of its own, so a caller
-    that goes away cancels only its own wait.
-    """
-    running: asyncio.Task[T] | None = _IN_FLIGHT.get(app)
-    if running is None or running.done():
-        running = asyncio.ensure_future(compute())
-        _IN_FLIGHT[app] = running
-    return await asyncio.shield(running)
-
-
 async def get_summary(request: web.Request) -> web.Response:
     """Answer the summary of devices, household, cloud accounts and budgets."""
     state = request.app[STATE_KEY]
-    return json_response(await shared_answer(request.app, lambda: _summary_at(state)))
+    return json_response(await shared_answer(request.app, "summary", lambda: _summary_at(state)))
 
 
 async def _summary_at(state: EngineState) -> contract.Summary:

@@ -1,13 +1,14 @@
-"""Concurrent summary requests share one computation; sequential ones compute afresh."""
+"""Concurrent requests of a route share one computation; sequential ones compute afresh."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from aiohttp import web
 
-from aetherlens_engine.api.summary import shared_answer
+from aetherlens_engine.api.shared import shared_answer
 
 
 async def test_callers_during_a_computation_share_its_answer() -> None:
@@ -23,7 +24,7 @@ async def test_callers_during_a_computation_share_its_answer() -> None:
         await release.wait()
         return {"run": runs}
 
-    callers = [asyncio.create_task(shared_answer(app, compute)) for _ in range(5)]
+    callers = [asyncio.create_task(shared_answer(app, "summary", compute)) for _ in range(5)]
     await asyncio.sleep(0.01)
     callers[0].cancel()
     await asyncio.sleep(0.01)
@@ -32,8 +33,27 @@ async def test_callers_during_a_computation_share_its_answer() -> None:
     assert runs == 1
     assert answers == [{"run": 1}] * 4
     assert callers[0].cancelled()
-    assert await shared_answer(app, compute) == {"run": 2}
-    assert await shared_answer(web.Application(), compute) == {"run": 3}  # per application
+    assert await shared_answer(app, "summary", compute) == {"run": 2}
+    other_app = web.Application()
+    assert await shared_answer(other_app, "summary", compute) == {"run": 3}
+
+
+async def test_each_route_has_its_own_computation() -> None:
+    """Callers of two routes at once: one computation per route, each caller its route's."""
+    app = web.Application()
+    release = asyncio.Event()
+
+    async def compute(route: str) -> str:
+        await release.wait()
+        return route
+
+    callers = [
+        asyncio.create_task(shared_answer(app, route, functools.partial(compute, route)))
+        for route in ("price", "projection", "price")
+    ]
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await asyncio.gather(*callers) == ["price", "projection", "price"]
 
 
 async def test_a_failed_computation_fails_its_callers_and_is_not_kept() -> None:
@@ -48,7 +68,9 @@ async def test_a_failed_computation_fails_its_callers_and_is_not_kept() -> None:
         return {"ok": True}
 
     results = await asyncio.gather(
-        shared_answer(app, compute), shared_answer(app, compute), return_exceptions=True
+        shared_answer(app, "summary", compute),
+        shared_answer(app, "summary", compute),
+        return_exceptions=True,
     )
     assert all(isinstance(r, web.HTTPServiceUnavailable) for r in results)
-    assert await shared_answer(app, compute) == {"ok": True}
+    assert await shared_answer(app, "summary", compute) == {"ok": True}
