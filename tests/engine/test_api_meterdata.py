@@ -143,6 +143,33 @@ async def test_import_then_bill_matches_the_usage_summary(pool: asyncpg.Pool) ->
     assert Decimal(bill["total"]) == summary["bill"] == Decimal("14.80")
 
 
+async def test_the_usage_summaries_as_imported(pool: asyncpg.Pool) -> None:
+    """GET /meter-data/summaries: the file's billed day, amounts exact, kept for bill matching."""
+    status, body = await _import(pool, household())
+    assert status == 200
+    state = engine_state(pool)
+    async with client(state) as session:
+        status, listed = await checked(session, "get", "/api/v1/meter-data/summaries")
+    assert status == 200
+    [summary] = listed["summaries"]
+    imported_at = summary.pop("imported_at")
+    assert datetime.fromisoformat(imported_at).tzinfo is not None
+    assert summary == {
+        "id": summary["id"],
+        "device_id": body["meters"][0]["device_id"],
+        "meter": POINT,
+        "source": "greenbutton",
+        "start": DAY.isoformat(),
+        "end": (DAY + timedelta(days=1)).isoformat(),
+        "currency": "USD",
+        "bill": "14.8",
+        "bill_to_date": "14.8",
+        "additional_cost": "8",
+        "consumption_kwh": "25",
+        "lines": [{"note": "Customer charge", "amount": "8"}],
+    }
+
+
 async def test_a_second_import_stores_nothing(pool: asyncpg.Pool) -> None:
     """Idempotent: the same file again (before or after the rollups) only finds duplicates."""
     await _import(pool, household())

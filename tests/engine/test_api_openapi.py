@@ -197,7 +197,8 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
     ]
     green_button = {"format": "greenbutton", "content": household().decode()}
     meter_data = Call("/api/v1/meter-data", "post", kwargs={"json": green_button})
-    private.append(meter_data)
+    summaries = Call("/api/v1/meter-data/summaries")
+    private += [meter_data, summaries]
     failing = [
         Call(energy, path=plug_energy, kwargs={"params": {**day, "resolution": "day"}}),
         Call(energy, path=plug_energy, kwargs={"params": {**day, "from": "soon"}}),
@@ -280,7 +281,10 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         await Call("/api/v1/health").send(session)  # spends the only token
         answers += [await call.send(session) for call in public + private]
     async with client(engine_state(None, sink=FullSink())) as session:
-        answers += [await call.send(session) for call in [*private[:4], meter_data, *tariff_calls]]
+        answers += [
+            await call.send(session)
+            for call in [*private[:4], meter_data, summaries, *tariff_calls]
+        ]
     await pool.close()
     async with client(engine_state(pool)) as session:
         answers.append(await Call("/api/v1/summary").send(session))

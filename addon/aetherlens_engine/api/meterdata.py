@@ -1,6 +1,7 @@
 """`POST /api/v1/meter-data`: import a utility's data download as a meter of the household.
 
 Green Button files, and CSV exports (their zone by default the engine's).
+`GET /api/v1/meter-data/summaries` lists the usage summaries (billed periods) imported.
 
 The file travels as text in a JSON body (the API's body limit bounds it; the `import-meter-data`
 command takes files of any size). A file that cannot be read answers 422 with the element or line
@@ -16,13 +17,18 @@ from aiohttp import web
 from msgspec import UNSET
 
 from aetherlens_engine.meterdata.intervals import MeterDataError
-from aetherlens_engine.meterdata.store import Imported, store_meter_data
+from aetherlens_engine.meterdata.store import (
+    Imported,
+    StoredSummary,
+    store_meter_data,
+    stored_summaries,
+)
 from aetherlens_engine.meterdata.upload import CsvOptions, FileFormat, read_file
 from aetherlens_engine.models import Flow
 from aetherlens_engine.tariffs.csvload import Ambiguous
 
 from .contract import meterdata as contract
-from .contract.base import json_response, optional_instant
+from .contract.base import instant, json_response, money, optional_instant, optional_money
 from .database import connection
 from .decode import body_of
 from .errors import ApiError
@@ -88,4 +94,34 @@ def imported_answer(imported: Imported) -> contract.MeterDataImported:
         ],
         summaries=imported.summaries,
         summaries_known=imported.summaries_known,
+    )
+
+
+async def get_summaries(request: web.Request) -> web.Response:
+    """Answer every imported usage summary (what the utility billed), oldest period first."""
+    state = request.app[STATE_KEY]
+    async with connection(state) as conn:
+        stored = await stored_summaries(conn)
+    return json_response(contract.UsageSummaries(summaries=[_summary(s) for s in stored]))
+
+
+def _summary(stored: StoredSummary) -> contract.StoredUsageSummary:
+    summary = stored.summary
+    return contract.StoredUsageSummary(
+        id=stored.id,
+        device_id=stored.device_id,
+        meter=summary.meter,
+        source=stored.source,
+        start=instant(summary.start),
+        end=instant(summary.end),
+        currency=summary.currency,
+        bill=optional_money(summary.bill),
+        bill_to_date=optional_money(summary.bill_to_date),
+        additional_cost=optional_money(summary.additional),
+        consumption_kwh=optional_money(summary.consumption_kwh),
+        lines=[
+            contract.SummaryLine(note=line.note, amount=money(line.amount))
+            for line in summary.lines
+        ],
+        imported_at=instant(stored.imported_at),
     )

@@ -20,6 +20,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import asyncpg
 
@@ -28,7 +29,15 @@ from aetherlens_engine.ingest.store import merge_records
 from aetherlens_engine.ingest.validate import EARLIEST
 from aetherlens_engine.models import UNIT_ENERGY, Commodity, DeviceKind, Quality
 
-from .intervals import Meter, MeterData, MeterDataError, Piece, UsageSummary, hour_pieces
+from .intervals import (
+    BillLine,
+    Meter,
+    MeterData,
+    MeterDataError,
+    Piece,
+    UsageSummary,
+    hour_pieces,
+)
 
 BEFORE_END = timedelta(microseconds=1)
 
@@ -59,6 +68,27 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
 ON CONFLICT (device_id, period_start, period_end) DO NOTHING
 RETURNING id
 """
+
+
+_SUMMARIES_SQL = """
+SELECT s.id, s.device_id, d.source_id, s.source, s.period_start, s.period_end, s.currency,
+       s.bill, s.bill_to_date, s.additional_cost, s.consumption_kwh, s.lines::text AS lines,
+       s.imported_at
+FROM usage_summaries AS s
+JOIN devices AS d ON d.id = s.device_id
+ORDER BY s.period_start, s.device_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSummary:
+    """A usage summary as stored: its row, its meter's device, how and when it came."""
+
+    id: int
+    device_id: int
+    source: str
+    imported_at: datetime
+    summary: UsageSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,3 +204,31 @@ async def _store_summary(
         source,
     )
     return 0 if stored is None else 1
+
+
+async def stored_summaries(conn: asyncpg.Connection) -> list[StoredSummary]:
+    """Return every stored usage summary, by the start of its period."""
+    return [
+        StoredSummary(
+            row["id"],
+            row["device_id"],
+            row["source"],
+            row["imported_at"],
+            UsageSummary(
+                row["source_id"],
+                row["period_start"],
+                row["period_end"],
+                row["currency"],
+                row["bill"],
+                row["bill_to_date"],
+                row["additional_cost"],
+                row["consumption_kwh"],
+                tuple(
+                    BillLine(line["note"], Decimal(line["amount"]))
+                    for line in json.loads(row["lines"])
+                ),
+                f"usage summary {row['id']}",
+            ),
+        )
+        for row in await conn.fetch(_SUMMARIES_SQL)
+    ]

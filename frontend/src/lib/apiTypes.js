@@ -741,6 +741,24 @@
  */
 
 /**
+ * What the utility billed for a period of one meter (null: the file did not say).
+ * @typedef {Object} StoredUsageSummary
+ * @property {number} id
+ * @property {number} device_id
+ * @property {string} meter The meter's identity at the utility
+ * @property {string} source The file's format
+ * @property {string} start
+ * @property {string} end The period's end (exclusive)
+ * @property {string} currency
+ * @property {string|null} bill The period's total as billed
+ * @property {string|null} bill_to_date Billed so far in the period
+ * @property {string|null} additional_cost Costs beyond energy
+ * @property {string|null} consumption_kwh The energy billed
+ * @property {Array<SummaryLine>} lines
+ * @property {string} imported_at
+ */
+
+/**
  * Today, this month, the price now, the billing cycle, cloud accounts and budgets.
  * @typedef {Object} Summary
  * @property {EngineInfo} engine
@@ -774,6 +792,13 @@
  * @property {number} energy_month_kwh
  * @property {string|null} cost_today
  * @property {string|null} cost_month
+ */
+
+/**
+ * A further cost of a billed period, as the utility names it.
+ * @typedef {Object} SummaryLine
+ * @property {string} note
+ * @property {string} amount
  */
 
 /**
@@ -922,6 +947,12 @@
  */
 
 /**
+ * Every usage summary imported, by the start of its period.
+ * @typedef {Object} UsageSummaries
+ * @property {Array<StoredUsageSummary>} summaries
+ */
+
+/**
  * Each operation's success answer, by its operationId.
  * @typedef {Object} Answers
  * @property {Health} getHealth
@@ -943,6 +974,7 @@
  * @property {Calibration} calibrateTariff
  * @property {StatementsSaved} importStatements
  * @property {MeterDataImported} importMeterData
+ * @property {UsageSummaries} listUsageSummaries
  * @property {TariffList} listTariffs
  * @property {TariffSaved} saveTariff
  * @property {TariffValid} validateTariff

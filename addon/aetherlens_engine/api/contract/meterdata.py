@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from .base import Count, Instant, Model
+from .base import Count, Currency, Instant, Model, Money
 from .engine import DeviceId
 
 
@@ -76,3 +76,34 @@ class MeterDataImported(Model):
     meters: list[ImportedMeter]
     summaries: Annotated[Count, Meta(description="Usage summaries (billed periods) stored")]
     summaries_known: Annotated[Count, Meta(description="Usage summaries stored before")]
+
+
+class SummaryLine(Model):
+    """A further cost of a billed period, as the utility names it."""
+
+    note: str
+    amount: Money
+
+
+class StoredUsageSummary(Model):
+    """What the utility billed for a period of one meter (null: the file did not say)."""
+
+    id: int
+    device_id: DeviceId
+    meter: Annotated[str, Meta(description="The meter's identity at the utility")]
+    source: Annotated[str, Meta(description="The file's format")]
+    start: Instant
+    end: Annotated[Instant, Meta(description="The period's end (exclusive)")]
+    currency: Currency
+    bill: Annotated[Money | None, Meta(description="The period's total as billed")]
+    bill_to_date: Annotated[Money | None, Meta(description="Billed so far in the period")]
+    additional_cost: Annotated[Money | None, Meta(description="Costs beyond energy")]
+    consumption_kwh: Annotated[Money | None, Meta(description="The energy billed")]
+    lines: list[SummaryLine]
+    imported_at: Instant
+
+
+class UsageSummaries(Model):
+    """Every usage summary imported, by the start of its period."""
+
+    summaries: list[StoredUsageSummary]

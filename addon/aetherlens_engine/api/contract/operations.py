@@ -449,6 +449,17 @@ OPERATIONS: tuple[Operation, ...] = (
         "kept as they are (duplicates, covered): importing a file again stores nothing.",
     ),
     Operation(
+        "/api/v1/meter-data/summaries",
+        "get",
+        "listUsageSummaries",
+        "What the utility billed, as its imported files' usage summaries say",
+        {
+            200: Reply("Every usage summary, oldest period first", meterdata.UsageSummaries),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
         "/api/v1/tariffs",
         "get",
         "listTariffs",
