@@ -23,7 +23,7 @@ from .collector import HomeAssistantCollector
 from .config import EngineConfig
 from .database import Database, open_pool, prepare
 from .ingest import IngestPipeline
-from .plugins import CloudCostWriter, PluginManager, PollResult
+from .plugins import CloudCostWriter, PluginManager, PollResult, Provides, ReadingFeed
 from .storage.compaction import compact_readings
 from .storage.features import DatabaseFeatures, detect_features
 from .storage.retention import apply_policies, enforce_retention
@@ -37,6 +37,10 @@ LOGGER = logging.getLogger(__name__)
 RETENTION_INTERVAL = timedelta(hours=1)
 # How often budgets naming a device not seen yet are tried again.
 BUDGET_RETRY_INTERVAL = timedelta(minutes=5)
+# What the engine stores of plugins' records (statements are not taken from plugins yet).
+STORED_FROM_PLUGINS = frozenset(
+    {Provides.CLOUD_COSTS, Provides.READINGS, Provides.PRICES, Provides.CARBON}
+)
 
 
 class Announcer(Protocol):
@@ -210,18 +214,21 @@ class Engine:
         await budgets.sync()
         self._tasks.append(asyncio.create_task(self._every(BUDGET_RETRY_INTERVAL, budgets.retry)))
         writer = CloudCostWriter(pool)
+        feed = ReadingFeed(pool, pipeline)
 
-        async def store_cloud_costs(source: str, result: PollResult) -> None:
+        async def store_plugin_results(source: str, result: PollResult) -> None:
             await writer.write(source, result)
+            await feed.write(source, result)
             # A budget may name a cloud account this poll has just created.
             await budgets.retry()
 
         # Each plugin polls in a worker process of its own; the status lands in the health state.
         self._plugins = PluginManager(
             config.plugins,
-            store_cloud_costs,
+            store_plugin_results,
             state.plugins,
             state_root=config.data_dir / "plugins",
+            stores=STORED_FROM_PLUGINS,
             clock=self.clock,
         )
         self._plugins.start()

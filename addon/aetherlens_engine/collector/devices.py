@@ -1,4 +1,7 @@
-"""The engine devices of recorded entities (`devices` rows of source 'homeassistant')."""
+"""The engine devices of recorded entities (`devices` rows of source 'homeassistant').
+
+Plugins' devices are made the same way, under the plugin's name as their source.
+"""
 
 from __future__ import annotations
 
@@ -80,15 +83,15 @@ class LastReading:
 
 
 async def upsert_devices(
-    pool: asyncpg.Pool, specs: Sequence[DeviceSpec]
+    pool: asyncpg.Pool, specs: Sequence[DeviceSpec], source: str = SOURCE
 ) -> dict[str, StoredDevice]:
-    """Create or update the devices of SPECS; return them by source_id."""
+    """Create or update the devices of SPECS of SOURCE; return them by source_id."""
     if not specs:
         return {}
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             _UPSERT,
-            SOURCE,
+            source,
             [s.source_id for s in specs],
             [s.name for s in specs],
             [str(s.kind) for s in specs],
@@ -99,9 +102,9 @@ async def upsert_devices(
             [s.connection for s in specs],
         )
         await conn.execute(
-            _CONTAINERS, SOURCE, [s.source_id for s in specs], [s.included_in for s in specs]
+            _CONTAINERS, source, [s.source_id for s in specs], [s.included_in for s in specs]
         )
-        rows = await conn.fetch(_IDS, SOURCE, [s.source_id for s in specs])
+        rows = await conn.fetch(_IDS, source, [s.source_id for s in specs])
     return {row["source_id"]: StoredDevice(row["id"], row["unit"]) for row in rows}
 
 

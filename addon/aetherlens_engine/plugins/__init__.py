@@ -5,6 +5,7 @@ supervises its worker process and checks every record it returns.
 """
 
 from .base import Plugin, PluginConfigError, PluginError, PluginManifest, SourcePlugin
+from .feed import ReadingFeed
 from .manager import PluginInstance, PluginManager
 from .metrics import PluginCollector
 from .results import (
@@ -42,6 +43,7 @@ __all__ = [
     "PollResult",
     "PricePoint",
     "Provides",
+    "ReadingFeed",
     "SourcePlugin",
     "Statement",
     "SupervisionSettings",

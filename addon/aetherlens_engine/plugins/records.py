@@ -20,7 +20,7 @@ from aetherlens_engine.api.contract.base import Currency, Day, Money
 from aetherlens_engine.api.decode import field_message
 from aetherlens_engine.api.params import InvalidValueError, parse_rfc3339
 from aetherlens_engine.ingest.validate import MAX_ABS_VALUE
-from aetherlens_engine.models import DeviceKind
+from aetherlens_engine.models import Commodity, DeviceKind
 
 from .results import (
     AccountCosts,
@@ -79,6 +79,7 @@ class DeviceIn(_Record):
     name: Text
     kind: Literal["meter", "appliance", "grid", "solar", "battery"]
     unit: Text
+    commodity: Literal["electricity", "gas", "water"] = "electricity"
 
 
 class ReadingIn(_Record):
@@ -174,7 +175,9 @@ def _forecast(item: Any) -> Forecast:
 
 def _device(item: Any) -> DeviceSpec:
     row = _convert(item, DeviceIn)
-    return DeviceSpec(row.source_id, row.name, DeviceKind(row.kind), row.unit)
+    return DeviceSpec(
+        row.source_id, row.name, DeviceKind(row.kind), row.unit, Commodity(row.commodity)
+    )
 
 
 def _price(item: Any) -> PricePoint:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
-from aetherlens_engine.models import DeviceKind
+from aetherlens_engine.models import Commodity, DeviceKind
 
 Dimension = Literal["total", "service", "resource_group", "region"]
 DIMENSIONS: frozenset[str] = frozenset({"total", "service", "resource_group", "region"})
@@ -75,12 +75,17 @@ class AccountCosts:
 
 @dataclass(frozen=True, slots=True)
 class DeviceSpec:
-    """A device whose readings the plugin delivers: its id at the source, name, kind and unit."""
+    """A device whose readings the plugin delivers: its id at the source, name, kind and unit.
+
+    UNIT is what the readings are stored in (kWh, W, m³: those of the API), COMMODITY what the
+    device meters.
+    """
 
     source_id: str
     name: str
     kind: DeviceKind
     unit: str
+    commodity: Commodity = Commodity.ELECTRICITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +192,13 @@ def result_to_json(result: PollResult) -> dict[str, Any]:
             for account in result.accounts
         ],
         "devices": [
-            {"source_id": d.source_id, "name": d.name, "kind": str(d.kind), "unit": d.unit}
+            {
+                "source_id": d.source_id,
+                "name": d.name,
+                "kind": str(d.kind),
+                "unit": d.unit,
+                "commodity": str(d.commodity),
+            }
             for d in result.devices
         ],
         "readings": [

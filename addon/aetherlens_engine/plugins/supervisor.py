@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from aetherlens_engine.clock import Clock, system_clock
+from aetherlens_engine.ingest.errors import IngestError
 from aetherlens_engine.tasks import cancel_and_wait
 
 from .base import PluginError, PluginManifest, secret_values
@@ -158,7 +159,7 @@ class PluginSupervisor:
                 self._failed(str(err))
             except PluginError as err:
                 self._failed(str(err))
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, IngestError) as err:
                 self._failed(f"cannot store the plugin's results: {err}")
             else:
                 await asyncio.sleep(self._settings.poll_interval.total_seconds())

@@ -1,5 +1,6 @@
 """Plugins for the supervision tests: steady, crashing, hanging, leaking, leaking secrets (from
-their configuration, the environment or a file), returning malformed records.
+their configuration, the environment or a file), returning malformed records, and a feed of
+readings, prices and carbon.
 
 The misbehaving ones misbehave once: they leave a marker file (option `marker`) so that the
 restarted worker works, which is how a test sees the plugin come back.
@@ -17,15 +18,20 @@ from pathlib import Path
 
 import voluptuous as vol
 
+from aetherlens_engine.models import Commodity, DeviceKind
 from aetherlens_engine.plugins import (
     AccountCosts,
+    CarbonPoint,
     CostRow,
+    DeviceSpec,
     Forecast,
     Plugin,
     PluginError,
     PluginManifest,
+    PluginReading,
     PollResult,
     PricePoint,
+    Provides,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -202,4 +208,35 @@ class MalformedPlugin(Plugin):
         return PollResult(
             accounts=(AccountCosts("acct-m", "Malformed", rows),),
             prices=(PricePoint(datetime(2026, 11, 3, tzinfo=UTC), Decimal("0.2"), "EUR"),),
+        )
+
+
+class FeedPlugin(Plugin):
+    """A gas meter's readings (one of them an hour ahead), hourly prices (one of tomorrow) and a
+    carbon value."""
+
+    manifest = PluginManifest(
+        name="feed",
+        version="1.0",
+        config_schema=vol.Schema({}),
+        poll_interval=timedelta(seconds=0.2),
+        provides=frozenset({Provides.READINGS, Provides.PRICES, Provides.CARBON}),
+    )
+
+    async def poll(self) -> PollResult:
+        now = self.clock()
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        return PollResult(
+            devices=(DeviceSpec("gas", "Gas meter", DeviceKind.METER, "m³", Commodity.GAS),),
+            readings=(
+                PluginReading("gas", now - timedelta(minutes=10), 1200.5),
+                PluginReading("gas", now - timedelta(minutes=5), 1200750.0, "L"),
+                PluginReading("gas", now + timedelta(hours=1), 1201.0),
+            ),
+            prices=(
+                PricePoint(hour - timedelta(hours=2), Decimal("0.2931"), "EUR"),
+                PricePoint(hour - timedelta(hours=1), Decimal("0.3105"), "EUR"),
+                PricePoint(hour + timedelta(hours=20), Decimal("0.1877"), "EUR"),  # day-ahead
+            ),
+            carbon=(CarbonPoint(hour - timedelta(hours=1), Decimal("0.412")),),
         )
