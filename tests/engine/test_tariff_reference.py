@@ -51,7 +51,8 @@ def test_every_cited_test_exists() -> None:
         assert path.is_file(), module
         if module not in defined:
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            defined[module] = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+            functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+            defined[module] = {n.name for n in tree.body if isinstance(n, functions)}
         assert not name or name in defined[module], f"{module}::{name}"
     charges = defined["test_bill_charges.py"]
     assert [name for name in bare if name not in charges] == []
