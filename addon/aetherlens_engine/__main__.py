@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .api.present import command_json
 from .config import load_config
 from .engine import Engine
 from .errors import ConfigError, EngineError
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     if args.command == "bill":
-        return run_bill(args)
+        return run_bill(args, command_json)
     if args.command == "import-meter-data":
         return run_import(args)
     if args.command == "plugin":

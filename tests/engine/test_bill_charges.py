@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from aetherlens_engine.api.present import command_json
 from aetherlens_engine.tariffs import Interval, TariffError, bill, build_tariff
-from aetherlens_engine.tariffs.present import bill_to_json, bill_to_table
+from aetherlens_engine.tariffs.present import bill_to_table
 
 D = Decimal
 DAY = datetime(2024, 6, 3, tzinfo=UTC)
@@ -78,7 +79,7 @@ def test_surcharges_under_net_billing_net_the_same_way() -> None:
         (D(30), D("0.60")),
         (D(10), D("0.10")),
     ]
-    shown = bill_to_json(bill(tariff(surcharges=SURCHARGES, export=export), IMPORT, export=EXPORT))
+    shown = command_json(bill(tariff(surcharges=SURCHARGES, export=export), IMPORT, export=EXPORT))
     assert shown["cycles"][0]["surcharges"][1] == {
         "name": "netted levy",
         "kwh": "10.000",
@@ -217,7 +218,7 @@ def test_rounded_lines_add_up_with_the_rounding_line() -> None:
         }
     )
     result = bill(rules, hours((8, "1"), (17, "1")))
-    shown = bill_to_json(result)
+    shown = command_json(result)
     (cycle,) = shown["cycles"]
     # 0.125 and 0.375 round (half up) to 0.13 and 0.38, but the exact total is 0.50.
     assert [e["cost"] for e in cycle["energy"]] == ["0.13", "0.38"]
@@ -234,7 +235,7 @@ def test_every_shown_line_adds_up_to_the_shown_total() -> None:
         surcharges=SURCHARGES, fixed=FIXED, taxes=taxes, export=NET_BILLING, minimum={"amount": 9}
     )
     load = hours(*[(h, "1.337") for h in range(24)])
-    (cycle,) = bill_to_json(bill(rules, load, export=hours((12, "3.3"))))["cycles"]
+    (cycle,) = command_json(bill(rules, load, export=hours((12, "3.3"))))["cycles"]
     lines = [
         *(e["cost"] for e in cycle["energy"]),
         *(s["amount"] for s in cycle["surcharges"]),

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from aetherlens_engine.api.present import command_json
 from aetherlens_engine.tariffs import Interval, TariffError, bill, build_tariff
-from aetherlens_engine.tariffs.present import bill_to_json, bill_to_table
+from aetherlens_engine.tariffs.present import bill_to_table
 
 D = Decimal
 LA = ZoneInfo("America/Los_Angeles")
@@ -73,7 +74,7 @@ def test_a_cycle_spanning_seasons_prorates_each_season_by_its_days(minutes: int)
 
 def test_the_presented_seasonal_lines_show_their_days() -> None:
     result = bill(seasonal(), cycle_load(60))
-    shown = bill_to_json(result)["cycles"][0]["demand"]
+    shown = command_json(result)["cycles"][0]["demand"]
     assert [(d["name"], d["kw"], d["days"], d["cost"]) for d in shown] == [
         ("on-peak (Jun-Sep)", "11.200", 14, "47.04"),
         ("on-peak (Oct-May)", "13.200", 16, "21.12"),

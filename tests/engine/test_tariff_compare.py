@@ -13,12 +13,12 @@ from typing import Any
 import asyncpg
 import pytest
 
+from aetherlens_engine.api.present import command_json
 from aetherlens_engine.migrations import apply_migrations
 from aetherlens_engine.pricing.recorded import bill_recorded, compare_recorded
 from aetherlens_engine.tariffs import Interval, build_tariff
 from aetherlens_engine.tariffs.compare import (
     compare,
-    comparison_to_json,
     comparison_to_table,
     last_full_cycle,
 )
@@ -66,7 +66,7 @@ def test_difference_of_two_tariffs_on_the_same_usage() -> None:
     assert comparison.difference == D("1.70")
     (cycle,) = comparison.alternative.cycles
     assert (cycle.cycle.first.day, cycle.export_credit) == (1, D("0.10"))
-    body = comparison_to_json(comparison)
+    body = command_json(comparison)
     assert (body["currency"], body["difference"]) == ("EUR", "1.70")
     assert (body["current"]["total"], body["alternative"]["total"]) == ("12.20", "13.90")
     table = comparison_to_table(comparison)

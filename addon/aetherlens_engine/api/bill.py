@@ -4,7 +4,7 @@ The household's import (and export, where the tariff credits it) in the UTC hour
 [start, end) is billed as `POST /api/v1/compare` bills its current side: under the active
 tariff's version in force now, on its billing cycles, by the rules of `pricing.recorded` (what
 cannot be billed is a 409 `cannot_bill`, the same for both routes). Every cycle the range
-touches is billed with its whole fixed charges and minimum (`present.bill_to_json`: energy by
+touches is billed with its whole fixed charges and minimum (`api.present`: energy by
 period and tier, surcharges, demand, fixed, minimum, taxes, export credit, total). `devices`
 stays empty: the bill is the household's. Without `start` the range begins with the current
 billing cycle, without `end` it ends now.
@@ -14,34 +14,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import msgspec
 from aiohttp import web
 from msgspec import UNSET, UnsetType
 
 from aetherlens_engine.pricing.recorded import bill_recorded
-from aetherlens_engine.tariffs.bill import Bill
 from aetherlens_engine.tariffs.model import BillInputError
-from aetherlens_engine.tariffs.present import bill_to_json
 from aetherlens_engine.tariffs.projection import current_cycle
 from aetherlens_engine.tariffs.store import active_tariff_at
 
-from .contract.base import instant, json_response
-from .contract.costs import BillQuery, RangeBill
+from .contract.base import json_response
+from .contract.costs import BillQuery
 from .database import connection
 from .decode import query_of
 from .errors import cannot_bill, no_active_tariff
+from .present import range_bill
 from .ranges import MAX_BILL_RANGE, check_range, instant_parameter
 from .state import STATE_KEY
 
 
 def _instant(name: str, text: str | UnsetType) -> datetime | None:
     return None if text is UNSET else instant_parameter(name, text)
-
-
-def range_bill(result: Bill, start: datetime, end: datetime) -> RangeBill:
-    """Return the `GET /api/v1/bill` body: the bill as `present.bill_to_json`, and the range."""
-    body = bill_to_json(result) | {"start": instant(start), "end": instant(end)}
-    return msgspec.convert(body, RangeBill)
 
 
 async def get_bill(request: web.Request) -> web.Response:

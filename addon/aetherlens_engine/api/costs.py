@@ -25,7 +25,6 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import msgspec
 from aiohttp import web
 from msgspec import UNSET
 
@@ -35,11 +34,11 @@ from aetherlens_engine.pricing.recorded import (
     recorded_hours,
     whole_hours,
 )
-from aetherlens_engine.tariffs.compare import comparison_to_json, last_full_cycle
+from aetherlens_engine.tariffs.compare import last_full_cycle
 from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection
-from aetherlens_engine.tariffs.ranking import Candidate, ranking_to_json
+from aetherlens_engine.tariffs.ranking import Candidate
 from aetherlens_engine.tariffs.store import (
     StoredTariff,
     active_tariff_at,
@@ -55,6 +54,7 @@ from .decode import body_of, query_of
 from .errors import ApiError, cannot_bill, no_active_tariff
 from .localtime import first_day_from, local_midnight
 from .params import MAX_DEVICE_ID
+from .present import comparison_answer, ranking_answer
 from .ranges import MAX_BILL_RANGE, bad_parameter, check_range, instant_parameter
 from .shared import shared_answer
 from .state import STATE_KEY, EngineState
@@ -316,8 +316,8 @@ async def post_compare(request: web.Request) -> web.Response:
             comparison = await compare_recorded(conn, current, alternative, start, end)
         except BillInputError as err:
             raise cannot_bill(err) from err
-        answer = await _over_range(conn, comparison_to_json(comparison), start, end)
-    return json_response(msgspec.convert(answer, contract.Comparison))
+        recorded = await _recorded(conn, start, end)
+    return json_response(comparison_answer(comparison, start, end, recorded))
 
 
 async def _active(conn: asyncpg.Connection, now: datetime) -> StoredTariff:
@@ -328,16 +328,10 @@ async def _active(conn: asyncpg.Connection, now: datetime) -> StoredTariff:
     return active
 
 
-async def _over_range(
-    conn: asyncpg.Connection, answer: dict[str, Any], start: datetime, end: datetime
-) -> dict[str, Any]:
-    """Return ANSWER with its range and the hours of it with household energy recorded."""
+async def _recorded(conn: asyncpg.Connection, start: datetime, end: datetime) -> contract.Recorded:
+    """Return the hours of [start, end) with household energy recorded, of all its hours."""
     hours = await recorded_hours(conn, start, end)
-    return answer | {
-        "start": instant(start),
-        "end": instant(end),
-        "recorded": contract.Recorded(hours=hours, of_hours=whole_hours(start, end)),
-    }
+    return contract.Recorded(hours=hours, of_hours=whole_hours(start, end))
 
 
 async def _named(
@@ -375,5 +369,5 @@ async def post_rank(request: web.Request) -> web.Response:
             ranking = await rank_recorded(conn, candidates, start, end)
         except BillInputError as err:
             raise cannot_bill(err) from err
-        answer = await _over_range(conn, ranking_to_json(ranking), start, end)
-    return json_response(msgspec.convert(answer, contract.Ranking))
+        recorded = await _recorded(conn, start, end)
+    return json_response(ranking_answer(ranking, start, end, recorded))

@@ -2,7 +2,8 @@
 
 With `--compare FILE` the same load is priced under a second tariff too (`tariffs.compare`); with
 `--rank PATH...` under every tariff file given or found in a folder given, and the bills are ranked
-by total, the `--tariff` one among them as the reference (`tariffs.ranking`).
+by total, the `--tariff` one among them as the reference (`tariffs.ranking`). The JSON output
+is shaped by the caller (`api.present.command_json`, the API's bills), the table here.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,17 +19,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aetherlens_engine.errors import EngineError
 
-from .bill import bill
-from .compare import compare, comparison_to_json, comparison_to_table
+from .bill import Bill, bill
+from .compare import Comparison, compare, comparison_to_table
 from .csvload import Ambiguous, read_load, read_series
 from .load import build_tariff, read_definition
 from .model import Tariff, TariffError
-from .present import bill_to_json, bill_to_table
-from .ranking import Candidate, rank, ranking_to_json, ranking_to_table
+from .present import bill_to_table
+from .ranking import Candidate, Ranking, rank, ranking_to_table
 from .urdb import import_urdb, is_urdb
 
 EXIT_INPUT_ERROR = 2
 TARIFF_SUFFIXES = (".json", ".yaml", ".yml")
+
+type Shown = Bill | Comparison | Ranking
+"""What the command prints: a bill, a comparison or a ranking."""
 
 
 def add_bill_command(commands: Any) -> None:
@@ -106,8 +111,8 @@ def _candidates(paths: list[Path], zone: ZoneInfo) -> list[Candidate]:
     return [Candidate(str(file), _tariff(file, zone)) for file in files]
 
 
-def run_bill(args: argparse.Namespace) -> int:
-    """Run the `bill` command; return the exit status."""
+def run_bill(args: argparse.Namespace, to_json: Callable[[Shown], object]) -> int:
+    """Run the `bill` command; return the exit status. TO_JSON gives `--format json` its data."""
     try:
         zone = ZoneInfo(args.tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -134,18 +139,19 @@ def run_bill(args: argparse.Namespace) -> int:
             "devices": data.devices,
             "cycle_day": args.cycle_day,
         }
+        shown: Shown
         if args.rank is not None:
             reference = Candidate(str(args.tariff), tariff)
-            ranking = rank([reference, *_candidates(args.rank, zone)], data.load, **options)
-            as_json, as_table = ranking_to_json(ranking), ranking_to_table(ranking)
+            shown = rank([reference, *_candidates(args.rank, zone)], data.load, **options)
+            as_table = ranking_to_table(shown)
         elif args.compare is not None:
-            comparison = compare(tariff, _tariff(args.compare, zone), data.load, **options)
-            as_json, as_table = comparison_to_json(comparison), comparison_to_table(comparison)
+            shown = compare(tariff, _tariff(args.compare, zone), data.load, **options)
+            as_table = comparison_to_table(shown)
         else:
-            result = bill(tariff, data.load, **options)
-            as_json, as_table = bill_to_json(result), bill_to_table(result)
+            shown = bill(tariff, data.load, **options)
+            as_table = bill_to_table(shown)
     except EngineError as err:
         print(f"aetherlens: {err}", file=sys.stderr)  # noqa: T201
         return EXIT_INPUT_ERROR
-    print(json.dumps(as_json, indent=2) if args.format == "json" else as_table)  # noqa: T201
+    print(json.dumps(to_json(shown), indent=2) if args.format == "json" else as_table)  # noqa: T201
     return 0

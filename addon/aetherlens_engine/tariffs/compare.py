@@ -12,12 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from .bill import Bill, bill
 from .calendar import cycle_start, local_midnight
 from .model import BillInputError, Tariff
-from .present import bill_to_json, bill_to_table, money
+from .present import bill_to_table, money
 from .series import Interval, Series
 
 
@@ -86,16 +85,6 @@ def last_full_cycle(tariff: Tariff, now: datetime) -> tuple[datetime, datetime]:
     current = cycle_start(now.astimezone(tariff.zone).date(), tariff.cycle_day)
     previous = cycle_start(current - timedelta(days=1), tariff.cycle_day)
     return local_midnight(previous, tariff.zone), local_midnight(current, tariff.zone)
-
-
-def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
-    """Return both bills (as `present.bill_to_json`) and the difference as JSON-ready data."""
-    return {
-        "currency": comparison.current.currency,
-        "current": bill_to_json(comparison.current),
-        "alternative": bill_to_json(comparison.alternative),
-        "difference": str(comparison.difference),
-    }
 
 
 def comparison_to_table(comparison: Comparison) -> str:

@@ -1,15 +1,14 @@
-"""Present bills: JSON-ready dicts and a text table, rounded to the cent only here.
+"""Present bills: the rounding of every shown figure, and a text table.
 
 Each line is rounded on its own and each total from the exact sum, so the rounded lines may
 miss the rounded total by a cent or so: the `rounding` line says by how much, and the shown
 lines plus it add up to the shown total (and the cycles' totals plus the bill's `rounding` to
-the bill's total).
+the bill's total). The JSON shape of a bill is the API's (`api.present`), built with these.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from .bill import Bill, CycleBill
 
@@ -48,82 +47,9 @@ def rounding(cycle: CycleBill) -> Decimal:
     return cents(cycle.total) - sum((cents(line) for line in lines), Decimal(0))
 
 
-def _bill_rounding(result: Bill) -> Decimal:
+def bill_rounding(result: Bill) -> Decimal:
+    """Return the rounded total less the sum of the cycles' rounded totals."""
     return cents(result.total) - sum((cents(c.total) for c in result.cycles), Decimal(0))
-
-
-def _optional(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _cycle(cycle: CycleBill) -> dict[str, Any]:
-    return {
-        "start": cycle.cycle.first.isoformat(),
-        "end": cycle.cycle.end.isoformat(),
-        "days": cycle.cycle.days,
-        "import_kwh": energy(cycle.import_kwh),
-        "export_kwh": energy(cycle.export_kwh),
-        "energy": [
-            {"period": e.period, "tier": e.tier, "kwh": energy(e.kwh), "cost": money(e.cost)}
-            for e in cycle.energy
-        ],
-        "surcharges": [
-            {
-                "name": s.name,
-                "kwh": energy(s.basis or Decimal(0)),
-                "per_kwh": _optional(s.rate),
-                "amount": money(s.amount),
-            }
-            for s in cycle.surcharges
-        ],
-        "demand": [
-            {
-                "name": d.name,
-                "kw": energy(d.kw),
-                "window_start": d.window_start.isoformat() if d.window_start else None,
-                "days": d.days,
-                "cost": money(d.cost),
-            }
-            for d in cycle.demand
-        ],
-        "fixed": [{"name": f.name, "amount": money(f.amount)} for f in cycle.fixed],
-        "export_credit": money(cycle.export_credit),
-        "carried_credit": money(cycle.carried_credit),
-        "unused_credit": money(cycle.unused_credit),
-        "minimum": money(cycle.minimum),
-        "taxes": [
-            {
-                "name": t.name,
-                "base": money(t.basis or Decimal(0)),
-                "percent": _optional(t.rate),
-                "amount": money(t.amount),
-            }
-            for t in cycle.taxes
-        ],
-        "carbon_kg": energy(cycle.carbon_kg) if cycle.carbon_kg is not None else None,
-        "devices": [
-            {
-                "device": d.device,
-                "kwh": energy(d.kwh),
-                "cost": money(d.cost),
-                "carbon_kg": energy(d.carbon_kg) if d.carbon_kg is not None else None,
-            }
-            for d in cycle.devices
-        ],
-        "rounding": money(rounding(cycle)),
-        "total": money(cycle.total),
-    }
-
-
-def bill_to_json(result: Bill) -> dict[str, Any]:
-    """Return the bill as JSON-ready data; amounts are strings rounded to the cent."""
-    return {
-        "tariff": result.tariff,
-        "currency": result.currency,
-        "cycles": [_cycle(cycle) for cycle in result.cycles],
-        "rounding": money(_bill_rounding(result)),
-        "total": money(result.total),
-    }
 
 
 def _share(days: int, cycle: CycleBill) -> str:
@@ -176,8 +102,8 @@ def bill_to_table(result: Bill) -> str:
         if rounding(cycle):
             rows.append(("  rounding", money(rounding(cycle))))
         rows.append(("  total", money(cycle.total)))
-    if _bill_rounding(result):
-        rows.append(("rounding", money(_bill_rounding(result))))
+    if bill_rounding(result):
+        rows.append(("rounding", money(bill_rounding(result))))
     rows.append((f"total {result.currency}", money(result.total)))
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value:>12}".rstrip() for label, value in rows)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from .bill import Bill, bill
 from .compare import credited_export
 from .model import BillInputError, Tariff
-from .present import bill_to_json, bill_to_table, money
+from .present import bill_to_table, money
 from .series import Interval, Series
 
 
@@ -110,24 +109,6 @@ def rank(
         for place, index in enumerate(order, start=1)
     )
     return Ranking(currency=reference.tariff.currency, cycle_day=day, bills=ranked)
-
-
-def ranking_to_json(ranking: Ranking) -> dict[str, Any]:
-    """Return the ranking as JSON-ready data: each bill as `present.bill_to_json`, and its rank."""
-    return {
-        "currency": ranking.currency,
-        "cycle_day": ranking.cycle_day,
-        "bills": [
-            {
-                "rank": ranked.rank,
-                "source": ranked.source,
-                "reference": ranked.reference,
-                "difference": str(ranked.difference),
-            }
-            | bill_to_json(ranked.bill)
-            for ranked in ranking.bills
-        ],
-    }
 
 
 def ranking_to_table(ranking: Ranking) -> str:
