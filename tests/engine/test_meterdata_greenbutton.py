@@ -64,6 +64,21 @@ def test_scale_and_export() -> None:
     assert (imported.source_id, imported.intervals) == (POINT, ())
 
 
+def test_net_readings_are_split_by_sign() -> None:
+    """flowDirection 4: the evening's negative hours are the export meter's, the rest import."""
+    data = read_greenbutton(
+        household("<flowDirection>1<", "<flowDirection>4<").replace(
+            b"<value>750</value>", b"<value>-750</value>"
+        )
+    )
+    imported, export = (next(m for m in data.meters if m.flow is f) for f in Flow)
+    assert [i.kwh for i in imported.intervals] == [Decimal("0.5")] * 8 + [Decimal("1.5")] * 12
+    assert [(i.start, i.kwh) for i in export.intervals] == [
+        (DAY + timedelta(hours=h), Decimal("0.75")) for h in range(20, 24)
+    ]
+    assert (export.source_id, export.connection) == (f"{POINT} export", POINT)
+
+
 def test_readings_without_time_period_follow_the_block() -> None:
     """Without timePeriod a reading starts where the previous ended (the block's start first)."""
     text = household().decode()
@@ -107,9 +122,9 @@ OVERLAP = (
         ),
         (
             "<flowDirection>1<",
-            "<flowDirection>4<",
+            "<flowDirection>2<",
             "<ReadingType ",
-            "ReadingType (line {}): flowDirection 4 is neither 1",
+            "ReadingType (line {}): flowDirection 2 is not 1 (delivered), 4 (net) or 19",
         ),
         (
             "<accumulationBehaviour>4<",

@@ -9,7 +9,8 @@ without `related` links has the only ReadingType. What is read:
 
 - UsagePoint: ServiceCategory kind 0 (electricity); another commodity is refused.
 - ReadingType: uom 72 (Wh) scaled by powerOfTenMultiplier, flowDirection 1 (delivered to the
-  household: an import meter) or 19 (received from it: an export meter), accumulationBehaviour 4
+  household: an import meter), 19 (received from it: an export meter) or 4 (net: a positive
+  reading is the import meter's, a negative one the export meter's), accumulationBehaviour 4
   (delta data: each reading is its interval's energy) where given, intervalLength.
 - IntervalReading: timePeriod (start: seconds since 1970 UTC, duration: seconds) and value; a
   reading without timePeriod takes its block's interval start and the ReadingType's intervalLength
@@ -50,6 +51,7 @@ ESPI = "http://naesb.org/espi"
 UOM_WH = 72
 DELTA_DATA = 4
 FLOWS = {1: Flow.IMPORT, 19: Flow.EXPORT}
+NET = 4
 ELECTRICITY = 0
 # ESPI amounts are integers of 1e-5 of the currency.
 AMOUNT_SCALE = Decimal("0.00001")
@@ -184,7 +186,11 @@ def _point_meters(point: _Entry, by_kind: dict[str, list[_Entry]]) -> list[Meter
         flow, scale, length = _units(reading_type)
         readings = by_kind["MeterReading"]
         blocks = [b.resource for b in by_kind["IntervalBlock"] if b.under(reading, readings)]
-        intervals[flow] += _intervals(blocks, scale, length)
+        for start, end, value, where in _readings(blocks, scale, length):
+            target, kwh = flow, value
+            if target is None:  # net: what the household delivered to the grid is negative
+                target, kwh = (Flow.EXPORT, -value) if value < 0 else (Flow.IMPORT, value)
+            intervals[target].append(interval(start, end, kwh, where))
     return [_meter(point, flow, found) for flow, found in intervals.items()]
 
 
@@ -208,18 +214,18 @@ def _reading_type(reading: _Entry, types: list[_Entry]) -> Element:
     )
 
 
-def _units(reading_type: Element) -> tuple[Flow, Decimal, timedelta | None]:
-    """Return the meter's flow, the kWh of a value of 1, and the intervals' length if given."""
+def _units(reading_type: Element) -> tuple[Flow | None, Decimal, timedelta | None]:
+    """Return the meter's flow (None: net), the kWh of a value of 1, the intervals' length."""
     uom = _integer(reading_type, "uom")
     if uom != UOM_WH:
         raise MeterDataError(
             f"{reading_type.where}: uom {uom} is not energy in Wh (72); only energy is imported"
         )
     direction = _integer(reading_type, "flowDirection")
-    if direction not in FLOWS:
+    if direction not in FLOWS and direction != NET:
         raise MeterDataError(
-            f"{reading_type.where}: flowDirection {direction} is neither 1 (delivered) nor 19 "
-            "(received)"
+            f"{reading_type.where}: flowDirection {direction} is not 1 (delivered), 4 (net) or "
+            "19 (received)"
         )
     behaviour = _optional_integer(reading_type, "accumulationBehaviour")
     if behaviour is not None and behaviour != DELTA_DATA:
@@ -230,11 +236,14 @@ def _units(reading_type: Element) -> tuple[Flow, Decimal, timedelta | None]:
     power = _optional_integer(reading_type, "powerOfTenMultiplier") or 0
     length = _optional_integer(reading_type, "intervalLength")
     scale = Decimal(1).scaleb(power) / 1000
-    return FLOWS[direction], scale, timedelta(seconds=length) if length else None
+    return FLOWS.get(direction), scale, timedelta(seconds=length) if length else None
 
 
-def _intervals(blocks: list[Element], scale: Decimal, length: timedelta | None) -> list[Interval]:
-    found: list[Interval] = []
+def _readings(
+    blocks: list[Element], scale: Decimal, length: timedelta | None
+) -> list[tuple[datetime, datetime, Decimal, str]]:
+    """Return each IntervalReading's start, end, kWh (signed as written) and element."""
+    found: list[tuple[datetime, datetime, Decimal, str]] = []
     for block in blocks:
         block_period = block.child("interval")
         start = _start(block_period) if block_period is not None else None
@@ -250,7 +259,7 @@ def _intervals(blocks: list[Element], scale: Decimal, length: timedelta | None) 
                     f"{reading.where}: timePeriod is missing (and its block's interval start or "
                     "the ReadingType's intervalLength)"
                 )
-            found.append(interval(start, end, _integer(reading, "value") * scale, reading.where))
+            found.append((start, end, _integer(reading, "value") * scale, reading.where))
             start = end
     return found
 
