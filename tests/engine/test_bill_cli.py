@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
 import aetherlens_engine
 from aetherlens_engine.__main__ import main
+from aetherlens_engine.api.contract.costs import Bill, BillCycle
 
 TARIFF = """
 name: TOU
@@ -67,6 +69,9 @@ def test_json_bill_with_naive_times_across_fall_back(
         {"device": "car", "kwh": "1.000", "cost": "0.20", "carbon_kg": None}
     ]
     assert result["total"] == cycle["total"] == "20.90"
+    # The API's bill, field for field and in its order (the answers' shape is the command's).
+    assert msgspec.to_builtins(msgspec.json.decode(out, type=Bill)) == result
+    assert list(cycle) == list(BillCycle.__struct_fields__)
 
 
 def test_table_and_cycle_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

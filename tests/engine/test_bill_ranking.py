@@ -8,9 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 import yaml
 
+from aetherlens_engine.api.contract.costs import RankedBill
 from aetherlens_engine.tariffs import BillInputError, Interval, Tariff, bill, build_tariff
 from aetherlens_engine.tariffs.load import read_definition
 from aetherlens_engine.tariffs.ranking import Candidate, rank
@@ -140,6 +142,10 @@ def test_cli_ranks_a_folder_and_a_file(tmp_path: Path, capsys: pytest.CaptureFix
     assert (status, err) == (0, "")
     body = json.loads(out)
     assert (body["currency"], body["cycle_day"]) == ("USD", 1)
+    # Every ranked bill is the API's, field for field and in its order.
+    bills = msgspec.convert(body["bills"], list[RankedBill])
+    assert msgspec.to_builtins(bills) == body["bills"]
+    assert [list(b) for b in body["bills"]] == [list(RankedBill.__struct_fields__)] * 3
     summary = [
         (b["rank"], b["tariff"], b["total"], b["difference"], b["reference"]) for b in body["bills"]
     ]
