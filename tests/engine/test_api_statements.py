@@ -255,3 +255,17 @@ async def test_calibration_needs_a_recorded_cycle(pool: asyncpg.Pool) -> None:
         status, body = await checked(session, "get", "/api/v1/statements/calibration")
     assert (status, body["error"]["code"]) == (409, "cannot_calibrate")
     assert "no statement of it has a fully recorded cycle" in body["error"]["message"]
+
+
+async def test_a_meter_read_cycle_of_its_own_length(pool: asyncpg.Pool) -> None:
+    """5 May to 3 June: 29 days, 696 kWh: 75 + 446 x 0.40 + 29 x 0.25 = 260.65."""
+    statement = _statement("2024-05-05", "2024-06-03", "260.65")
+    async with client(_state(pool)) as session:
+        status, body = await checked(session, "post", "/api/v1/statements", json=statement)
+    assert status == 201, body
+    assert (body["engine_total"], body["residual"], body["findings"]) == ("260.65", "0", [])
+    assert [(m["kind"], m["engine"], m["residual"]) for m in body["lines"]] == [
+        ("energy", "75", "-75"),
+        ("energy", "178.4", "-178.4"),
+        ("standing", "7.25", "-7.25"),
+    ]

@@ -495,3 +495,28 @@ def test_prorated_tiers_with_dynamic_prices() -> None:
     ]
     rates = interval_rates(tariff(**definition), load, prices=prices)
     assert [rate.price for rate in rates] == [D("0.16"), D("0.13"), D("0.18"), D("0.15")]
+
+
+def test_days_given_are_the_one_cycle() -> None:
+    """A meter-read cycle of 10 days: daily charges and daily tiers count 10 days; data outside
+    the days is refused."""
+    daily = tariff(
+        energy={"periods": [{"name": "all", "tiers": [{"up_to": 2, "price": "0.10"},
+                                                      {"price": "0.20"}]}],
+                "tiers": {"unit": "day"}},
+        fixed=[{"name": "service", "amount": "1", "per": "day"}],
+    )  # fmt: skip
+    start = datetime(2024, 3, 5, tzinfo=UTC)
+    load = steps(start, 10, 24 * 60, "3")
+    result = bill(daily, load, days=(date(2024, 3, 5), date(2024, 3, 15)))
+    [cycle] = result.cycles
+    assert (cycle.cycle.first, cycle.cycle.end, cycle.cycle.days) == (
+        date(2024, 3, 5),
+        date(2024, 3, 15),
+        10,
+    )
+    # 30 kWh: 20 at 0.10 (2 a day for 10 days), 10 at 0.20; 10 x 1 service.
+    assert [(e.tier, e.kwh, e.cost) for e in cycle.energy] == [(1, D(20), D(2)), (2, D(10), D(2))]
+    assert cycle.total == D(14)
+    with pytest.raises(BillInputError, match="is not within the days billed, 2024-03-05 to"):
+        bill(daily, load, days=(date(2024, 3, 5), date(2024, 3, 10)))

@@ -2,10 +2,11 @@
 
 A statement is kept as the paper bill shows it (timescale/0014_statements.sql; one per cycle,
 recording a cycle again replaces it). Its match bills the recorded usage of the cycle's local
-days under the statement's tariff, the version in force on its first day, with the cycle day of
-that first day, by the rules of every recorded bill (`pricing.recorded`), and sets the statement
-beside it (`tariffs.statement`): the coverage tells how many of the cycle's hours have household
-energy and which versions of the tariff start inside the cycle.
+days under the statement's tariff, the version in force on its first day, those days as the
+cycle (a meter-read cycle of any length), by the rules of every recorded bill
+(`pricing.recorded`), and sets the statement beside it (`tariffs.statement`): the coverage
+tells how many of the cycle's hours have household energy and which versions of the tariff
+start inside the cycle.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ class StatementCycle:
     inputs: RecordedInputs
 
     def bill(self, tariff: Tariff) -> CycleBill:
-        """Bill the cycle's recorded usage under TARIFF, cycles starting on its first day."""
+        """Bill the cycle's recorded usage under TARIFF, the statement's days as its cycle."""
         billed = self.inputs.billable(tariff)
         result = bill(
             billed,
@@ -142,7 +143,7 @@ class StatementCycle:
             export=credited_export(billed, self.inputs.usage.export),
             prices=self.inputs.prices,
             carbon=self.inputs.carbon,
-            cycle_day=self.stored.statement.first.day,
+            days=(self.stored.statement.first, self.stored.statement.end),
         )
         return result.cycles[0]
 
@@ -182,4 +183,4 @@ async def match_stored(conn: asyncpg.Connection, stored: StoredStatement) -> Mat
         recorded_hours=await recorded_hours(conn, start, end),
         version_starts=tuple(v.valid_from for v in found.versions if start < v.valid_from < end),
     )
-    return match(stored.statement, cycle, coverage, (cycle.cycle.first, cycle.cycle.end))
+    return match(stored.statement, cycle, coverage)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from operator import mul
 
@@ -55,11 +56,14 @@ def bill(
     devices: Mapping[str, Sequence[Interval]] | None = None,
     cycle_day: int | None = None,
     unit: str | None = None,
+    days: tuple[date, date] | None = None,
 ) -> Bill:
     """Bill imported `load` (and `export`) under the tariff, cycle by cycle.
 
     `prices` feeds dynamic energy/export prices, `carbon` a series carbon intensity; `devices`
-    gives each device's kWh on the same intervals as `load`; `cycle_day` overrides the tariff's.
+    gives each device's kWh on the same intervals as `load`; `cycle_day` overrides the tariff's;
+    `days` (local dates [first, end), holding all the data) are the one cycle instead, as a
+    utility's meter-read cycle of any length.
     `unit` is what `load` was metered in (None: the tariff's unit, see `metered`).
     """
     if unit is not None and unit != tariff.unit:
@@ -70,7 +74,9 @@ def bill(
         columns(load, "load")
         columns(export, "export")
         raise BillInputError("export data given, but the tariff has no export section")
-    priced = cut_for_tariff(tariff, load, export, prices=prices, carbon=carbon, cycle_day=cycle_day)
+    priced = cut_for_tariff(
+        tariff, load, export, prices=prices, carbon=carbon, cycle_day=cycle_day, days=days
+    )
     demand = demand_charges(
         tariff,
         load,

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from .calendar import ChangeMinutes, ChangeSource, Cycle, Slot, Timeline, WallClock, cycles_between
+from .calendar import (
+    ChangeMinutes,
+    ChangeSource,
+    Cycle,
+    Slot,
+    Timeline,
+    WallClock,
+    cycles_between,
+    local_midnight,
+)
 from .model import BillInputError, Tariff, Tiers
 from .pieces import Columns, Pieces, Span, columns, cut
 from .schedule import Rule, Schedule
@@ -153,15 +162,30 @@ def cut_for_tariff(
     prices: Series | None,
     carbon: Series | None,
     cycle_day: int | None,
+    days: tuple[date, date] | None = None,
 ) -> Priced:
-    """Check the data, set up the cycles covering it and cut it into pieces."""
+    """Check the data, set up the cycles covering it and cut it into pieces.
+
+    DAYS, local dates [first, end), are then the one cycle: the data must lie within them.
+    """
     data = columns(load, "load")
     exported = columns(export, "export")
     if not load and not export:
         raise BillInputError("no load data to bill")
     first = min(c.starts[0] for c in (data, exported) if c.starts)
     last = max(c.ends[-1] for c in (data, exported) if c.ends)
-    cycles = cycles_between(first, last, tariff.zone, cycle_day or tariff.cycle_day)
+    if days is None:
+        cycles = cycles_between(first, last, tariff.zone, cycle_day or tariff.cycle_day)
+    else:
+        cycle = Cycle(
+            *days, local_midnight(days[0], tariff.zone), local_midnight(days[1], tariff.zone)
+        )
+        if first < cycle.start_utc or last > cycle.end_utc:
+            raise BillInputError(
+                f"the data from {first.isoformat()} to {last.isoformat()} is not within the "
+                f"days billed, {days[0].isoformat()} to {days[1].isoformat()}"
+            )
+        cycles = [cycle]
     pricer = Pricer(tariff, cycles, prices, carbon)
     timeline = pricer.timeline(first, last)
     imports = pricer.cut(data, timeline, peaks=tariff.demand is not None)

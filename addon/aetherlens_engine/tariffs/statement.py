@@ -14,7 +14,7 @@ The residual is the statement's amount less the engine's, per line and of the to
 engine's rounded to the cent, as presented). `causes` names what most likely explains a residual
 above the threshold: hours of the cycle without recorded energy, a rider the tariff lacks, energy
 lines whose tier split differs from the engine's for the same kWh of a period (a wrong tier
-limit), a version of the tariff starting inside the cycle, cycle dates that are not the tariff's.
+limit), a version of the tariff starting inside the cycle.
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ class Cause(StrEnum):
     MISSING_RIDER = "missing_rider"
     TIER_LIMIT = "tier_limit"
     TARIFF_VERSION = "tariff_version"
-    CYCLE_DATES = "cycle_dates"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,13 +210,10 @@ def _tier_findings(statement: Statement, cycle: CycleBill) -> list[Finding]:
     return found
 
 
-def match(
-    statement: Statement, cycle: CycleBill, coverage: Coverage, tariff_cycle: tuple[date, date]
-) -> Match:
+def match(statement: Statement, cycle: CycleBill, coverage: Coverage) -> Match:
     """Set STATEMENT beside CYCLE, the engine's bill of its days.
 
-    COVERAGE tells the recorded hours and the tariff versions starting in the cycle;
-    TARIFF_CYCLE is the engine's cycle (first, end) the bill was made on.
+    COVERAGE tells the recorded hours and the tariff versions starting in the cycle.
     """
     engine = _engine_lines(cycle)
     lines = []
@@ -245,14 +241,6 @@ def match(
         Finding(Cause.TARIFF_VERSION, f"a version of the tariff starts on {start.isoformat()}")
         for start in coverage.version_starts
     ]
-    if tariff_cycle != (statement.first, statement.end):
-        findings.append(
-            Finding(
-                Cause.CYCLE_DATES,
-                f"the statement's cycle {statement.first} to {statement.end} is not the "
-                f"tariff's cycle {tariff_cycle[0]} to {tariff_cycle[1]}: per-day charges differ",
-            )
-        )
     return Match(statement, cents(cycle.total), tuple(lines), tuple(findings))
 
 

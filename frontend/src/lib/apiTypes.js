@@ -375,7 +375,7 @@
 /**
  * A likely cause of the residual.
  * @typedef {Object} Finding
- * @property {'cycle_dates'|'missing_data'|'missing_rider'|'tariff_version'|'tier_limit'} cause
+ * @property {'missing_data'|'missing_rider'|'tariff_version'|'tier_limit'} cause
  * @property {string} detail
  */
 

@@ -9,7 +9,7 @@ from msgspec import UNSET, Meta, UnsetType
 from .base import Currency, Day, Instant, JsonObject, Model, Money, Query
 
 LineKind = Literal["energy", "standing", "demand", "rider", "tax", "credit"]
-Cause = Literal["missing_data", "missing_rider", "tier_limit", "tariff_version", "cycle_dates"]
+Cause = Literal["missing_data", "missing_rider", "tier_limit", "tariff_version"]
 _AMOUNT = "As it adds up to the total: a credit is negative"
 
 
