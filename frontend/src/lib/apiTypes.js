@@ -567,11 +567,11 @@
  * @typedef {Object} RangeBill
  * @property {string} tariff
  * @property {string} currency
- * @property {string} start
- * @property {string} end
  * @property {Array<BillCycle>} cycles
  * @property {string} rounding The total less the cycles' totals
  * @property {string} total
+ * @property {string} start
+ * @property {string} end
  */
 
 /**
@@ -589,15 +589,15 @@
 /**
  * One tariff's bill of the ranking, and where it stands.
  * @typedef {Object} RankedBill
- * @property {number} rank 1 is the cheapest; a tie keeps the request's order
- * @property {string} source The stored tariff's name, or definitions[N] for an inline one
- * @property {boolean} reference The active tariff's bill
- * @property {string} difference This total less the reference's
  * @property {string} tariff
  * @property {string} currency
  * @property {Array<BillCycle>} cycles
  * @property {string} rounding The total less the cycles' totals
  * @property {string} total
+ * @property {number} rank 1 is the cheapest; a tie keeps the request's order
+ * @property {string} source The stored tariff's name, or definitions[N] for an inline one
+ * @property {boolean} reference The active tariff's bill
+ * @property {string} difference This total less the reference's
  */
 
 /**

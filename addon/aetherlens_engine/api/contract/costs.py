@@ -223,16 +223,11 @@ class Bill(Model):
     total: Money
 
 
-class RangeBill(Model):
+class RangeBill(Bill):
     """The active tariff's bill of the recorded usage in [start, end); devices stay empty."""
 
-    tariff: str
-    currency: Currency
     start: Instant
     end: Instant
-    cycles: list[BillCycle]
-    rounding: BillRounding
-    total: Money
 
 
 _BILL_RANGE = "From 1970 to 2999, with a UTC offset; end after start, at most 400 days apart"
@@ -324,7 +319,7 @@ class RankRequest(Model):
 RANK_REQUEST_RULES: dict[str, Any] = {"dependentRequired": {"start": ["end"], "end": ["start"]}}
 
 
-class RankedBill(Model):
+class RankedBill(Bill):
     """One tariff's bill of the ranking, and where it stands."""
 
     rank: Annotated[int, Meta(description="1 is the cheapest; a tie keeps the request's order")]
@@ -333,11 +328,6 @@ class RankedBill(Model):
     ]
     reference: Annotated[bool, Meta(description="The active tariff's bill")]
     difference: Annotated[Money, Meta(description="This total less the reference's")]
-    tariff: str
-    currency: Currency
-    cycles: list[BillCycle]
-    rounding: BillRounding
-    total: Money
 
 
 class Ranking(Model):
