@@ -42,9 +42,9 @@ function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
 }
 
-/** Start the demo engine; resolve with { url, token, devices } and the process. */
-function startEngine() {
-  const child = spawn(process.env.PYTHON ?? 'python', [`${REPO}tests/web/demo_engine.py`], {
+/** Start the demo engine (with ARGS); resolve with { url, token, devices } and the process. */
+function startEngine(args = []) {
+  const child = spawn(process.env.PYTHON ?? 'python', [`${REPO}tests/web/demo_engine.py`, ...args], {
     cwd: REPO,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -135,6 +135,44 @@ async function timeOverview(page, url) {
   await page.goto(`${url}#/overview`);
   await overviewReady(page);
   return Date.now() - started;
+}
+
+/**
+ * The overview's load with a year of data for 50 devices, on a CPU throttled 4× (a Pi-class
+ * budget): first contentful paint and first chart drawn, in ms from the navigation's start.
+ * Printed, not asserted (a figure, like the benchmarks'); the machine's load is printed with it.
+ */
+async function loadFigures(browser) {
+  const { child, demo } = await startEngine(['--devices', '50']);
+  try {
+    const context = await browser.newContext({ ...VIEWPORTS.desktop, colorScheme: 'light' });
+    await context.addInitScript((token) => sessionStorage.setItem('aetherlens.token', token), demo.token);
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    const runs = [];
+    for (let run = 0; run < 3; run += 1) {
+      await page.goto('about:blank');
+      await page.goto(`${demo.url}#/overview`);
+      await page.waitForFunction(() => document.querySelector('#cycle-chart ~ .chart canvas') !== null, null, { polling: 'raf', timeout: 60_000 });
+      runs.push(await page.evaluate(() => ({
+        paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+        chart: performance.now(),
+      })));
+    }
+    const devices = (await page.evaluate(async () => {
+      const answer = await fetch('api/v1/devices', { headers: { Authorization: `Bearer ${sessionStorage.getItem('aetherlens.token')}` } });
+      return (await answer.json()).devices.filter((device) => device.kind !== 'cloud_account').length;
+    }));
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const median = (key) => runs.map((each) => each[key]).sort((a, b) => a - b)[1];
+    log(`load time, ${devices} metered devices with a year of data, CPU throttled 4x: first paint ${Math.round(median('paint'))} ms, `
+      + `first chart ${Math.round(median('chart'))} ms (median of 3: ${runs.map((each) => `${Math.round(each.paint)}/${Math.round(each.chart)}`).join(', ')}; load average ${load})`);
+    await context.close();
+  } finally {
+    await stopEngine(child);
+  }
 }
 
 async function keyboard(page, url) {
@@ -587,6 +625,7 @@ async function main() {
     await phonePage.locator('[data-testid="budget"][data-name="Household"]').waitFor();
     await fitsWidth(phonePage, 'the budgets');
     await shot(phonePage, 'budgets-phone');
+    await loadFigures(browser);
     log(`axe-core ${AXE_VERSION}: no WCAG 2.1 A/AA violation in ${AUDITED.size} views and states (${[...AUDITED].join(', ')})`);
     log('all steps passed');
   } finally {

@@ -1,11 +1,13 @@
 """Run a real engine on demo data for the page's end-to-end test (and for looking at the page).
 
-`python tests/web/demo_engine.py [--without-tariff]` starts a throw-away PostgreSQL cluster and
-the engine (`python -m aetherlens_engine serve`, with an options file holding budgets), seeds
-demo devices, a cloud account, a year of meter readings and six weeks of appliance power through
-the API, waits for the rollups, saves and activates a time-of-use tariff through the API and
-waits for its recompute. It then prints one JSON line `{"url", "token", "devices"}` and serves
-until stdin closes or SIGTERM, then stops the engine and removes the cluster.
+`python tests/web/demo_engine.py [--without-tariff] [--devices N]` starts a throw-away
+PostgreSQL cluster and the engine (`python -m aetherlens_engine serve`, with an options file
+holding budgets), seeds demo devices, a cloud account, a year of meter readings and six weeks of
+appliance power through the API, waits for the rollups (with `--devices`, adds smart plugs with
+a year of hourly energy until N devices are metered), saves and activates a time-of-use tariff
+through the API and waits for its recompute. It then prints one JSON line `{"url", "token",
+"devices"}` and serves until stdin closes or SIGTERM, then stops the engine and removes the
+cluster.
 """
 
 from __future__ import annotations
@@ -215,6 +217,46 @@ async def post_readings(session: aiohttp.ClientSession, items: list[dict[str, An
                 raise RuntimeError(f"readings refused: {resp.status} {body}")
 
 
+async def add_plugs(conn: asyncpg.Connection, count: int, now: datetime) -> None:
+    """Add COUNT smart plugs with a year of hourly and daily energy, written as the rollups would.
+
+    For the page's load time with many devices (`--devices`): written in SQL, not through the
+    readings API, as 50 devices' year of readings would take the demo minutes to roll up.
+    """
+    end = now.replace(minute=0, second=0, microsecond=0)
+    ids = [
+        await conn.fetchval(
+            "INSERT INTO devices (source, source_id, name, kind, unit)"
+            " VALUES ('demo', $1, $2, 'appliance', 'W') RETURNING id",
+            f"plug_{number}",
+            f"Plug {number}",
+        )
+        for number in range(1, count + 1)
+    ]
+    await conn.execute(
+        """
+        INSERT INTO energy_hourly (device_id, hour, energy_kwh, avg_power_w, max_power_w, samples)
+        SELECT d, h, w / 1000, w, w * 1.5, 4
+        FROM unnest($1::int[]) AS d,
+             generate_series($2::timestamptz - interval '365 days', $2, interval '1 hour') AS h,
+             LATERAL (SELECT 20 + (d % 7) * 15 + 10 * (extract(hour FROM h)::int % 4) AS w) AS p
+        """,
+        ids,
+        end,
+    )
+    await conn.execute(
+        """
+        INSERT INTO energy_daily (device_id, day, energy_kwh, max_power_w, samples)
+        SELECT device_id, (hour AT TIME ZONE $2)::date, sum(energy_kwh), max(max_power_w),
+               sum(samples)
+        FROM energy_hourly WHERE device_id = ANY($1::int[])
+        GROUP BY 1, 2
+        """,
+        ids,
+        TIMEZONE,
+    )
+
+
 async def wait_rollups(pool: asyncpg.Pool) -> None:
     """Wait until the rollup queue is empty (the engine drains it every second)."""
     for _ in range(1200):
@@ -274,7 +316,7 @@ async def demo_database(cluster: ManagedCluster) -> AsyncIterator[asyncpg.Pool]:
         await pool.close()
 
 
-async def run(*, tariff: bool) -> None:
+async def run(*, tariff: bool, devices: int) -> None:
     """Seed, serve, and clean up (see the module's docstring)."""
     with (
         tempfile.TemporaryDirectory(prefix="aetherlens-demo-") as scratch,
@@ -299,6 +341,10 @@ async def run(*, tariff: bool) -> None:
                 async with aiohttp.ClientSession(url, headers=auth) as session:
                     await post_readings(session, list(readings(ids, now)))
                     await wait_rollups(pool)
+                    plugs = devices - sum(kind != "cloud_account" for _, kind, _, _ in DEVICES)
+                    if plugs > 0:
+                        async with pool.acquire() as conn:
+                            await add_plugs(conn, plugs, now)
                     if tariff:
                         await activate_tariff(session)
                 print(json.dumps({"url": url, "token": token, "devices": ids}), flush=True)  # noqa: T201 - the launcher's answer
@@ -311,8 +357,14 @@ def main() -> None:
     parser.add_argument(
         "--without-tariff", action="store_true", help="leave the engine without a tariff"
     )
+    parser.add_argument(
+        "--devices",
+        type=int,
+        default=0,
+        help="metered devices in all: smart plugs with a year of energy make up the number",
+    )
     args = parser.parse_args()
-    asyncio.run(run(tariff=not args.without_tariff))
+    asyncio.run(run(tariff=not args.without_tariff, devices=args.devices))
 
 
 if __name__ == "__main__":
