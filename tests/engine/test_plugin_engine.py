@@ -126,7 +126,8 @@ async def test_engine_runs_plugins_and_stores_their_costs(
 async def test_engine_keeps_ingesting_while_plugins_misbehave(
     database: ScratchDatabase, tmp_path: Path
 ) -> None:
-    """Crash, hang and leak in plugin workers: readings are still taken; the plugins come back."""
+    """Crash, hang and leak in plugin workers: readings are still taken; the plugins come back.
+    Malformed records are refused without a restart."""
     port = _free_port()
     fakes = "tests.engine.fakes.plugins"
     config = load_config(
@@ -147,6 +148,7 @@ async def test_engine_keeps_ingesting_while_plugins_misbehave(
                     "timeout_seconds": 1,
                     "config": {"marker": str(tmp_path / "h")},
                 },
+                {"name": "malformed", "plugin": f"{fakes}:MalformedPlugin"},
                 {
                     "name": "leaking",
                     "plugin": f"{fakes}:LeakingPlugin",
@@ -184,7 +186,8 @@ async def test_engine_keeps_ingesting_while_plugins_misbehave(
                         accepted += (await resp.json())["accepted"]
                     async with session.get("/api/v1/health") as resp:
                         plugins = (await resp.json())["plugins"]
-                    if all(
+                    malformed = plugins.pop("malformed")
+                    if malformed["refused"] and all(
                         p["restarts"] == 1 and p["status"] == "healthy" for p in plugins.values()
                     ):
                         break
@@ -192,6 +195,7 @@ async def test_engine_keeps_ingesting_while_plugins_misbehave(
     finally:
         await engine.stop()
     assert set(plugins) == {"crashing", "hanging", "leaking"}
+    assert (malformed["status"], malformed["restarts"]) == ("healthy", 0)
     assert accepted >= 1
     conn = await asyncpg.connect(database.dsn)
     try:

@@ -224,10 +224,12 @@ async def test_malformed_records_are_refused_and_the_rest_is_stored(
     async with (
         serve(state) as url,
         aiohttp.ClientSession(url, headers=AUTH) as session,
-        session.get("/api/v1/health") as resp,
     ):
-        assert resp.status == 200
-        health = (await resp.json())["plugins"]["bad-records"]
+        async with session.get("/api/v1/health") as resp:
+            assert resp.status == 200
+            health = (await resp.json())["plugins"]["bad-records"]
+        async with session.get("/metrics") as resp:
+            metrics = await resp.text()
     source, result = sink.results[0]
     (account,) = result.accounts
     assert (source, [row.dimension for row in account.costs]) == ("malformed", ["total"])
@@ -239,6 +241,7 @@ async def test_malformed_records_are_refused_and_the_rest_is_stored(
     )
     assert supervisor.pid == pid
     assert supervisor.status.restarts == 0
+    assert 'aetherlens_plugin_refused_total{instance="bad-records",plugin="malformed"}' in metrics
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:
