@@ -200,7 +200,7 @@ SCHEMA = vol.Schema(
             ],
             _unique_collector_names,
         ),
-        # Cloud cost plugins: each instance's `config` is checked by its plugin's own schema.
+        # Plugins: each instance's `config` is checked by its plugin's own schema.
         vol.Optional("plugins", default=[]): vol.All(
             [
                 {
