@@ -4,7 +4,8 @@ Enable it in a `conftest.py` with `pytest_plugins = ["aetherlens_engine.testing"
 `plugin_engine` runs the engine (the real one: its supervisor, worker process, record checks and
 writers) on a fresh database of a PostgreSQL cluster the session starts with the engine's own
 `ManagedCluster` (TimescaleDB when installed), polls a plugin until it has polled the number of
-times asked, and answers SQL about what was stored:
+times asked, and answers SQL about what was stored; `serve_app` serves a fake of the plugin's
+source on 127.0.0.1:
 
     async def test_costs_are_stored(plugin_engine):
         status = await plugin_engine.run("my_service", {"url": ...})
@@ -27,6 +28,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+from aiohttp import web
 
 from .cluster import ManagedCluster
 from .config import load_config
@@ -60,6 +62,19 @@ def temporary_cluster(
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@asynccontextmanager
+async def serve_app(app: web.Application) -> AsyncIterator[str]:
+    """Serve APP (a fake of a plugin's source) on a free port of 127.0.0.1; yield its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        host, port = runner.addresses[0][:2]
+        yield f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -21,7 +21,7 @@ def _run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("name", ["dayahead_prices"])
+@pytest.mark.parametrize("name", ["dayahead_prices", "ai_api_costs"])
 def test_the_example_validates_and_its_tests_pass(name: str) -> None:
     project = EXAMPLES / name
     engine = str(Path(sys.executable).with_name("aetherlens-engine"))

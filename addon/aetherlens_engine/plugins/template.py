@@ -157,7 +157,7 @@ from aiohttp import web
 from aetherlens_engine.plugins import PluginConfigError
 from aetherlens_engine.plugins.base import validate_config
 from aetherlens_engine.plugins.dryrun import dry_run, load_fixture
-from aetherlens_engine.testing import PluginEngine
+from aetherlens_engine.testing import PluginEngine, serve_app
 from {name}.plugin import {cls}
 
 RECORDED = Path(__file__).parents[1] / "src" / "{name}" / "recorded.json"
@@ -180,15 +180,8 @@ async def test_the_engine_stores_what_the_service_answers(plugin_engine: PluginE
 
     service = web.Application()
     service.router.add_get("/costs", costs)
-    runner = web.AppRunner(service)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        config = {{**fixture.config, "url": f"http://{{host}}:{{port}}/costs"}}
-        status = await plugin_engine.run("{name}", config)
-    finally:
-        await runner.cleanup()
+    async with serve_app(service) as url:
+        status = await plugin_engine.run("{name}", {{**fixture.config, "url": f"{{url}}/costs"}})
     assert (status["requests"], status["refused"]) == (1, 0)
     assert await plugin_engine.fetch("SELECT day, amount FROM cloud_costs ORDER BY day") == DAYS
 

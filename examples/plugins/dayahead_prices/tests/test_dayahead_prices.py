@@ -14,7 +14,7 @@ from aiohttp import web
 from aetherlens_engine.plugins import PluginError
 from aetherlens_engine.plugins.dryrun import dry_run, load_fixture
 from aetherlens_engine.tariffs.usage import price_series
-from aetherlens_engine.testing import PluginEngine
+from aetherlens_engine.testing import PluginEngine, serve_app
 from dayahead_prices.plugin import DayAheadPricesPlugin
 
 REFERENCE = "dayahead_prices.plugin:DayAheadPricesPlugin"
@@ -64,14 +64,8 @@ async def feed() -> AsyncIterator[tuple[FakeFeed, str]]:
     fake = FakeFeed()
     app = web.Application()
     app.router.add_get("/v1/marketdata", fake.marketdata)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        yield fake, f"http://{host}:{port}/v1/marketdata"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        yield fake, f"{url}/v1/marketdata"
 
 
 async def test_the_recorded_answer_is_priced_per_kwh_exactly() -> None:
