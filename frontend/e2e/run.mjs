@@ -185,7 +185,29 @@ async function keyboard(page, url) {
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
   await page.waitForURL(/#\/devices$/);
-  await page.getByRole('button', { name: 'Year' }).waitFor();
+  await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
+}
+
+/** The device list: every metered device, filtered and sorted; a row leads to its device. */
+async function deviceList(page, url, api) {
+  await page.goto(`${url}#/devices`);
+  await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
+  const rows = page.getByTestId('device-row');
+  await rows.first().waitFor();
+  const summary = await api('GET', 'api/v1/summary');
+  check(await rows.count() === summary.devices.length, `every metered device is listed (${await rows.count()} of ${summary.devices.length})`);
+  const byCost = [...summary.devices].sort((a, b) => Number(b.cost_month ?? -1) - Number(a.cost_month ?? -1)).map((device) => device.name);
+  const names = async () => (await rows.locator('th a').allTextContents());
+  check((await names())[0] === byCost[0], `sorted by this month's cost first (${await names()}; ${byCost})`);
+  await page.getByRole('button', { name: /^Device/ }).click();
+  const sorted = [...summary.devices.map((device) => device.name)].sort((a, b) => a.localeCompare(b));
+  check(isDeepStrictEqual(await names(), sorted), `sorted by name (${await names()})`);
+  check(await page.locator('th[aria-sort="ascending"]').count() === 1, 'the sorted column says so');
+  await page.getByLabel('Filter').fill('pump');
+  await page.getByTestId('device-count').filter({ hasText: `1 of ${summary.devices.length} devices` }).waitFor();
+  await audit(page, 'devices list, filtered');
+  await rows.first().locator('a').click();
+  await page.getByRole('heading', { name: 'Heat pump', level: 1 }).waitFor();
 }
 
 async function devices(page, url, deviceId) {
@@ -563,6 +585,7 @@ async function main() {
     log(`overview drawn in ${await timeOverview(page, demo.url)} ms`);
     await shot(page, 'overview-desktop');
     await keyboard(page, demo.url);
+    await deviceList(page, demo.url, engineApi(page, demo.url, demo.token));
     await devices(page, demo.url, heatPump);
     await shot(page, 'device-desktop');
     const imported = await tariffEditor(page, demo.url);
@@ -576,6 +599,9 @@ async function main() {
     await shot(page, 'compare-desktop');
     await reactivateDemo(page, demo.url);
     await budgets(page, demo.url, api, demo.devices.Fridge);
+    await page.goto(`${demo.url}#/devices`);
+    await page.getByTestId('device-row').first().waitFor();
+    await shot(page, 'devices-desktop');
     await live(page, demo.url, api, demo.devices.Fridge);
     await shot(page, 'budgets-desktop');
     await page.goto(`${demo.url}#/tariffs/${encodeURIComponent(imported)}`);
@@ -621,6 +647,10 @@ async function main() {
     await compare(phonePage, demo.url, imported);
     await fitsWidth(phonePage, 'the comparison');
     await shot(phonePage, 'compare-phone');
+    await phonePage.goto(`${demo.url}#/devices`);
+    await phonePage.getByTestId('device-row').first().waitFor();
+    await fitsWidth(phonePage, 'the device list');
+    await shot(phonePage, 'devices-phone');
     await phonePage.goto(`${demo.url}#/budgets`);
     await phonePage.locator('[data-testid="budget"][data-name="Household"]').waitFor();
     await fitsWidth(phonePage, 'the budgets');

@@ -6,6 +6,7 @@ import { useLive } from './lib/hooks.js';
 import { Budgets } from './views/Budgets.js';
 import { Compare } from './views/Compare.js';
 import { DeviceDetail } from './views/DeviceDetail.js';
+import { DeviceList } from './views/DeviceList.js';
 import { Overview } from './views/Overview.js';
 import { TokenPrompt } from './views/TokenPrompt.js';
 
@@ -77,7 +78,7 @@ export function App() {
   let view;
   switch (route.view) {
     case 'devices':
-      view = html`<${DeviceDetail} deviceId=${route.param} />`;
+      view = route.param === null ? html`<${DeviceList} />` : html`<${DeviceDetail} deviceId=${route.param} />`;
       break;
     case 'tariffs':
       view = html`<${LazyTariffEditor} tariffName=${route.param} />`;

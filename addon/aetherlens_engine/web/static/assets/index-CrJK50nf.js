@@ -170,15 +170,43 @@ var e,t,n,r,i,a,o,s,c,l,u=Symbol.for(`pv`),d={},f=[],p=/^m(i|n|o|s|text|space)$/
       <h2 id="by-period">Cost by time-of-use period</h2>
       <${is} device=${d} range=${l} currency=${r.data?.currency} refresh=${t} />
     </section>
-  `:L`<h1 class="view-title">Devices</h1><p class="empty">No energy devices yet.</p>`}function os(e,t){return e?.cycle?e.cycle:{start:t.period.month_start,end:Yt(t.period.month_start)}}function ss({label:e,value:t,detail:n,id:r}){return L`<section class="card figure" aria-labelledby=${r}>
+  `:L`<h1 class="view-title">Devices</h1><p class="empty">No energy devices yet.</p>`}var os={name:`Device`,area:`Area`,energyToday:`Energy today`,costToday:`Cost today`,energyMonth:`Energy this month`,costMonth:`Cost this month`},ss=e=>typeof e==`string`&&e?e:null;function cs(e,t){let n=new Map(t.map(e=>[e.id,e]));return e.map(e=>{let t=n.get(e.id)?.attributes??{};return{id:e.id,name:e.name,kind:e.kind,entity:ss(t.entity_id),area:ss(t.area),energyToday:e.energy_today_kwh,costToday:e.cost_today===null?null:Number(e.cost_today),energyMonth:e.energy_month_kwh,costMonth:e.cost_month===null?null:Number(e.cost_month)}})}function ls(e,t,n,r){let i=t.trim().toLowerCase(),a=i?e.filter(e=>[e.name,e.entity,e.area,e.kind].some(e=>e?.toLowerCase().includes(i))):e,o=r===`ascending`?1:-1;return[...a].sort((e,t)=>{let[r,i]=[e[n],t[n]];if(r===null||i===null)return r===i?0:r===null?1:-1;let a=typeof r==`number`&&typeof i==`number`?r-i:String(r).localeCompare(String(i));return o*a||e.name.localeCompare(t.name)})}var us=new Set([`energyToday`,`costToday`,`energyMonth`,`costMonth`]);function ds(){let{refresh:e}=tt(),t=et(`api/v1/summary`,e),n=et(`api/v1/devices`),[r,i]=H(``),[a,o]=H({column:`costMonth`,direction:`descending`}),s=we(()=>t.data&&n.data?cs(t.data.devices,n.data.devices):null,[t.data,n.data]);if(t.error)return L`<${Fe} error=${t.error} what="the summary" />`;if(n.error)return L`<${Fe} error=${n.error} what="the devices" />`;if(!s||!t.data)return L`<${Pe} />`;let c=t.data.currency,l=ls(s,r,a.column,a.direction),u=e=>o(t=>({column:e,direction:t.column===e&&t.direction===`descending`?`ascending`:t.column===e||us.has(e)?`descending`:`ascending`}));return L`
+    <h1 class="view-title">Devices</h1>
+    <div class="toolbar">
+      <label for="device-filter">Filter</label>
+      <input id="device-filter" type="search" value=${r} placeholder="name, entity or area"
+        onInput=${e=>i(e.currentTarget.value)} />
+      <p class="detail" role="status" data-testid="device-count">${l.length} of ${s.length} devices</p>
+    </div>
+    <section class="card wide table-scroll" aria-labelledby="device-table" tabindex="0">
+      <h2 id="device-table">Metered devices</h2>
+      <table class="device-table">
+        <thead><tr>
+          ${Object.keys(os).map(e=>L`<th key=${e} scope="col" class=${us.has(e)?`num`:``}
+              aria-sort=${a.column===e?a.direction:void 0}>
+            <button type="button" class="link" onClick=${()=>u(e)}>${os[e]}${a.column===e?a.direction===`ascending`?` ▲`:` ▼`:``}</button>
+          </th>`)}
+        </tr></thead>
+        <tbody>
+          ${l.map(e=>L`<tr key=${e.id} data-testid="device-row">
+            <th scope="row"><a href=${`#/devices/${e.id}`}>${e.name}</a><br /><small class="muted">${e.entity??e.kind}</small></th>
+            <td>${e.area??`—`}</td>
+            <td class="num">${xt(e.energyToday)}</td>
+            <td class="num">${W(e.costToday,c)}</td>
+            <td class="num">${xt(e.energyMonth)}</td>
+            <td class="num">${W(e.costMonth,c)}</td>
+          </tr>`)}
+        </tbody>
+      </table>
+    </section>`}function fs(e,t){return e?.cycle?e.cycle:{start:t.period.month_start,end:Yt(t.period.month_start)}}function ps({label:e,value:t,detail:n,id:r}){return L`<section class="card figure" aria-labelledby=${r}>
     <h2 id=${r}>${e}</h2>
     <p class="value" data-testid=${r}>${t}</p>
     ${n&&L`<p class="detail">${n}</p>`}
-  </section>`}function cs({summary:e,devices:t,cycle:n,refresh:r}){let i=e.timezone,a=Kt(n.start,i),o=Kt(n.end,i),s=et(`api/v1/costs${Ue({start:a,end:o,resolution:`day`,group:`device`})}`,r),c=we(()=>new Map(t.map(e=>[e.id,e.name])),[t]),l=we(()=>s.data?zt(s.data.rows,c):null,[s.data,c]),u=we(()=>l?.series.map((e,t)=>({label:e.name,values:e.stacked,color:Qo[t%Qo.length]})),[l]),d=we(()=>t=>W(t,e.currency),[e.currency]),f;return f=s.error?L`<${Fe} error=${s.error} what="costs per day" />`:l?L`<${es} x=${l.x} series=${u} kind="bars" valueFormat=${d} xRange=${[Date.parse(a)/1e3,Date.parse(o)/1e3]}
+  </section>`}function ms({summary:e,devices:t,cycle:n,refresh:r}){let i=e.timezone,a=Kt(n.start,i),o=Kt(n.end,i),s=et(`api/v1/costs${Ue({start:a,end:o,resolution:`day`,group:`device`})}`,r),c=we(()=>new Map(t.map(e=>[e.id,e.name])),[t]),l=we(()=>s.data?zt(s.data.rows,c):null,[s.data,c]),u=we(()=>l?.series.map((e,t)=>({label:e.name,values:e.stacked,color:Qo[t%Qo.length]})),[l]),d=we(()=>t=>W(t,e.currency),[e.currency]),f;return f=s.error?L`<${Fe} error=${s.error} what="costs per day" />`:l?L`<${es} x=${l.x} series=${u} kind="bars" valueFormat=${d} xRange=${[Date.parse(a)/1e3,Date.parse(o)/1e3]}
       label=${`Cost by device per day from ${n.start}: ${l.series.map(e=>`${e.name} ${d(e.total)}`).join(`, `)}`} />`:L`<${Pe} />`,L`<section class="card wide" aria-labelledby="cycle-chart">
     <h2 id="cycle-chart">Cost by device per day, this cycle</h2>
     ${f}
-  </section>`}function ls({summary:e}){let t=e.devices.some(e=>e.cost_month!==null),n=[...Bt(e.devices)].sort((e,n)=>t?Number(n.cost_month)-Number(e.cost_month):n.energy_month_kwh-e.energy_month_kwh).slice(0,8);return L`<section class="card" aria-labelledby="top-devices">
+  </section>`}function hs({summary:e}){let t=e.devices.some(e=>e.cost_month!==null),n=[...Bt(e.devices)].sort((e,n)=>t?Number(n.cost_month)-Number(e.cost_month):n.energy_month_kwh-e.energy_month_kwh).slice(0,8);return L`<section class="card" aria-labelledby="top-devices">
     <h2 id="top-devices">Top devices this month</h2>
     ${n.length===0?L`<p class="empty">No devices yet.</p>`:L`<table>
           <thead><tr><th scope="col">Device</th><th scope="col" class="num">Energy</th><th scope="col" class="num">Cost</th></tr></thead>
@@ -190,12 +218,12 @@ var e,t,n,r,i,a,o,s,c,l,u=Symbol.for(`pv`),d={},f=[],p=/^m(i|n|o|s|text|space)$/
             </tr>`)}
           </tbody>
         </table>`}
-  </section>`}var us={aws_cost_explorer:`AWS`,azure_cost_management:`Azure`};function ds(e){return us[e]??e.replace(/_/g,` `)}function fs({summary:e,devices:t}){let n=new Map(t.map(e=>[e.id,e.source])),r=new Map;for(let t of e.cloud.accounts){let e=n.get(t.device_id)??`cloud`;r.has(e)||r.set(e,[]),r.get(e).push(t)}return L`<section class="card" aria-labelledby="cloud">
+  </section>`}var gs={aws_cost_explorer:`AWS`,azure_cost_management:`Azure`};function _s(e){return gs[e]??e.replace(/_/g,` `)}function vs({summary:e,devices:t}){let n=new Map(t.map(e=>[e.id,e.source])),r=new Map;for(let t of e.cloud.accounts){let e=n.get(t.device_id)??`cloud`;r.has(e)||r.set(e,[]),r.get(e).push(t)}return L`<section class="card" aria-labelledby="cloud">
     <h2 id="cloud">Cloud, month to date</h2>
     ${r.size===0?L`<p class="empty">No cloud accounts.</p>`:L`<table>
           <thead><tr><th scope="col">Provider / account / service</th><th scope="col" class="num">Month to date</th><th scope="col" class="num">Forecast</th></tr></thead>
           ${[...r.entries()].map(([e,t])=>L`<tbody key=${e}>
-            <tr class="group"><th scope="rowgroup" colspan="3">${ds(e)}</th></tr>
+            <tr class="group"><th scope="rowgroup" colspan="3">${_s(e)}</th></tr>
             ${t.map(e=>L`<tr key=${`${e.device_id}-${e.currency}`}>
                 <th scope="row">${e.name}${e.estimated?` (estimated)`:``}</th>
                 <td class="num">${W(e.month_to_date,e.currency)}</td>
@@ -208,7 +236,7 @@ var e,t,n,r,i,a,o,s,c,l,u=Symbol.for(`pv`),d={},f=[],p=/^m(i|n|o|s|text|space)$/
               </tr>`)}`)}
           </tbody>`)}
         </table>`}
-  </section>`}function ps({summary:e}){return L`<section class="card" aria-labelledby="budgets">
+  </section>`}function ys({summary:e}){return L`<section class="card" aria-labelledby="budgets">
     <h2 id="budgets">Budgets</h2>
     ${e.budgets.length===0?L`<p class="empty">No budgets.</p>`:L`<ul class="budgets">
           ${e.budgets.map(e=>L`<li key=${e.id}>
@@ -216,24 +244,24 @@ var e,t,n,r,i,a,o,s,c,l,u=Symbol.for(`pv`),d={},f=[],p=/^m(i|n|o|s|text|space)$/
               text=${`${W(e.spent,e.currency)} of ${W(e.amount,e.currency)} (${e.period})`} />
           </li>`)}
         </ul>`}
-  </section>`}function ms(){let{refresh:e}=tt(),t=et(`api/v1/summary`,e),n=et(`api/v1/devices`),r=et(`api/v1/projection`,e);if(t.error)return L`<${Fe} error=${t.error} what="the summary" />`;if(n.error)return L`<${Fe} error=${n.error} what="the devices" />`;if(!t.data||!n.data||r.loading&&!r.data&&!r.error)return L`<${Pe} />`;let i=t.data,a=i.currency,o=r.data,s=os(o,i);return L`
+  </section>`}function bs(){let{refresh:e}=tt(),t=et(`api/v1/summary`,e),n=et(`api/v1/devices`),r=et(`api/v1/projection`,e);if(t.error)return L`<${Fe} error=${t.error} what="the summary" />`;if(n.error)return L`<${Fe} error=${n.error} what="the devices" />`;if(!t.data||!n.data||r.loading&&!r.data&&!r.error)return L`<${Pe} />`;let i=t.data,a=i.currency,o=r.data,s=fs(o,i);return L`
     <h1 class="view-title">Overview</h1>
     <div class="grid figures">
-      <${ss} id="today" label="Today" value=${W(i.household.cost_today,a)} detail=${xt(i.household.energy_today_kwh)} />
-      <${ss} id="cycle" label=${o?`This cycle`:`This month`} value=${W(o?.cost_so_far??i.household.cost_month,a)}
+      <${ps} id="today" label="Today" value=${W(i.household.cost_today,a)} detail=${xt(i.household.energy_today_kwh)} />
+      <${ps} id="cycle" label=${o?`This cycle`:`This month`} value=${W(o?.cost_so_far??i.household.cost_month,a)}
         detail=${o?`${xt(o.energy_so_far_kwh)} since ${s.start} · day ${o.day_of_cycle} of ${o.days_total}`:xt(i.household.energy_month_kwh)} />
-      <${ss} id="projected" label="Projected bill" value=${W(o?.projected_total,a)}
+      <${ps} id="projected" label="Projected bill" value=${W(o?.projected_total,a)}
         detail=${o?`${s.start} – ${Vt(s.end)}`:`needs an active tariff`} />
-      <${ss} id="price" label="Price now" value=${bt(i.price?.current??null,a)}
+      <${ps} id="price" label="Price now" value=${bt(i.price?.current??null,a)}
         detail=${i.price?.period?`period ${i.price.period}`:null} />
     </div>
     <div class="grid">
-      <${cs} summary=${i} devices=${n.data.devices} cycle=${s} refresh=${e} />
-      <${ls} summary=${i} />
-      <${fs} summary=${i} devices=${n.data.devices} />
-      <${ps} summary=${i} />
+      <${ms} summary=${i} devices=${n.data.devices} cycle=${s} refresh=${e} />
+      <${hs} summary=${i} />
+      <${vs} summary=${i} devices=${n.data.devices} />
+      <${ys} summary=${i} />
     </div>
-  `}function hs({onDone:e}){let[t,n]=H(``),[r,i]=H(null),[a,o]=H(!1);async function s(n){n.preventDefault(),o(!0),i(null),He(t.trim());try{await We(`api/v1/devices`),e()}catch(e){He(null),i(e.status===401?`The engine does not accept this token.`:e.message)}finally{o(!1)}}return L`
+  `}function xs({onDone:e}){let[t,n]=H(``),[r,i]=H(null),[a,o]=H(!1);async function s(n){n.preventDefault(),o(!0),i(null),He(t.trim());try{await We(`api/v1/devices`),e()}catch(e){He(null),i(e.status===401?`The engine does not accept this token.`:e.message)}finally{o(!1)}}return L`
     <main id="main" class="token-page">
       <form class="card token" onSubmit=${s} aria-describedby="token-help">
         <h1>AetherLens</h1>
@@ -246,18 +274,18 @@ var e,t,n,r,i,a,o,s,c,l,u=Symbol.for(`pv`),d={},f=[],p=/^m(i|n|o|s|text|space)$/
         <button type="submit" class="primary" disabled=${a}>Open</button>
       </form>
     </main>
-  `}var gs=(function(){let e=typeof document<`u`&&document.createElement(`link`).relList;return e&&e.supports&&e.supports(`modulepreload`)?`modulepreload`:`preload`})(),_s=function(e,t){return new URL(e,t).href},vs={},ys=function(e){return e.pathname.endsWith(`.css`)},bs=function(e,t,n){if(t in e)return e[t];let r=n();if(!r){e[t]=void 0;return}let i=r.then(()=>{e[t]=void 0},n=>{throw e[t]=void 0,n});return e[t]=i,i},xs=function(e,t,n){let r=Promise.resolve();if(t&&t.length>0){let e,i=document.querySelector(`meta[property=csp-nonce]`),a=i?.nonce||i?.getAttribute(`nonce`);function o(e){return Promise.all(e.map(e=>Promise.resolve(e).then(e=>({status:`fulfilled`,value:e}),e=>({status:`rejected`,reason:e}))))}function s(e){return import.meta.resolve?new URL(import.meta.resolve(e)):new URL(e,import.meta.url)}r=o(t.map(t=>{t=_s(t,n);let r=s(t),i=ys(r);return bs(vs,r.href,()=>{if(e===void 0){e={all:new Set,styles:new Set};let t=document.getElementsByTagName(`link`);for(let n=t.length-1;n>=0;n--){let r=t[n];e.all.add(r.href),r.rel===`stylesheet`&&e.styles.add(r.href)}}if((i?e.styles:e.all).has(r.href))return;let t=document.createElement(`link`);if(t.rel=i?`stylesheet`:gs,i||(t.as=`script`),t.crossOrigin=``,t.href=r.href,a&&t.setAttribute(`nonce`,a),document.head.appendChild(t),i)return new Promise((e,n)=>{let i=a=>{t.removeEventListener(`load`,i),t.removeEventListener(`error`,i),a.type===`error`?n(Error(`Unable to preload CSS for ${r}`)):e(a)};t.addEventListener(`load`,i),t.addEventListener(`error`,i)})})}).filter(e=>e!==void 0))}function i(e){let t=new Event(`vite:preloadError`,{cancelable:!0});if(t.payload=e,window.dispatchEvent(t),!t.defaultPrevented)throw e}return r.then(t=>{for(let e of t||[])e.status===`rejected`&&i(e.reason);return e().catch(i)})},Ss=[{id:`overview`,label:`Overview`},{id:`devices`,label:`Devices`},{id:`tariffs`,label:`Tariffs`},{id:`compare`,label:`Compare`},{id:`budgets`,label:`Budgets`}],Cs=null,ws=()=>Cs??=xs(()=>import(`./TariffEditor-BSDGqBNT.js`),[],import.meta.url).catch(e=>{throw Cs=null,e});function Ts({tariffName:e}){let[t,n]=H(null);return Se(()=>{ws().then(e=>n({module:e}),e=>n({error:e}))},[]),t?.error?L`<${Fe} error=${t.error} what="the tariff editor" />`:t?L`<${t.module.TariffEditor} tariffName=${e} />`:L`<${Pe} />`}var Es={connecting:`Connecting…`,live:`Live`,reconnecting:`Reconnecting…`};function Ds(){let{status:e}=tt();return L`<p class=${`live ${e}`} role="status" data-testid="live" data-status=${e}>${Es[e]}</p>`}function Os(e){let[t,...n]=e.replace(/^#\/?/,``).split(`/`);return{view:Ss.some(e=>e.id===t)?t:`overview`,param:n.length?decodeURIComponent(n.join(`/`)):null}}function ks(){let[e,t]=H(()=>Os(location.hash)),[n,r]=H(()=>Be()===`token`&&!Ve());if(Se(()=>{let e=()=>t(Os(location.hash)),n=()=>r(!0);return window.addEventListener(`hashchange`,e),window.addEventListener(Re,n),()=>{window.removeEventListener(`hashchange`,e),window.removeEventListener(Re,n)}},[]),Se(()=>{let t=Ss.find(t=>t.id===e.view)?.label;document.title=`${t} · AetherLens`},[e.view]),n)return L`<${hs} onDone=${()=>r(!1)} />`;let i;switch(e.view){case`devices`:i=L`<${as} deviceId=${e.param} />`;break;case`tariffs`:i=L`<${Ts} tariffName=${e.param} />`;break;case`compare`:i=L`<${Qt} />`;break;case`budgets`:i=L`<${Pt} />`;break;default:i=L`<${ms} />`}return L`
+  `}var Ss=(function(){let e=typeof document<`u`&&document.createElement(`link`).relList;return e&&e.supports&&e.supports(`modulepreload`)?`modulepreload`:`preload`})(),Cs=function(e,t){return new URL(e,t).href},ws={},Ts=function(e){return e.pathname.endsWith(`.css`)},Es=function(e,t,n){if(t in e)return e[t];let r=n();if(!r){e[t]=void 0;return}let i=r.then(()=>{e[t]=void 0},n=>{throw e[t]=void 0,n});return e[t]=i,i},Ds=function(e,t,n){let r=Promise.resolve();if(t&&t.length>0){let e,i=document.querySelector(`meta[property=csp-nonce]`),a=i?.nonce||i?.getAttribute(`nonce`);function o(e){return Promise.all(e.map(e=>Promise.resolve(e).then(e=>({status:`fulfilled`,value:e}),e=>({status:`rejected`,reason:e}))))}function s(e){return import.meta.resolve?new URL(import.meta.resolve(e)):new URL(e,import.meta.url)}r=o(t.map(t=>{t=Cs(t,n);let r=s(t),i=Ts(r);return Es(ws,r.href,()=>{if(e===void 0){e={all:new Set,styles:new Set};let t=document.getElementsByTagName(`link`);for(let n=t.length-1;n>=0;n--){let r=t[n];e.all.add(r.href),r.rel===`stylesheet`&&e.styles.add(r.href)}}if((i?e.styles:e.all).has(r.href))return;let t=document.createElement(`link`);if(t.rel=i?`stylesheet`:Ss,i||(t.as=`script`),t.crossOrigin=``,t.href=r.href,a&&t.setAttribute(`nonce`,a),document.head.appendChild(t),i)return new Promise((e,n)=>{let i=a=>{t.removeEventListener(`load`,i),t.removeEventListener(`error`,i),a.type===`error`?n(Error(`Unable to preload CSS for ${r}`)):e(a)};t.addEventListener(`load`,i),t.addEventListener(`error`,i)})})}).filter(e=>e!==void 0))}function i(e){let t=new Event(`vite:preloadError`,{cancelable:!0});if(t.payload=e,window.dispatchEvent(t),!t.defaultPrevented)throw e}return r.then(t=>{for(let e of t||[])e.status===`rejected`&&i(e.reason);return e().catch(i)})},Os=[{id:`overview`,label:`Overview`},{id:`devices`,label:`Devices`},{id:`tariffs`,label:`Tariffs`},{id:`compare`,label:`Compare`},{id:`budgets`,label:`Budgets`}],ks=null,As=()=>ks??=Ds(()=>import(`./TariffEditor-BJ9UD74t.js`),[],import.meta.url).catch(e=>{throw ks=null,e});function js({tariffName:e}){let[t,n]=H(null);return Se(()=>{As().then(e=>n({module:e}),e=>n({error:e}))},[]),t?.error?L`<${Fe} error=${t.error} what="the tariff editor" />`:t?L`<${t.module.TariffEditor} tariffName=${e} />`:L`<${Pe} />`}var Ms={connecting:`Connecting…`,live:`Live`,reconnecting:`Reconnecting…`};function Ns(){let{status:e}=tt();return L`<p class=${`live ${e}`} role="status" data-testid="live" data-status=${e}>${Ms[e]}</p>`}function Ps(e){let[t,...n]=e.replace(/^#\/?/,``).split(`/`);return{view:Os.some(e=>e.id===t)?t:`overview`,param:n.length?decodeURIComponent(n.join(`/`)):null}}function Fs(){let[e,t]=H(()=>Ps(location.hash)),[n,r]=H(()=>Be()===`token`&&!Ve());if(Se(()=>{let e=()=>t(Ps(location.hash)),n=()=>r(!0);return window.addEventListener(`hashchange`,e),window.addEventListener(Re,n),()=>{window.removeEventListener(`hashchange`,e),window.removeEventListener(Re,n)}},[]),Se(()=>{let t=Os.find(t=>t.id===e.view)?.label;document.title=`${t} · AetherLens`},[e.view]),n)return L`<${xs} onDone=${()=>r(!1)} />`;let i;switch(e.view){case`devices`:i=e.param===null?L`<${ds} />`:L`<${as} deviceId=${e.param} />`;break;case`tariffs`:i=L`<${js} tariffName=${e.param} />`;break;case`compare`:i=L`<${Qt} />`;break;case`budgets`:i=L`<${Pt} />`;break;default:i=L`<${bs} />`}return L`
     <a class="skip" href="#main" onClick=${e=>{e.preventDefault(),document.getElementById(`main`).focus()}}>Skip to content</a>
     <header class="top">
       <h1 class="brand">AetherLens</h1>
       <nav aria-label="Views">
         <ul>
-          ${Ss.map(t=>L`<li key=${t.id}>
+          ${Os.map(t=>L`<li key=${t.id}>
               <a href=${`#/${t.id}`} aria-current=${e.view===t.id?`page`:void 0}>${t.label}</a>
             </li>`)}
         </ul>
       </nav>
-      <${Ds} />
+      <${Ns} />
     </header>
     <main id="main" tabindex="-1">${i}</main>
-  `}var As={"--primary-background-color":`--bg`,"--card-background-color":`--card`,"--primary-text-color":`--text`,"--secondary-text-color":`--text-secondary`,"--primary-color":`--primary`,"--divider-color":`--divider`,"--error-color":`--error`};function js(e){let t=null,n=/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(e.trim());n&&(t=n.slice(1).map(e=>Number.parseInt(e,16)));let r=/^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(e.trim());if(r&&(t=r.slice(1).map(Number)),!t)return null;let[i,a,o]=t.map(e=>{let t=e/255;return t<=.03928?t/12.92:((t+.055)/1.055)**2.4});return .2126*i+.7152*a+.0722*o<.5}function Ms(e,t){let n=getComputedStyle(e);for(let[e,r]of Object.entries(As)){let i=n.getPropertyValue(e).trim();i?t.style.setProperty(r,i):t.style.removeProperty(r)}let r=n.getPropertyValue(`--primary-background-color`).trim(),i=r?js(r):null;i===null?delete t.dataset.theme:t.dataset.theme=i?`dark`:`light`}function Ns(e=window){let t;try{if(e.parent===e)return;t=e.parent.document.documentElement}catch{return}let n=e.document.documentElement;Ms(t,n),new MutationObserver(()=>Ms(t,n)).observe(t,{attributes:!0,attributeFilter:[`style`,`class`]})}Ns(),F(L`<${ks} />`,document.getElementById(`app`));export{L as S,Fe as _,Ot as a,Ce as b,bt as c,U as d,ct as f,Ue as g,We as h,wt as i,ot as l,et as m,Dt as n,Ct as o,nt as p,Tt as r,St as s,qt as t,st as u,Pe as v,H as x,Se as y};
+  `}var Is={"--primary-background-color":`--bg`,"--card-background-color":`--card`,"--primary-text-color":`--text`,"--secondary-text-color":`--text-secondary`,"--primary-color":`--primary`,"--divider-color":`--divider`,"--error-color":`--error`};function Ls(e){let t=null,n=/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(e.trim());n&&(t=n.slice(1).map(e=>Number.parseInt(e,16)));let r=/^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(e.trim());if(r&&(t=r.slice(1).map(Number)),!t)return null;let[i,a,o]=t.map(e=>{let t=e/255;return t<=.03928?t/12.92:((t+.055)/1.055)**2.4});return .2126*i+.7152*a+.0722*o<.5}function Rs(e,t){let n=getComputedStyle(e);for(let[e,r]of Object.entries(Is)){let i=n.getPropertyValue(e).trim();i?t.style.setProperty(r,i):t.style.removeProperty(r)}let r=n.getPropertyValue(`--primary-background-color`).trim(),i=r?Ls(r):null;i===null?delete t.dataset.theme:t.dataset.theme=i?`dark`:`light`}function zs(e=window){let t;try{if(e.parent===e)return;t=e.parent.document.documentElement}catch{return}let n=e.document.documentElement;Rs(t,n),new MutationObserver(()=>Rs(t,n)).observe(t,{attributes:!0,attributeFilter:[`style`,`class`]})}zs(),F(L`<${Fs} />`,document.getElementById(`app`));export{L as S,Fe as _,Ot as a,Ce as b,bt as c,U as d,ct as f,Ue as g,We as h,wt as i,ot as l,et as m,Dt as n,Ct as o,nt as p,Tt as r,St as s,qt as t,st as u,Pe as v,H as x,Se as y};
