@@ -133,6 +133,9 @@ async def _week_on_dashboard(page: Page, stack: Stack) -> tuple[datetime, Decima
     start = _week_start(await _period_label(page), today)
     shown = await _grid_cost_shown(page)
     await screenshot(page, "energy-dashboard")
+    # With gas and water sources the dashboard opens on a summary; devices are on Electricity.
+    await page.get_by_role("tab", name="Electricity").click()
+    await page.get_by_text("Individual devices", exact=False).first.wait_for()
     return start, shown, await deep_text(page)
 
 

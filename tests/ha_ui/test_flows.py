@@ -175,9 +175,10 @@ async def _entry_menu(page: Page, stack: Stack, item: str) -> Locator:
 
 
 async def _options(page: Page, stack: Stack) -> None:
-    """The entry's options (the cog): only what gets entities; device sensors turned off.
+    """The entry's options (the cog): what gets entities and the statement threshold.
 
-    No update interval (the integration's) and no decimals (each sensor's display precision).
+    No update interval (the integration's) and no decimals (each sensor's display precision);
+    device sensors turned off.
     """
     await page.goto(f"{stack.hass.url}/config/integrations/integration/aetherlens")
     await page.locator("ha-config-entry-row").first.get_by_role("button", name="Configure").click()
@@ -188,7 +189,9 @@ async def _options(page: Page, stack: Stack) -> None:
     assert "AetherLens options" in text, text
     assert "Update interval" not in text, text
     assert "Decimals" not in text, text
-    assert await dialog.locator("ha-selector-number").count() == 0
+    numbers = dialog.locator("ha-selector-number")
+    assert await numbers.count() == 1  # the statement threshold, in the engine's currency
+    assert "Statement residual threshold" in text, text
     switch = toggle.get_by_role("switch")
     assert await switch.is_checked()
     await screenshot(page, "flow-options")
@@ -274,7 +277,8 @@ async def _scenario(stack: Stack) -> None:
             await _options(page, stack)
             options = (await _entry_diagnostics(stack, entry_id))["options"]
             assert options["device_sensors"] is False, options
-            assert set(options) <= {"device_sensors", "hidden_budgets"}, options
+            known = {"device_sensors", "hidden_budgets", "statement_threshold"}
+            assert set(options) <= known, options
             await _device_sensors_shown(stack, shown=False)
 
             await _reconfigure(page, stack, f"localhost:{port}")
