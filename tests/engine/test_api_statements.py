@@ -170,6 +170,9 @@ async def test_bad_statements_name_the_field_and_keep_nothing(pool: asyncpg.Pool
         (many, {"csv": "start,end\n"}, 400,
          "csv: line 1: the header has no column kind, name, amount"),
         (many, {"csv": fee}, 400, "csv: line 6: kind: 'fee' is not one of total, energy"),
+        (many, {"csv": "\u00b9\u00be\r\u0016O"}, 400, "csv: line 1: the header has no column"),
+        (many, {"csv": JUNE_CSV + "2024-06-01," + "x" * 140_000 + "\n"}, 400,
+         "csv: line 7: field larger than field limit"),
     ]  # fmt: skip
     async with client(_state(pool)) as session:
         for path, payload, expected, message in cases:

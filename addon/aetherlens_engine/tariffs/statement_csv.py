@@ -64,7 +64,15 @@ def _line(row: dict[str, str], kind: LineKind, number: int) -> StatementLine:
 
 def read_statements(text: str) -> list[Statement]:
     """Return the statements of a CSV text; raise `BillInputError` naming the line."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _statements(reader)
+    except csv.Error as err:  # what the reader itself refuses (a field over its size limit)
+        # line_num counts the lines read whole, so the line refused is the next one.
+        raise BillInputError(f"line {reader.line_num + 1}: {err}") from err
+
+
+def _statements(reader: csv.DictReader[str]) -> list[Statement]:
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or ())]
     if missing:
         raise BillInputError(f"line 1: the header has no column {', '.join(missing)}")
