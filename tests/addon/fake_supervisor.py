@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.postgres import free_port
+from tests.addon.ports import free_port
 
 SUPERVISOR_TOKEN = "supervisor-token-of-the-addon"  # noqa: S105 - a test value
 WAIT_LIMIT = 30.0

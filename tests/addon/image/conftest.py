@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.addon.fake_supervisor import SUPERVISOR_TOKEN
-from tests.postgres import free_port
+from tests.addon.ports import free_port
 
 from .container import AddonContainer, image_name
 

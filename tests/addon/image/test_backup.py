@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import yaml
 
-from tests.postgres import free_port
+from tests.addon.ports import free_port
 
 from .conftest import CONFIG, make_container
 from .container import AddonContainer, start_addon
