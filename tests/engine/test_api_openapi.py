@@ -227,6 +227,7 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         Call("/api/v1/ledger"),
         Call("/api/v1/costs", kwargs={"params": span}),
         Call("/api/v1/projection"),
+        Call("/api/v1/demand"),
         Call("/api/v1/bill", kwargs={"params": around_now}),
         Call("/api/v1/compare", "post", kwargs={"json": {"definition": flat_rate, **around_now}}),
         Call("/api/v1/rank", "post", kwargs={"json": {"definitions": [flat_rate], **around_now}}),

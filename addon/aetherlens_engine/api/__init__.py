@@ -19,6 +19,7 @@ from . import (
     bill,
     budgets,
     costs,
+    demand,
     devices,
     health,
     ledger,
@@ -79,6 +80,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     get("/api/v1/costs", costs.get_costs, allow_head=False)
     get("/api/v1/projection", costs.get_projection, allow_head=False)
     get("/api/v1/bill", bill.get_bill, allow_head=False)
+    get("/api/v1/demand", demand.get_demand, allow_head=False)
     app.router.add_post("/api/v1/compare", costs.post_compare)
     app.router.add_post("/api/v1/rank", costs.post_rank)
     get("/api/v1/statements", statements.get_statements, allow_head=False)

@@ -7,6 +7,12 @@ its tiers: rules that share both (an off-peak before and after the peak, weekday
 are one period with one peak per cycle. Energy inside an interval is spread by time (constant
 power), so windows and intervals need not line up.
 
+`demand_status` reads the current cycle so far, for an automation that wants to keep below its
+peaks: each demand line's peak, the tier the next kW is priced in (and the kW left before the next
+tier), and the clock-aligned window holding now (sliding tariffs too), projected to its end at its
+power over the time metered so far; a window is on course to set a new peak when that beats its
+line's peak.
+
 A name priced differently by season (summer and winter on-peak) is one period per season. In a
 cycle that spans seasons each is charged on its own peak times its share of the cycle's days,
 and named with its months ("on-peak (Jun-Sep)"); with `seasons: cycle_start` the whole cycle is
@@ -26,9 +32,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .calendar import ChangeMinutes, Cycle, Slot, WallClock, cycle_index
+from .calendar import ChangeMinutes, Cycle, Slot, WallClock, cycle_index, cycles_between
 from .model import DemandSeasons
-from .series import Interval
+from .series import Interval, check_intervals
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 SIXTY = Decimal(60)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 type _Period = tuple[str, tuple[Tier, ...]]  # a TOU demand period: its name and tiers
 
@@ -432,3 +439,152 @@ def _months_label(months: set[int]) -> str:
             first_name, last_name = MONTHS[month - 1], MONTHS[last - 1]
             runs.append(first_name if last == month else f"{first_name}-{last_name}")
     return ", ".join(runs)
+
+
+@dataclass(frozen=True, slots=True)
+class DemandWindow:
+    """The window holding now: UTC [start, end), its kWh so far and its projected average kW."""
+
+    start: datetime
+    end: datetime
+    kwh: Decimal
+    projected_kw: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PeakStatus:
+    """A demand line of the cycle so far (named as on the bill) and the current window's course.
+
+    `tier` (from 0) is the tier the next kW of peak is priced in, at `price_per_kw`; `margin_kw`
+    is how far the peak is below the next tier's start (None in the last tier). `projected_kw`
+    is the current window's, where it counts toward this line.
+    """
+
+    name: str
+    peak_kw: Decimal
+    window_start: datetime | None
+    tier: int
+    price_per_kw: Decimal
+    next_tier_kw: Decimal | None
+    margin_kw: Decimal | None
+    projected_kw: Decimal | None
+
+    @property
+    def on_course(self) -> bool:
+        """Whether the current window is on course to set a new peak of this line."""
+        return self.projected_kw is not None and self.projected_kw > self.peak_kw
+
+
+@dataclass(frozen=True, slots=True)
+class DemandStatus:
+    """The demand lines of the cycle holding now, and the window holding now."""
+
+    cycle: Cycle
+    window_minutes: int
+    window: DemandWindow | None
+    lines: tuple[PeakStatus, ...]
+
+
+def _micros(span: timedelta) -> int:
+    return span // MICROSECOND
+
+
+def _between(load: Sequence[Interval], low: datetime, high: datetime) -> list[Interval]:
+    """Return LOAD's energy in [low, high), intervals cut there sharing their kWh by time."""
+    out = []
+    for interval in load:
+        start, end = max(interval.start, low), min(interval.end, high)
+        if start >= end:
+            continue
+        kwh = interval.kwh
+        if (start, end) != (interval.start, interval.end):
+            kwh = kwh * _micros(end - start) / _micros(interval.end - interval.start)
+        out.append(Interval(start, end, kwh))
+    return out
+
+
+def _position(kw: Decimal, tiers: Sequence[Tier]) -> tuple[int, Decimal, Decimal | None]:
+    """Return the tier the next kW above KW is priced in, its price, and where it ends."""
+    for number, tier in enumerate(tiers):
+        if tier.up_to is None or kw < tier.up_to:
+            return number, tier.price, tier.up_to
+    return len(tiers) - 1, tiers[-1].price, None
+
+
+def _status(
+    name: str,
+    peak: tuple[Decimal, datetime | None],
+    tiers: Sequence[Tier],
+    projected: Decimal | None,
+) -> PeakStatus:
+    kw, start = peak
+    tier, price, limit = _position(kw, tiers)
+    margin = None if limit is None else limit - kw
+    return PeakStatus(name, kw, start, tier, price, limit, margin, projected)
+
+
+def _current_window(
+    load: Sequence[Interval], minutes: int, cycle: Cycle, now: datetime, zone: ZoneInfo
+) -> DemandWindow | None:
+    """Return the clock-aligned window holding NOW; None when it began in the cycle before."""
+    nominal = _window(now, minutes, zone)
+    start, end = _real_start(nominal, now, zone), nominal + timedelta(minutes=minutes)
+    if start < cycle.start_utc:
+        return None
+    inside = _between(load, start, now)
+    kwh = sum((i.kwh for i in inside), ZERO)
+    elapsed = _micros(max((i.end for i in inside), default=start) - start)  # metered so far
+    # The window's kWh at its power so far, as kW over its nominal length (as the bill does).
+    projected = kwh * _micros(end - start) / elapsed * SIXTY / minutes if elapsed else ZERO
+    return DemandWindow(start, end, kwh, projected)
+
+
+def demand_status(tariff: Tariff, load: Sequence[Interval], now: datetime) -> DemandStatus | None:
+    """Return the demand of the billing cycle holding NOW from LOAD (metered up to NOW).
+
+    Peaks are those of the windows before the current one; the current window is projected
+    from its kWh so far. None for a tariff without demand charges; `BillInputError` names a
+    bad interval.
+    """
+    demand = tariff.demand
+    if demand is None:
+        return None
+    check_intervals(load, "load")
+    now = now.astimezone(UTC)
+    zone, minutes = tariff.zone, demand.window_minutes
+    cycle = cycles_between(now, now + MICROSECOND, zone, tariff.cycle_day)[-1]
+    load = [Interval(i.start.astimezone(UTC), i.end.astimezone(UTC), i.kwh) for i in load]
+    window = _current_window(load, minutes, cycle, now, zone)
+    before = _between(load, cycle.start_utc, now if window is None else window.start)
+    clock = WallClock(zone, tariff.holidays, ChangeMinutes())
+    peaker = _Peaker(tariff, [cycle], clock)
+    if demand.sliding:
+        flat, by_period = peaker.windows(sliding_energy(before, minutes))
+    else:
+        flat, by_period = peaker.windows(window_energy(before, minutes, clock))
+    projected = None if window is None else window.projected_kw
+    lines = [
+        _status("flat", flat[0], entry.tiers, projected)
+        for entry in demand.flat
+        if cycle.first.month in entry.months
+    ]
+    current: _Period | None = None
+    if window is not None:
+        local = peaker.clock.local(window.start)
+        month = local.month if peaker.months is None else cycle.first.month
+        current = peaker.period_at(month, local.minute, weekend=local.weekend)
+    seasons = _Seasons(demand)
+    for period in seasons.rank:
+        if not seasons.months[period] & _cycle_months(cycle, whole=seasons.whole):
+            continue
+        peak = by_period[0].get(period, (ZERO, None))
+        shown = projected if period == current else None
+        lines.append(_status(seasons.names[period], peak, period[1], shown))
+    return DemandStatus(cycle, minutes, window, tuple(lines))
+
+
+def _cycle_months(cycle: Cycle, *, whole: bool) -> set[int]:
+    """Return the months whose demand periods a cycle charges (its first's, under cycle_start)."""
+    if whole:
+        return {cycle.first.month}
+    return {(cycle.first + timedelta(days=day)).month for day in range(cycle.days)}

@@ -266,6 +266,20 @@
  */
 
 /**
+ * The active tariff's demand in the current billing cycle.
+ *
+ * A tariff without demand charges has no window and no lines.
+ * @typedef {Object} Demand
+ * @property {string} tariff
+ * @property {string} currency
+ * @property {string} time
+ * @property {CycleDates} cycle
+ * @property {number|null} window_minutes The tariff's demand window
+ * @property {DemandWindow|null} window
+ * @property {Array<DemandPeak>} peaks
+ */
+
+/**
  * A demand charge.
  * @typedef {Object} DemandLine
  * @property {string} name
@@ -273,6 +287,29 @@
  * @property {string|null} window_start
  * @property {number} days Days of the cycle charged: all, or a season's share (cost = the kW's charge x days / the cycle's days)
  * @property {string} cost
+ */
+
+/**
+ * A demand line of the cycle so far, named as on the bill (`flat`, a TOU period).
+ * @typedef {Object} DemandPeak
+ * @property {string} name
+ * @property {string} peak_kw The cycle's highest window so far (0 before)
+ * @property {string|null} window_start Where the peak was reached
+ * @property {number} tier The tier the next kW of peak is priced in
+ * @property {string} price_per_kw That tier's price per kW
+ * @property {string|null} next_tier_kw Where the next tier starts; null in the last tier
+ * @property {string|null} margin_kw kW the peak can still rise before the next tier; null in the last
+ * @property {string|null} projected_kw The current window's projected kW, where it counts toward this line
+ * @property {boolean} on_course The current window is on course to set a new peak of this line
+ */
+
+/**
+ * The demand window holding now: [start, end), its kWh so far and its projection.
+ * @typedef {Object} DemandWindow
+ * @property {string} start
+ * @property {string} end
+ * @property {string} kwh Imported so far in the window
+ * @property {string} projected_kw The window's average kW if its power so far holds to its end
  */
 
 /**
@@ -966,6 +1003,7 @@
  * @property {Ledger} getLedger
  * @property {Costs} getCosts
  * @property {Projection} getProjection
+ * @property {Demand} getDemand
  * @property {RangeBill} getBill
  * @property {Comparison} compareTariffs
  * @property {Ranking} rankTariffs

@@ -12,7 +12,7 @@ from typing import Any
 
 from aetherlens_engine.api.params import MAX_DEVICE_ID
 
-from . import budgets, costs, engine, ledger, meterdata, statements, summary, tariffs
+from . import budgets, costs, demand, engine, ledger, meterdata, statements, summary, tariffs
 
 type Schema = dict[str, Any]
 
@@ -281,6 +281,18 @@ OPERATIONS: tuple[Operation, ...] = (
         "The current billing cycle's bill so far and projected to its end",
         {
             200: Reply("The active tariff's current cycle", costs.Projection),
+            409: NO_TARIFF,
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
+        "/api/v1/demand",
+        "get",
+        "getDemand",
+        "The current billing cycle's demand peaks, the margin to each next tier, the window now",
+        {
+            200: Reply("The active tariff's demand this cycle", demand.Demand),
             409: NO_TARIFF,
             **PRIVATE,
             **shared("Unavailable"),
