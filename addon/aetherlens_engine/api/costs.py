@@ -1,14 +1,14 @@
 """Costs from the cost rollups, the billing cycle's projection, and plan comparison.
 
-- `GET /api/v1/costs`: cost, energy and carbon per hour, local day or local month of the engine's
-  zone, by device, TOU period or in total, read from `cost_hourly` / `cost_daily` in the engine's
-  currency. Days and months are those whose local start lies in [start, end): a month row sums
-  the days of the range in that month. Unless `device_id` names a device, `total` and `period`
-  count the household and `device` its parts plus the rest of the house, so that the rows (and
-  the answer's `total`) never add a mains meter to the devices it contains
-  (timescale/0005_devices_included_in.sql has the rule). `meter` gives every device's own rows,
-  mains and what they contain alike, for per-device history: they overlap, `total` is still the
-  household's.
+- `GET /api/v1/costs`: cost, energy and carbon of one commodity (electricity, gas or water, each
+  under its active tariff) per hour, local day or local month of the engine's zone, by device,
+  TOU period or in total, read from `cost_hourly` / `cost_daily` in the engine's currency. Days
+  and months are those whose local start lies in [start, end): a month row sums the days of the
+  range in that month. Unless `device_id` names a device, `total` and `period` count the
+  household and `device` its parts plus the rest of the house, so that the rows (and the
+  answer's `total`) never add a mains meter to the devices it contains (timescale/0005 has the
+  rule, 0012 per commodity). `meter` gives every device's own rows, mains and what they contain
+  alike, for per-device history: they overlap, `total` is still the household's.
 - `GET /api/v1/projection`: the active tariff's current cycle so far and projected to its end
   (`tariffs.projection`).
 - `POST /api/v1/compare`: recorded usage priced under the active tariff and another one
@@ -22,11 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from aiohttp import web
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from aetherlens_engine.pricing.recorded import (
     compare_recorded,
@@ -59,12 +59,13 @@ from .ranges import MAX_BILL_RANGE, bad_parameter, check_range, instant_paramete
 from .shared import shared_answer
 from .state import STATE_KEY, EngineState
 
-# The household rule lives in the views of timescale/0005_devices_included_in.sql.
-_HOUSEHOLD = "c.device_id IN (SELECT id FROM household_meters)"
-_PARTS = "c.device_id IN (SELECT id FROM household_parts)"
+# The household rule lives in the views of timescale/0005 and, per commodity ($4), 0012.
+_HOUSEHOLD = "c.device_id IN (SELECT id FROM commodity_meters WHERE commodity = $4)"
+_PARTS = "c.device_id IN (SELECT id FROM commodity_parts WHERE commodity = $4)"
+_METERS = "c.device_id IN (SELECT id FROM devices WHERE commodity = $4)"
 _HAS_MAINS = (
-    "SELECT EXISTS (SELECT 1 FROM household_meters JOIN devices USING (id) "
-    "WHERE kind <> 'appliance')"
+    "SELECT EXISTS (SELECT 1 FROM commodity_meters JOIN devices USING (id, commodity) "
+    "WHERE kind <> 'appliance' AND commodity = $1)"
 )
 
 
@@ -108,16 +109,22 @@ class _Figures:
 
 
 def _costs_query(
-    state: EngineState, resolution: str, key: str | None, devices: str | int, span: tuple[Any, Any]
+    state: EngineState,
+    resolution: str,
+    key: str | None,
+    devices: str | int,
+    *,
+    span: tuple[Any, Any],
+    commodity: str,
 ) -> tuple[str, list[Any]]:
     """Return the query of sums per bucket (and KEY) of DEVICES (a condition or one device).
 
-    SPAN bounds the hours or days read.
+    SPAN bounds the hours or days read; COMMODITY ($4) is the devices' own.
     """
-    args: list[Any] = [*span, state.currency]
+    args: list[Any] = [*span, state.currency, commodity]
     if isinstance(devices, int):
         args.append(devices)
-        devices = f"c.device_id = ${len(args)}"
+        devices = f"c.device_id = ${len(args)} AND {_METERS}"
     hourly = resolution == "hour" or key == "period"  # cost_daily has no period
     if hourly:
         source, time, bucket = "cost_hourly", "c.hour", "c.hour"
@@ -170,6 +177,7 @@ async def _rows(
     *,
     device_id: int | None,
     span: tuple[Any, Any],
+    commodity: str,
 ) -> list[tuple[str, dict[str, Any], _Figures]]:
     """Return the rows: their start, their key (device or period) and their figures.
 
@@ -178,17 +186,19 @@ async def _rows(
     up to the household (negative where the parts read more, e.g. solar behind the meter).
     """
     key = {"device": "device_id", "meter": "device_id", "period": "period", "total": None}[group]
-    devices: str | int = {"device": _PARTS, "meter": "true"}.get(group, _HOUSEHOLD)
+    devices: str | int = {"device": _PARTS, "meter": _METERS}.get(group, _HOUSEHOLD)
     if device_id is not None:
         devices = device_id
-    sql, args = _costs_query(state, resolution, key, devices, span)
+    sql, args = _costs_query(state, resolution, key, devices, span=span, commodity=commodity)
     rows = [
         (_start(state, r["bucket"]), {key: r[key]} if key else {}, _figures(r))
         for r in await conn.fetch(sql, *args)
     ]
-    if group != "device" or device_id is not None or not await conn.fetchval(_HAS_MAINS):
+    if group != "device" or device_id is not None:
         return rows
-    sql, args = _costs_query(state, resolution, None, _HOUSEHOLD, span)
+    if not await conn.fetchval(_HAS_MAINS, commodity):
+        return rows
+    sql, args = _costs_query(state, resolution, None, _HOUSEHOLD, span=span, commodity=commodity)
     rest = {_start(state, r["bucket"]): _figures(r) for r in await conn.fetch(sql, *args)}
     for start, _, figures in rows:
         rest[start] = rest.get(start, _Figures()) - figures
@@ -208,18 +218,20 @@ async def get_costs(request: web.Request) -> web.Response:
     hourly = resolution == "hour" or group == "period"
     span = _bounds(state, resolution, start, end, hourly=hourly)
     async with connection(state) as conn:
-        if device_id is not None and not await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)", device_id
-        ):
-            raise ApiError(404, "unknown_device", f"there is no device {device_id}")
-        rows = await _rows(conn, state, resolution, group, device_id=device_id, span=span)
+        commodity = await _commodity(conn, query.commodity, device_id)
+        rows = await _rows(
+            conn, state, resolution, group, device_id=device_id, span=span, commodity=commodity
+        )
         summed = rows
         if group == "meter" and device_id is None:  # overlapping rows: the household's
-            summed = await _rows(conn, state, resolution, "total", device_id=None, span=span)
+            summed = await _rows(
+                conn, state, resolution, "total", device_id=None, span=span, commodity=commodity
+            )
     total = sum((figures for _, _, figures in summed), _Figures())
     return json_response(
         contract.Costs(
             currency=state.currency,
+            commodity=commodity,
             resolution=resolution,
             start=instant(start),
             end=instant(end),
@@ -227,6 +239,23 @@ async def get_costs(request: web.Request) -> web.Response:
             rows=[figures.row(start, key) for start, key, figures in rows],
         )
     )
+
+
+async def _commodity(
+    conn: asyncpg.Connection, asked: contract.CostCommodity | UnsetType, device_id: int | None
+) -> contract.CostCommodity:
+    """Return the commodity the costs are of: ASKED, else DEVICE_ID's, else electricity.
+
+    404 for an unknown device, 400 for one of another commodity than ASKED.
+    """
+    if device_id is None:
+        return "electricity" if asked is UNSET else asked
+    metered = await conn.fetchval("SELECT commodity FROM devices WHERE id = $1", device_id)
+    if metered is None:
+        raise ApiError(404, "unknown_device", f"there is no device {device_id}")
+    if asked is not UNSET and asked != metered:
+        raise bad_parameter("commodity", f"device {device_id} meters {metered}, not {asked}")
+    return cast("contract.CostCommodity", metered)
 
 
 def projection_answer(projection: Projection) -> contract.Projection:

@@ -19,7 +19,6 @@ its parts.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -29,7 +28,6 @@ import asyncpg
 
 from aetherlens_engine.models import Commodity
 from aetherlens_engine.tariffs import BillInputError, Interval, Tariff, interval_rates
-from aetherlens_engine.tariffs.metered import billed_load
 from aetherlens_engine.tariffs.projection import (
     Projection,
     current_cycle,
@@ -37,7 +35,7 @@ from aetherlens_engine.tariffs.projection import (
     project,
 )
 from aetherlens_engine.tariffs.store import active_tariff_names, tariff_at
-from aetherlens_engine.tariffs.usage import HOUR, ZERO, Usage, exact, floor_hour
+from aetherlens_engine.tariffs.usage import HOUR, ZERO, Usage, commodity_load, floor_hour
 
 LOGGER = logging.getLogger(__name__)
 type PartName = Literal["electricity", "gas", "water", "cloud"]
@@ -48,15 +46,6 @@ SELECT coalesce(sum(cost) FILTER (WHERE day = $2), 0) AS today, coalesce(sum(cos
 FROM cost_daily
 WHERE day >= $1 AND day <= $2 AND currency = $3
   AND device_id = ANY (ARRAY(SELECT id FROM household_meters))
-"""
-# Each household meter's hours of the commodity, with the unit they are in.
-_METERED_SQL = """
-SELECT e.device_id, d.unit, e.hour, e.energy_kwh
-FROM energy_hourly AS e
-JOIN devices AS d ON d.id = e.device_id
-WHERE e.hour >= $2 AND e.hour < $3
-  AND e.device_id = ANY (ARRAY(SELECT id FROM commodity_meters WHERE commodity = $1))
-ORDER BY e.device_id, e.hour
 """
 _CLOUD_SQL = """
 SELECT coalesce(sum(amount) FILTER (WHERE day = $2), 0) AS today,
@@ -172,7 +161,7 @@ async def _metered(
     # Rates count tiers from a cycle's start: from the cycle this month began in.
     rated_from = floor_hour(min(current_cycle(tariff, periods.month_start_utc).start_utc, now))
     low, high = history_window(tariff, now)
-    load = await _load(conn, commodity, tariff, min(rated_from, low), hour + HOUR)
+    load = await commodity_load(conn, tariff, min(rated_from, low), hour + HOUR)
     rated = [i for i in load if i.start >= rated_from]
     if not rated or rated[-1].start < hour:  # the current hour's price, with nothing used yet
         rated.append(Interval(hour, hour + HOUR, ZERO))
@@ -200,23 +189,6 @@ async def _metered(
         projection.projected.total,
         rates[-1].price,
     )
-
-
-async def _load(
-    conn: asyncpg.Connection, commodity: Commodity, tariff: Tariff, start: datetime, end: datetime
-) -> list[Interval]:
-    """Return the commodity's household per hour in [START, END), in TARIFF's unit."""
-    by_device: dict[tuple[int, str], list[Interval]] = defaultdict(list)
-    for row in await conn.fetch(_METERED_SQL, str(commodity), start, end):
-        hour = row["hour"]
-        by_device[row["device_id"], row["unit"]].append(
-            Interval(hour, hour + HOUR, exact(row["energy_kwh"]))
-        )
-    total: dict[datetime, Decimal] = defaultdict(Decimal)
-    for (_, unit), intervals in by_device.items():
-        for interval in billed_load(tariff, intervals, unit):
-            total[interval.start] += interval.kwh
-    return [Interval(hour, hour + HOUR, total[hour]) for hour in sorted(total)]
 
 
 async def _cloud(conn: asyncpg.Connection, periods: LedgerPeriods, currency: str) -> LedgerPart:

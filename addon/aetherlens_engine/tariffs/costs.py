@@ -1,17 +1,20 @@
-"""Write the household's rate per hour (`cost_rates`) and per-device costs per local day.
+"""Write each commodity's rate per hour (`cost_rates`) and per-device costs per local day.
 
-Every priced device (grid, meter, appliance, metering electricity) pays its kWh at the
-household's rate of that hour (see `bill.interval_rates`); demand, fixed and minimum charges are
-billed per cycle and not spread over hours. So pricing an hour writes one rate, whatever the
-number of devices: `cost_hourly` is the view (timescale/0009, 0012) that multiplies each device's
-kWh by it. `cost_daily` holds the view's sums per local day of the engine's time zone (an hour
-counts on the day it starts), which the summary reads for the month; one statement writes them.
+Every priced device (grid, meter, appliance) pays its quantity at its commodity's household rate
+of that hour (see `bill.interval_rates`) under the commodity's tariff; demand, fixed and minimum
+charges are billed per cycle and not spread over hours. So pricing an hour writes one rate per
+commodity, whatever the number of devices: `cost_hourly` is the view (timescale/0017) that
+multiplies each device's quantity by it (a gas meter counting m³ under a tariff per kWh at the
+hour's `volume_price`). `cost_daily` holds the view's sums per local day of the engine's time
+zone (an hour counts on the day it starts), which the summary reads for the month; one statement
+writes a commodity's.
 
-The household's import per hour is the sum of its `household_meters` (mains devices, or the
+Electricity's household per hour is the sum of its `household_meters` (mains devices, or the
 appliances not inside another where no mains device exists: timescale/0005), read as the bill
-reads it (`usage.recorded_usage`). Every hour of the span gets a rate (0 kWh where none was
-metered; the view shows a cost only where a device has energy), except under a recorded price
-or carbon series, which only the hours with energy must have.
+reads it (`usage.recorded_usage`); gas's and water's that of their `commodity_meters`
+(timescale/0012) in the tariff's unit (`usage.commodity_load`). Every hour of the span gets a
+rate (0 where none was metered; the view shows a cost only where a device has some), except
+under a recorded price or carbon series, which only the hours with energy must have.
 """
 
 from __future__ import annotations
@@ -22,48 +25,55 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from aetherlens_engine.models import DeviceKind
+from aetherlens_engine.models import Commodity, DeviceKind
 
 from .bill import interval_rates
 from .calendar import cycles_between, local_midnight
+from .metered import volume_price
+from .model import Tariff
 from .series import Interval, Series
 from .store import StoredTariff
-from .usage import ZERO, hourly, recorded_usage
+from .usage import ZERO, commodity_load, hourly, recorded_usage
 
 PRICED_KINDS = [DeviceKind.GRID.value, DeviceKind.METER.value, DeviceKind.APPLIANCE.value]
 HOUR = timedelta(hours=1)
 
 _RATES_SQL = """
-INSERT INTO cost_rates (hour, tariff_id, currency, price, period, carbon_kg)
-SELECT r.hour, $1, $2, r.price, r.period, r.carbon_kg
-FROM unnest($3::timestamptz[], $4::numeric[], $5::text[], $6::numeric[])
-    AS r (hour, price, period, carbon_kg)
+INSERT INTO cost_rates (commodity, unit, hour, tariff_id, currency, price, period, carbon_kg,
+                        volume_price)
+SELECT $7, $8, r.hour, $1, $2, r.price, r.period, r.carbon_kg, r.volume_price
+FROM unnest($3::timestamptz[], $4::numeric[], $5::text[], $6::numeric[], $9::numeric[])
+    AS r (hour, price, period, carbon_kg, volume_price)
 """
-# One pass over the span's energy, hashed by device and day. Each rate's local day is computed once
-# per hour (materialized: inlined, it would be computed per device and hour), and the few
-# unpriced devices are filtered out rather than the priced ones looked up (which turns the
-# hour-range scan into one index search per device). Costs are summed exactly; kWh and carbon
+# One pass over the span's energy of a commodity ($7), hashed by device and day. Each rate's
+# local day is computed once per hour (materialized: inlined, it would be computed per device and
+# hour), and the few unpriced devices are filtered out rather than the priced ones looked up
+# (which turns the hour-range scan into one index search per device); each device's price is
+# that of its unit (`unit_price`, timescale/0017). Costs are summed exactly; kWh and carbon
 # are doubles. The days' rows are updated in place rather than deleted and inserted again: an
 # update that keeps the key checks no foreign key, and with the free space migration 0016 leaves
 # in each page it adds no index entries (a heap-only tuple). Rows of the days ($5 to $6) that the
 # sums no longer give (a device without energy now, another currency) are deleted.
 _DAILY_SQL = """
 WITH r AS MATERIALIZED (
-    SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency, price,
+    SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency, unit, price, volume_price,
            carbon_kg::float8 AS carbon_kg
     FROM cost_rates
-    WHERE hour >= $1 AND hour < $2
+    WHERE hour >= $1 AND hour < $2 AND commodity = $7
 ),
 sums AS (
     SELECT e.device_id, r.day, r.currency, sum(e.energy_kwh) AS energy_kwh,
-           sum(hour_cost(e.energy_kwh, r.price)) AS cost,
+           sum(hour_cost(e.energy_kwh, unit_price(d.unit, r.unit, r.price, r.volume_price)))
+               AS cost,
            sum(e.energy_kwh * r.carbon_kg) AS carbon_kg
     FROM energy_hourly AS e
     JOIN r ON r.hour = e.hour
+    JOIN devices AS d ON d.id = e.device_id
     WHERE e.hour >= $1 AND e.hour < $2
       AND NOT e.device_id = ANY (ARRAY(
-          SELECT id FROM devices WHERE NOT kind = ANY ($4::text[]) OR commodity <> 'electricity'
+          SELECT id FROM devices WHERE NOT kind = ANY ($4::text[]) OR commodity <> $7
       ))
+      AND unit_price(d.unit, r.unit, r.price, r.volume_price) IS NOT NULL
     GROUP BY e.device_id, r.day, r.currency
 ),
 written AS (
@@ -77,6 +87,7 @@ written AS (
 )
 DELETE FROM cost_daily AS c
 WHERE c.day >= $5 AND c.day <= $6
+  AND c.device_id = ANY (ARRAY(SELECT id FROM devices WHERE commodity = $7))
   AND NOT EXISTS (
       SELECT 1 FROM sums AS s
       WHERE s.device_id = c.device_id AND s.day = c.day AND s.currency = c.currency
@@ -87,38 +98,52 @@ _METERED_HOURS_SQL = """
 SELECT DISTINCT hour FROM energy_hourly
 WHERE hour >= $1 AND hour < $2
   AND device_id = ANY (ARRAY(
-      SELECT id FROM devices WHERE kind = ANY ($3::text[]) AND commodity = 'electricity'
+      SELECT id FROM devices WHERE kind = ANY ($3::text[]) AND commodity = $4
   ))
 """
 
 
 async def household_load(
-    conn: asyncpg.Connection, start: datetime, end: datetime, *, metered_only: bool
+    conn: asyncpg.Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    metered_only: bool,
+    tariff: Tariff | None = None,
 ) -> Sequence[Interval]:
     """Return the household's import in the UTC hours starting in [start, end).
 
-    Every hour is there (0 kWh where none was read), or with METERED_ONLY only the hours in
-    which a priced device has energy: a recorded price or carbon series need not cover the
-    others.
+    That of TARIFF's commodity in its unit (electricity without one). Every hour is there (0
+    where none was read), or with METERED_ONLY only the hours in which a priced device has
+    energy: a recorded price or carbon series need not cover the others.
     """
+    commodity = Commodity.ELECTRICITY if tariff is None else tariff.commodity
     first = start.replace(minute=0, second=0, microsecond=0)
     first = first if first == start else first + HOUR  # a cycle may start on a half hour
     if metered_only:
-        rows = await conn.fetch(_METERED_HOURS_SQL, first, end, PRICED_KINDS)
+        rows = await conn.fetch(_METERED_HOURS_SQL, first, end, PRICED_KINDS, str(commodity))
         hours = sorted(row["hour"] for row in rows)
     else:
         hours = [first + HOUR * n for n in range(-(-(end - first) // HOUR))]
     kwh = dict.fromkeys(hours, ZERO)
-    for interval in (await recorded_usage(conn, first, end)).load:
+    if tariff is None or commodity is Commodity.ELECTRICITY:
+        load = (await recorded_usage(conn, first, end)).load
+    else:
+        load = await commodity_load(conn, tariff, first, end)
+    for interval in load:
         if interval.start in kwh:
             kwh[interval.start] = interval.kwh
     return hourly(kwh)
 
 
 async def write_daily(
-    conn: asyncpg.Connection, start: datetime, end: datetime, zone: ZoneInfo
+    conn: asyncpg.Connection,
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    commodity: Commodity = Commodity.ELECTRICITY,
 ) -> None:
-    """Re-sum `cost_daily` for the local days of ZONE that the hours [start, end) touch."""
+    """Re-sum COMMODITY's `cost_daily` for the local days of ZONE the hours [start, end) touch."""
     first_day = start.astimezone(zone).date()
     last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
     await conn.execute(
@@ -129,6 +154,7 @@ async def write_daily(
         PRICED_KINDS,
         first_day,
         last_day,
+        str(commodity),
     )
 
 
@@ -156,12 +182,12 @@ async def write_costs(
     cycle_start = cycles_between(low, high, tariff.zone, tariff.cycle_day)[0].start_utc
     series = tariff.dynamic or (tariff.carbon is not None and tariff.carbon.series)
     load = await household_load(
-        conn, max(cycle_start, stored.valid_from), high, metered_only=bool(series)
+        conn, max(cycle_start, stored.valid_from), high, metered_only=bool(series), tariff=tariff
     )
     rated = interval_rates(tariff, load, prices=prices, carbon=carbon) if load else []
     rates = [rate for rate in rated if low <= rate.start < high]
     async with conn.transaction():
-        await conn.execute("DELETE FROM cost_rates WHERE hour >= $1 AND hour < $2", low, high)
+        await clear_rates(conn, tariff.commodity, low, high)
         await conn.execute(
             _RATES_SQL,
             stored.id,
@@ -170,6 +196,21 @@ async def write_costs(
             [r.price for r in rates],
             [r.period for r in rates],
             [r.carbon_kg for r in rates],
+            str(tariff.commodity),
+            tariff.unit,
+            [volume_price(tariff, r.start, r.price) for r in rates],
         )
-        await write_daily(conn, low, high, day_zone)
+        await write_daily(conn, low, high, day_zone, tariff.commodity)
     return len(rates)
+
+
+async def clear_rates(
+    conn: asyncpg.Connection, commodity: Commodity, start: datetime, end: datetime
+) -> None:
+    """Delete COMMODITY's rates of the hours [start, end)."""
+    await conn.execute(
+        "DELETE FROM cost_rates WHERE commodity = $1 AND hour >= $2 AND hour < $3",
+        str(commodity),
+        start,
+        end,
+    )

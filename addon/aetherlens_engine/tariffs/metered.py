@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 
 from aetherlens_engine.models import UNIT_ENERGY, UNIT_VOLUME
 
-from .model import BillInputError, Tariff
+from .model import BillInputError, CalorificPeriod, Tariff
 from .series import Interval
 
 
@@ -30,16 +32,32 @@ def billed_load(tariff: Tariff, load: Sequence[Interval], unit: str) -> list[Int
             f"{tariff.name}: a meter counting m³ is billed per kWh with the tariff's "
             "conversion (calorific values), which it has none of"
         )
-    starts = [period.start for period in periods]
     converted = []
     for interval in load:
-        day = interval.start.astimezone(tariff.zone).date()
-        position = bisect_right(starts, day) - 1
-        if position < 0:
+        period = _conversion_at(tariff, interval.start)
+        if period is None:
             raise BillInputError(
                 f"{interval.start.isoformat()}: before the first conversion period "
-                f"(from {starts[0].isoformat()})"
+                f"(from {periods[0].start.isoformat()})"
             )
-        factor = periods[position].kwh_per_m3
-        converted.append(Interval(interval.start, interval.end, interval.kwh * factor))
+        converted.append(Interval(interval.start, interval.end, interval.kwh * period.kwh_per_m3))
     return converted
+
+
+def volume_price(tariff: Tariff, start: datetime, price: Decimal) -> Decimal | None:
+    """Return what a metered m³ costs at START where a unit of TARIFF costs PRICE.
+
+    Per m³ that is PRICE; a gas tariff per kWh converts with its period in force (None before
+    its first, or without any); electricity has none.
+    """
+    if tariff.unit == UNIT_VOLUME:
+        return price
+    period = _conversion_at(tariff, start)
+    return None if period is None else price * period.kwh_per_m3
+
+
+def _conversion_at(tariff: Tariff, start: datetime) -> CalorificPeriod | None:
+    """Return the conversion period in force on START's local date, if any."""
+    starts = [period.start for period in tariff.conversion]
+    position = bisect_right(starts, start.astimezone(tariff.zone).date()) - 1
+    return tariff.conversion[position] if position >= 0 else None

@@ -6,8 +6,8 @@ carbon series where the tariff asks for them); hours before the tariff's first v
 costs, so the history shown is always that of the tariff in use. A billing cycle is one pass: its
 household hours read once, rated in process, and written as one rate per hour.
 
-The pending recompute lives in the `tariff_recompute` row (migration 0003): its `start` is the
-first hour still to price, moved forward with every committed chunk.
+The pending recompute of a commodity lives in its `tariff_recompute` row (migrations 0003,
+0017): its `start` is the first hour still to price, moved forward with every committed chunk.
 """
 
 from __future__ import annotations
@@ -19,16 +19,18 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from aetherlens_engine.models import Commodity
+
 from .calendar import cycles_between
-from .costs import write_costs, write_daily
+from .costs import clear_rates, write_costs, write_daily
 from .store import StoredTariff, tariff_versions
 from .usage import carbon_series, price_series
 
 HOUR = timedelta(hours=1)
 
 _REQUEST_SQL = """
-INSERT INTO tariff_recompute (start) VALUES ($1)
-ON CONFLICT (singleton) DO UPDATE
+INSERT INTO tariff_recompute (start, commodity) VALUES ($1, $2)
+ON CONFLICT (commodity) DO UPDATE
 SET start = least(tariff_recompute.start, EXCLUDED.start),
     request = tariff_recompute.request + 1,
     requested_at = now()
@@ -88,10 +90,16 @@ def ceil_hour(instant: datetime) -> datetime:
     return floor if floor == instant else floor + HOUR
 
 
-async def _clear(conn: asyncpg.Connection, start: datetime, end: datetime, zone: ZoneInfo) -> None:
-    """Delete the rates of the hours [start, end) and re-sum the local days they touch."""
-    await conn.execute("DELETE FROM cost_rates WHERE hour >= $1 AND hour < $2", start, end)
-    await write_daily(conn, start, end, zone)
+async def _clear(
+    conn: asyncpg.Connection,
+    commodity: Commodity,
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """Delete COMMODITY's rates of the hours [start, end) and re-sum the local days they touch."""
+    await clear_rates(conn, commodity, start, end)
+    await write_daily(conn, start, end, zone, commodity)
 
 
 async def _write_version(
@@ -117,8 +125,9 @@ async def price_hours(
 ) -> int:
     """Price the UTC hours [start, end) under the tariff NAME in one transaction.
 
-    Each version prices the hours of its validity; hours before the first version lose their
-    costs. Local days of ZONE sum `cost_daily`. Returns the hours priced.
+    Each version prices the hours of its validity for the tariff's commodity; hours before the
+    first version lose their costs. Local days of ZONE sum `cost_daily`. Returns the hours
+    priced.
     """
     start, end = floor_hour(start), ceil_hour(end)
     if start >= end:
@@ -127,8 +136,9 @@ async def price_hours(
     written = 0
     async with conn.transaction():
         first = versions[0].valid_from if versions else end
-        if start < first:
-            await _clear(conn, start, min(ceil_hour(first), end), zone)
+        if start < first and versions:
+            commodity = versions[0].tariff().commodity
+            await _clear(conn, commodity, start, min(ceil_hour(first), end), zone)
         for stored in versions:
             written += await _write_version(conn, stored, start, end, zone)
     return written
@@ -161,30 +171,41 @@ def billing_chunks(
     return chunks
 
 
-async def request_recompute(conn: asyncpg.Connection, start: datetime) -> datetime:
-    """Queue a recompute from START (or keep an earlier pending one); return its start."""
-    pending: datetime = await conn.fetchval(_REQUEST_SQL, floor_hour(start))
+async def request_recompute(
+    conn: asyncpg.Connection, start: datetime, commodity: Commodity = Commodity.ELECTRICITY
+) -> datetime:
+    """Queue COMMODITY's recompute from START (or keep an earlier pending one); return its start."""
+    pending: datetime = await conn.fetchval(_REQUEST_SQL, floor_hour(start), str(commodity))
     return pending
 
 
 @dataclass(frozen=True, slots=True)
 class PendingRecompute:
-    """The queued recompute: the first hour to price, and the request it belongs to."""
+    """A queued recompute: its commodity, first hour to price, and the request it belongs to."""
 
     start: datetime
     request: int
+    commodity: Commodity = Commodity.ELECTRICITY
 
 
 async def pending_recompute(conn: asyncpg.Connection) -> PendingRecompute | None:
-    """Return the queued recompute, if one is waiting."""
-    row = await conn.fetchrow("SELECT start, request FROM tariff_recompute")
-    return PendingRecompute(row["start"], row["request"]) if row is not None else None
+    """Return a queued recompute (electricity's first, then gas, water), if one is waiting."""
+    row = await conn.fetchrow(
+        "SELECT start, request, commodity FROM tariff_recompute "
+        "ORDER BY array_position(ARRAY['electricity', 'gas', 'water'], commodity) LIMIT 1"
+    )
+    if row is None:
+        return None
+    return PendingRecompute(row["start"], row["request"], Commodity(row["commodity"]))
 
 
 async def advance(conn: asyncpg.Connection, pending: PendingRecompute, done_to: datetime) -> None:
     """Record that the hours before DONE_TO are priced, unless a newer request came in."""
     await conn.execute(
-        "UPDATE tariff_recompute SET start = $2 WHERE request = $1", pending.request, done_to
+        "UPDATE tariff_recompute SET start = $2 WHERE commodity = $3 AND request = $1",
+        pending.request,
+        done_to,
+        str(pending.commodity),
     )
 
 
@@ -192,7 +213,9 @@ async def finish(conn: asyncpg.Connection, pending: PendingRecompute) -> int | N
     """Close the recompute and return the new generation; None if a newer request came in."""
     async with conn.transaction():
         closed = await conn.fetchval(
-            "DELETE FROM tariff_recompute WHERE request = $1 RETURNING 1", pending.request
+            "DELETE FROM tariff_recompute WHERE commodity = $2 AND request = $1 RETURNING 1",
+            pending.request,
+            str(pending.commodity),
         )
         if closed is None:
             return None

@@ -1,14 +1,16 @@
-"""The tariff service: costs kept current under the active tariff, recomputed in the background.
+"""The tariff service: costs kept current under the active tariffs, recomputed in the background.
 
-- After the rollups, `price_rolled_up` prices the hours they touched (to now: under block tiers a
-  changed hour moves the tier position of the cycle's later hours; under prorated tiers the
-  whole cycle so far).
-- Saving a version of the active tariff, or activating a tariff, queues a recompute
-  (`tariff_recompute`). One background task prices the queued hours a billing cycle at a time,
-  each cycle in its own transaction, moving the queue's start with it: a crash or restart
-  resumes at the first cycle not committed. A new request while one runs starts it over from
-  the earliest hour still to do. An error stops it with state `failed` (the queue row stays,
-  so the next start tries again); the engine keeps serving.
+There is an active tariff per commodity (electricity, gas, water), each pricing its own hours.
+
+- After the rollups, `price_rolled_up` prices the hours they touched under each (to now: under
+  block tiers a changed hour moves the tier position of the cycle's later hours; under prorated
+  tiers the whole cycle so far).
+- Saving a version of an active tariff, or activating a tariff, queues a recompute of its
+  commodity (`tariff_recompute`). One background task prices the queued hours a billing cycle
+  at a time, each cycle in its own transaction, moving the queue's start with it: a crash or
+  restart resumes at the first cycle not committed. A new request while one runs starts it over
+  from the earliest hour still to do. An error stops it with state `failed` (the queue row
+  stays, so the next start tries again); the engine keeps serving.
 - At start, an optional tariff file is saved (when it differs from its latest version) and
   activated if no tariff is active.
 
@@ -51,7 +53,14 @@ from .recompute import (
     request_recompute,
 )
 from .source import Definition, default_valid_from, install_tariff_file
-from .store import StoredTariff, active_tariff_name, save_tariff, set_active_tariff, tariff_versions
+from .store import (
+    StoredTariff,
+    active_tariff_name,
+    active_tariff_names,
+    save_tariff,
+    set_active_tariff,
+    tariff_versions,
+)
 
 LOGGER = logging.getLogger(__name__)
 # Failures a recompute reports as its error; anything else is a bug and is logged in full.
@@ -59,7 +68,7 @@ EXPECTED_ERRORS = (EngineError, asyncpg.PostgresError, asyncpg.InterfaceError, O
 
 
 class TariffService:
-    """Owns the active tariff's costs: live pricing, recomputes and their status."""
+    """Owns the active tariffs' costs: live pricing, recomputes and their status."""
 
     def __init__(
         self,
@@ -128,19 +137,19 @@ class TariffService:
     ) -> tuple[StoredTariff, bool]:
         """Store LOADED as the next version of its name (activating it if asked).
 
-        Queues a recompute when the name is (now) active. Returns the version and whether
-        it is active.
+        Queues a recompute of its commodity when the name is (now) active there. Returns the
+        version and whether it is active.
         """
         now = self._clock()
         async with self._pool.acquire() as conn:
-            name = loaded.tariff.name
+            name, commodity = loaded.tariff.name, loaded.tariff.commodity
             start = valid_from or await default_valid_from(conn, name, now)
             stored = await save_tariff(conn, loaded.definition, start)
             if activate:
                 await self._activate(conn, name, now)
                 return stored, True
-            if await active_tariff_name(conn) == name:
-                await self._request(conn, stored.valid_from)
+            if (await active_tariff_names(conn)).get(commodity) == name:
+                await self._request(conn, stored.valid_from, commodity)
                 return stored, True
         return stored, False
 
@@ -150,19 +159,16 @@ class TariffService:
             await self._activate(conn, name, self._clock())
 
     async def _activate(self, conn: asyncpg.Connection, name: str, now: datetime) -> None:
-        """Activate NAME; for electricity, recompute every hour with energy under it.
-
-        Gas and water are priced when the ledger is asked for (`pricing.ledger`): nothing to
-        recompute.
-        """
-        if await set_active_tariff(conn, name) is Commodity.ELECTRICITY:
-            await self._request(conn, await self._activation_start(conn, name, now))
+        """Activate NAME for its commodity and recompute every hour with energy under it."""
+        commodity = await set_active_tariff(conn, name)
+        await self._request(conn, await self._activation_start(conn, name, now), commodity)
 
     async def price_rolled_up(self, span: tuple[datetime, datetime] | None) -> int:
         """Price the hours of SPAN (from the rollups) and later ones; return the rows written.
 
-        Hours that could not be priced (the database failed, or a dynamic tariff has no
-        recorded price yet) are kept and tried again with the next span.
+        Each commodity's active tariff prices them. Hours that could not be priced (the
+        database failed, a dynamic tariff has no recorded price yet, a meter its tariff cannot
+        convert) are kept and tried again with the next span.
         """
         if self._unpriced is not None:
             span = (
@@ -174,20 +180,20 @@ class TariffService:
             return 0
         self._unpriced = span
         start, end = span[0], max(span[1], ceil_hour(self._clock()))
+        written, errors = 0, []
         async with self._lock, self._pool.acquire() as conn:
-            name = await active_tariff_name(conn)
-            if name is None:
-                self._unpriced = None
-                return 0
-            start = await self._reprice_from(conn, name, start, end)
-            try:
-                written = await price_hours(conn, name, start, end, self._zone)
-            except EngineError as err:
-                # Once per problem: a dynamic price may stay missing for many rollup runs.
-                if str(err) != self._unpriced_error:
-                    LOGGER.warning("Cannot price the hours from %s under %r: %s", start, name, err)
-                self._unpriced_error = str(err)
-                return 0
+            for name in (await active_tariff_names(conn)).values():
+                first = await self._reprice_from(conn, name, start, end)
+                try:
+                    written += await price_hours(conn, name, first, end, self._zone)
+                except EngineError as err:
+                    errors.append(f"under {name!r} from {first.isoformat()}: {err}")
+        if errors:
+            # Once per problem: a dynamic price may stay missing for many rollup runs.
+            if "; ".join(errors) != self._unpriced_error:
+                LOGGER.warning("Cannot price the hours %s", "; ".join(errors))
+            self._unpriced_error = "; ".join(errors)
+            return written
         self._unpriced = None
         self._unpriced_error = None
         return written
@@ -243,9 +249,14 @@ class TariffService:
             candidates.append(first)
         return min(candidates)
 
-    async def _request(self, conn: asyncpg.Connection, start: datetime) -> None:
-        pending_start = await request_recompute(conn, start)
-        name = await active_tariff_name(conn)
+    async def _request(
+        self,
+        conn: asyncpg.Connection,
+        start: datetime,
+        commodity: Commodity = Commodity.ELECTRICITY,
+    ) -> None:
+        pending_start = await request_recompute(conn, start, commodity)
+        name = (await active_tariff_names(conn)).get(commodity)
         first = await first_energy_hour(conn)
         self.status = replace(
             RecomputeStatus(generation=self.status.generation),
@@ -278,13 +289,13 @@ class TariffService:
         )
 
     async def _run_pending(self) -> None:
-        """Price the queued hours; start over whenever a new request comes in."""
+        """Price the queued hours of each commodity; start over whenever a new request comes in."""
         while True:
             async with self._pool.acquire() as conn:
                 pending = await pending_recompute(conn)
                 if pending is None:
                     return
-                name = await active_tariff_name(conn)
+                name = (await active_tariff_names(conn)).get(pending.commodity)
                 versions = await tariff_versions(conn, name) if name is not None else []
                 first = await first_energy_hour(conn)
             end = ceil_hour(self._clock())
@@ -310,7 +321,6 @@ class TariffService:
                         finished_at=self._clock(),
                         generation=finished,
                     )
-                    return
 
     async def _run_chunks(
         self, pending: PendingRecompute, name: str, chunks: list[tuple[datetime, datetime]]

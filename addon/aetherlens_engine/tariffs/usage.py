@@ -21,6 +21,7 @@ import asyncpg
 
 from aetherlens_engine.models import UNIT_CARBON, DeviceKind
 
+from .metered import billed_load
 from .model import BillInputError, Tariff
 from .series import Grid, Interval, Series
 
@@ -35,6 +36,15 @@ FROM energy_hourly AS e
 WHERE e.hour >= $1 AND e.hour < $2
   AND e.device_id = ANY (ARRAY(SELECT id FROM household_meters))
 ORDER BY e.hour
+"""
+# Each household meter's hours of a commodity, with the unit they are in.
+_COMMODITY_SQL = """
+SELECT e.device_id, d.unit, e.hour, e.energy_kwh
+FROM energy_hourly AS e
+JOIN devices AS d ON d.id = e.device_id
+WHERE e.hour >= $2 AND e.hour < $3
+  AND e.device_id = ANY (ARRAY(SELECT id FROM commodity_meters WHERE commodity = $1))
+ORDER BY e.device_id, e.hour
 """
 # The series' value in force at `start` (its last point before) and every point up to `end`.
 _SERIES_SQL = """
@@ -87,6 +97,27 @@ async def recorded_usage(conn: asyncpg.Connection, start: datetime, end: datetim
     load = hourly({hour: max(kwh, ZERO) for hour, kwh in net.items()})
     export = [Interval(hour, hour + HOUR, -kwh) for hour, kwh in net.items() if kwh < 0]
     return Usage(load, export)
+
+
+async def commodity_load(
+    conn: asyncpg.Connection, tariff: Tariff, start: datetime, end: datetime
+) -> list[Interval]:
+    """Return TARIFF's commodity's household per hour in [START, END), in TARIFF's unit.
+
+    The sum of the commodity's `commodity_meters` (timescale/0012), each converted from its own
+    unit (`metered.billed_load`: BillInputError where TARIFF cannot price it).
+    """
+    by_device: dict[tuple[int, str], list[Interval]] = defaultdict(list)
+    for row in await conn.fetch(_COMMODITY_SQL, str(tariff.commodity), start, end):
+        hour = row["hour"]
+        by_device[row["device_id"], row["unit"]].append(
+            Interval(hour, hour + HOUR, exact(row["energy_kwh"]))
+        )
+    total: dict[datetime, Decimal] = defaultdict(Decimal)
+    for (_, unit), intervals in by_device.items():
+        for interval in billed_load(tariff, intervals, unit):
+            total[interval.start] += interval.kwh
+    return [Interval(hour, hour + HOUR, total[hour]) for hour in sorted(total)]
 
 
 async def _series(

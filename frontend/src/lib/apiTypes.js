@@ -210,7 +210,7 @@
  * @property {string} start
  * @property {number|null} [device_id] With group=device or meter; null: the rest of the house (the mains' energy that no part of the household measures)
  * @property {string|null} [period] With group=period
- * @property {number} energy_kwh
+ * @property {number} energy_kwh kWh; of gas and water the meters' quantity in their unit (m³)
  * @property {string} cost
  * @property {number|null} carbon_kg
  */
@@ -226,9 +226,10 @@
  */
 
 /**
- * Rows whose hour or local day starts in [start, end).
+ * Rows whose hour or local day starts in [start, end), of one commodity.
  * @typedef {Object} Costs
  * @property {string} currency
+ * @property {'electricity'|'gas'|'water'} commodity
  * @property {'day'|'hour'|'month'} resolution
  * @property {string} start
  * @property {string} end

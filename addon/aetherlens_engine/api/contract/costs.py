@@ -45,7 +45,9 @@ class CostRow(Model, kw_only=True):
         ),
     ] = UNSET
     period: Annotated[str | UnsetType | None, Meta(description="With group=period")] = UNSET
-    energy_kwh: float
+    energy_kwh: Annotated[
+        float, Meta(description="kWh; of gas and water the meters' quantity in their unit (m³)")
+    ]
     cost: Money
     carbon_kg: float | None
 
@@ -63,6 +65,7 @@ class CostTotal(Model):
 
 CostResolution = Literal["hour", "day", "month"]
 CostGroup = Literal["device", "meter", "period", "total"]
+CostCommodity = Literal["electricity", "gas", "water"]
 
 
 class CostsQuery(Query):
@@ -80,12 +83,20 @@ class CostsQuery(Query):
         ),
     ] = "total"
     device_id: DeviceId | UnsetType = UNSET
+    commodity: Annotated[
+        CostCommodity | UnsetType,
+        Meta(
+            description="Whose household and devices: electricity, gas or water, each priced "
+            "by its own active tariff. Default: device_id's commodity, else electricity"
+        ),
+    ] = UNSET
 
 
 class Costs(Model):
-    """Rows whose hour or local day starts in [start, end)."""
+    """Rows whose hour or local day starts in [start, end), of one commodity."""
 
     currency: Currency
+    commodity: CostCommodity
     resolution: CostResolution
     start: Instant
     end: Instant

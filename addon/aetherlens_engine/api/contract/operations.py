@@ -539,7 +539,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/v1/tariffs/{name}/activate",
         "post",
         "activateTariff",
-        "Price its commodity with this tariff; recomputes every electricity cost",
+        "Price its commodity with this tariff; recomputes that commodity's costs",
         {
             200: Reply("Active; the recompute started", tariffs.TariffActivated),
             404: UNKNOWN_TARIFF,

@@ -1,0 +1,181 @@
+"""Gas and water costs on a real database: written by the tariff service, read by `/costs`.
+
+The household of `test_api_ledger` (London, 10 November 2026, 12:30): its gas meter counts m³
+under a tariff per kWh (calorific values per period, the cycle from the 20th across the October
+DST change), its water meter m³ under daily tiers with sewage on 95 % (the cycle from the 15th),
+a shower inside the water meter. Each hour's cost is the hour's quantity times its rate,
+rounded to 1e-8 as every stored cost is; the sums are hand-computed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+
+from aetherlens_engine.tariffs.service import TariffService
+from aetherlens_engine.tariffs.source import native_definition
+from tests.engine.checked_api import checked
+from tests.engine.test_api_ledger import LONDON, NOW, _household
+from tests.engine.test_api_support import client, engine_state, migrate
+from tests.engine.test_bill_ledger import GAS
+
+D = Decimal
+RATE_GAS = D("0.0624") * D("1.05")  # a kWh with VAT
+TIER_1 = (D("1.80") + D("0.95") * D("2.10")) * D("1.07")  # a m³ with sewage and tax
+TIER_2 = (D("2.40") + D("0.95") * D("2.10")) * D("1.07")
+
+
+@pytest.fixture
+async def pool(db_pool: asyncpg.Pool) -> asyncpg.Pool:
+    await migrate(db_pool)
+    return db_pool
+
+
+def stored(amount: Decimal) -> Decimal:
+    """Round as a stored hour's cost is (numeric(20, 8))."""
+    return amount.quantize(D("1e-8"), ROUND_HALF_UP)
+
+
+def gas_hour(calorific_value: str) -> Decimal:
+    """An hour's 0.1 m³ of gas at the calorific value, as stored."""
+    return stored(D("0.1") * D("1.02264") * D(calorific_value) / D("3.6") * RATE_GAS)
+
+
+def local_day(start: str) -> str:
+    return datetime.fromisoformat(start).astimezone(LONDON).date().isoformat()
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(D("0.01"), ROUND_HALF_UP)
+
+
+async def _priced(pool: asyncpg.Pool) -> TariffService:
+    """The household with every commodity's costs recomputed by the service."""
+    await _household(pool)
+    service = TariffService(pool, LONDON, clock=lambda: NOW)
+    await service.start()
+    for name in ("flat", GAS["name"], "City water"):
+        await service.activate(name)
+        await service.wait_settled()
+    return service
+
+
+async def _costs(pool: asyncpg.Pool, **query: str) -> Any:
+    state = engine_state(pool, timezone=LONDON, currency="GBP", clock=lambda: NOW)
+    async with client(state) as session:
+        status, body = await checked(session, "get", "/api/v1/costs", params=query)
+    assert status == 200, body
+    return body
+
+
+async def test_gas_costs_per_day_convert_each_period_across_dst(pool: asyncpg.Pool) -> None:
+    service = await _priced(pool)
+    await service.stop()
+    body = await _costs(
+        pool,
+        commodity="gas",
+        start="2026-10-24T00:00:00+01:00",
+        end="2026-11-02T00:00:00+00:00",
+    )
+    assert body["commodity"] == "gas"
+    days = {local_day(row["start"]): row for row in body["rows"]}
+    # 25 October has 25 hours (BST ends): 2.5 m³ at October's 39.2 MJ/m³.
+    assert days["2026-10-25"]["energy_kwh"] == pytest.approx(2.5)
+    assert D(days["2026-10-25"]["cost"]) == 25 * gas_hour("39.2")
+    assert D(days["2026-10-24"]["cost"]) == 24 * gas_hour("39.2")
+    # November's first day at its own calorific value.
+    assert D(days["2026-11-01"]["cost"]) == 24 * gas_hour("39.6")
+
+
+async def test_each_commodity_and_the_ledger_agree_to_the_cent(pool: asyncpg.Pool) -> None:
+    service = await _priced(pool)
+    await service.stop()
+    month = {"start": "2026-11-01T00:00:00+00:00", "end": "2026-12-01T00:00:00+00:00"}
+    totals = {
+        commodity: D(
+            (await _costs(pool, commodity=commodity, resolution="month", **month))["total"]["cost"]
+        )
+        for commodity in ("electricity", "gas", "water")
+    }
+    assert totals["electricity"] == D("57.25")
+    assert totals["gas"] == 229 * gas_hour("39.6")
+    # Water from its cycle's start on 15 October: November's first 56 hours in the first tier.
+    assert totals["water"] == 56 * stored(D("0.01") * TIER_1) + 173 * stored(D("0.01") * TIER_2)
+
+    state = engine_state(pool, timezone=LONDON, currency="GBP", clock=lambda: NOW)
+    async with client(state) as session:
+        status, ledger = await checked(session, "get", "/api/v1/ledger")
+    assert status == 200
+    parts = {part["commodity"]: D(part["month"]) for part in ledger["parts"]}
+    for commodity, total in totals.items():
+        assert cents(parts[commodity]) == cents(total), commodity
+    assert cents(D(ledger["total"]["month"])) == cents(sum(totals.values()) + D("15"))
+
+
+async def test_water_by_device_is_the_shower_and_the_rest_of_the_house(
+    pool: asyncpg.Pool,
+) -> None:
+    service = await _priced(pool)
+    await service.stop()
+    body = await _costs(
+        pool,
+        commodity="water",
+        group="device",
+        start="2026-11-10T00:00:00+00:00",
+        end="2026-11-11T00:00:00+00:00",
+    )
+    shower, rest = body["rows"]
+    assert rest["device_id"] is None
+    # 13 hours today, all in the second tier: the shower's 0.004 m³ of the meter's 0.01.
+    assert D(shower["cost"]) == 13 * stored(D("0.004") * TIER_2)
+    assert D(shower["cost"]) + D(rest["cost"]) == D(body["total"]["cost"])
+    assert D(body["total"]["cost"]) == 13 * stored(D("0.01") * TIER_2)
+
+
+async def test_a_new_gas_version_recomputes_gas_only(pool: asyncpg.Pool) -> None:
+    service = await _priced(pool)
+    electricity = await pool.fetch(
+        "SELECT * FROM cost_daily JOIN devices ON id = device_id WHERE commodity = 'electricity'"
+    )
+    dearer = native_definition(GAS | {"energy": {"price": "0.0700"}})
+    await service.save(dearer, datetime(2026, 11, 5, tzinfo=UTC), activate=False)
+    status = await service.wait_settled()
+    await service.stop()
+    assert (status.state, status.tariff) == ("done", GAS["name"])
+    day = {"start": "2026-11-06T00:00:00+00:00", "end": "2026-11-07T00:00:00+00:00"}
+    after = D((await _costs(pool, commodity="gas", **day))["total"]["cost"])
+    kwh = D("0.1") * D("1.02264") * D("39.6") / D("3.6")
+    assert after == 24 * stored(kwh * D("0.0700") * D("1.05"))
+    before = {"start": "2026-11-04T00:00:00+00:00", "end": "2026-11-05T00:00:00+00:00"}
+    assert D((await _costs(pool, commodity="gas", **before))["total"]["cost"]) == (
+        24 * gas_hour("39.6")
+    )
+    assert electricity == await pool.fetch(
+        "SELECT * FROM cost_daily JOIN devices ON id = device_id WHERE commodity = 'electricity'"
+    )
+
+
+async def test_a_device_of_another_commodity_is_refused(pool: asyncpg.Pool) -> None:
+    await _household(pool)
+    gas = await pool.fetchval("SELECT id FROM devices WHERE name = 'gas'")
+    state = engine_state(pool, timezone=LONDON, currency="GBP", clock=lambda: NOW)
+    query = {"start": "2026-11-01T00:00:00Z", "end": "2026-11-02T00:00:00Z"}
+    async with client(state) as session:
+        status, body = await checked(
+            session,
+            "get",
+            "/api/v1/costs",
+            params=query | {"device_id": str(gas), "commodity": "water"},
+        )
+        assert (status, body["error"]["message"]) == (
+            400,
+            f"commodity: device {gas} meters gas, not water",
+        )
+        status, body = await checked(
+            session, "get", "/api/v1/costs", params=query | {"device_id": str(gas)}
+        )
+    assert (status, body["commodity"]) == (200, "gas")
