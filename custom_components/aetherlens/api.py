@@ -395,6 +395,58 @@ class Ledger:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DemandPeak:
+    """A demand line of the current billing cycle so far, and the current window's course."""
+
+    name: str
+    peak_kw: Decimal
+    window_start: datetime | None
+    tier: int
+    price_per_kw: Decimal
+    next_tier_kw: Decimal | None
+    margin_kw: Decimal | None
+    projected_kw: Decimal | None  # the current window's, where it counts toward the line
+    on_course: bool
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DemandPeak:
+        """Build from one of the demand answer's `peaks`."""
+        return cls(
+            name=str(data["name"]),
+            peak_kw=Decimal(data["peak_kw"]),
+            window_start=_instant(data["window_start"]),
+            tier=int(data["tier"]),
+            price_per_kw=Decimal(data["price_per_kw"]),
+            next_tier_kw=_decimal(data["next_tier_kw"]),
+            margin_kw=_decimal(data["margin_kw"]),
+            projected_kw=_decimal(data["projected_kw"]),
+            on_course=bool(data["on_course"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Demand:
+    """`/api/v1/demand`: the active tariff's demand peaks this cycle, and the window now."""
+
+    tariff: str
+    window_start: datetime | None
+    window_end: datetime | None
+    peaks: Mapping[str, DemandPeak]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Demand:
+        """Build from the engine's JSON."""
+        window = data["window"]
+        peaks = (DemandPeak.from_json(item) for item in data["peaks"])
+        return cls(
+            tariff=str(data["tariff"]),
+            window_start=None if window is None else datetime.fromisoformat(window["start"]),
+            window_end=None if window is None else datetime.fromisoformat(window["end"]),
+            peaks={peak.name: peak for peak in peaks},
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Summary:
     """Everything `/api/v1/summary` reports, in the engine's currency and time zone."""
 
@@ -417,6 +469,8 @@ class Summary:
     budgets: tuple[Budget, ...]
     # From `/api/v1/ledger`, read beside the summary; None from engines without it.
     ledger: Ledger | None = None
+    # From `/api/v1/demand`; None without an active tariff, or from engines without the route.
+    demand: Demand | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Summary:
@@ -802,6 +856,19 @@ class AetherLensClient:
                 return None
             raise
         return _parse(Ledger.from_json, data, "ledger")
+
+    async def demand(self) -> Demand | None:
+        """Return the active tariff's demand this cycle; None without an active tariff.
+
+        Engines without the route answer None too.
+        """
+        try:
+            data = await self._get("/api/v1/demand")
+        except AetherLensRequestError as err:
+            if err.status in {HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT}:
+                return None
+            raise
+        return _parse(Demand.from_json, data, "demand")
 
     async def hourly_energy(
         self, device_id: int, start: datetime, end: datetime

@@ -40,3 +40,5 @@ UNREACHABLE_REPAIR_AFTER: Final = timedelta(minutes=5)
 EVENT_BUDGET_EXCEEDED: Final = "aetherlens_budget_exceeded"
 # Fired when a budget's spending reaches a higher one of its thresholds between two updates.
 EVENT_BUDGET_THRESHOLD: Final = "aetherlens_budget_threshold"
+# Fired when the current demand window is on course to set a new peak of a demand line.
+EVENT_DEMAND_PEAK_WARNING: Final = "aetherlens_demand_peak_warning"

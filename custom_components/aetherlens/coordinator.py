@@ -30,6 +30,7 @@ from .const import (
     DOMAIN,
     EVENT_BUDGET_EXCEEDED,
     EVENT_BUDGET_THRESHOLD,
+    EVENT_DEMAND_PEAK_WARNING,
     LOGGER,
     SCAN_INTERVAL,
     STATEMENTS_INTERVAL,
@@ -86,10 +87,11 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
     """Reads the engine's summary and its health (what the engine needs the user for).
 
     After each read it removes the devices the engine no longer reports, announces budgets
-    that went over and raises (or clears) the repair issues the health calls for, and those of
-    statements off the engine's bill (checked hourly). An engine
-    unreachable for long gets a repair issue, and the entry is reloaded into setup retry: Home
-    Assistant shows the reason on the entry and retries it by itself.
+    that went over and demand windows on course for a new peak, and raises (or clears) the
+    repair issues the health calls for, and those of statements off the engine's bill
+    (checked hourly). An engine unreachable for long gets a repair issue, and the entry is
+    reloaded into setup retry: Home Assistant shows the reason on the entry and retries it by
+    itself.
     """
 
     config_entry: AetherLensConfigEntry
@@ -121,6 +123,8 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         entry.async_on_unload(lambda: async_statements_gone(hass, entry))
         # When the statements were last matched (None: not yet).
         self._statements_checked: datetime | None = None
+        # The demand lines announced on course in the current window (line, window start).
+        self._demand_warned: set[tuple[str, datetime]] = set()
 
     def budget(self, budget_id: int) -> Budget | None:
         """Return the budget BUDGET_ID of the current summary, None once it is gone."""
@@ -131,7 +135,9 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         """Fetch the summary, the ledger and the health."""
         try:
             summary = await self.client.summary()
-            summary = replace(summary, ledger=await self.client.ledger())
+            summary = replace(
+                summary, ledger=await self.client.ledger(), demand=await self.client.demand()
+            )
             health = await self.client.health()
             await self._check_statements()
         except AetherLensAuthenticationError as err:
@@ -158,6 +164,7 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         async_check_engine_health(self.hass, self.config_entry, health)
         self._remove_stale_devices(summary)
         self._fire_budget_events(summary)
+        self._fire_demand_warnings(summary)
         return summary
 
     async def _check_statements(self) -> None:
@@ -204,6 +211,36 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
                 self.hass.bus.async_fire(EVENT_BUDGET_THRESHOLD, {**data, "threshold": reached})
             if budget.exceeded and was_exceeded.get(budget.id) is False:
                 self.hass.bus.async_fire(EVENT_BUDGET_EXCEEDED, data)
+
+    def _fire_demand_warnings(self, summary: Summary) -> None:
+        """Announce, once per window, each demand line the window is on course to beat."""
+        demand = summary.demand
+        if demand is None or demand.window_start is None:
+            self._demand_warned = set()
+            return
+        start = demand.window_start
+        warned = {key for key in self._demand_warned if key[1] == start}
+        for peak in demand.peaks.values():
+            if not peak.on_course or (peak.name, start) in warned:
+                continue
+            warned.add((peak.name, start))
+            self.hass.bus.async_fire(
+                EVENT_DEMAND_PEAK_WARNING,
+                {
+                    "config_entry_id": self.config_entry.entry_id,
+                    "tariff": demand.tariff,
+                    "period": peak.name,
+                    "window_start": start.isoformat(),
+                    "window_end": None
+                    if demand.window_end is None
+                    else demand.window_end.isoformat(),
+                    "projected_kw": str(peak.projected_kw),
+                    "peak_kw": str(peak.peak_kw),
+                    "margin_kw": None if peak.margin_kw is None else str(peak.margin_kw),
+                    "price_per_kw": str(peak.price_per_kw),
+                },
+            )
+        self._demand_warned = warned
 
     def _engine_unreachable(self, error: str) -> None:
         """Count the failure; once the repair issue is raised, reload a loaded entry.

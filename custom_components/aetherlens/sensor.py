@@ -16,12 +16,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfEnergy, UnitOfMass
+from homeassistant.const import UnitOfEnergy, UnitOfMass, UnitOfPower
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import slugify
 
-from .api import Budget, CloudAccount, Ledger, LedgerPart, MeteredDevice, Summary
+from .api import Budget, CloudAccount, DemandPeak, Ledger, LedgerPart, MeteredDevice, Summary
 from .const import CONF_DEVICE_SENSORS
 from .coordinator import (
     AetherLensConfigEntry,
@@ -428,6 +429,44 @@ BUDGET_SENSOR = AetherLensSensorDescription[Budget](
     },
 )
 
+
+def _optional_text(value: Decimal | datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+# Per demand line of the active tariff (flat, each TOU period): its peak this cycle so far and
+# the kW left before its next tier.
+DEMAND_SENSORS: tuple[AetherLensSensorDescription[DemandPeak], ...] = (
+    AetherLensSensorDescription[DemandPeak](
+        key="demand_peak",
+        translation_key="demand_peak",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda peak: peak.peak_kw,
+        attributes_fn=lambda peak: {
+            "window_start": _optional_text(peak.window_start),
+            "tier": peak.tier,
+            "price_per_kw": str(peak.price_per_kw),
+            "projected_kw": _optional_text(peak.projected_kw),
+            "on_course": peak.on_course,
+        },
+    ),
+    AetherLensSensorDescription[DemandPeak](
+        key="demand_margin",
+        translation_key="demand_margin",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda peak: peak.margin_kw,
+        attributes_fn=lambda peak: {"next_tier_kw": _optional_text(peak.next_tier_kw)},
+    ),
+)
+
 # Where a budget's period restarts.
 BUDGET_PERIOD_START: dict[str, Callable[[Summary], datetime | None]] = {
     "day": day_start,
@@ -468,6 +507,7 @@ async def async_setup_entry(
                 added.add(("cloud", account.device_id, account.currency))
                 entities.extend(_cloud_sensors(coordinator, account))
         entities.extend(_ledger_sensors(coordinator, summary, added))
+        entities.extend(_demand_sensors(coordinator, summary, added))
         for budget in summary.budgets:
             if budget.id in hidden_budgets:
                 continue
@@ -499,6 +539,22 @@ def _ledger_sensors(
         added.add(("ledger", 0, commodity))
         descriptions = (*COMMODITY_SENSORS[commodity], *usage_sensors(commodity, part.unit))
         entities.extend(HouseholdSensor(coordinator, d) for d in descriptions)
+    return entities
+
+
+def _demand_sensors(
+    coordinator: AetherLensDataUpdateCoordinator,
+    summary: Summary,
+    added: set[tuple[str, int, str | None]],
+) -> list[SensorEntity]:
+    """Return the sensors of the demand lines not added yet."""
+    if summary.demand is None:
+        return []
+    entities: list[SensorEntity] = []
+    for name in summary.demand.peaks:
+        if ("demand", 0, name) not in added:
+            added.add(("demand", 0, name))
+            entities.extend(DemandSensor(coordinator, d, name) for d in DEMAND_SENSORS)
     return entities
 
 
@@ -748,3 +804,23 @@ class BudgetSensor(_AetherLensSensor[Budget]):
         budget = self._source()
         start = None if budget is None else BUDGET_PERIOD_START.get(budget.period)
         return None if start is None else start(self.coordinator.data)
+
+
+class DemandSensor(_AetherLensSensor[DemandPeak]):
+    """A figure of one demand line (named as on the bill) of the current billing cycle."""
+
+    def __init__(
+        self,
+        coordinator: AetherLensDataUpdateCoordinator,
+        description: AetherLensSensorDescription[DemandPeak],
+        name: str,
+    ) -> None:
+        """Follow the demand line NAME."""
+        super().__init__(coordinator, description, key=f"{description.key}_{slugify(name)}")
+        self._line = name
+        self._attr_translation_placeholders = {"period": name}
+
+    @override
+    def _source(self) -> DemandPeak | None:
+        demand = self.coordinator.data.demand
+        return None if demand is None else demand.peaks.get(self._line)

@@ -111,6 +111,7 @@ class FixtureEngine:
         app.router.add_post("/api/v1/compare", self._compare)
         app.router.add_get("/api/v1/bill", self._bill)
         app.router.add_get("/api/v1/ledger", self._ledger)
+        app.router.add_get("/api/v1/demand", self._demand)
         app.router.add_get("/api/v1/statements", self._statements)
         return app
 
@@ -250,6 +251,12 @@ class FixtureEngine:
         if self.ledger is None:
             return _error(404, "not_found", "no route /api/v1/ledger")
         return web.json_response(copy.deepcopy(self.ledger))
+
+    async def _demand(self, request: web.Request) -> web.Response:
+        """Answer that no tariff is active (test_demand_real_engine.py reads real demand)."""
+        if not self._authorized(request):
+            return _error(401, "invalid_token")
+        return _error(409, "no_active_tariff", "no tariff is active")
 
     async def _energy(self, request: web.Request) -> web.Response:
         if request.headers.get(hdrs.AUTHORIZATION) != f"Bearer {self.token}":

@@ -19,6 +19,7 @@ from custom_components.aetherlens.sensor import (
     BUDGET_SENSOR,
     CLOUD_SENSORS,
     COMMODITY_SENSORS,
+    DEMAND_SENSORS,
     DEVICE_SENSORS,
     HOUSEHOLD_SENSORS,
     PRICE_PERIOD_SENSOR,
@@ -123,6 +124,7 @@ def test_translations_cover_the_flows_and_entities() -> None:
         *(d for commodity in COMMODITY_SENSORS.values() for d in commodity),
         *usage_sensors("gas", "m³"),
         *usage_sensors("water", "m³"),
+        *DEMAND_SENSORS,
     ]
     keys = {description.translation_key for description in descriptions}
     assert keys == set(strings["entity"]["sensor"])
