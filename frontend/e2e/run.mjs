@@ -8,11 +8,13 @@
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { chromium } from 'playwright-core';
+import {
+  AUDITED, AXE_VERSION, VIEWPORTS, audit, check, engineApi, fitsWidth, focusMovesTo, log, shownMoney,
+} from './harness.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = `${REPO}docs/screenshots`;
@@ -20,27 +22,7 @@ const SAVE_SHOTS = process.argv.includes('--screenshots');
 const URDB_FILE = `${REPO}tests/web/urdb_rate.json`;
 const EVERY_FIELD = JSON.parse(readFileSync(`${REPO}frontend/test/fixtures/every-field.json`, 'utf8'));
 const VAT_TARIFF = 'Flat with VAT';
-const VIEWPORTS = {
-  desktop: { viewport: { width: 1366, height: 900 } },
-  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
-};
 const TIMEOUT = 30_000;
-const require = createRequire(import.meta.url);
-// Evaluated rather than added as a script tag: the page's CSP rightly refuses inline scripts.
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const AXE_VERSION = require('axe-core/package.json').version;
-// WCAG 2.1 A and AA, the level the page promises.
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-/** Every view audited, by name: each must have been checked once by the end. */
-const AUDITED = new Set();
-
-function log(message) {
-  process.stdout.write(`e2e: ${message}\n`);
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-}
 
 /** Start the demo engine (with ARGS); resolve with { url, token, devices } and the process. */
 function startEngine(args = []) {
@@ -86,17 +68,6 @@ async function openWithToken(context, url, token, what) {
   return { page, errors };
 }
 
-/** Run axe-core on the page as it is now; fail on any WCAG 2.1 A/AA violation, naming its nodes. */
-async function audit(page, name) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async (tags) => {
-    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, WCAG);
-  check(violations.length === 0, `axe finds no WCAG 2.1 A/AA violation in ${name}:\n  ${violations.join('\n  ')}`);
-  AUDITED.add(name);
-}
-
 async function shot(page, name) {
   await audit(page, name);
   await page.evaluate(async () => {
@@ -108,18 +79,6 @@ async function shot(page, name) {
   // committed screenshots alone.
   await page.screenshot({ path: SAVE_SHOTS ? `${SHOTS}/${name}.png` : undefined, fullPage: true });
   log(SAVE_SHOTS ? `screenshot ${name}.png saved` : `screenshot ${name} taken`);
-}
-
-/** Check that nothing makes a phone's page wider than its screen. */
-async function fitsWidth(page, what) {
-  const width = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  check(width[0] <= VIEWPORTS.phone.viewport.width && width[1] === VIEWPORTS.phone.viewport.width, `${what} fits a phone's width (${width})`);
-}
-
-/** The page moves focus after it has drawn the marked fields (in the next frame): wait for it. */
-async function focusMovesTo(page, id, what) {
-  const moved = await page.waitForFunction((wanted) => document.activeElement?.id === wanted, id, { timeout: 5_000 }).then(() => true, () => false);
-  check(moved, `${what} (focus is on #${await page.evaluate(() => document.activeElement?.id)})`);
 }
 
 async function overviewReady(page) {
@@ -326,20 +285,6 @@ async function compare(page, url, alternative) {
   await page.getByTestId('difference').waitFor();
   await page.getByTestId('current-total').waitFor();
   await page.getByTestId('alternative-total').waitFor();
-}
-
-/** The engine's API for the test itself: to set up what a user would have, and to read back what the page stored. */
-function engineApi(page, url, token) {
-  return async (method, path, data) => {
-    const response = await page.request.fetch(new URL(path, url).href, { method, headers: { Authorization: `Bearer ${token}` }, data });
-    check(response.ok(), `${method} ${path} answered ${response.status()}: ${await response.text()}`);
-    return response.status() === 204 ? null : response.json();
-  };
-}
-
-/** An amount as the page shows it (the browser's own currency format). */
-function shownMoney(page, amount, currency) {
-  return page.evaluate(([value, code]) => new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).format(Number(value)), [amount, currency]);
 }
 
 /** A flat tariff with a surcharge and VAT made in the editor's form; a bad percent shown at its field first. */
