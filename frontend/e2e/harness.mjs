@@ -63,16 +63,20 @@ export function shownMoney(page, amount, currency) {
   return page.evaluate(([value, code]) => new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).format(Number(value)), [amount, currency]);
 }
 
-/** Whether the engine's exact decimal texts PARTS ("-12.3456") add up to TOTAL, without rounding. */
+/**
+ * Whether the engine's decimal texts PARTS ("-12.3456…") add up to TOTAL to the cent: added
+ * exactly (as BigInts), the sum and the total each rounded half up to the cent.
+ */
 export function addsUp(parts, total) {
   const split = [...parts, total].map((amount) => {
     const [, sign, whole, fraction = ''] = /^(-?)(\d+)(?:\.(\d+))?$/.exec(String(amount)) ?? [];
     check(whole !== undefined, `${amount} is an exact decimal`);
     return { sign, whole, fraction };
   });
-  const places = Math.max(...split.map((each) => each.fraction.length));
-  const [sum, ...reversed] = split
-    .map(({ sign, whole, fraction }) => (sign ? -1n : 1n) * BigInt(`${whole}${fraction.padEnd(places, '0')}`))
-    .reverse();
-  return reversed.reduce((left, value) => left + value, 0n) === sum;
+  const places = Math.max(2, ...split.map((each) => each.fraction.length));
+  const values = split.map(({ sign, whole, fraction }) => (sign ? -1n : 1n) * BigInt(`${whole}${fraction.padEnd(places, '0')}`));
+  const unit = 10n ** BigInt(places - 2);
+  const toCents = (value) => (value < 0n ? -1n : 1n) * (((value < 0n ? -value : value) + unit / 2n) / unit);
+  const sum = values.slice(0, -1).reduce((left, value) => left + value, 0n);
+  return toCents(sum) === toCents(values[values.length - 1]);
 }

@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import {
   AUDITED, AXE_VERSION, VIEWPORTS, audit, check, engineApi, fitsWidth, focusMovesTo, log, shownMoney,
 } from './harness.mjs';
+import { gasAndWaterTariffs, ledgerOverview } from './ledger.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = `${REPO}docs/screenshots`;
@@ -544,6 +545,8 @@ async function main() {
     await shot(page, 'compare-desktop');
     await reactivateDemo(page, demo.url);
     await budgets(page, demo.url, api, demo.devices.Fridge);
+    await ledgerOverview(page, demo.url, api);
+    await gasAndWaterTariffs(page, demo.url, api);
     await page.goto(`${demo.url}#/devices`);
     await page.getByTestId('device-row').first().waitFor();
     await shot(page, 'devices-desktop');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  PERIODS, SECTIONS, formPaths, getIn, newDefinition, newItem, numberOrText, parseMonths, setIn, yamlOnly,
+  PERIODS, SECTIONS, defaultUnit, formPaths, getIn, newDefinition, newItem, numberOrText, offered, parseMonths, setIn, yamlOnly,
 } from '../src/lib/tariffForm.js';
 
 const EVERY_FIELD = JSON.parse(readFileSync(new URL('./fixtures/every-field.json', import.meta.url), 'utf8'));
@@ -57,5 +57,34 @@ describe('formPaths', () => {
   it('names what only the YAML edits', () => {
     expect(yamlOnly(EVERY_FIELD)).toEqual(['holidays', 'demand', 'export', 'carbon', 'energy.tiers', 'energy.dynamic']);
     expect(yamlOnly(newDefinition())).toEqual([]);
+  });
+});
+
+describe('gas and water', () => {
+  const gas = { name: 'Gas', commodity: 'gas', currency: 'EUR', timezone: 'Europe/Berlin', energy: { price: 0.12 } };
+  const section = (/** @type {string} */ key) => /** @type {import('../src/lib/tariffForm.js').Section} */ (SECTIONS.find((each) => each.path[0] === key));
+
+  it('shows the unit the engine reads without one', () => {
+    expect(defaultUnit(newDefinition())).toBe('kWh');
+    expect(defaultUnit(gas)).toBe('m³');
+    expect(defaultUnit({ ...gas, conversion: [{ from: '2026-01-01', calorific_value: 40 }] })).toBe('kWh');
+    expect(defaultUnit({ ...gas, commodity: 'water' })).toBe('m³');
+  });
+
+  it('offers the conversion to gas and the sewage to water, or where a definition has them', () => {
+    expect(offered(section('conversion'), gas)).toBe(true);
+    expect(offered(section('sewage'), gas)).toBe(false);
+    expect(offered(section('sewage'), { ...gas, commodity: 'water' })).toBe(true);
+    expect(offered(section('conversion'), newDefinition())).toBe(false);
+    expect(offered(section('sewage'), { ...newDefinition(), sewage: { price: 2 } })).toBe(true);
+    expect(offered(section('taxes'), gas)).toBe(true);
+  });
+
+  it('has inputs for the conversion periods and the sewage charge', () => {
+    const water = { ...gas, commodity: 'water', sewage: { price: 2.62, share: 0.95 } };
+    expect(formPaths({ ...gas, conversion: [{ from: '2026-01-01', calorific_value: 40 }] }))
+      .toEqual(expect.arrayContaining(['commodity', 'unit', 'conversion[0].from', 'conversion[0].calorific_value', 'conversion[0].volume_correction']));
+    expect(formPaths(water)).toEqual(expect.arrayContaining(['sewage.name', 'sewage.price', 'sewage.share']));
+    expect(yamlOnly(water)).toEqual([]);
   });
 });

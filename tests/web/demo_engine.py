@@ -3,11 +3,11 @@
 `python tests/web/demo_engine.py [--without-tariff] [--devices N]` starts a throw-away
 PostgreSQL cluster and the engine (`python -m aetherlens_engine serve`, with an options file
 holding budgets), seeds demo devices, a cloud account, a year of meter readings and six weeks of
-appliance power through the API, waits for the rollups (with `--devices`, adds smart plugs with
-a year of hourly energy until N devices are metered), saves and activates a time-of-use tariff
-through the API and waits for its recompute. It then prints one JSON line `{"url", "token",
-"devices"}` and serves until stdin closes or SIGTERM, then stops the engine and removes the
-cluster.
+appliance power and of a gas and a water meter through the API, waits for the rollups (with
+`--devices`, adds smart plugs with a year of hourly energy until N devices are metered), saves
+and activates a time-of-use tariff, and the ledger's gas and water tariffs, through the API and
+waits for its recompute. It then prints one JSON line `{"url", "token", "devices"}` and serves
+until stdin closes or SIGTERM, then stops the engine and removes the cluster.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ DEVICES = (
     ("AWS account", "cloud_account", None, "aws_cost_explorer"),
     ("Azure subscription", "cloud_account", None, "azure_cost_management"),
 )
+# The ledger's gas and water meters (m³ counters), by name: their commodity.
+METERS = {"Gas meter": "gas", "Water meter": "water"}
 CLOUD_SERVICES = {
     "AWS account": {"Amazon EC2": "0.82", "Amazon S3": "0.11", "AWS Lambda": "0.03"},
     "Azure subscription": {"Virtual Machines": "0.55", "Storage": "0.07"},
@@ -70,6 +72,25 @@ DEMO_TARIFF = {
         ]
     },
     "fixed": [{"name": "Meter", "amount": "9.90", "per": "cycle"}],
+}
+# The ledger's gas (per kWh, converted from m³ as the bill states it) and water (sewage on a share).
+DEMO_GAS = {
+    "name": "Demo gas",
+    "commodity": "gas",
+    "currency": CURRENCY,
+    "timezone": TIMEZONE,
+    "conversion": [{"from": "2025-01-01", "calorific_value": "38.3", "volume_correction": "0.98"}],
+    "energy": {"price": "0.061"},
+    "fixed": [{"name": "Customer charge", "amount": "12.50"}],
+}
+DEMO_WATER = {
+    "name": "Demo water",
+    "commodity": "water",
+    "currency": CURRENCY,
+    "timezone": TIMEZONE,
+    "energy": {"price": "1.85"},
+    "sewage": {"price": "2.40", "share": "0.9"},
+    "fixed": [{"name": "Meter charge", "amount": "8.00"}],
 }
 
 
@@ -141,8 +162,16 @@ async def wait_ready(session: aiohttp.ClientSession, process: subprocess.Popen[b
 
 
 async def create_devices(conn: asyncpg.Connection) -> dict[str, int]:
-    """Insert the demo devices; return their ids by name."""
+    """Insert the demo devices and the gas and water meters; return their ids by name."""
     ids = {}
+    for name, commodity in METERS.items():
+        ids[name] = await conn.fetchval(
+            "INSERT INTO devices (source, source_id, name, kind, unit, commodity)"
+            " VALUES ('demo', $1, $2, 'meter', 'm³', $3) RETURNING id",
+            name.lower().replace(" ", "_"),
+            name,
+            commodity,
+        )
     for name, kind, unit, source in DEVICES:
         ids[name] = await conn.fetchval(
             "INSERT INTO devices (source, source_id, name, kind, unit) VALUES ($1, $2, $3, $4, $5)"
@@ -182,7 +211,8 @@ async def create_cloud_costs(conn: asyncpg.Connection, ids: dict[str, int], toda
 
 
 def readings(ids: dict[str, int], now: datetime) -> Iterator[dict[str, Any]]:
-    """A year of hourly meter counts and six weeks of appliance power every 15 minutes."""
+    """A year of hourly meter counts, six weeks of appliance power every 15 minutes and of the
+    gas and water meters' hourly counts."""
     end = now.replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=METER_DAYS)
     counter = 10_000.0
@@ -200,6 +230,15 @@ def readings(ids: dict[str, int], now: datetime) -> Iterator[dict[str, Any]]:
             value = round(appliance_watts(name, instant), 1)
             yield {"device_id": ids[name], "time": instant.isoformat(), "value": value}
             instant += timedelta(minutes=15)
+    gas, water = 4_200.0, 310.0
+    instant = end - timedelta(days=APPLIANCE_DAYS)
+    while instant <= end:
+        for name, value in (("Gas meter", gas), ("Water meter", water)):
+            yield {"device_id": ids[name], "time": instant.isoformat(), "value": round(value, 3)}
+        hour = instant.hour
+        gas += 0.35 if 5 <= hour < 9 or 17 <= hour < 22 else 0.08
+        water += 0.04 if 6 <= hour < 8 or 18 <= hour < 21 else 0.005
+        instant += timedelta(hours=1)
 
 
 async def post_readings(session: aiohttp.ClientSession, items: list[dict[str, Any]]) -> None:
@@ -266,12 +305,13 @@ async def wait_rollups(pool: asyncpg.Pool) -> None:
     raise RuntimeError("the rollups did not catch up")
 
 
-async def activate_tariff(session: aiohttp.ClientSession) -> None:
-    """Save the demo tariff as active through the API and wait for its recompute."""
-    body = {"name": DEMO_TARIFF["name"], "definition": DEMO_TARIFF, "activate": True}
-    async with session.post("api/v1/tariffs", json=body) as resp:
-        if resp.status != 201:
-            raise RuntimeError(f"the demo tariff was refused: {resp.status} {await resp.text()}")
+async def activate_tariffs(session: aiohttp.ClientSession) -> None:
+    """Save the demo tariffs as active through the API and wait for the electricity recompute."""
+    for tariff in (DEMO_GAS, DEMO_WATER, DEMO_TARIFF):
+        body = {"name": tariff["name"], "definition": tariff, "activate": True}
+        async with session.post("api/v1/tariffs", json=body) as resp:
+            if resp.status != 201:
+                raise RuntimeError(f"a demo tariff was refused: {resp.status} {await resp.text()}")
     for _ in range(1200):
         async with session.get("api/v1/recompute") as resp:
             status = await resp.json()
@@ -341,12 +381,13 @@ async def run(*, tariff: bool, devices: int) -> None:
                 async with aiohttp.ClientSession(url, headers=auth) as session:
                     await post_readings(session, list(readings(ids, now)))
                     await wait_rollups(pool)
-                    plugs = devices - sum(kind != "cloud_account" for _, kind, _, _ in DEVICES)
+                    metered = sum(kind != "cloud_account" for _, kind, _, _ in DEVICES)
+                    plugs = devices - metered - len(METERS)
                     if plugs > 0:
                         async with pool.acquire() as conn:
                             await add_plugs(conn, plugs, now)
                     if tariff:
-                        await activate_tariff(session)
+                        await activate_tariffs(session)
                 print(json.dumps({"url": url, "token": token, "devices": ids}), flush=True)  # noqa: T201 - the launcher's answer
                 await wait_for_stop()
 

@@ -40,7 +40,7 @@ function Input({ field, base, definition, set, errors }) {
       return html`<${Field} path=${path} label=${field.label} hint=${field.hint} value=${formatMonths(value)}
         normalize=${monthsText} onInput=${(/** @type {string} */ typed) => change(parseMonths(typed))} messages=${messages} />`;
     case 'select':
-      return html`<${Field} path=${path} label=${field.label} options=${field.options} value=${value ?? field.default}
+      return html`<${Field} path=${path} label=${field.label} hint=${field.hint} options=${field.options} value=${value ?? field.default}
         onInput=${change} messages=${messages} />`;
     case 'bool':
       return html`<${Checkbox} path=${path} label=${field.label} checked=${value ?? field.default} onChange=${change} messages=${messages} />`;

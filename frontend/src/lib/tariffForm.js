@@ -17,13 +17,17 @@
 /** One of several keys (the first present is shown). @typedef {{ kind: 'choice', options: InputField[] }} ChoiceField */
 /** @typedef {InputField|ChoiceField} Field */
 /**
- * An editable list (or with SINGLE, one block) of the format at PATH.
- * @typedef {{ path: string[], required?: boolean, single?: boolean, legend: string, item: string, fields: Field[] }} Section
+ * An editable list (or with SINGLE, one block) of the format at PATH; with COMMODITY, only a tariff
+ * of that commodity has it (the form offers it there, or where a definition has it).
+ * @typedef {{ path: string[], required?: boolean, single?: boolean, legend: string, item: string, fields: Field[],
+ *   commodity?: string }} Section
  */
 
 export const DAY_TYPES = ['all', 'weekday', 'weekend'];
 export const PER = ['cycle', 'day', 'month'];
 export const COMPONENTS = ['energy', 'surcharges', 'demand', 'fixed', 'export_credit', 'minimum'];
+export const COMMODITIES = ['electricity', 'gas', 'water'];
+export const UNITS = ['kWh', 'm³'];
 
 /** @type {InputField[]} */
 const TIER_FIELDS = [
@@ -100,14 +104,56 @@ export const SECTIONS = [
       { key: 'excess_credit', label: 'Unused export credit', kind: 'select', options: ['forfeit', 'carry'], default: 'forfeit' },
     ],
   },
+  {
+    path: ['conversion'],
+    commodity: 'gas',
+    legend: 'Gas: m³ to kWh (as the bill states it; a tariff per kWh)',
+    item: 'Conversion period',
+    fields: [
+      { key: 'from', label: 'From', hint: 'YYYY-MM-DD', required: true },
+      { key: 'calorific_value', label: 'Calorific value (MJ/m³)', kind: 'number', required: true },
+      { key: 'volume_correction', label: 'Volume correction', kind: 'number', hint: 'empty: 1' },
+    ],
+  },
+  {
+    path: ['sewage'],
+    single: true,
+    commodity: 'water',
+    legend: 'Sewage',
+    item: 'Sewage charge',
+    fields: [
+      { key: 'name', label: 'Name', default: 'sewage' },
+      { key: 'price', label: 'Price per m³', kind: 'number', required: true },
+      { key: 'share', label: 'Share of the water volume', kind: 'number', hint: 'above 0, at most 1; empty: 1' },
+    ],
+  },
 ];
 
-const TOP_FIELDS = ['name', 'currency', 'timezone', 'cycle_day'];
+const TOP_FIELDS = ['name', 'commodity', 'unit', 'currency', 'timezone', 'cycle_day'];
 const ENERGY_FIELDS = new Set(['price', 'periods']);
 
 /** A new tariff in the engine's zone and currency. */
 export function newDefinition(timezone = 'UTC', currency = 'EUR') {
   return { name: '', currency, timezone, energy: { price: '' } };
+}
+
+/**
+ * What DEFINITION's prices are per without a `unit`, as the engine reads it: kWh for electricity
+ * and for gas with a conversion, else m³.
+ * @param {Definition} definition
+ */
+export function defaultUnit(definition) {
+  const commodity = definition.commodity ?? 'electricity';
+  return commodity === 'electricity' || (commodity === 'gas' && definition.conversion !== undefined) ? 'kWh' : 'm³';
+}
+
+/**
+ * Whether the form offers SECTION for DEFINITION: every tariff's, its commodity's, or one it has.
+ * @param {Section} section
+ * @param {Definition} definition
+ */
+export function offered(section, definition) {
+  return !section.commodity || section.commodity === (definition.commodity ?? 'electricity') || getIn(definition, section.path) !== undefined;
 }
 
 /**

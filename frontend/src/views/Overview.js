@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
 import { Chart, PALETTE } from '../components/Chart.js';
 import { ErrorNote, Loading, Meter } from '../components/Common.js';
+import { Ledger } from '../components/Ledger.js';
 import { query } from '../lib/api.js';
 import { kwh, money, price } from '../lib/format.js';
 import { useApi, useLive } from '../lib/hooks.js';
@@ -178,6 +179,7 @@ export function Overview() {
         detail=${data.price?.period ? `period ${data.price.period}` : null} />
     </div>
     <div class="grid">
+      <${Ledger} refresh=${refresh} />
       <${CycleChart} summary=${data} devices=${devices.data.devices} cycle=${cycle} refresh=${refresh} />
       <${TopDevices} summary=${data} />
       <${Cloud} summary=${data} devices=${devices.data.devices} />

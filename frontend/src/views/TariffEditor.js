@@ -8,7 +8,9 @@ import { RecomputeStatus } from '../components/Recompute.js';
 import { YamlEditor } from '../components/YamlEditor.js';
 import { api, query } from '../lib/api.js';
 import { useApi } from '../lib/hooks.js';
-import { PERIODS, SECTIONS, byPeriods, formPaths, newDefinition, newItem, setIn, yamlOnly } from '../lib/tariffForm.js';
+import {
+  COMMODITIES, PERIODS, SECTIONS, UNITS, byPeriods, defaultUnit, formPaths, newDefinition, newItem, offered, setIn, yamlOnly,
+} from '../lib/tariffForm.js';
 import { errorsAtLines, readYaml, toYaml } from '../lib/tariffYaml.js';
 import { errorsByField, validationErrors } from '../lib/validation.js';
 import { localDate } from '../lib/zone.js';
@@ -111,7 +113,7 @@ function EnergyPrice({ definition, set, errors }) {
     </div>
     ${periods
       ? html`<${ListEditor} section=${PERIODS} definition=${definition} set=${set} errors=${errors} />`
-      : html`<${ItemFields} fields=${[{ key: 'price', label: 'Price per kWh', kind: 'number', required: true }]} base=${['energy']}
+      : html`<${ItemFields} fields=${[{ key: 'price', label: `Price per ${definition.unit ?? defaultUnit(definition)}`, kind: 'number', required: true }]} base=${['energy']}
           definition=${definition} set=${set} errors=${errors} />`}
   </fieldset>`;
 }
@@ -121,10 +123,10 @@ function DefinitionForm({ definition, set, errors }) {
   const others = yamlOnly(definition);
   return html`
     <div class="fields">
-      <${ItemFields} fields=${TOP_FIELDS} base=${[]} definition=${definition} set=${set} errors=${errors} />
+      <${ItemFields} fields=${topFields(definition)} base=${[]} definition=${definition} set=${set} errors=${errors} />
     </div>
     <${EnergyPrice} definition=${definition} set=${set} errors=${errors} />
-    ${SECTIONS.map((section) => (section.single
+    ${SECTIONS.filter((section) => offered(section, definition)).map((section) => (section.single
       ? html`<${BlockEditor} key=${section.item} section=${section} definition=${definition} set=${set} errors=${errors} />`
       : html`<${ListEditor} key=${section.item} section=${section} definition=${definition} set=${set} errors=${errors} />`))}
     <p class="muted" data-testid="yaml-only">${others.length > 0
@@ -133,13 +135,21 @@ function DefinitionForm({ definition, set, errors }) {
   `;
 }
 
-/** @type {import('../lib/tariffForm.js').InputField[]} */
-const TOP_FIELDS = [
-  { key: 'name', label: 'Name', required: true },
-  { key: 'currency', label: 'Currency', hint: 'ISO 4217, e.g. EUR', required: true },
-  { key: 'timezone', label: 'Time zone', hint: 'e.g. Europe/Berlin', required: true },
-  { key: 'cycle_day', label: 'Billing cycle starts on day', kind: 'number', hint: '1-31; empty: 1' },
-];
+/**
+ * The definition's own fields; its unit shown as the engine reads it where it has none.
+ * @param {Definition} definition
+ * @returns {import('../lib/tariffForm.js').InputField[]}
+ */
+function topFields(definition) {
+  return [
+    { key: 'name', label: 'Name', required: true },
+    { key: 'commodity', label: 'Commodity', kind: 'select', options: COMMODITIES, default: 'electricity' },
+    { key: 'unit', label: 'Prices per', kind: 'select', options: UNITS, default: defaultUnit(definition), hint: 'gas: kWh with a conversion below, or m³' },
+    { key: 'currency', label: 'Currency', hint: 'ISO 4217, e.g. EUR', required: true },
+    { key: 'timezone', label: 'Time zone', hint: 'e.g. Europe/Berlin', required: true },
+    { key: 'cycle_day', label: 'Billing cycle starts on day', kind: 'number', hint: '1-31; empty: 1' },
+  ];
+}
 const YAML_ID = fieldId('definition');
 
 /**
