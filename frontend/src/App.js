@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNote, Loading } from './components/Common.js';
+import { lazyView } from './components/LazyView.js';
 import { UNAUTHORIZED_EVENT, authMode, storedToken } from './lib/api.js';
 import { useLive } from './lib/hooks.js';
 import { Budgets } from './views/Budgets.js';
@@ -16,6 +17,8 @@ const VIEWS = [
   { id: 'tariffs', label: 'Tariffs' },
   { id: 'compare', label: 'Compare' },
   { id: 'budgets', label: 'Budgets' },
+  { id: 'statements', label: 'Statements' },
+  { id: 'ranking', label: 'Ranking' },
 ];
 
 // The tariff editor brings the YAML library (as large as the rest of the page): loaded when opened.
@@ -38,6 +41,9 @@ function LazyTariffEditor({ tariffName }) {
   if (!loaded) return html`<${Loading} />`;
   return html`<${loaded.module.TariffEditor} tariffName=${tariffName} />`;
 }
+
+const Statements = lazyView(() => import('./views/Statements.js').then((module) => module.Statements), 'the statements');
+const Ranking = lazyView(() => import('./views/Ranking.js').then((module) => module.Ranking), 'the ranking');
 
 const LIVE_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
 
@@ -88,6 +94,12 @@ export function App() {
       break;
     case 'budgets':
       view = html`<${Budgets} />`;
+      break;
+    case 'statements':
+      view = html`<${Statements} />`;
+      break;
+    case 'ranking':
+      view = html`<${Ranking} />`;
       break;
     default:
       view = html`<${Overview} />`;

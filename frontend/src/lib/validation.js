@@ -71,3 +71,19 @@ export function validationErrors(requestError) {
   const errors = body.errors ?? body.error?.details;
   return Array.isArray(errors) ? errors : null;
 }
+
+/**
+ * The errors of a refused request naming their field: a 422's or 409's list, or a 400 whose
+ * message starts with its field (`lines[1].amount: expected …`); null if it failed otherwise.
+ * @param {unknown} requestError
+ * @returns {Array<{ path: string, message: string }>|null}
+ */
+export function refusedFields(requestError) {
+  const listed = validationErrors(requestError);
+  if (listed) return listed;
+  const status = /** @type {{ status?: number }|null|undefined} */ (requestError)?.status;
+  const message = /** @type {{ message?: string }|null|undefined} */ (requestError)?.message ?? '';
+  const named = /^([A-Za-z_][\w.[\]]*): (.+)$/s.exec(message);
+  if ((status !== 400 && status !== 422) || !named) return null;
+  return [{ path: named[1], message: named[2] }];
+}
