@@ -28,31 +28,37 @@ DEMAND: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-async def pool(db_pool: asyncpg.Pool) -> asyncpg.Pool:
-    """A grid meter: 1 kWh an hour from 1 July, 6 kWh at 09:00 today and 4 kWh on-peak on 2
-    July, and 1.2 kWh of the current hour folded up to 10:08 (its readings up to there).
+async def record_demand_cycle(pool: asyncpg.Pool) -> None:
+    """Migrate; a grid meter: 1 kWh an hour from 1 July, 6 kWh at 09:00 today and 4 kWh
+    on-peak on 2 July, and 1.2 kWh of the current hour folded up to 10:08 (9 kW).
     """
-    await migrate(db_pool)
-    grid = await add_device(db_pool, "grid", "grid", "kWh")
+    await migrate(pool)
+    grid = await add_device(pool, "grid", "grid", "kWh")
     first = datetime(2026, 7, 1, 6, tzinfo=UTC)
     hours = {first + n * HOUR: 1.0 for n in range(int((NOW - first) / HOUR))}
     hours[datetime(2026, 7, 3, 15, tzinfo=UTC)] = 6.0
     hours[datetime(2026, 7, 2, 22, tzinfo=UTC)] = 4.0
-    hours[datetime(2026, 7, 3, 16, tzinfo=UTC)] = 1.2  # 9 kW for 8 minutes
-    await db_pool.executemany(
+    hours[datetime(2026, 7, 3, 16, tzinfo=UTC)] = 1.2
+    await pool.executemany(
         "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples) VALUES ($1, $2, $3, 1)",
         [(grid, hour, kwh) for hour, kwh in hours.items()],
     )
-    await db_pool.execute(
+    await pool.execute(
         "INSERT INTO rollup_progress (device_id, folded_to) VALUES ($1, $2)",
         grid,
         datetime(2026, 7, 3, 16, 8, tzinfo=UTC),
     )
+
+
+@pytest.fixture
+async def pool(db_pool: asyncpg.Pool) -> asyncpg.Pool:
+    """The demand cycle recorded (`record_demand_cycle`)."""
+    await record_demand_cycle(db_pool)
     return db_pool
 
 
-async def _activate(pool: asyncpg.Pool, definition: dict[str, Any]) -> None:
+async def activate(pool: asyncpg.Pool, definition: dict[str, Any]) -> None:
+    """Save DEFINITION and make it the active tariff."""
     async with pool.acquire() as conn:
         await save_tariff(conn, definition, datetime(2026, 1, 1, tzinfo=UTC))
         await set_active_tariff(conn, definition["name"])
@@ -68,7 +74,7 @@ async def test_peaks_margins_and_the_window_on_course(pool: asyncpg.Pool) -> Non
     """The window 10:00-10:15 metered 1.2 kWh in 8 minutes: on course for 9 kW, above the
     cycle's 6 kW of 09:00; 4 kW short of the second tier. It is not on-peak.
     """
-    await _activate(pool, DEMAND)
+    await activate(pool, DEMAND)
     status, body = await _demand(pool)
     assert status == 200
     assert (body["tariff"], body["currency"], body["window_minutes"]) == ("demand", "USD", 15)
@@ -109,7 +115,7 @@ async def test_a_window_below_the_peak_or_without_the_hour_so_far(pool: asyncpg.
     far is unknown, and the window holds nothing.
     """
     await pool.execute("UPDATE energy_hourly SET energy_kwh = 0.4 WHERE hour = '2026-07-03T16:00Z'")
-    await _activate(pool, DEMAND)
+    await activate(pool, DEMAND)
     status, body = await _demand(pool)
     assert status == 200
     flat = body["peaks"][0]
@@ -120,7 +126,7 @@ async def test_a_window_below_the_peak_or_without_the_hour_so_far(pool: asyncpg.
 
 
 async def test_a_tariff_without_demand(pool: asyncpg.Pool) -> None:
-    await _activate(pool, {"name": "flat", "currency": "USD", "timezone": "America/Denver",
+    await activate(pool, {"name": "flat", "currency": "USD", "timezone": "America/Denver",
                            "energy": {"price": "0.1"}})  # fmt: skip
     status, body = await _demand(pool)
     assert status == 200

@@ -15,16 +15,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from custom_components.aetherlens.const import DOMAIN, EVENT_DEMAND_PEAK_WARNING
-from tests.engine.test_api_demand import DEMAND
-from tests.engine.test_api_support import add_device, migrate
+from tests.engine.test_api_demand import DEMAND, activate, record_demand_cycle
 from tests.http import serve_app
 
 from .conftest import TOKEN, next_update, setup_entry, state_of
 
 INSTANCE_ID = "real-engine-demand-0123456789ab"
-HOUR = timedelta(hours=1)
 # 10:10 in Denver on 3 July: the window 10:00-10:15 is the current one.
 NOW = datetime(2026, 7, 3, 16, 10, tzinfo=UTC)
 CURRENT_HOUR = datetime(2026, 7, 3, 16, tzinfo=UTC)
@@ -51,29 +48,9 @@ def engine_clock() -> EngineClock:
 
 @pytest.fixture
 async def demand_engine_url(db_pool: asyncpg.Pool, engine_clock: EngineClock) -> AsyncIterator[str]:
-    """Serve the engine: a grid meter at 1 kWh an hour since 1 July, 6 kWh at 09:00 today and
-    4 kWh on-peak on 2 July, 1.2 kWh of the current hour folded to 10:08 (9 kW); the active
-    tariff has flat demand to 10 kW at $5/kW and on-peak demand.
-    """
-    await migrate(db_pool)
-    grid = await add_device(db_pool, "grid", "grid", "kWh")
-    first = datetime(2026, 7, 1, 6, tzinfo=UTC)
-    hours = {first + n * HOUR: 1.0 for n in range(int((CURRENT_HOUR - first) / HOUR))}
-    hours[datetime(2026, 7, 3, 15, tzinfo=UTC)] = 6.0
-    hours[datetime(2026, 7, 2, 22, tzinfo=UTC)] = 4.0
-    hours[CURRENT_HOUR] = 1.2
-    await db_pool.executemany(
-        "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples) VALUES ($1, $2, $3, 1)",
-        [(grid, hour, kwh) for hour, kwh in hours.items()],
-    )
-    await db_pool.execute(
-        "INSERT INTO rollup_progress (device_id, folded_to) VALUES ($1, $2)",
-        grid,
-        CURRENT_HOUR + timedelta(minutes=8),
-    )
-    async with db_pool.acquire() as conn:
-        await save_tariff(conn, DEMAND, datetime(2026, 1, 1, tzinfo=UTC))
-        await set_active_tariff(conn, DEMAND["name"])
+    """Serve the engine on the demand cycle of test_api_demand.py, its demand tariff active."""
+    await record_demand_cycle(db_pool)
+    await activate(db_pool, DEMAND)
     state = EngineState(
         __version__, INSTANCE_ID, db_pool, token=TOKEN, timezone=DENVER, clock=engine_clock
     )

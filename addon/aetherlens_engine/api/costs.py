@@ -13,15 +13,17 @@
   (`tariffs.projection`).
 - `POST /api/v1/compare`: recorded usage priced under the active tariff and another one
   (`pricing.recorded`, `tariffs.compare`).
-- `POST /api/v1/rank`: recorded usage priced under the active tariff and many others, cheapest
-  first (`pricing.recorded`, `tariffs.ranking`).
+- `POST /api/v1/rank`: recorded usage priced under the active tariff and many others (stored,
+  native definitions, URDB rates), cheapest first (`pricing.recorded`, `tariffs.ranking`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 import asyncpg
@@ -39,6 +41,7 @@ from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection
 from aetherlens_engine.tariffs.ranking import Candidate
+from aetherlens_engine.tariffs.source import urdb_definition
 from aetherlens_engine.tariffs.store import (
     StoredTariff,
     active_tariff_at,
@@ -364,21 +367,32 @@ async def _recorded(conn: asyncpg.Connection, start: datetime, end: datetime) ->
 
 
 async def _named(
-    conn: asyncpg.Connection, body: contract.RankRequest, now: datetime
+    conn: asyncpg.Connection, body: contract.RankRequest, now: datetime, timezone: str
 ) -> tuple[dict[str, Tariff], list[Candidate]]:
-    """Return the stored tariffs the body names (by name) and its inline ones."""
+    """Return the stored tariffs the body names (by name) and its inline ones.
+
+    URDB rates are priced in the body's time zone, else TIMEZONE.
+    """
     names = body.tariffs
     if names is UNSET:
-        names = [] if body.definitions else await tariff_names(conn)
+        names = [] if body.definitions or body.urdb else await tariff_names(conn)
     stored = {name: await _stored(conn, name, now) for name in names}
+    zone = timezone if body.timezone is UNSET else body.timezone
+    sources: list[tuple[str, Callable[[], Tariff]]] = [
+        *((f"definitions[{n}]", partial(build_tariff, d)) for n, d in enumerate(body.definitions)),
+        *((f"urdb[{n}]", partial(_urdb, rate, zone)) for n, rate in enumerate(body.urdb)),
+    ]
     inline = []
-    for number, definition in enumerate(body.definitions):
-        where = f"definitions[{number}]"
+    for where, build in sources:
         try:
-            inline.append(Candidate(where, build_tariff(definition)))
+            inline.append(Candidate(where, build()))
         except TariffError as err:
             raise ApiError(422, "invalid_tariff", f"{where}: {err}") from err
     return stored, inline
+
+
+def _urdb(rate: dict[str, Any], timezone: str) -> Tariff:
+    return urdb_definition(rate, timezone).tariff
 
 
 async def post_rank(request: web.Request) -> web.Response:
@@ -388,7 +402,7 @@ async def post_rank(request: web.Request) -> web.Response:
     span = _range(body)
     now = state.clock()
     async with connection(state) as conn:
-        stored, inline = await _named(conn, body, now)
+        stored, inline = await _named(conn, body, now, state.timezone.key)
         active = await _active(conn, now)
         candidates = [Candidate(active.name, active.tariff())]
         candidates += [Candidate(n, t) for n, t in stored.items() if n != active.name]

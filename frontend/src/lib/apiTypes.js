@@ -615,11 +615,13 @@
 /**
  * Tariffs to rank against the active one (always ranked, as the reference).
  *
- * Without tariffs and definitions: every stored tariff. Without start and end: the active
- * tariff's last full billing cycle.
+ * Without tariffs, definitions and urdb: every stored tariff. Without start and end: the
+ * active tariff's last full billing cycle.
  * @typedef {Object} RankRequest
  * @property {Array<string>} [tariffs] Stored tariffs' names (the version in force now, else the latest)
  * @property {Array<Object<string, *>>} [definitions] Tariffs in the native format
+ * @property {Array<Object<string, *>>} [urdb] URDB rates (each a rate, or an API answer with one), as files hold them
+ * @property {string} [timezone] The URDB utilities' IANA time zone; default: the engine's
  * @property {string} [start]
  * @property {string} [end]
  */
@@ -633,7 +635,7 @@
  * @property {string} rounding The total less the cycles' totals
  * @property {string} total
  * @property {number} rank 1 is the cheapest; a tie keeps the request's order
- * @property {string} source The stored tariff's name, or definitions[N] for an inline one
+ * @property {string} source The stored tariff's name, or definitions[N] or urdb[N] for an inline one
  * @property {boolean} reference The active tariff's bill
  * @property {string} difference This total less the reference's
  */

@@ -306,8 +306,8 @@ MAX_RANKED = 50
 class RankRequest(Model):
     """Tariffs to rank against the active one (always ranked, as the reference).
 
-    Without tariffs and definitions: every stored tariff. Without start and end: the active
-    tariff's last full billing cycle.
+    Without tariffs, definitions and urdb: every stored tariff. Without start and end: the
+    active tariff's last full billing cycle.
     """
 
     tariffs: Annotated[
@@ -315,16 +315,28 @@ class RankRequest(Model):
         Meta(description="Stored tariffs' names (the version in force now, else the latest)"),
     ] = UNSET
     definitions: Annotated[list[JsonObject], Meta(description="Tariffs in the native format")] = []  # noqa: RUF012 - msgspec copies a mutable default per instance
+    urdb: Annotated[
+        list[JsonObject],
+        Meta(description="URDB rates (each a rate, or an API answer with one), as files hold them"),
+    ] = []  # noqa: RUF012 - msgspec copies a mutable default per instance
+    timezone: Annotated[
+        str | UnsetType,
+        Meta(description="The URDB utilities' IANA time zone; default: the engine's"),
+    ] = UNSET
     start: Instant | UnsetType = UNSET
     end: Instant | UnsetType = UNSET
 
     def __post_init__(self) -> None:
-        """Refuse what RANK_REQUEST_RULES states: start and end together; the count."""
+        """Refuse what RANK_REQUEST_RULES states and the count; a time zone without URDB."""
         if (self.start is UNSET) != (self.end is UNSET):
             missing = "start" if self.start is UNSET else "end"
             raise ValueError(f"{missing}: give both start and end, or neither")
-        if len(self.tariffs or ()) + len(self.definitions) > MAX_RANKED:
-            raise ValueError(f"tariffs: at most {MAX_RANKED} tariffs and definitions together")
+        if self.timezone is not UNSET and not self.urdb:
+            raise ValueError("timezone: goes with 'urdb'")
+        if len(self.tariffs or ()) + len(self.definitions) + len(self.urdb) > MAX_RANKED:
+            raise ValueError(
+                f"tariffs: at most {MAX_RANKED} tariffs, definitions and urdb together"
+            )
 
 
 RANK_REQUEST_RULES: dict[str, Any] = {"dependentRequired": {"start": ["end"], "end": ["start"]}}
@@ -335,7 +347,10 @@ class RankedBill(Bill):
 
     rank: Annotated[int, Meta(description="1 is the cheapest; a tie keeps the request's order")]
     source: Annotated[
-        str, Meta(description="The stored tariff's name, or definitions[N] for an inline one")
+        str,
+        Meta(
+            description="The stored tariff's name, or definitions[N] or urdb[N] for an inline one"
+        ),
     ]
     reference: Annotated[bool, Meta(description="The active tariff's bill")]
     difference: Annotated[Money, Meta(description="This total less the reference's")]
