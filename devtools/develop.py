@@ -6,8 +6,9 @@ configuration directory (onboarded once, the owner's long-lived token kept), the
 
 With the demo (the default) Home Assistant gets a simulated home (devtools/demo/home.yaml: meters
 with daily profiles, a gas and a water meter, a price and a carbon-intensity sensor), Energy
-preferences naming them, and, on the first run, hourly long-term statistics for the past days,
-which the engine's collector backfills; the engine gets the demo time-of-use tariff
+preferences naming them (two grid connections: the house's meter and the heat pump's own), and,
+on the first run, hourly long-term statistics of every meter for the past days, which the
+engine's collector backfills; the engine gets the demo time-of-use tariff
 (devtools/demo/tariff.yaml) and, on the first run, the gas and water tariffs of the ledger
 (devtools/demo/gas.yaml, water.yaml). `--no-demo`
 starts the same stack with none of that, for your own configuration and tariff.
@@ -55,20 +56,30 @@ HA_PORT = 8123
 SUPERVISE_SECONDS = 2.0  # how often the supervisor looks whether Home Assistant still runs
 
 DEMO_DEVICES = ("fridge", "heat_pump", "ev_charger", "washing_machine")
+# The heat pump meter's price in HA: a flat price with VAT, below the house's.
+HEAT_PUMP_PRICE = 0.2844
 DEMO_PREFS: dict[str, Any] = {
     "energy_sources": [
-        {
-            "type": "grid",
-            "stat_energy_from": "sensor.demo_grid_energy",
-            "stat_energy_to": None,
-            "stat_cost": None,
-            "entity_energy_price": "sensor.demo_electricity_price",
-            "number_energy_price": None,
-            "stat_compensation": None,
-            "entity_energy_price_export": None,
-            "number_energy_price_export": None,
-            "cost_adjustment_day": 0,
-        },
+        *(
+            {
+                "type": "grid",
+                "name": name,
+                "stat_energy_from": meter,
+                "stat_energy_to": None,
+                "stat_cost": None,
+                "entity_energy_price": price_entity,
+                "number_energy_price": price_number,
+                "stat_compensation": None,
+                "entity_energy_price_export": None,
+                "number_energy_price_export": None,
+                "cost_adjustment_day": 0,
+            }
+            # Two grid connections: the house's meter, and the heat pump's own on its own tariff.
+            for name, meter, price_entity, price_number in (
+                ("House", "sensor.demo_grid_energy", "sensor.demo_electricity_price", None),
+                ("Heat pump", "sensor.demo_heat_pump_meter", None, HEAT_PUMP_PRICE),
+            )
+        ),
         *(
             {
                 "type": commodity,

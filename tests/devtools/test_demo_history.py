@@ -5,8 +5,8 @@ The first test checks the imported rows alone. The second runs a real `hass` wit
 `scripts/develop` does and waits for HA's first live 5-minute compile (HA runs it at :x0 + 10 s,
 so up to 5 min 10 s of the test's wall time). Then the live meters' statistics must continue the
 history: the change across the seam and today's change (what the Energy dashboard sums; HA's
-hourly row takes the last 5-minute row's sum) are the energy imported for those hours plus what
-the live meters counted, never negative.
+hourly row takes the last 5-minute row's sum) are what was imported for those hours (kWh, and
+m³ and L for the gas and water meters) plus what the live meters counted, never negative.
 """
 
 from __future__ import annotations
@@ -20,15 +20,18 @@ from typing import Any
 
 import pytest
 
-from devtools.demo_history import HOUR, PROFILES, ZONE, demo_statistics, hourly_kwh
+from devtools.demo_history import HOUR, METERS, ZONE, DemoMeter, demo_statistics
 from devtools.develop import DEMO, DEMO_PREFS, DEMO_TIMEZONE, import_demo_history
 from devtools.homeassistant import HassSetup, HomeAssistant, running_home_assistant
 from tests.hass import run
 
-METERS = {f"sensor.demo_{name}_energy": profile for name, profile in PROFILES.items()}
+BY_ID: dict[str, DemoMeter] = {meter.statistic_id: meter for meter in METERS}
 GRID = "sensor.demo_grid_energy"
 COMPILE_WITHIN_S = 5 * 60 + 60  # one 5-minute period, HA's 10 s delay and a loaded machine
-ROUNDING = 1e-3  # the rows and the meters are rounded to 0.1 Wh; this allows ten such steps
+# The rows and the meters are rounded to 4 decimals (0.1 Wh, 0.1 L of gas), the water meter's
+# states to 3 (mL): this allows ten such steps.
+ROUNDING = {"sensor.demo_water_meter": 1e-2}
+ROUNDING_DEFAULT = 1e-3
 
 
 def test_imported_sums_end_at_zero_and_count_each_hour() -> None:
@@ -36,16 +39,38 @@ def test_imported_sums_end_at_zero_and_count_each_hour() -> None:
     start = datetime(2026, 3, 27, 22, 30, tzinfo=UTC)  # across the spring clock change
     end = datetime(2026, 3, 30, 7, 45, tzinfo=UTC)
     for metadata, rows in demo_statistics(start, end):
-        profile = METERS[metadata["statistic_id"]]
+        meter = BY_ID[metadata["statistic_id"]]
         assert rows[0]["start"] == "2026-03-27T22:00:00+00:00"
         assert rows[-1]["start"] == "2026-03-30T06:00:00+00:00"  # the current hour is HA's
         assert rows[-1]["sum"] == 0
-        previous = rows[0]["sum"] - hourly_kwh(profile, datetime.fromisoformat(rows[0]["start"]))
+        previous = rows[0]["sum"] - meter.hourly(datetime.fromisoformat(rows[0]["start"]))
         for row in rows:
-            energy = hourly_kwh(profile, datetime.fromisoformat(row["start"]))
-            assert row["sum"] - previous == pytest.approx(energy, abs=2e-4), row
+            counted = meter.hourly(datetime.fromisoformat(row["start"]))
+            assert row["sum"] - previous == pytest.approx(counted, abs=2e-4), row
             assert row["state"] - row["sum"] == pytest.approx(rows[-1]["state"], abs=2e-4)
             previous = row["sum"]
+
+
+def test_gas_water_and_heat_pump_meter_count_their_units() -> None:
+    """Gas in m³, water in L, as the flows' templates count them; the heat pump's own meter."""
+    start = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)  # 06:00 in Berlin
+    hourly = {
+        metadata["statistic_id"]: (metadata["unit_of_measurement"], rows)
+        for metadata, rows in demo_statistics(start, start + 3 * HOUR)
+    }
+    gas_unit, gas = hourly["sensor.demo_gas_meter"]
+    water_unit, water = hourly["sensor.demo_water_meter"]
+    assert (gas_unit, water_unit) == ("m³", "L")
+    assert gas[0]["state"] == pytest.approx(0.9)  # 06:00-07:00 at 0.9 m³/h
+    assert water[1]["state"] - water[0]["state"] == pytest.approx(15 * 9 + 45 * 0.05)  # a shower
+    # The heat pump's meter counts the heat pump; the house's meter does not.
+    assert hourly["sensor.demo_heat_pump_meter"][1] == hourly["sensor.demo_heat_pump_energy"][1]
+    appliances = ("fridge", "ev_charger", "washing_machine")
+    assert hourly["sensor.demo_grid_energy"][1][0]["state"] == pytest.approx(
+        sum(BY_ID[f"sensor.demo_{name}_energy"].hourly(start) for name in appliances)
+        + sum(140 + (m * 37) % 60 for m in range(60)) / 60_000,
+        abs=1e-4,
+    )
 
 
 async def _statistics(hass: HomeAssistant, since: datetime, period: str) -> dict[str, Any]:
@@ -53,7 +78,7 @@ async def _statistics(hass: HomeAssistant, since: datetime, period: str) -> dict
         {
             "type": "recorder/statistics_during_period",
             "start_time": since.isoformat(),
-            "statistic_ids": sorted(METERS),
+            "statistic_ids": sorted(BY_ID),
             "period": period,
             "types": ["state", "sum", "change"],
         }
@@ -121,14 +146,15 @@ async def _live_meters_continue_the_history(config_dir: Path) -> None:
         sys.stderr.write(f"first live 5-minute compile {time.monotonic() - waited:.0f} s in\n")
 
         hours = await _statistics(hass, since, "hour")
-        for entity_id in METERS:
+        for entity_id in BY_ID:
             assert [r for r in hours[entity_id] if r["change"] < 0] == [], entity_id
         midnight = datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
-        checked = [entity_id for entity_id in METERS if live.get(entity_id)]
+        checked = [entity_id for entity_id in BY_ID if live.get(entity_id)]
         assert GRID in checked
         for entity_id in checked:
             counted = live[entity_id][-1]["state"] - await _first_reading(hass, entity_id, since)
-            assert live[entity_id][-1]["sum"] == pytest.approx(counted, abs=ROUNDING)
+            rounding = ROUNDING.get(entity_id, ROUNDING_DEFAULT)
+            assert live[entity_id][-1]["sum"] == pytest.approx(counted, abs=rounding)
             # The seam: the last imported hour and the live rows after it.
             before = seam - HOUR
             across = await _change(
@@ -136,16 +162,19 @@ async def _live_meters_continue_the_history(config_dir: Path) -> None:
                 entity_id,
                 {"fixed_period": {"start_time": before.isoformat()}},
             )
-            imported = hourly_kwh(METERS[entity_id], before)
-            assert across == pytest.approx(imported + counted, abs=ROUNDING), entity_id
+            imported = BY_ID[entity_id].hourly(before)
+            assert across == pytest.approx(imported + counted, abs=rounding), entity_id
             # Today, as the Energy dashboard's day adds it up.
             today = await _change(hass, entity_id, {"calendar": {"period": "day"}})
             hour, imported = midnight.astimezone(UTC), 0.0
             while hour < seam:
-                imported += hourly_kwh(METERS[entity_id], hour)
+                imported += BY_ID[entity_id].hourly(hour)
                 hour += HOUR
-            assert today == pytest.approx(imported + counted, abs=ROUNDING), entity_id
+            assert today == pytest.approx(imported + counted, abs=rounding), entity_id
         assert await _change(hass, GRID, {"calendar": {"period": "day"}}) > 0
+        # The Energy dashboard's gas and water figures: m³ and L counted today, from the history.
+        for meter in ("sensor.demo_gas_meter", "sensor.demo_water_meter"):
+            assert await _change(hass, meter, {"calendar": {"period": "day"}}) > 0, meter
 
 
 @pytest.mark.timeout(COMPILE_WITHIN_S + 300)

@@ -60,8 +60,16 @@ def test_develop_check_starts_the_stack_and_stops_cleanly(state: Path) -> None:
     states = json.loads(result.stdout)
     assert float(states["sensor.aetherlens_energy_this_month"]) > 0
     assert float(states["sensor.aetherlens_cost_this_month"]) > 0
-    # One device per simulated meter, each with its cost (entity ids follow the device's name).
-    for meter in ("fridge", "heat_pump", "ev_charger", "washing_machine", "grid"):
+    # One device per simulated meter, each with its cost (entity ids follow the device's name):
+    # the heat pump's own grid connection's meter too.
+    for meter in (
+        "fridge",
+        "heat_pump",
+        "ev_charger",
+        "washing_machine",
+        "grid",
+        "heat_pump_meter",
+    ):
         assert any(
             e.startswith(f"sensor.demo_{meter}_") and e.endswith("cost_this_month") for e in states
         ), sorted(states)

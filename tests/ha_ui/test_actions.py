@@ -58,7 +58,8 @@ async def _scenario(stack: Stack) -> None:
         await screenshot(page, "action-get-costs")
 
         # By device, the rows are the household's parts and the rest of the house: they add up
-        # to the household's total (the grid meter, which holds them all, counted once).
+        # to the household's total (the meters of both grid connections, the house's and the
+        # heat pump's, which hold them all, counted once).
         # Whole local days of the demo home (a day counts where it starts).
         today = datetime.now(DEMO_ZONE).date()
         first, last = (

@@ -1,8 +1,9 @@
-"""The Energy dashboard with AetherLens's cost statistic as the grid's cost, as docs/using.md says.
+"""The Energy dashboard with AetherLens's cost statistics as the grid's cost, as docs/using.md says.
 
-Configured through HA's Energy configuration UI (the grid's "Use an entity tracking the total
-costs" and the `aetherlens:cost_*` statistic of the grid meter), the dashboard's cost for the
-demo week and for today must equal the engine's `get_costs` total for the same hours, to the cent.
+The demo home has two grid connections (the house's meter and the heat pump's own). Configured
+through HA's Energy configuration UI (each connection's "Use an entity tracking the total costs"
+and the `aetherlens:cost_*` statistic of its meter), the dashboard's grid cost for the demo week
+and for today must equal the engine's `get_costs` total for the same hours, to the cent.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from tests.ha_ui.conftest import (
 from tests.hass import run
 
 ZONE = ZoneInfo(DEMO_TIMEZONE)
-GRID_COST_NAME = "Demo grid cost"  # the statistic's name: the grid meter's device name + "cost"
+# Each grid connection's cost statistic, by its name: the meter's device name + "cost".
+GRID_COST_NAMES = ("Demo grid cost", "Demo heat pump meter cost")
 CENT = Decimal("0.01")
 PERIOD = re.compile(r"([A-Z][a-z]{2}) (\d{1,2})\s*[\u2013-]\s*(?:[A-Z][a-z]{2} )?\d{1,2}")
 # True once the element with the focus, through the shadow roots, is a text field.
@@ -45,9 +47,11 @@ MONTHS = {
 }
 
 
-async def _grid_cost_statistic(stack: Stack) -> str:
-    """Return the grid meter's cost statistic (there within a minute of setup)."""
-    return (await cost_statistics(stack, GRID_COST_NAME))[GRID_COST_NAME]
+async def _grid_cost_statistics(stack: Stack) -> list[str]:
+    """Return the grid connections' cost statistics (there within a minute of setup)."""
+    for name in GRID_COST_NAMES:
+        found = await cost_statistics(stack, name)
+    return [found[name] for name in GRID_COST_NAMES]
 
 
 async def _last_imported_hour(stack: Stack, statistic_id: str) -> datetime:
@@ -66,18 +70,21 @@ async def _last_imported_hour(stack: Stack, statistic_id: str) -> datetime:
     return datetime.fromtimestamp(last, UTC) + timedelta(hours=1)
 
 
-async def _configure_grid_cost(page: Page, stack: Stack, statistic_id: str) -> None:
-    """Settings -> Dashboards -> Energy: the grid's cost from the AetherLens statistic."""
+async def _configure_grid_cost(
+    page: Page, stack: Stack, connection: int, statistic_id: str
+) -> None:
+    """Settings -> Dashboards -> Energy: a grid connection's cost from its AetherLens statistic."""
     await page.goto(f"{stack.hass.url}/config/energy")
-    await page.get_by_role("button", name="Edit").first.click()
+    await page.get_by_role("button", name="Edit grid connection").nth(connection).click()
     await page.get_by_text("Use an entity tracking the total costs").click()
     await page.get_by_text("Select a statistic").last.click()
     # The picker's search field takes the focus once open; typed before, keys are shortcuts
     # (the quick bar opens and takes the clicks): wait until a text field has the focus.
     await page.wait_for_function(FOCUS_IN_INPUT)
     await page.keyboard.type(statistic_id)
-    await page.get_by_text(GRID_COST_NAME, exact=True).click()
-    await screenshot(page, "energy-config")
+    await page.get_by_text(GRID_COST_NAMES[connection], exact=True).click()
+    if connection == 0:
+        await screenshot(page, "energy-config")
     await page.get_by_role("button", name="Save").click()
     await page.get_by_role("heading", name="Configure grid connection").wait_for(state="hidden")
 
@@ -152,14 +159,17 @@ async def _engine_cost(stack: Stack, start: datetime, until: datetime) -> Decima
 
 
 async def _scenario(stack: Stack) -> None:
-    statistic_id = await _grid_cost_statistic(stack)
+    statistic_ids = await _grid_cost_statistics(stack)
     async with browser_page(stack) as page:
-        await _configure_grid_cost(page, stack, statistic_id)
+        for connection, statistic_id in enumerate(statistic_ids):
+            await _configure_grid_cost(page, stack, connection, statistic_id)
         prefs = await stack.hass.command({"type": "energy/get_prefs"})
-        grid = next(s for s in prefs["energy_sources"] if s["type"] == "grid")
-        assert grid["stat_cost"] == statistic_id
-        assert grid["entity_energy_price"] is None
+        grids = [s for s in prefs["energy_sources"] if s["type"] == "grid"]
+        assert [grid["stat_cost"] for grid in grids] == statistic_ids
+        assert [grid["entity_energy_price"] for grid in grids] == [None, None]
+        assert [grid["number_energy_price"] for grid in grids] == [None, None]
 
+        statistic_id = statistic_ids[0]  # the house's: every meter's hours are imported at once
         until = await _last_imported_hour(stack, statistic_id)
         day, today = await _today_on_dashboard(page, stack)
         start, shown, page_text = await _week_on_dashboard(page, stack)
