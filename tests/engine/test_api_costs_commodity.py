@@ -18,6 +18,7 @@ import pytest
 
 from aetherlens_engine.tariffs.service import TariffService
 from aetherlens_engine.tariffs.source import native_definition
+from aetherlens_engine.tariffs.store import save_tariff
 from tests.engine.checked_api import checked
 from tests.engine.test_api_ledger import LONDON, NOW, _household
 from tests.engine.test_api_support import client, engine_state, migrate
@@ -179,3 +180,73 @@ async def test_a_device_of_another_commodity_is_refused(pool: asyncpg.Pool) -> N
             session, "get", "/api/v1/costs", params=query | {"device_id": str(gas)}
         )
     assert (status, body["commodity"]) == (200, "gas")
+
+
+PER_M3: dict[str, Any] = {
+    "name": "Gas per m3",
+    "commodity": "gas",
+    "currency": "GBP",
+    "timezone": "Europe/London",
+    "cycle_day": 20,
+    "energy": {"price": "0.70"},
+}
+NOVEMBER = {"start": "2026-11-01T00:00:00+00:00", "end": "2026-11-10T00:00:00+00:00"}
+
+
+async def _post(pool: asyncpg.Pool, route: str, body: dict[str, Any]) -> tuple[int, Any]:
+    state = engine_state(pool, timezone=LONDON, currency="GBP", clock=lambda: NOW)
+    async with client(state) as session:
+        return await checked(session, "post", route, json=body)
+
+
+async def test_a_gas_tariff_is_compared_on_gas_usage_in_its_own_unit(pool: asyncpg.Pool) -> None:
+    """216 hours of 0.1 m³: 21.6 m³ per m³, or its kWh under the active tariff per kWh."""
+    await _household(pool)
+    status, body = await _post(pool, "/api/v1/compare", {"definition": PER_M3, **NOVEMBER})
+    assert status == 200, body
+    current, alternative = body["current"], body["alternative"]
+    assert (current["tariff"], alternative["tariff"]) == (GAS["name"], "Gas per m3")
+    assert alternative["cycles"][0]["import_kwh"] == "21.600"
+    assert alternative["total"] == "15.12"  # 21.6 x 0.70
+    kwh = D("21.6") * D("1.02264") * D("39.6") / D("3.6")
+    assert D(current["cycles"][0]["import_kwh"]) == kwh.quantize(D("0.001"))
+    assert D(body["difference"]) == D("15.12") - D(current["total"])
+    assert body["recorded"] == {"hours": 216, "of_hours": 216}
+
+
+async def test_water_tariffs_are_ranked_on_water_usage(pool: asyncpg.Pool) -> None:
+    await _household(pool)
+    flat_water = {
+        "name": "Flat water",
+        "commodity": "water",
+        "currency": "GBP",
+        "timezone": "Europe/London",
+        "energy": {"price": "3"},
+    }
+    status, body = await _post(
+        pool, "/api/v1/rank", {"commodity": "water", "definitions": [flat_water], **NOVEMBER}
+    )
+    assert status == 200, body
+    bills = {ranked["source"]: ranked for ranked in body["bills"]}
+    assert set(bills) == {"City water", "definitions[0]"}
+    assert bills["City water"]["reference"]
+    # The water meter's 2.16 m³ (the shower inside it is not counted again) at 3.
+    assert bills["definitions[0]"]["total"] == "6.48"
+    assert body["recorded"] == {"hours": 216, "of_hours": 216}
+
+
+async def test_a_tariff_of_another_commodity_cannot_be_ranked(pool: asyncpg.Pool) -> None:
+    await _household(pool)
+    async with pool.acquire() as conn:
+        await save_tariff(conn, PER_M3, datetime(2026, 1, 1, tzinfo=UTC))
+    status, body = await _post(
+        pool, "/api/v1/rank", {"commodity": "gas", "tariffs": ["flat"], **NOVEMBER}
+    )
+    assert (status, body["error"]["message"]) == (
+        409,
+        "flat: tariff 'flat' prices electricity: it cannot bill the household's gas",
+    )
+    # Without names: the commodity's stored tariffs.
+    status, body = await _post(pool, "/api/v1/rank", {"commodity": "gas", **NOVEMBER})
+    assert status == 200, body
+    assert [ranked["source"] for ranked in body["bills"]] == ["Gas per m3", GAS["name"]]

@@ -12,9 +12,11 @@
 - `GET /api/v1/projection`: the active tariff's current cycle so far and projected to its end
   (`tariffs.projection`).
 - `POST /api/v1/compare`: recorded usage priced under the active tariff and another one
-  (`pricing.recorded`, `tariffs.compare`).
+  (`pricing.recorded`, `tariffs.compare`); a gas or water tariff against that commodity's active
+  tariff and household meters.
 - `POST /api/v1/rank`: recorded usage priced under the active tariff and many others (stored,
-  native definitions, URDB rates), cheapest first (`pricing.recorded`, `tariffs.ranking`).
+  native definitions, URDB rates), cheapest first (`pricing.recorded`, `tariffs.ranking`), of
+  the request's commodity.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import asyncpg
 from aiohttp import web
 from msgspec import UNSET, UnsetType
 
+from aetherlens_engine.models import Commodity
 from aetherlens_engine.pricing.recorded import (
     compare_recorded,
     rank_recorded,
@@ -44,7 +47,7 @@ from aetherlens_engine.tariffs.ranking import Candidate
 from aetherlens_engine.tariffs.source import urdb_definition
 from aetherlens_engine.tariffs.store import (
     StoredTariff,
-    active_tariff_at,
+    active_tariff_names,
     tariff_at,
     tariff_names,
     tariff_versions,
@@ -335,47 +338,58 @@ async def _stored(conn: asyncpg.Connection, name: str, now: datetime) -> Tariff:
 
 
 async def post_compare(request: web.Request) -> web.Response:
-    """Answer the bills of the recorded usage under the active tariff and another one."""
+    """Answer the bills of the recorded usage under the active tariff and another one.
+
+    The active tariff and the usage are those of the other tariff's commodity.
+    """
     state = request.app[STATE_KEY]
     body = await body_of(request, contract.CompareRequest)
     span = _range(body)
     now = state.clock()
     async with connection(state) as conn:
         alternative = await _alternative(conn, body, now)
-        current = (await _active(conn, now)).tariff()
+        commodity = alternative.commodity
+        current = (await _active(conn, now, commodity)).tariff()
         start, end = span if span is not None else last_full_cycle(current, now)
         try:
             comparison = await compare_recorded(conn, current, alternative, start, end)
         except BillInputError as err:
             raise cannot_bill(err) from err
-        recorded = await _recorded(conn, start, end)
+        recorded = await _recorded(conn, start, end, commodity)
     return json_response(comparison_answer(comparison, start, end, recorded))
 
 
-async def _active(conn: asyncpg.Connection, now: datetime) -> StoredTariff:
-    """Return the active tariff's version in force at NOW; 409 without one."""
-    active = await active_tariff_at(conn, now)
+async def _active(conn: asyncpg.Connection, now: datetime, commodity: Commodity) -> StoredTariff:
+    """Return COMMODITY's active tariff's version in force at NOW; 409 without one."""
+    name = (await active_tariff_names(conn)).get(commodity)
+    active = await tariff_at(conn, name, now) if name is not None else None
     if active is None:
-        raise no_active_tariff()
+        raise no_active_tariff(commodity)
     return active
 
 
-async def _recorded(conn: asyncpg.Connection, start: datetime, end: datetime) -> contract.Recorded:
+async def _recorded(
+    conn: asyncpg.Connection, start: datetime, end: datetime, commodity: Commodity
+) -> contract.Recorded:
     """Return the hours of [start, end) with household energy recorded, of all its hours."""
-    hours = await recorded_hours(conn, start, end)
+    hours = await recorded_hours(conn, start, end, commodity)
     return contract.Recorded(hours=hours, of_hours=whole_hours(start, end))
 
 
 async def _named(
     conn: asyncpg.Connection, body: contract.RankRequest, now: datetime, timezone: str
 ) -> tuple[dict[str, Tariff], list[Candidate]]:
-    """Return the stored tariffs the body names (by name) and its inline ones.
+    """Return the stored tariffs the body names (by name, else of its commodity), inline ones.
 
     URDB rates are priced in the body's time zone, else TIMEZONE.
     """
     names = body.tariffs
     if names is UNSET:
-        names = [] if body.definitions or body.urdb else await tariff_names(conn)
+        names = (
+            []
+            if body.definitions or body.urdb
+            else await tariff_names(conn, Commodity(body.commodity))
+        )
     stored = {name: await _stored(conn, name, now) for name in names}
     zone = timezone if body.timezone is UNSET else body.timezone
     sources: list[tuple[str, Callable[[], Tariff]]] = [
@@ -401,9 +415,10 @@ async def post_rank(request: web.Request) -> web.Response:
     body = await body_of(request, contract.RankRequest)
     span = _range(body)
     now = state.clock()
+    commodity = Commodity(body.commodity)
     async with connection(state) as conn:
         stored, inline = await _named(conn, body, now, state.timezone.key)
-        active = await _active(conn, now)
+        active = await _active(conn, now, commodity)
         candidates = [Candidate(active.name, active.tariff())]
         candidates += [Candidate(n, t) for n, t in stored.items() if n != active.name]
         candidates += inline
@@ -412,5 +427,5 @@ async def post_rank(request: web.Request) -> web.Response:
             ranking = await rank_recorded(conn, candidates, start, end)
         except BillInputError as err:
             raise cannot_bill(err) from err
-        recorded = await _recorded(conn, start, end)
+        recorded = await _recorded(conn, start, end, commodity)
     return json_response(ranking_answer(ranking, start, end, recorded))

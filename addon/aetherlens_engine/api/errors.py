@@ -15,6 +15,7 @@ from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
 from msgspec import UNSET
 
+from aetherlens_engine.models import Commodity
 from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.web.errors import ApiError
 
@@ -86,12 +87,14 @@ def unavailable(code: str, message: str, retry_after: int) -> ApiError:
     return ApiError(503, code, message, headers={hdrs.RETRY_AFTER: str(retry_after)})
 
 
-def no_active_tariff() -> ApiError:
-    """Return the 409 of a route that needs the active tariff when none is."""
+def no_active_tariff(commodity: Commodity = Commodity.ELECTRICITY) -> ApiError:
+    """Return the 409 of a route that needs COMMODITY's active tariff when none is."""
+    which = "" if commodity is Commodity.ELECTRICITY else f"{commodity} "
     return ApiError(
         409,
         "no_active_tariff",
-        "no tariff is active; save one and activate it (POST /api/v1/tariffs with activate: true)",
+        f"no {which}tariff is active; save one and activate it (POST /api/v1/tariffs with "
+        "activate: true)",
     )
 
 

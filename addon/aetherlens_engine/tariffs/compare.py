@@ -8,7 +8,7 @@ the totals as presented (rounded to the cent), so that the three figures shown a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,6 +18,14 @@ from .calendar import cycle_start, local_midnight
 from .model import BillInputError, Tariff
 from .present import bill_to_table, money
 from .series import Interval, Series
+
+type Load = Sequence[Interval] | Callable[[Tariff], Sequence[Interval]]
+"""The usage billed: the same for every tariff, or each tariff's own (gas in the tariff's unit)."""
+
+
+def load_for(load: Load, tariff: Tariff) -> Sequence[Interval]:
+    """Return the usage LOAD bills under TARIFF."""
+    return load(tariff) if callable(load) else load
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +58,7 @@ def credited_export(tariff: Tariff, export: Sequence[Interval]) -> Sequence[Inte
 def compare(
     current: Tariff,
     alternative: Tariff,
-    load: Sequence[Interval],
+    load: Load,
     *,
     export: Sequence[Interval] = (),
     prices: Series | None = None,
@@ -68,7 +76,7 @@ def compare(
     bills = [
         bill(
             tariff,
-            load,
+            load_for(load, tariff),
             export=credited_export(tariff, export),
             prices=prices,
             carbon=carbon,

@@ -10,7 +10,8 @@ suits only a tariff per kWh.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -42,6 +43,19 @@ def billed_load(tariff: Tariff, load: Sequence[Interval], unit: str) -> list[Int
             )
         converted.append(Interval(interval.start, interval.end, interval.kwh * period.kwh_per_m3))
     return converted
+
+
+type MeterHours = Mapping[tuple[int, str], Sequence[Interval]]
+"""Each household meter's hours of a commodity, by the meter's id and unit."""
+
+
+def billed_household(tariff: Tariff, meters: MeterHours) -> list[Interval]:
+    """Return the meters' sum per interval (in time order), each converted to TARIFF's unit."""
+    total: dict[tuple[datetime, datetime], Decimal] = defaultdict(Decimal)
+    for (_, unit), intervals in meters.items():
+        for interval in billed_load(tariff, intervals, unit):
+            total[interval.start, interval.end] += interval.kwh
+    return [Interval(start, end, kwh) for (start, end), kwh in sorted(total.items())]
 
 
 def volume_price(tariff: Tariff, start: datetime, price: Decimal) -> Decimal | None:

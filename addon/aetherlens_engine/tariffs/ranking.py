@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .bill import Bill, bill
-from .compare import credited_export
+from .compare import Load, credited_export, load_for
 from .model import BillInputError, Tariff
 from .present import bill_to_table, money
 from .series import Interval, Series
@@ -65,7 +65,7 @@ def same_currency(candidates: Sequence[Candidate]) -> None:
 
 def rank(
     candidates: Sequence[Candidate],
-    load: Sequence[Interval],
+    load: Load,
     *,
     export: Sequence[Interval] = (),
     prices: Series | None = None,
@@ -86,7 +86,7 @@ def rank(
             bills.append(
                 bill(
                     candidate.tariff,
-                    load,
+                    load_for(load, candidate.tariff),
                     export=credited_export(candidate.tariff, export),
                     prices=prices,
                     carbon=carbon,

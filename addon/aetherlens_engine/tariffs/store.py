@@ -120,9 +120,13 @@ async def tariff_versions(conn: asyncpg.Connection, name: str) -> list[StoredTar
     return [stored_from_row(row) for row in rows]
 
 
-async def tariff_names(conn: asyncpg.Connection) -> list[str]:
-    """Return the name of every stored tariff, in name order."""
-    rows = await conn.fetch("SELECT DISTINCT name FROM tariffs ORDER BY name")
+async def tariff_names(conn: asyncpg.Connection, commodity: Commodity | None = None) -> list[str]:
+    """Return the name of every stored tariff (of COMMODITY, if given), in name order."""
+    rows = await conn.fetch(
+        f"SELECT DISTINCT name FROM tariffs WHERE $1::text IS NULL OR {_COMMODITY} = $1 "
+        "ORDER BY name",
+        None if commodity is None else str(commodity),
+    )
     return [row["name"] for row in rows]
 
 

@@ -19,9 +19,9 @@ from decimal import Decimal
 
 import asyncpg
 
-from aetherlens_engine.models import UNIT_CARBON, DeviceKind
+from aetherlens_engine.models import UNIT_CARBON, Commodity, DeviceKind
 
-from .metered import billed_load
+from .metered import MeterHours, billed_household
 from .model import BillInputError, Tariff
 from .series import Grid, Interval, Series
 
@@ -99,25 +99,31 @@ async def recorded_usage(conn: asyncpg.Connection, start: datetime, end: datetim
     return Usage(load, export)
 
 
+async def commodity_hours(
+    conn: asyncpg.Connection, commodity: Commodity, start: datetime, end: datetime
+) -> MeterHours:
+    """Return the hours in [START, END) of each of COMMODITY's household meters.
+
+    Those of its `commodity_meters` (timescale/0012), in each meter's own unit.
+    """
+    meters: dict[tuple[int, str], list[Interval]] = defaultdict(list)
+    for row in await conn.fetch(_COMMODITY_SQL, str(commodity), start, end):
+        hour = row["hour"]
+        meters[row["device_id"], row["unit"]].append(
+            Interval(hour, hour + HOUR, exact(row["energy_kwh"]))
+        )
+    return meters
+
+
 async def commodity_load(
     conn: asyncpg.Connection, tariff: Tariff, start: datetime, end: datetime
 ) -> list[Interval]:
     """Return TARIFF's commodity's household per hour in [START, END), in TARIFF's unit.
 
-    The sum of the commodity's `commodity_meters` (timescale/0012), each converted from its own
-    unit (`metered.billed_load`: BillInputError where TARIFF cannot price it).
+    Each meter is converted from its own unit (`metered.billed_household`: BillInputError where
+    TARIFF cannot price it).
     """
-    by_device: dict[tuple[int, str], list[Interval]] = defaultdict(list)
-    for row in await conn.fetch(_COMMODITY_SQL, str(tariff.commodity), start, end):
-        hour = row["hour"]
-        by_device[row["device_id"], row["unit"]].append(
-            Interval(hour, hour + HOUR, exact(row["energy_kwh"]))
-        )
-    total: dict[datetime, Decimal] = defaultdict(Decimal)
-    for (_, unit), intervals in by_device.items():
-        for interval in billed_load(tariff, intervals, unit):
-            total[interval.start] += interval.kwh
-    return [Interval(hour, hour + HOUR, total[hour]) for hour in sorted(total)]
+    return billed_household(tariff, await commodity_hours(conn, tariff.commodity, start, end))
 
 
 async def _series(

@@ -184,6 +184,8 @@
  */
 
 /**
+ * The tariff is compared with its commodity's active one, on that commodity's usage.
+ *
  * Without start and end: the active tariff's last full billing cycle.
  * @typedef {Object} CompareRequest
  * @property {string} [tariff] A stored tariff's name
@@ -613,11 +615,12 @@
  */
 
 /**
- * Tariffs to rank against the active one (always ranked, as the reference).
+ * Tariffs of one commodity to rank against its active one (always ranked, the reference).
  *
- * Without tariffs, definitions and urdb: every stored tariff. Without start and end: the
- * active tariff's last full billing cycle.
+ * Without tariffs, definitions and urdb: every stored tariff of the commodity. Without start
+ * and end: the active tariff's last full billing cycle.
  * @typedef {Object} RankRequest
+ * @property {'electricity'|'gas'|'water'} [commodity] Whose usage and active tariff: every tariff ranked must price it
  * @property {Array<string>} [tariffs] Stored tariffs' names (the version in force now, else the latest)
  * @property {Array<Object<string, *>>} [definitions] Tariffs in the native format
  * @property {Array<Object<string, *>>} [urdb] URDB rates (each a rate, or an API answer with one), as files hold them

@@ -254,7 +254,10 @@ class BillQuery(Query):
 
 
 class CompareRequest(Model):
-    """Without start and end: the active tariff's last full billing cycle."""
+    """The tariff is compared with its commodity's active one, on that commodity's usage.
+
+    Without start and end: the active tariff's last full billing cycle.
+    """
 
     tariff: Annotated[str | UnsetType, Meta(description="A stored tariff's name")] = UNSET
     definition: Annotated[
@@ -304,12 +307,16 @@ MAX_RANKED = 50
 
 
 class RankRequest(Model):
-    """Tariffs to rank against the active one (always ranked, as the reference).
+    """Tariffs of one commodity to rank against its active one (always ranked, the reference).
 
-    Without tariffs, definitions and urdb: every stored tariff. Without start and end: the
-    active tariff's last full billing cycle.
+    Without tariffs, definitions and urdb: every stored tariff of the commodity. Without start
+    and end: the active tariff's last full billing cycle.
     """
 
+    commodity: Annotated[
+        CostCommodity,
+        Meta(description="Whose usage and active tariff: every tariff ranked must price it"),
+    ] = "electricity"
     tariffs: Annotated[
         list[str] | UnsetType,
         Meta(description="Stored tariffs' names (the version in force now, else the latest)"),
