@@ -24,7 +24,9 @@ from .models import DeviceKind
 
 LOGGER = logging.getLogger(__name__)
 
-SCOPES: Final = ("household", "device", "cloud_account", "cloud_total")
+SCOPES: Final = ("household", "gas", "water", "device", "cloud_account", "cloud_total")
+# The scopes of the gas and the water household (`household` is electricity's).
+COMMODITY_SCOPES: Final = frozenset({"gas", "water"})
 PERIODS: Final = ("day", "month", "billing_cycle")
 # The scopes whose budget belongs to one device (an energy device or a cloud account).
 DEVICE_SCOPES: Final = frozenset({"device", "cloud_account"})

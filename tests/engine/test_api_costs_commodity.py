@@ -250,3 +250,37 @@ async def test_a_tariff_of_another_commodity_cannot_be_ranked(pool: asyncpg.Pool
     status, body = await _post(pool, "/api/v1/rank", {"commodity": "gas", **NOVEMBER})
     assert status == 200, body
     assert [ranked["source"] for ranked in body["bills"]] == ["Gas per m3", GAS["name"]]
+
+
+async def test_the_summary_has_each_commodity_and_its_budgets(pool: asyncpg.Pool) -> None:
+    service = await _priced(pool)
+    await service.stop()
+    await pool.executemany(
+        "INSERT INTO budgets (name, scope, period, amount, currency) VALUES ($1, $2, $3, 100, $4)",
+        [
+            ("gas month", "gas", "month", "GBP"),
+            ("gas cycle", "gas", "billing_cycle", "GBP"),
+            ("water today", "water", "day", "GBP"),
+            ("water in euros", "water", "day", "EUR"),
+        ],
+    )
+    state = engine_state(pool, timezone=LONDON, currency="GBP", clock=lambda: NOW)
+    async with client(state) as session:
+        status, body = await checked(session, "get", "/api/v1/summary")
+        assert status == 200, body
+        status, ledger = await checked(session, "get", "/api/v1/ledger")
+    spends = {spend["commodity"]: spend for spend in body["commodities"]}
+    assert list(spends) == ["electricity", "gas", "water"]
+    assert (spends["electricity"]["cost_today"], spends["electricity"]["cost_month"]) == (
+        body["household"]["cost_today"],
+        body["household"]["cost_month"],
+    )
+    assert D(spends["gas"]["cost_month"]) == 229 * gas_hour("39.6")
+    assert D(spends["water"]["cost_today"]) == 13 * stored(D("0.01") * TIER_2)
+    spent = {budget["name"]: budget["spent"] for budget in body["budgets"]}
+    assert D(spent["gas month"]) == D(spends["gas"]["cost_month"])
+    assert D(spent["water today"]) == D(spends["water"]["cost_today"])
+    assert spent["water in euros"] is None
+    # The gas cycle so far is the ledger's: its bill from 20 October, standing charges in.
+    parts = {part["commodity"]: part for part in ledger["parts"]}
+    assert spent["gas cycle"] == parts["gas"]["cycle_so_far"]

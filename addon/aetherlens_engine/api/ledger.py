@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiohttp import web
 
 from aetherlens_engine.pricing.ledger import Ledger, LedgerPart, LedgerPeriods, household_ledger
@@ -17,18 +19,19 @@ async def get_ledger(request: web.Request) -> web.Response:
     """Answer the household's spend by commodity today, this month and this cycle."""
     state = request.app[STATE_KEY]
     now = state.clock()
-    local = LocalPeriods.at(now, state.timezone)
-    periods = LedgerPeriods(
-        local.today,
-        local.month_start,
-        local.day_start,
-        local_midnight(local.month_start, state.timezone),
-    )
+    periods = ledger_periods(LocalPeriods.at(now, state.timezone), state.timezone)
     async with connection(state) as conn:
         figures = await state.pricing.figures(conn, now)
         projection = figures.projection if figures is not None else None
         found = await household_ledger(conn, now, periods, state.currency, projection)
     return json_response(_answer(found, instant(now)))
+
+
+def ledger_periods(local: LocalPeriods, zone: ZoneInfo) -> LedgerPeriods:
+    """Return the ledger's today and month of the engine's LOCAL periods in ZONE."""
+    return LedgerPeriods(
+        local.today, local.month_start, local.day_start, local_midnight(local.month_start, zone)
+    )
 
 
 def _answer(found: Ledger, time: str) -> contract.Ledger:

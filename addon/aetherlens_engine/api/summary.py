@@ -12,20 +12,24 @@ cloud figures from `cloud_costs` (dimension 'total', services from 'service') an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import asyncpg
 import msgspec
 from aiohttp import web
 
-from aetherlens_engine.models import DeviceKind
+from aetherlens_engine.budgets import COMMODITY_SCOPES
+from aetherlens_engine.models import Commodity, DeviceKind
+from aetherlens_engine.pricing.ledger import household_ledger
+from aetherlens_engine.tariffs.store import active_tariff_names
 
 from .budgets import BUDGETS_SQL, stored
 from .contract import summary as contract
 from .contract.base import day, instant, json_response, money, optional_instant, optional_money
 from .database import connection
 from .devices import device_identity
+from .ledger import ledger_periods
 from .localtime import LocalPeriods
 from .price import tariff_summary
 from .shared import shared_answer
@@ -93,6 +97,15 @@ ORDER BY d.id, cm.currency
 """
 
 
+# Each commodity's household costs today ($2) and this month (from $1).
+_COMMODITIES_SQL = """
+SELECT m.commodity, coalesce(sum(c.cost) FILTER (WHERE c.day = $2), 0) AS today,
+       coalesce(sum(c.cost), 0) AS month
+FROM cost_daily AS c
+JOIN commodity_meters AS m ON m.id = c.device_id
+WHERE c.day >= $1 AND c.day <= $2 AND c.currency = $3
+GROUP BY m.commodity
+"""
 # A cloud account's largest services this month ($1 month start, $2 today), largest first.
 _TOP_SERVICES_SQL = """
 SELECT device_id, currency, service, amount FROM (
@@ -126,15 +139,24 @@ class _Spending:
     household: _DayMonth
     cloud: dict[tuple[int, str | None], _DayMonth]  # by account and currency
     cycle: Decimal | None = None  # the household's billing cycle so far, in `currency`
+    # Gas and water households: their costs where their tariff is active, their cycles so far.
+    commodities: dict[str, _DayMonth] = field(default_factory=dict)
+    commodity_cycles: dict[str, Decimal] = field(default_factory=dict)
 
     def of(self, budget: asyncpg.Record) -> Decimal | None:
         """Return what BUDGET's period has spent so far, or None where that cannot be known.
 
         Energy costs are known only in the engine's currency, and only once a tariff exists.
         A billing cycle is the active tariff's: only a household budget has one (the summary's
-        `billing_cycle.cost_so_far`, when the tariff bills in the engine's currency); device
-        and cloud budgets per billing cycle stay None, as cloud accounts bill by month.
+        `billing_cycle.cost_so_far`, when the tariff bills in the engine's currency), a gas or
+        water budget its own tariff's (the ledger's); device and cloud budgets per billing
+        cycle stay None, as cloud accounts bill by month.
         """
+        if budget["scope"] in COMMODITY_SCOPES:
+            return self._metered(budget["scope"], budget["period"], budget["currency"])
+        return self._electricity_or_cloud(budget)
+
+    def _electricity_or_cloud(self, budget: asyncpg.Record) -> Decimal | None:
         period, scope, currency = budget["period"], budget["scope"], budget["currency"]
         if period == "billing_cycle":
             household = scope == "household" and currency == self.currency
@@ -156,6 +178,15 @@ class _Spending:
         if scope == "household":
             return self.household[index]
         return self.devices.get(budget["device_id"], (_ZERO, _ZERO))[index]
+
+    def _metered(self, scope: str, period: str, currency: str) -> Decimal | None:
+        """Return a gas or water budget's spend: None unpriced or in another currency."""
+        if currency != self.currency:
+            return None
+        if period == "billing_cycle":
+            return self.commodity_cycles.get(scope)
+        costs = self.commodities.get(scope)
+        return None if costs is None else costs[0 if period == "day" else 1]
 
 
 async def get_summary(request: web.Request) -> web.Response:
@@ -185,7 +216,19 @@ async def _summary_at(state: EngineState) -> contract.Summary:
             kinds,
         )
         budgets = await conn.fetch(BUDGETS_SQL)
-        tariff = tariff_summary(await state.pricing.figures(conn, now), now)
+        figures = await state.pricing.figures(conn, now)
+        tariff = tariff_summary(figures, now)
+        commodities = await _commodities(conn, state, periods)
+        cycles: dict[str, Decimal] = {}
+        if any(b["scope"] in COMMODITY_SCOPES and b["period"] == "billing_cycle" for b in budgets):
+            ledger = await household_ledger(
+                conn,
+                now,
+                ledger_periods(periods, state.timezone),
+                state.currency,
+                figures.projection if figures is not None else None,
+            )
+            cycles = {p.commodity: p.cycle_so_far for p in ledger.parts if p.tariff is not None}
         services = await conn.fetch(
             _TOP_SERVICES_SQL, periods.month_start, periods.today, TOP_SERVICES
         )
@@ -210,6 +253,12 @@ async def _summary_at(state: EngineState) -> contract.Summary:
             for row in accounts
         },
         cycle=tariff.cycle_so_far if tariff.currency == state.currency else None,
+        commodities={
+            spend.commodity: (Decimal(spend.cost_today), Decimal(spend.cost_month))
+            for spend in commodities
+            if spend.cost_today is not None and spend.cost_month is not None
+        },
+        commodity_cycles=cycles,
     )
     top = _top_services(services)
     recompute = state.recompute
@@ -233,6 +282,7 @@ async def _summary_at(state: EngineState) -> contract.Summary:
             cost_month=money(spending.household[1]) if priced else None,
             carbon_today_kg=_carbon(household),
         ),
+        commodities=commodities,
         price=tariff.price,
         billing_cycle=tariff.billing_cycle,
         tariff=tariff.tariff,
@@ -245,6 +295,25 @@ async def _summary_at(state: EngineState) -> contract.Summary:
         cloud=contract.Cloud(accounts=[_cloud_account(row, top) for row in accounts]),
         budgets=[_budget(budget, spending) for budget in budgets],
     )
+
+
+async def _commodities(
+    conn: asyncpg.Connection, state: EngineState, periods: LocalPeriods
+) -> list[contract.CommoditySpend]:
+    """Return each commodity's household costs today and this month, under its active tariff."""
+    names = await active_tariff_names(conn)
+    rows = await conn.fetch(_COMMODITIES_SQL, periods.month_start, periods.today, state.currency)
+    costs = {row["commodity"]: (row["today"], row["month"]) for row in rows}
+    return [
+        contract.CommoditySpend(
+            commodity=commodity,
+            tariff=names.get(commodity),
+            cost_today=money(costs.get(commodity, (_ZERO, _ZERO))[0]) if priced else None,
+            cost_month=money(costs.get(commodity, (_ZERO, _ZERO))[1]) if priced else None,
+        )
+        for commodity in Commodity
+        for priced in (commodity in names,)
+    ]
 
 
 type _TopServices = dict[tuple[int, str], list[contract.NamedAmount]]

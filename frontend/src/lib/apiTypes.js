@@ -51,7 +51,7 @@
  * @typedef {Object} Budget
  * @property {number} id
  * @property {string} name
- * @property {'cloud_account'|'cloud_total'|'device'|'household'} scope
+ * @property {'cloud_account'|'cloud_total'|'device'|'gas'|'household'|'water'} scope household: electricity's; gas, water: that commodity's household
  * @property {number|null} device_id
  * @property {'billing_cycle'|'day'|'month'} period
  * @property {string} amount
@@ -78,7 +78,7 @@
  * A budget to create, or to replace one with.
  * @typedef {Object} BudgetInput
  * @property {string} name Unique; not blank
- * @property {'cloud_account'|'cloud_total'|'device'|'household'} scope
+ * @property {'cloud_account'|'cloud_total'|'device'|'gas'|'household'|'water'} scope household: electricity's; gas, water: that commodity's household
  * @property {string} amount Zero or more, at most 8 decimal places
  * @property {number|null} [device_id] The device (scope device) or cloud account (scope cloud_account)
  * @property {'billing_cycle'|'day'|'month'} [period]
@@ -181,6 +181,17 @@
  * @typedef {Object} CollectorIssue
  * @property {'invalid_auth'} key
  * @property {string} message
+ */
+
+/**
+ * A commodity's household costs, priced by its own active tariff (`tariff`).
+ *
+ * Electricity's are `household`'s. Null: the commodity has no active tariff.
+ * @typedef {Object} CommoditySpend
+ * @property {string} commodity electricity, gas or water
+ * @property {string|null} tariff
+ * @property {string|null} cost_today
+ * @property {string|null} cost_month
  */
 
 /**
@@ -775,7 +786,7 @@
  * @typedef {Object} StoredBudget
  * @property {number} id
  * @property {string} name
- * @property {'cloud_account'|'cloud_total'|'device'|'household'} scope
+ * @property {'cloud_account'|'cloud_total'|'device'|'gas'|'household'|'water'} scope household: electricity's; gas, water: that commodity's household
  * @property {number|null} device_id
  * @property {'billing_cycle'|'day'|'month'} period
  * @property {string} amount
@@ -810,6 +821,7 @@
  * @property {SummaryPeriod} period
  * @property {Array<SummaryDevice>} devices
  * @property {Household} household
+ * @property {Array<CommoditySpend>} commodities Electricity, gas and water: the ledger's parts of `GET /api/v1/ledger`
  * @property {PriceNow} price
  * @property {BillingCycle} billing_cycle
  * @property {TariffRef|null} tariff

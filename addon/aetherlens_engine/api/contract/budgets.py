@@ -19,7 +19,10 @@ from aetherlens_engine.budgets import (
 from .base import Currency, Model, Money
 from .engine import BudgetError, DeviceId
 
-Scope = Literal["household", "device", "cloud_account", "cloud_total"]
+Scope = Annotated[
+    Literal["household", "gas", "water", "device", "cloud_account", "cloud_total"],
+    Meta(description="household: electricity's; gas, water: that commodity's household"),
+]
 Period = Literal["day", "month", "billing_cycle"]
 Percent = Annotated[int, Meta(ge=1, le=MAX_THRESHOLD)]
 Thresholds = Annotated[

@@ -104,6 +104,18 @@ class Household(Model):
     ]
 
 
+class CommoditySpend(Model):
+    """A commodity's household costs, priced by its own active tariff (`tariff`).
+
+    Electricity's are `household`'s. Null: the commodity has no active tariff.
+    """
+
+    commodity: Annotated[str, Meta(description="electricity, gas or water")]
+    tariff: str | None
+    cost_today: Money | None
+    cost_month: Money | None
+
+
 class PriceNow(Model):
     """As `GET /api/v1/price`; null (periods empty) without an active tariff."""
 
@@ -175,6 +187,10 @@ class Summary(Model):
     period: SummaryPeriod
     devices: list[SummaryDevice]
     household: Household
+    commodities: Annotated[
+        list[CommoditySpend],
+        Meta(description="Electricity, gas and water: the ledger's parts of `GET /api/v1/ledger`"),
+    ]
     price: PriceNow
     billing_cycle: BillingCycle
     tariff: TariffRef | None
