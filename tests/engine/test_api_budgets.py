@@ -70,7 +70,7 @@ async def test_create_replace_delete(pool: asyncpg.Pool) -> None:
         ({"thresholds": [80, 50]}, "thresholds", "higher than the one before"),
         ({"thresholds": []}, "thresholds", "length >= 1"),
         ({"thresholds": [0]}, "thresholds[0]", ">= 1"),
-        ({"scope": "planet"}, "scope", "'planet' is not one of household, device,"),
+        ({"scope": "planet"}, "scope", "'planet' is not one of household, gas, water, device,"),
         ({"period": "week"}, "period", "'week' is not one of day, month, billing_cycle"),
         ({"name": " "}, "name", "expected `str` matching regex"),
         ({"currency": "eur"}, "currency", "expected `str` matching regex"),
