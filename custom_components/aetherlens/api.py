@@ -944,6 +944,11 @@ class AetherLensClient:
         data = await self._get("/api/v1/statements", {"threshold": format(threshold, "f")})
         return _parse(_statement_checks, data, "statements")
 
+    async def record_statement(self, statement: Mapping[str, Any]) -> StatementCheck:
+        """Record STATEMENT (a cycle's bill: start, end, total, lines, tariff); return its match."""
+        data = await self._request("POST", "/api/v1/statements", json=statement)
+        return _parse(StatementCheck.from_json, data, "statement")
+
     async def _get(self, path: str, params: Mapping[str, str] | None = None) -> Mapping[str, Any]:
         return await self._request("GET", path, params=params)
 

@@ -185,6 +185,11 @@ class AetherLensDataUpdateCoordinator(DataUpdateCoordinator[Summary]):
         self._statements_checked = now
         async_check_statements(self.hass, self.config_entry, statements, threshold)
 
+    async def async_statements_changed(self) -> None:
+        """Match the statements at an update now, not at the next hourly check."""
+        self._statements_checked = None
+        await self.async_request_refresh()
+
     def _fire_budget_events(self, summary: Summary) -> None:
         """Announce each budget that went over its amount, or reached a higher threshold.
 

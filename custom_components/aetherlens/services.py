@@ -1,10 +1,10 @@
-"""Actions of the AetherLens integration: refresh, costs over a range, tariff comparison/ranking."""
+"""Actions of the AetherLens integration: refresh, costs, tariff comparison/ranking, statements."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import datetime
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import probatio
@@ -37,12 +37,15 @@ from .entity import device_name
 SERVICE_REFRESH = "refresh"
 SERVICE_GET_COSTS = "get_costs"
 SERVICE_COMPARE_TARIFF = "compare_tariff"
+SERVICE_RECORD_STATEMENT = "record_statement"
 
 ATTR_START = "start"
 ATTR_END = "end"
 ATTR_RESOLUTION = "resolution"
 ATTR_GROUP = "group"
 ATTR_TARIFF = "tariff"
+ATTR_TOTAL = "total"
+ATTR_LINES = "lines"
 
 RESOLUTIONS = ("hour", "day", "month")
 # The row of the mains' energy that no sub-meter measures (response data is not translated).
@@ -69,6 +72,31 @@ COMPARE_TARIFF_SCHEMA = probatio.Schema(
         ),
         probatio.Inclusive(ATTR_START, "range"): cv.datetime,
         probatio.Inclusive(ATTR_END, "range"): cv.datetime,
+    }
+)
+
+
+def _amount(value: Any) -> str:
+    """Return an amount as the exact decimal text the engine reads (a number's shortest form)."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as err:
+        raise probatio.Invalid(f"{value!r} is not an amount") from err
+    if not amount.is_finite():
+        raise probatio.Invalid(f"{value!r} is not an amount")
+    return format(amount, "f")
+
+
+RECORD_STATEMENT_SCHEMA = probatio.Schema(
+    {
+        probatio.Optional(ATTR_CONFIG_ENTRY_ID): str,
+        probatio.Required(ATTR_START): cv.date,
+        probatio.Required(ATTR_END): cv.date,
+        probatio.Required(ATTR_TOTAL): _amount,
+        # As the paper bill shows them: {kind, name, amount[, period, tier, kwh]}; the engine
+        # checks them and names a bad field.
+        probatio.Optional(ATTR_LINES, default=list): [dict],
+        probatio.Optional(ATTR_TARIFF): cv.string,
     }
 )
 
@@ -147,6 +175,28 @@ def async_setup_services(hass: HomeAssistant) -> None:
             answer = as_json(await _ask(client.rank(tariffs, start, end)))
         return answer
 
+    async def _handle_record_statement(call: ServiceCall) -> ServiceResponse:
+        """Record a cycle's statement in the engine; return its match with the engine's bill.
+
+        The statements are matched again at once: a residual over the threshold raises its
+        repair issue now.
+        """
+        entry = _entry(hass, call)
+        first: date = call.data[ATTR_START]
+        end: date = call.data[ATTR_END]
+        statement: dict[str, Any] = {
+            "start": first.isoformat(),
+            "end": end.isoformat(),
+            "total": call.data[ATTR_TOTAL],
+            "lines": [_line(line) for line in call.data[ATTR_LINES]],
+        }
+        if ATTR_TARIFF in call.data:
+            statement["tariff"] = call.data[ATTR_TARIFF]
+        check = await _ask(entry.runtime_data.client.record_statement(statement))
+        await entry.runtime_data.coordinator.async_statements_changed()
+        answer: dict[str, JsonValueType] = as_json(check)
+        return answer
+
     hass.services.async_register(DOMAIN, SERVICE_REFRESH, _handle_refresh, schema=REFRESH_SCHEMA)
     hass.services.async_register(
         DOMAIN,
@@ -161,6 +211,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _handle_compare_tariff,
         schema=COMPARE_TARIFF_SCHEMA,
         supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RECORD_STATEMENT,
+        _handle_record_statement,
+        schema=RECORD_STATEMENT_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )
 
 
@@ -246,3 +303,12 @@ def _cost_row(row: CostRow, names: dict[int, str], *, by_device: bool) -> dict[s
         item["period"] = row.period
     item |= {"energy_kwh": row.energy_kwh, "cost": _money(row.cost), "carbon_kg": row.carbon_kg}
     return item
+
+
+def _line(line: dict[str, Any]) -> dict[str, Any]:
+    """Return a statement line with its amount and kWh as exact decimal text."""
+    out = dict(line)
+    for key in ("amount", "kwh"):
+        if isinstance(out.get(key), int | float):
+            out[key] = _amount(out[key])
+    return out

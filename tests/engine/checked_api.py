@@ -17,14 +17,19 @@ SPEC = build_spec("test", 10)
 
 
 async def checked(
-    session: aiohttp.ClientSession, method: str, route: str, **kwargs: Any
+    session: aiohttp.ClientSession,
+    method: str,
+    route: str,
+    *,
+    path: str | None = None,
+    **kwargs: Any,
 ) -> tuple[int, Any]:
-    """Send METHOD to ROUTE (a path without parameters); return status and JSON body.
+    """Send METHOD to ROUTE (PATH: the route's parameters filled in); return status and JSON body.
 
     Fails unless the answer is one the document describes for the route, in its schema.
     """
-    async with session.request(method, route, **kwargs) as resp:
+    async with session.request(method, path or route, **kwargs) as resp:
         text = await resp.text()
         answer = Answer(route, method, resp.status, resp.content_type, dict(resp.headers), text)
     check_answer(SPEC, answer)
-    return answer.status, json.loads(text)
+    return answer.status, json.loads(text) if text else None

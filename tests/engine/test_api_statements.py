@@ -272,3 +272,22 @@ async def test_a_meter_read_cycle_of_its_own_length(pool: asyncpg.Pool) -> None:
         ("energy", "178.4", "-178.4"),
         ("standing", "7.25", "-7.25"),
     ]
+
+
+async def test_a_deleted_statement_is_no_longer_matched(pool: asyncpg.Pool) -> None:
+    route = "/api/v1/statements/{statement_id}"
+    async with client(_state(pool)) as session:
+        status, body = await checked(session, "post", "/api/v1/statements", json=MAY)
+        assert status == 201, body
+        path = f"/api/v1/statements/{body['id']}"
+        assert await checked(session, "delete", route, path=path) == (204, None)
+        status, listed = await checked(session, "get", "/api/v1/statements")
+        assert (status, listed["statements"]) == (200, [])
+        status, again = await checked(session, "delete", route, path=path)
+        assert (status, again["error"]["code"]) == (404, "unknown_statement")
+        assert again["error"]["message"] == f"there is no statement {body['id']}"
+        status, bad = await checked(session, "delete", route, path="/api/v1/statements/may")
+        assert (status, bad["error"]["message"]) == (
+            400,
+            "statement_id: 'may' is not a statement id (a positive integer)",
+        )

@@ -16,6 +16,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -29,7 +30,11 @@ from custom_components.aetherlens.const import (
     EVENT_BUDGET_EXCEEDED,
     EVENT_BUDGET_THRESHOLD,
 )
-from custom_components.aetherlens.services import SERVICE_COMPARE_TARIFF, SERVICE_GET_COSTS
+from custom_components.aetherlens.services import (
+    SERVICE_COMPARE_TARIFF,
+    SERVICE_GET_COSTS,
+    SERVICE_RECORD_STATEMENT,
+)
 from tests.engine.test_api_support import add_device, migrate
 from tests.http import serve_app
 from tests.tariff_samples import DAY_NIGHT
@@ -393,3 +398,45 @@ async def test_statement_off_the_bill_raises_an_issue_until_within_threshold(
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert issues.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_record_statement_action_matches_it_and_raises_its_issue(
+    hass: HomeAssistant, priced_engine_url: str
+) -> None:
+    """The action records March (50.00, 2.60 billed by the engine) in the real engine, answers
+    its match and raises its repair issue at once; a bad line is refused with the engine's reason.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=INSTANCE_ID,
+        data={CONF_URL: priced_engine_url, CONF_API_TOKEN: TOKEN},
+    )
+    await setup_entry(hass, entry)
+    statement = {
+        "start": "2026-03-01",
+        "end": "2026-04-01",
+        "total": 50.0,
+        "lines": [{"kind": "standing", "name": "standing charge", "amount": 0}],
+    }
+    response = await hass.services.async_call(
+        DOMAIN, SERVICE_RECORD_STATEMENT, statement, blocking=True, return_response=True
+    )
+    assert response is not None
+    assert (response["start"], response["end"], response["currency"]) == (
+        "2026-03-01",
+        "2026-04-01",
+        "EUR",
+    )
+    assert (response["residual"], response["over_threshold"], response["error"]) == (
+        "47.4",
+        True,
+        None,
+    )
+    assert response["causes"] == ["732 of the cycle's 743 hours have no household energy recorded"]
+    issue_id = f"statement_residual_{entry.entry_id}_{response['id']}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    bad = {**statement, "lines": [{"kind": "bogus", "name": "x", "amount": "1"}]}
+    with pytest.raises(ServiceValidationError, match=r"lines\[0\]\.kind"):
+        await hass.services.async_call(DOMAIN, SERVICE_RECORD_STATEMENT, bad, blocking=True)

@@ -87,6 +87,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     app.router.add_post("/api/v1/statements", statements.post_statement)
     get("/api/v1/statements/calibration", statements.get_calibration, allow_head=False)
     app.router.add_post("/api/v1/statements/import", statements.post_import)
+    app.router.add_delete("/api/v1/statements/{statement_id}", statements.delete_statement_route)
     app.router.add_post("/api/v1/meter-data", meterdata.post_meter_data)
     get("/api/v1/meter-data/summaries", meterdata.get_summaries, allow_head=False)
     get("/api/v1/tariffs", tariffs.get_tariffs, allow_head=False)

@@ -5,6 +5,8 @@
   (`tariffs.statement_csv`); all or none, an error names the line.
 - `GET /api/v1/statements`: every statement matched (`pricing.statements`), flagged where a
   residual is above the threshold.
+- `DELETE /api/v1/statements/{statement_id}`: forget a statement (recorded by mistake, or for
+  the wrong cycle): its repair issue goes at the integration's next match.
 - `GET /api/v1/statements/calibration`: the tariff version a constant per-kWh or per-day amount
   would make of the tariff to explain its statements (`pricing.calibration`), not saved.
 
@@ -26,6 +28,7 @@ from msgspec import UNSET, UnsetType
 from aetherlens_engine.pricing.calibration import calibrate
 from aetherlens_engine.pricing.statements import (
     StoredStatement,
+    delete_statement,
     match_stored,
     save_statement,
     stored_statements,
@@ -43,7 +46,7 @@ from aetherlens_engine.tariffs.store import active_tariff_name
 from .contract import statements as contract
 from .contract.base import day, instant, json_response, money, optional_money
 from .database import connection
-from .decode import body_of, query_of
+from .decode import body_of, path_id, query_of
 from .errors import ApiError, no_active_tariff
 from .ranges import bad_parameter
 from .state import STATE_KEY
@@ -183,6 +186,15 @@ async def get_statements(request: web.Request) -> web.Response:
     async with connection(state) as conn:
         matched = [await _matched(conn, s, threshold) for s in await stored_statements(conn)]
     return json_response(contract.StatementList(threshold=money(threshold), statements=matched))
+
+
+async def delete_statement_route(request: web.Request) -> web.Response:
+    """Delete a statement."""
+    statement_id = path_id(request, "statement_id", "statement")
+    async with connection(request.app[STATE_KEY]) as conn:
+        if not await delete_statement(conn, statement_id):
+            raise ApiError(404, "unknown_statement", f"there is no statement {statement_id}")
+    return web.Response(status=204)
 
 
 async def get_calibration(request: web.Request) -> web.Response:

@@ -102,6 +102,12 @@ async def save_statement(
     return StoredStatement(row["id"], tariff, currency, source, row["recorded_at"], statement)
 
 
+async def delete_statement(conn: asyncpg.Connection, statement_id: int) -> bool:
+    """Delete the statement STATEMENT_ID; False when there is none."""
+    deleted = await conn.fetchval("DELETE FROM statements WHERE id = $1 RETURNING id", statement_id)
+    return deleted is not None
+
+
 async def stored_statements(conn: asyncpg.Connection) -> list[StoredStatement]:
     """Return every recorded statement, oldest cycle first."""
     rows = await conn.fetch("SELECT * FROM statements ORDER BY first_day")

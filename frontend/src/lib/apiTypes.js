@@ -1028,6 +1028,7 @@
  * @property {StatementList} listStatements
  * @property {StatementMatch} recordStatement
  * @property {Calibration} calibrateTariff
+ * @property {null} deleteStatement
  * @property {StatementsSaved} importStatements
  * @property {MeterDataImported} importMeterData
  * @property {UsageSummaries} listUsageSummaries

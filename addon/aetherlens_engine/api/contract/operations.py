@@ -108,6 +108,7 @@ TARIFF_NAME = Param("name", {"type": "string"}, where="path", required=True)
 DEVICE_ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_DEVICE_ID}
 BUDGET_ID = Param("budget_id", DEVICE_ID, where="path", required=True)
 UNKNOWN_BUDGET = Reply("No such budget", engine.Error)
+STATEMENT_ID = Param("statement_id", DEVICE_ID, where="path", required=True)
 INVALID_BUDGET = Reply("A field is invalid; details name it", budgets.BudgetError)
 NAME_TAKEN = Reply("Another budget has this name", budgets.BudgetError)
 _BUDGET_EXAMPLES = {
@@ -409,6 +410,20 @@ OPERATIONS: tuple[Operation, ...] = (
             **shared("Unavailable"),
         },
         query=statements.CalibrationQuery,
+    ),
+    Operation(
+        "/api/v1/statements/{statement_id}",
+        "delete",
+        "deleteStatement",
+        "Delete a recorded statement",
+        {
+            204: Reply("Deleted"),
+            404: Reply("No such statement", engine.Error),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(STATEMENT_ID,),
     ),
     Operation(
         "/api/v1/statements/import",
