@@ -24,6 +24,7 @@ from .config import EngineConfig
 from .database import Database, open_pool, prepare
 from .ingest import IngestPipeline
 from .plugins import CloudCostWriter, PluginManager, PollResult, Provides, ReadingFeed
+from .plugins.control import PluginControl, saved_settings, with_settings
 from .storage.compaction import compact_readings
 from .storage.features import DatabaseFeatures, detect_features
 from .storage.retention import apply_policies, enforce_retention
@@ -223,15 +224,18 @@ class Engine:
             await budgets.retry()
 
         # Each plugin polls in a worker process of its own; the status lands in the health state.
+        # The page's changes (enabled, configuration) are saved beside the plugins' state.
+        plugin_root = config.data_dir / "plugins"
         self._plugins = PluginManager(
-            config.plugins,
+            with_settings(config.plugins, saved_settings(plugin_root)),
             store_plugin_results,
             state.plugins,
-            state_root=config.data_dir / "plugins",
+            state_root=plugin_root,
             stores=STORED_FROM_PLUGINS,
             clock=self.clock,
         )
-        self._plugins.start()
+        state.plugin_control = PluginControl(self._plugins, plugin_root)
+        state.plugin_control.start()
         # One collector per Home Assistant instance; each publishes its status for the health.
         self._collectors = [
             HomeAssistantCollector(instance, pool, pipeline, state.collectors, clock=self.clock)

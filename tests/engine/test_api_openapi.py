@@ -308,9 +308,15 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
     documented = {
         (path, method, status)
         for path, item in spec["paths"].items()
-        # The tariff and budget routes are called into every documented answer by their tests.
+        # The tariff, budget and plugin routes are called into their answers by their tests.
         if not path.startswith(
-            ("/api/v1/tariffs", "/api/v1/recompute", "/api/v1/budgets", "/api/v1/events")
+            (
+                "/api/v1/tariffs",
+                "/api/v1/recompute",
+                "/api/v1/budgets",
+                "/api/v1/events",
+                "/api/v1/plugins",
+            )
         )
         for method, operation in item.items()
         for status in operation["responses"]
@@ -332,7 +338,7 @@ async def test_errors_outside_routes_are_documented_errors() -> None:
 
 
 def test_every_failure_is_documented_as_an_error_model() -> None:
-    """Each route's 4xx and 5xx answers are `Error`, `TariffError` or `BudgetError`
+    """Each route's 4xx and 5xx answers are `Error`, `TariffError`, `BudgetError` or `PluginError`
     (`api.errors` encodes them), but the validation's verdict on a tariff: its 422 is the answer
     asked for.
     """
@@ -346,7 +352,7 @@ def test_every_failure_is_documented_as_an_error_model() -> None:
                 schema = _resolve(spec, response)["content"]["application/json"]["schema"]
                 found.add((path, method, status, schema["$ref"].rsplit("/", 1)[-1]))
     models = {model for *_, model in found}
-    assert models == {"Error", "TariffError", "BudgetError", "TariffInvalid"}
+    assert models == {"Error", "TariffError", "BudgetError", "PluginError", "TariffInvalid"}
     assert {f[:3] for f in found if f[3] == "TariffInvalid"} == {
         ("/api/v1/tariffs/validate", "post", "422")
     }

@@ -25,6 +25,7 @@ from . import (
     ledger,
     live,
     meterdata,
+    plugins,
     price,
     readings,
     statements,
@@ -102,6 +103,8 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     app.router.add_post("/api/v1/budgets", budgets.post_budget)
     app.router.add_put("/api/v1/budgets/{budget_id}", budgets.put_budget)
     app.router.add_delete("/api/v1/budgets/{budget_id}", budgets.delete_budget)
+    get("/api/v1/plugins", plugins.get_plugins, allow_head=False)
+    app.router.add_put("/api/v1/plugins/{name}", plugins.put_plugin)
     get("/api/v1/events", live.get_events, allow_head=False)
     app.on_shutdown.append(live.end_streams)
     get("/metrics", metrics.get_metrics, allow_head=False)

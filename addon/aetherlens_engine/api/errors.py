@@ -31,6 +31,7 @@ from .contract.engine import (
     TariffError,
     TariffErrorDetail,
 )
+from .contract.plugins import PluginError, PluginErrorDetail
 
 __all__ = [
     "ApiError",
@@ -60,7 +61,7 @@ _BUDGET_CODES: dict[str, BudgetErrorCode] = {
 }
 
 
-def error_body(error: ApiError) -> Error | TariffError | BudgetError:
+def error_body(error: ApiError) -> Error | TariffError | BudgetError | PluginError:
     """Return ERROR's body as its model: a tariff's or budget's bad fields, or refused readings."""
     if error.code == "invalid_tariff" and error.details is not None:
         fields = msgspec.convert(error.details, list[FieldError])
@@ -72,6 +73,13 @@ def error_body(error: ApiError) -> Error | TariffError | BudgetError:
         fields = msgspec.convert(error.details, list[FieldError])
         return BudgetError(
             error=BudgetErrorDetail(code=budget_code, message=error.message, details=fields)
+        )
+    if error.code == "invalid_plugin_config" and error.details is not None:
+        fields = msgspec.convert(error.details, list[FieldError])
+        return PluginError(
+            error=PluginErrorDetail(
+                code="invalid_plugin_config", message=error.message, details=fields
+            )
         )
     details = UNSET if error.details is None else msgspec.convert(error.details, list[Rejection])
     return Error(error=ErrorDetail(code=error.code, message=error.message, details=details))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -20,6 +20,9 @@ from aetherlens_engine.tariffs.service import TariffService
 
 from .hosts import allowed_host_names
 from .limits import ApiLimits
+
+if TYPE_CHECKING:  # the plugins import the API's models: no import at run time
+    from aetherlens_engine.plugins.control import PluginControl
 
 
 class ReadingSink(Protocol):
@@ -70,6 +73,8 @@ class EngineState:
     pricing: CyclePricing = field(default_factory=CyclePricing)
     # The open event streams, told when new figures exist.
     live: LiveUpdates = field(default_factory=LiveUpdates)
+    # Enables, disables and reconfigures the plugin instances; None until the engine runs them.
+    plugin_control: PluginControl | None = None
 
     @property
     def recompute(self) -> RecomputeStatus:

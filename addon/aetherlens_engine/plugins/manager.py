@@ -52,44 +52,50 @@ class PluginManager:
         nothing it fetches is silently dropped. Each instance keeps its state in
         STATE_ROOT/<instance name>; CLOCK times the statuses.
         """
-        self.supervisors: list[PluginSupervisor] = []
-        for instance in instances:
-            try:
-                plugin_class = load_plugin_class(instance.plugin)
-                validate_config(plugin_class.manifest, instance.config)
-            except PluginConfigError as err:
-                raise ConfigError(f"invalid option 'plugins' ({instance.name}): {err}") from err
-            manifest = plugin_class.manifest
-            if unstored := manifest.provides - stores:
-                raise ConfigError(
-                    f"invalid option 'plugins' ({instance.name}): {manifest.name} provides "
-                    f"{', '.join(sorted(unstored))}, which this engine does not store from "
-                    f"plugins (it stores {', '.join(sorted(stores))})"
-                )
-            interval = instance.poll_interval or manifest.poll_interval
-            if interval < manifest.min_poll_interval:
-                raise ConfigError(
-                    f"invalid option 'plugins' ({instance.name}): {manifest.name} may poll at "
-                    f"most every {manifest.min_poll_interval}, not every {interval}"
-                )
-            settings = SupervisionSettings(
-                poll_interval=interval,
-                poll_timeout=instance.poll_timeout,
-                memory_limit_bytes=instance.memory_limit_bytes,
+        self._sink = sink
+        self._published = published
+        self._state_root = state_root
+        self._stores = stores
+        self._clock = clock
+        self.instances = {instance.name: instance for instance in instances}
+        self.supervisors = [self.supervisor(instance) for instance in instances]
+
+    def supervisor(self, instance: PluginInstance) -> PluginSupervisor:
+        """Return the (unstarted) supervisor of INSTANCE; raise `ConfigError` if it is invalid."""
+        try:
+            plugin_class = load_plugin_class(instance.plugin)
+            validate_config(plugin_class.manifest, instance.config)
+        except PluginConfigError as err:
+            raise ConfigError(f"invalid option 'plugins' ({instance.name}): {err}") from err
+        manifest = plugin_class.manifest
+        if unstored := manifest.provides - self._stores:
+            raise ConfigError(
+                f"invalid option 'plugins' ({instance.name}): {manifest.name} provides "
+                f"{', '.join(sorted(unstored))}, which this engine does not store from "
+                f"plugins (it stores {', '.join(sorted(self._stores))})"
             )
-            self.supervisors.append(
-                PluginSupervisor(
-                    instance.name,
-                    resolve(instance.plugin),
-                    manifest,
-                    config=instance.config,
-                    sink=sink,
-                    settings=settings,
-                    published=published,
-                    state_dir=state_root / instance.name if state_root else None,
-                    clock=clock,
-                )
+        interval = instance.poll_interval or manifest.poll_interval
+        if interval < manifest.min_poll_interval:
+            raise ConfigError(
+                f"invalid option 'plugins' ({instance.name}): {manifest.name} may poll at "
+                f"most every {manifest.min_poll_interval}, not every {interval}"
             )
+        settings = SupervisionSettings(
+            poll_interval=interval,
+            poll_timeout=instance.poll_timeout,
+            memory_limit_bytes=instance.memory_limit_bytes,
+        )
+        return PluginSupervisor(
+            instance.name,
+            resolve(instance.plugin),
+            manifest,
+            config=instance.config,
+            sink=self._sink,
+            settings=settings,
+            published=self._published,
+            state_dir=self._state_root / instance.name if self._state_root else None,
+            clock=self._clock,
+        )
 
     def start(self) -> None:
         """Start every supervisor."""

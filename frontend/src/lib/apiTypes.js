@@ -574,6 +574,69 @@
  */
 
 /**
+ * What to change of an instance: enabled, its configuration, or both.
+ * @typedef {Object} PluginChange
+ * @property {boolean} [enabled]
+ * @property {Object<string, *>} [config] The whole configuration, validated by the plugin's schema
+ */
+
+/**
+ * The configuration is refused; details name each option.
+ * @typedef {Object} PluginError
+ * @property {PluginErrorDetail} error
+ */
+
+/**
+ * The configuration is refused; details name each option (config.<option>).
+ * @typedef {Object} PluginErrorDetail
+ * @property {'invalid_plugin_config'} code
+ * @property {string} message
+ * @property {Array<FieldError>} details
+ */
+
+/**
+ * One option of the plugin's configuration schema.
+ * @typedef {Object} PluginField
+ * @property {string} key
+ * @property {'boolean'|'choice'|'integer'|'list'|'number'|'text'} kind
+ * @property {boolean} required
+ * @property {boolean} secret Never shown; left out of a change, it is kept
+ * @property {string|number|boolean|Array<string|number|boolean>|null} default
+ * @property {Array<string>} choices The values a choice (or a list's items) may take
+ */
+
+/**
+ * A configured plugin instance: what it is, how it does, and its configuration.
+ * @typedef {Object} PluginInfo
+ * @property {string} name The instance's name in the configuration
+ * @property {string} plugin The plugin's manifest name
+ * @property {string} version
+ * @property {boolean} enabled
+ * @property {string} status starting, healthy, degraded, failing, stopped, or disabled
+ * @property {Array<string>} provides
+ * @property {number} poll_interval_seconds
+ * @property {number} polls
+ * @property {string|null} last_success
+ * @property {string|null} last_failure
+ * @property {string|null} last_error
+ * @property {number} consecutive_failures
+ * @property {number} restarts
+ * @property {number} refused Records refused since the engine started
+ * @property {string|null} last_refusal
+ * @property {number} requests Billable requests since the engine started
+ * @property {string} request_cost What those requests cost, where known
+ * @property {string} request_currency
+ * @property {Object<string, *>} config The configuration, secret options left out
+ * @property {Array<PluginField>} fields
+ */
+
+/**
+ * Every configured plugin instance.
+ * @typedef {Object} PluginList
+ * @property {Array<PluginInfo>} plugins
+ */
+
+/**
  * The active tariff's import price now, its period and next change.
  * @typedef {Object} Price
  * @property {string} currency
@@ -1045,6 +1108,8 @@
  * @property {StoredBudget} createBudget
  * @property {StoredBudget} replaceBudget
  * @property {null} deleteBudget
+ * @property {PluginList} listPlugins
+ * @property {PluginInfo} changePlugin
  */
 
 /**
@@ -1060,6 +1125,7 @@
  * @property {TariffInput} validateTariff
  * @property {BudgetInput} createBudget
  * @property {BudgetInput} replaceBudget
+ * @property {PluginChange} changePlugin
  */
 
 export {};

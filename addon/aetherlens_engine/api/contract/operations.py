@@ -12,7 +12,18 @@ from typing import Any
 
 from aetherlens_engine.api.params import MAX_DEVICE_ID
 
-from . import budgets, costs, demand, engine, ledger, meterdata, statements, summary, tariffs
+from . import (
+    budgets,
+    costs,
+    demand,
+    engine,
+    ledger,
+    meterdata,
+    plugins,
+    statements,
+    summary,
+    tariffs,
+)
 
 type Schema = dict[str, Any]
 
@@ -653,6 +664,41 @@ OPERATIONS: tuple[Operation, ...] = (
             **shared("Unavailable"),
         },
         params=(BUDGET_ID,),
+    ),
+    Operation(
+        "/api/v1/plugins",
+        "get",
+        "listPlugins",
+        "Every configured plugin instance: status, last poll, errors, requests and their cost",
+        {
+            200: Reply("The plugin instances", plugins.PluginList),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
+        "/api/v1/plugins/{name}",
+        "put",
+        "changePlugin",
+        "Enable or disable a plugin instance, or replace its configuration (it restarts)",
+        {
+            200: Reply("Changed", plugins.PluginInfo),
+            404: Reply("No such plugin instance", engine.Error),
+            422: Reply(
+                "The plugin's schema refuses an option; details name it", plugins.PluginError
+            ),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(Param("name", {"type": "string"}, where="path", required=True),),
+        body=Body(
+            plugins.PluginChange,
+            {
+                "disable": {"enabled": False},
+                "configure": {"config": {"account_name": "Home", "max_attempts": 3}},
+            },
+        ),
     ),
 )
 
