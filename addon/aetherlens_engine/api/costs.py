@@ -69,6 +69,12 @@ from .state import STATE_KEY, EngineState
 _HOUSEHOLD = "c.device_id IN (SELECT id FROM commodity_meters WHERE commodity = $4)"
 _PARTS = "c.device_id IN (SELECT id FROM commodity_parts WHERE commodity = $4)"
 _METERS = "c.device_id IN (SELECT id FROM devices WHERE commodity = $4)"
+# The units the household meters of a commodity ($1), or device $2, count in.
+_UNITS = (
+    "SELECT array_agg(DISTINCT unit) FROM devices WHERE commodity = $1 AND CASE "
+    "WHEN $2::integer IS NULL THEN id IN (SELECT id FROM commodity_meters WHERE commodity = $1) "
+    "ELSE id = $2 END"
+)
 _HAS_MAINS = (
     "SELECT EXISTS (SELECT 1 FROM commodity_meters JOIN devices USING (id, commodity) "
     "WHERE kind <> 'appliance' AND commodity = $1)"
@@ -233,11 +239,13 @@ async def get_costs(request: web.Request) -> web.Response:
             summed = await _rows(
                 conn, state, resolution, "total", device_id=None, span=span, commodity=commodity
             )
+        unit = await _unit(conn, commodity, device_id)
     total = sum((figures for _, _, figures in summed), _Figures())
     return json_response(
         contract.Costs(
             currency=state.currency,
             commodity=commodity,
+            unit=unit,
             resolution=resolution,
             start=instant(start),
             end=instant(end),
@@ -245,6 +253,14 @@ async def get_costs(request: web.Request) -> web.Response:
             rows=[figures.row(start, key) for start, key, figures in rows],
         )
     )
+
+
+async def _unit(conn: asyncpg.Connection, commodity: str, device_id: int | None) -> str | None:
+    """Return what the total counts: kWh for electricity, else its meters' one unit."""
+    if commodity == "electricity":
+        return "kWh"
+    units: list[str] | None = await conn.fetchval(_UNITS, commodity, device_id)
+    return units[0] if units is not None and len(units) == 1 else None
 
 
 async def _commodity(

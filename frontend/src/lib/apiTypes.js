@@ -243,6 +243,7 @@
  * @typedef {Object} Costs
  * @property {string} currency
  * @property {'electricity'|'gas'|'water'} commodity
+ * @property {string|null} unit What the total's energy_kwh counts: kWh; of gas and water the household meters' (or device_id's) unit, m³ or kWh; null where they differ
  * @property {'day'|'hour'|'month'} resolution
  * @property {string} start
  * @property {string} end

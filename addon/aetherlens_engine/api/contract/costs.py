@@ -97,6 +97,13 @@ class Costs(Model):
 
     currency: Currency
     commodity: CostCommodity
+    unit: Annotated[
+        str | None,
+        Meta(
+            description="What the total's energy_kwh counts: kWh; of gas and water the "
+            "household meters' (or device_id's) unit, m³ or kWh; null where they differ"
+        ),
+    ]
     resolution: CostResolution
     start: Instant
     end: Instant
