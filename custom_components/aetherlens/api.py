@@ -555,11 +555,16 @@ class CostReport:
     end: datetime
     total: CostTotal
     rows: tuple[CostRow, ...]
+    # Whose costs: electricity, gas or water; their `energy_kwh` counts UNIT (kWh, or m³).
+    commodity: str = "electricity"
+    unit: str | None = "kWh"
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CostReport:
-        """Build from the engine's JSON."""
+        """Build from the engine's JSON (engines before the ledger price electricity only)."""
         return cls(
+            commodity=str(data.get("commodity", "electricity")),
+            unit=data.get("unit", "kWh"),
             currency=str(data["currency"]),
             resolution=str(data["resolution"]),
             start=datetime.fromisoformat(data["start"]),
@@ -888,10 +893,12 @@ class AetherLensClient:
         resolution: str = "day",
         group: str = "total",
         device_id: int | None = None,
+        commodity: str | None = None,
     ) -> CostReport:
         """Return costs per RESOLUTION (hour, day, month) over [START, END).
 
-        GROUP is device, period or total; DEVICE_ID restricts them to one device.
+        GROUP is device, period or total; DEVICE_ID restricts them to one device; COMMODITY
+        (electricity, gas, water) says whose (the engine's default: electricity, or the device's).
         """
         params = {
             "start": start.isoformat(),
@@ -901,6 +908,8 @@ class AetherLensClient:
         }
         if device_id is not None:
             params["device_id"] = str(device_id)
+        if commodity is not None:
+            params["commodity"] = commodity
         data = await self._get("/api/v1/costs", params)
         return _parse(CostReport.from_json, data, "costs")
 

@@ -2,7 +2,11 @@
 
 - `aetherlens:energy_<instance>_<device>`: each metered device's energy per hour (kWh);
 - `aetherlens:cost_<instance>_<device>`: its cost per hour, in the engine's currency;
-- `aetherlens:cloud_<instance>_<account>_<currency>`: each cloud account's cost per local day.
+- `aetherlens:cloud_<instance>_<account>_<currency>`: each cloud account's cost per local day;
+- `aetherlens:<commodity>_usage_<instance>` and `aetherlens:<commodity>_cost_<instance>`: the
+  household's usage (kWh; gas and water in their meters' unit) and cost per hour of each
+  commodity of the ledger (electricity, gas, water) the engine prices, for the Energy
+  dashboard's grid, gas and water sources.
 
 Hourly series are backfilled on the first import and continued from the last imported hour
 afterwards. Only complete hours are imported, from SETTLED_AFTER past their end on: the engine
@@ -11,13 +15,14 @@ the engine has priced the hour, for the energy imported (a cost row gives the en
 an hour it has not priced yet, at setup or after the hour, stops the device's costs before it,
 and the next updates (a minute apart) import it once priced. When the engine recomputes its costs
 (a tariff change: the summary's `recompute.generation` grows), the hourly costs are imported
-again over the recomputed range. The engine reports a cloud
+again over the recomputed range. A commodity's series hold the hours the engine has priced
+(`/api/v1/costs` of the commodity), continued from their last hour. The engine reports a cloud
 account's previous day only, so its daily series starts at the first import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -38,9 +43,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from homeassistant.util import slugify
-from homeassistant.util.unit_conversion import EnergyConverter
+from homeassistant.util.unit_conversion import EnergyConverter, VolumeConverter
 
-from .api import AetherLensError, CloudAccount, CostRow, MeteredDevice, Summary
+from .api import AetherLensError, CloudAccount, CostRow, LedgerPart, MeteredDevice, Summary
 from .const import DOMAIN, LOGGER
 from .coordinator import AetherLensConfigEntry
 from .entity import device_name
@@ -55,6 +60,13 @@ SETTLED_AFTER = timedelta(minutes=2)
 PRICED_KINDS = frozenset({"grid", "meter", "appliance"})
 # Energy a cost row may differ by from the hour's and still be its pricing (float round-trips).
 SAME_ENERGY_KWH = 1e-9
+# The ledger's metered commodities, each with a household usage and cost series.
+COMMODITIES = ("electricity", "gas", "water")
+# The unit classes of what a commodity's household counts (kWh, or a volume).
+UNIT_CLASSES = {
+    UnitOfEnergy.KILO_WATT_HOUR: EnergyConverter.UNIT_CLASS,
+    **dict.fromkeys(VolumeConverter.VALID_UNITS, VolumeConverter.UNIT_CLASS),
+}
 # The recompute generation whose costs are imported; kept in the entry across restarts so
 # that a recompute while Home Assistant was down is imported too.
 CONF_IMPORTED_GENERATION = "statistics_generation"
@@ -73,6 +85,11 @@ def cost_statistic_id(entry: AetherLensConfigEntry, device_id: int) -> str:
 def cloud_statistic_id(entry: AetherLensConfigEntry, device_id: int, currency: str) -> str:
     """Return the statistic id of a cloud account's daily cost in CURRENCY."""
     return f"{DOMAIN}:cloud_{slugify(str(entry.unique_id))}_{device_id}_{currency.lower()}"
+
+
+def commodity_statistic_id(entry: AetherLensConfigEntry, commodity: str, measure: str) -> str:
+    """Return the statistic id of the household's hourly MEASURE (usage, cost) of COMMODITY."""
+    return f"{DOMAIN}:{commodity}_{measure}_{slugify(str(entry.unique_id))}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +134,15 @@ class StatisticsImporter:
     async def _async_import(self) -> None:
         until = _complete_until(dt_util.utcnow())
         summary = self._entry.runtime_data.coordinator.data
+        reimport = self._recomputed()
         try:
             energy = {
                 device.id: await self._async_import_energy(device, until)
                 for device in summary.devices
             }
-            priced = await self._async_import_costs(
-                summary, until, energy, reimport=self._recomputed()
-            )
+            priced = await self._async_import_costs(summary, until, energy, reimport=reimport)
+            for commodity in _priced_commodities(summary):
+                await self._async_import_commodity(summary, commodity, until, reimport=reimport)
             for account in summary.cloud_accounts:
                 await self._async_import_cloud(summary, account)
         except AetherLensError as err:
@@ -177,7 +195,11 @@ class StatisticsImporter:
 
     async def _async_cost_resume(self, device: MeteredDevice, until: datetime) -> _Resume:
         """Return where DEVICE's costs continue; hours beyond the engine's range left out."""
-        resume = await self._async_resume(cost_statistic_id(self._entry, device.id), until)
+        return await self._async_backfill_resume(cost_statistic_id(self._entry, device.id), until)
+
+    async def _async_backfill_resume(self, statistic_id: str, until: datetime) -> _Resume:
+        """Return where STATISTIC_ID continues, hours beyond the engine's range left out."""
+        resume = await self._async_resume(statistic_id, until)
         return _Resume(max(resume.start, until - BACKFILL), resume.total)
 
     async def _async_import_energy(
@@ -227,13 +249,9 @@ class StatisticsImporter:
         imported, sums continuing from the hour before it. Return whether every hour before
         UNTIL was priced.
         """
-        earliest = until - BACKFILL
         resumes: dict[int, _Resume] = {}
         if reimport:
-            recompute = summary.recompute
-            start = earliest
-            if recompute is not None and recompute.start is not None:
-                start = max(earliest, _hour_start(recompute.start))
+            start = _recomputed_from(summary, until)
             for device in summary.devices:
                 statistic_id = cost_statistic_id(self._entry, device.id)
                 resumes[device.id] = _Resume(
@@ -282,6 +300,55 @@ class StatisticsImporter:
             priced = priced and pending is None
         return priced
 
+    async def _async_import_commodity(
+        self, summary: Summary, commodity: str, until: datetime, *, reimport: bool
+    ) -> None:
+        """Import the household's usage and cost of COMMODITY per hour the engine priced.
+
+        Both series continue from their last hour (an hour not priced yet is imported once
+        it is); on REIMPORT (a finished recompute) from where the recompute began.
+        """
+        ids = {
+            measure: commodity_statistic_id(self._entry, commodity, measure)
+            for measure in ("usage", "cost")
+        }
+        if reimport:
+            start = _recomputed_from(summary, until)
+            resumes = {
+                measure: _Resume(start, await self._async_sum_before(statistic_id, start))
+                for measure, statistic_id in ids.items()
+            }
+        else:
+            resumes = {
+                measure: await self._async_backfill_resume(statistic_id, until)
+                for measure, statistic_id in ids.items()
+            }
+        start = min(resume.start for resume in resumes.values())
+        if start >= until:
+            return
+        report = await self._entry.runtime_data.client.costs(
+            start,
+            until,
+            resolution="hour",
+            group="total",
+            # Engines before the ledger know electricity only, and no such parameter.
+            commodity=None if commodity == "electricity" else commodity,
+        )
+        title = f"{self._entry.title} {commodity}"
+        if (unit_class := UNIT_CLASSES.get(str(report.unit))) is not None:
+            usage = ((row.start, row.energy_kwh) for row in report.rows)
+            self._add(
+                ids["usage"],
+                f"{title} usage",
+                str(report.unit),
+                unit_class,
+                _sums(usage, resumes["usage"]),
+            )
+        costs = ((row.start, row.cost) for row in report.rows)
+        self._add(
+            ids["cost"], f"{title} cost", report.currency, None, _sums(costs, resumes["cost"])
+        )
+
     async def _async_import_cloud(self, summary: Summary, account: CloudAccount) -> None:
         """Import the account's previous local day once it is reported."""
         if account.currency is None or account.yesterday is None:
@@ -324,6 +391,30 @@ class StatisticsImporter:
         async_add_external_statistics(self._hass, metadata, statistics)
 
 
+def _priced_commodities(summary: Summary) -> list[str]:
+    """Return the commodities the engine prices: each with an active tariff."""
+    parts = summary.ledger.parts if summary.ledger is not None else {}
+    return [
+        commodity
+        for commodity in COMMODITIES
+        if (summary.tariff if commodity == "electricity" else _tariff(parts, commodity))
+    ]
+
+
+def _tariff(parts: Mapping[str, LedgerPart], commodity: str) -> str | None:
+    part = parts.get(commodity)
+    return part.tariff if part is not None else None
+
+
+def _recomputed_from(summary: Summary, until: datetime) -> datetime:
+    """Return the first hour a finished recompute changed, within the backfill before UNTIL."""
+    recompute = summary.recompute
+    earliest = until - BACKFILL
+    if recompute is not None and recompute.start is not None:
+        return max(earliest, _hour_start(recompute.start))
+    return earliest
+
+
 def _first_unpriced(
     energy: dict[datetime, float],
     rows: list[CostRow],
@@ -352,7 +443,9 @@ def _first_unpriced(
     return None
 
 
-def _sums(amounts: Iterable[tuple[datetime, Decimal]], resume: _Resume) -> list[StatisticData]:
+def _sums(
+    amounts: Iterable[tuple[datetime, Decimal | float]], resume: _Resume
+) -> list[StatisticData]:
     """Return the statistics of AMOUNTS from RESUME's start on, summing from its total."""
     total = resume.total
     statistics: list[StatisticData] = []

@@ -75,6 +75,9 @@ class FixtureEngine:
         # Cost rows by device and period, summed per the request's group.
         self.cost_rows: list[dict[str, Any]] = load_fixture("costs")["rows"]
         self.cost_requests: list[dict[str, str]] = []
+        # Gas and water: their cost rows (each device a household meter) and the meters' unit.
+        self.commodity_rows: dict[str, list[dict[str, Any]]] = {}
+        self.units = {"electricity": "kWh", "gas": "m³", "water": "m³"}
         self.costs_failure: int | None = None
         self.comparison = load_fixture("compare")
         self.tariffs = {"dual", "night-saver"}
@@ -85,6 +88,11 @@ class FixtureEngine:
         self.bill_failure: int | None = None
         # None: the engine has no ledger route (an engine before it: 404).
         self.ledger: dict[str, Any] | None = None
+
+    @property
+    def meter_cost_requests(self) -> list[dict[str, str]]:
+        """Return the cost requests of every device's own rows (the devices' statistics)."""
+        return [query for query in self.cost_requests if query.get("group") == "meter"]
 
     def price_hourly(self, price: str = "0.25") -> None:
         """Price every hour of `hourly` at PRICE per kWh, as the engine's pricing would."""
@@ -124,6 +132,14 @@ class FixtureEngine:
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get(hdrs.AUTHORIZATION) == f"Bearer {self.token}"
 
+    def _rows_of(self, commodity: str) -> tuple[list[dict[str, Any]], set[int]]:
+        """Return COMMODITY's cost rows and its mains (of gas and water: every meter)."""
+        if commodity == "electricity":
+            devices = self.summary["devices"]
+            return self.cost_rows, {device["id"] for device in devices if device["kind"] == "grid"}
+        rows = self.commodity_rows.get(commodity, [])
+        return rows, {row["device_id"] for row in rows}
+
     async def _costs(self, request: web.Request) -> web.Response:
         """Sum the cost rows in [start, end) by the group asked, as the engine's route does."""
         if not self._authorized(request):
@@ -137,7 +153,8 @@ class FixtureEngine:
         if start >= end:
             return _error(400, "invalid_parameter", "end: must be later than 'start'")
         group = query.get("group", "total")
-        mains = {device["id"] for device in self.summary["devices"] if device["kind"] == "grid"}
+        commodity = query.get("commodity", "electricity")
+        source, mains = self._rows_of(commodity)
         sums: dict[tuple[Any, ...], dict[str, Any]] = {}
 
         def add(item: dict[str, Any], row: dict[str, Any], sign: int) -> None:
@@ -150,7 +167,7 @@ class FixtureEngine:
             if row["carbon_kg"] is not None:
                 total["carbon_kg"] = (total["carbon_kg"] or 0.0) + sign * row["carbon_kg"]
 
-        for row in self.cost_rows:
+        for row in source:
             device_id = row["device_id"]
             if not start <= datetime.fromisoformat(row["start"]) < end:
                 continue
@@ -190,6 +207,8 @@ class FixtureEngine:
         return web.json_response(
             {
                 "currency": self.summary["currency"],
+                "commodity": commodity,
+                "unit": self.units[commodity],
                 "resolution": query.get("resolution", "day"),
                 "start": start.isoformat(),
                 "end": end.isoformat(),

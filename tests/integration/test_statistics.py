@@ -197,11 +197,11 @@ async def test_hourly_costs_backfill_continue_and_reimport(
     assert await _statistics(hass, GRID_COST) == [
         {"start": _hour(9).timestamp(), "state": 1.0, "sum": 1.0}
     ]
-    assert [(request["start"], request["end"]) for request in engine.cost_requests] == [
+    assert [(request["start"], request["end"]) for request in engine.meter_cost_requests] == [
         ((_hour(10) - BACKFILL).isoformat(), _hour(10).isoformat())
     ]
-    assert engine.cost_requests[0]["group"] == "meter"
-    assert engine.cost_requests[0]["resolution"] == "hour"
+    assert engine.meter_cost_requests[0]["group"] == "meter"
+    assert engine.meter_cost_requests[0]["resolution"] == "hour"
     ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass, {FRIDGE_COST})
     assert [(row["name"], row["statistics_unit_of_measurement"]) for row in ids] == [
         ("Fridge cost", "EUR")
@@ -212,7 +212,7 @@ async def test_hourly_costs_backfill_continue_and_reimport(
     freezer.move_to(_hour(11) + SETTLED_AFTER)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert engine.cost_requests[-1]["start"] == _hour(10).isoformat()
+    assert engine.meter_cost_requests[-1]["start"] == _hour(10).isoformat()
     assert (await _statistics(hass, FRIDGE_COST))[-1] == {
         "start": _hour(10).timestamp(),
         "state": 0.125,
@@ -229,7 +229,7 @@ async def test_hourly_costs_backfill_continue_and_reimport(
         "start": _hour(9).isoformat(),
     }
     await next_update(hass, freezer)
-    assert engine.cost_requests[-1]["start"] == _hour(9).isoformat()
+    assert engine.meter_cost_requests[-1]["start"] == _hour(9).isoformat()
     assert await _statistics(hass, FRIDGE_COST) == [
         {"start": _hour(8).timestamp(), "state": 0.25, "sum": 0.25},
         {"start": _hour(9).timestamp(), "state": 1.0, "sum": 1.25},
@@ -241,9 +241,9 @@ async def test_hourly_costs_backfill_continue_and_reimport(
     assert mock_config_entry.data[CONF_IMPORTED_GENERATION] == 4
 
     # Imported: the next update in the hour asks nothing.
-    requests = len(engine.cost_requests)
+    requests = len(engine.meter_cost_requests)
     await next_update(hass, freezer)
-    assert len(engine.cost_requests) == requests
+    assert len(engine.meter_cost_requests) == requests
 
 
 def _kwh_rows(device_id: int, hours: list[tuple[int, float, str]]) -> list[dict[str, Any]]:
@@ -287,13 +287,13 @@ async def test_costs_wait_for_the_engine_to_price_the_hour(
         {"start": _hour(9).timestamp(), "state": 0.125, "sum": 0.1875},
     ]
     # From 09:00 on only: what was imported is not asked for again.
-    assert engine.cost_requests[-1]["start"] == _hour(9).isoformat()
+    assert engine.meter_cost_requests[-1]["start"] == _hour(9).isoformat()
     assert (2, _hour(9), _hour(10)) in engine.energy_requests
 
     # All priced: the next update in the hour asks nothing.
-    requests = (len(engine.cost_requests), len(engine.energy_requests))
+    requests = (len(engine.meter_cost_requests), len(engine.energy_requests))
     await next_update(hass, freezer)
-    assert (len(engine.cost_requests), len(engine.energy_requests)) == requests
+    assert (len(engine.meter_cost_requests), len(engine.energy_requests)) == requests
 
 
 @pytest.mark.usefixtures("recorder_mock")
@@ -338,9 +338,9 @@ async def test_unpriced_kinds_and_hours_before_the_tariff_wait_for_nothing(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert [row["state"] for row in await _statistics(hass, FRIDGE_COST)] == [0.0625, 0.125]
 
-    requests = (len(engine.cost_requests), len(engine.energy_requests))
+    requests = (len(engine.meter_cost_requests), len(engine.energy_requests))
     await next_update(hass, freezer)
-    assert (len(engine.cost_requests), len(engine.energy_requests)) == requests
+    assert (len(engine.meter_cost_requests), len(engine.energy_requests)) == requests
 
 
 @pytest.mark.usefixtures("recorder_mock")
@@ -362,7 +362,7 @@ async def test_recompute_while_stopped_reimports_the_backfill(
     engine.summary["recompute"].update(generation=4, start=None)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert [request["start"] for request in engine.cost_requests] == [
+    assert [request["start"] for request in engine.meter_cost_requests] == [
         (_hour(10) - BACKFILL).isoformat()
     ] * 2
     assert await _statistics(hass, FRIDGE_COST) == [
