@@ -41,7 +41,7 @@ from support import (
     throwaway_cluster,
 )
 
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 
 DEVICES = 100
 RAW_DAYS = 7

@@ -35,11 +35,11 @@ import asyncpg
 from query import TARIFF, use_data_dir
 from support import fresh_database, on_tmpfs, throwaway_cluster
 
+from aetherlens_engine.pricing.recompute import billing_chunks, price_hours
+from aetherlens_engine.pricing.store.costs import write_daily
+from aetherlens_engine.pricing.store.tariffs import save_tariff, tariff_versions
+from aetherlens_engine.pricing.store.usage import recorded_usage
 from aetherlens_engine.tariffs.bill import bill
-from aetherlens_engine.tariffs.costs import write_daily
-from aetherlens_engine.tariffs.recompute import billing_chunks, price_hours
-from aetherlens_engine.tariffs.store import save_tariff, tariff_versions
-from aetherlens_engine.tariffs.usage import recorded_usage
 
 DEVICES = 100
 ZONE = ZoneInfo("Europe/Berlin")

@@ -25,11 +25,11 @@ from .database import Database, open_pool, prepare
 from .ingest import IngestPipeline
 from .plugins import CloudCostWriter, PluginManager, PollResult, Provides, ReadingFeed
 from .plugins.control import PluginControl, saved_settings, with_settings
+from .pricing.service import TariffService
 from .storage.compaction import compact_readings
 from .storage.features import DatabaseFeatures, detect_features
 from .storage.retention import apply_policies, enforce_retention
 from .storage.rollups import RollupMaintainer
-from .tariffs.service import TariffService
 from .tasks import cancel_and_wait
 from .token import load_or_create_token
 from .web import IngressPolicy

@@ -55,7 +55,7 @@ BACKFILL = timedelta(days=90)
 # How long after its end an hour counts as complete: the engine's rollups (every minute by
 # default, readings settling for 30 s) have folded its last readings in by then.
 SETTLED_AFTER = timedelta(minutes=2)
-# The kinds of device the engine prices (aetherlens_engine.tariffs.costs.PRICED_KINDS): others
+# The kinds of device the engine prices (aetherlens_engine.pricing.store.costs.PRICED_KINDS): others
 # never get a cost row, so their energy waits for none.
 PRICED_KINDS = frozenset({"grid", "meter", "appliance"})
 # Energy a cost row may differ by from the hour's and still be its pricing (float round-trips).

@@ -16,9 +16,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from aetherlens_engine.tariffs.service import TariffService
+from aetherlens_engine.pricing.service import TariffService
+from aetherlens_engine.pricing.store.tariffs import save_tariff
 from aetherlens_engine.tariffs.source import native_definition
-from aetherlens_engine.tariffs.store import save_tariff
 from tests.engine.checked_api import checked
 from tests.engine.test_api_ledger import LONDON, NOW, _household
 from tests.engine.test_api_support import client, engine_state, migrate

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from tests.engine.checked_api import checked
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
 

@@ -15,7 +15,7 @@ import pytest
 
 from aetherlens_engine.api.hosts import allowed_host_names
 from aetherlens_engine.api.openapi import build_spec
-from aetherlens_engine.tariffs.service import TariffService
+from aetherlens_engine.pricing.service import TariffService
 from tests.engine.test_api_support import (
     AUTH,
     DirectSink,

@@ -20,8 +20,8 @@ import pytest
 from aetherlens_engine.meterdata.intervals import MeterData, interval, meter
 from aetherlens_engine.meterdata.store import store_meter_data
 from aetherlens_engine.models import Flow
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from aetherlens_engine.storage.rollups import RollupMaintainer
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from tests.engine.checked_api import checked
 from tests.engine.meterdata import DAY, POINT, household
 from tests.engine.test_api_support import add_device, client, engine_state, migrate

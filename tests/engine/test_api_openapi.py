@@ -21,7 +21,7 @@ from aetherlens_engine.api import ApiLimits, create_app
 from aetherlens_engine.api.contract.engine import ReadingIn
 from aetherlens_engine.api.docs import DOCS_PATHS
 from aetherlens_engine.api.openapi import build_spec
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from aetherlens_engine.web import PAGE_PATHS
 from tests.engine.meterdata import household
 from tests.engine.test_api_support import (

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from aetherlens_engine.tariffs.costs import write_costs
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.pricing.store.costs import write_costs
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from tests.engine.checked_api import checked
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
 from tests.tariff_samples import DAY_NIGHT

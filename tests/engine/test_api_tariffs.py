@@ -15,8 +15,8 @@ import pytest
 
 from aetherlens_engine.api import ApiLimits, EngineState
 from aetherlens_engine.api.openapi import build_spec
-from aetherlens_engine.tariffs.service import TariffService
-from aetherlens_engine.tariffs.store import active_tariff_names
+from aetherlens_engine.pricing.service import TariffService
+from aetherlens_engine.pricing.store.tariffs import active_tariff_names
 from tests.engine.test_api_openapi import Answer, Call, _operations, check_answer
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
 

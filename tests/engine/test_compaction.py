@@ -22,6 +22,7 @@ from aetherlens_engine.engine import Engine
 from aetherlens_engine.ingest.store import ReadingStore
 from aetherlens_engine.migrations import apply_migrations, load_migrations
 from aetherlens_engine.models import Quality
+from aetherlens_engine.pricing.store.usage import price_series
 from aetherlens_engine.storage import (
     CompactionReport,
     DatabaseFeatures,
@@ -30,7 +31,6 @@ from aetherlens_engine.storage import (
     detect_features,
 )
 from aetherlens_engine.storage.compaction import compaction_cutoff
-from aetherlens_engine.tariffs.usage import price_series
 from tests.engine.test_rollups import Row, add_device, add_readings, pool
 from tests.engine.test_rollups_incremental import (
     BERLIN,

@@ -17,8 +17,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from aetherlens_engine.tariffs.costs import write_costs
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.pricing.store.costs import write_costs
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from tests.dates import SweepDate, sweep_params
 from tests.engine.checked_api import checked
 from tests.engine.test_api_support import add_device, client, engine_state, migrate

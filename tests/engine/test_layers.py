@@ -120,6 +120,47 @@ def test_the_bill_command_needs_no_database() -> None:
     assert _imports_asyncpg(f"{PACKAGE}.pricing.recorded")  # the rule sees a database import
 
 
+def test_the_calculator_reads_no_database() -> None:
+    """The calculator computes from values; the SQL that feeds it is in `pricing.store`."""
+    calculator = [module for module in import_graph() if _within(module, f"{PACKAGE}.tariffs")]
+    assert f"{PACKAGE}.tariffs.bill" in calculator
+    assert [module for module in calculator if _imports_asyncpg(module)] == []
+    for layer in ("database", "storage", "api.database"):
+        assert violations(f"{PACKAGE}.tariffs", f"{PACKAGE}.{layer}") == []
+
+
+# What the API may take from the calculator: its models and their presentation. Anything that
+# reads or computes goes through the pricing layer.
+API_USES_OF_TARIFFS = {
+    "bill",
+    "calendar",
+    "compare",
+    "csvload",
+    "demand",
+    "heatmap",
+    "load",
+    "model",
+    "present",
+    "projection",
+    "ranking",
+    "source",
+    "statement",
+    "statement_csv",
+    "versions",
+}
+
+
+def test_the_api_takes_few_modules_of_the_calculator() -> None:
+    used = {
+        name.removeprefix(f"{PACKAGE}.tariffs.")
+        for module, names in import_graph().items()
+        if _within(module, f"{PACKAGE}.api")
+        for name in names
+        if _within(name, f"{PACKAGE}.tariffs") and name != f"{PACKAGE}.tariffs"
+    }
+    assert used <= API_USES_OF_TARIFFS
+
+
 def test_the_rule_catches_an_import_up() -> None:
     # The add-on imports the engine: seen from the other side, that is an import up.
     assert f"{PACKAGE}.supervisor.__main__ -> {PACKAGE}.engine" in violations(

@@ -8,7 +8,7 @@ from decimal import Decimal
 import asyncpg
 import pytest
 
-from aetherlens_engine.tariffs.usage import price_series
+from aetherlens_engine.pricing.store.usage import price_series
 from aetherlens_engine.testing import PluginEngine
 
 FAKES = "tests.engine.fakes.plugins"

@@ -21,11 +21,11 @@ import pytest
 from aetherlens_engine.migrations import apply_migrations
 from aetherlens_engine.pricing import CyclePricing
 from aetherlens_engine.pricing.cycle import CycleFigures
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from aetherlens_engine.tariffs import Interval, bill, build_tariff
 from aetherlens_engine.tariffs.calendar import cycles_between, local_midnight
 from aetherlens_engine.tariffs.projection import Projection, history_window, project
 from aetherlens_engine.tariffs.quote import Quote, quote
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
 from aetherlens_engine.tariffs.usage import Usage, hourly
 
 HOUR = timedelta(hours=1)

@@ -9,13 +9,13 @@ import asyncpg
 import pytest
 
 from aetherlens_engine.migrations import apply_migrations
-from aetherlens_engine.tariffs.model import TariffError
-from aetherlens_engine.tariffs.store import (
+from aetherlens_engine.pricing.store.tariffs import (
     active_tariff_at,
     active_tariff_name,
     save_tariff,
     set_active_tariff,
 )
+from aetherlens_engine.tariffs.model import TariffError
 
 FLAT = {
     "name": "flat",

@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 
 from aetherlens_engine.migrations import apply_migrations
-from aetherlens_engine.tariffs.costs import write_costs
-from aetherlens_engine.tariffs.store import save_tariff
+from aetherlens_engine.pricing.store.costs import write_costs
+from aetherlens_engine.pricing.store.tariffs import save_tariff
 
 D = Decimal
 MAY = datetime(2024, 5, 1, tzinfo=UTC)

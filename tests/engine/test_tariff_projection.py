@@ -11,10 +11,11 @@ import asyncpg
 import pytest
 
 from aetherlens_engine.migrations import apply_migrations
+from aetherlens_engine.pricing.projection import project_active
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from aetherlens_engine.tariffs import Interval, Series, build_tariff
 from aetherlens_engine.tariffs.model import BillInputError
-from aetherlens_engine.tariffs.projection import METHOD, build_profile, project, project_active
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.tariffs.projection import METHOD, build_profile, project
 from aetherlens_engine.tariffs.usage import Usage
 
 D = Decimal

@@ -19,19 +19,20 @@ import asyncpg
 import pytest
 
 from aetherlens_engine.migrations import apply_migrations, load_migrations
-from aetherlens_engine.tariffs.bill import interval_rates
-from aetherlens_engine.tariffs.calendar import cycles_between, local_midnight
-from aetherlens_engine.tariffs.costs import PRICED_KINDS
-from aetherlens_engine.tariffs.recompute import (
+from aetherlens_engine.pricing.recompute import (
     RecomputeState,
     RecomputeStatus,
     billing_chunks,
     price_hours,
-    request_recompute,
 )
+from aetherlens_engine.pricing.service import TariffService
+from aetherlens_engine.pricing.store.costs import PRICED_KINDS
+from aetherlens_engine.pricing.store.recompute import request_recompute
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
+from aetherlens_engine.tariffs.bill import interval_rates
+from aetherlens_engine.tariffs.calendar import cycles_between, local_midnight
 from aetherlens_engine.tariffs.series import Interval
-from aetherlens_engine.tariffs.service import TariffService
-from aetherlens_engine.tariffs.store import StoredTariff, save_tariff, set_active_tariff
+from aetherlens_engine.tariffs.versions import StoredTariff
 from tests.engine.test_tariff_costs import add_device, pool
 
 __all__ = ["pool"]  # the fixture, used by name

@@ -13,17 +13,13 @@ import asyncpg
 import pytest
 
 from aetherlens_engine.migrations import apply_migrations
+from aetherlens_engine.pricing.recompute import RecomputeState, RecomputeStatus, billing_chunks
+from aetherlens_engine.pricing.service import TariffService
+from aetherlens_engine.pricing.store.recompute import request_recompute
+from aetherlens_engine.pricing.store.tariffs import active_tariff_name, save_tariff, tariff_versions
 from aetherlens_engine.storage.rollups import RollupMaintainer
 from aetherlens_engine.tariffs.model import TariffError
-from aetherlens_engine.tariffs.recompute import (
-    RecomputeState,
-    RecomputeStatus,
-    billing_chunks,
-    request_recompute,
-)
-from aetherlens_engine.tariffs.service import TariffService
 from aetherlens_engine.tariffs.source import EPOCH, native_definition
-from aetherlens_engine.tariffs.store import active_tariff_name, save_tariff, tariff_versions
 
 D = Decimal
 UTC_ZONE = ZoneInfo("UTC")

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from aetherlens_engine.migrations import apply_migrations
+from aetherlens_engine.pricing.store.tariffs import save_tariff, tariff_at, tariff_versions
 from aetherlens_engine.tariffs import TariffError
-from aetherlens_engine.tariffs.store import save_tariff, tariff_at, tariff_versions
 
 
 @pytest.fixture

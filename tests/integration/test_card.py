@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.typing import (
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from custom_components.aetherlens.card import CARD_FILE, FRONTEND_DIR, module_url
 from custom_components.aetherlens.const import DOMAIN
 from tests.engine.test_api_support import add_device, migrate

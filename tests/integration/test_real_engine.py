@@ -22,8 +22,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
-from aetherlens_engine.tariffs.costs import write_costs, write_daily
-from aetherlens_engine.tariffs.store import save_tariff, set_active_tariff
+from aetherlens_engine.pricing.store.costs import write_costs, write_daily
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from custom_components.aetherlens.const import (
     CONF_STATEMENT_THRESHOLD,
     DOMAIN,

@@ -32,7 +32,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
-from aetherlens_engine.tariffs.service import TariffService
+from aetherlens_engine.pricing.service import TariffService
 from custom_components.aetherlens.const import DOMAIN
 from tests.engine.test_api_ledger import LONDON, NOW, _household
 from tests.engine.test_api_support import migrate

@@ -25,8 +25,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
-from aetherlens_engine.tariffs.costs import PRICED_KINDS, write_costs
-from aetherlens_engine.tariffs.store import StoredTariff, save_tariff, set_active_tariff
+from aetherlens_engine.pricing.store.costs import PRICED_KINDS, write_costs
+from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
+from aetherlens_engine.tariffs.versions import StoredTariff
 from custom_components.aetherlens import statistics
 from custom_components.aetherlens.const import DOMAIN
 from custom_components.aetherlens.services import SERVICE_GET_COSTS

@@ -18,9 +18,9 @@ from aiohttp import web
 from msgspec import UNSET, UnsetType
 
 from aetherlens_engine.pricing.recorded import bill_recorded
+from aetherlens_engine.pricing.store.tariffs import active_tariff_at
 from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.tariffs.projection import current_cycle
-from aetherlens_engine.tariffs.store import active_tariff_at
 
 from .contract.base import json_response
 from .contract.costs import BillQuery

@@ -39,19 +39,19 @@ from aetherlens_engine.pricing.recorded import (
     recorded_hours,
     whole_hours,
 )
+from aetherlens_engine.pricing.store.tariffs import (
+    active_tariff_names,
+    tariff_at,
+    tariff_names,
+    tariff_versions,
+)
 from aetherlens_engine.tariffs.compare import last_full_cycle
 from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection
 from aetherlens_engine.tariffs.ranking import Candidate
 from aetherlens_engine.tariffs.source import urdb_definition
-from aetherlens_engine.tariffs.store import (
-    StoredTariff,
-    active_tariff_names,
-    tariff_at,
-    tariff_names,
-    tariff_versions,
-)
+from aetherlens_engine.tariffs.versions import StoredTariff
 
 from .contract import costs as contract
 from .contract.base import day, instant, json_response, money

@@ -13,11 +13,11 @@ from decimal import Decimal
 from aiohttp import web
 
 from aetherlens_engine.pricing.demand import demand_now
+from aetherlens_engine.pricing.store.tariffs import active_tariff_at
 from aetherlens_engine.tariffs.demand import DemandStatus, PeakStatus
 from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.tariffs.present import energy
 from aetherlens_engine.tariffs.projection import current_cycle
-from aetherlens_engine.tariffs.store import active_tariff_at
 
 from .contract import demand as contract
 from .contract.base import day, instant, json_response, money, optional_instant

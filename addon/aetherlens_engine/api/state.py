@@ -15,8 +15,8 @@ from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.live import LiveUpdates
 from aetherlens_engine.models import IngestResult, RawReading
 from aetherlens_engine.pricing import CyclePricing
-from aetherlens_engine.tariffs.recompute import RecomputeStatus
-from aetherlens_engine.tariffs.service import TariffService
+from aetherlens_engine.pricing.recompute import RecomputeStatus
+from aetherlens_engine.pricing.service import TariffService
 
 from .hosts import allowed_host_names
 from .limits import ApiLimits

@@ -33,6 +33,7 @@ from aetherlens_engine.pricing.statements import (
     save_statement,
     stored_statements,
 )
+from aetherlens_engine.pricing.store.tariffs import active_tariff_name
 from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.tariffs.statement import (
     LineKind,
@@ -41,7 +42,6 @@ from aetherlens_engine.tariffs.statement import (
     check_statement,
 )
 from aetherlens_engine.tariffs.statement_csv import read_statements
-from aetherlens_engine.tariffs.store import active_tariff_name
 
 from .contract import statements as contract
 from .contract.base import day, instant, json_response, money, optional_money

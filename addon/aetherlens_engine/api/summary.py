@@ -22,7 +22,7 @@ from aiohttp import web
 from aetherlens_engine.budgets import COMMODITY_SCOPES
 from aetherlens_engine.models import Commodity, DeviceKind
 from aetherlens_engine.pricing.ledger import household_ledger
-from aetherlens_engine.tariffs.store import active_tariff_names
+from aetherlens_engine.pricing.store.tariffs import active_tariff_names
 
 from .budgets import BUDGETS_SQL, stored
 from .contract import summary as contract

@@ -2,7 +2,7 @@
 
 A tariff error's message starts with the path of the bad field (`energy.periods[1].end: ...`);
 422 answers split it into `{"path", "message"}`. Saving a version of the active tariff, or
-activating one, starts a recompute of the costs (`tariffs.service`), reported in the answer.
+activating one, starts a recompute of the costs (`pricing.service`), reported in the answer.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import msgspec
 from aiohttp import web
 from msgspec import UNSET, UnsetType
 
+from aetherlens_engine.pricing.recompute import RecomputeStatus
+from aetherlens_engine.pricing.service import TariffService
+from aetherlens_engine.pricing.store.tariffs import active_tariff_name, tariff_versions
+from aetherlens_engine.pricing.store.usage import price_series
 from aetherlens_engine.tariffs.calendar import local_midnight
 from aetherlens_engine.tariffs.heatmap import CalendarDay, calendar_days
 from aetherlens_engine.tariffs.model import TariffError
-from aetherlens_engine.tariffs.recompute import RecomputeStatus
-from aetherlens_engine.tariffs.service import TariffService
 from aetherlens_engine.tariffs.source import Definition, native_definition, urdb_definition
-from aetherlens_engine.tariffs.store import active_tariff_name, tariff_versions
-from aetherlens_engine.tariffs.usage import price_series
 
 from .contract import tariffs as contract
 from .contract.base import instant, json_response, optional_instant, optional_money

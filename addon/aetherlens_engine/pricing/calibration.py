@@ -25,10 +25,11 @@ from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError
 from aetherlens_engine.tariffs.present import cents
 from aetherlens_engine.tariffs.statement import LineKind, name_key
-from aetherlens_engine.tariffs.store import StoredTariff, tariff_versions
+from aetherlens_engine.tariffs.versions import StoredTariff
 
 from .recorded import recorded_hours, whole_hours
 from .statements import StatementCycle, StoredStatement, statement_cycle, stored_statements
+from .store.tariffs import tariff_versions
 
 ZERO = Decimal(0)
 

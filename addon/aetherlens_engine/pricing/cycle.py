@@ -29,25 +29,15 @@ from datetime import date, datetime, timedelta
 import asyncpg
 
 from aetherlens_engine.tariffs.model import BillInputError, Tariff
-from aetherlens_engine.tariffs.projection import (
-    Projection,
-    current_cycle,
-    project,
-    project_stored,
-    recorded_for,
-)
+from aetherlens_engine.tariffs.projection import Projection, current_cycle, project
 from aetherlens_engine.tariffs.quote import Quote, moved_to, quote
 from aetherlens_engine.tariffs.series import Series
-from aetherlens_engine.tariffs.store import StoredTariff
-from aetherlens_engine.tariffs.usage import (
-    Usage,
-    carbon_series,
-    floor_hour,
-    price_series,
-    recorded_usage,
-)
+from aetherlens_engine.tariffs.usage import Usage, floor_hour
+from aetherlens_engine.tariffs.versions import StoredTariff
 
 from .inputs import CycleInputs, load_inputs
+from .projection import project_stored, recorded_for
+from .store.usage import carbon_series, price_series, recorded_usage
 
 # Dynamic prices are known ahead (day-ahead markets): read this far for the next step.
 PRICES_AHEAD = timedelta(days=2)

@@ -17,7 +17,9 @@ from aetherlens_engine.tariffs.demand import DemandStatus, demand_status
 from aetherlens_engine.tariffs.model import Tariff
 from aetherlens_engine.tariffs.projection import current_cycle
 from aetherlens_engine.tariffs.series import Interval
-from aetherlens_engine.tariffs.usage import exact, floor_hour, recorded_usage
+from aetherlens_engine.tariffs.usage import exact, floor_hour
+
+from .store.usage import recorded_usage
 
 # The household's net kWh of the hour so far, and how far every meter's readings are folded.
 _CURRENT_HOUR_SQL = """

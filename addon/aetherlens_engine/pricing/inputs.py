@@ -13,10 +13,12 @@ from datetime import datetime
 
 import asyncpg
 
-from aetherlens_engine.tariffs.store import COLUMNS, StoredTariff, stored_from_row
+from aetherlens_engine.tariffs.versions import StoredTariff
+
+from .store.tariffs import COLUMNS, stored_from_row
 
 # $1 the instant, $2 the start of its hour. The meters' array is evaluated first (see
-# tariffs/usage.py): the last hour is then read by the key, a row per household meter.
+# pricing/store/usage.py): the last hour is then read by the key, a row per household meter.
 _INPUTS_SQL = f"""
 SELECT r.revision,
        clock_timestamp() >= $2 AS settled,

@@ -28,14 +28,11 @@ import asyncpg
 
 from aetherlens_engine.models import Commodity
 from aetherlens_engine.tariffs import BillInputError, Interval, Tariff, interval_rates
-from aetherlens_engine.tariffs.projection import (
-    Projection,
-    current_cycle,
-    history_window,
-    project,
-)
-from aetherlens_engine.tariffs.store import active_tariff_names, tariff_at
-from aetherlens_engine.tariffs.usage import HOUR, ZERO, Usage, commodity_load, floor_hour
+from aetherlens_engine.tariffs.projection import Projection, current_cycle, history_window, project
+from aetherlens_engine.tariffs.usage import HOUR, ZERO, Usage, floor_hour
+
+from .store.tariffs import active_tariff_names, tariff_at
+from .store.usage import commodity_load
 
 LOGGER = logging.getLogger(__name__)
 type PartName = Literal["electricity", "gas", "water", "cloud"]

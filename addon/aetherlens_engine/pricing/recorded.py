@@ -1,7 +1,7 @@
 """Bills of the recorded usage in a range: what they need, read once, under one set of rules.
 
 `GET /api/v1/bill`, `POST /api/v1/compare` and `POST /api/v1/rank` bill the household's import
-and export in the UTC hours starting in [start, end) (`tariffs.usage`); compare and rank bill
+and export in the UTC hours starting in [start, end) (`store.usage`); compare and rank bill
 gas or water tariffs with that commodity's household meters, in each tariff's unit
 (`tariffs.metered`). The rules, the same for every tariff billed:
 
@@ -31,14 +31,9 @@ from aetherlens_engine.tariffs.metered import MeterHours, billed_household
 from aetherlens_engine.tariffs.model import BillInputError, Tariff
 from aetherlens_engine.tariffs.ranking import Candidate, Ranking, rank, same_currency
 from aetherlens_engine.tariffs.series import Interval, Series
-from aetherlens_engine.tariffs.usage import (
-    Usage,
-    carbon_series,
-    commodity_hours,
-    no_price_device,
-    price_series,
-    recorded_usage,
-)
+from aetherlens_engine.tariffs.usage import Usage, no_price_device
+
+from .store.usage import carbon_series, commodity_hours, price_series, recorded_usage
 
 # Hours with the commodity's household energy: a bill over a partly recorded range says what
 # it covers.

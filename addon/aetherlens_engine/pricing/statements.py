@@ -32,9 +32,10 @@ from aetherlens_engine.tariffs.statement import (
     StatementLine,
     match,
 )
-from aetherlens_engine.tariffs.store import StoredTariff, tariff_versions
+from aetherlens_engine.tariffs.versions import StoredTariff
 
 from .recorded import RecordedInputs, load_recorded, recorded_hours, whole_hours
+from .store.tariffs import tariff_versions
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from .bill import interval_rates
 from .calendar import ChangeMinutes, WallClock, local_midnight
 from .model import BillInputError, Tariff
 from .series import Interval, Series
-from .store import StoredTariff
+from .versions import StoredTariff
 
 ZERO = Decimal(0)
 HOURS_PER_DAY = 24

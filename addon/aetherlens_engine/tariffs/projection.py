@@ -27,14 +27,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-import asyncpg
-
 from .bill import Bill, CycleBill, bill
 from .calendar import Cycle, cycles_between, local_midnight
 from .model import Tariff
 from .series import Interval, Series
-from .store import active_tariff_at
-from .usage import HOUR, Usage, floor_hour, no_price_device, price_series, recorded_usage
+from .usage import HOUR, Usage, floor_hour
 
 METHOD = "usage so far + mean daily profile of the last 14 days"
 PROFILE_DAYS = 14
@@ -204,33 +201,3 @@ def history_window(tariff: Tariff, now: datetime) -> tuple[datetime, datetime]:
         local_midnight(today - timedelta(days=PROFILE_DAYS), tariff.zone),
         local_midnight(today, tariff.zone),
     )
-
-
-async def recorded_for(
-    conn: asyncpg.Connection, tariff: Tariff, now: datetime
-) -> tuple[Usage, Usage]:
-    """Return the recorded usage `project` takes at NOW: the cycle's and the last 14 days'."""
-    cycle = current_cycle(tariff, now)
-    recorded = await recorded_usage(conn, floor_hour(cycle.start_utc), floor_hour(now))
-    low, high = history_window(tariff, now)
-    return recorded, await recorded_usage(conn, low, high)
-
-
-async def project_stored(conn: asyncpg.Connection, tariff: Tariff, now: datetime) -> Projection:
-    """Project the cycle containing NOW under a (stored) tariff from recorded data."""
-    cycle = current_cycle(tariff, now)
-    hour = floor_hour(now)
-    recorded, history = await recorded_for(conn, tariff, now)
-    low = history_window(tariff, now)[0]
-    prices = None
-    if tariff.needs_prices:
-        prices = await price_series(conn, tariff.currency, min(low, cycle.start_utc), hour + HOUR)
-        if prices is None:
-            raise no_price_device(tariff, "in this billing cycle")
-    return project(tariff, now, recorded, history, prices=prices)
-
-
-async def project_active(conn: asyncpg.Connection, now: datetime) -> Projection | None:
-    """Project the active tariff's current cycle; None when no tariff is active now."""
-    stored = await active_tariff_at(conn, now)
-    return await project_stored(conn, stored.tariff(), now) if stored is not None else None

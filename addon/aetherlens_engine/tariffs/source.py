@@ -13,11 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from .load import build_tariff, read_definition
 from .model import Tariff, TariffError
-from .store import StoredTariff, active_tariff_name, save_tariff, set_active_tariff
 from .urdb import import_urdb, is_urdb
 
 # Where the first version of a tariff starts unless told otherwise: before any energy.
@@ -54,44 +51,3 @@ def read_tariff_file(path: Path, timezone: str) -> Definition:
     """Read a native YAML/JSON tariff or a URDB rate JSON (priced in TIMEZONE) from PATH."""
     data = read_definition(path)
     return urdb_definition(data, timezone) if is_urdb(data) else native_definition(data)
-
-
-async def default_valid_from(conn: asyncpg.Connection, name: str, now: datetime) -> datetime:
-    """Where a new version starts when none is given.
-
-    The first version of a name is in force since EPOCH, so energy recorded or backfilled at
-    any time is priced; a later one starts NOW.
-    """
-    exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM tariffs WHERE name = $1)", name)
-    return now if exists else EPOCH
-
-
-@dataclass(frozen=True, slots=True)
-class InstalledFile:
-    """What loading a tariff file changed: the version saved (if new), and if it was activated."""
-
-    name: str
-    saved: StoredTariff | None
-    activated: bool
-
-
-async def install_tariff_file(
-    conn: asyncpg.Connection, path: Path, timezone: str, now: datetime
-) -> InstalledFile:
-    """Save PATH's tariff as a new version unless its latest one is the same.
-
-    It is activated if no tariff is active yet.
-    """
-    loaded = read_tariff_file(path, timezone)
-    name = loaded.tariff.name
-    latest = await conn.fetchval(
-        "SELECT definition FROM tariffs WHERE name = $1 ORDER BY version DESC LIMIT 1", name
-    )
-    saved = None
-    if latest is None or json.loads(latest) != loaded.definition:
-        valid_from = await default_valid_from(conn, name, now)
-        saved = await save_tariff(conn, loaded.definition, valid_from)
-    activated = await active_tariff_name(conn) is None
-    if activated:
-        await set_active_tariff(conn, name)
-    return InstalledFile(name, saved, activated)

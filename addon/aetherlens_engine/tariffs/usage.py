@@ -1,65 +1,20 @@
-"""Recorded household energy and price/carbon series, read from the database for billing.
+"""A household's usage as the bill takes it: import and export per UTC hour, exact decimals.
 
-The household's energy per UTC hour is the sum of its `household_meters` (mains devices, or
-the appliances not inside another where no mains device exists: timescale/0005) in
-`energy_hourly`. A bidirectional mains meter that nets below zero in an hour exported the
-difference: import is the positive part of each hour, export the negative part.
-
-Dynamic prices come from the readings of the first price device (by id) whose unit is the
-tariff's `<currency>/kWh`; a carbon series from the first carbon device (unit `kg/kWh`).
+`pricing.store.usage` reads it (and the price and carbon series) from the database.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import asyncpg
-
-from aetherlens_engine.models import UNIT_CARBON, Commodity, DeviceKind
-
-from .metered import MeterHours, billed_household
 from .model import BillInputError, Tariff
-from .series import Grid, Interval, Series
+from .series import Grid, Interval
 
 HOUR = timedelta(hours=1)
 ZERO = Decimal(0)
-
-# The meters as an array evaluated first: the planner then reads only their hours by the key
-# (as a join it estimates the view's rows badly and scans the span's hours of every device).
-_HOUSEHOLD_SQL = """
-SELECT e.hour, e.energy_kwh
-FROM energy_hourly AS e
-WHERE e.hour >= $1 AND e.hour < $2
-  AND e.device_id = ANY (ARRAY(SELECT id FROM household_meters))
-ORDER BY e.hour
-"""
-# Each household meter's hours of a commodity, with the unit they are in.
-_COMMODITY_SQL = """
-SELECT e.device_id, d.unit, e.hour, e.energy_kwh
-FROM energy_hourly AS e
-JOIN devices AS d ON d.id = e.device_id
-WHERE e.hour >= $2 AND e.hour < $3
-  AND e.device_id = ANY (ARRAY(SELECT id FROM commodity_meters WHERE commodity = $1))
-ORDER BY e.device_id, e.hour
-"""
-# The series' value in force at `start` (its last point before) and every point up to `end`.
-_SERIES_SQL = """
-WITH source AS (
-    SELECT id FROM devices
-    WHERE kind = $1 AND unit = $2 AND commodity = 'electricity'
-    ORDER BY id LIMIT 1
-), first AS (
-    SELECT time FROM readings_before((SELECT id FROM source), $3, 1, false)
-)
-SELECT r.time, r.value
-FROM readings_between((SELECT id FROM source), coalesce((SELECT time FROM first), $3), $4) AS r
-WHERE r.time < $4
-ORDER BY r.time
-"""
 
 
 def floor_hour(instant: datetime) -> datetime:
@@ -88,68 +43,9 @@ def hourly(kwh: dict[datetime, Decimal]) -> Sequence[Interval]:
     return [Interval(hour, hour + HOUR, value) for hour, value in kwh.items()]
 
 
-async def recorded_usage(conn: asyncpg.Connection, start: datetime, end: datetime) -> Usage:
-    """Return the household's import and export in the UTC hours starting in [start, end)."""
-    rows = await conn.fetch(_HOUSEHOLD_SQL, start, end)
-    net: dict[datetime, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        net[row["hour"]] += exact(row["energy_kwh"])
-    load = hourly({hour: max(kwh, ZERO) for hour, kwh in net.items()})
-    export = [Interval(hour, hour + HOUR, -kwh) for hour, kwh in net.items() if kwh < 0]
-    return Usage(load, export)
-
-
-async def commodity_hours(
-    conn: asyncpg.Connection, commodity: Commodity, start: datetime, end: datetime
-) -> MeterHours:
-    """Return the hours in [START, END) of each of COMMODITY's household meters.
-
-    Those of its `commodity_meters` (timescale/0012), in each meter's own unit.
-    """
-    meters: dict[tuple[int, str], list[Interval]] = defaultdict(list)
-    for row in await conn.fetch(_COMMODITY_SQL, str(commodity), start, end):
-        hour = row["hour"]
-        meters[row["device_id"], row["unit"]].append(
-            Interval(hour, hour + HOUR, exact(row["energy_kwh"]))
-        )
-    return meters
-
-
-async def commodity_load(
-    conn: asyncpg.Connection, tariff: Tariff, start: datetime, end: datetime
-) -> list[Interval]:
-    """Return TARIFF's commodity's household per hour in [START, END), in TARIFF's unit.
-
-    Each meter is converted from its own unit (`metered.billed_household`: BillInputError where
-    TARIFF cannot price it).
-    """
-    return billed_household(tariff, await commodity_hours(conn, tariff.commodity, start, end))
-
-
-async def _series(
-    conn: asyncpg.Connection, kind: DeviceKind, unit: str, start: datetime, end: datetime
-) -> Series | None:
-    rows = await conn.fetch(_SERIES_SQL, kind.value, unit, start, end)
-    if len(rows) < 2:  # noqa: PLR2004 - a step's length comes from two points
-        return None
-    return Series.from_points(kind.value, [(row["time"], exact(row["value"])) for row in rows])
-
-
-async def price_series(
-    conn: asyncpg.Connection, currency: str, start: datetime, end: datetime
-) -> Series | None:
-    """Return the recorded price per kWh in CURRENCY over [start, end), None without two points."""
-    return await _series(conn, DeviceKind.PRICE, f"{currency}/kWh", start, end)
-
-
 def no_price_device(tariff: Tariff, where: str) -> BillInputError:
     """Return the refusal of dynamic TARIFF where no price device records its prices (WHERE)."""
     return BillInputError(
         f"tariff {tariff.name!r} has dynamic prices, but no price device records "
         f"{tariff.currency}/kWh {where}"
     )
-
-
-async def carbon_series(conn: asyncpg.Connection, start: datetime, end: datetime) -> Series | None:
-    """Return the recorded carbon intensity over [start, end), None without two points."""
-    return await _series(conn, DeviceKind.CARBON, UNIT_CARBON, start, end)

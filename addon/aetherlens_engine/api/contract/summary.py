@@ -8,7 +8,7 @@ from typing import Annotated
 from msgspec import Meta
 
 from aetherlens_engine import models
-from aetherlens_engine.tariffs.recompute import RecomputeState
+from aetherlens_engine.pricing.recompute import RecomputeState
 
 from .base import Currency, Day, Instant, Model, Money, Share
 from .budgets import StoredBudget

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from aetherlens_engine.tariffs.recompute import RecomputeState
+from aetherlens_engine.pricing.recompute import RecomputeState
 
 from .base import Count, Currency, Day, Instant, JsonObject, Model, Money, Query, Share
 from .engine import FieldError

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from aetherlens_engine.plugins import PluginError
 from aetherlens_engine.plugins.dryrun import dry_run, load_fixture
-from aetherlens_engine.tariffs.usage import price_series
+from aetherlens_engine.pricing.store.usage import price_series
 from aetherlens_engine.testing import PluginEngine, serve_app
 from dayahead_prices.plugin import DayAheadPricesPlugin
 

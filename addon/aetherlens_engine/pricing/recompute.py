@@ -1,47 +1,33 @@
-"""Pricing stored hours under a tariff's versions, and the recompute's status and queue.
+"""Pricing stored hours under a tariff's versions, and the recompute's status.
 
 `price_hours` is the one writer of `cost_rates` / `cost_daily` for the engine: each version of
-the tariff prices the hours of its validity (`costs.write_costs`, with the recorded price and
+the tariff prices the hours of its validity (`store.costs.write_costs`, with the recorded price and
 carbon series where the tariff asks for them); hours before the tariff's first version lose their
 costs, so the history shown is always that of the tariff in use. A billing cycle is one pass: its
 household hours read once, rated in process, and written as one rate per hour.
 
 The pending recompute of a commodity lives in its `tariff_recompute` row (migrations 0003,
-0017): its `start` is the first hour still to price, moved forward with every committed chunk.
+0017; `store.recompute`): its `start` is the first hour still to price, moved forward with every
+committed chunk.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from aetherlens_engine.models import Commodity
+from aetherlens_engine.tariffs.calendar import cycles_between
+from aetherlens_engine.tariffs.usage import HOUR, floor_hour
+from aetherlens_engine.tariffs.versions import StoredTariff
 
-from .calendar import cycles_between
-from .costs import clear_rates, write_costs, write_daily
-from .store import StoredTariff, tariff_versions
-from .usage import carbon_series, price_series
-
-HOUR = timedelta(hours=1)
-
-_REQUEST_SQL = """
-INSERT INTO tariff_recompute (start, commodity) VALUES ($1, $2)
-ON CONFLICT (commodity) DO UPDATE
-SET start = least(tariff_recompute.start, EXCLUDED.start),
-    request = tariff_recompute.request + 1,
-    requested_at = now()
-RETURNING start
-"""
-_GENERATION_SQL = """
-INSERT INTO engine_settings (key, value) VALUES ('recompute_generation', '1')
-ON CONFLICT (key) DO UPDATE
-SET value = to_jsonb((engine_settings.value #>> '{}')::bigint + 1), updated_at = now()
-RETURNING (value #>> '{}')::bigint
-"""
+from .store.costs import clear_rates, write_costs, write_daily
+from .store.tariffs import tariff_versions
+from .store.usage import carbon_series, price_series
 
 
 class RecomputeState(StrEnum):
@@ -77,11 +63,6 @@ class RecomputeStatus:
         if self.hours_total:
             return min(1.0, self.hours_done / self.hours_total)
         return 1.0 if self.state is RecomputeState.DONE else 0.0
-
-
-def floor_hour(instant: datetime) -> datetime:
-    """Return the start of the UTC hour containing INSTANT."""
-    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def ceil_hour(instant: datetime) -> datetime:
@@ -169,69 +150,3 @@ def billing_chunks(
             chunks.append((low, high))
             low = high
     return chunks
-
-
-async def request_recompute(
-    conn: asyncpg.Connection, start: datetime, commodity: Commodity = Commodity.ELECTRICITY
-) -> datetime:
-    """Queue COMMODITY's recompute from START (or keep an earlier pending one); return its start."""
-    pending: datetime = await conn.fetchval(_REQUEST_SQL, floor_hour(start), str(commodity))
-    return pending
-
-
-@dataclass(frozen=True, slots=True)
-class PendingRecompute:
-    """A queued recompute: its commodity, first hour to price, and the request it belongs to."""
-
-    start: datetime
-    request: int
-    commodity: Commodity = Commodity.ELECTRICITY
-
-
-async def pending_recompute(conn: asyncpg.Connection) -> PendingRecompute | None:
-    """Return a queued recompute (electricity's first, then gas, water), if one is waiting."""
-    row = await conn.fetchrow(
-        "SELECT start, request, commodity FROM tariff_recompute "
-        "ORDER BY array_position(ARRAY['electricity', 'gas', 'water'], commodity) LIMIT 1"
-    )
-    if row is None:
-        return None
-    return PendingRecompute(row["start"], row["request"], Commodity(row["commodity"]))
-
-
-async def advance(conn: asyncpg.Connection, pending: PendingRecompute, done_to: datetime) -> None:
-    """Record that the hours before DONE_TO are priced, unless a newer request came in."""
-    await conn.execute(
-        "UPDATE tariff_recompute SET start = $2 WHERE commodity = $3 AND request = $1",
-        pending.request,
-        done_to,
-        str(pending.commodity),
-    )
-
-
-async def finish(conn: asyncpg.Connection, pending: PendingRecompute) -> int | None:
-    """Close the recompute and return the new generation; None if a newer request came in."""
-    async with conn.transaction():
-        closed = await conn.fetchval(
-            "DELETE FROM tariff_recompute WHERE commodity = $2 AND request = $1 RETURNING 1",
-            pending.request,
-            str(pending.commodity),
-        )
-        if closed is None:
-            return None
-        generation: int = await conn.fetchval(_GENERATION_SQL)
-    return generation
-
-
-async def generation(conn: asyncpg.Connection) -> int:
-    """Return how many recomputes have finished in this database."""
-    value = await conn.fetchval(
-        "SELECT (value #>> '{}')::bigint FROM engine_settings WHERE key = 'recompute_generation'"
-    )
-    return int(value) if value is not None else 0
-
-
-async def first_energy_hour(conn: asyncpg.Connection) -> datetime | None:
-    """Return the earliest hour with a rollup row, if any."""
-    first: datetime | None = await conn.fetchval("SELECT min(hour) FROM energy_hourly")
-    return first

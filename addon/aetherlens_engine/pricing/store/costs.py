@@ -11,8 +11,8 @@ writes a commodity's.
 
 Electricity's household per hour is the sum of its `household_meters` (mains devices, or the
 appliances not inside another where no mains device exists: timescale/0005), read as the bill
-reads it (`usage.recorded_usage`); gas's and water's that of their `commodity_meters`
-(timescale/0012) in the tariff's unit (`usage.commodity_load`). Every hour of the span gets a
+reads it (`store.usage.recorded_usage`); gas's and water's that of their `commodity_meters`
+(timescale/0012) in the tariff's unit (`store.usage.commodity_load`). Every hour of the span gets a
 rate (0 where none was metered; the view shows a cost only where a device has some), except
 under a recorded price or carbon series, which only the hours with energy must have.
 """
@@ -26,14 +26,15 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from aetherlens_engine.models import Commodity, DeviceKind
+from aetherlens_engine.tariffs.bill import interval_rates
+from aetherlens_engine.tariffs.calendar import cycles_between, local_midnight
+from aetherlens_engine.tariffs.metered import volume_price
+from aetherlens_engine.tariffs.model import Tariff
+from aetherlens_engine.tariffs.series import Interval, Series
+from aetherlens_engine.tariffs.usage import ZERO, hourly
+from aetherlens_engine.tariffs.versions import StoredTariff
 
-from .bill import interval_rates
-from .calendar import cycles_between, local_midnight
-from .metered import volume_price
-from .model import Tariff
-from .series import Interval, Series
-from .store import StoredTariff
-from .usage import ZERO, commodity_load, hourly, recorded_usage
+from .usage import commodity_load, recorded_usage
 
 PRICED_KINDS = [DeviceKind.GRID.value, DeviceKind.METER.value, DeviceKind.APPLIANCE.value]
 HOUR = timedelta(hours=1)

@@ -32,35 +32,32 @@ import asyncpg
 from aetherlens_engine.clock import Clock, system_clock
 from aetherlens_engine.errors import EngineError
 from aetherlens_engine.models import Commodity
+from aetherlens_engine.tariffs.calendar import cycles_between
+from aetherlens_engine.tariffs.model import TariffError, TierRule
+from aetherlens_engine.tariffs.source import Definition
+from aetherlens_engine.tariffs.usage import HOUR, floor_hour
+from aetherlens_engine.tariffs.versions import StoredTariff
 from aetherlens_engine.tasks import cancel_and_wait
 
-from .calendar import cycles_between
-from .model import TariffError, TierRule
-from .recompute import (
-    HOUR,
+from .recompute import RecomputeState, RecomputeStatus, billing_chunks, ceil_hour, price_hours
+from .store.recompute import (
     PendingRecompute,
-    RecomputeState,
-    RecomputeStatus,
     advance,
-    billing_chunks,
-    ceil_hour,
     finish,
     first_energy_hour,
-    floor_hour,
     generation,
     pending_recompute,
-    price_hours,
     request_recompute,
 )
-from .source import Definition, default_valid_from, install_tariff_file
-from .store import (
-    StoredTariff,
+from .store.tariffs import (
     active_tariff_name,
     active_tariff_names,
+    default_valid_from,
     save_tariff,
     set_active_tariff,
     tariff_versions,
 )
+from .tariff_file import install_tariff_file
 
 LOGGER = logging.getLogger(__name__)
 # Failures a recompute reports as its error; anything else is a bug and is logged in full.

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from aetherlens_engine.models import Commodity
-
-from .load import build_tariff
-from .model import Tariff, TariffError
+from aetherlens_engine.tariffs.load import build_tariff
+from aetherlens_engine.tariffs.model import TariffError
+from aetherlens_engine.tariffs.source import EPOCH
+from aetherlens_engine.tariffs.versions import StoredTariff
 
 COLUMNS = "id, name, version, definition::text AS definition, valid_from, valid_to"
 _COMMODITY = "coalesce(definition->>'commodity', 'electricity')"  # build_tariff's default
@@ -28,22 +28,6 @@ ACTIVE_KEYS = {
     Commodity.GAS: "active_tariff_gas",
     Commodity.WATER: "active_tariff_water",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTariff:
-    """One version of a tariff as stored, with its validity [valid_from, valid_to)."""
-
-    id: int
-    name: str
-    version: int
-    definition: dict[str, Any]
-    valid_from: datetime
-    valid_to: datetime | None
-
-    def tariff(self) -> Tariff:
-        """Build the tariff of this version."""
-        return build_tariff(self.definition)
 
 
 def stored_from_row(row: asyncpg.Record) -> StoredTariff:
@@ -101,6 +85,24 @@ async def save_tariff(
             valid_from,
         )
     return stored_from_row(row)
+
+
+async def default_valid_from(conn: asyncpg.Connection, name: str, now: datetime) -> datetime:
+    """Where a new version starts when none is given.
+
+    The first version of a name is in force since EPOCH, so energy recorded or backfilled at
+    any time is priced; a later one starts NOW.
+    """
+    exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM tariffs WHERE name = $1)", name)
+    return now if exists else EPOCH
+
+
+async def latest_definition(conn: asyncpg.Connection, name: str) -> dict[str, Any] | None:
+    """Return the definition of the named tariff's latest version, if it has one."""
+    latest = await conn.fetchval(
+        "SELECT definition FROM tariffs WHERE name = $1 ORDER BY version DESC LIMIT 1", name
+    )
+    return json.loads(latest) if latest is not None else None
 
 
 async def tariff_at(conn: asyncpg.Connection, name: str, instant: datetime) -> StoredTariff | None:

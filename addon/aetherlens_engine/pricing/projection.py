@@ -1,0 +1,44 @@
+"""Project the current billing cycle from the recorded data (`tariffs.projection` bills it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from aetherlens_engine.tariffs.model import Tariff
+from aetherlens_engine.tariffs.projection import Projection, current_cycle, history_window, project
+from aetherlens_engine.tariffs.usage import HOUR, Usage, floor_hour, no_price_device
+
+from .store.tariffs import active_tariff_at
+from .store.usage import price_series, recorded_usage
+
+
+async def recorded_for(
+    conn: asyncpg.Connection, tariff: Tariff, now: datetime
+) -> tuple[Usage, Usage]:
+    """Return the recorded usage `project` takes at NOW: the cycle's and the last 14 days'."""
+    cycle = current_cycle(tariff, now)
+    recorded = await recorded_usage(conn, floor_hour(cycle.start_utc), floor_hour(now))
+    low, high = history_window(tariff, now)
+    return recorded, await recorded_usage(conn, low, high)
+
+
+async def project_stored(conn: asyncpg.Connection, tariff: Tariff, now: datetime) -> Projection:
+    """Project the cycle containing NOW under a (stored) tariff from recorded data."""
+    cycle = current_cycle(tariff, now)
+    hour = floor_hour(now)
+    recorded, history = await recorded_for(conn, tariff, now)
+    low = history_window(tariff, now)[0]
+    prices = None
+    if tariff.needs_prices:
+        prices = await price_series(conn, tariff.currency, min(low, cycle.start_utc), hour + HOUR)
+        if prices is None:
+            raise no_price_device(tariff, "in this billing cycle")
+    return project(tariff, now, recorded, history, prices=prices)
+
+
+async def project_active(conn: asyncpg.Connection, now: datetime) -> Projection | None:
+    """Project the active tariff's current cycle; None when no tariff is active now."""
+    stored = await active_tariff_at(conn, now)
+    return await project_stored(conn, stored.tariff(), now) if stored is not None else None

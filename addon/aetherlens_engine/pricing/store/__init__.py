@@ -1,0 +1,1 @@
+"""The pricing layer's SQL, one module per topic: the calculator (`tariffs`) reads no database."""

@@ -1,0 +1,48 @@
+"""The tariff file given at start: saved as a new version when it changed, activated if none is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+
+from aetherlens_engine.tariffs.source import read_tariff_file
+from aetherlens_engine.tariffs.versions import StoredTariff
+
+from .store.tariffs import (
+    active_tariff_name,
+    default_valid_from,
+    latest_definition,
+    save_tariff,
+    set_active_tariff,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledFile:
+    """What loading a tariff file changed: the version saved (if new), and if it was activated."""
+
+    name: str
+    saved: StoredTariff | None
+    activated: bool
+
+
+async def install_tariff_file(
+    conn: asyncpg.Connection, path: Path, timezone: str, now: datetime
+) -> InstalledFile:
+    """Save PATH's tariff as a new version unless its latest one is the same.
+
+    It is activated if no tariff is active yet.
+    """
+    loaded = read_tariff_file(path, timezone)
+    name = loaded.tariff.name
+    saved = None
+    if await latest_definition(conn, name) != loaded.definition:
+        valid_from = await default_valid_from(conn, name, now)
+        saved = await save_tariff(conn, loaded.definition, valid_from)
+    activated = await active_tariff_name(conn) is None
+    if activated:
+        await set_active_tariff(conn, name)
+    return InstalledFile(name, saved, activated)
