@@ -50,23 +50,36 @@ FROM unnest($3::timestamptz[], $4::numeric[], $5::text[], $6::numeric[], $9::num
 # local day is computed once per hour (materialized: inlined, it would be computed per device and
 # hour), and the few unpriced devices are filtered out rather than the priced ones looked up
 # (which turns the hour-range scan into one index search per device); each device's price is
-# that of its unit (`unit_price`, timescale/0017). Costs are summed exactly; kWh and carbon
-# are doubles. The days' rows are updated in place rather than deleted and inserted again: an
-# update that keeps the key checks no foreign key, and with the free space migration 0016 leaves
-# in each page it adds no index entries (a heap-only tuple). Rows of the days ($5 to $6) that the
-# sums no longer give (a device without energy now, another currency) are deleted.
+# that of its unit (`unit_price`, timescale/0017; `units` takes the same price as a double: a m³
+# at the volume price, anything else at the price of a kWh). kWh and carbon are doubles.
+#
+# Costs are summed exactly: each hour's is `hour_cost` (the kWh's shortest decimal times the
+# price, rounded to 8 places, as the `cost_hourly` view gives it), but computed as the double
+# kWh times the price in units of 1e-8 (`units`), rounded to an integer and summed as int8. The
+# double product is within 5e-16 of the exact decimal one relative to its size (four roundings:
+# the kWh's shortest decimal, the price as a double, the scaling, the product), so it rounds to
+# the same integer unless it lies within 1e-14 of its size from a half: those hours (about one
+# in 10^7, and any over 10^12 units) take `hour_cost` itself, in units (an hour's cost over
+# 9.2e10 is out of range, as one over 1e12 is of `hour_cost`'s numeric(20, 8)). The decimal
+# arithmetic per row (the kWh's text, its numeric, the product, the rounding, a numeric sum)
+# was most of the daily sums' time.
+#
+# The days' rows are updated in place rather than deleted and inserted again: an update that
+# keeps the key checks no foreign key, and with the free space migration 0016 leaves in each page
+# it adds no index entries (a heap-only tuple). Rows of the days ($5 to $6) that the sums no
+# longer give (a device without energy now, another currency) are deleted.
 _DAILY_SQL = """
 WITH r AS MATERIALIZED (
     SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency, unit, price, volume_price,
+           price::float8 * 1e8 AS scale, volume_price::float8 * 1e8 AS volume_scale,
            carbon_kg::float8 AS carbon_kg
     FROM cost_rates
     WHERE hour >= $1 AND hour < $2 AND commodity = $7
 ),
-sums AS (
-    SELECT e.device_id, r.day, r.currency, sum(e.energy_kwh) AS energy_kwh,
-           sum(hour_cost(e.energy_kwh, unit_price(d.unit, r.unit, r.price, r.volume_price)))
-               AS cost,
-           sum(e.energy_kwh * r.carbon_kg) AS carbon_kg
+hours AS (
+    SELECT e.device_id, r.day, r.currency, e.energy_kwh, r.carbon_kg,
+           unit_price(d.unit, r.unit, r.price, r.volume_price) AS price,
+           e.energy_kwh * CASE WHEN d.unit = 'm³' THEN r.volume_scale ELSE r.scale END AS units
     FROM energy_hourly AS e
     JOIN r ON r.hour = e.hour
     JOIN devices AS d ON d.id = e.device_id
@@ -75,7 +88,16 @@ sums AS (
           SELECT id FROM devices WHERE NOT kind = ANY ($4::text[]) OR commodity <> $7
       ))
       AND unit_price(d.unit, r.unit, r.price, r.volume_price) IS NOT NULL
-    GROUP BY e.device_id, r.day, r.currency
+),
+sums AS (
+    SELECT device_id, day, currency, sum(energy_kwh) AS energy_kwh,
+           sum(CASE WHEN abs(units - round(units)) < 0.5 - 1e-14 * abs(units) AND abs(units) < 1e12
+                    THEN round(units)::int8
+                    ELSE (hour_cost(energy_kwh, price) * 100000000)::int8
+               END) * 0.00000001 AS cost,
+           sum(energy_kwh * carbon_kg) AS carbon_kg
+    FROM hours
+    GROUP BY device_id, day, currency
 ),
 written AS (
     INSERT INTO cost_daily AS o (device_id, day, currency, energy_kwh, cost, carbon_kg)
