@@ -186,6 +186,17 @@ async def _fill(pool: asyncpg.Pool) -> int:
 STATEMENT_ROUTE = "/api/v1/statements/{statement_id}"
 
 
+def _device_calls(plug: int) -> tuple[list[Call], list[Call]]:
+    """Return calls of the device figures and changes that succeed, and changes that fail."""
+    route = "/api/v1/devices/{device_id}"
+    change = Call(route, "patch", path=f"/api/v1/devices/{plug}", kwargs={"json": {}})
+    failing = [
+        Call(route, "patch", path=f"/api/v1/devices/{device}", kwargs={"json": body})
+        for device, body in ((plug, {"display_name": " "}), (plug, []), (777, {}))
+    ]
+    return [Call("/api/v1/devices/figures"), change], failing
+
+
 async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
     plug = await _fill(pool)
     energy = "/api/v1/devices/{device_id}/energy"
@@ -202,13 +213,17 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
         Call("/metrics"),
     ]
     green_button = {"format": "greenbutton", "content": household().decode()}
-    meter_data = Call("/api/v1/meter-data", "post", kwargs={"json": green_button})
-    summaries = Call("/api/v1/meter-data/summaries")
-    private += [meter_data, summaries]
+    device_calls, bad_device_calls = _device_calls(plug)
+    private += [
+        Call("/api/v1/meter-data", "post", kwargs={"json": green_button}),
+        Call("/api/v1/meter-data/summaries"),
+        *device_calls,
+    ]
     failing = [
         Call(energy, path=plug_energy, kwargs={"params": {**day, "resolution": "day"}}),
         Call(energy, path=plug_energy, kwargs={"params": {**day, "from": "soon"}}),
         Call(energy, path="/api/v1/devices/777/energy", kwargs={"params": day}),
+        *bad_device_calls,
         *(
             Call("/api/v1/readings", "post", kwargs={"json": body})
             for body in ([reading, bad], [bad], {"not": "a list"}, [reading] * 5001)
@@ -296,7 +311,8 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
     async with client(engine_state(None, sink=FullSink())) as session:
         answers += [
             await call.send(session)
-            for call in [*private[:4], meter_data, summaries, *tariff_calls]
+            for call in private
+            if call.route != "/metrics"  # served without the database
         ]
     await pool.close()
     async with client(engine_state(pool)) as session:
@@ -338,9 +354,9 @@ async def test_errors_outside_routes_are_documented_errors() -> None:
 
 
 def test_every_failure_is_documented_as_an_error_model() -> None:
-    """Each route's 4xx and 5xx answers are `Error`, `TariffError`, `BudgetError` or `PluginError`
-    (`api.errors` encodes them), but the validation's verdict on a tariff: its 422 is the answer
-    asked for.
+    """Each route's 4xx and 5xx answers are `Error`, `TariffError`, `BudgetError`, `DeviceError` or
+    `PluginError` (`api.errors` encodes them), but the validation's verdict on a tariff: its 422
+    is the answer asked for.
     """
     spec = build_spec("1", 10)
     found = set()
@@ -352,11 +368,21 @@ def test_every_failure_is_documented_as_an_error_model() -> None:
                 schema = _resolve(spec, response)["content"]["application/json"]["schema"]
                 found.add((path, method, status, schema["$ref"].rsplit("/", 1)[-1]))
     models = {model for *_, model in found}
-    assert models == {"Error", "TariffError", "BudgetError", "PluginError", "TariffInvalid"}
+    assert models == {
+        "Error",
+        "TariffError",
+        "BudgetError",
+        "DeviceError",
+        "PluginError",
+        "TariffInvalid",
+    }
     assert {f[:3] for f in found if f[3] == "TariffInvalid"} == {
         ("/api/v1/tariffs/validate", "post", "422")
     }
     assert {f[0] for f in found if f[3] == "BudgetError"} == {
         "/api/v1/budgets",
         "/api/v1/budgets/{budget_id}",
+    }
+    assert {f[:3] for f in found if f[3] == "DeviceError"} == {
+        ("/api/v1/devices/{device_id}", "patch", "422")
     }

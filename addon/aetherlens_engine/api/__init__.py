@@ -20,6 +20,7 @@ from . import (
     budgets,
     costs,
     demand,
+    device_figures,
     devices,
     health,
     ledger,
@@ -42,6 +43,16 @@ from .openapi import SPEC_KEY, build_spec, get_openapi
 from .ratelimit import TokenBucketLimiter, ratelimit_middleware
 from .state import STATE_KEY, EngineState, ReadingSink
 from .text import text_middleware
+
+
+def _add_device_routes(router: web.UrlDispatcher) -> None:
+    """Add the routes of the devices: list, figures, change, energy."""
+    router.add_get("/api/v1/devices", devices.get_devices, allow_head=False)
+    router.add_get("/api/v1/devices/figures", device_figures.get_device_figures, allow_head=False)
+    router.add_patch("/api/v1/devices/{device_id}", devices.patch_device)
+    router.add_get(
+        "/api/v1/devices/{device_id}/energy", devices.get_device_energy, allow_head=False
+    )
 
 
 def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.Application:
@@ -73,8 +84,7 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     get("/api/v1/health", health.get_health, allow_head=False)
     get("/api/v1/openapi.json", get_openapi, allow_head=False)
     get("/api/v1/summary", summary.get_summary, allow_head=False)
-    get("/api/v1/devices", devices.get_devices, allow_head=False)
-    get("/api/v1/devices/{device_id}/energy", devices.get_device_energy, allow_head=False)
+    _add_device_routes(app.router)
     app.router.add_post("/api/v1/readings", readings.post_readings)
     get("/api/v1/price", price.get_price, allow_head=False)
     get("/api/v1/ledger", ledger.get_ledger, allow_head=False)

@@ -1,4 +1,10 @@
-"""`GET /api/v1/devices` and `GET /api/v1/devices/{device_id}/energy` (from the rollups)."""
+"""The device routes: list, change, and a device's energy (from the rollups).
+
+`PATCH /api/v1/devices/{device_id}` gives a device a display name, or leaves it out of the
+household (timescale/0019).
+
+A refused change answers 422 (`invalid_device`) with `details` naming the field, as budgets do.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +13,35 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+import msgspec
 from aiohttp import web
+from msgspec import UNSET
 
 from .contract.base import instant, json_response
+from .contract.devices import ChangedDevice, DeviceChange
 from .contract.engine import Device, DeviceList, EnergyPoint, EnergyQuery, EnergySeries
 from .database import connection
-from .decode import path_id, query_of
+from .decode import field_message, json_of, path_id, query_of
 from .errors import ApiError
 from .localtime import first_day_from, local_midnight
 from .ranges import check_range, instant_parameter
 from .state import STATE_KEY
 
-_DEVICES_SQL = """
-SELECT id, source, source_id, name, kind, unit, attributes::text AS attributes,
-       created_at, updated_at
-FROM devices
-ORDER BY id
+_COLUMNS = """id, source, source_id, name, kind, unit, attributes::text AS attributes,
+    coalesce(source_name, name) AS source_name, display_name, in_household, created_at,
+    updated_at"""
+_DEVICES_SQL = f"SELECT {_COLUMNS} FROM devices ORDER BY id"
+# The source's name is kept before a display name replaces `name`; without one, `name` is the
+# source's again. Every expression reads the row as it was.
+_CHANGE_SQL = f"""
+UPDATE devices
+SET source_name = coalesce(source_name, name),
+    display_name = CASE WHEN $2 THEN $3 ELSE display_name END,
+    name = CASE WHEN $2 THEN coalesce($3, source_name, name) ELSE name END,
+    in_household = coalesce($4, in_household),
+    updated_at = now()
+WHERE id = $1
+RETURNING {_COLUMNS}
 """
 _HOURLY_SQL = """
 SELECT hour, energy_kwh, avg_power_w, max_power_w, samples, quality
@@ -46,21 +65,61 @@ def device_identity(row: asyncpg.Record) -> dict[str, Any]:
     return {key: row[key] for key in IDENTITY}
 
 
+def _device(row: asyncpg.Record) -> Device:
+    return Device(
+        **device_identity(row),
+        attributes=json.loads(row["attributes"]),
+        source_name=row["source_name"],
+        display_name=row["display_name"],
+        in_household=row["in_household"],
+        created_at=instant(row["created_at"]),
+        updated_at=instant(row["updated_at"]),
+    )
+
+
 async def get_devices(request: web.Request) -> web.Response:
     """List every device the engine knows."""
     state = request.app[STATE_KEY]
     async with connection(state) as conn:
         rows = await conn.fetch(_DEVICES_SQL)
-    devices = [
-        Device(
-            **device_identity(row),
-            attributes=json.loads(row["attributes"]),
-            created_at=instant(row["created_at"]),
-            updated_at=instant(row["updated_at"]),
+    return json_response(DeviceList(devices=[_device(row) for row in rows]))
+
+
+async def _change(request: web.Request) -> DeviceChange:
+    """Decode the change of REQUEST's body; 422 naming the field that is wrong."""
+    value = await json_of(request)
+    if not isinstance(value, dict):
+        raise ApiError(400, "invalid_body", "the body must be a JSON object")
+    try:
+        return msgspec.convert(value, DeviceChange)
+    except msgspec.ValidationError as err:
+        path, _, message = field_message(err, DeviceChange).partition(": ")
+        raise ApiError(
+            422,
+            "invalid_device",
+            f"{path}: {message}",
+            details=[{"path": path, "message": message}],
+        ) from err
+
+
+async def patch_device(request: web.Request) -> web.Response:
+    """Rename a device, or leave it out of the household (or count it again)."""
+    state = request.app[STATE_KEY]
+    device_id = path_id(request, "device_id", "device")
+    change = await _change(request)
+    renamed = change.display_name is not UNSET
+    name = change.display_name.strip() if isinstance(change.display_name, str) else None
+    counted = None if change.in_household is UNSET else change.in_household
+    async with connection(state) as conn, conn.transaction():
+        before = await conn.fetchval(
+            "SELECT in_household FROM devices WHERE id = $1 FOR UPDATE", device_id
         )
-        for row in rows
-    ]
-    return json_response(DeviceList(devices=devices))
+        if before is None:
+            raise ApiError(404, "unknown_device", f"there is no device {device_id}")
+        row = await conn.fetchrow(_CHANGE_SQL, device_id, renamed, name, counted)
+    if counted is not None and counted != before and state.tariff_service is not None:
+        await state.tariff_service.household_changed()
+    return json_response(ChangedDevice(device=_device(row)))
 
 
 def _range(request: web.Request, query: EnergyQuery) -> tuple[datetime, datetime]:

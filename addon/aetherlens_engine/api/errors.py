@@ -1,8 +1,9 @@
 """JSON errors: every failure answers `{"error": {"code": ..., "message": ...}}`.
 
 The body is encoded from the models the OpenAPI document shows for every 4xx and 5xx answer
-(`contract.engine.Error`, and `TariffError` or `BudgetError` whose details name a tariff's or a
-budget's bad field), so an error answer cannot leave the document's shape.
+(`contract.engine.Error`, and `TariffError`, `BudgetError` or `DeviceError` whose details name
+a tariff's, a budget's or a device change's bad field), so an error answer cannot leave the
+document's shape.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .contract.engine import (
     BudgetError,
     BudgetErrorCode,
     BudgetErrorDetail,
+    DeviceError,
+    DeviceErrorDetail,
     Error,
     ErrorDetail,
     FieldError,
@@ -61,12 +64,17 @@ _BUDGET_CODES: dict[str, BudgetErrorCode] = {
 }
 
 
-def error_body(error: ApiError) -> Error | TariffError | BudgetError | PluginError:
-    """Return ERROR's body as its model: a tariff's or budget's bad fields, or refused readings."""
+def error_body(error: ApiError) -> Error | TariffError | BudgetError | DeviceError | PluginError:
+    """Return ERROR's body as its model: bad fields (tariff, budget, device), refused readings."""
     if error.code == "invalid_tariff" and error.details is not None:
         fields = msgspec.convert(error.details, list[FieldError])
         return TariffError(
             error=TariffErrorDetail(code="invalid_tariff", message=error.message, details=fields)
+        )
+    if error.code == "invalid_device" and error.details is not None:
+        fields = msgspec.convert(error.details, list[FieldError])
+        return DeviceError(
+            error=DeviceErrorDetail(code="invalid_device", message=error.message, details=fields)
         )
     budget_code = _BUDGET_CODES.get(error.code)
     if budget_code is not None and error.details is not None:

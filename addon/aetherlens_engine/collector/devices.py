@@ -17,20 +17,22 @@ from aetherlens_engine.models import Commodity, DeviceKind, Flow
 
 SOURCE = "homeassistant"
 
-# Name, kind, commodity, flow, connection and HA details follow HA; the unit stays what the
-# readings were stored in.
+# Kind, commodity, flow, connection and HA details follow HA, and so does the name unless the
+# household gave the device its own (timescale/0019); the unit stays what the readings were
+# stored in.
 _UPSERT = """
-INSERT INTO devices (source, source_id, name, kind, unit, attributes, commodity, flow, connection)
-SELECT $1, s.source_id, s.name, s.kind, s.unit, s.attributes::jsonb, s.commodity, s.flow,
+INSERT INTO devices (source, source_id, name, source_name, kind, unit, attributes, commodity,
+                     flow, connection)
+SELECT $1, s.source_id, s.name, s.name, s.kind, s.unit, s.attributes::jsonb, s.commodity, s.flow,
        s.connection
 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
             $9::text[])
     AS s (source_id, name, kind, unit, attributes, commodity, flow, connection)
 ON CONFLICT (source, source_id) DO UPDATE
-SET name = excluded.name, kind = excluded.kind, attributes = excluded.attributes,
-    commodity = excluded.commodity, flow = excluded.flow, connection = excluded.connection,
-    updated_at = now()
-WHERE (devices.name, devices.kind, devices.attributes, devices.commodity, devices.flow,
+SET name = coalesce(devices.display_name, excluded.name), source_name = excluded.name,
+    kind = excluded.kind, attributes = excluded.attributes, commodity = excluded.commodity,
+    flow = excluded.flow, connection = excluded.connection, updated_at = now()
+WHERE (devices.source_name, devices.kind, devices.attributes, devices.commodity, devices.flow,
        devices.connection)
       IS DISTINCT FROM (excluded.name, excluded.kind, excluded.attributes, excluded.commodity,
                         excluded.flow, excluded.connection)

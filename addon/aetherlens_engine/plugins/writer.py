@@ -32,11 +32,12 @@ class CloudCostWriter:
     async def _device(conn: asyncpg.Connection, source: str, account: AccountCosts) -> int:
         device_id: int = await conn.fetchval(
             """
-            INSERT INTO devices (source, source_id, name, kind)
-            VALUES ($1, $2, $3, $4)
+            INSERT INTO devices (source, source_id, name, source_name, kind)
+            VALUES ($1, $2, $3, $3, $4)
             ON CONFLICT (source, source_id) DO UPDATE
-                SET name = EXCLUDED.name,
-                    updated_at = CASE WHEN devices.name IS DISTINCT FROM EXCLUDED.name
+                SET name = coalesce(devices.display_name, EXCLUDED.name),
+                    source_name = EXCLUDED.name,
+                    updated_at = CASE WHEN devices.source_name IS DISTINCT FROM EXCLUDED.name
                                       THEN now() ELSE devices.updated_at END
             RETURNING id
             """,

@@ -6,7 +6,8 @@ There is an active tariff per commodity (electricity, gas, water), each pricing 
   block tiers a changed hour moves the tier position of the cycle's later hours; under prorated
   tiers the whole cycle so far).
 - Saving a version of an active tariff, or activating a tariff, queues a recompute of its
-  commodity (`tariff_recompute`). One background task prices the queued hours a billing cycle
+  commodity (`tariff_recompute`); so does a change of the household's electricity meters (a
+  device left out or counted again) for electricity. One background task prices the queued hours a billing cycle
   at a time, each cycle in its own transaction, moving the queue's start with it: a crash or
   restart resumes at the first cycle not committed. A new request while one runs starts it over
   from the earliest hour still to do. An error stops it with state `failed` (the queue row
@@ -159,6 +160,16 @@ class TariffService:
         """Activate NAME for its commodity and recompute every hour with energy under it."""
         commodity = await set_active_tariff(conn, name)
         await self._request(conn, await self._activation_start(conn, name, now), commodity)
+
+    async def household_changed(self) -> None:
+        """Recompute every hour with energy: the household's use, which rates may follow, changed.
+
+        Called when a device is left out of the household or counted again.
+        """
+        async with self._pool.acquire() as conn:
+            first = await first_energy_hour(conn)
+            if first is not None and await active_tariff_name(conn) is not None:
+                await self._request(conn, first)
 
     async def price_rolled_up(self, span: tuple[datetime, datetime] | None) -> int:
         """Price the hours of SPAN (from the rollups) and later ones; return the rows written.

@@ -136,6 +136,12 @@
  */
 
 /**
+ * The device as changed.
+ * @typedef {Object} ChangedDevice
+ * @property {Device} device
+ */
+
+/**
  * The cloud accounts' spending.
  * @typedef {Object} Cloud
  * @property {Array<CloudAccount>} accounts
@@ -337,8 +343,51 @@
  * @property {DeviceKind} kind
  * @property {string|null} unit
  * @property {Object<string, *>} attributes
+ * @property {string} source_name What its source calls it
+ * @property {string|null} display_name The name the household gave it (then its `name`)
+ * @property {boolean} in_household Counted in the household's figures (false: left out)
  * @property {string} created_at
  * @property {string} updated_at
+ */
+
+/**
+ * What to change of a device; a field left out stays as it is.
+ * @typedef {Object} DeviceChange
+ * @property {string|null} [display_name] Its own name, not blank, at most 100 characters; null: the source's
+ * @property {boolean} [in_household] False leaves it out of the household's figures (a sub-meter)
+ */
+
+/**
+ * A device's change is refused; details name the field.
+ * @typedef {Object} DeviceError
+ * @property {DeviceErrorDetail} error
+ */
+
+/**
+ * A device's change is refused; details name the field.
+ * @typedef {Object} DeviceErrorDetail
+ * @property {'invalid_device'} code
+ * @property {string} message
+ * @property {Array<FieldError>} details
+ */
+
+/**
+ * A device's energy and cost this cycle and its recent trend.
+ * @typedef {Object} DeviceFigures
+ * @property {number} device_id
+ * @property {number} energy_cycle_kwh
+ * @property {string|null} cost_cycle Null while no tariff exists
+ * @property {Array<number>} trend_kwh Energy of each of the 14 local days before today, oldest first
+ * @property {number|null} trend_change The last 7 days' energy against the 7 before, as a fraction (0.1: 10 % more); null when the 7 before used none
+ */
+
+/**
+ * Every device of energy with its figures, and the cycle they cover.
+ * @typedef {Object} DeviceFiguresList
+ * @property {string} cycle_start The active tariff's cycle's first day; else this month's
+ * @property {string} cycle_end Exclusive
+ * @property {string} currency
+ * @property {Array<DeviceFigures>} devices
  */
 
 /**
@@ -1078,6 +1127,8 @@
  * @property {Object<string, *>} getOpenApi
  * @property {Summary} getSummary
  * @property {DeviceList} listDevices
+ * @property {DeviceFiguresList} getDeviceFigures
+ * @property {ChangedDevice} changeDevice
  * @property {EnergySeries} getDeviceEnergy
  * @property {IngestResult} postReadings
  * @property {null} getMetrics
@@ -1116,6 +1167,7 @@
 /**
  * Each operation's JSON request body, by its operationId (operations with one).
  * @typedef {Object} Requests
+ * @property {DeviceChange} changeDevice
  * @property {Array<ReadingIn>} postReadings
  * @property {CompareRequest} compareTariffs
  * @property {RankRequest} rankTariffs

@@ -76,6 +76,20 @@ class BudgetError(Model):
     error: BudgetErrorDetail
 
 
+class DeviceErrorDetail(Model):
+    """A device's change is refused; details name the field."""
+
+    code: Literal["invalid_device"]
+    message: str
+    details: list[FieldError]
+
+
+class DeviceError(Model):
+    """A device's change is refused; details name the field."""
+
+    error: DeviceErrorDetail
+
+
 class CollectorIssue(Model):
     """Set while the user must act: a Repairs issue (key = translation key)."""
 
@@ -172,6 +186,13 @@ class Device(models.Device):
     """A device the engine knows: its identity (`models.Device`'s fields) and its record."""
 
     attributes: JsonObject
+    source_name: Annotated[str, Meta(description="What its source calls it")]
+    display_name: Annotated[
+        str | None, Meta(description="The name the household gave it (then its `name`)")
+    ]
+    in_household: Annotated[
+        bool, Meta(description="Counted in the household's figures (false: left out)")
+    ]
     created_at: Instant
     updated_at: Instant
 

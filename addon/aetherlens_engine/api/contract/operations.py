@@ -16,6 +16,7 @@ from . import (
     budgets,
     costs,
     demand,
+    devices,
     engine,
     ledger,
     meterdata,
@@ -205,6 +206,41 @@ OPERATIONS: tuple[Operation, ...] = (
         "listDevices",
         "Every device the engine knows",
         {200: Reply("The devices", engine.DeviceList), **PRIVATE, **shared("Unavailable")},
+    ),
+    Operation(
+        "/api/v1/devices/figures",
+        "get",
+        "getDeviceFigures",
+        "Each device's energy and cost this billing cycle, and its last 14 days",
+        {
+            200: Reply("The figures of every device of energy", devices.DeviceFiguresList),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
+        "/api/v1/devices/{device_id}",
+        "patch",
+        "changeDevice",
+        "Rename a device, or leave it out of the household's figures",
+        {
+            200: Reply("Changed", devices.ChangedDevice),
+            422: Reply("A field is invalid; details name it", devices.DeviceError),
+            **shared("BadRequest", "NotFound"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        params=(Param("device_id", DEVICE_ID, where="path", required=True),),
+        body=Body(
+            devices.DeviceChange,
+            {
+                "rename": {"display_name": "Kitchen fridge"},
+                "a sub-meter its parent counts": {"in_household": False},
+                "the source's name again": {"display_name": None},
+            },
+        ),
+        description="Leaving a device out of the household, or counting it again, "
+        "recomputes the costs (the household's use decides tiers and demand).",
     ),
     Operation(
         "/api/v1/devices/{device_id}/energy",
