@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import {
   AUDITED, AXE_VERSION, VIEWPORTS, audit, check, engineApi, fitsWidth, focusMovesTo, log, shownMoney,
 } from './harness.mjs';
+import { deviceChanges } from './devices.mjs';
 import { gasAndWaterTariffs, ledgerOverview } from './ledger.mjs';
 import { rankingView } from './ranking.mjs';
 import { statementsView } from './statements.mjs';
@@ -58,8 +59,8 @@ async function openWithToken(context, url, token, what) {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
   });
   page.on('response', (response) => {
-    // Refusals the tests provoke: a tariff's, a budget's, a statement's, a ranking's or a file's bad field.
-    const expected = (response.status() === 422 && /\/api\/v1\/(tariffs\/validate|budgets(\/\d+)?|meter-data)$/.test(response.url()))
+    // Refusals the tests provoke: a tariff's, a budget's, a device's, a statement's, a ranking's or a file's bad field.
+    const expected = (response.status() === 422 && /\/api\/v1\/(tariffs\/validate|budgets(\/\d+)?|devices\/\d+|meter-data)$/.test(response.url()))
       || (response.status() === 400 && /\/api\/v1\/(statements(\/import)?|rank)$/.test(response.url()))
       // Statements no constant amount explains: the page says there is no proposal.
       || (response.status() === 409 && /\/api\/v1\/statements\/calibration$/.test(response.url()));
@@ -161,9 +162,10 @@ async function deviceList(page, url, api) {
   await rows.first().waitFor();
   const summary = await api('GET', 'api/v1/summary');
   check(await rows.count() === summary.devices.length, `every metered device is listed (${await rows.count()} of ${summary.devices.length})`);
-  const byCost = [...summary.devices].sort((a, b) => Number(b.cost_month ?? -1) - Number(a.cost_month ?? -1)).map((device) => device.name);
+  const cycle = new Map((await api('GET', 'api/v1/devices/figures')).devices.map((device) => [device.id, Number(device.cost_cycle ?? -1)]));
+  const byCost = [...summary.devices].sort((a, b) => cycle.get(b.id) - cycle.get(a.id)).map((device) => device.name);
   const names = async () => (await rows.locator('th a').allTextContents());
-  check((await names())[0] === byCost[0], `sorted by this month's cost first (${await names()}; ${byCost})`);
+  check((await names())[0] === byCost[0], `sorted by this cycle's cost first (${await names()}; ${byCost})`);
   await page.getByRole('button', { name: /^Device/ }).click();
   const sorted = [...summary.devices.map((device) => device.name)].sort((a, b) => a.localeCompare(b));
   check(isDeepStrictEqual(await names(), sorted), `sorted by name (${await names()})`);
@@ -537,6 +539,7 @@ async function main() {
     await shot(page, 'overview-desktop');
     await keyboard(page, demo.url);
     await deviceList(page, demo.url, engineApi(page, demo.url, demo.token));
+    await deviceChanges(page, demo.url, engineApi(page, demo.url, demo.token), demo.devices.Fridge);
     await devices(page, demo.url, heatPump);
     await shot(page, 'device-desktop');
     const imported = await tariffEditor(page, demo.url);

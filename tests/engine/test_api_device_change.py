@@ -102,8 +102,10 @@ async def test_a_device_left_out_of_the_household(pool: asyncpg.Pool) -> None:
     assert await pool.fetchval(households.format("household_meters")) == [grid]
 
 
-async def test_leaving_a_device_out_recomputes_the_costs(pool: asyncpg.Pool) -> None:
+async def test_leaving_a_household_meter_out_recomputes_the_costs(pool: asyncpg.Pool) -> None:
     plug = await add_device(pool, "plug")
+    lamp = await add_device(pool, "lamp")
+    await pool.execute("UPDATE devices SET included_in = $1 WHERE id = $2", plug, lamp)
     await pool.execute(
         "INSERT INTO energy_hourly (device_id, hour, energy_kwh, samples) VALUES ($1, $2, 1, 60)",
         plug,
@@ -115,6 +117,7 @@ async def test_leaving_a_device_out_recomputes_the_costs(pool: asyncpg.Pool) -> 
     service = TariffService(pool, BERLIN, clock=lambda: NOW)
     async with client(_state(pool, tariff_service=service)) as session:
         await _patch(session, plug, {"display_name": "Plug"})  # a name alone: nothing to redo
+        await _patch(session, lamp, {"in_household": False})  # inside the plug: no meter
         states = [service.status.state]
         await _patch(session, plug, {"in_household": False})
         states.append(service.status.state)

@@ -43,6 +43,8 @@ SET source_name = coalesce(source_name, name),
 WHERE id = $1
 RETURNING {_COLUMNS}
 """
+# The household's use is its meters' (timescale/0005): the rates follow it, the parts do not.
+_METERS_SQL = "SELECT array_agg(id ORDER BY id) FROM household_meters"
 _HOURLY_SQL = """
 SELECT hour, energy_kwh, avg_power_w, max_power_w, samples, quality
 FROM energy_hourly
@@ -103,7 +105,10 @@ async def _change(request: web.Request) -> DeviceChange:
 
 
 async def patch_device(request: web.Request) -> web.Response:
-    """Rename a device, or leave it out of the household (or count it again)."""
+    """Rename a device, or leave it out of the household (or count it again).
+
+    A change of the household's meters recomputes the costs.
+    """
     state = request.app[STATE_KEY]
     device_id = path_id(request, "device_id", "device")
     change = await _change(request)
@@ -111,13 +116,12 @@ async def patch_device(request: web.Request) -> web.Response:
     name = change.display_name.strip() if isinstance(change.display_name, str) else None
     counted = None if change.in_household is UNSET else change.in_household
     async with connection(state) as conn, conn.transaction():
-        before = await conn.fetchval(
-            "SELECT in_household FROM devices WHERE id = $1 FOR UPDATE", device_id
-        )
-        if before is None:
+        if await conn.fetchval("SELECT 1 FROM devices WHERE id = $1 FOR UPDATE", device_id) is None:
             raise ApiError(404, "unknown_device", f"there is no device {device_id}")
+        meters = await conn.fetchval(_METERS_SQL)
         row = await conn.fetchrow(_CHANGE_SQL, device_id, renamed, name, counted)
-    if counted is not None and counted != before and state.tariff_service is not None:
+        meters_changed = await conn.fetchval(_METERS_SQL) != meters
+    if meters_changed and state.tariff_service is not None:
         await state.tariff_service.household_changed()
     return json_response(ChangedDevice(device=_device(row)))
 

@@ -7,11 +7,11 @@ There is an active tariff per commodity (electricity, gas, water), each pricing 
   tiers the whole cycle so far).
 - Saving a version of an active tariff, or activating a tariff, queues a recompute of its
   commodity (`tariff_recompute`); so does a change of the household's electricity meters (a
-  device left out or counted again) for electricity. One background task prices the queued hours a billing cycle
-  at a time, each cycle in its own transaction, moving the queue's start with it: a crash or
-  restart resumes at the first cycle not committed. A new request while one runs starts it over
-  from the earliest hour still to do. An error stops it with state `failed` (the queue row
-  stays, so the next start tries again); the engine keeps serving.
+  device left out or counted again), for electricity. One background task prices the queued
+  hours a billing cycle at a time, each cycle in its own transaction, moving the queue's start
+  with it: a crash or restart resumes at the first cycle not committed. A new request while one
+  runs starts it over from the earliest hour still to do. An error stops it with state `failed`
+  (the queue row stays, so the next start tries again); the engine keeps serving.
 - At start, an optional tariff file is saved (when it differs from its latest version) and
   activated if no tariff is active.
 
@@ -164,7 +164,7 @@ class TariffService:
     async def household_changed(self) -> None:
         """Recompute every hour with energy: the household's use, which rates may follow, changed.
 
-        Called when a device is left out of the household or counted again.
+        Called when a device left out of the household, or counted again, changes its meters.
         """
         async with self._pool.acquire() as conn:
             first = await first_energy_hour(conn)
