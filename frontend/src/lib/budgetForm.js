@@ -15,7 +15,9 @@
  */
 
 export const SCOPES = /** @type {const} */ ({
-  household: 'The household (all energy)',
+  household: "The household's electricity",
+  gas: "The household's gas",
+  water: "The household's water",
   device: 'One device',
   cloud_account: 'One cloud account',
   cloud_total: 'All cloud accounts',
