@@ -314,7 +314,10 @@ async def test_the_command_imports_files(
     status, out, _ = await _command(str(path), "--database-url", database.dsn)
     assert status == 0
     assert out.splitlines()[1].split()[1:5] == ["import", "24", "0", "0"]
-    assert out.splitlines()[-1] == "usage summaries: 1 stored, 0 known"
+    assert out.splitlines()[-2:] == [
+        "usage summaries: 1 stored, 0 known",
+        "statements made of them: 0",  # no tariff is active
+    ]
     status, out, _ = await _command(str(path), "--database-url", database.dsn)
     assert (status, out.splitlines()[1].split()[1:5]) == (0, ["import", "0", "24", "0"])
 
@@ -327,3 +330,62 @@ async def test_the_command_imports_files(
         == f"aetherlens: {export}: line 2, column 22 (20:00): '-1' is not a number of kWh >= 0\n"
     )
     assert await pool.fetchval("SELECT count(*) FROM devices WHERE source = 'csv'") == 0
+
+
+async def test_a_billed_usage_summary_is_a_statement_matched_like_any_other(
+    pool: asyncpg.Pool,
+) -> None:
+    """With elm-tou active the file's billed day (14.80) becomes a statement of it; the engine
+    bills the imported hours of that day 14.80: no residual. Importing the file again makes none.
+    """
+    async with pool.acquire() as conn:
+        await save_tariff(conn, TOU, datetime(2024, 1, 1, tzinfo=UTC))
+        await set_active_tariff(conn, "elm-tou")
+    status, body = await _import(pool, household())
+    assert status == 200
+    [statement_id] = body["statements"]
+    await _roll_up(pool)
+    state = engine_state(pool, currency="USD", clock=lambda: NOW)
+    async with client(state) as session:
+        status, listed = await checked(session, "get", "/api/v1/statements")
+    assert status == 200
+    [match] = listed["statements"]
+    assert (match["id"], match["source"], match["tariff"]) == (
+        statement_id,
+        "greenbutton",
+        "elm-tou",
+    )
+    assert (match["start"], match["end"], match["total"]) == ("2024-06-10", "2024-06-11", "14.8")
+    assert (match["engine_total"], match["residual"], match["over_threshold"]) == (
+        "14.8",
+        "0",
+        False,
+    )
+    # Its energy (the bill less the additional cost) and the customer charge, line by line.
+    assert [(m["kind"], m["name"], m["statement"], m["engine"]) for m in match["lines"]] == [
+        ("energy", "energy", "6.8", "6.8"),
+        ("standing", "Customer charge", "8", "8"),
+    ]
+    status, again = await _import(pool, household())
+    assert (status, again["summaries_known"], again["statements"]) == (200, 1, [])
+
+
+async def test_a_usage_summary_keeps_a_recorded_statement_and_needs_a_tariff(
+    pool: asyncpg.Pool,
+) -> None:
+    """Without an active tariff no statement is made; a cycle already recorded keeps its own."""
+    status, body = await _import(pool, household())
+    assert (status, body["summaries"], body["statements"]) == (200, 1, [])
+    await pool.execute("DELETE FROM usage_summaries")
+    async with pool.acquire() as conn:
+        await save_tariff(conn, TOU, datetime(2024, 1, 1, tzinfo=UTC))
+        await set_active_tariff(conn, "elm-tou")
+    state = engine_state(pool, currency="USD", clock=lambda: NOW)
+    recorded = {"start": "2024-06-10", "end": "2024-06-11", "total": "15.00"}
+    async with client(state) as session:
+        status, _ = await checked(session, "post", "/api/v1/statements", json=recorded)
+    assert status == 201
+    status, body = await _import(pool, household())
+    assert (status, body["summaries"], body["statements"]) == (200, 1, [])
+    rows = await pool.fetch("SELECT source, total FROM statements")
+    assert [(row["source"], row["total"]) for row in rows] == [("api", Decimal("15.00"))]

@@ -1,7 +1,9 @@
 """`POST /api/v1/meter-data`: import a utility's data download as a meter of the household.
 
 Green Button files, and CSV exports (their zone by default the engine's).
-`GET /api/v1/meter-data/summaries` lists the usage summaries (billed periods) imported.
+`GET /api/v1/meter-data/summaries` lists the usage summaries (billed periods) imported; each new
+one with its bill becomes a statement of the active tariff (`pricing.statements.record_billed`),
+matched like any other at `GET /api/v1/statements`.
 
 The file travels as text in a JSON body (the API's body limit bounds it; the `import-meter-data`
 command takes files of any size). A file that cannot be read answers 422 with the element or line
@@ -25,6 +27,7 @@ from aetherlens_engine.meterdata.store import (
 )
 from aetherlens_engine.meterdata.upload import CsvOptions, FileFormat, read_file
 from aetherlens_engine.models import Flow
+from aetherlens_engine.pricing.statements import record_billed
 from aetherlens_engine.tariffs.csvload import Ambiguous
 
 from .contract import meterdata as contract
@@ -44,9 +47,10 @@ async def post_meter_data(request: web.Request) -> web.Response:
         data = read_file(FileFormat(body.format), body.content.encode(), options)
         async with connection(state) as conn:
             imported = await store_meter_data(conn, data, state.clock())
+            statements = await record_billed(conn, imported.new_summaries, imported.source)
     except MeterDataError as err:
         raise ApiError(422, "invalid_meter_data", str(err)) from err
-    return json_response(imported_answer(imported))
+    return json_response(imported_answer(imported, statements))
 
 
 def _csv_options(body: contract.MeterDataUpload, default: ZoneInfo) -> CsvOptions:
@@ -68,8 +72,8 @@ def _csv_options(body: contract.MeterDataUpload, default: ZoneInfo) -> CsvOption
     )
 
 
-def imported_answer(imported: Imported) -> contract.MeterDataImported:
-    """Return IMPORTED as the API (and the command's JSON) shows it."""
+def imported_answer(imported: Imported, statements: list[int]) -> contract.MeterDataImported:
+    """Return IMPORTED, and the ids of the STATEMENTS made of its summaries, as the API does."""
     return contract.MeterDataImported(
         source=imported.source,
         meters=[
@@ -94,6 +98,7 @@ def imported_answer(imported: Imported) -> contract.MeterDataImported:
         ],
         summaries=imported.summaries,
         summaries_known=imported.summaries_known,
+        statements=statements,
     )
 
 

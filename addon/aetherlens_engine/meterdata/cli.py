@@ -18,6 +18,7 @@ import asyncpg
 
 from aetherlens_engine.clock import system_clock
 from aetherlens_engine.models import Flow
+from aetherlens_engine.pricing.statements import record_billed
 from aetherlens_engine.tariffs.csvload import Ambiguous
 
 from .intervals import MeterData, MeterDataError
@@ -64,26 +65,28 @@ def run_import(args: argparse.Namespace) -> int:
     options = CsvOptions(zone, args.meter, Flow(args.flow), length, Ambiguous(args.ambiguous))
     try:
         data = read_file(_format(args), args.file.read_bytes(), options)
-        imported = asyncio.run(_store(args.database_url, data))
+        imported, statements = asyncio.run(_store(args.database_url, data))
     except OSError as err:
         return _fail(f"{args.file}: {err.strerror}", EXIT_INPUT_ERROR)
     except MeterDataError as err:
         return _fail(f"{args.file}: {err}", EXIT_INPUT_ERROR)
     except asyncpg.PostgresError as err:
         return _fail(f"the database refused the import: {err}", EXIT_DATABASE_ERROR)
-    print(_table(imported))  # noqa: T201
+    print(_table(imported, statements))  # noqa: T201
     return 0
 
 
-async def _store(url: str, data: MeterData) -> Imported:
+async def _store(url: str, data: MeterData) -> tuple[Imported, list[int]]:
+    """Store DATA; return what was stored and the statements made of its billed summaries."""
     conn = await asyncpg.connect(url)
     try:
-        return await store_meter_data(conn, data, system_clock())
+        imported = await store_meter_data(conn, data, system_clock())
+        return imported, await record_billed(conn, imported.new_summaries, imported.source)
     finally:
         await conn.close()
 
 
-def _table(imported: Imported) -> str:
+def _table(imported: Imported, statements: list[int]) -> str:
     lines = [f"{'device':>6}  {'flow':6}  {'stored':>6}  {'dupl.':>6}  {'covered':>7}  meter"]
     lines += [
         f"{m.device_id:>6}  {m.meter.flow.value:6}  {m.stored:>6}  {m.duplicates:>6}  "
@@ -91,6 +94,7 @@ def _table(imported: Imported) -> str:
         for m in imported.meters
     ]
     lines.append(f"usage summaries: {imported.summaries} stored, {imported.summaries_known} known")
+    lines.append(f"statements made of them: {len(statements)}")
     return "\n".join(lines)
 
 

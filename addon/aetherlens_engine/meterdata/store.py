@@ -115,6 +115,7 @@ class Imported:
     meters: tuple[MeterImported, ...]
     summaries: int
     summaries_known: int
+    new_summaries: tuple[UsageSummary, ...] = ()  # those stored by this import
 
 
 async def store_meter_data(conn: asyncpg.Connection, data: MeterData, now: datetime) -> Imported:
@@ -137,10 +138,13 @@ async def store_meter_data(conn: asyncpg.Connection, data: MeterData, now: datet
             )
             devices[meter.source_id] = device_id
             results.append(await _store_meter(conn, device_id, meter))
-        new = 0
-        for summary in data.summaries:
-            new += await _store_summary(conn, devices[summary.meter], summary, data.source)
-    return Imported(data.source, tuple(results), new, len(data.summaries) - new)
+        new = [
+            summary
+            for summary in data.summaries
+            if await _store_summary(conn, devices[summary.meter], summary, data.source)
+        ]
+    known = len(data.summaries) - len(new)
+    return Imported(data.source, tuple(results), len(new), known, tuple(new))
 
 
 def _check_times(data: MeterData, now: datetime) -> None:
@@ -188,7 +192,8 @@ def _records(device_id: int, pieces: Sequence[Piece]) -> list[Record]:
 
 async def _store_summary(
     conn: asyncpg.Connection, device_id: int, summary: UsageSummary, source: str
-) -> int:
+) -> bool:
+    """Store SUMMARY unless its meter's period is known; whether it was new."""
     lines = [{"note": line.note, "amount": str(line.amount)} for line in summary.lines]
     stored = await conn.fetchval(
         _SUMMARY_SQL,
@@ -203,7 +208,7 @@ async def _store_summary(
         json.dumps(lines),
         source,
     )
-    return 0 if stored is None else 1
+    return stored is not None
 
 
 async def stored_summaries(conn: asyncpg.Connection) -> list[StoredSummary]:

@@ -7,11 +7,17 @@ cycle (a meter-read cycle of any length), by the rules of every recorded bill
 (`pricing.recorded`), and sets the statement beside it (`tariffs.statement`): the coverage
 tells how many of the cycle's hours have household energy and which versions of the tariff
 start inside the cycle.
+
+A usage summary of a utility's data download (Green Button) that gives the period's bill becomes
+a statement of the active tariff when it is imported (`record_billed`): its period's local days,
+its total, its energy and additional costs (`_summary_lines`); it never replaces a statement of
+the same cycle.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +25,7 @@ from typing import Any
 
 import asyncpg
 
+from aetherlens_engine.meterdata.intervals import UsageSummary
 from aetherlens_engine.tariffs.bill import bill
 from aetherlens_engine.tariffs.calendar import local_midnight
 from aetherlens_engine.tariffs.compare import credited_export
@@ -35,7 +42,7 @@ from aetherlens_engine.tariffs.statement import (
 from aetherlens_engine.tariffs.versions import StoredTariff
 
 from .recorded import RecordedInputs, load_recorded, recorded_hours, whole_hours
-from .store.tariffs import tariff_versions
+from .store.tariffs import active_tariff_name, tariff_versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +108,69 @@ async def save_statement(
         source,
     )
     return StoredStatement(row["id"], tariff, currency, source, row["recorded_at"], statement)
+
+
+_BILLED_SQL = """
+INSERT INTO statements (tariff, first_day, end_day, currency, total, lines, source)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+ON CONFLICT (first_day, end_day) DO NOTHING
+RETURNING id
+"""
+
+
+def _summary_lines(summary: UsageSummary, bill: Decimal) -> list[StatementLine]:
+    """Return the lines a summary shows: its energy, and each additional cost as standing.
+
+    Energy is the bill less the additional cost (with the kWh billed); without the additional
+    cost the summary is its total alone.
+    """
+    if summary.additional is None:
+        return []
+    extra = [
+        StatementLine(kind=LineKind.STANDING, name=line.note, amount=line.amount)
+        for line in summary.lines
+    ]
+    if not extra and summary.additional:
+        extra = [
+            StatementLine(kind=LineKind.STANDING, name="additional cost", amount=summary.additional)
+        ]
+    energy = StatementLine(
+        kind=LineKind.ENERGY,
+        name="energy",
+        amount=bill - summary.additional,
+        kwh=summary.consumption_kwh,
+    )
+    return [energy, *extra]
+
+
+async def record_billed(
+    conn: asyncpg.Connection, summaries: Sequence[UsageSummary], source: str
+) -> list[int]:
+    """Record each billed summary as a statement of the active tariff; return their ids.
+
+    The cycle is the summary's period in the tariff zone's local days. Left out: summaries
+    without a bill, in another currency than the tariff's, of a cycle already recorded, or
+    all without an active tariff.
+    """
+    name = await active_tariff_name(conn)
+    if name is None:
+        return []
+    tariff = (await _versions(conn, name))[-1].tariff()
+    ids = []
+    for summary in summaries:
+        if summary.bill is None or summary.currency != tariff.currency:
+            continue
+        first = summary.start.astimezone(tariff.zone).date()
+        end = summary.end.astimezone(tariff.zone).date()
+        if end <= first:
+            continue
+        lines = json.dumps([_line_json(line) for line in _summary_lines(summary, summary.bill)])
+        found = await conn.fetchval(
+            _BILLED_SQL, name, first, end, tariff.currency, summary.bill, lines, source
+        )
+        if found is not None:
+            ids.append(found)
+    return ids
 
 
 async def delete_statement(conn: asyncpg.Connection, statement_id: int) -> bool:

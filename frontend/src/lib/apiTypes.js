@@ -600,6 +600,7 @@
  * @property {Array<ImportedMeter>} meters
  * @property {number} summaries Usage summaries (billed periods) stored
  * @property {number} summaries_known Usage summaries stored before
+ * @property {Array<number>} statements Statements made of the new summaries with a bill (their ids), matched under the active tariff like recorded ones
  */
 
 /**
@@ -875,7 +876,7 @@
  * @property {number} id
  * @property {string} tariff
  * @property {string} currency
- * @property {'api'|'csv'} source
+ * @property {'api'|'csv'|'greenbutton'} source greenbutton: a usage summary of an imported data download
  * @property {string} recorded_at
  * @property {string} start
  * @property {string} end

@@ -76,6 +76,13 @@ class MeterDataImported(Model):
     meters: list[ImportedMeter]
     summaries: Annotated[Count, Meta(description="Usage summaries (billed periods) stored")]
     summaries_known: Annotated[Count, Meta(description="Usage summaries stored before")]
+    statements: Annotated[
+        list[int],
+        Meta(
+            description="Statements made of the new summaries with a bill (their ids), matched "
+            "under the active tariff like recorded ones"
+        ),
+    ]
 
 
 class SummaryLine(Model):

@@ -83,7 +83,10 @@ class StatementMatch(Model):
     id: int
     tariff: str
     currency: Currency
-    source: Literal["api", "csv"]
+    source: Annotated[
+        Literal["api", "csv", "greenbutton"],
+        Meta(description="greenbutton: a usage summary of an imported data download"),
+    ]
     recorded_at: Instant
     start: Day
     end: Day
