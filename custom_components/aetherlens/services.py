@@ -27,7 +27,9 @@ from .api import (
     AetherLensAuthenticationError,
     AetherLensError,
     AetherLensRequestError,
+    CostReport,
     CostRow,
+    CostTotal,
     as_json,
 )
 from .const import DOMAIN
@@ -44,6 +46,7 @@ ATTR_END = "end"
 ATTR_RESOLUTION = "resolution"
 ATTR_GROUP = "group"
 ATTR_TARIFF = "tariff"
+ATTR_COMMODITY = "commodity"
 ATTR_TOTAL = "total"
 ATTR_LINES = "lines"
 
@@ -51,6 +54,7 @@ RESOLUTIONS = ("hour", "day", "month")
 # The row of the mains' energy that no sub-meter measures (response data is not translated).
 REST_OF_HOUSE = "Rest of the house"
 GROUPS = ("total", "device", "period")
+COMMODITIES = ("electricity", "gas", "water")
 
 REFRESH_SCHEMA = probatio.Schema({probatio.Optional(ATTR_CONFIG_ENTRY_ID): str})
 GET_COSTS_SCHEMA = probatio.Schema(
@@ -61,6 +65,7 @@ GET_COSTS_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_RESOLUTION, default="day"): probatio.In(RESOLUTIONS),
         probatio.Optional(ATTR_GROUP, default="total"): probatio.In(GROUPS),
         probatio.Optional(ATTR_DEVICE_ID): str,
+        probatio.Optional(ATTR_COMMODITY): probatio.In(COMMODITIES),
     }
 )
 COMPARE_TARIFF_SCHEMA = probatio.Schema(
@@ -117,10 +122,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             ) from coordinator.last_exception
 
     async def _handle_get_costs(call: ServiceCall) -> ServiceResponse:
-        """Return the engine's costs over a range, by device, period or in total.
+        """Return the engine's costs of one commodity over a range, by device, period or in total.
 
-        `components` are the household's bill of the range under the active tariff, per billing
-        cycle; None when the engine cannot bill it (no active tariff, nothing recorded).
+        `commodities` breaks the range down by commodity (each household's cost and usage, in
+        its unit) and `commodities_cost` is their sum. `components` are the electricity
+        household's bill of the range under the active tariff, per billing cycle; None when
+        the engine cannot bill it (no active tariff, nothing recorded) or for gas and water.
         """
         entry = _entry(hass, call)
         start, end = _range(call.data[ATTR_START], call.data[ATTR_END])
@@ -134,14 +141,22 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 resolution=call.data[ATTR_RESOLUTION],
                 group=call.data[ATTR_GROUP],
                 device_id=device_id,
+                commodity=call.data.get(ATTR_COMMODITY),
             )
         )
-        components = await _components(entry, start, end)
+        # Without a device the report's total is its commodity's household's.
+        household = report if device_id is None else None
+        commodities = await _by_commodity(entry, start, end, call.data[ATTR_RESOLUTION], household)
+        components = None
+        if report.commodity == "electricity":
+            components = await _components(entry, start, end)
         devices = entry.runtime_data.coordinator.data.devices
         names = {device.id: device_name(device.name) for device in devices}
         by_device = call.data[ATTR_GROUP] == "device"
         return {
             "currency": report.currency,
+            "commodity": report.commodity,
+            "unit": report.unit,
             "resolution": report.resolution,
             "start": report.start.isoformat(),
             "end": report.end.isoformat(),
@@ -152,6 +167,17 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 "carbon_kg": report.total.carbon_kg,
             },
             "rows": [_cost_row(row, names, by_device=by_device) for row in report.rows],
+            "commodities": {
+                commodity: {
+                    "cost": _money(total.cost),
+                    "usage": total.energy_kwh,
+                    "unit": unit,
+                }
+                for commodity, (total, unit) in commodities.items()
+            },
+            "commodities_cost": _money(
+                sum((total.cost for total, _ in commodities.values()), Decimal(0))
+            ),
             "components": components,
         }
 
@@ -253,6 +279,35 @@ def _engine_device_id(hass: HomeAssistant, entry: AetherLensConfigEntry, device_
         translation_key="not_a_metered_device",
         translation_placeholders={"device_id": device_id},
     )
+
+
+async def _by_commodity(
+    entry: AetherLensConfigEntry,
+    start: datetime,
+    end: datetime,
+    resolution: str,
+    household: CostReport | None,
+) -> dict[str, tuple[CostTotal, str | None]]:
+    """Return each commodity's household total over the range, with its unit.
+
+    HOUSEHOLD, a report of one commodity's household, is not asked for again. Gas and water are
+    asked for only from engines with the ledger (they know no other commodity).
+    """
+    ledger = entry.runtime_data.coordinator.data.ledger
+    totals: dict[str, tuple[CostTotal, str | None]] = {}
+    for commodity in COMMODITIES if ledger is not None else ("electricity",):
+        report = household
+        if report is None or report.commodity != commodity:
+            report = await _ask(
+                entry.runtime_data.client.costs(
+                    start,
+                    end,
+                    resolution=resolution,
+                    commodity=commodity if ledger is not None else None,
+                )
+            )
+        totals[commodity] = (report.total, report.unit)
+    return totals
 
 
 async def _components(

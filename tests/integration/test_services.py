@@ -20,7 +20,7 @@ from custom_components.aetherlens.services import (
     SERVICE_REFRESH,
 )
 
-from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, load_fixture, state_of
+from .conftest import ENGINE_INSTANCE_ID, FixtureEngine, load_fixture, setup_entry, state_of
 
 # 28 and 29 March in Berlin (the 29th has 23 hours).
 RANGE = {"start": "2026-03-28T00:00:00+01:00", "end": "2026-03-30T00:00:00+02:00"}
@@ -84,6 +84,8 @@ async def test_get_costs_in_total(hass: HomeAssistant, engine: FixtureEngine) ->
     ]
     assert response == {
         "currency": "EUR",
+        "commodity": "electricity",
+        "unit": "kWh",
         "resolution": "day",
         "start": "2026-03-27T23:00:00+00:00",
         "end": "2026-03-29T22:00:00+00:00",
@@ -102,6 +104,9 @@ async def test_get_costs_in_total(hass: HomeAssistant, engine: FixtureEngine) ->
                 "carbon_kg": None,
             },
         ],
+        # An engine without the ledger: electricity only, its total not asked for again.
+        "commodities": {"electricity": {"cost": "2.874", "usage": 11.0, "unit": "kWh"}},
+        "commodities_cost": "2.874",
         "components": [
             {
                 "start": "2024-06-01",
@@ -131,6 +136,50 @@ async def test_get_costs_in_total(hass: HomeAssistant, engine: FixtureEngine) ->
     assert engine.bill_requests == [
         {"start": "2026-03-27T23:00:00+00:00", "end": "2026-03-29T22:00:00+00:00"}
     ]
+
+
+def _gas_rows(engine: FixtureEngine) -> None:
+    """The ledger, and a gas meter's m³ of two days; no water is priced."""
+    engine.ledger = load_fixture("ledger")
+    engine.commodity_rows["gas"] = [
+        {
+            "start": start,
+            "device_id": 9,
+            "period": None,
+            "energy_kwh": m3,
+            "cost": cost,
+            "carbon_kg": None,
+        }
+        for start, m3, cost in (
+            ("2026-03-27T23:00:00+00:00", 2.5, "3.1254"),
+            ("2026-03-28T23:00:00+00:00", 1.25, "1.5627"),
+        )
+    ]
+
+
+async def test_get_costs_of_gas_broken_down_by_commodity(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+) -> None:
+    """Gas's rows and total in m³, no electricity bill; every commodity's cost summed exactly."""
+    _gas_rows(engine)
+    await setup_entry(hass, mock_config_entry)
+    response = await _call(hass, SERVICE_GET_COSTS, {**RANGE, "commodity": "gas"})
+    assert [request.get("commodity") for request in engine.cost_requests] == [
+        "gas",
+        "electricity",
+        "water",
+    ]
+    assert (response["commodity"], response["unit"]) == ("gas", "m³")
+    assert response["total"] == {"cost": "4.6881", "energy_kwh": 3.75, "carbon_kg": None}
+    assert [row["cost"] for row in response["rows"]] == ["3.1254", "1.5627"]
+    assert response["components"] is None
+    assert engine.bill_requests == []
+    assert response["commodities"] == {
+        "electricity": {"cost": "2.874", "usage": 11.0, "unit": "kWh"},
+        "gas": {"cost": "4.6881", "usage": 3.75, "unit": "m³"},
+        "water": {"cost": "0", "usage": 0, "unit": "m³"},
+    }
+    assert Decimal(response["commodities_cost"]) == Decimal("2.874") + Decimal("4.6881")
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -191,7 +240,9 @@ async def test_get_costs_by_device_and_period(
         SERVICE_GET_COSTS,
         {**RANGE, "group": "period", "resolution": "hour", "device_id": fridge.id},
     )
-    assert engine.cost_requests[-1]["device_id"] == "2"
+    # The device's costs, then the household's for the breakdown by commodity.
+    assert [request.get("device_id") for request in engine.cost_requests[-2:]] == ["2", None]
+    assert response["commodities"]["electricity"]["cost"] == "2.874"
     assert [(row["period"], row["cost"]) for row in response["rows"]] == [
         ("off", "0.125"),
         ("peak", "0.234"),

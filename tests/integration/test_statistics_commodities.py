@@ -5,7 +5,8 @@ The household of `tests/engine/test_api_ledger` on a real database (London, 10 N
 period), a water meter under daily tiers with sewage; every commodity priced by the engine's
 tariff service. At setup the statistics `aetherlens:<commodity>_cost_<engine>` must sum to the
 engine's `/costs` of the commodity over the same hours to the cent, and the usage statistics
-count kWh, and m³ of gas and water, as the engine does.
+count kWh, and m³ of gas and water, as the engine does; `get_costs` of a commodity answers the
+engine's figures, broken down by commodity.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
 from aetherlens_engine.pricing.service import TariffService
 from custom_components.aetherlens.const import DOMAIN
+from custom_components.aetherlens.services import SERVICE_GET_COSTS
 from tests.engine.test_api_ledger import LONDON, NOW, _household
 from tests.engine.test_api_support import migrate
 from tests.http import serve_app
@@ -151,3 +153,45 @@ async def test_each_commodity_usage_and_cost_equal_the_engines(
             (f"AetherLens {commodity} cost", "GBP"),
             (f"AetherLens {commodity} usage", unit),
         ]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_get_costs_by_commodity_equals_the_engines(
+    hass: HomeAssistant, engine_url: str, freezer: FrozenDateTimeFactory
+) -> None:
+    """get_costs of gas is the engine's; its breakdown has every commodity, summed exactly."""
+    freezer.move_to(NOW)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=INSTANCE_ID,
+        data={CONF_URL: engine_url, CONF_API_TOKEN: TOKEN},
+    )
+    await setup_entry(hass, entry)
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_GET_COSTS,
+        {
+            "start": BACKFILL_START.isoformat(),
+            "end": UNTIL.isoformat(),
+            "resolution": "hour",
+            "commodity": "gas",
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    expected = {commodity: await _engine_costs(engine_url, commodity) for commodity in UNITS}
+    assert (response["commodity"], response["unit"], response["components"]) == ("gas", "m³", None)
+    total = response["total"]
+    assert isinstance(total, dict)
+    assert Decimal(str(total["cost"])) == expected["gas"]["cost"]
+    breakdown = response["commodities"]
+    assert isinstance(breakdown, dict)
+    for commodity, unit in UNITS.items():
+        part = breakdown[commodity]
+        assert isinstance(part, dict)
+        assert (Decimal(str(part["cost"])), part["unit"]) == (expected[commodity]["cost"], unit)
+    assert Decimal(str(response["commodities_cost"])) == sum(
+        (Decimal(expected[c]["cost"]) for c in UNITS), Decimal(0)
+    )
