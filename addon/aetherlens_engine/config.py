@@ -26,6 +26,7 @@ from .budgets import DEFAULT_THRESHOLDS, DEVICE_SCOPES, PERIODS, SCOPES, Budget,
 from .collector.settings import HomeAssistantInstance, heartbeat_for
 from .errors import ConfigError
 from .plugins.manager import PluginInstance
+from .plugins.packages import REQUIREMENT, SHA256, PluginPackage
 from .storage.retention import RetentionSettings
 
 ENV_PREFIX = "AETHERLENS_"
@@ -215,6 +216,20 @@ SCHEMA = vol.Schema(
             ],
             _unique_plugin_names,
         ),
+        # Third-party plugin packages, each installed with its hash on start (plugins/packages.py).
+        vol.Optional("plugin_packages", default=[]): [
+            {
+                vol.Required("requirement"): vol.All(
+                    str, vol.Match(REQUIREMENT, msg="expected name==version, e.g. my-plugin==1.0.0")
+                ),
+                vol.Required("sha256"): vol.All(
+                    str,
+                    vol.Lower,
+                    vol.Match(SHA256, msg="expected the 64 hexadecimal digits of a SHA-256"),
+                ),
+            }
+        ],
+        vol.Optional("plugin_index_url"): vol.All(str, vol.Url()),
         # Budgets seeded once each into the database's `budgets` table (see budgets.py); the
         # currency defaults to `currency`.
         vol.Optional("budgets", default=[]): vol.All(
@@ -281,6 +296,8 @@ class EngineConfig:
     retention: RetentionSettings
     rollup: RollupConfig
     plugins: tuple[PluginInstance, ...] = ()
+    plugin_packages: tuple[PluginPackage, ...] = ()
+    plugin_index_url: str | None = None
     homeassistant: tuple[HomeAssistantInstance, ...] = ()
     budgets: tuple[Budget, ...] = ()
     tariff_file: Path | None = None
@@ -386,6 +403,10 @@ def load_config(
             max_gap=max_gap,
         ),
         plugins=tuple(_plugin_instance(p) for p in options["plugins"] if p["enabled"]),
+        plugin_packages=tuple(
+            PluginPackage(p["requirement"], p["sha256"]) for p in options["plugin_packages"]
+        ),
+        plugin_index_url=options.get("plugin_index_url"),
         homeassistant=tuple(
             _homeassistant_instance(h, heartbeat_for(max_gap))
             for h in options.get("homeassistant", [])

@@ -25,6 +25,7 @@ from .database import Database, open_pool, prepare
 from .ingest import IngestPipeline
 from .plugins import CloudCostWriter, PluginManager, PollResult, Provides, ReadingFeed
 from .plugins.control import PluginControl, saved_settings, with_settings
+from .plugins.packages import PackageInstaller
 from .pricing.service import TariffService
 from .storage.compaction import compact_readings
 from .storage.features import DatabaseFeatures, detect_features
@@ -223,6 +224,11 @@ class Engine:
             # A budget may name a cloud account this poll has just created.
             await budgets.retry()
 
+        # Third-party plugin packages first (their entry points name plugins), each reported.
+        packages = await PackageInstaller(
+            config.data_dir / "plugin-venv", config.plugin_index_url
+        ).install(config.plugin_packages)
+        state.plugin_packages = {name: status.to_json() for name, status in packages.items()}
         # Each plugin polls in a worker process of its own; the status lands in the health state.
         # The page's changes (enabled, configuration) are saved beside the plugins' state.
         plugin_root = config.data_dir / "plugins"

@@ -81,6 +81,14 @@ class CollectorIssue:
 
 
 @dataclass(frozen=True, slots=True)
+class PluginProblem:
+    """A plugin the engine cannot run: a package not installed, or an instance not loaded."""
+
+    name: str  # the package's name, or the instance's
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
 class EngineHealth:
     """What `/api/v1/health` reports; the details only with the API token."""
 
@@ -92,6 +100,7 @@ class EngineHealth:
     dead_lettered: int = 0
     dead_letter_file: str | None = None
     collector_issues: tuple[CollectorIssue, ...] = ()
+    plugin_problems: tuple[PluginProblem, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EngineHealth:
@@ -114,6 +123,18 @@ class EngineHealth:
                 )
                 for name, collector in sorted((data.get("collectors") or {}).items())
                 if collector.get("issue") is not None
+            ),
+            plugin_problems=(
+                *(
+                    PluginProblem(str(name), str(package.get("error") or "not installed"))
+                    for name, package in sorted((data.get("plugin_packages") or {}).items())
+                    if package.get("status") == "failed"
+                ),
+                *(
+                    PluginProblem(str(name), str(plugin.get("last_error") or "not loaded"))
+                    for name, plugin in sorted((data.get("plugins") or {}).items())
+                    if plugin.get("status") == "unavailable"
+                ),
             ),
         )
 

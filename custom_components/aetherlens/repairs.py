@@ -2,8 +2,9 @@
 
 None of them is fixable from a repair flow: each says what to check, and goes by itself once
 the engine answers (or is understood, or no longer reports the problem) again. From the engine's
-health come the readings waiting in its dead-letter file and a collector whose Home Assistant
-token is refused; from its statements each one whose residual is above the entry's threshold.
+health come the readings waiting in its dead-letter file, a collector whose Home Assistant
+token is refused and a plugin it cannot run (its package not installed, or not loading); from
+its statements each one whose residual is above the entry's threshold.
 """
 
 from __future__ import annotations
@@ -142,6 +143,23 @@ def async_check_engine_health(
     current = {token_refused_issue_id(entry, issue.collector) for issue in refused}
     for issue_id in _token_refused_issues(hass, entry) - current:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
+    for problem in health.plugin_problems:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            plugin_failed_issue_id(entry, problem.name),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="plugin_failed",
+            translation_placeholders={
+                "title": entry.title,
+                "plugin": problem.name,
+                "error": problem.error,
+            },
+        )
+    failing = {plugin_failed_issue_id(entry, problem.name) for problem in health.plugin_problems}
+    for issue_id in _issues_with_prefix(hass, _plugin_failed_prefix(entry)) - failing:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 @callback
@@ -150,6 +168,26 @@ def async_engine_health_gone(hass: HomeAssistant, entry: ConfigEntry) -> None:
     ir.async_delete_issue(hass, DOMAIN, dead_letters_issue_id(entry))
     for issue_id in _token_refused_issues(hass, entry):
         ir.async_delete_issue(hass, DOMAIN, issue_id)
+    for issue_id in _issues_with_prefix(hass, _plugin_failed_prefix(entry)):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+def plugin_failed_issue_id(entry: ConfigEntry, plugin: str) -> str:
+    """Return the id of the issue raised while ENTRY's engine cannot run PLUGIN."""
+    return f"{_plugin_failed_prefix(entry)}{plugin}"
+
+
+def _plugin_failed_prefix(entry: ConfigEntry) -> str:
+    return f"plugin_failed_{entry.entry_id}_"
+
+
+def _issues_with_prefix(hass: HomeAssistant, prefix: str) -> set[str]:
+    """Return the ids of the integration's issues now raised that start with PREFIX."""
+    return {
+        issue_id
+        for domain, issue_id in ir.async_get(hass).issues
+        if domain == DOMAIN and issue_id.startswith(prefix)
+    }
 
 
 def _check_dead_letters(hass: HomeAssistant, entry: ConfigEntry, health: EngineHealth) -> None:

@@ -17,6 +17,7 @@ from aetherlens_engine.config import DEFAULT_PORT, EngineConfig
 from aetherlens_engine.database import DATABASE_NAME, MANAGED_PORT
 from aetherlens_engine.errors import ConfigError
 from aetherlens_engine.plugins import aws, azure
+from aetherlens_engine.plugins.packages import PluginPackage
 from aetherlens_engine.supervisor import __main__ as addon_main
 from aetherlens_engine.supervisor.options import (
     SUPERVISOR_HOME_ASSISTANT_URL,
@@ -53,6 +54,8 @@ CHANGED: dict[str, Any] = {
     "tariff_timezone": "America/Los_Angeles",
     "homeassistant_include": ["sensor.*_power"],
     "homeassistant_exclude": ["sensor.garage_power"],
+    "plugin_packages": [{"requirement": "ai-api-costs==0.1.0", "sha256": "ab" * 32}],
+    "plugin_index_url": "http://127.0.0.1:8080/simple",
     "budgets": [
         {"name": "Power", "scope": "household", "period": "month", "amount": 120.5},
         {
@@ -170,6 +173,8 @@ def test_all_options_map_onto_the_engine_and_its_plugins(tmp_path: Path) -> None
     power, cloud = config.budgets
     assert (power.amount, power.currency, power.device) == (Decimal("120.5"), "USD", None)
     assert (cloud.scope, cloud.device, cloud.currency) == ("cloud_account", "Personal AWS", "EUR")
+    assert config.plugin_packages == (PluginPackage("ai-api-costs==0.1.0", "ab" * 32),)
+    assert config.plugin_index_url == "http://127.0.0.1:8080/simple"
 
 
 def test_empty_optional_fields_are_left_out(tmp_path: Path) -> None:

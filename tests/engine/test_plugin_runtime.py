@@ -99,9 +99,7 @@ def test_registry_errors_name_the_plugin(name: str, message: str) -> None:
 
 
 def test_manager_rejects_bad_configuration_before_starting() -> None:
-    """Unknown plugins and bad options are configuration errors naming the instance and option."""
-    with pytest.raises(ConfigError, match=r"\(home\): unknown plugin 'nope'"):
-        PluginManager([PluginInstance("home", "nope")], _ignore, {})
+    """Bad options are configuration errors naming the instance and option."""
     with pytest.raises(
         ConfigError, match=r"\(home\): secretive: invalid option 'api_key': required key"
     ):
@@ -110,6 +108,19 @@ def test_manager_rejects_bad_configuration_before_starting() -> None:
         PluginManager(
             [PluginInstance("home", f"{FAKES}:SteadyPlugin", {"account": 7})], _ignore, {}
         )
+
+
+def test_a_plugin_that_does_not_load_is_unavailable_not_fatal() -> None:
+    """A missing or broken package leaves its instance unavailable, saying why; others run."""
+    published: dict[str, dict[str, Any]] = {}
+    manager = PluginManager(
+        [PluginInstance("home", "nope"), PluginInstance("steady", f"{FAKES}:SteadyPlugin")],
+        _ignore,
+        published,
+    )
+    assert [s.name for s in manager.supervisors] == ["steady"]
+    assert published["home"]["status"] == "unavailable"
+    assert "unknown plugin 'nope'" in published["home"]["last_error"]
 
 
 def test_manager_refuses_a_plugin_providing_what_the_engine_does_not_store() -> None:

@@ -1,5 +1,6 @@
 # ruff: noqa: F811 - the fixtures of tests/hass.py are imported until conftest lists that module
-"""Repair issues from what the real engine reports: dead-lettered readings, a refused HA token.
+"""Repair issues from what the real engine reports: dead-lettered readings, a refused HA token,
+a plugin it cannot run.
 
 The engine is the real API with a real ingest pipeline on a real, migrated database; the refused
 token is refused by a real Home Assistant process (tests/hass.py) to the engine's real collector.
@@ -31,6 +32,7 @@ from aetherlens_engine.collector.collector import HomeAssistantCollector
 from aetherlens_engine.collector.settings import HomeAssistantInstance
 from aetherlens_engine.collector.status import ConnectionState
 from aetherlens_engine.ingest import IngestPipeline
+from aetherlens_engine.plugins import PluginInstance, PluginManager, PollResult
 from custom_components.aetherlens.const import DOMAIN
 from devtools.homeassistant import HomeAssistant as HassProcess
 from tests.engine.test_api_support import add_device, migrate
@@ -214,3 +216,51 @@ async def test_refused_home_assistant_token_raises_an_issue_until_it_connects(
             assert issues.async_get_issue(DOMAIN, issue_id) is None
         finally:
             await accepted.stop()
+
+
+async def test_a_plugin_the_engine_cannot_run_raises_an_issue_until_it_runs(
+    hass: HomeAssistant, db_pool: asyncpg.Pool, pipeline: IngestPipeline
+) -> None:
+    """A package not installed and an instance whose plugin does not load: an issue each, with
+    the engine's reason, gone once the engine reports them well."""
+    state = EngineState(
+        __version__, INSTANCE_ID, db_pool, token=TOKEN, sink=pipeline, clock=lambda: NOW
+    )
+    # The manager publishes the instance whose plugin is not installed as the engine's does.
+    PluginManager([PluginInstance("ai", "ai_api_costs")], _no_results, state.plugins)
+    state.plugin_packages = {
+        "ai-api-costs": {
+            "requirement": "ai-api-costs==0.1.0",
+            "status": "failed",
+            "error": "the file does not match its sha256 (refused): Expected sha256 00 Got 11",
+        }
+    }
+    issues = ir.async_get(hass)
+    async with serve_app(create_app(state)) as url:
+        entry = await add_entry(hass, url)
+        package = issues.async_get_issue(DOMAIN, f"plugin_failed_{entry.entry_id}_ai-api-costs")
+        instance = issues.async_get_issue(DOMAIN, f"plugin_failed_{entry.entry_id}_ai")
+        assert package is not None
+        assert instance is not None
+        assert (package.translation_key, package.severity) == (
+            "plugin_failed",
+            ir.IssueSeverity.ERROR,
+        )
+        assert package.translation_placeholders == {
+            "title": "AetherLens",
+            "plugin": "ai-api-costs",
+            "error": "the file does not match its sha256 (refused): Expected sha256 00 Got 11",
+        }
+        assert "unknown plugin 'ai_api_costs'" in (instance.translation_placeholders or {})["error"]
+        state.plugin_packages["ai-api-costs"] = {
+            "requirement": "ai-api-costs==0.1.0",
+            "status": "installed",
+            "error": None,
+        }
+        state.plugins["ai"] = {**state.plugins["ai"], "status": "healthy", "last_error": None}
+        await refresh(hass, entry)
+        assert not {i for d, i in issues.issues if d == DOMAIN and i.startswith("plugin_failed")}
+
+
+async def _no_results(source: str, result: PollResult) -> None:
+    raise AssertionError(f"no plugin polls here, yet {source} did")

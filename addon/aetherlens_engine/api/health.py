@@ -31,6 +31,7 @@ from .contract.engine import (
     DegradedReason,
     Health,
     IngestCounts,
+    PluginPackage,
 )
 from .state import STATE_KEY
 
@@ -71,6 +72,9 @@ async def get_health(request: web.Request) -> web.Response:
         body.database = database
         body.collectors = msgspec.convert(_redacted(state.collectors), dict[str, Collector])
         body.plugins = _redacted(state.plugins)
+        body.plugin_packages = msgspec.convert(
+            _redacted(state.plugin_packages), dict[str, PluginPackage]
+        )
         body.ingest = ingest_counts(figures) if figures is not None else None
     return json_response(body)
 

@@ -62,6 +62,8 @@ class EngineState:
     # Status of each collector and plugin by name, as JSON-ready dicts.
     collectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # How installing each third-party plugin package went, by package name.
+    plugin_packages: dict[str, dict[str, Any]] = field(default_factory=dict)
     clock: Clock = system_clock
     # Saves/activates tariffs and recomputes costs; without it tariffs are read-only.
     tariff_service: TariffService | None = None

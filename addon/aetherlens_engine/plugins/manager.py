@@ -1,11 +1,14 @@
 """All configured plugin instances, validated at engine start and run by their supervisors.
 
-Configuration errors surface before any worker runs, naming the instance and option.
+Configuration errors surface before any worker runs, naming the instance and option. A plugin
+that cannot be loaded (its package missing or broken) is not one: its instance is published as
+`unavailable`, with the reason, and the others run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +21,9 @@ from aetherlens_engine.errors import ConfigError
 from .base import PluginConfigError, validate_config
 from .registry import load_plugin_class, resolve
 from .results import Provides
-from .supervisor import PluginSupervisor, ResultSink, SupervisionSettings
+from .supervisor import PluginStatus, PluginSupervisor, ResultSink, SupervisionSettings
+
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,17 @@ class PluginManager:
         self._stores = stores
         self._clock = clock
         self.instances = {instance.name: instance for instance in instances}
-        self.supervisors = [self.supervisor(instance) for instance in instances]
+        self.supervisors: list[PluginSupervisor] = []
+        for instance in instances:
+            try:
+                load_plugin_class(instance.plugin)
+            except PluginConfigError as err:
+                # Not fatal: a third-party package may be missing or broken; the others run.
+                LOGGER.warning("Plugin instance %s is unavailable: %s", instance.name, err)
+                status = PluginStatus(instance.plugin, "", "unavailable", last_error=str(err))
+                published[instance.name] = status.to_json()
+                continue
+            self.supervisors.append(self.supervisor(instance))
 
     def supervisor(self, instance: PluginInstance) -> PluginSupervisor:
         """Return the (unstarted) supervisor of INSTANCE; raise `ConfigError` if it is invalid."""

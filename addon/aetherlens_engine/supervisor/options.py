@@ -105,6 +105,10 @@ def engine_options(
         engine["homeassistant"] = [
             {"name": "homeassistant", "include": list(include), "exclude": list(exclude)}
         ]
+    if packages := options.get("plugin_packages"):
+        engine["plugin_packages"] = [dict(package) for package in packages]
+    if (index_url := _given(options, "plugin_index_url")) is not None:
+        engine["plugin_index_url"] = index_url
     if budgets := options.get("budgets"):
         engine["budgets"] = [
             {key: value for key, value in budget.items() if value not in (None, "")}

@@ -492,6 +492,7 @@
  * @property {DatabaseHealth} database
  * @property {Object<string, Collector>} [collectors]
  * @property {Object<string, Object<string, *>>} [plugins]
+ * @property {Object<string, PluginPackage>} [plugin_packages] Each third-party plugin package by name: installed, or why not
  * @property {IngestCounts|null} [ingest]
  */
 
@@ -685,6 +686,14 @@
  * Every configured plugin instance.
  * @typedef {Object} PluginList
  * @property {Array<PluginInfo>} plugins
+ */
+
+/**
+ * A third-party plugin package the options list.
+ * @typedef {Object} PluginPackage
+ * @property {string} requirement name==version
+ * @property {'failed'|'installed'} status
+ * @property {string|null} error
  */
 
 /**

@@ -162,6 +162,14 @@ class IngestCounts(Model):
     replay_error: str | None
 
 
+class PluginPackage(Model):
+    """A third-party plugin package the options list."""
+
+    requirement: Annotated[str, Meta(description="name==version")]
+    status: Literal["installed", "failed"]
+    error: str | None
+
+
 class Health(Model):
     """Public: status, reasons, version, instance_id, database.status.
 
@@ -178,6 +186,10 @@ class Health(Model):
     database: DatabaseHealth
     collectors: dict[str, Collector] | UnsetType = UNSET
     plugins: dict[str, JsonObject] | UnsetType = UNSET
+    plugin_packages: Annotated[
+        dict[str, PluginPackage] | UnsetType,
+        Meta(description="Each third-party plugin package by name: installed, or why not"),
+    ] = UNSET
     ingest: IngestCounts | UnsetType | None = UNSET
 
 
