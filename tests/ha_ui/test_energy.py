@@ -3,7 +3,9 @@
 The demo home has two grid connections (the house's meter and the heat pump's own). Configured
 through HA's Energy configuration UI (each connection's "Use an entity tracking the total costs"
 and the `aetherlens:cost_*` statistic of its meter), the dashboard's grid cost for the demo week
-and for today must equal the engine's `get_costs` total for the same hours, to the cent.
+and for today must equal the engine's `get_costs` total for the same hours, to the cent; the gas
+and water sources' costs, from `aetherlens:gas_cost_*` and `aetherlens:water_cost_*`, the week's
+gas and water in `get_costs`'s breakdown by commodity.
 """
 
 from __future__ import annotations
@@ -131,19 +133,23 @@ async def _today_on_dashboard(page: Page, stack: Stack) -> tuple[datetime, Decim
     return datetime.combine(today, time(), tzinfo=ZONE), await _grid_cost_shown(page)
 
 
-async def _week_on_dashboard(page: Page, stack: Stack) -> tuple[datetime, Decimal, str]:
-    """Open the Energy dashboard's "This week"; return its start, grid cost and the page text."""
+async def _week_on_dashboard(page: Page, stack: Stack) -> tuple[datetime, Decimal, str, str]:
+    """Open the Energy dashboard's "This week".
+
+    Return its start, the grid cost, the sources table's and the Electricity tab's text.
+    """
     await page.goto(f"{stack.hass.url}/energy")
     today = datetime.now(ZONE).date()
     await page.get_by_text(f"{today:%b} {today.day}", exact=True).click()
     await page.get_by_text("This week", exact=True).click()
     start = _week_start(await _period_label(page), today)
     shown = await _grid_cost_shown(page)
+    table = await deep_text(page, "hui-energy-sources-table-card")
     await screenshot(page, "energy-dashboard")
     # With gas and water sources the dashboard opens on a summary; devices are on Electricity.
     await page.get_by_role("tab", name="Electricity").click()
     await page.get_by_text("Individual devices", exact=False).first.wait_for()
-    return start, shown, await deep_text(page)
+    return start, shown, table, await deep_text(page)
 
 
 async def _engine_cost(stack: Stack, start: datetime, until: datetime) -> Decimal:
@@ -158,11 +164,57 @@ async def _engine_cost(stack: Stack, start: datetime, until: datetime) -> Decima
     return Decimal(costs["total"]["cost"]).quantize(CENT, ROUND_HALF_UP)
 
 
+async def _commodity_cost_statistic(stack: Stack, commodity: str) -> str:
+    """Return the commodity's cost statistic, waiting a minute after setup at most."""
+    for _ in range(IMPORT_WITHIN_S):
+        ids = await stack.hass.command(
+            {"type": "recorder/list_statistic_ids", "statistic_type": "sum"}
+        )
+        for found in ids:
+            if found["statistic_id"].startswith(f"aetherlens:{commodity}_cost_"):
+                return str(found["statistic_id"])
+        await asyncio.sleep(1)
+    raise AssertionError(f"no aetherlens:{commodity}_cost_* statistic a minute in")
+
+
+async def _configure_commodity_cost(page: Page, stack: Stack, commodity: str) -> None:
+    """Settings -> Dashboards -> Energy -> Gas (Water): its cost from AetherLens's statistic."""
+    await page.goto(f"{stack.hass.url}/config/energy")
+    await page.get_by_role("tab", name=commodity.title()).click()
+    await page.get_by_role("button", name="Edit").first.click()
+    await page.get_by_text("Use an entity tracking the total costs").click()
+    await page.get_by_text("Select a statistic").last.click()
+    await page.wait_for_function(FOCUS_IN_INPUT)
+    await page.keyboard.type(f"aetherlens:{commodity}_cost_")
+    await page.get_by_text(f"AetherLens {commodity} cost", exact=True).click()
+    await page.get_by_role("button", name="Save").click()
+    heading = f"Configure {commodity} consumption"
+    await page.get_by_role("heading", name=heading).wait_for(state="hidden")
+
+
+async def _engine_commodities(stack: Stack, start: datetime, until: datetime) -> dict[str, Decimal]:
+    """Return get_costs's cost of each commodity for the hours in [START, UNTIL), to the cent."""
+    costs = await call_action(
+        stack,
+        "aetherlens",
+        "get_costs",
+        {"start": start.isoformat(), "end": until.isoformat(), "resolution": "hour"},
+    )
+    return {
+        commodity: Decimal(part["cost"]).quantize(CENT, ROUND_HALF_UP)
+        for commodity, part in costs["commodities"].items()
+    }
+
+
 async def _scenario(stack: Stack) -> None:
     statistic_ids = await _grid_cost_statistics(stack)
+    for commodity in ("gas", "water"):
+        await _commodity_cost_statistic(stack, commodity)
     async with browser_page(stack) as page:
         for connection, statistic_id in enumerate(statistic_ids):
             await _configure_grid_cost(page, stack, connection, statistic_id)
+        for commodity in ("gas", "water"):
+            await _configure_commodity_cost(page, stack, commodity)
         prefs = await stack.hass.command({"type": "energy/get_prefs"})
         grids = [s for s in prefs["energy_sources"] if s["type"] == "grid"]
         assert [grid["stat_cost"] for grid in grids] == statistic_ids
@@ -172,12 +224,12 @@ async def _scenario(stack: Stack) -> None:
         statistic_id = statistic_ids[0]  # the house's: every meter's hours are imported at once
         until = await _last_imported_hour(stack, statistic_id)
         day, today = await _today_on_dashboard(page, stack)
-        start, shown, page_text = await _week_on_dashboard(page, stack)
+        start, shown, table, page_text = await _week_on_dashboard(page, stack)
         # An hour that completed meanwhile is imported at the next poll: read again if so.
         if await _last_imported_hour(stack, statistic_id) != until:
             until = await _last_imported_hour(stack, statistic_id)
             day, today = await _today_on_dashboard(page, stack)
-            start, shown, page_text = await _week_on_dashboard(page, stack)
+            start, shown, table, page_text = await _week_on_dashboard(page, stack)
 
     assert shown > 0
     assert shown == await _engine_cost(stack, start, until), (start, until, shown)
@@ -187,6 +239,12 @@ async def _scenario(stack: Stack) -> None:
         assert today == await _engine_cost(stack, day, until), (day, until, today)
     else:  # the day's first hour is not over: nothing is imported for it yet
         assert today == 0
+    # Gas and water: their cost from the commodities' statistics, the engine's to the cent.
+    ledger = await _engine_commodities(stack, start, until)
+    for commodity, unit in (("gas", "m³"), ("water", "L")):
+        match = re.search(rf"{commodity.title()} total [\d.,]+ {unit} (€[\d.,]+)", table)
+        assert match, table
+        assert _money(match[1]) == ledger[commodity], (commodity, table, ledger)
     # Per-device consumption: every demo appliance is on the dashboard.
     for device in DEMO_DEVICES:
         assert f"Demo {device.replace('_', ' ')}".lower() in page_text.lower(), device
