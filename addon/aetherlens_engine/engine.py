@@ -26,6 +26,7 @@ from .ingest import IngestPipeline
 from .plugins import CloudCostWriter, PluginManager, PollResult, Provides, ReadingFeed
 from .plugins.control import PluginControl, saved_settings, with_settings
 from .plugins.packages import PackageInstaller
+from .plugins.statements import StatementWriter
 from .pricing.service import TariffService
 from .storage.compaction import compact_readings
 from .storage.features import DatabaseFeatures, detect_features
@@ -39,10 +40,8 @@ LOGGER = logging.getLogger(__name__)
 RETENTION_INTERVAL = timedelta(hours=1)
 # How often budgets naming a device not seen yet are tried again.
 BUDGET_RETRY_INTERVAL = timedelta(minutes=5)
-# What the engine stores of plugins' records (statements are not taken from plugins yet).
-STORED_FROM_PLUGINS = frozenset(
-    {Provides.CLOUD_COSTS, Provides.READINGS, Provides.PRICES, Provides.CARBON}
-)
+# What the engine stores of plugins' records: every kind a plugin may provide.
+STORED_FROM_PLUGINS = frozenset(Provides)
 
 
 class Announcer(Protocol):
@@ -215,12 +214,12 @@ class Engine:
         budgets = BudgetKeeper(pool, config.budgets)
         await budgets.sync()
         self._tasks.append(asyncio.create_task(self._every(BUDGET_RETRY_INTERVAL, budgets.retry)))
-        writer = CloudCostWriter(pool)
-        feed = ReadingFeed(pool, pipeline)
+        # Each writer stores its kinds of record: cloud costs; readings, prices, carbon; statements.
+        writers = (CloudCostWriter(pool), ReadingFeed(pool, pipeline), StatementWriter(pool))
 
         async def store_plugin_results(source: str, result: PollResult) -> None:
-            await writer.write(source, result)
-            await feed.write(source, result)
+            for writer in writers:
+                await writer.write(source, result)
             # A budget may name a cloud account this poll has just created.
             await budgets.retry()
 

@@ -11,7 +11,7 @@ start inside the cycle.
 A usage summary of a utility's data download (Green Button) that gives the period's bill becomes
 a statement of the active tariff when it is imported (`record_billed`): its period's local days,
 its total, its energy and additional costs (`_summary_lines`); it never replaces a statement of
-the same cycle.
+the same cycle. So does a bill a plugin fetched (`record_totals`: its days and total alone).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -141,6 +141,28 @@ def _summary_lines(summary: UsageSummary, bill: Decimal) -> list[StatementLine]:
         kwh=summary.consumption_kwh,
     )
     return [energy, *extra]
+
+
+async def record_totals(
+    conn: asyncpg.Connection, cycles: Sequence[tuple[date, date, Decimal, str]], source: str
+) -> list[int]:
+    """Record each (first day, end day, total, currency) as a statement of the active tariff.
+
+    Return their ids. Left out, as in `record_billed`: a cycle in another currency than the
+    tariff's, one already recorded, or all without an active tariff.
+    """
+    name = await active_tariff_name(conn)
+    if name is None:
+        return []
+    currency = (await _versions(conn, name))[-1].tariff().currency
+    ids = []
+    for first, end, total, in_currency in cycles:
+        if in_currency != currency or end <= first:
+            continue
+        found = await conn.fetchval(_BILLED_SQL, name, first, end, currency, total, "[]", source)
+        if found is not None:
+            ids.append(found)
+    return ids
 
 
 async def record_billed(

@@ -885,7 +885,7 @@
  * @property {number} id
  * @property {string} tariff
  * @property {string} currency
- * @property {'api'|'csv'|'greenbutton'} source greenbutton: a usage summary of an imported data download
+ * @property {'api'|'csv'|'greenbutton'|'plugin'} source greenbutton: a usage summary of an imported data download; plugin: fetched by a plugin
  * @property {string} recorded_at
  * @property {string} start
  * @property {string} end

@@ -84,8 +84,11 @@ class StatementMatch(Model):
     tariff: str
     currency: Currency
     source: Annotated[
-        Literal["api", "csv", "greenbutton"],
-        Meta(description="greenbutton: a usage summary of an imported data download"),
+        Literal["api", "csv", "greenbutton", "plugin"],
+        Meta(
+            description="greenbutton: a usage summary of an imported data download; plugin: "
+            "fetched by a plugin"
+        ),
     ]
     recorded_at: Instant
     start: Day
