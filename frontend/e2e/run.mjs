@@ -19,6 +19,7 @@ import { deviceChanges } from './devices.mjs';
 import { gasAndWaterTariffs, ledgerOverview } from './ledger.mjs';
 import { rankingView } from './ranking.mjs';
 import { statementsView } from './statements.mjs';
+import { zoomAndPhone } from './zoom.mjs';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = `${REPO}docs/screenshots`;
@@ -621,6 +622,9 @@ async function main() {
       await fitsWidth(phonePage, `the ${view} view`);
       await audit(phonePage, `${view}-phone`);
     }
+    await zoomAndPhone(browser, demo.url, demo.token, [['overview', '#cycle-chart ~ .chart canvas'], ['devices', '[data-testid="device-row"]'],
+      [`devices/${heatPump}`, '#history ~ .chart canvas'], ['tariffs/Demo%20TOU', '.heatmap tbody tr'], ['compare', '#compare-start'],
+      ['budgets', '[data-testid="budget"]'], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start']]);
     await loadFigures(browser);
     log(`axe-core ${AXE_VERSION}: no WCAG 2.1 A/AA violation in ${AUDITED.size} views and states (${[...AUDITED].join(', ')})`);
     log('all steps passed');
