@@ -63,10 +63,11 @@ export async function zoomAndPhone(browser, url, token, views) {
       await page.goto('about:blank');
       await page.goto(`${url}#/${view}`);
       await page.locator(ready).first().waitFor();
-      const what = `the ${view.split('/')[0]} view at ${name}`;
+      const label = view.startsWith('devices/') ? 'device' : view.split('/')[0];
+      const what = `the ${label} view at ${name}`;
       await noOverflow(page, what);
-      counts.push(`${view.split('/')[0]} ${await everyControlByTab(page, what)}`);
-      if (name === '200 %') await audit(page, `${view.split('/')[0]}-zoom200`);
+      counts.push(`${label} ${await everyControlByTab(page, what)}`);
+      if (name === '200 %') await audit(page, `${label}-zoom200`);
     }
     log(`at ${name}: no horizontal overflow, every control reached by Tab (${counts.join(', ')})`);
     await context.close();
