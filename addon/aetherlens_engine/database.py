@@ -122,3 +122,12 @@ async def _migrate(conn: asyncpg.Connection) -> None:
     applied = await apply_migrations(conn)
     if applied:
         LOGGER.info("Applied database migrations %s", applied)
+
+
+async def schema_versions(conn: asyncpg.Connection) -> tuple[str | None, int | None]:
+    """Return the TimescaleDB extension's version and the schema's (its latest migration)."""
+    timescaledb: str | None = await conn.fetchval(
+        "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
+    )
+    schema: int | None = await conn.fetchval("SELECT max(version) FROM schema_migrations")
+    return timescaledb, schema

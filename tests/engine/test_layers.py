@@ -161,6 +161,34 @@ def test_the_api_takes_few_modules_of_the_calculator() -> None:
     assert used <= API_USES_OF_TARIFFS
 
 
+_QUERIES = frozenset(
+    {"fetch", "fetchrow", "fetchval", "execute", "executemany", "copy_records_to_table"}
+)
+# The budgets are the API's own table (its routes create, replace and delete them).
+API_WITH_SQL = {f"{PACKAGE}.api.budgets"}
+
+
+def _queries(module: str) -> list[str]:
+    """Return the database calls (`conn.fetch(...)`, ...) in MODULE's source, by line."""
+    path = ROOT.parent.joinpath(*module.split("."))
+    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    return [
+        f"{module}:{node.lineno} {node.func.attr}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _QUERIES
+    ]
+
+
+def test_the_api_handlers_run_no_sql() -> None:
+    """Handlers parse, call the pricing layer (its SQL in `pricing.store`) and serialise."""
+    handlers = [m for m in import_graph() if _within(m, f"{PACKAGE}.api") and m not in API_WITH_SQL]
+    assert f"{PACKAGE}.api.summary" in handlers
+    assert [call for module in handlers for call in _queries(module)] == []
+    assert _queries(f"{PACKAGE}.pricing.store.summary")  # the rule sees a query
+
+
 def test_the_rule_catches_an_import_up() -> None:
     # The add-on imports the engine: seen from the other side, that is an import up.
     assert f"{PACKAGE}.supervisor.__main__ -> {PACKAGE}.engine" in violations(

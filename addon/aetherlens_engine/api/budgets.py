@@ -25,7 +25,7 @@ from .errors import ApiError
 from .state import STATE_KEY, EngineState
 
 _COLUMNS = "id, name, scope, device_id, period, amount, currency, thresholds"
-BUDGETS_SQL = f"SELECT {_COLUMNS} FROM budgets ORDER BY id"
+_BUDGETS_SQL = f"SELECT {_COLUMNS} FROM budgets ORDER BY id"
 _INSERT_SQL = f"""
 INSERT INTO budgets (name, scope, device_id, period, amount, currency, thresholds)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -64,6 +64,12 @@ def stored(row: asyncpg.Record) -> contract.StoredBudget:
         currency=row["currency"],
         thresholds=list(row["thresholds"]),
     )
+
+
+async def budget_rows(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Return every budget, oldest first."""
+    rows: list[asyncpg.Record] = await conn.fetch(_BUDGETS_SQL)
+    return rows
 
 
 async def _body(request: web.Request) -> contract.BudgetInput:
@@ -108,7 +114,7 @@ def _name_taken(body: contract.BudgetInput) -> ApiError:
 async def get_budgets(request: web.Request) -> web.Response:
     """List every budget, oldest first."""
     async with connection(request.app[STATE_KEY]) as conn:
-        rows = await conn.fetch(BUDGETS_SQL)
+        rows = await budget_rows(conn)
     return json_response(contract.BudgetList(budgets=[stored(row) for row in rows]))
 
 

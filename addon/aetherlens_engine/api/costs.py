@@ -39,6 +39,8 @@ from aetherlens_engine.pricing.recorded import (
     recorded_hours,
     whole_hours,
 )
+from aetherlens_engine.pricing.store.costs import CostDevices, CostKey, cost_sums, has_mains
+from aetherlens_engine.pricing.store.devices import device_commodity, metered_units
 from aetherlens_engine.pricing.store.tariffs import (
     active_tariff_names,
     tariff_at,
@@ -65,20 +67,19 @@ from .ranges import MAX_BILL_RANGE, bad_parameter, check_range, instant_paramete
 from .shared import shared_answer
 from .state import STATE_KEY, EngineState
 
-# The household rule lives in the views of timescale/0005 and, per commodity ($4), 0012.
-_HOUSEHOLD = "c.device_id IN (SELECT id FROM commodity_meters WHERE commodity = $4)"
-_PARTS = "c.device_id IN (SELECT id FROM commodity_parts WHERE commodity = $4)"
-_METERS = "c.device_id IN (SELECT id FROM devices WHERE commodity = $4)"
-# The units the household meters of a commodity ($1), or device $2, count in.
-_UNITS = (
-    "SELECT array_agg(DISTINCT unit) FROM devices WHERE commodity = $1 AND CASE "
-    "WHEN $2::integer IS NULL THEN id IN (SELECT id FROM commodity_meters WHERE commodity = $1) "
-    "ELSE id = $2 END"
-)
-_HAS_MAINS = (
-    "SELECT EXISTS (SELECT 1 FROM commodity_meters JOIN devices USING (id, commodity) "
-    "WHERE kind <> 'appliance' AND commodity = $1)"
-)
+# Per group: the key of its rows, and whose costs they sum.
+_KEYS: dict[str, CostKey] = {
+    "device": "device_id",
+    "meter": "device_id",
+    "period": "period",
+    "total": None,
+}
+_DEVICES: dict[str, CostDevices] = {
+    "device": "parts",
+    "meter": "meters",
+    "period": "household",
+    "total": "household",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,46 +121,6 @@ class _Figures:
         )
 
 
-def _costs_query(
-    state: EngineState,
-    resolution: str,
-    key: str | None,
-    devices: str | int,
-    *,
-    span: tuple[Any, Any],
-    commodity: str,
-) -> tuple[str, list[Any]]:
-    """Return the query of sums per bucket (and KEY) of DEVICES (a condition or one device).
-
-    SPAN bounds the hours or days read; COMMODITY ($4) is the devices' own.
-    """
-    args: list[Any] = [*span, state.currency, commodity]
-    if isinstance(devices, int):
-        args.append(devices)
-        devices = f"c.device_id = ${len(args)} AND {_METERS}"
-    hourly = resolution == "hour" or key == "period"  # cost_daily has no period
-    if hourly:
-        source, time, bucket = "cost_hourly", "c.hour", "c.hour"
-        if resolution != "hour":
-            args.append(state.timezone.key)
-            local = f"(c.hour AT TIME ZONE ${len(args)})"
-            day = resolution == "day"
-            bucket = f"{local}::date" if day else f"date_trunc('month', {local})::date"
-    else:
-        source, time = "cost_daily", "c.day"
-        bucket = "c.day" if resolution == "day" else "date_trunc('month', c.day)::date"
-    keys = f", c.{key}" if key else ""
-    # Summed as numeric: a double converts to the shortest decimal that reads back as it.
-    sql = (
-        f"SELECT {bucket} AS bucket{keys}, sum(c.energy_kwh::numeric) AS energy_kwh, "
-        "sum(c.cost) AS cost, sum(c.carbon_kg::numeric) AS carbon_kg "
-        f"FROM {source} AS c "
-        f"WHERE {time} >= $1 AND {time} < $2 AND c.currency = $3 AND {devices} "
-        f"GROUP BY bucket{keys} ORDER BY bucket{keys}"
-    )
-    return sql, args
-
-
 def _bounds(
     state: EngineState, resolution: str, start: datetime, end: datetime, *, hourly: bool
 ) -> tuple[Any, Any]:
@@ -184,7 +145,7 @@ def _start(state: EngineState, bucket: Any) -> str:
 async def _rows(
     conn: asyncpg.Connection,
     state: EngineState,
-    resolution: str,
+    resolution: contract.CostResolution,
     group: str,
     *,
     device_id: int | None,
@@ -197,21 +158,26 @@ async def _rows(
     whole, the rest of the house (device_id null): the mains minus its parts, so the rows add
     up to the household (negative where the parts read more, e.g. solar behind the meter).
     """
-    key = {"device": "device_id", "meter": "device_id", "period": "period", "total": None}[group]
-    devices: str | int = {"device": _PARTS, "meter": _METERS}.get(group, _HOUSEHOLD)
-    if device_id is not None:
-        devices = device_id
-    sql, args = _costs_query(state, resolution, key, devices, span=span, commodity=commodity)
-    rows = [
+    key = _KEYS[group]
+    devices: CostDevices = _DEVICES[group] if device_id is None else device_id
+    sums = partial(
+        cost_sums,
+        conn,
+        resolution=resolution,
+        span=span,
+        currency=state.currency,
+        commodity=commodity,
+        zone=state.timezone,
+    )
+    rows: list[tuple[str, dict[str, Any], _Figures]] = [
         (_start(state, r["bucket"]), {key: r[key]} if key else {}, _figures(r))
-        for r in await conn.fetch(sql, *args)
+        for r in await sums(key=key, devices=devices)
     ]
-    if group != "device" or device_id is not None:
+    if group != "device" or device_id is not None or not await has_mains(conn, commodity):
         return rows
-    if not await conn.fetchval(_HAS_MAINS, commodity):
-        return rows
-    sql, args = _costs_query(state, resolution, None, _HOUSEHOLD, span=span, commodity=commodity)
-    rest = {_start(state, r["bucket"]): _figures(r) for r in await conn.fetch(sql, *args)}
+    rest = {
+        _start(state, r["bucket"]): _figures(r) for r in await sums(key=None, devices="household")
+    }
     for start, _, figures in rows:
         rest[start] = rest.get(start, _Figures()) - figures
     rows += [(start, {"device_id": None}, figures) for start, figures in rest.items()]
@@ -259,7 +225,7 @@ async def _unit(conn: asyncpg.Connection, commodity: str, device_id: int | None)
     """Return what the total counts: kWh for electricity, else its meters' one unit."""
     if commodity == "electricity":
         return "kWh"
-    units: list[str] | None = await conn.fetchval(_UNITS, commodity, device_id)
+    units = await metered_units(conn, commodity, device_id)
     return units[0] if units is not None and len(units) == 1 else None
 
 
@@ -272,7 +238,7 @@ async def _commodity(
     """
     if device_id is None:
         return "electricity" if asked is UNSET else asked
-    metered = await conn.fetchval("SELECT commodity FROM devices WHERE id = $1", device_id)
+    metered = await device_commodity(conn, device_id)
     if metered is None:
         raise ApiError(404, "unknown_device", f"there is no device {device_id}")
     if asked is not UNSET and asked != metered:

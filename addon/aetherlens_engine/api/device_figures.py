@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from aiohttp import web
 
+from aetherlens_engine.pricing.store.devices import cycle_figures
+
 from .contract.base import day, json_response, money
 from .contract.devices import TREND_DAYS, DeviceFigures, DeviceFiguresList
 from .database import connection
@@ -22,39 +24,6 @@ from .price import tariff_summary
 from .state import STATE_KEY
 from .summary import ENERGY_KINDS
 
-_FIGURES_SQL = """
-WITH days AS (
-    SELECT device_id, day, energy_kwh
-    FROM energy_daily
-    WHERE day >= least($1::date, $3::date) AND day < $2
-), today AS (
-    SELECT device_id, sum(energy_kwh) AS kwh
-    FROM energy_hourly
-    WHERE hour >= $4 AND hour < $5
-    GROUP BY device_id
-), cost AS (
-    SELECT device_id, sum(cost) AS cost
-    FROM cost_daily
-    WHERE day >= $1 AND day <= $2 AND currency = $6
-    GROUP BY device_id
-)
-SELECT d.id,
-       coalesce((SELECT sum(x.energy_kwh) FROM days AS x WHERE x.device_id = d.id AND x.day >= $1),
-                0) + coalesce(t.kwh, 0) AS energy_cycle,
-       c.cost AS cost_cycle,
-       ARRAY(
-           SELECT coalesce(x.energy_kwh, 0)
-           FROM generate_series($3::date, $2::date - 1, interval '1 day') AS g (day)
-           LEFT JOIN days AS x ON x.device_id = d.id AND x.day = g.day::date
-           ORDER BY g.day
-       ) AS trend,
-       EXISTS (SELECT 1 FROM tariffs) AS priced
-FROM devices AS d
-LEFT JOIN today AS t ON t.device_id = d.id
-LEFT JOIN cost AS c ON c.device_id = d.id
-WHERE d.kind = ANY($7::text[]) AND d.commodity = 'electricity'
-ORDER BY d.id
-"""
 _HALF = TREND_DAYS // 2
 
 
@@ -78,15 +47,14 @@ async def get_device_figures(request: web.Request) -> web.Response:
             if cycle.end
             else (periods.month_start + timedelta(days=31)).replace(day=1)
         )
-        rows = await conn.fetch(
-            _FIGURES_SQL,
-            start,
-            periods.today,
-            trend_start,
-            periods.day_start,
-            periods.day_end,
-            state.currency,
-            [str(kind) for kind in ENERGY_KINDS],
+        rows = await cycle_figures(
+            conn,
+            cycle_start=start,
+            today=periods.today,
+            trend_start=trend_start,
+            day=(periods.day_start, periods.day_end),
+            currency=state.currency,
+            kinds=[str(kind) for kind in ENERGY_KINDS],
         )
     priced = bool(rows[0]["priced"]) if rows else False
     return json_response(

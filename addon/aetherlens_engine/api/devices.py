@@ -17,6 +17,16 @@ import msgspec
 from aiohttp import web
 from msgspec import UNSET
 
+from aetherlens_engine.pricing.store.devices import (
+    change_device,
+    daily_energy,
+    device_commodity,
+    devices,
+    hourly_energy,
+    household_meter_ids,
+    lock_device,
+)
+
 from .contract.base import instant, json_response
 from .contract.devices import ChangedDevice, DeviceChange
 from .contract.engine import Device, DeviceList, EnergyPoint, EnergyQuery, EnergySeries
@@ -26,38 +36,6 @@ from .errors import ApiError
 from .localtime import first_day_from, local_midnight
 from .ranges import check_range, instant_parameter
 from .state import STATE_KEY
-
-_COLUMNS = """id, source, source_id, name, kind, unit, attributes::text AS attributes,
-    coalesce(source_name, name) AS source_name, display_name, in_household, created_at,
-    updated_at"""
-_DEVICES_SQL = f"SELECT {_COLUMNS} FROM devices ORDER BY id"
-# The source's name is kept before a display name replaces `name`; without one, `name` is the
-# source's again. Every expression reads the row as it was.
-_CHANGE_SQL = f"""
-UPDATE devices
-SET source_name = coalesce(source_name, name),
-    display_name = CASE WHEN $2 THEN $3 ELSE display_name END,
-    name = CASE WHEN $2 THEN coalesce($3, source_name, name) ELSE name END,
-    in_household = coalesce($4, in_household),
-    updated_at = now()
-WHERE id = $1
-RETURNING {_COLUMNS}
-"""
-# The household's use is its meters' (timescale/0005): the rates follow it, the parts do not.
-_METERS_SQL = "SELECT array_agg(id ORDER BY id) FROM household_meters"
-_HOURLY_SQL = """
-SELECT hour, energy_kwh, avg_power_w, max_power_w, samples, quality
-FROM energy_hourly
-WHERE device_id = $1 AND hour >= $2 AND hour < $3
-ORDER BY hour
-"""
-_DAILY_SQL = """
-SELECT day, energy_kwh, max_power_w, samples, quality
-FROM energy_daily
-WHERE device_id = $1 AND day >= $2 AND day < $3
-ORDER BY day
-"""
-
 
 IDENTITY = ("id", "source", "source_id", "name", "kind", "unit")
 
@@ -83,7 +61,7 @@ async def get_devices(request: web.Request) -> web.Response:
     """List every device the engine knows."""
     state = request.app[STATE_KEY]
     async with connection(state) as conn:
-        rows = await conn.fetch(_DEVICES_SQL)
+        rows = await devices(conn)
     return json_response(DeviceList(devices=[_device(row) for row in rows]))
 
 
@@ -116,11 +94,11 @@ async def patch_device(request: web.Request) -> web.Response:
     name = change.display_name.strip() if isinstance(change.display_name, str) else None
     counted = None if change.in_household is UNSET else change.in_household
     async with connection(state) as conn, conn.transaction():
-        if await conn.fetchval("SELECT 1 FROM devices WHERE id = $1 FOR UPDATE", device_id) is None:
+        if not await lock_device(conn, device_id):
             raise ApiError(404, "unknown_device", f"there is no device {device_id}")
-        meters = await conn.fetchval(_METERS_SQL)
-        row = await conn.fetchrow(_CHANGE_SQL, device_id, renamed, name, counted)
-        meters_changed = await conn.fetchval(_METERS_SQL) != meters
+        meters = await household_meter_ids(conn)
+        row = await change_device(conn, device_id, rename=renamed, name=name, counted=counted)
+        meters_changed = await household_meter_ids(conn) != meters
     if meters_changed and state.tariff_service is not None:
         await state.tariff_service.household_changed()
     return json_response(ChangedDevice(device=_device(row)))
@@ -142,14 +120,14 @@ async def get_device_energy(request: web.Request) -> web.Response:
     start, end = _range(request, query)
     tz = state.timezone
     async with connection(state) as conn:
-        if await conn.fetchval("SELECT 1 FROM devices WHERE id = $1", device_id) is None:
+        if await device_commodity(conn, device_id) is None:
             raise ApiError(404, "unknown_device", f"there is no device {device_id}")
         if resolution == "hour":
-            rows = await conn.fetch(_HOURLY_SQL, device_id, start, end)
+            rows = await hourly_energy(conn, device_id, start, end)
             points = [_point(row, row["hour"], row["hour"] + timedelta(hours=1)) for row in rows]
         else:
-            rows = await conn.fetch(
-                _DAILY_SQL, device_id, first_day_from(start, tz), first_day_from(end, tz)
+            rows = await daily_energy(
+                conn, device_id, first_day_from(start, tz), first_day_from(end, tz)
             )
             points = [
                 _point(

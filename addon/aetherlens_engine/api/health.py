@@ -12,13 +12,13 @@ database and the services follow).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import fields
 from typing import Any
 
 import asyncpg
 import msgspec
 from aiohttp import hdrs, web
 
+from aetherlens_engine.database import schema_versions
 from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.logs import redact_credentials
 
@@ -95,12 +95,23 @@ def degraded_reasons(database: DatabaseStatus, figures: IngestStats | None) -> l
 def ingest_counts(figures: IngestStats) -> IngestCounts:
     """Return the ingest pipeline's FIGURES as the API shows them, each by its own name.
 
-    The model's fields are IngestStats' (a figure it does not document is refused); only the
-    instant is written as the API writes instants.
+    The model's fields are IngestStats' (`test_health` checks that); only the instant is written
+    as the API writes instants.
     """
-    counts = {field.name: getattr(figures, field.name) for field in fields(figures)}
-    counts["last_flush"] = optional_instant(figures.last_flush)
-    return msgspec.convert(counts, IngestCounts)
+    return IngestCounts(
+        accepted=figures.accepted,
+        rejected=dict(figures.rejected),
+        committed=figures.committed,
+        spooled=figures.spooled,
+        spool_pending=figures.spool_pending,
+        buffered=figures.buffered,
+        last_flush=optional_instant(figures.last_flush),
+        database_available=figures.database_available,
+        dead_lettered=figures.dead_lettered,
+        dead_letter_file=figures.dead_letter_file,
+        spool_error=figures.spool_error,
+        replay_error=figures.replay_error,
+    )
 
 
 def _redacted(value: Any) -> Any:
@@ -119,10 +130,7 @@ async def _database_health(pool: asyncpg.Pool | None) -> DatabaseHealth:
         return DatabaseHealth(status="not_configured", timescaledb=None, schema_version=None)
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT), pool.acquire() as conn:
-            timescaledb = await conn.fetchval(
-                "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'"
-            )
-            schema_version = await conn.fetchval("SELECT max(version) FROM schema_migrations")
+            timescaledb, schema_version = await schema_versions(conn)
     except _DATABASE_ERRORS:
         return DatabaseHealth(status="unavailable", timescaledb=None, schema_version=None)
     return DatabaseHealth(status="ok", timescaledb=timescaledb, schema_version=schema_version)

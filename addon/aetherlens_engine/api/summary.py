@@ -1,13 +1,9 @@
 """`GET /api/v1/summary`: everything the integration shows, from the rollups, in one call.
 
-Three set-based queries (devices with their energy, cost and cloud figures; budgets; the cloud
-accounts' largest services this month), whatever the number of devices. Energy today comes
-from `energy_hourly` since local midnight, energy this month from `energy_daily` before today
-plus today; costs and carbon today and this month from `cost_daily` (written with the hours'
-rates, so today's row holds today's priced hours: up to 31 rows a device, where the
-`cost_hourly` view would multiply every device's hours of the day), in the engine's currency;
-cloud figures from `cloud_costs` (dimension 'total', services from 'service') and
-`cloud_forecasts`. Its devices are those metering electricity, and the cloud accounts.
+Set-based queries (`pricing.store.summary`: devices with their energy, cost and cloud figures,
+each commodity's household costs, the cloud accounts' largest services this month; the budgets),
+whatever the number of devices, in the engine's currency. Its devices are those metering
+electricity, and the cloud accounts.
 """
 
 from __future__ import annotations
@@ -22,9 +18,10 @@ from aiohttp import web
 from aetherlens_engine.budgets import COMMODITY_SCOPES
 from aetherlens_engine.models import Commodity, DeviceKind
 from aetherlens_engine.pricing.ledger import household_ledger
+from aetherlens_engine.pricing.store.summary import commodity_costs, device_figures, top_services
 from aetherlens_engine.pricing.store.tariffs import active_tariff_names
 
-from .budgets import BUDGETS_SQL, stored
+from .budgets import budget_rows, stored
 from .contract import summary as contract
 from .contract.base import day, instant, json_response, money, optional_instant, optional_money
 from .database import connection
@@ -44,82 +41,6 @@ ENERGY_KINDS = (
 )
 _ZERO = Decimal(0)
 
-_DEVICES_SQL = """
-WITH hourly_today AS (
-    SELECT device_id, sum(energy_kwh) AS kwh
-    FROM energy_hourly
-    WHERE hour >= $1 AND hour < $2
-    GROUP BY device_id
-), daily_before_today AS (
-    SELECT device_id, sum(energy_kwh) AS kwh
-    FROM energy_daily
-    WHERE day >= $3 AND day < $4
-    GROUP BY device_id
-), cost AS (
-    SELECT device_id, sum(cost) FILTER (WHERE day = $4) AS today, sum(cost) AS month,
-           sum(carbon_kg) FILTER (WHERE day = $4) AS carbon_today
-    FROM cost_daily
-    WHERE day >= $3 AND day <= $4 AND currency = $5
-    GROUP BY device_id
-), cloud AS (
-    SELECT device_id, currency,
-           sum(amount) FILTER (WHERE day = $4) AS today,
-           sum(amount) FILTER (WHERE day = $4 - 1) AS yesterday,
-           sum(amount) FILTER (WHERE day >= $3) AS month_to_date,
-           bool_or(estimated) FILTER (WHERE day >= $3) AS estimated,
-           max(fetched_at) AS fetched_at
-    FROM cloud_costs
-    WHERE dimension = 'total' AND day >= least($3, $4 - 1) AND day <= $4
-    GROUP BY device_id, currency
-), cloud_month AS (
-    SELECT device_id, currency, c.today, c.yesterday, c.month_to_date, c.estimated,
-           c.fetched_at, f.amount AS forecast
-    FROM cloud AS c
-    FULL JOIN (SELECT device_id, currency, amount FROM cloud_forecasts WHERE month = $3) AS f
-        USING (device_id, currency)
-)
-SELECT d.id, d.source, d.source_id, d.name, d.kind, d.unit, d.included_in,
-       d.id IN (SELECT id FROM household_meters) AS mains,
-       coalesce(h.kwh, 0) AS energy_today,
-       coalesce(h.kwh, 0) + coalesce(m.kwh, 0) AS energy_month,
-       c.today AS cost_today, c.month AS cost_month, c.carbon_today,
-       cm.currency AS cloud_currency, cm.today AS cloud_today, cm.yesterday AS cloud_yesterday,
-       cm.month_to_date AS cloud_month_to_date, cm.forecast AS cloud_forecast,
-       cm.estimated AS cloud_estimated, cm.fetched_at AS cloud_fetched_at,
-       EXISTS (SELECT 1 FROM tariffs) AS priced
-FROM devices AS d
-LEFT JOIN hourly_today AS h ON h.device_id = d.id
-LEFT JOIN daily_before_today AS m ON m.device_id = d.id
-LEFT JOIN cost AS c ON c.device_id = d.id
-LEFT JOIN cloud_month AS cm ON cm.device_id = d.id AND d.kind = 'cloud_account'
-WHERE d.kind = ANY($6::text[]) AND d.commodity = 'electricity'
-ORDER BY d.id, cm.currency
-"""
-
-
-# Each commodity's household costs today ($2) and this month (from $1).
-_COMMODITIES_SQL = """
-SELECT m.commodity, coalesce(sum(c.cost) FILTER (WHERE c.day = $2), 0) AS today,
-       coalesce(sum(c.cost), 0) AS month
-FROM cost_daily AS c
-JOIN commodity_meters AS m ON m.id = c.device_id
-WHERE c.day >= $1 AND c.day <= $2 AND c.currency = $3
-GROUP BY m.commodity
-"""
-# A cloud account's largest services this month ($1 month start, $2 today), largest first.
-_TOP_SERVICES_SQL = """
-SELECT device_id, currency, service, amount FROM (
-    SELECT device_id, currency, dimension_value AS service, sum(amount) AS amount,
-           row_number() OVER (
-               PARTITION BY device_id, currency ORDER BY sum(amount) DESC, dimension_value
-           ) AS rank
-    FROM cloud_costs
-    WHERE dimension = 'service' AND day >= $1 AND day <= $2
-    GROUP BY device_id, currency, dimension_value
-) AS ranked
-WHERE rank <= $3
-ORDER BY device_id, currency, rank
-"""
 # Few enough to be an entity attribute: the recorder stores attributes with every state.
 TOP_SERVICES = 3
 # Bumped on a change of the summary or of a route that older clients would misread.
@@ -206,16 +127,15 @@ async def _summary_at(state: EngineState) -> contract.Summary:
         connection(state) as conn,
         conn.transaction(isolation="repeatable_read", readonly=True),
     ):
-        rows = await conn.fetch(
-            _DEVICES_SQL,
-            periods.day_start,
-            periods.day_end,
-            periods.month_start,
-            periods.today,
-            state.currency,
-            kinds,
+        rows = await device_figures(
+            conn,
+            day=(periods.day_start, periods.day_end),
+            today=periods.today,
+            month_start=periods.month_start,
+            currency=state.currency,
+            kinds=kinds,
         )
-        budgets = await conn.fetch(BUDGETS_SQL)
+        budgets = await budget_rows(conn)
         figures = await state.pricing.figures(conn, now)
         tariff = tariff_summary(figures, now)
         commodities = await _commodities(conn, state, periods)
@@ -229,9 +149,7 @@ async def _summary_at(state: EngineState) -> contract.Summary:
                 figures.projection if figures is not None else None,
             )
             cycles = {p.commodity: p.cycle_so_far for p in ledger.parts if p.tariff is not None}
-        services = await conn.fetch(
-            _TOP_SERVICES_SQL, periods.month_start, periods.today, TOP_SERVICES
-        )
+        services = await top_services(conn, periods.month_start, periods.today, TOP_SERVICES)
     priced = bool(rows[0]["priced"]) if rows else False
     devices = [row for row in rows if row["kind"] != DeviceKind.CLOUD_ACCOUNT]
     accounts = [row for row in rows if row["kind"] == DeviceKind.CLOUD_ACCOUNT]
@@ -302,7 +220,7 @@ async def _commodities(
 ) -> list[contract.CommoditySpend]:
     """Return each commodity's household costs today and this month, under its active tariff."""
     names = await active_tariff_names(conn)
-    rows = await conn.fetch(_COMMODITIES_SQL, periods.month_start, periods.today, state.currency)
+    rows = await commodity_costs(conn, periods.month_start, periods.today, state.currency)
     costs = {row["commodity"]: (row["today"], row["month"]) for row in rows}
     return [
         contract.CommoditySpend(

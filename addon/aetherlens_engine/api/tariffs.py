@@ -17,9 +17,14 @@ from msgspec import UNSET, UnsetType
 
 from aetherlens_engine.pricing.recompute import RecomputeStatus
 from aetherlens_engine.pricing.service import TariffService
-from aetherlens_engine.pricing.store.tariffs import active_tariff_name, tariff_versions
+from aetherlens_engine.pricing.store.tariffs import (
+    active_tariff_name,
+    delete_inactive_tariff,
+    latest_versions,
+    tariff_versions,
+    version_rows,
+)
 from aetherlens_engine.pricing.store.usage import price_series
-from aetherlens_engine.tariffs.calendar import local_midnight
 from aetherlens_engine.tariffs.heatmap import CalendarDay, calendar_days
 from aetherlens_engine.tariffs.model import TariffError
 from aetherlens_engine.tariffs.source import Definition, native_definition, urdb_definition
@@ -30,20 +35,12 @@ from .contract.engine import FieldError
 from .database import connection
 from .decode import body_of, query_of
 from .errors import ApiError, unavailable
+from .localtime import local_midnight
 from .params import InvalidValueError, parse_instant
 from .state import STATE_KEY, EngineState
 
 # The calendar's first day: its local midnights must be instants the engine works with.
 CALENDAR_FIRST_DAYS = (date(1970, 1, 2), date(2999, 11, 30))
-
-_LIST_SQL = """
-SELECT DISTINCT ON (name) name, version, valid_from, valid_to, created_at
-FROM tariffs ORDER BY name, version DESC
-"""
-_VERSIONS_SQL = """
-SELECT id, version, valid_from, valid_to, created_at, definition::text AS definition
-FROM tariffs WHERE name = $1 ORDER BY version
-"""
 
 
 def field_error(err: TariffError) -> dict[str, str]:
@@ -119,7 +116,7 @@ async def get_tariffs(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     async with connection(state) as conn:
         active = await active_tariff_name(conn)
-        rows = await conn.fetch(_LIST_SQL)
+        rows = await latest_versions(conn)
     tariffs = [
         contract.TariffHead(
             name=row["name"],
@@ -135,10 +132,14 @@ async def get_tariffs(request: web.Request) -> web.Response:
 
 
 async def _versions_or_404(conn: asyncpg.Connection, name: str) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(_VERSIONS_SQL, name)
+    rows = await version_rows(conn, name)
     if not rows:
-        raise ApiError(404, "unknown_tariff", f"there is no tariff named {name!r}")
+        raise _unknown(name)
     return rows
+
+
+def _unknown(name: str) -> ApiError:
+    return ApiError(404, "unknown_tariff", f"there is no tariff named {name!r}")
 
 
 async def get_tariff(request: web.Request) -> web.Response:
@@ -225,18 +226,14 @@ async def delete_tariff(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     _service(state)
     name = request.match_info["name"]
-    async with connection(state) as conn, conn.transaction():
+    async with connection(state) as conn:
         await _versions_or_404(conn, name)
-        # Serialised with activation: an activation between the check and the delete would
-        # leave the engine pricing with a tariff that no longer exists.
-        await conn.execute("LOCK TABLE engine_settings IN SHARE ROW EXCLUSIVE MODE")
-        if await active_tariff_name(conn) == name:
+        if not await delete_inactive_tariff(conn, name):
             raise ApiError(
                 409,
                 "active_tariff",
                 f"{name!r} is the active tariff; activate another one before deleting it",
             )
-        await conn.execute("DELETE FROM tariffs WHERE name = $1", name)
     return web.Response(status=204)
 
 
@@ -279,8 +276,9 @@ async def get_calendar(request: web.Request) -> web.Response:
     query = query_of(request, contract.CalendarQuery)
     first, count = _calendar_first(query.start), query.days
     async with connection(state) as conn:
-        await _versions_or_404(conn, name)
         versions = await tariff_versions(conn, name)
+        if not versions:
+            raise _unknown(name)
         latest = versions[-1].tariff()
         if first is None:
             first = state.clock().astimezone(latest.zone).date()

@@ -1,4 +1,4 @@
-"""Write each commodity's rate per hour (`cost_rates`) and per-device costs per local day.
+"""Each commodity's rate per hour (`cost_rates`) and costs per device and local day: write, sum.
 
 Every priced device (grid, meter, appliance) pays its quantity at its commodity's household rate
 of that hour (see `bill.interval_rates`) under the commodity's tariff; demand, fixed and minimum
@@ -20,7 +20,8 @@ under a recorded price or carbon series, which only the hours with energy must h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -243,3 +244,70 @@ async def clear_rates(
         start,
         end,
     )
+
+
+# Whose costs a sum reads. The household rule lives in the views of timescale/0005 and, per
+# commodity ($4), 0012.
+_DEVICES = {
+    "household": "c.device_id IN (SELECT id FROM commodity_meters WHERE commodity = $4)",
+    "parts": "c.device_id IN (SELECT id FROM commodity_parts WHERE commodity = $4)",
+    "meters": "c.device_id IN (SELECT id FROM devices WHERE commodity = $4)",
+}
+_HAS_MAINS_SQL = """
+SELECT EXISTS (
+    SELECT 1 FROM commodity_meters JOIN devices USING (id, commodity)
+    WHERE kind <> 'appliance' AND commodity = $1
+)
+"""
+type CostDevices = Literal["household", "parts", "meters"] | int  # or one device by id
+type CostKey = Literal["device_id", "period"] | None
+
+
+async def cost_sums(
+    conn: asyncpg.Connection,
+    *,
+    resolution: Literal["hour", "day", "month"],
+    key: CostKey,
+    devices: CostDevices,
+    span: tuple[datetime, datetime] | tuple[date, date],
+    currency: str,
+    commodity: str,
+    zone: ZoneInfo,
+) -> list[asyncpg.Record]:
+    """Return energy, cost and carbon summed per bucket (and KEY) of DEVICES, in bucket order.
+
+    Buckets are hours, or local days or months of ZONE (their first day); SPAN bounds the hours
+    read (hours, or a period's sums) or else the days. Sums are exact (numeric): a double
+    converts to the shortest decimal that reads back as it.
+    """
+    args: list[Any] = [*span, currency, commodity]
+    if isinstance(devices, int):
+        args.append(devices)
+        where = f"c.device_id = ${len(args)} AND {_DEVICES['meters']}"
+    else:
+        where = _DEVICES[devices]
+    if resolution == "hour" or key == "period":  # cost_daily has no period
+        source, time, bucket = "cost_hourly", "c.hour", "c.hour"
+        if resolution != "hour":
+            args.append(zone.key)
+            local = f"(c.hour AT TIME ZONE ${len(args)})"
+            day = resolution == "day"
+            bucket = f"{local}::date" if day else f"date_trunc('month', {local})::date"
+    else:
+        source, time = "cost_daily", "c.day"
+        bucket = "c.day" if resolution == "day" else "date_trunc('month', c.day)::date"
+    keys = f", c.{key}" if key else ""
+    sql = (
+        f"SELECT {bucket} AS bucket{keys}, sum(c.energy_kwh::numeric) AS energy_kwh, "
+        "sum(c.cost) AS cost, sum(c.carbon_kg::numeric) AS carbon_kg "
+        f"FROM {source} AS c "
+        f"WHERE {time} >= $1 AND {time} < $2 AND c.currency = $3 AND {where} "
+        f"GROUP BY bucket{keys} ORDER BY bucket{keys}"
+    )
+    rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+    return rows
+
+
+async def has_mains(conn: asyncpg.Connection, commodity: str) -> bool:
+    """Return whether a mains device (not appliances standing in) measures COMMODITY's household."""
+    return bool(await conn.fetchval(_HAS_MAINS_SQL, commodity))

@@ -22,6 +22,14 @@ from aetherlens_engine.tariffs.versions import StoredTariff
 
 COLUMNS = "id, name, version, definition::text AS definition, valid_from, valid_to"
 _COMMODITY = "coalesce(definition->>'commodity', 'electricity')"  # build_tariff's default
+_LATEST_SQL = """
+SELECT DISTINCT ON (name) name, version, valid_from, valid_to, created_at
+FROM tariffs ORDER BY name, version DESC
+"""
+_VERSIONS_SQL = """
+SELECT id, version, valid_from, valid_to, created_at, definition::text AS definition
+FROM tariffs WHERE name = $1 ORDER BY version
+"""
 # The engine setting naming each commodity's active tariff.
 ACTIVE_KEYS = {
     Commodity.ELECTRICITY: "active_tariff",
@@ -174,3 +182,29 @@ async def active_tariff_at(conn: asyncpg.Connection, instant: datetime) -> Store
     """Return the version of the active tariff in force at the instant, if any."""
     name = await active_tariff_name(conn)
     return await tariff_at(conn, name, instant) if name is not None else None
+
+
+async def latest_versions(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Return the latest version of every tariff by name: its validity and when it was saved."""
+    rows: list[asyncpg.Record] = await conn.fetch(_LATEST_SQL)
+    return rows
+
+
+async def version_rows(conn: asyncpg.Connection, name: str) -> list[asyncpg.Record]:
+    """Return every version of the named tariff, oldest first, as saved (definition as text)."""
+    rows: list[asyncpg.Record] = await conn.fetch(_VERSIONS_SQL, name)
+    return rows
+
+
+async def delete_inactive_tariff(conn: asyncpg.Connection, name: str) -> bool:
+    """Delete every version of NAME (and their costs) unless it is active; return if it was not.
+
+    Serialised with activation: an activation between the check and the delete would leave the
+    engine pricing with a tariff that no longer exists.
+    """
+    async with conn.transaction():
+        await conn.execute("LOCK TABLE engine_settings IN SHARE ROW EXCLUSIVE MODE")
+        if await active_tariff_name(conn) == name:
+            return False
+        await conn.execute("DELETE FROM tariffs WHERE name = $1", name)
+    return True
