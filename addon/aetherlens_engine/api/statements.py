@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import cast
 
 import asyncpg
-import msgspec
 from aiohttp import web
 from msgspec import UNSET, UnsetType
 
@@ -99,46 +98,44 @@ async def _matched(
     conn: asyncpg.Connection, stored: StoredStatement, threshold: Decimal
 ) -> contract.StatementMatch:
     statement = stored.statement
-    head = {
-        "id": stored.id,
-        "tariff": stored.tariff,
-        "currency": stored.currency,
-        "source": stored.source,
-        "recorded_at": instant(stored.recorded_at),
-        "start": day(statement.first),
-        "end": day(statement.end),
-        "total": money(statement.total),
-    }
+    matched = contract.StatementMatch(
+        id=stored.id,
+        tariff=stored.tariff,
+        currency=stored.currency,
+        source=cast("contract.Source", stored.source),
+        recorded_at=instant(stored.recorded_at),
+        start=day(statement.first),
+        end=day(statement.end),
+        total=money(statement.total),
+        engine_total=None,
+        residual=None,
+        over_threshold=True,
+        lines=[],
+        findings=[],
+        error=None,
+    )
     try:
         found = await match_stored(conn, stored)
     except BillInputError as err:
-        figures: dict[str, Any] = {
-            "engine_total": None,
-            "residual": None,
-            "over_threshold": True,
-            "lines": [],
-            "findings": [],
-            "error": str(err),
-        }
-    else:
-        figures = {
-            "engine_total": money(found.engine_total),
-            "residual": money(found.residual),
-            "over_threshold": found.over(threshold),
-            "lines": [
-                {
-                    "kind": line.kind.value,
-                    "name": line.name,
-                    "statement": optional_money(line.statement),
-                    "engine": optional_money(line.engine),
-                    "residual": money(line.residual),
-                }
-                for line in found.lines
-            ],
-            "findings": [{"cause": f.cause.value, "detail": f.detail} for f in found.findings],
-            "error": None,
-        }
-    return msgspec.convert(head | figures, contract.StatementMatch)
+        matched.error = str(err)
+        return matched
+    matched.engine_total = money(found.engine_total)
+    matched.residual = money(found.residual)
+    matched.over_threshold = found.over(threshold)
+    matched.lines = [
+        contract.LineMatch(
+            kind=line.kind.value,
+            name=line.name,
+            statement=optional_money(line.statement),
+            engine=optional_money(line.engine),
+            residual=money(line.residual),
+        )
+        for line in found.lines
+    ]
+    matched.findings = [
+        contract.Finding(cause=f.cause.value, detail=f.detail) for f in found.findings
+    ]
+    return matched
 
 
 async def _save(

@@ -10,6 +10,7 @@ from .base import Currency, Day, Instant, JsonObject, Model, Money, Query
 
 LineKind = Literal["energy", "standing", "demand", "rider", "tax", "credit"]
 Cause = Literal["missing_data", "missing_rider", "tier_limit", "tariff_version"]
+Source = Literal["api", "csv", "greenbutton", "plugin"]
 _AMOUNT = "As it adds up to the total: a credit is negative"
 
 
@@ -84,7 +85,7 @@ class StatementMatch(Model):
     tariff: str
     currency: Currency
     source: Annotated[
-        Literal["api", "csv", "greenbutton", "plugin"],
+        Source,
         Meta(
             description="greenbutton: a usage summary of an imported data download; plugin: "
             "fetched by a plugin"
