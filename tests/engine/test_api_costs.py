@@ -482,7 +482,7 @@ async def test_rank_errors(pool: asyncpg.Pool) -> None:
         ({"tariffs": ["flat"] * 51}, 400, "at most 50 tariffs"),
         ({"end": "2024-05-01T00:00:00Z"}, 400, "start: give both start and end"),
         ({"definitions": [dollars], **euro_day}, 409,
-         "definitions[0]: tariff 'dollars' is in USD, the reference 'flat' in EUR"),
+         "definitions[0]: tariff 'dollars' is in USD, tariff 'flat' in EUR"),
         ({"tariffs": ["flat"], "start": "2024-06-10T00:00:00Z", "end": "2024-06-11T00:00:00Z"},
          409, "no household energy is recorded"),
     ]  # fmt: skip

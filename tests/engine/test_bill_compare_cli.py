@@ -96,7 +96,7 @@ def test_bad_alternative_and_other_currency(
     status, _, err = _run(capsys, *_args(tmp_path, euro))
     assert status == 2
     assert err.strip() == (
-        "aetherlens: tariff 'Flat' is in EUR, tariff 'TOU' in USD: a difference needs one currency"
+        "aetherlens: tariff 'Flat' is in EUR, tariff 'TOU' in USD: a comparison needs one currency"
     )
 
 

@@ -115,8 +115,7 @@ def test_refusals_name_the_tariff() -> None:
     with pytest.raises(BillInputError) as caught:
         rank([Candidate("flat.yaml", flat), Candidate("euro.yaml", euro)], load)
     assert str(caught.value) == (
-        "euro.yaml: tariff 'Euro' is in EUR, the reference 'Flat' in USD: a ranking needs one "
-        "currency"
+        "euro.yaml: tariff 'Euro' is in EUR, tariff 'Flat' in USD: a comparison needs one currency"
     )
     with pytest.raises(BillInputError, match=r"^agile.yaml: the tariff has dynamic prices"):
         rank([Candidate("agile.yaml", dynamic)], load)

@@ -41,12 +41,12 @@ class Comparison:
         return Decimal(money(self.alternative.total)) - Decimal(money(self.current.total))
 
 
-def one_currency(current: Tariff, alternative: Tariff) -> None:
-    """Raise `BillInputError` unless both tariffs are in one currency."""
-    if current.currency != alternative.currency:
+def one_currency(reference: Tariff, other: Tariff) -> None:
+    """Raise `BillInputError` unless OTHER is in REFERENCE's currency (comparison and ranking)."""
+    if other.currency != reference.currency:
         raise BillInputError(
-            f"tariff {alternative.name!r} is in {alternative.currency}, tariff "
-            f"{current.name!r} in {current.currency}: a difference needs one currency"
+            f"tariff {other.name!r} is in {other.currency}, tariff "
+            f"{reference.name!r} in {reference.currency}: a comparison needs one currency"
         )
 
 

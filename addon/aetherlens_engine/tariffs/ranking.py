@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .bill import Bill, bill
-from .compare import Load, credited_export, load_for
+from .compare import Load, credited_export, load_for, one_currency
 from .model import BillInputError, Tariff
 from .present import bill_to_table, money
 from .series import Interval, Series
@@ -52,15 +52,11 @@ def same_currency(candidates: Sequence[Candidate]) -> None:
     """Raise `BillInputError` unless there are candidates, all in the first one's currency."""
     if not candidates:
         raise BillInputError("no tariff to rank")
-    reference = candidates[0]
-    currency = reference.tariff.currency
     for candidate in candidates[1:]:
-        if candidate.tariff.currency != currency:
-            raise BillInputError(
-                f"{candidate.source}: tariff {candidate.tariff.name!r} is in "
-                f"{candidate.tariff.currency}, the reference {reference.tariff.name!r} in "
-                f"{currency}: a ranking needs one currency"
-            )
+        try:
+            one_currency(candidates[0].tariff, candidate.tariff)
+        except BillInputError as err:
+            raise BillInputError(f"{candidate.source}: {err}") from err
 
 
 def rank(
