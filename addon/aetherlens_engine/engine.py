@@ -215,7 +215,11 @@ class Engine:
         await budgets.sync()
         self._tasks.append(asyncio.create_task(self._every(BUDGET_RETRY_INTERVAL, budgets.retry)))
         # Each writer stores its kinds of record: cloud costs; readings, prices, carbon; statements.
-        writers = (CloudCostWriter(pool), ReadingFeed(pool, pipeline), StatementWriter(pool))
+        writers = (
+            CloudCostWriter(pool),
+            ReadingFeed(pool, pipeline, tariffs.price_rolled_up),
+            StatementWriter(pool),
+        )
 
         async def store_plugin_results(source: str, result: PollResult) -> None:
             for writer in writers:

@@ -6,13 +6,17 @@ not convert) hold for them as for readings posted to the API; what it refuses is
 with the plugin. Price points become the readings of a `price` device per currency (unit
 CURRENCY/kWh: the price series a dynamic tariff is billed by) and carbon points those of a
 `carbon` device, merged straight into `readings` in one transaction: a day-ahead feed publishes
-tomorrow's prices today, which the pipeline's "at most 5 minutes ahead" would refuse.
+tomorrow's prices today, which the pipeline's "at most 5 minutes ahead" would refuse. Prices that
+arrive late (for hours already recorded) have those hours priced at once (`reprice`, the tariff
+service's), as hours the rollups touched are. A price is written once: a plugin's correction of
+an hour that has one already is not stored.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import asyncpg
@@ -48,10 +52,16 @@ class ReadingSink(Protocol):
 class ReadingFeed:
     """Turns the readings, prices and carbon of a `PollResult` into readings of its devices."""
 
-    def __init__(self, pool: asyncpg.Pool, sink: ReadingSink) -> None:
-        """Make devices through POOL and hand readings to SINK."""
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sink: ReadingSink,
+        reprice: Callable[[tuple[datetime, datetime]], Awaitable[object]] | None = None,
+    ) -> None:
+        """Make devices through POOL and hand readings to SINK; REPRICE the hours of new prices."""
         self._pool = pool
         self._sink = sink
+        self._reprice = reprice
 
     async def write(self, source: str, result: PollResult) -> IngestResult | None:
         """Store RESULT's records from SOURCE; return what the pipeline made of its readings."""
@@ -81,6 +91,9 @@ class ReadingFeed:
         if series:
             async with self._pool.acquire() as conn, conn.transaction():
                 await merge_records(conn, series)
+        if result.prices and self._reprice is not None:
+            starts = [point.start for point in result.prices]
+            await self._reprice((min(starts), max(starts) + timedelta(hours=1)))
         if not result.readings:
             return None
         readings = [
