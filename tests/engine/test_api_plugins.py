@@ -9,8 +9,10 @@ from typing import Any
 
 import aiohttp
 
+from aetherlens_engine.api.plugins import fields
 from aetherlens_engine.config import load_config
 from aetherlens_engine.engine import Engine
+from aetherlens_engine.plugins.aws import AwsCostExplorerPlugin
 from tests.engine.checked_api import SPEC
 from tests.engine.test_api_openapi import Answer, check_answer
 from tests.engine.test_api_support import client, engine_state
@@ -151,3 +153,13 @@ async def test_plugin_routes_refuse_what_they_cannot_do() -> None:
         assert (status, body["error"]["code"]) == (503, "plugins_unavailable")
         status, _ = await _call(session, "put", "/api/v1/plugins/a", ONE, json={"enabled": False})
         assert status == 503
+
+
+def test_fields_describe_a_schema_with_checks() -> None:
+    """The AWS plugin's options (a schema inside vol.All): kinds, choices, defaults, secrets."""
+    found = {field.key: field for field in fields(AwsCostExplorerPlugin.manifest)}
+    assert (found["metric"].kind, found["metric"].default) == ("choice", "UnblendedCost")
+    assert (found["group_by"].kind, found["group_by"].choices) == ("list", ["REGION", "SERVICE"])
+    assert (found["forecast"].kind, found["max_attempts"].kind) == ("boolean", "integer")
+    assert found["forecast_interval_hours"].kind == "number"
+    assert (found["secret_access_key"].secret, found["secret_access_key"].default) == (True, None)

@@ -59,8 +59,8 @@ def _options(schema: Any) -> Mapping[Any, Any]:
 
 def _kind(validator: Any) -> tuple[contract.FieldKind, list[str]]:
     """Return what an option takes, and its choices, as far as its validator says."""
-    if validator in _KINDS:
-        return _KINDS[validator], []
+    if isinstance(validator, type):
+        return _KINDS.get(validator, "text"), []
     if isinstance(validator, vol.In):
         container: Any = validator.container
         return "choice", [str(choice) for choice in container]
