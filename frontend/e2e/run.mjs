@@ -17,6 +17,7 @@ import {
 } from './harness.mjs';
 import { deviceChanges } from './devices.mjs';
 import { gasAndWaterTariffs, ledgerOverview } from './ledger.mjs';
+import { pluginsView } from './plugins.mjs';
 import { rankingView } from './ranking.mjs';
 import { statementsView } from './statements.mjs';
 import { zoomAndPhone } from './zoom.mjs';
@@ -60,8 +61,8 @@ async function openWithToken(context, url, token, what) {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
   });
   page.on('response', (response) => {
-    // Refusals the tests provoke: a tariff's, a budget's, a device's, a statement's, a ranking's or a file's bad field.
-    const expected = (response.status() === 422 && /\/api\/v1\/(tariffs\/validate|budgets(\/\d+)?|devices\/\d+|meter-data)$/.test(response.url()))
+    // Refusals the tests provoke: a tariff's, a budget's, a device's, a statement's, a ranking's, a file's or a plugin's bad field.
+    const expected = (response.status() === 422 && /\/api\/v1\/(tariffs\/validate|budgets(\/\d+)?|devices\/\d+|meter-data|plugins\/[^/]+)$/.test(response.url()))
       || (response.status() === 400 && /\/api\/v1\/(statements(\/import)?|rank)$/.test(response.url()))
       // Statements no constant amount explains: the page says there is no proposal.
       || (response.status() === 409 && /\/api\/v1\/statements\/calibration$/.test(response.url()));
@@ -558,6 +559,7 @@ async function main() {
     await gasAndWaterTariffs(page, demo.url, api);
     await rankingView(page, demo.url, api, ['Flat saver', VAT_TARIFF, imported]);
     await statementsView(page, demo.url, api);
+    await pluginsView(page, demo.url, api, demo.plugin_secret);
     await page.goto(`${demo.url}#/devices`);
     await page.getByTestId('device-row').first().waitFor();
     await shot(page, 'devices-desktop');
@@ -584,6 +586,7 @@ async function main() {
       ['budgets', '[data-testid="budget"]'],
       ['statements', '[data-testid="statement"]'],
       ['ranking', '#f-start'],
+      ['plugins', '[data-testid="plugin"]'],
     ]) {
       await darkPage.goto(`${demo.url}#/${view}`);
       await darkPage.locator(ready).first().waitFor();
@@ -616,7 +619,7 @@ async function main() {
     await phonePage.locator('[data-testid="budget"][data-name="Household"]').waitFor();
     await fitsWidth(phonePage, 'the budgets');
     await shot(phonePage, 'budgets-phone');
-    for (const [view, ready] of [['statements', '[data-testid="statement"]'], ['ranking', '#f-start']]) {
+    for (const [view, ready] of [['statements', '[data-testid="statement"]'], ['ranking', '#f-start'], ['plugins', '[data-testid="plugin"]']]) {
       await phonePage.goto(`${demo.url}#/${view}`);
       await phonePage.locator(ready).first().waitFor();
       await fitsWidth(phonePage, `the ${view} view`);

@@ -19,6 +19,7 @@ const VIEWS = [
   { id: 'budgets', label: 'Budgets' },
   { id: 'statements', label: 'Statements' },
   { id: 'ranking', label: 'Ranking' },
+  { id: 'plugins', label: 'Plugins' },
 ];
 
 // The tariff editor brings the YAML library (as large as the rest of the page): loaded when opened.
@@ -44,6 +45,7 @@ function LazyTariffEditor({ tariffName }) {
 
 const Statements = lazyView(() => import('./views/Statements.js').then((module) => module.Statements), 'the statements');
 const Ranking = lazyView(() => import('./views/Ranking.js').then((module) => module.Ranking), 'the ranking');
+const Plugins = lazyView(() => import('./views/Plugins.js').then((module) => module.Plugins), 'the plugins');
 
 const LIVE_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
 
@@ -100,6 +102,9 @@ export function App() {
       break;
     case 'ranking':
       view = html`<${Ranking} />`;
+      break;
+    case 'plugins':
+      view = html`<${Plugins} />`;
       break;
     default:
       view = html`<${Overview} />`;

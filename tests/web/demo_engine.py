@@ -6,8 +6,9 @@ holding budgets), seeds demo devices, a cloud account, a year of meter readings 
 appliance power and of a gas and a water meter through the API, waits for the rollups (with
 `--devices`, adds smart plugs with a year of hourly energy until N devices are metered), saves
 and activates a time-of-use tariff, and the ledger's gas and water tariffs, through the API and
-waits for its recompute. It then prints one JSON line `{"url", "token", "devices"}` and serves
-until stdin closes or SIGTERM, then stops the engine and removes the cluster.
+waits for its recompute. It then prints one JSON line `{"url", "token", "devices",
+"plugin_secret"}` and serves until stdin closes or SIGTERM, then stops the engine and removes
+the cluster.
 """
 
 from __future__ import annotations
@@ -92,10 +93,13 @@ DEMO_WATER = {
     "sewage": {"price": "2.40", "share": "0.9"},
     "fixed": [{"name": "Meter charge", "amount": "8.00"}],
 }
+# The demo plugin's secret: the page must never show it.
+DEMO_SECRET = "demo-secret-access-key"  # noqa: S105 - a fake credential
 
 
-def options(data_dir: Path, port: int) -> dict[str, Any]:
-    """The engine's options: fast rollups, no rate limit for the test client, demo budgets."""
+def options(data_dir: Path, port: int, closed_port: int) -> dict[str, Any]:
+    """The engine's options: fast rollups, no rate limit for the test client, demo budgets, a
+    plugin polling CLOSED_PORT."""
     return {
         "data_dir": str(data_dir),
         "timezone": TIMEZONE,
@@ -112,6 +116,21 @@ def options(data_dir: Path, port: int) -> dict[str, Any]:
             },
             {"name": "EV charging", "scope": "device", "device": "EV charger", "amount": 60},
             {"name": "Cloud", "scope": "cloud_total", "amount": 40, "currency": "USD"},
+        ],
+        # A plugin whose endpoint refuses every connection: the page shows its errors.
+        "plugins": [
+            {
+                "name": "aws",
+                "plugin": "aws_cost_explorer",
+                "config": {
+                    "account_name": "Demo AWS",
+                    "access_key_id": "AKIADEMO",
+                    "secret_access_key": DEMO_SECRET,
+                    "endpoint_url": f"http://127.0.0.1:{closed_port}",
+                    "max_attempts": 1,
+                    "forecast": False,
+                },
+            }
         ],
     }
 
@@ -370,7 +389,7 @@ async def run(*, tariff: bool, devices: int) -> None:
                 await create_cloud_costs(conn, ids, now.date())
             port = free_port()
             config = data_dir / "options.json"
-            config.write_text(json.dumps(options(data_dir, port)))
+            config.write_text(json.dumps(options(data_dir, port, free_port())))
             url = f"http://127.0.0.1:{port}/"
             database_url = cluster.dsn(DATABASE, tcp=True)
             with engine_process(config, database_url, data_dir / "engine.log") as process:
@@ -388,7 +407,8 @@ async def run(*, tariff: bool, devices: int) -> None:
                             await add_plugs(conn, plugs, now)
                     if tariff:
                         await activate_tariffs(session)
-                print(json.dumps({"url": url, "token": token, "devices": ids}), flush=True)  # noqa: T201 - the launcher's answer
+                answer = {"url": url, "token": token, "devices": ids, "plugin_secret": DEMO_SECRET}
+                print(json.dumps(answer), flush=True)  # noqa: T201 - the launcher's answer
                 await wait_for_stop()
 
 

@@ -1,4 +1,4 @@
-import{C as e,D as t,O as n,_ as r,a as i,b as a,c as o,f as s,g as c,i as l,n as u,o as d,r as f,t as p,w as m,x as h,y as g}from"./index-DEu03Ikp.js";var _=[`tariffs`,`start`,`end`];function v({bill:e,currency:t}){let r=Number(e.difference);return n`<tr data-testid="ranked-bill" data-tariff=${e.tariff} data-rank=${e.rank}>
+import{C as e,D as t,O as n,_ as r,a as i,b as a,c as o,f as s,g as c,i as l,n as u,o as d,r as f,t as p,w as m,x as h,y as g}from"./index-CJKbv7au.js";var _=[`tariffs`,`start`,`end`];function v({bill:e,currency:t}){let r=Number(e.difference);return n`<tr data-testid="ranked-bill" data-tariff=${e.tariff} data-rank=${e.rank}>
     <td class="num">${e.rank}</td>
     <th scope="row">${e.tariff}${e.reference?n` <span class="muted">(active)</span>`:``}</th>
     <td class="num" data-testid="ranked-total">${s(e.total,t)}</td>
