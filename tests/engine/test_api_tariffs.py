@@ -312,6 +312,12 @@ async def test_answers_fit_the_document(pool: asyncpg.Pool, service: TariffServi
         Call("/api/v1/tariffs/validate", "post", kwargs={"data": "{"}),
         Call(activate, "post", "/api/v1/tariffs/home/activate"),
         Call(activate, "post", "/api/v1/tariffs/nope/activate"),
+        Call(
+            activate,
+            "post",
+            "/api/v1/tariffs/home/activate",
+            kwargs={"params": {"connection": "sensor.nowhere"}},
+        ),
         Call("/api/v1/tariffs", "post", kwargs={"json": {"name": "gas", "definition": GAS}}),
         Call(activate, "post", "/api/v1/tariffs/gas/activate"),
         Call("/api/v1/tariffs"),

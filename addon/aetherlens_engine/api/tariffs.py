@@ -1,8 +1,9 @@
 """Tariff routes: list, read, validate, save (native/URDB), activate, delete, calendar, recompute.
 
 A tariff error's message starts with the path of the bad field (`energy.periods[1].end: ...`);
-422 answers split it into `{"path", "message"}`. Saving a version of the active tariff, or
-activating one, starts a recompute of the costs (`pricing.service`), reported in the answer.
+422 answers split it into `{"path", "message"}`. Saving a version of an active tariff (or of a
+grid connection's own), or activating one (`?connection=` attaches it to a grid connection),
+starts a recompute of the costs (`pricing.service`), reported in the answer.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aetherlens_engine.pricing.recompute import RecomputeStatus
 from aetherlens_engine.pricing.service import TariffService
 from aetherlens_engine.pricing.store.tariffs import (
     active_tariff_name,
+    connection_tariffs,
     delete_inactive_tariff,
     latest_versions,
     tariff_versions,
@@ -117,6 +119,7 @@ async def get_tariffs(request: web.Request) -> web.Response:
     async with connection(state) as conn:
         active = await active_tariff_name(conn)
         rows = await latest_versions(conn)
+        connections = await connection_tariffs(conn)
     tariffs = [
         contract.TariffHead(
             name=row["name"],
@@ -128,7 +131,16 @@ async def get_tariffs(request: web.Request) -> web.Response:
         )
         for row in rows
     ]
-    return json_response(contract.TariffList(active=active, tariffs=tariffs))
+    return json_response(
+        contract.TariffList(
+            active=active,
+            tariffs=tariffs,
+            connections=[
+                contract.ConnectionTariff(connection=connection, tariff=tariff)
+                for connection, tariff in connections.items()
+            ],
+        )
+    )
 
 
 async def _versions_or_404(conn: asyncpg.Connection, name: str) -> list[asyncpg.Record]:
@@ -211,14 +223,23 @@ async def post_tariff(request: web.Request) -> web.Response:
 
 
 async def post_activate(request: web.Request) -> web.Response:
-    """Make a tariff the active one and recompute the costs under it."""
+    """Make a tariff the active one (or a grid connection's) and recompute the costs under it."""
     state = request.app[STATE_KEY]
     service = _service(state)
     name = request.match_info["name"]
+    grid = query_of(request, contract.ActivateQuery).connection
     async with connection(state) as conn:
         await _versions_or_404(conn, name)
-    await service.activate(name)
-    return json_response(contract.TariffActivated(active=name, recompute=_recompute(state)))
+    if grid is UNSET:
+        await service.activate(name)
+    else:
+        try:
+            await service.attach(grid, name)
+        except TariffError as err:
+            raise _invalid(err) from err
+    return json_response(
+        contract.TariffActivated(active=name, connection=grid or None, recompute=_recompute(state))
+    )
 
 
 async def delete_tariff(request: web.Request) -> web.Response:
@@ -228,6 +249,14 @@ async def delete_tariff(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     async with connection(state) as conn:
         await _versions_or_404(conn, name)
+        attached = [c for c, t in (await connection_tariffs(conn)).items() if t == name]
+        if attached:
+            raise ApiError(
+                409,
+                "active_tariff",
+                f"{name!r} prices the grid connection {attached[0]!r}; attach another one "
+                "before deleting it",
+            )
         if not await delete_inactive_tariff(conn, name):
             raise ApiError(
                 409,

@@ -6,9 +6,9 @@ carbon series where the tariff asks for them); hours before the tariff's first v
 costs, so the history shown is always that of the tariff in use. A billing cycle is one pass: its
 household hours read once, rated in process, and written as one rate per hour.
 
-The pending recompute of a commodity lives in its `tariff_recompute` row (migrations 0003,
-0017; `store.recompute`): its `start` is the first hour still to price, moved forward with every
-committed chunk.
+The pending recompute of a commodity (or of a grid connection with a tariff of its own) lives in
+its `tariff_recompute` row (migrations 0003, 0017, 0022; `store.recompute`): its `start` is the
+first hour still to price, moved forward with every committed chunk.
 """
 
 from __future__ import annotations
@@ -74,18 +74,23 @@ def ceil_hour(instant: datetime) -> datetime:
 async def _clear(
     conn: asyncpg.Connection,
     commodity: Commodity,
-    start: datetime,
-    end: datetime,
+    span: tuple[datetime, datetime],
     zone: ZoneInfo,
+    connection: str,
 ) -> None:
-    """Delete COMMODITY's rates of the hours [start, end) and re-sum the local days they touch."""
-    await clear_rates(conn, commodity, start, end)
-    await write_daily(conn, start, end, zone, commodity)
+    """Delete the rates of the hours SPAN and re-sum the local days they touch."""
+    await clear_rates(conn, commodity, *span, connection)
+    await write_daily(conn, *span, zone, commodity=commodity, connection=connection)
 
 
 async def _write_version(
-    conn: asyncpg.Connection, stored: StoredTariff, start: datetime, end: datetime, zone: ZoneInfo
+    conn: asyncpg.Connection,
+    stored: StoredTariff,
+    span: tuple[datetime, datetime],
+    zone: ZoneInfo,
+    connection: str,
 ) -> int:
+    start, end = span
     tariff = stored.tariff()
     low = max(start, stored.valid_from)
     high = min(end, stored.valid_to) if stored.valid_to is not None else end
@@ -98,17 +103,32 @@ async def _write_version(
     carbon = None
     if tariff.carbon is not None and tariff.carbon.series:
         carbon = await carbon_series(conn, since, high)
-    return await write_costs(conn, stored, start, end, day_zone=zone, prices=prices, carbon=carbon)
+    return await write_costs(
+        conn,
+        stored,
+        start,
+        end,
+        day_zone=zone,
+        prices=prices,
+        carbon=carbon,
+        connection=connection,
+    )
 
 
 async def price_hours(
-    conn: asyncpg.Connection, name: str, start: datetime, end: datetime, zone: ZoneInfo
+    conn: asyncpg.Connection,
+    name: str,
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    *,
+    connection: str = "",
 ) -> int:
     """Price the UTC hours [start, end) under the tariff NAME in one transaction.
 
-    Each version prices the hours of its validity for the tariff's commodity; hours before the
-    first version lose their costs. Local days of ZONE sum `cost_daily`. Returns the hours
-    priced.
+    Each version prices the hours of its validity for the tariff's commodity (for the grid
+    CONNECTION it is attached to, if one); hours before the first version lose their costs.
+    Local days of ZONE sum `cost_daily`. Returns the hours priced.
     """
     start, end = floor_hour(start), ceil_hour(end)
     if start >= end:
@@ -119,9 +139,10 @@ async def price_hours(
         first = versions[0].valid_from if versions else end
         if start < first and versions:
             commodity = versions[0].tariff().commodity
-            await _clear(conn, commodity, start, min(ceil_hour(first), end), zone)
+            span = (start, min(ceil_hour(first), end))
+            await _clear(conn, commodity, span, zone, connection)
         for stored in versions:
-            written += await _write_version(conn, stored, start, end, zone)
+            written += await _write_version(conn, stored, (start, end), zone, connection)
     return written
 
 

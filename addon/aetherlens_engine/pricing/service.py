@@ -1,6 +1,8 @@
 """The tariff service: costs kept current under the active tariffs, recomputed in the background.
 
-There is an active tariff per commodity (electricity, gas, water), each pricing its own hours.
+There is an active tariff per commodity (electricity, gas, water), each pricing its own hours,
+and a grid connection may have a tariff of its own (`store.tariffs.attach_tariff`), pricing its
+devices in place of the active electricity tariff.
 
 - After the rollups, `price_rolled_up` prices the hours they touched under each (to now: under
   block tiers a changed hour moves the tier position of the cycle's later hours; under prorated
@@ -53,6 +55,8 @@ from .store.recompute import (
 from .store.tariffs import (
     active_tariff_name,
     active_tariff_names,
+    attach_tariff,
+    connection_tariffs,
     default_valid_from,
     save_tariff,
     set_active_tariff,
@@ -146,15 +150,32 @@ class TariffService:
             if activate:
                 await self._activate(conn, name, now)
                 return stored, True
+            attached = [c for c, t in (await connection_tariffs(conn)).items() if t == name]
+            for connection in attached:
+                await self._request(conn, stored.valid_from, commodity, connection)
             if (await active_tariff_names(conn)).get(commodity) == name:
                 await self._request(conn, stored.valid_from, commodity)
                 return stored, True
-        return stored, False
+        return stored, bool(attached)
 
     async def activate(self, name: str) -> None:
         """Make NAME the active tariff of its commodity (see `_activate`)."""
         async with self._pool.acquire() as conn:
             await self._activate(conn, name, self._clock())
+
+    async def attach(self, connection: str, name: str) -> None:
+        """Price the grid CONNECTION with the tariff NAME; recompute it and the active tariff's.
+
+        The active electricity tariff's household loses the connection's meters: its tiers
+        and cycles change too.
+        """
+        now = self._clock()
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                await attach_tariff(conn, connection, name)
+            start = await self._activation_start(conn, name, now)
+            await self._request(conn, start, Commodity.ELECTRICITY, connection)
+            await self._request(conn, start, Commodity.ELECTRICITY)
 
     async def _activate(self, conn: asyncpg.Connection, name: str, now: datetime) -> None:
         """Activate NAME for its commodity and recompute every hour with energy under it."""
@@ -190,10 +211,14 @@ class TariffService:
         start, end = span[0], max(span[1], ceil_hour(self._clock()))
         written, errors = 0, []
         async with self._lock, self._pool.acquire() as conn:
-            for name in (await active_tariff_names(conn)).values():
+            pricing = [(name, "") for name in (await active_tariff_names(conn)).values()]
+            pricing += [(name, c) for c, name in (await connection_tariffs(conn)).items()]
+            for name, connection in pricing:
                 first = await self._reprice_from(conn, name, start, end)
                 try:
-                    written += await price_hours(conn, name, first, end, self._zone)
+                    written += await price_hours(
+                        conn, name, first, end, self._zone, connection=connection
+                    )
                 except EngineError as err:
                     errors.append(f"under {name!r} from {first.isoformat()}: {err}")
         if errors:
@@ -262,9 +287,10 @@ class TariffService:
         conn: asyncpg.Connection,
         start: datetime,
         commodity: Commodity = Commodity.ELECTRICITY,
+        connection: str = "",
     ) -> None:
-        pending_start = await request_recompute(conn, start, commodity)
-        name = (await active_tariff_names(conn)).get(commodity)
+        pending_start = await request_recompute(conn, start, commodity, connection)
+        name = await self._pricing(conn, commodity, connection)
         first = await first_energy_hour(conn)
         self.status = replace(
             RecomputeStatus(generation=self.status.generation),
@@ -275,6 +301,15 @@ class TariffService:
         )
         self._settled.clear()
         self._wake.set()
+
+    @staticmethod
+    async def _pricing(
+        conn: asyncpg.Connection, commodity: Commodity, connection: str
+    ) -> str | None:
+        """Return the tariff pricing COMMODITY's rates of CONNECTION ('': the active one)."""
+        if connection:
+            return (await connection_tariffs(conn)).get(connection)
+        return (await active_tariff_names(conn)).get(commodity)
 
     async def _work(self) -> None:
         while True:
@@ -303,7 +338,7 @@ class TariffService:
                 pending = await pending_recompute(conn)
                 if pending is None:
                     return
-                name = (await active_tariff_names(conn)).get(pending.commodity)
+                name = await self._pricing(conn, pending.commodity, pending.connection)
                 versions = await tariff_versions(conn, name) if name is not None else []
                 first = await first_energy_hour(conn)
             end = ceil_hour(self._clock())
@@ -339,7 +374,7 @@ class TariffService:
                 self._wake.clear()
                 return False
             async with self._lock, self._pool.acquire() as conn, conn.transaction():
-                await price_hours(conn, name, low, high, self._zone)
+                await price_hours(conn, name, low, high, self._zone, connection=pending.connection)
                 await advance(conn, pending, high)
             self.status = replace(
                 self.status, hours_done=self.status.hours_done + (high - low) // HOUR

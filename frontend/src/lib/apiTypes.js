@@ -224,6 +224,13 @@
  */
 
 /**
+ * A grid connection priced by a tariff of its own, not the active one.
+ * @typedef {Object} ConnectionTariff
+ * @property {string} connection The connection's id: its first meter's
+ * @property {string} tariff
+ */
+
+/**
  * Cost, energy and carbon of one hour, local day or month (and device or period).
  * @typedef {Object} CostRow
  * @property {string} start
@@ -996,9 +1003,10 @@
  */
 
 /**
- * Active; the recompute started.
+ * Active (for its commodity, or the grid connection); the recompute started.
  * @typedef {Object} TariffActivated
  * @property {string} active
+ * @property {string|null} connection The grid connection it prices; null: its commodity
  * @property {RecomputeStatus} recompute
  */
 
@@ -1052,10 +1060,11 @@
  */
 
 /**
- * Tariffs by name, and the active one.
+ * Tariffs by name, the active one, and the grid connections' own.
  * @typedef {Object} TariffList
  * @property {string|null} active
  * @property {Array<TariffHead>} tariffs
+ * @property {Array<ConnectionTariff>} connections
  */
 
 /**

@@ -601,14 +601,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/v1/tariffs/{name}/activate",
         "post",
         "activateTariff",
-        "Price its commodity with this tariff; recomputes that commodity's costs",
+        "Price its commodity (or a grid connection) with this tariff; recomputes those costs",
         {
             200: Reply("Active; the recompute started", tariffs.TariffActivated),
             404: UNKNOWN_TARIFF,
+            422: INVALID_TARIFF,
             503: READ_ONLY,
             **PRIVATE,
         },
         params=(TARIFF_NAME,),
+        query=tariffs.ActivateQuery,
     ),
     Operation(
         "/api/v1/tariffs/{name}/calendar",

@@ -40,11 +40,19 @@ class TariffHead(Model):
     active: bool
 
 
+class ConnectionTariff(Model):
+    """A grid connection priced by a tariff of its own, not the active one."""
+
+    connection: Annotated[str, Meta(description="The connection's id: its first meter's")]
+    tariff: str
+
+
 class TariffList(Model):
-    """Tariffs by name, and the active one."""
+    """Tariffs by name, the active one, and the grid connections' own."""
 
     active: str | None
     tariffs: list[TariffHead]
+    connections: list[ConnectionTariff]
 
 
 class TariffVersion(Model):
@@ -151,10 +159,26 @@ class TariffSaved(Model):
 
 
 class TariffActivated(Model):
-    """Active; the recompute started."""
+    """Active (for its commodity, or the grid connection); the recompute started."""
 
     active: str
+    connection: Annotated[
+        str | None, Meta(description="The grid connection it prices; null: its commodity")
+    ]
     recompute: RecomputeStatus
+
+
+class ActivateQuery(Query):
+    """The query of `POST /api/v1/tariffs/{name}/activate`."""
+
+    connection: Annotated[
+        str | UnsetType,
+        Meta(
+            description="A grid connection (its first meter's id, as the devices' "
+            "`connection`) to price with this electricity tariff, with its own billing "
+            "cycle, instead of the active one"
+        ),
+    ] = UNSET
 
 
 class CalendarQuery(Query):

@@ -9,9 +9,11 @@ hour's `volume_price`). `cost_daily` holds the view's sums per local day of the 
 zone (an hour counts on the day it starts), which the summary reads for the month; one statement
 writes a commodity's.
 
-Electricity's household per hour is the sum of its `household_meters` (mains devices, or the
-appliances not inside another where no mains device exists: timescale/0005), read as the bill
-reads it (`store.usage.recorded_usage`); gas's and water's that of their `commodity_meters`
+A grid connection with a tariff of its own (timescale/0022) has its own rates: its devices pay
+them, and its household is its own meters. Electricity's household per hour is the sum of its
+`household_meters` (mains devices, or the appliances not inside another where no mains device
+exists: timescale/0005) of the connection priced, read as the bill reads it
+(`store.usage.recorded_usage`); gas's and water's that of their `commodity_meters`
 (timescale/0012) in the tariff's unit (`store.usage.commodity_load`). Every hour of the span gets a
 rate (0 where none was metered; the view shows a cost only where a device has some), except
 under a recorded price or carbon series, which only the hours with energy must have.
@@ -43,40 +45,37 @@ ANALYZED_FROM = 7 * 24  # rates written at once (a recompute's cycle, not a new 
 
 _RATES_SQL = """
 INSERT INTO cost_rates (commodity, unit, hour, tariff_id, currency, price, period, carbon_kg,
-                        volume_price)
-SELECT $7, $8, r.hour, $1, $2, r.price, r.period, r.carbon_kg, r.volume_price
+                        volume_price, connection)
+SELECT $7, $8, r.hour, $1, $2, r.price, r.period, r.carbon_kg, r.volume_price, $10
 FROM unnest($3::timestamptz[], $4::numeric[], $5::text[], $6::numeric[], $9::numeric[])
     AS r (hour, price, period, carbon_kg, volume_price)
 """
-# One pass over the span's energy of a commodity ($7), hashed by device and day. Each rate's
-# local day is computed once per hour (materialized: inlined, it would be computed per device and
-# hour), and the few unpriced devices are filtered out rather than the priced ones looked up
-# (which turns the hour-range scan into one index search per device); each device's price is
-# that of its unit (`unit_price`, timescale/0017; `units` takes the same price as a double: a m³
-# at the volume price, anything else at the price of a kWh). kWh and carbon are doubles.
-#
-# Costs are summed exactly: each hour's is `hour_cost` (the kWh's shortest decimal times the
-# price, rounded to 8 places, as the `cost_hourly` view gives it), but computed as the double
-# kWh times the price in units of 1e-8 (`units`), rounded to an integer and summed as int8. The
-# double product is within 5e-16 of the exact decimal one relative to its size (four roundings:
-# the kWh's shortest decimal, the price as a double, the scaling, the product), so it rounds to
-# the same integer unless it lies within 1e-14 of its size from a half: those hours (about one
-# in 10^7, and any over 10^12 units) take `hour_cost` itself, in units (an hour's cost over
-# 9.2e10 is out of range, as one over 1e12 is of `hour_cost`'s numeric(20, 8)). The decimal
-# arithmetic per row (the kWh's text, its numeric, the product, the rounding, a numeric sum)
-# was most of the daily sums' time.
-#
-# The days' rows are updated in place rather than deleted and inserted again: an update that
-# keeps the key checks no foreign key, and with the free space migration 0016 leaves in each page
-# it adds no index entries (a heap-only tuple). Rows of the days ($5 to $6) that the sums no
-# longer give (a device without energy now, another currency) are deleted.
+# One pass over the span's energy of a commodity ($7) and connection ($8), by device and day. Each
+# rate's local day is computed once per hour (materialized: inlined, it would be computed per device
+# and hour), and the few unpriced devices are filtered out rather than the priced ones looked up
+# (which turns the hour-range scan into one index search per device); each device's price is that of
+# its unit (`unit_price`, timescale/0017; `units` takes the same price as a double: a m³ at the
+# volume price, anything else at the price of a kWh). kWh and carbon are doubles.  Costs are summed
+# exactly: each hour's is `hour_cost` (the kWh's shortest decimal times the price, rounded to 8
+# places, as the `cost_hourly` view gives it), but computed as the double kWh times the price in
+# units of 1e-8 (`units`), rounded to an integer and summed as int8. The double product is within
+# 5e-16 of the exact decimal one relative to its size (four roundings: the kWh's shortest decimal,
+# the price as a double, the scaling, the product), so it rounds to the same integer unless it lies
+# within 1e-14 of its size from a half: those hours (about one in 10^7, and any over 10^12 units)
+# take `hour_cost` itself, in units (an hour's cost over 9.2e10 is out of range, as one over 1e12 is
+# of `hour_cost`'s numeric(20, 8)). The decimal arithmetic per row (the kWh's text, its numeric, the
+# product, the rounding, a numeric sum) was most of the daily sums' time.  The days' rows are
+# updated in place rather than deleted and inserted again: an update that keeps the key checks no
+# foreign key, and with the free space migration 0016 leaves in each page it adds no index entries
+# (a heap-only tuple). Rows of the days ($5 to $6) that the sums no longer give (a device without
+# energy now, another currency) are deleted.
 _DAILY_SQL = """
 WITH r AS MATERIALIZED (
     SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency, unit, price, volume_price,
            price::float8 * 1e8 AS scale, volume_price::float8 * 1e8 AS volume_scale,
            carbon_kg::float8 AS carbon_kg
     FROM cost_rates
-    WHERE hour >= $1 AND hour < $2 AND commodity = $7
+    WHERE hour >= $1 AND hour < $2 AND commodity = $7 AND connection = $8
 ),
 hours AS (
     SELECT e.device_id, r.day, r.currency, e.energy_kwh, r.carbon_kg,
@@ -88,6 +87,7 @@ hours AS (
     WHERE e.hour >= $1 AND e.hour < $2
       AND NOT e.device_id = ANY (ARRAY(
           SELECT id FROM devices WHERE NOT kind = ANY ($4::text[]) OR commodity <> $7
+          UNION ALL SELECT id FROM device_connections WHERE connection <> $8
       ))
       AND unit_price(d.unit, r.unit, r.price, r.volume_price) IS NOT NULL
 ),
@@ -112,7 +112,10 @@ written AS (
 )
 DELETE FROM cost_daily AS c
 WHERE c.day >= $5 AND c.day <= $6
-  AND c.device_id = ANY (ARRAY(SELECT id FROM devices WHERE commodity = $7))
+  AND c.device_id = ANY (ARRAY(
+      SELECT id FROM devices JOIN device_connections AS dc USING (id)
+      WHERE commodity = $7 AND dc.connection = $8
+  ))
   AND NOT EXISTS (
       SELECT 1 FROM sums AS s
       WHERE s.device_id = c.device_id AND s.day = c.day AND s.currency = c.currency
@@ -123,7 +126,8 @@ _METERED_HOURS_SQL = """
 SELECT DISTINCT hour FROM energy_hourly
 WHERE hour >= $1 AND hour < $2
   AND device_id = ANY (ARRAY(
-      SELECT id FROM devices WHERE kind = ANY ($3::text[]) AND commodity = $4
+      SELECT id FROM devices JOIN device_connections AS dc USING (id)
+      WHERE kind = ANY ($3::text[]) AND commodity = $4 AND dc.connection = $5
   ))
 """
 
@@ -135,24 +139,28 @@ async def household_load(
     *,
     metered_only: bool,
     tariff: Tariff | None = None,
+    connection: str = "",
 ) -> Sequence[Interval]:
     """Return the household's import in the UTC hours starting in [start, end).
 
-    That of TARIFF's commodity in its unit (electricity without one). Every hour is there (0
-    where none was read), or with METERED_ONLY only the hours in which a priced device has
-    energy: a recorded price or carbon series need not cover the others.
+    That of TARIFF's commodity in its unit (electricity without one), of the grid CONNECTION
+    with its own tariff (or ''). Every hour is there (0 where none was read), or with
+    METERED_ONLY only the hours in which a priced device has energy: a recorded price or
+    carbon series need not cover the others.
     """
     commodity = Commodity.ELECTRICITY if tariff is None else tariff.commodity
     first = start.replace(minute=0, second=0, microsecond=0)
     first = first if first == start else first + HOUR  # a cycle may start on a half hour
     if metered_only:
-        rows = await conn.fetch(_METERED_HOURS_SQL, first, end, PRICED_KINDS, str(commodity))
+        rows = await conn.fetch(
+            _METERED_HOURS_SQL, first, end, PRICED_KINDS, str(commodity), connection
+        )
         hours = sorted(row["hour"] for row in rows)
     else:
         hours = [first + HOUR * n for n in range(-(-(end - first) // HOUR))]
     kwh = dict.fromkeys(hours, ZERO)
     if tariff is None or commodity is Commodity.ELECTRICITY:
-        load = (await recorded_usage(conn, first, end)).load
+        load = (await recorded_usage(conn, first, end, connection)).load
     else:
         load = await commodity_load(conn, tariff, first, end)
     for interval in load:
@@ -166,9 +174,14 @@ async def write_daily(
     start: datetime,
     end: datetime,
     zone: ZoneInfo,
+    *,
     commodity: Commodity = Commodity.ELECTRICITY,
+    connection: str = "",
 ) -> None:
-    """Re-sum COMMODITY's `cost_daily` for the local days of ZONE the hours [start, end) touch."""
+    """Re-sum COMMODITY's `cost_daily` for the local days of ZONE the hours [start, end) touch.
+
+    Those of the devices of the grid CONNECTION with its own tariff, or ('') of no such one.
+    """
     first_day = start.astimezone(zone).date()
     last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
     await conn.execute(
@@ -180,6 +193,7 @@ async def write_daily(
         first_day,
         last_day,
         str(commodity),
+        connection,
     )
 
 
@@ -192,8 +206,11 @@ async def write_costs(
     day_zone: ZoneInfo,
     prices: Series | None = None,
     carbon: Series | None = None,
+    connection: str = "",
 ) -> int:
     """Price the hours of [start, end) in the version's validity; return the hours priced.
+
+    The rates are those of the grid CONNECTION the version prices ('': its commodity's).
 
     Idempotent: the hours' rates are replaced, and so are the `cost_daily` rows of the local
     days they touch. Tiers count from the start of each billing cycle, so energy is read from
@@ -207,12 +224,17 @@ async def write_costs(
     cycle_start = cycles_between(low, high, tariff.zone, tariff.cycle_day)[0].start_utc
     series = tariff.dynamic or (tariff.carbon is not None and tariff.carbon.series)
     load = await household_load(
-        conn, max(cycle_start, stored.valid_from), high, metered_only=bool(series), tariff=tariff
+        conn,
+        max(cycle_start, stored.valid_from),
+        high,
+        metered_only=bool(series),
+        tariff=tariff,
+        connection=connection,
     )
     rated = interval_rates(tariff, load, prices=prices, carbon=carbon) if load else []
     rates = [rate for rate in rated if low <= rate.start < high]
     async with conn.transaction():
-        await clear_rates(conn, tariff.commodity, low, high)
+        await clear_rates(conn, tariff.commodity, low, high, connection)
         await conn.execute(
             _RATES_SQL,
             stored.id,
@@ -224,25 +246,34 @@ async def write_costs(
             str(tariff.commodity),
             tariff.unit,
             [volume_price(tariff, r.start, r.price) for r in rates],
+            connection,
         )
         if len(rates) > ANALYZED_FROM:
             # The daily sums' plan rests on the rates' row count: a cycle written since the last
             # autovacuum looks like none, and the planner sorts the cycle's device-hours (on disk,
             # with the Pi's work_mem) instead of hashing them, which takes twice as long.
             await conn.execute("ANALYZE cost_rates")
-        await write_daily(conn, low, high, day_zone, tariff.commodity)
+        await write_daily(
+            conn, low, high, day_zone, commodity=tariff.commodity, connection=connection
+        )
     return len(rates)
 
 
 async def clear_rates(
-    conn: asyncpg.Connection, commodity: Commodity, start: datetime, end: datetime
+    conn: asyncpg.Connection,
+    commodity: Commodity,
+    start: datetime,
+    end: datetime,
+    connection: str = "",
 ) -> None:
-    """Delete COMMODITY's rates of the hours [start, end)."""
+    """Delete the rates of COMMODITY (and CONNECTION) of the hours [start, end)."""
     await conn.execute(
-        "DELETE FROM cost_rates WHERE commodity = $1 AND hour >= $2 AND hour < $3",
+        "DELETE FROM cost_rates WHERE commodity = $1 AND connection = $4 "
+        "AND hour >= $2 AND hour < $3",
         str(commodity),
         start,
         end,
+        connection,
     )
 
 

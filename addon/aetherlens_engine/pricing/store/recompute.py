@@ -11,8 +11,8 @@ from aetherlens_engine.models import Commodity
 from aetherlens_engine.tariffs.usage import floor_hour
 
 _REQUEST_SQL = """
-INSERT INTO tariff_recompute (start, commodity) VALUES ($1, $2)
-ON CONFLICT (commodity) DO UPDATE
+INSERT INTO tariff_recompute (start, commodity, connection) VALUES ($1, $2, $3)
+ON CONFLICT (commodity, connection) DO UPDATE
 SET start = least(tariff_recompute.start, EXCLUDED.start),
     request = tariff_recompute.request + 1,
     requested_at = now()
@@ -27,40 +27,53 @@ RETURNING (value #>> '{}')::bigint
 
 
 async def request_recompute(
-    conn: asyncpg.Connection, start: datetime, commodity: Commodity = Commodity.ELECTRICITY
+    conn: asyncpg.Connection,
+    start: datetime,
+    commodity: Commodity = Commodity.ELECTRICITY,
+    connection: str = "",
 ) -> datetime:
-    """Queue COMMODITY's recompute from START (or keep an earlier pending one); return its start."""
-    pending: datetime = await conn.fetchval(_REQUEST_SQL, floor_hour(start), str(commodity))
+    """Queue COMMODITY's (CONNECTION's) recompute from START; return its start.
+
+    An earlier pending one keeps its start.
+    """
+    pending: datetime = await conn.fetchval(
+        _REQUEST_SQL, floor_hour(start), str(commodity), connection
+    )
     return pending
 
 
 @dataclass(frozen=True, slots=True)
 class PendingRecompute:
-    """A queued recompute: its commodity, first hour to price, and the request it belongs to."""
+    """A queued recompute: its first hour to price, the request it belongs to, whose rates."""
 
     start: datetime
     request: int
     commodity: Commodity = Commodity.ELECTRICITY
+    connection: str = ""  # a grid connection with a tariff of its own
 
 
 async def pending_recompute(conn: asyncpg.Connection) -> PendingRecompute | None:
     """Return a queued recompute (electricity's first, then gas, water), if one is waiting."""
     row = await conn.fetchrow(
-        "SELECT start, request, commodity FROM tariff_recompute "
-        "ORDER BY array_position(ARRAY['electricity', 'gas', 'water'], commodity) LIMIT 1"
+        "SELECT start, request, commodity, connection FROM tariff_recompute "
+        "ORDER BY array_position(ARRAY['electricity', 'gas', 'water'], commodity), connection "
+        "LIMIT 1"
     )
     if row is None:
         return None
-    return PendingRecompute(row["start"], row["request"], Commodity(row["commodity"]))
+    commodity = Commodity(row["commodity"])
+    return PendingRecompute(row["start"], row["request"], commodity, row["connection"])
 
 
 async def advance(conn: asyncpg.Connection, pending: PendingRecompute, done_to: datetime) -> None:
     """Record that the hours before DONE_TO are priced, unless a newer request came in."""
     await conn.execute(
-        "UPDATE tariff_recompute SET start = $2 WHERE commodity = $3 AND request = $1",
+        "UPDATE tariff_recompute SET start = $2 "
+        "WHERE commodity = $3 AND connection = $4 AND request = $1",
         pending.request,
         done_to,
         str(pending.commodity),
+        pending.connection,
     )
 
 
@@ -68,9 +81,11 @@ async def finish(conn: asyncpg.Connection, pending: PendingRecompute) -> int | N
     """Close the recompute and return the new generation; None if a newer request came in."""
     async with conn.transaction():
         closed = await conn.fetchval(
-            "DELETE FROM tariff_recompute WHERE commodity = $2 AND request = $1 RETURNING 1",
+            "DELETE FROM tariff_recompute "
+            "WHERE commodity = $2 AND connection = $3 AND request = $1 RETURNING 1",
             pending.request,
             str(pending.commodity),
+            pending.connection,
         )
         if closed is None:
             return None

@@ -178,6 +178,39 @@ async def active_tariff_names(conn: asyncpg.Connection) -> dict[Commodity, str]:
     return {by_key[row["key"]]: row["name"] for row in rows}
 
 
+async def connection_tariffs(conn: asyncpg.Connection) -> dict[str, str]:
+    """Return the tariff's name of each grid connection that has one of its own."""
+    rows = await conn.fetch("SELECT connection, tariff FROM connection_tariffs ORDER BY connection")
+    return {row["connection"]: row["tariff"] for row in rows}
+
+
+async def attach_tariff(conn: asyncpg.Connection, connection: str, name: str) -> None:
+    """Price the grid CONNECTION (its meters' `devices.connection`) with the tariff NAME.
+
+    The tariff must price electricity; the connection's devices leave the active tariff's
+    household for their own, with the tariff's own billing cycle (timescale/0022).
+    """
+    commodity = await conn.fetchval(
+        f"SELECT {_COMMODITY} FROM tariffs WHERE name = $1 ORDER BY version DESC LIMIT 1", name
+    )
+    if commodity is None:
+        raise TariffError(f"name: no tariff named {name!r}")
+    if commodity != Commodity.ELECTRICITY:
+        raise TariffError(
+            f"name: {name!r} prices {commodity}; a grid connection's tariff prices electricity"
+        )
+    if not await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE connection = $1)", connection
+    ):
+        raise TariffError(f"connection: no grid connection {connection!r} is recorded")
+    await conn.execute(
+        "INSERT INTO connection_tariffs (connection, tariff) VALUES ($1, $2) "
+        "ON CONFLICT (connection) DO UPDATE SET tariff = EXCLUDED.tariff, attached_at = now()",
+        connection,
+        name,
+    )
+
+
 async def active_tariff_at(conn: asyncpg.Connection, instant: datetime) -> StoredTariff | None:
     """Return the version of the active tariff in force at the instant, if any."""
     name = await active_tariff_name(conn)

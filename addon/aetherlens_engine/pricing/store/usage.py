@@ -29,7 +29,9 @@ _HOUSEHOLD_SQL = """
 SELECT e.hour, e.energy_kwh
 FROM energy_hourly AS e
 WHERE e.hour >= $1 AND e.hour < $2
-  AND e.device_id = ANY (ARRAY(SELECT id FROM household_meters))
+  AND e.device_id = ANY (ARRAY(
+      SELECT id FROM household_meters JOIN device_connections USING (id) WHERE connection = $3
+  ))
 ORDER BY e.hour
 """
 # Each household meter's hours of a commodity, with the unit they are in.
@@ -57,9 +59,15 @@ ORDER BY r.time
 """
 
 
-async def recorded_usage(conn: asyncpg.Connection, start: datetime, end: datetime) -> Usage:
-    """Return the household's import and export in the UTC hours starting in [start, end)."""
-    rows = await conn.fetch(_HOUSEHOLD_SQL, start, end)
+async def recorded_usage(
+    conn: asyncpg.Connection, start: datetime, end: datetime, connection: str = ""
+) -> Usage:
+    """Return the household's import and export in the UTC hours starting in [start, end).
+
+    That of the grid CONNECTION with its own tariff (timescale/0022), or ('') of the meters of
+    no such connection, which the active tariff prices.
+    """
+    rows = await conn.fetch(_HOUSEHOLD_SQL, start, end, connection)
     net: dict[datetime, Decimal] = defaultdict(Decimal)
     for row in rows:
         net[row["hour"]] += exact(row["energy_kwh"])
