@@ -8,7 +8,6 @@ message at it. Home Assistant follows the changes through the summary.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 import msgspec
@@ -16,6 +15,7 @@ from aiohttp import web
 from msgspec import UNSET
 
 from aetherlens_engine.models import DeviceKind
+from aetherlens_engine.pricing.store import budgets as store
 
 from .contract import budgets as contract
 from .contract.base import json_response, money
@@ -23,20 +23,6 @@ from .database import connection
 from .decode import field_message, json_of, path_id
 from .errors import ApiError
 from .state import STATE_KEY, EngineState
-
-_COLUMNS = "id, name, scope, device_id, period, amount, currency, thresholds"
-_BUDGETS_SQL = f"SELECT {_COLUMNS} FROM budgets ORDER BY id"
-_INSERT_SQL = f"""
-INSERT INTO budgets (name, scope, device_id, period, amount, currency, thresholds)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING {_COLUMNS}
-"""
-_UPDATE_SQL = f"""
-UPDATE budgets SET name = $2, scope = $3, device_id = $4, period = $5, amount = $6,
-                   currency = $7, thresholds = $8
-WHERE id = $1
-RETURNING {_COLUMNS}
-"""
 
 
 def _refused(status: int, code: str, path: str, message: str) -> ApiError:
@@ -66,12 +52,6 @@ def stored(row: asyncpg.Record) -> contract.StoredBudget:
     )
 
 
-async def budget_rows(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Return every budget, oldest first."""
-    rows: list[asyncpg.Record] = await conn.fetch(_BUDGETS_SQL)
-    return rows
-
-
 async def _body(request: web.Request) -> contract.BudgetInput:
     """Decode the budget of REQUEST's body; 422 naming the field that is wrong."""
     value = await json_of(request)
@@ -87,14 +67,14 @@ async def _check_device(conn: asyncpg.Connection, body: contract.BudgetInput) ->
     """Refuse a device budget whose device is unknown or of the other kind."""
     if body.device_id is None:
         return
-    kind = await conn.fetchval("SELECT kind FROM devices WHERE id = $1", body.device_id)
+    kind = await store.device_kind(conn, body.device_id)
     cloud = body.scope == "cloud_account"
     what = "cloud account" if cloud else "device"
     if kind is None or (kind == DeviceKind.CLOUD_ACCOUNT.value) != cloud:
         raise _refused(422, "invalid_budget", "device_id", f"there is no {what} {body.device_id}")
 
 
-def _values(state: EngineState, body: contract.BudgetInput) -> tuple[Any, ...]:
+def _values(state: EngineState, body: contract.BudgetInput) -> store.BudgetValues:
     currency = state.currency if body.currency is UNSET else body.currency
     return (
         body.name,
@@ -114,7 +94,7 @@ def _name_taken(body: contract.BudgetInput) -> ApiError:
 async def get_budgets(request: web.Request) -> web.Response:
     """List every budget, oldest first."""
     async with connection(request.app[STATE_KEY]) as conn:
-        rows = await budget_rows(conn)
+        rows = await store.budget_rows(conn)
     return json_response(contract.BudgetList(budgets=[stored(row) for row in rows]))
 
 
@@ -125,7 +105,7 @@ async def post_budget(request: web.Request) -> web.Response:
     async with connection(state) as conn:
         await _check_device(conn, body)
         try:
-            row = await conn.fetchrow(_INSERT_SQL, *_values(state, body))
+            row = await store.insert_budget(conn, _values(state, body))
         except asyncpg.UniqueViolationError as err:
             raise _name_taken(body) from err
     return json_response(stored(row), status=201)
@@ -139,7 +119,7 @@ async def put_budget(request: web.Request) -> web.Response:
     async with connection(state) as conn:
         await _check_device(conn, body)
         try:
-            row = await conn.fetchrow(_UPDATE_SQL, budget_id, *_values(state, body))
+            row = await store.update_budget(conn, budget_id, _values(state, body))
         except asyncpg.UniqueViolationError as err:
             raise _name_taken(body) from err
     if row is None:
@@ -151,7 +131,7 @@ async def delete_budget(request: web.Request) -> web.Response:
     """Delete a budget."""
     budget_id = path_id(request, "budget_id", "budget")
     async with connection(request.app[STATE_KEY]) as conn:
-        deleted = await conn.fetchval("DELETE FROM budgets WHERE id = $1 RETURNING id", budget_id)
-    if deleted is None:
+        deleted = await store.delete_budget(conn, budget_id)
+    if not deleted:
         raise ApiError(404, "unknown_budget", f"there is no budget {budget_id}")
     return web.Response(status=204)

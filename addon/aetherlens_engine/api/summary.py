@@ -18,10 +18,11 @@ from aiohttp import web
 from aetherlens_engine.budgets import COMMODITY_SCOPES
 from aetherlens_engine.models import Commodity, DeviceKind
 from aetherlens_engine.pricing.ledger import household_ledger
+from aetherlens_engine.pricing.store.budgets import budget_rows
 from aetherlens_engine.pricing.store.summary import commodity_costs, device_figures, top_services
 from aetherlens_engine.pricing.store.tariffs import active_tariff_names
 
-from .budgets import budget_rows, stored
+from .budgets import stored
 from .contract import summary as contract
 from .contract.base import day, instant, json_response, money, optional_instant, optional_money
 from .database import connection
