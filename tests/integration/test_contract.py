@@ -118,10 +118,12 @@ def _allowed(path: str, paths: set[str]) -> bool:
     """Tell whether the model has the key PATH (a dict's keys are `*`, free objects `…`)."""
     parts = path.split(".")
     candidates = {path}
+    # Free objects, also below a dict's keys (`$.plugins.*.…`): any key is the model's.
+    opens = [allowed.removesuffix(f".{OPEN}") for allowed in paths if allowed.endswith(f".{OPEN}")]
     for index in range(1, len(parts)):
         head = ".".join(parts[:index])
         candidates |= {f"{head}.*" + "".join(f".{p}" for p in parts[index + 1 :])}
-        if f"{head}.{OPEN}" in paths:
+        if any(_matches(head, free) for free in opens):
             return True
     return any(candidate in paths for candidate in candidates) or any(
         _matches(path, allowed) for allowed in paths
