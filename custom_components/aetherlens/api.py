@@ -67,9 +67,6 @@ def as_json(record: Any) -> Any:
     return record
 
 
-MAINS_KINDS = frozenset({"grid", "meter"})
-
-
 @dataclass(frozen=True, slots=True)
 class CollectorIssue:
     """A collector of the engine that needs the user (a refused token): its `issue` in health."""
@@ -159,7 +156,7 @@ class MeteredDevice:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MeteredDevice:
-        """Build from one item of the summary's `devices` (older engines: mains by kind)."""
+        """Build from one item of the summary's `devices`."""
         included_in = data.get("included_in")
         return cls(
             id=int(data["id"]),
@@ -169,7 +166,7 @@ class MeteredDevice:
             kind=str(data["kind"]),
             unit=data["unit"],
             included_in=None if included_in is None else int(included_in),
-            household_meter=bool(data.get("household_meter", data["kind"] in MAINS_KINDS)),
+            household_meter=bool(data["household_meter"]),
             energy_today_kwh=float(data["energy_today_kwh"]),
             energy_month_kwh=float(data["energy_month_kwh"]),
             cost_today=_decimal(data["cost_today"]),
