@@ -125,7 +125,12 @@ async def test_405_allow_lists_the_methods_of_the_route_asked(
 ) -> None:
     """For each route of the document, a method it lacks: 405 with that route's methods."""
     spec = build_spec("test", 10)
-    examples = {"{name}": "home", "{device_id}": "1", "{budget_id}": "1"}
+    examples = {
+        "{name}": "home",
+        "{device_id}": "1",
+        "{budget_id}": "1",
+        "{statement_id}": "1",
+    }
     async with client(state_of(pool, service)) as session:
         for template, operations in spec["paths"].items():
             path = template

@@ -49,7 +49,8 @@ def _add_device_routes(router: web.UrlDispatcher) -> None:
     """Add the routes of the devices: list, figures, change, energy."""
     router.add_get("/api/v1/devices", devices.get_devices, allow_head=False)
     router.add_get("/api/v1/devices/figures", device_figures.get_device_figures, allow_head=False)
-    router.add_patch("/api/v1/devices/{device_id}", devices.patch_device)
+    # Digits only: `figures` beside it is a route of its own (PATCH there is a 405).
+    router.add_patch(r"/api/v1/devices/{device_id:\d+}", devices.patch_device)
     router.add_get(
         "/api/v1/devices/{device_id}/energy", devices.get_device_energy, allow_head=False
     )

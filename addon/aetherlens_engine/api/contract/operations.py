@@ -607,6 +607,7 @@ OPERATIONS: tuple[Operation, ...] = (
             404: UNKNOWN_TARIFF,
             422: INVALID_TARIFF,
             503: READ_ONLY,
+            **shared("BadRequest"),
             **PRIVATE,
         },
         params=(TARIFF_NAME,),
