@@ -233,12 +233,7 @@ def _token_refused_prefix(entry: ConfigEntry) -> str:
 
 def _token_refused_issues(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
     """Return the ids of ENTRY's token-refused issues now raised."""
-    prefix = _token_refused_prefix(entry)
-    return {
-        issue_id
-        for domain, issue_id in ir.async_get(hass).issues
-        if domain == DOMAIN and issue_id.startswith(prefix)
-    }
+    return _issues_with_prefix(hass, _token_refused_prefix(entry))
 
 
 def _statement_prefix(entry: ConfigEntry) -> str:
@@ -246,12 +241,7 @@ def _statement_prefix(entry: ConfigEntry) -> str:
 
 
 def _statement_issues(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
-    prefix = _statement_prefix(entry)
-    return {
-        issue_id
-        for domain, issue_id in ir.async_get(hass).issues
-        if domain == DOMAIN and issue_id.startswith(prefix)
-    }
+    return _issues_with_prefix(hass, _statement_prefix(entry))
 
 
 @callback
