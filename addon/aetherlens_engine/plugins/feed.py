@@ -5,28 +5,29 @@ readings go through the ingest pipeline, so its rules (too old, in the future, a
 not convert) hold for them as for readings posted to the API; what it refuses is logged, named
 with the plugin. Price points become the readings of a `price` device per currency (unit
 CURRENCY/kWh: the price series a dynamic tariff is billed by) and carbon points those of a
-`carbon` device, merged straight into `readings` in one transaction: a day-ahead feed publishes
-tomorrow's prices today, which the pipeline's "at most 5 minutes ahead" would refuse. Prices that
-arrive late (for hours already recorded) have those hours priced at once (`reprice`, the tariff
-service's), as hours the rollups touched are. A price is written once: a plugin's correction of
-an hour that has one already is not stored.
+`carbon` device, stored straight in one transaction (`series.upsert_series`): a day-ahead feed
+publishes tomorrow's prices today, which the pipeline's "at most 5 minutes ahead" would refuse.
+A republished point replaces the value held (a day-ahead correction). The hours of the points
+that were new or changed are priced again at once (`reprice`, the tariff service's entry point
+for the hours the rollups touched): a late price bills its recorded hours, a corrected one
+re-bills them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 import asyncpg
 
 from aetherlens_engine.collector.devices import DeviceSpec, upsert_devices
 from aetherlens_engine.ingest.records import Record
-from aetherlens_engine.ingest.store import merge_records
 from aetherlens_engine.models import UNIT_CARBON, DeviceKind, IngestResult, RawReading
 
 from .results import PollResult
+from .series import upsert_series
 
 LOGGER = logging.getLogger(__name__)
 CARBON_DEVICE = "carbon"
@@ -58,7 +59,7 @@ class ReadingFeed:
         sink: ReadingSink,
         reprice: Callable[[tuple[datetime, datetime]], Awaitable[object]] | None = None,
     ) -> None:
-        """Make devices through POOL and hand readings to SINK; REPRICE the hours of new prices."""
+        """Make devices through POOL and hand readings to SINK; REPRICE changed points' hours."""
         self._pool = pool
         self._sink = sink
         self._reprice = reprice
@@ -88,12 +89,12 @@ class ReadingFeed:
         series.extend(
             (c.start, stored[CARBON_DEVICE].id, float(c.intensity), 0) for c in result.carbon
         )
+        changed = None
         if series:
             async with self._pool.acquire() as conn, conn.transaction():
-                await merge_records(conn, series)
-        if result.prices and self._reprice is not None:
-            starts = [point.start for point in result.prices]
-            await self._reprice((min(starts), max(starts) + timedelta(hours=1)))
+                changed = await upsert_series(conn, series)
+        if changed is not None and self._reprice is not None:
+            await self._reprice(changed)
         if not result.readings:
             return None
         readings = [

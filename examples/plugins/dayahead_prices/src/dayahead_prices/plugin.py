@@ -32,7 +32,7 @@ SCHEMA = vol.Schema(
         vol.Required("url"): vol.Url(),
         # The supplier's markup on the market price, per kWh (through str: 0.015 stays exact).
         vol.Optional("markup_per_kwh", default="0"): vol.All(vol.Coerce(str), vol.Coerce(Decimal)),
-        # How far back a poll asks again: prices once published do not change.
+        # How far back a poll asks again: a correction of a published price replaces it.
         vol.Optional("hours_back", default=24): vol.All(int, vol.Range(min=1, max=168)),
     }
 )
