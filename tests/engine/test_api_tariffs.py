@@ -318,6 +318,12 @@ async def test_answers_fit_the_document(pool: asyncpg.Pool, service: TariffServi
             "/api/v1/tariffs/home/activate",
             kwargs={"params": {"connection": "sensor.nowhere"}},
         ),
+        Call(
+            activate,
+            "post",
+            "/api/v1/tariffs/home/activate",
+            kwargs={"params": {"connection": "sensor.\x00"}},  # text PostgreSQL refuses: 400
+        ),
         Call("/api/v1/tariffs", "post", kwargs={"json": {"name": "gas", "definition": GAS}}),
         Call(activate, "post", "/api/v1/tariffs/gas/activate"),
         Call("/api/v1/tariffs"),
