@@ -14,6 +14,7 @@ import { TokenPrompt } from './views/TokenPrompt.js';
 const VIEWS = [
   { id: 'overview', label: 'Overview' },
   { id: 'devices', label: 'Devices' },
+  { id: 'analysis', label: 'Cost analysis' },
   { id: 'tariffs', label: 'Tariffs' },
   { id: 'compare', label: 'Compare' },
   { id: 'budgets', label: 'Budgets' },
@@ -45,6 +46,7 @@ function LazyTariffEditor({ tariffName }) {
 
 const Statements = lazyView(() => import('./views/Statements.js').then((module) => module.Statements), 'the statements');
 const Ranking = lazyView(() => import('./views/Ranking.js').then((module) => module.Ranking), 'the ranking');
+const Analysis = lazyView(() => import('./views/Analysis.js').then((module) => module.Analysis), 'the cost analysis');
 const Plugins = lazyView(() => import('./views/Plugins.js').then((module) => module.Plugins), 'the plugins');
 
 const LIVE_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
@@ -87,6 +89,9 @@ export function App() {
   switch (route.view) {
     case 'devices':
       view = route.param === null ? html`<${DeviceList} />` : html`<${DeviceDetail} deviceId=${route.param} />`;
+      break;
+    case 'analysis':
+      view = html`<${Analysis} />`;
       break;
     case 'tariffs':
       view = html`<${LazyTariffEditor} tariffName=${route.param} />`;
