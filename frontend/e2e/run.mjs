@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import {
   AUDITED, AXE_VERSION, VIEWPORTS, audit, check, engineApi, fitsWidth, focusMovesTo, log, shownMoney,
 } from './harness.mjs';
+import { analysisView } from './analysis.mjs';
 import { deviceChanges } from './devices.mjs';
 import { gasAndWaterTariffs, ledgerOverview } from './ledger.mjs';
 import { pluginsView } from './plugins.mjs';
@@ -555,6 +556,7 @@ async function main() {
     await shot(page, 'compare-desktop');
     await reactivateDemo(page, demo.url);
     await budgets(page, demo.url, api, demo.devices.Fridge);
+    await analysisView(page, demo.url, api);
     await ledgerOverview(page, demo.url, api);
     await gasAndWaterTariffs(page, demo.url, api);
     await rankingView(page, demo.url, api, ['Flat saver', VAT_TARIFF, imported]);
@@ -584,6 +586,7 @@ async function main() {
       ['tariffs/Demo%20TOU', '.heatmap tbody tr'],
       ['compare', '#compare-start'],
       ['budgets', '[data-testid="budget"]'],
+      ['analysis', '[data-testid="bill-row"]'],
       ['statements', '[data-testid="statement"]'],
       ['ranking', '#f-start'],
       ['plugins', '[data-testid="plugin"]'],
@@ -619,7 +622,8 @@ async function main() {
     await phonePage.locator('[data-testid="budget"][data-name="Household"]').waitFor();
     await fitsWidth(phonePage, 'the budgets');
     await shot(phonePage, 'budgets-phone');
-    for (const [view, ready] of [['statements', '[data-testid="statement"]'], ['ranking', '#f-start'], ['plugins', '[data-testid="plugin"]']]) {
+    for (const [view, ready] of [['analysis', '[data-testid="bill-row"]'], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start'],
+      ['plugins', '[data-testid="plugin"]']]) {
       await phonePage.goto(`${demo.url}#/${view}`);
       await phonePage.locator(ready).first().waitFor();
       await fitsWidth(phonePage, `the ${view} view`);
@@ -627,7 +631,7 @@ async function main() {
     }
     await zoomAndPhone(browser, demo.url, demo.token, [['overview', '#cycle-chart ~ .chart canvas'], ['devices', '[data-testid="device-row"]'],
       [`devices/${heatPump}`, '#history ~ .chart canvas'], ['tariffs/Demo%20TOU', '.heatmap tbody tr'], ['compare', '#compare-start'],
-      ['budgets', '[data-testid="budget"]'], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start']]);
+      ['budgets', '[data-testid="budget"]'], ['analysis', '[data-testid="bill-row"]'], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start']]);
     await loadFigures(browser);
     log(`axe-core ${AXE_VERSION}: no WCAG 2.1 A/AA violation in ${AUDITED.size} views and states (${[...AUDITED].join(', ')})`);
     log('all steps passed');
