@@ -6,7 +6,13 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from aetherlens_engine.pricing.ledger import Ledger, LedgerPart, LedgerPeriods, household_ledger
+from aetherlens_engine.pricing.ledger import (
+    ConnectionPart,
+    Ledger,
+    LedgerPart,
+    LedgerPeriods,
+    household_ledger,
+)
 
 from .contract import ledger as contract
 from .contract.base import day, instant, json_response, money, optional_money
@@ -61,4 +67,18 @@ def _part(part: LedgerPart) -> contract.LedgerPart:
         cycle_so_far=money(part.cycle_so_far),
         projected=optional_money(part.projected),
         price_now=optional_money(part.price_now),
+        connections=[_connection(c) for c in part.connections],
+    )
+
+
+def _connection(part: ConnectionPart) -> contract.LedgerConnection:
+    return contract.LedgerConnection(
+        connection=part.connection,
+        tariff=part.tariff,
+        today=money(part.today),
+        month=money(part.month),
+        cycle_start=day(part.cycle_start) if part.cycle_start is not None else None,
+        cycle_end=day(part.cycle_end) if part.cycle_end is not None else None,
+        cycle_so_far=money(part.cycle_so_far),
+        projected=optional_money(part.projected),
     )

@@ -1,7 +1,12 @@
 """The household ledger: electricity, gas, water and cloud today, this month and this cycle.
 
-- Electricity: the household's costs of `cost_daily` (its hours at their rates: energy,
-  surcharges, taxes), and the active tariff's cycle so far and projected (`pricing.cycle`).
+- Electricity: per grid connection (`connections`): the meters the active tariff prices as one
+  (connection None), then each connection with a tariff of its own (timescale/0022). Each has
+  its household meters' costs of `cost_daily` (its hours at their rates: energy, surcharges,
+  taxes) today and this month, and its tariff's cycle so far and projected: the active
+  tariff's from `pricing.cycle`, a connection's own on its own cycle, its export meters'
+  credit in (`store.usage`). The electricity part is their sum (projected: of those projected;
+  its cycle dates are the active tariff's).
 - Gas and water: the commodity's household meters (`commodity_meters`, timescale/0012) per
   hour, in the unit of the commodity's active tariff (`tariffs.metered`), priced the same two
   ways: each hour at its rate (`interval_rates`, tiers counted from its cycle's start) for today
@@ -31,7 +36,8 @@ from aetherlens_engine.tariffs import BillInputError, Interval, Tariff, interval
 from aetherlens_engine.tariffs.projection import Projection, current_cycle, history_window, project
 from aetherlens_engine.tariffs.usage import HOUR, ZERO, Usage, floor_hour
 
-from .store.tariffs import active_tariff_names, tariff_at
+from .projection import project_stored
+from .store.tariffs import active_tariff_names, connection_tariffs, tariff_at
 from .store.usage import commodity_load
 
 LOGGER = logging.getLogger(__name__)
@@ -39,10 +45,14 @@ type PartName = Literal["electricity", "gas", "water", "cloud"]
 _METERED: dict[Commodity, PartName] = {Commodity.GAS: "gas", Commodity.WATER: "water"}
 
 _ELECTRICITY_SQL = """
-SELECT coalesce(sum(cost) FILTER (WHERE day = $2), 0) AS today, coalesce(sum(cost), 0) AS month
-FROM cost_daily
-WHERE day >= $1 AND day <= $2 AND currency = $3
-  AND device_id = ANY (ARRAY(SELECT id FROM household_meters))
+SELECT dc.connection,
+       coalesce(sum(c.cost) FILTER (WHERE c.day = $2), 0) AS today,
+       coalesce(sum(c.cost), 0) AS month
+FROM cost_daily AS c
+JOIN device_connections AS dc ON dc.id = c.device_id
+WHERE c.day >= $1 AND c.day <= $2 AND c.currency = $3
+  AND c.device_id = ANY (ARRAY(SELECT id FROM household_meters))
+GROUP BY dc.connection
 """
 _CLOUD_SQL = """
 SELECT coalesce(sum(amount) FILTER (WHERE day = $2), 0) AS today,
@@ -64,6 +74,20 @@ class LedgerPeriods:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectionPart:
+    """A grid connection's electricity; `connection` None: those the active tariff prices."""
+
+    connection: str | None
+    tariff: str | None
+    today: Decimal
+    month: Decimal
+    cycle_start: date | None
+    cycle_end: date | None
+    cycle_so_far: Decimal
+    projected: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerPart:
     """One commodity's (or cloud's) spend; `tariff` None: not priced."""
 
@@ -79,6 +103,7 @@ class LedgerPart:
     cycle_so_far: Decimal
     projected: Decimal | None
     price_now: Decimal | None = None  # gas and water: a unit's price in the current hour
+    connections: tuple[ConnectionPart, ...] = ()  # electricity: its grid connections
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +127,11 @@ async def household_ledger(
 ) -> Ledger:
     """Return the ledger at NOW; ELECTRICITY is the active tariff's cycle (`pricing.cycle`)."""
     names = await active_tariff_names(conn)
-    parts = [await _electricity(conn, periods, currency, names, electricity)]
+    parts = [
+        await _electricity(
+            conn, now, periods, currency, electricity, active_name=names.get(Commodity.ELECTRICITY)
+        )
+    ]
     for commodity, name in _METERED.items():
         stored = await tariff_at(conn, names[commodity], now) if commodity in names else None
         tariff = stored.tariff() if stored is not None else None
@@ -124,26 +153,75 @@ def _unpriced(commodity: PartName) -> LedgerPart:
 
 async def _electricity(
     conn: asyncpg.Connection,
+    now: datetime,
     periods: LedgerPeriods,
     currency: str,
-    names: dict[Commodity, str],
     projection: Projection | None,
+    *,
+    active_name: str | None,
 ) -> LedgerPart:
-    row = await conn.fetchrow(_ELECTRICITY_SQL, periods.month_start, periods.today, currency)
-    cycle = projection is not None and projection.tariff.currency == currency
+    rows = await conn.fetch(_ELECTRICITY_SQL, periods.month_start, periods.today, currency)
+    spent = {row["connection"]: (row["today"], row["month"]) for row in rows}
+    active = (
+        projection if projection is not None and projection.tariff.currency == currency else None
+    )
+    connections = [_connection(None, active_name, spent.get(""), active)]
+    for grid, name in (await connection_tariffs(conn)).items():
+        connections.append(
+            _connection(
+                grid, name, spent.get(grid), await _own_projection(conn, grid, name, now, currency)
+            )
+        )
+    main = connections[0]
+    projected = [c.projected for c in connections if c.projected is not None]
     return LedgerPart(
         "electricity",
-        names.get(Commodity.ELECTRICITY),
+        main.tariff,
         None,
         None,
         None,
-        row["today"],
-        row["month"],
-        projection.cycle.first if projection is not None and cycle else None,
-        projection.cycle.end if projection is not None and cycle else None,
-        projection.so_far.total if projection is not None and cycle else ZERO,
-        projection.projected.total if projection is not None and cycle else None,
+        sum((c.today for c in connections), ZERO),
+        sum((c.month for c in connections), ZERO),
+        main.cycle_start,
+        main.cycle_end,
+        sum((c.cycle_so_far for c in connections), ZERO),
+        sum(projected, ZERO) if projected else None,
+        connections=tuple(connections),
     )
+
+
+def _connection(
+    grid: str | None,
+    tariff: str | None,
+    spent: tuple[Decimal, Decimal] | None,
+    projection: Projection | None,
+) -> ConnectionPart:
+    today, month = spent if spent is not None else (ZERO, ZERO)
+    return ConnectionPart(
+        grid,
+        tariff,
+        today,
+        month,
+        projection.cycle.first if projection is not None else None,
+        projection.cycle.end if projection is not None else None,
+        projection.so_far.total if projection is not None else ZERO,
+        projection.projected.total if projection is not None else None,
+    )
+
+
+async def _own_projection(
+    conn: asyncpg.Connection, grid: str, name: str, now: datetime, currency: str
+) -> Projection | None:
+    """Return the cycle of the grid connection GRID under its own tariff NAME, if it bills."""
+    stored = await tariff_at(conn, name, now)
+    tariff = stored.tariff() if stored is not None else None
+    if tariff is None or tariff.currency != currency:
+        return None
+    try:
+        return await project_stored(conn, tariff, now, grid)
+    except BillInputError as err:  # e.g. dynamic prices no device records
+        LOGGER.warning("The ledger cannot bill the connection %r under %r: %s", grid, name, err)
+        return None
 
 
 async def _metered(

@@ -15,20 +15,29 @@ from .store.usage import price_series, recorded_usage
 
 
 async def recorded_for(
-    conn: asyncpg.Connection, tariff: Tariff, now: datetime
+    conn: asyncpg.Connection, tariff: Tariff, now: datetime, connection: str = ""
 ) -> tuple[Usage, Usage]:
-    """Return the recorded usage `project` takes at NOW: the cycle's and the last 14 days'."""
+    """Return the recorded usage `project` takes at NOW: the cycle's and the last 14 days'.
+
+    That of the grid CONNECTION with a tariff of its own ('': the active tariff's household).
+    """
     cycle = current_cycle(tariff, now)
-    recorded = await recorded_usage(conn, floor_hour(cycle.start_utc), floor_hour(now))
+    start = floor_hour(cycle.start_utc)
+    recorded = await recorded_usage(conn, start, floor_hour(now), connection)
     low, high = history_window(tariff, now)
-    return recorded, await recorded_usage(conn, low, high)
+    return recorded, await recorded_usage(conn, low, high, connection)
 
 
-async def project_stored(conn: asyncpg.Connection, tariff: Tariff, now: datetime) -> Projection:
-    """Project the cycle containing NOW under a (stored) tariff from recorded data."""
+async def project_stored(
+    conn: asyncpg.Connection, tariff: Tariff, now: datetime, connection: str = ""
+) -> Projection:
+    """Project the cycle containing NOW under a (stored) tariff from recorded data.
+
+    CONNECTION as for `recorded_for`.
+    """
     cycle = current_cycle(tariff, now)
     hour = floor_hour(now)
-    recorded, history = await recorded_for(conn, tariff, now)
+    recorded, history = await recorded_for(conn, tariff, now, connection)
     low = history_window(tariff, now)[0]
     prices = None
     if tariff.needs_prices:

@@ -564,6 +564,19 @@
  */
 
 /**
+ * A grid connection's electricity: its own tariff's, or (null) the active tariff's meters.
+ * @typedef {Object} LedgerConnection
+ * @property {string|null} connection The connection's id (the devices' `connection`) priced by a tariff of its own; null: every meter the active tariff prices
+ * @property {string|null} tariff
+ * @property {string} today
+ * @property {string} month
+ * @property {string|null} cycle_start Its tariff's own billing cycle
+ * @property {string|null} cycle_end
+ * @property {string} cycle_so_far Its cycle's bill so far, its export credit deducted
+ * @property {string|null} projected
+ */
+
+/**
  * One commodity's spend (or the cloud accounts'), in the ledger's currency.
  *
  * Unpriced (`tariff` null for a commodity) amounts are 0: no active tariff of the commodity,
@@ -581,6 +594,7 @@
  * @property {string} cycle_so_far The cycle's bill so far, its fixed charges the whole cycle's
  * @property {string|null} projected The cycle's bill projected to its end
  * @property {string|null} price_now Gas and water: a unit's price now (taxes in, at its tier now)
+ * @property {Array<LedgerConnection>} connections Electricity: each grid connection's part, the part their exact sum (projected: of those projected; the cycle dates are the active tariff's)
  */
 
 /**

@@ -11,6 +11,27 @@ from aetherlens_engine.pricing.ledger import PartName
 from .base import Currency, Day, Instant, Model, Money
 
 
+class LedgerConnection(Model):
+    """A grid connection's electricity: its own tariff's, or (null) the active tariff's meters."""
+
+    connection: Annotated[
+        str | None,
+        Meta(
+            description="The connection's id (the devices' `connection`) priced by a tariff of "
+            "its own; null: every meter the active tariff prices"
+        ),
+    ]
+    tariff: str | None
+    today: Money
+    month: Money
+    cycle_start: Annotated[Day | None, Meta(description="Its tariff's own billing cycle")]
+    cycle_end: Day | None
+    cycle_so_far: Annotated[
+        Money, Meta(description="Its cycle's bill so far, its export credit deducted")
+    ]
+    projected: Money | None
+
+
 class LedgerPart(Model):
     """One commodity's spend (or the cloud accounts'), in the ledger's currency.
 
@@ -38,6 +59,13 @@ class LedgerPart(Model):
     price_now: Annotated[
         Money | None,
         Meta(description="Gas and water: a unit's price now (taxes in, at its tier now)"),
+    ]
+    connections: Annotated[
+        list[LedgerConnection],
+        Meta(
+            description="Electricity: each grid connection's part, the part their exact sum "
+            "(projected: of those projected; the cycle dates are the active tariff's)"
+        ),
     ]
 
 

@@ -3,7 +3,9 @@
 The household's energy per UTC hour is the sum of its `household_meters` (mains devices, or
 the appliances not inside another where no mains device exists: timescale/0005) in
 `energy_hourly`. A bidirectional mains meter that nets below zero in an hour exported the
-difference: import is the positive part of each hour, export the negative part.
+difference: import is the positive part of each hour, export the negative part. A grid
+connection's export meters (`devices.flow`, timescale/0012: no household meters) add what they
+count to its export.
 
 Dynamic prices come from the readings of the first price device (by id) whose unit is the
 tariff's `<currency>/kWh`; a carbon series from the first carbon device (unit `kg/kWh`).
@@ -26,13 +28,19 @@ from aetherlens_engine.tariffs.usage import HOUR, ZERO, Usage, exact, hourly
 # The meters as an array evaluated first: the planner then reads only their hours by the key
 # (as a join it estimates the view's rows badly and scans the span's hours of every device).
 _HOUSEHOLD_SQL = """
-SELECT e.hour, e.energy_kwh
+SELECT e.hour, e.energy_kwh, e.device_id = ANY ($4::int[]) AS exported
 FROM energy_hourly AS e
 WHERE e.hour >= $1 AND e.hour < $2
   AND e.device_id = ANY (ARRAY(
       SELECT id FROM household_meters JOIN device_connections USING (id) WHERE connection = $3
-  ))
+  ) || $4::int[])
 ORDER BY e.hour
+"""
+# The export meters of the connection (or, '', of those the active tariff prices).
+_EXPORT_METERS_SQL = """
+SELECT array_agg(d.id) FROM devices AS d JOIN device_connections AS dc USING (id)
+WHERE dc.connection = $1 AND d.flow = 'export' AND d.commodity = 'electricity'
+  AND d.included_in IS NULL AND d.in_household
 """
 # Each household meter's hours of a commodity, with the unit they are in.
 _COMMODITY_SQL = """
@@ -67,12 +75,21 @@ async def recorded_usage(
     That of the grid CONNECTION with its own tariff (timescale/0022), or ('') of the meters of
     no such connection, which the active tariff prices.
     """
-    rows = await conn.fetch(_HOUSEHOLD_SQL, start, end, connection)
+    exporting = await conn.fetchval(_EXPORT_METERS_SQL, connection) or []
+    rows = await conn.fetch(_HOUSEHOLD_SQL, start, end, connection, exporting)
     net: dict[datetime, Decimal] = defaultdict(Decimal)
+    exported: dict[datetime, Decimal] = defaultdict(Decimal)
     for row in rows:
-        net[row["hour"]] += exact(row["energy_kwh"])
+        kwh = exact(row["energy_kwh"])
+        if row["exported"]:
+            net[row["hour"]] += ZERO  # an hour the connection recorded, if it imported nothing
+            exported[row["hour"]] += kwh
+        else:
+            net[row["hour"]] += kwh
     load = hourly({hour: max(kwh, ZERO) for hour, kwh in net.items()})
-    export = [Interval(hour, hour + HOUR, -kwh) for hour, kwh in net.items() if kwh < 0]
+    for hour, kwh in net.items():
+        exported[hour] += max(-kwh, ZERO)
+    export = [Interval(hour, hour + HOUR, kwh) for hour, kwh in sorted(exported.items()) if kwh > 0]
     return Usage(load, export)
 
 
