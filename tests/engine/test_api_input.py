@@ -130,6 +130,7 @@ async def test_405_allow_lists_the_methods_of_the_route_asked(
         "{device_id}": "1",
         "{budget_id}": "1",
         "{statement_id}": "1",
+        "{connection}": "sensor.house_import",
     }
     async with client(state_of(pool, service)) as session:
         for template, operations in spec["paths"].items():

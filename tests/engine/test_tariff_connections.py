@@ -18,11 +18,13 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from aetherlens_engine.api import ApiLimits
+from aetherlens_engine.api.openapi import build_spec
 from aetherlens_engine.pricing.service import TariffService
 from aetherlens_engine.pricing.store.tariffs import save_tariff
 from aetherlens_engine.tariffs.source import native_definition
 from tests.engine.checked_api import SPEC, checked
-from tests.engine.test_api_openapi import Answer, check_answer
+from tests.engine.test_api_openapi import Answer, Call, _operations, check_answer
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
 from tests.engine.test_bill_ledger import GAS
 
@@ -198,3 +200,67 @@ async def test_a_gas_tariff_or_an_unknown_connection_is_refused(
     assert status == 422
     assert message in body["error"]["message"]
     assert listed["connections"] == []
+
+
+async def test_detaching_leaves_the_connection_to_the_active_tariff(
+    pool: asyncpg.Pool, service: TariffService
+) -> None:
+    await _attach(pool, service, "heat pump", HEAT_PUMP)
+    state = engine_state(
+        pool, timezone=LONDON, currency="GBP", clock=lambda: NOW, tariff_service=service
+    )
+    route = "/api/v1/connections/{connection}/tariff"
+    path = f"/api/v1/connections/{HEAT_PUMP}/tariff"
+    async with client(state) as session:
+        status, body = await checked(session, "delete", route, path=path)
+        assert status == 200, body
+        assert (body["connection"], body["tariff"]) == (HEAT_PUMP, "heat pump")
+        await service.wait_settled()
+        listed = (await checked(session, "get", "/api/v1/tariffs"))[1]
+        again = await checked(session, "delete", route, path=path)
+    assert listed["connections"] == []
+    assert again[0] == 404
+    assert f"{HEAT_PUMP!r} has no tariff of its own" in again[1]["error"]["message"]
+    # Both connections at the active tariff's 0.30 again, and no rates of the heat pump's left.
+    assert D((await _day(pool, "2026-03-15"))["total"]["cost"]) == 24 * 3 * D("0.30")
+    assert D((await _day(pool, "2026-03-29"))["total"]["cost"]) == 23 * 3 * D("0.30")
+    assert not await pool.fetchval("SELECT count(*) FROM cost_rates WHERE connection <> ''")
+
+
+async def test_the_detach_routes_answers_fit_the_document(
+    pool: asyncpg.Pool, service: TariffService
+) -> None:
+    """Every documented answer of DELETE /connections/{connection}/tariff but 500."""
+    await _attach(pool, service, "heat pump", HEAT_PUMP)
+    route = "/api/v1/connections/{connection}/tariff"
+    calls = [
+        Call(route, "delete", f"/api/v1/connections/{HEAT_PUMP}/tariff"),
+        Call(route, "delete", "/api/v1/connections/sensor.garage/tariff"),
+        Call(route, "delete", "/api/v1/connections/sensor.%00/tariff"),
+    ]
+
+    def state(**fields: Any) -> Any:
+        return engine_state(pool, timezone=LONDON, clock=lambda: NOW, **fields)
+
+    async with client(state(tariff_service=service)) as session:
+        answers = [await call.send(session) for call in calls]
+    await service.wait_settled()
+    async with client(state(tariff_service=service), headers={}) as session:
+        answers += [await call.send(session) for call in calls]
+    limits = ApiLimits(requests_per_second=0.001, request_burst=1)
+    async with client(state(tariff_service=service, limits=limits)) as session:
+        await Call("/api/v1/recompute").send(session)  # spends the only token
+        answers += [await call.send(session) for call in calls]
+    async with client(state()) as session:  # no tariff service: read-only
+        answers += [await call.send(session) for call in calls]
+
+    spec = build_spec("1", 10)
+    for answer in answers:
+        check_answer(spec, answer)
+    seen = {(a.route, a.method, str(a.status)) for a in answers}
+    documented = {
+        (route, method, status)
+        for method, operation in spec["paths"][route].items()
+        for status in operation["responses"]
+    }
+    assert documented - seen <= {(p, m, "500") for p, m in _operations(spec)}

@@ -109,6 +109,9 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
     app.router.add_delete("/api/v1/tariffs/{name}", tariffs.delete_tariff)
     app.router.add_post("/api/v1/tariffs/{name}/activate", tariffs.post_activate)
     get("/api/v1/tariffs/{name}/calendar", tariffs.get_calendar, allow_head=False)
+    app.router.add_delete(
+        "/api/v1/connections/{connection}/tariff", tariffs.delete_connection_tariff
+    )
     get("/api/v1/recompute", tariffs.get_recompute, allow_head=False)
     get("/api/v1/budgets", budgets.get_budgets, allow_head=False)
     app.router.add_post("/api/v1/budgets", budgets.post_budget)

@@ -3,7 +3,8 @@
 A tariff error's message starts with the path of the bad field (`energy.periods[1].end: ...`);
 422 answers split it into `{"path", "message"}`. Saving a version of an active tariff (or of a
 grid connection's own), or activating one (`?connection=` attaches it to a grid connection),
-starts a recompute of the costs (`pricing.service`), reported in the answer.
+starts a recompute of the costs (`pricing.service`), reported in the answer, and so does
+detaching a connection's own (`DELETE /api/v1/connections/{connection}/tariff`).
 """
 
 from __future__ import annotations
@@ -239,6 +240,20 @@ async def post_activate(request: web.Request) -> web.Response:
             raise _invalid(err) from err
     return json_response(
         contract.TariffActivated(active=name, connection=grid or None, recompute=_recompute(state))
+    )
+
+
+async def delete_connection_tariff(request: web.Request) -> web.Response:
+    """Leave a grid connection to the active tariff, and recompute it under that one."""
+    state = request.app[STATE_KEY]
+    grid = request.match_info["connection"]
+    name = await _service(state).detach(grid)
+    if name is None:
+        raise ApiError(
+            404, "no_connection_tariff", f"the grid connection {grid!r} has no tariff of its own"
+        )
+    return json_response(
+        contract.TariffDetached(connection=grid, tariff=name, recompute=_recompute(state))
     )
 
 

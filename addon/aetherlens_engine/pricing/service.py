@@ -58,6 +58,7 @@ from .store.tariffs import (
     attach_tariff,
     connection_tariffs,
     default_valid_from,
+    detach_tariff,
     save_tariff,
     set_active_tariff,
     tariff_versions,
@@ -176,6 +177,23 @@ class TariffService:
             start = await self._activation_start(conn, name, now)
             await self._request(conn, start, Commodity.ELECTRICITY, connection)
             await self._request(conn, start, Commodity.ELECTRICITY)
+
+    async def detach(self, connection: str) -> str | None:
+        """Price the grid CONNECTION with the active tariff again; return the tariff it had.
+
+        None: it had none of its own. The active tariff's household gets the connection's
+        meters back: it is recomputed from its first hour with energy.
+        """
+        now = self._clock()
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                name = await detach_tariff(conn, connection)
+            if name is None:
+                return None
+            active = (await active_tariff_names(conn)).get(Commodity.ELECTRICITY)
+            start = await self._activation_start(conn, active, now) if active else now
+            await self._request(conn, start, Commodity.ELECTRICITY)
+        return name
 
     async def _activate(self, conn: asyncpg.Connection, name: str, now: datetime) -> None:
         """Activate NAME for its commodity and recompute every hour with energy under it."""

@@ -1034,6 +1034,14 @@
  */
 
 /**
+ * The grid connection is priced by the active tariff again; its recompute started.
+ * @typedef {Object} TariffDetached
+ * @property {string} connection
+ * @property {string} tariff The tariff of its own it had
+ * @property {RecomputeStatus} recompute
+ */
+
+/**
  * The tariff is invalid; details name the field.
  * @typedef {Object} TariffError
  * @property {TariffErrorDetail} error
@@ -1186,6 +1194,7 @@
  * @property {TariffVersions} getTariff
  * @property {null} deleteTariff
  * @property {TariffActivated} activateTariff
+ * @property {TariffDetached} detachTariff
  * @property {TariffCalendar} getTariffCalendar
  * @property {RecomputeStatus} getRecompute
  * @property {null} streamEvents

@@ -614,6 +614,30 @@ OPERATIONS: tuple[Operation, ...] = (
         query=tariffs.ActivateQuery,
     ),
     Operation(
+        "/api/v1/connections/{connection}/tariff",
+        "delete",
+        "detachTariff",
+        "Price a grid connection with the active tariff again, not its own; recomputes it",
+        {
+            200: Reply("Detached; the recompute started", tariffs.TariffDetached),
+            404: Reply("The connection has no tariff of its own", engine.Error),
+            503: READ_ONLY,
+            **shared("BadRequest"),
+            **PRIVATE,
+        },
+        params=(
+            Param(
+                "connection",
+                {
+                    "type": "string",
+                    "description": "The connection's id (the devices' `connection`)",
+                },
+                where="path",
+                required=True,
+            ),
+        ),
+    ),
+    Operation(
         "/api/v1/tariffs/{name}/calendar",
         "get",
         "getTariffCalendar",

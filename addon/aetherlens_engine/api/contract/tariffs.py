@@ -168,6 +168,14 @@ class TariffActivated(Model):
     recompute: RecomputeStatus
 
 
+class TariffDetached(Model):
+    """The grid connection is priced by the active tariff again; its recompute started."""
+
+    connection: str
+    tariff: Annotated[str, Meta(description="The tariff of its own it had")]
+    recompute: RecomputeStatus
+
+
 class ActivateQuery(Query):
     """The query of `POST /api/v1/tariffs/{name}/activate`."""
 

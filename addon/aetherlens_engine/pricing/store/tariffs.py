@@ -211,6 +211,20 @@ async def attach_tariff(conn: asyncpg.Connection, connection: str, name: str) ->
     )
 
 
+async def detach_tariff(conn: asyncpg.Connection, connection: str) -> str | None:
+    """Leave the grid CONNECTION to the active tariff; return the tariff it had (None: none).
+
+    Its own rates and pending recompute go with it: nothing prices by them any more.
+    """
+    name: str | None = await conn.fetchval(
+        "DELETE FROM connection_tariffs WHERE connection = $1 RETURNING tariff", connection
+    )
+    if name is not None:
+        await conn.execute("DELETE FROM cost_rates WHERE connection = $1", connection)
+        await conn.execute("DELETE FROM tariff_recompute WHERE connection = $1", connection)
+    return name
+
+
 async def active_tariff_at(conn: asyncpg.Connection, instant: datetime) -> StoredTariff | None:
     """Return the version of the active tariff in force at the instant, if any."""
     name = await active_tariff_name(conn)
