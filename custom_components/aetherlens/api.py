@@ -490,6 +490,15 @@ class Summary:
     # From `/api/v1/demand`; None without an active tariff, or from engines without the route.
     demand: Demand | None = None
 
+    def period_start(self, period: str) -> date | None:
+        """Return the local date the current PERIOD (a budget's) began.
+
+        None for a billing cycle without an active tariff, and for a period this integration
+        does not know.
+        """
+        starts = {"day": self.today, "month": self.month_start}
+        return self.billing_cycle.start if period == "billing_cycle" else starts.get(period)
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Summary:
         """Build from the engine's JSON; additions of later engines are optional."""

@@ -6,7 +6,7 @@ from abc import abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, override
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from .entity import (
     hidden_budget_ids,
     register_metered_device,
 )
+from .money import minor_unit, rounded
 
 PARALLEL_UPDATES = 0
 
@@ -78,18 +79,7 @@ class AetherLensSensorDescription[T](SensorEntityDescription):
     attributes_fn: Callable[[T], Mapping[str, Any] | None] | None = None
 
 
-# ISO 4217 currencies whose minor unit is not a hundredth.
-_MINOR_UNITS = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
-    **dict.fromkeys(("RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-}
 _KWH_DECIMALS = 3  # a Wh
-
-
-def minor_unit(currency: str) -> int:
-    """Return the decimals of CURRENCY's minor unit (2 for EUR, 0 for JPY)."""
-    return _MINOR_UNITS.get(currency.upper(), 2)
 
 
 def _amounts(amounts: Mapping[str, Decimal] | None) -> dict[str, str] | None:
@@ -467,13 +457,6 @@ DEMAND_SENSORS: tuple[AetherLensSensorDescription[DemandPeak], ...] = (
     ),
 )
 
-# Where a budget's period restarts.
-BUDGET_PERIOD_START: dict[str, Callable[[Summary], datetime | None]] = {
-    "day": day_start,
-    "month": month_start,
-    "billing_cycle": cycle_start,
-}
-
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -625,8 +608,7 @@ class _AetherLensSensor[T](AetherLensEntity, SensorEntity):
         value = self._exact_value()
         extra = self.entity_description.money_decimals
         if isinstance(value, Decimal) and extra is not None:
-            step = Decimal(1).scaleb(-self._money_decimals(extra))
-            return value.quantize(step, ROUND_HALF_UP)
+            return rounded(value, self._money_decimals(extra))
         if isinstance(value, float) and self.device_class == SensorDeviceClass.ENERGY:
             return round(value, _KWH_DECIMALS)
         return value
@@ -801,9 +783,9 @@ class BudgetSensor(_AetherLensSensor[Budget]):
 
         The period is the current one: a budget changed in the page restarts with its new one.
         """
-        budget = self._source()
-        start = None if budget is None else BUDGET_PERIOD_START.get(budget.period)
-        return None if start is None else start(self.coordinator.data)
+        budget, summary = self._source(), self.coordinator.data
+        start = None if budget is None else summary.period_start(budget.period)
+        return None if start is None else _local_midnight(start, summary)
 
 
 class DemandSensor(_AetherLensSensor[DemandPeak]):
