@@ -19,6 +19,7 @@ from .coordinator import (
     current_identifiers,
 )
 from .entity import engine_device_info, remove_hidden_budget_entities
+from .notifications import BudgetNotifier, async_remove_notifications
 from .repairs import async_engine_reachable, async_setup_repairs
 from .services import async_setup_services
 from .statistics import StatisticsImporter
@@ -55,6 +56,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -
     )
     remove_hidden_budget_entities(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    notifier = BudgetNotifier(hass, entry, coordinator)
+    await notifier.async_load()
+    entry.async_on_unload(coordinator.async_add_listener(notifier.async_check))
+    notifier.async_check()
     importer = StatisticsImporter(hass, entry)
     entry.async_on_unload(coordinator.async_add_listener(importer.async_schedule))
     importer.async_schedule()
@@ -84,8 +89,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: AetherLensConfigEntry) -> None:
-    """Remove the entry's unreachable-engine issue with it."""
+    """Remove the entry's unreachable-engine issue and its budget notifications with it."""
     async_engine_reachable(hass, entry)
+    await async_remove_notifications(hass, entry)
 
 
 async def async_remove_config_entry_device(

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, override
 
 import probatio
+from homeassistant.components.notify.const import DOMAIN as NOTIFY_DOMAIN
 from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
@@ -23,6 +24,8 @@ from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -45,6 +48,8 @@ from .api import (
 from .const import (
     CONF_DEVICE_SENSORS,
     CONF_HIDDEN_BUDGETS,
+    CONF_NOTIFY_ENTITIES,
+    CONF_NOTIFY_PERSISTENT,
     CONF_STATEMENT_THRESHOLD,
     DEFAULT_STATEMENT_THRESHOLD,
     DOMAIN,
@@ -88,6 +93,15 @@ OPTIONS_SCHEMA = probatio.Schema(
 )
 # The budgets with entities, in the form; the entry stores the others (see CONF_HIDDEN_BUDGETS).
 CONF_BUDGET_ENTITIES = "budget_entities"
+# Last in the form, after the budgets: off by default.
+NOTIFY_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_NOTIFY_PERSISTENT, default=False): BooleanSelector(),
+        probatio.Optional(CONF_NOTIFY_ENTITIES, default=list): EntitySelector(
+            EntitySelectorConfig(domain=NOTIFY_DOMAIN, multiple=True)
+        ),
+    }
+)
 
 
 class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -252,14 +266,15 @@ class AetherLensConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class AetherLensOptionsFlow(OptionsFlowWithReload):
-    """Options: which entities the engine's figures get (sensors per device, budgets).
+    """Options: which entities the figures get (sensors per device, budgets); notifications.
 
     How often the figures are read is the integration's (the `refresh` action reads them now);
     how many decimals a sensor shows is its display precision in HA, set per entity.
 
     Budget amounts and thresholds are the engine's (its page and API); here the user only picks
     the budgets that get a sensor and an "over budget" binary sensor. Budgets the engine adds
-    later get them too: the entry stores the budgets left out, not those picked.
+    later get them too: the entry stores the budgets left out, not those picked. Notifications
+    at the budgets' thresholds (see notifications.py) are off until the user picks where to.
     """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -274,6 +289,8 @@ class AetherLensOptionsFlow(OptionsFlowWithReload):
                     CONF_DEVICE_SENSORS: user_input[CONF_DEVICE_SENSORS],
                     CONF_STATEMENT_THRESHOLD: user_input[CONF_STATEMENT_THRESHOLD],
                     CONF_HIDDEN_BUDGETS: sorted(hidden | (set(budgets) - shown)),
+                    CONF_NOTIFY_PERSISTENT: user_input[CONF_NOTIFY_PERSISTENT],
+                    CONF_NOTIFY_ENTITIES: user_input.get(CONF_NOTIFY_ENTITIES, []),
                 }
             )
         schema = OPTIONS_SCHEMA
@@ -295,6 +312,7 @@ class AetherLensOptionsFlow(OptionsFlowWithReload):
                     )
                 }
             )
+        schema = schema.extend(NOTIFY_SCHEMA.schema)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, self.config_entry.options),

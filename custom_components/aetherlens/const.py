@@ -13,6 +13,10 @@ LOGGER = logging.getLogger(__package__)
 CONF_DEVICE_SENSORS: Final = "device_sensors"
 # The engine's budgets (ids, as text) that get no entities; budgets added later do get them.
 CONF_HIDDEN_BUDGETS: Final = "hidden_budgets"
+# Budget notifications (off by default): a persistent notification, and the notify entities
+# told (HA's `notify.send_message`), when a budget's spending reaches one of its thresholds.
+CONF_NOTIFY_PERSISTENT: Final = "notify_persistent"
+CONF_NOTIFY_ENTITIES: Final = "notify_entities"
 
 # A statement whose residual (total or a line's, either way) is above this gets a repair issue.
 CONF_STATEMENT_THRESHOLD: Final = "statement_threshold"

@@ -175,7 +175,7 @@ async def _entry_menu(page: Page, stack: Stack, item: str) -> Locator:
 
 
 async def _options(page: Page, stack: Stack) -> None:
-    """The entry's options (the cog): what gets entities and the statement threshold.
+    """The entry's options (the cog): what gets entities, the statement threshold, notifications.
 
     No update interval (the integration's) and no decimals (each sensor's display precision);
     device sensors turned off.
@@ -192,6 +192,13 @@ async def _options(page: Page, stack: Stack) -> None:
     numbers = dialog.locator("ha-selector-number")
     assert await numbers.count() == 1  # the statement threshold, in the engine's currency
     assert "Statement residual threshold" in text, text
+    # Budget notifications: off until the user turns them on or picks a notify entity.
+    notify = dialog.locator("ha-selector-boolean").filter(
+        has_text="Budget notifications in Home Assistant"
+    )
+    assert not await notify.get_by_role("switch").is_checked()
+    assert await dialog.locator("ha-selector-entity").count() == 1, text
+    assert "Budget notifications to" in text, text
     switch = toggle.get_by_role("switch")
     assert await switch.is_checked()
     await screenshot(page, "flow-options")
@@ -277,7 +284,14 @@ async def _scenario(stack: Stack) -> None:
             await _options(page, stack)
             options = (await _entry_diagnostics(stack, entry_id))["options"]
             assert options["device_sensors"] is False, options
-            known = {"device_sensors", "hidden_budgets", "statement_threshold"}
+            assert options["notify_persistent"] is False, options
+            known = {
+                "device_sensors",
+                "hidden_budgets",
+                "statement_threshold",
+                "notify_persistent",
+                "notify_entities",
+            }
             assert set(options) <= known, options
             await _device_sensors_shown(stack, shown=False)
 

@@ -24,8 +24,9 @@ from unittest.mock import AsyncMock, patch
 import pytest
 from aiohttp import hdrs, web
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import persistent_notification
 from homeassistant.const import CONF_API_TOKEN, CONF_URL
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant, State, callback
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -413,6 +414,32 @@ async def init_integration(
     """Set the entry up against the fixture engine."""
     await setup_entry(hass, mock_config_entry)
     return mock_config_entry
+
+
+class Notifications:
+    """HA's persistent notifications as its callback reports them: current, and each change."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Watch HASS's persistent notifications."""
+        self.current: dict[str, dict[str, Any]] = {}
+        self.changes: list[tuple[str, str]] = []  # (update type, notification id)
+        persistent_notification.async_register_callback(hass, self._changed)
+
+    @callback
+    def _changed(
+        self,
+        update_type: persistent_notification.UpdateType,
+        notifications: dict[str, persistent_notification.Notification],
+    ) -> None:
+        for key, notification in notifications.items():
+            self.changes.append((update_type.value, key))
+            if update_type is persistent_notification.UpdateType.REMOVED:
+                self.current.pop(key, None)
+            else:
+                self.current[key] = {
+                    "title": notification["title"],
+                    "message": notification["message"],
+                }
 
 
 class _SnapshotExtension(HomeAssistantSnapshotExtension):

@@ -25,6 +25,8 @@ from custom_components.aetherlens.config_flow import CONF_BUDGET_ENTITIES
 from custom_components.aetherlens.const import (
     CONF_DEVICE_SENSORS,
     CONF_HIDDEN_BUDGETS,
+    CONF_NOTIFY_ENTITIES,
+    CONF_NOTIFY_PERSISTENT,
     CONF_STATEMENT_THRESHOLD,
     DOMAIN,
 )
@@ -317,7 +319,8 @@ async def test_reconfigure_wrong_engine(
 
 
 async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
-    """The options: sensors per device (no budgets offered while the entry is not loaded)."""
+    """The options: sensors per device (no budgets offered while the entry is not loaded);
+    budget notifications off."""
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
@@ -334,6 +337,8 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
         CONF_DEVICE_SENSORS: False,
         CONF_STATEMENT_THRESHOLD: 1.0,
         CONF_HIDDEN_BUDGETS: [],
+        CONF_NOTIFY_PERSISTENT: False,
+        CONF_NOTIFY_ENTITIES: [],
     }
 
 

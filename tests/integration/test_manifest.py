@@ -15,6 +15,12 @@ from homeassistant.const import __version__ as ha_version
 from homeassistant.loader import Manifest
 
 from custom_components.aetherlens.binary_sensor import OVER_BUDGET, PEAK_PERIOD
+from custom_components.aetherlens.config_flow import (
+    CONF_BUDGET_ENTITIES,
+    NOTIFY_SCHEMA,
+    OPTIONS_SCHEMA,
+)
+from custom_components.aetherlens.notifications import MESSAGE_KEYS, TITLE_KEY
 from custom_components.aetherlens.sensor import (
     BUDGET_SENSOR,
     CLOUD_SENSORS,
@@ -140,6 +146,8 @@ def test_translations_cover_the_flows_and_entities() -> None:
     raised = set(re.findall(r'translation_key="(\w+)"', source))
     assert raised == set(strings["exceptions"]) | set(strings["issues"])
     assert not set(strings["exceptions"]) & set(strings["issues"])
+    # The budget notifications' texts: a title, a message per budget period.
+    assert set(strings["common"]) == {TITLE_KEY, *MESSAGE_KEYS.values()}
     services = yaml.safe_load((COMPONENT / "services.yaml").read_text(encoding="utf-8"))
     assert set(services) == set(strings["services"]) == set(icons["services"])
     for name, service in services.items():
@@ -152,6 +160,7 @@ def test_translations_cover_the_flows_and_entities() -> None:
     assert (
         set(options["data"])
         == set(options["data_description"])
-        == {"device_sensors", "statement_threshold", "budget_entities"}
+        == {str(key) for key in (*OPTIONS_SCHEMA.schema, *NOTIFY_SCHEMA.schema)}
+        | {CONF_BUDGET_ENTITIES}
     )
     assert (COMPONENT / "brand" / "icon.png").read_bytes().startswith(b"\x89PNG")

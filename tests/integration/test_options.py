@@ -1,4 +1,4 @@
-"""Options of a loaded entry: the engine's budgets offered, those left out hidden."""
+"""Options of a loaded entry: the engine's budgets offered, those left out hidden; notifications."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from custom_components.aetherlens.config_flow import CONF_BUDGET_ENTITIES
 from custom_components.aetherlens.const import (
     CONF_DEVICE_SENSORS,
     CONF_HIDDEN_BUDGETS,
+    CONF_NOTIFY_ENTITIES,
+    CONF_NOTIFY_PERSISTENT,
     CONF_STATEMENT_THRESHOLD,
     DOMAIN,
 )
@@ -33,6 +35,8 @@ async def test_options_pick_budgets(hass: HomeAssistant, init_integration: MockC
         CONF_DEVICE_SENSORS,
         CONF_STATEMENT_THRESHOLD,
         CONF_BUDGET_ENTITIES,
+        CONF_NOTIFY_PERSISTENT,
+        CONF_NOTIFY_ENTITIES,
     ]
     assert hass.states.get("sensor.aetherlens_budget_household_month") is not None
 
@@ -49,6 +53,43 @@ async def test_options_pick_budgets(hass: HomeAssistant, init_integration: MockC
     for platform, suffix in (("sensor", "spent"), ("binary_sensor", "over")):
         unique_id = f"{ENGINE_INSTANCE_ID}_budget_1_{suffix}"
         assert er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id) is None
+
+
+async def test_options_notifications_off_until_chosen(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Both notifications are off in the form at first; what the user picks is stored."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    schema = _schema(result)
+    persistent = next(key for key in schema if key == CONF_NOTIFY_PERSISTENT)
+    entities = next(key for key in schema if key == CONF_NOTIFY_ENTITIES)
+    assert persistent.default() is False
+    assert entities.default() == []
+    assert schema[entities].config == {
+        "domain": ["notify"],
+        "multiple": True,
+        "reorder": False,
+    }
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_DEVICE_SENSORS: True,
+            CONF_NOTIFY_PERSISTENT: True,
+            CONF_NOTIFY_ENTITIES: ["notify.phone"],
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_NOTIFY_PERSISTENT] is True
+    assert init_integration.options[CONF_NOTIFY_ENTITIES] == ["notify.phone"]
+
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value") for key in _schema(result)
+    }
+    assert suggested[CONF_NOTIFY_PERSISTENT] is True
+    assert suggested[CONF_NOTIFY_ENTITIES] == ["notify.phone"]
 
 
 def _schema(result: ConfigFlowResult) -> dict[Any, Any]:

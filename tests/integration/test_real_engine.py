@@ -25,11 +25,13 @@ from aetherlens_engine.api import EngineState, create_app
 from aetherlens_engine.pricing.store.costs import write_costs, write_daily
 from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from custom_components.aetherlens.const import (
+    CONF_NOTIFY_PERSISTENT,
     CONF_STATEMENT_THRESHOLD,
     DOMAIN,
     EVENT_BUDGET_EXCEEDED,
     EVENT_BUDGET_THRESHOLD,
 )
+from custom_components.aetherlens.notifications import notification_id
 from custom_components.aetherlens.services import (
     SERVICE_COMPARE_TARIFF,
     SERVICE_GET_COSTS,
@@ -39,7 +41,7 @@ from tests.engine.test_api_support import add_device, migrate
 from tests.http import serve_app
 from tests.tariff_samples import DAY_NIGHT
 
-from .conftest import TOKEN, next_update, setup_entry, state_of
+from .conftest import TOKEN, Notifications, next_update, setup_entry, state_of
 
 INSTANCE_ID = "real-engine-0123456789abcdef"
 # 12:30 in Berlin on the day clocks go forward: the local day began at 23:00 UTC the day before.
@@ -305,6 +307,18 @@ async def test_ranking_of_several_tariffs_from_the_real_engine(
     assert cycle["energy"] == [{"period": "energy", "tier": 1, "kwh": "11.000", "cost": "0.88"}]
 
 
+# Today the household has cost 0.80: 80 % of its amount.
+TODAY_BUDGET = {"name": "Today", "scope": "household", "period": "day", "amount": "1",
+                "thresholds": [50, 100]}  # fmt: skip
+
+
+async def _post_budget(session: aiohttp.ClientSession, budget: dict[str, Any]) -> int:
+    """Make BUDGET in the engine; return its id."""
+    async with session.post("/api/v1/budgets", json=budget) as resp:
+        assert resp.status == 201
+        return int((await resp.json())["id"])
+
+
 async def test_budgets_changed_through_the_api_are_followed(
     hass: HomeAssistant, real_engine_url: str, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -324,12 +338,8 @@ async def test_budgets_changed_through_the_api_are_followed(
     assert hass.states.get(spent) is None
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with aiohttp.ClientSession(real_engine_url, headers=headers) as session:
-        # Today the household has cost 0.80: 80 % of 1.
-        budget = {"name": "Today", "scope": "household", "period": "day", "amount": "1",
-                  "thresholds": [50, 100]}  # fmt: skip
-        async with session.post("/api/v1/budgets", json=budget) as resp:
-            assert resp.status == 201
-            budget_id = (await resp.json())["id"]
+        budget = dict(TODAY_BUDGET)
+        budget_id = await _post_budget(session, budget)
         await next_update(hass, freezer)
         state = state_of(hass, spent)
         assert (state.state, state.attributes["amount"]) == ("0.80", "1")
@@ -354,6 +364,44 @@ async def test_budgets_changed_through_the_api_are_followed(
         await next_update(hass, freezer)
     assert state_of(hass, spent).state == "unavailable"
     assert state_of(hass, over).state == "unavailable"
+
+
+async def test_budget_notifications_follow_the_real_engine(
+    hass: HomeAssistant, real_engine_url: str, freezer: FrozenDateTimeFactory
+) -> None:
+    """A budget made in the real engine is told at its threshold, once; its amount lowered in the
+    engine tells the next; deleted, its notification goes."""
+    notifications = Notifications(hass)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="AetherLens",
+        unique_id=INSTANCE_ID,
+        data={CONF_URL: real_engine_url, CONF_API_TOKEN: TOKEN},
+        options={CONF_NOTIFY_PERSISTENT: True},
+    )
+    await setup_entry(hass, entry)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(real_engine_url, headers=headers) as session:
+        budget = dict(TODAY_BUDGET)
+        budget_id = await _post_budget(session, budget)
+        key = notification_id(entry, budget_id)
+        await next_update(hass, freezer)
+        await next_update(hass, freezer)
+        assert notifications.current == {
+            key: {
+                "title": "Budget Today: 50 % reached",
+                "message": "Today has spent 0.80 EUR today: 50 % of its 1.00 EUR.",
+            }
+        }
+        lowered = budget | {"amount": "0.75"}
+        async with session.put(f"/api/v1/budgets/{budget_id}", json=lowered) as resp:
+            assert resp.status == 200
+        await next_update(hass, freezer)
+        assert notifications.current[key]["title"] == "Budget Today: 100 % reached"
+        async with session.delete(f"/api/v1/budgets/{budget_id}") as resp:
+            assert resp.status == 204
+        await next_update(hass, freezer)
+    assert notifications.changes == [("added", key), ("updated", key), ("removed", key)]
 
 
 async def test_statement_off_the_bill_raises_an_issue_until_within_threshold(
