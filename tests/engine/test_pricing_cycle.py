@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from aetherlens_engine.migrations import apply_migrations
 from aetherlens_engine.pricing import CyclePricing
 from aetherlens_engine.pricing.cycle import CycleFigures
 from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
@@ -54,18 +53,11 @@ DST_DAYS = (date(2025, 3, 30), date(2025, 10, 26))
 SEED = 20261202
 
 
-def _cases() -> list[tuple[date, int, int]]:
+def cycle_cases(seed: int = SEED) -> list[tuple[date, int, int]]:
     """(local day of now, cycle day, local hour of now): the DST days, then random ones."""
-    rng = random.Random(SEED)  # noqa: S311 - test data, not secrets
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     days = [*DST_DAYS, *(date(2025, 1, 1) + timedelta(days=rng.randrange(365)) for _ in range(4))]
     return [(day, rng.randint(1, 28), rng.randrange(24)) for day in days]
-
-
-@pytest.fixture
-async def conn(db_pool: asyncpg.Pool) -> Any:
-    async with db_pool.acquire() as connection:
-        await apply_migrations(connection)
-        yield connection
 
 
 class Household:
@@ -142,7 +134,7 @@ def _same(found: CycleFigures | None, expected: Expected) -> None:
     assert found.active.quote == expected.quote
 
 
-@pytest.mark.parametrize(("day", "cycle_day", "local_hour"), _cases())
+@pytest.mark.parametrize(("day", "cycle_day", "local_hour"), cycle_cases())
 async def test_kept_figures_are_the_full_bills(
     conn: asyncpg.Connection, day: date, cycle_day: int, local_hour: int
 ) -> None:

@@ -15,6 +15,7 @@ from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.live import LiveUpdates
 from aetherlens_engine.models import IngestResult, RawReading
 from aetherlens_engine.pricing import CyclePricing
+from aetherlens_engine.pricing.metered_cycle import MeteredCycles
 from aetherlens_engine.pricing.recompute import RecomputeStatus
 from aetherlens_engine.pricing.service import TariffService
 
@@ -73,6 +74,8 @@ class EngineState:
     allowed_hosts: frozenset[str] = field(default_factory=lambda: allowed_host_names("127.0.0.1"))
     # The current billing cycle's figures, kept per hour for every route that shows them.
     pricing: CyclePricing = field(default_factory=CyclePricing)
+    # Gas and water: their cycles so far, kept per hour likewise (the summary's budgets).
+    metered: MeteredCycles = field(default_factory=MeteredCycles)
     # The open event streams, told when new figures exist.
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # Enables, disables and reconfigures the plugin instances; None until the engine runs them.

@@ -17,7 +17,6 @@ from aiohttp import web
 
 from aetherlens_engine.budgets import COMMODITY_SCOPES
 from aetherlens_engine.models import Commodity, DeviceKind
-from aetherlens_engine.pricing.ledger import household_ledger
 from aetherlens_engine.pricing.store.budgets import budget_rows
 from aetherlens_engine.pricing.store.summary import commodity_costs, device_figures, top_services
 from aetherlens_engine.pricing.store.tariffs import active_tariff_names
@@ -27,7 +26,6 @@ from .contract import summary as contract
 from .contract.base import day, instant, json_response, money, optional_instant, optional_money
 from .database import connection
 from .devices import device_identity
-from .ledger import ledger_periods
 from .localtime import LocalPeriods
 from .price import tariff_summary
 from .shared import shared_answer
@@ -142,14 +140,8 @@ async def _summary_at(state: EngineState) -> contract.Summary:
         commodities = await _commodities(conn, state, periods)
         cycles: dict[str, Decimal] = {}
         if any(b["scope"] in COMMODITY_SCOPES and b["period"] == "billing_cycle" for b in budgets):
-            ledger = await household_ledger(
-                conn,
-                now,
-                ledger_periods(periods, state.timezone),
-                state.currency,
-                figures.projection if figures is not None else None,
-            )
-            cycles = {p.commodity: p.cycle_so_far for p in ledger.parts if p.tariff is not None}
+            metered = await state.metered.projections(conn, now, state.currency)
+            cycles = {str(commodity): found.so_far.total for commodity, found in metered.items()}
         services = await top_services(conn, periods.month_start, periods.today, TOP_SERVICES)
     priced = bool(rows[0]["priced"]) if rows else False
     devices = [row for row in rows if row["kind"] != DeviceKind.CLOUD_ACCOUNT]
