@@ -1,8 +1,9 @@
-"""`GET /api/v1/bill`: the active tariff's bill of the recorded usage in a range."""
+"""`GET /api/v1/bill`: a commodity's active tariff's bill of the recorded usage in a range."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import asyncpg
@@ -10,6 +11,8 @@ import pytest
 
 from aetherlens_engine.pricing.store.tariffs import save_tariff, set_active_tariff
 from tests.engine.checked_api import checked
+from tests.engine.test_api_ledger import LONDON, _household
+from tests.engine.test_api_ledger import NOW as LEDGER_NOW
 from tests.engine.test_api_support import add_device, client, engine_state, migrate
 
 HOUR = timedelta(hours=1)
@@ -155,3 +158,56 @@ async def test_dynamic_prices_unrecorded_bill_and_compare_alike(pool: asyncpg.Po
         "tariff 'spot' has dynamic prices, but no price device records EUR/kWh between "
         "2024-06-10T00:00:00+00:00 and 2024-06-11T00:00:00+00:00"
     )
+
+
+async def _ledger_and_bills(pool: asyncpg.Pool, end: str) -> tuple[Any, dict[str, Any]]:
+    """The ledger's household (`test_api_ledger`): its ledger, and each commodity's bill to END."""
+    await migrate(pool)
+    await _household(pool)
+    state = engine_state(pool, timezone=LONDON, currency="GBP", clock=lambda: LEDGER_NOW)
+    async with client(state) as session:
+        status, ledger = await checked(session, "get", "/api/v1/ledger")
+        assert status == 200, ledger
+        bills = {}
+        for part in ledger["parts"]:
+            if part["commodity"] == "cloud":
+                continue
+            params = {"commodity": part["commodity"], "end": end}
+            status, bills[part["commodity"]] = await checked(
+                session, "get", "/api/v1/bill", params=params
+            )
+            assert status == 200, bills[part["commodity"]]
+    return ledger, bills
+
+
+async def test_gas_and_water_bills_are_the_ledgers_cycles_to_the_cent(
+    db_pool: asyncpg.Pool,
+) -> None:
+    """Each commodity's bill of its cycle so far (the complete hours, as the ledger counts
+    them) is the ledger's figure rounded to the cent: the same tariff, meters and cycle."""
+    ledger, bills = await _ledger_and_bills(db_pool, "2026-11-10T12:00:00+00:00")
+    for part in ledger["parts"]:
+        if part["commodity"] == "cloud":
+            continue
+        bill = bills[part["commodity"]]
+        [cycle] = bill["cycles"]
+        assert (bill["tariff"], cycle["start"]) == (part["tariff"], part["cycle_start"])
+        exact = Decimal(part["cycle_so_far"]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert Decimal(bill["total"]) == exact, part["commodity"]
+    gas = bills["gas"]["cycles"][0]
+    # 31 days' standing charge at 0.3142; kWh from m³ by the periods' calorific values.
+    assert (gas["end"], gas["days"]) == ("2026-11-20", 31)
+    assert gas["fixed"] == [{"name": "standing charge", "amount": "9.74"}]
+    assert [tax["name"] for tax in gas["taxes"]] == ["VAT"]
+    water = bills["water"]["cycles"][0]
+    assert {(line["tier"], line["kwh"]) for line in water["energy"]} == {(1, "4.650"), (2, "1.720")}
+
+
+async def test_a_commodity_without_an_active_tariff(pool: asyncpg.Pool) -> None:
+    await _activate(pool)
+    status, body = await _bill(pool, commodity="gas")
+    assert (status, body["error"]["code"]) == (409, "no_active_tariff")
+    assert body["error"]["message"].startswith("no gas tariff is active")
+    status, body = await _bill(pool, commodity="heat")
+    assert (status, body["error"]["code"]) == (400, "invalid_parameter")
+    assert body["error"]["message"].startswith("commodity: ")

@@ -41,20 +41,15 @@ from aetherlens_engine.pricing.recorded import (
 )
 from aetherlens_engine.pricing.store.costs import CostDevices, CostKey, cost_sums, has_mains
 from aetherlens_engine.pricing.store.devices import device_commodity, metered_units
-from aetherlens_engine.pricing.store.tariffs import (
-    active_tariff_names,
-    tariff_at,
-    tariff_names,
-    tariff_versions,
-)
+from aetherlens_engine.pricing.store.tariffs import tariff_at, tariff_names, tariff_versions
 from aetherlens_engine.tariffs.compare import last_full_cycle
 from aetherlens_engine.tariffs.load import build_tariff
 from aetherlens_engine.tariffs.model import BillInputError, Tariff, TariffError
 from aetherlens_engine.tariffs.projection import METHOD, Projection
 from aetherlens_engine.tariffs.ranking import Candidate
 from aetherlens_engine.tariffs.source import urdb_definition
-from aetherlens_engine.tariffs.versions import StoredTariff
 
+from .active import active_tariff
 from .contract import costs as contract
 from .contract.base import day, instant, json_response, money
 from .database import connection
@@ -331,7 +326,7 @@ async def post_compare(request: web.Request) -> web.Response:
     async with connection(state) as conn:
         alternative = await _alternative(conn, body, now)
         commodity = alternative.commodity
-        current = (await _active(conn, now, commodity)).tariff()
+        current = (await active_tariff(conn, now, commodity)).tariff()
         start, end = span if span is not None else last_full_cycle(current, now)
         try:
             comparison = await compare_recorded(conn, current, alternative, start, end)
@@ -339,15 +334,6 @@ async def post_compare(request: web.Request) -> web.Response:
             raise cannot_bill(err) from err
         recorded = await _recorded(conn, start, end, commodity)
     return json_response(comparison_answer(comparison, start, end, recorded))
-
-
-async def _active(conn: asyncpg.Connection, now: datetime, commodity: Commodity) -> StoredTariff:
-    """Return COMMODITY's active tariff's version in force at NOW; 409 without one."""
-    name = (await active_tariff_names(conn)).get(commodity)
-    active = await tariff_at(conn, name, now) if name is not None else None
-    if active is None:
-        raise no_active_tariff(commodity)
-    return active
 
 
 async def _recorded(
@@ -400,7 +386,7 @@ async def post_rank(request: web.Request) -> web.Response:
     commodity = Commodity(body.commodity)
     async with connection(state) as conn:
         stored, inline = await _named(conn, body, now, state.timezone.key)
-        active = await _active(conn, now, commodity)
+        active = await active_tariff(conn, now, commodity)
         candidates = [Candidate(active.name, active.tariff())]
         candidates += [Candidate(n, t) for n, t in stored.items() if n != active.name]
         candidates += inline

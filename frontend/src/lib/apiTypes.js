@@ -758,7 +758,7 @@
  */
 
 /**
- * The active tariff's bill of the recorded usage in [start, end); devices stay empty.
+ * The commodity's active tariff's bill of the usage in [start, end); devices stay empty.
  * @typedef {Object} RangeBill
  * @property {string} tariff
  * @property {string} currency

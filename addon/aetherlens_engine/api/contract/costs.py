@@ -242,7 +242,7 @@ class Bill(Model):
 
 
 class RangeBill(Bill):
-    """The active tariff's bill of the recorded usage in [start, end); devices stay empty."""
+    """The commodity's active tariff's bill of the usage in [start, end); devices stay empty."""
 
     start: Instant
     end: Instant
@@ -258,6 +258,10 @@ class BillQuery(Query):
         Instant | UnsetType, Meta(description=f"{_BILL_RANGE}. Default: the cycle's start")
     ] = UNSET
     end: Annotated[Instant | UnsetType, Meta(description=f"{_BILL_RANGE}. Default: now")] = UNSET
+    commodity: Annotated[
+        CostCommodity,
+        Meta(description="Whose bill: its active tariff, on its household meters"),
+    ] = "electricity"
 
 
 class CompareRequest(Model):

@@ -350,7 +350,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/v1/bill",
         "get",
         "getBill",
-        "The active tariff's bill of the recorded usage in a range",
+        "A commodity's active tariff's bill of the recorded usage in a range",
         {
             200: Reply("Every billing cycle the range touches", costs.RangeBill),
             409: NO_TARIFF,
