@@ -141,6 +141,15 @@ describe("the bill's components per cycle", () => {
     ]);
   });
 
+  it('leaves out lines that are zero in every cycle, written 0.00 too', () => {
+    const quiet = { ...bill, rounding: '0.00', cycles: bill.cycles.map((each) => ({ ...each, rounding: '0.00', carried_credit: '0.00' })) };
+    const names = billComponents(quiet).map((row) => row.name);
+    expect(names).not.toContain('Rounding of the bill');
+    expect(names).not.toContain('Rounding');
+    expect(names).not.toContain('Credit carried in');
+    expect(names).not.toContain('Minimum bill');
+  });
+
   it('leaves tiers out of the names of a bill without them', () => {
     const flat = { ...bill, cycles: [cycle({ energy: [{ period: 'all', tier: 1, kwh: '1', cost: '0.3' }] })] };
     expect(billComponents(flat)[0].name).toBe('Energy: all');

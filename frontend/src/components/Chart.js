@@ -47,7 +47,13 @@ export function Chart({ x, series, kind = 'lines', height = 260, label, valueFor
         scales: { y: { range: (_, min, max) => [Math.min(0, min), max > 0 ? max * 1.08 : 1] } },
         axes: [
           { stroke: axis, grid: { stroke: grid } },
-          { stroke: axis, grid: { stroke: grid }, values: (_, ticks) => ticks.map((v) => (valueFormat ? valueFormat(v) : v)) },
+          {
+            stroke: axis,
+            grid: { stroke: grid },
+            values: (_, ticks) => ticks.map((v) => (valueFormat ? valueFormat(v) : v)),
+            // As wide as its longest label ("$1,200.00" too), not uPlot's fixed 50 px.
+            size: (_, values) => Math.max(50, ...(values ?? []).map((text) => String(text).length * 7 + 18)),
+          },
         ],
         series: [
           {},

@@ -204,7 +204,8 @@ export function billComponents(bill) {
   // The bill's total less its cycles' totals belongs to no cycle: in the all-cycles column only.
   const billRounding = { name: 'Rounding of the bill', kind: /** @type {ComponentKind} */ ('rounding'), amounts: bill.cycles.map(() => '0'), total: bill.rounding };
   return [...components, billRounding]
-    .filter((row) => row.total !== '0' || row.amounts.some((amount) => amount !== '0'))
+    // The engine writes a zero as 0 or 0.00: added, both are '0'.
+    .filter((row) => sum([row.total]) !== '0' || row.amounts.some((amount) => amount !== '0'))
     .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
 }
 

@@ -104,7 +104,8 @@ function Spend({ shown, zone, names, cycles, cycleError }) {
       ),
     );
     body = html`
-      <p class="detail">Energy cost of ${shown.commodity} from ${shown.from} to ${shown.to}, priced by its active tariff (before standing charges and taxes):${' '}
+      <p class="detail">What the ${shown.commodity} used from ${shown.from} to ${shown.to} cost under its active tariff (its unit prices with their surcharges
+        and taxes; standing charges, demand and credits are in the bill below):${' '}
         <strong data-testid="spend-total">${money(spend.total, data.currency)}</strong></p>
       <${Chart} x=${chart.x} series=${chart.series} kind="bars" valueFormat=${format}
         xRange=${[Date.parse(start) / 1000, Date.parse(end) / 1000]}
@@ -188,15 +189,16 @@ function YearOverYear({ shown, zone }) {
 }
 
 /**
- * The electricity bill of every cycle the range touches, by component: a chart and a table.
- * @param {{ shown: Shown, bill: import('../lib/hooks.js').Loaded<Answers['getBill']> }} props
+ * The commodity's bill of every cycle the range touches, by component: a chart and a table.
+ * UNIT is what its energy lines count (gas and water: the tariff's kWh or m³).
+ * @param {{ shown: Shown, bill: import('../lib/hooks.js').Loaded<Answers['getBill']>, unit: string }} props
  */
-function BillByCycle({ shown, bill }) {
+function BillByCycle({ shown, bill, unit }) {
   const rows = useMemo(() => (bill.data ? billComponents(bill.data) : null), [bill.data]);
   const tiers = useMemo(() => (bill.data ? energyByPeriodAndTier(bill.data) : null), [bill.data]);
   let body;
   if (bill.error) body = html`<${ErrorNote} error=${bill.error} what="the bill" />`;
-  else if (!bill.data || !rows || !tiers) body = html`<${Loading} />`;
+  else if (bill.loading || !bill.data || !rows || !tiers) body = html`<${Loading} />`;
   else {
     const data = bill.data;
     const format = (/** @type {number} */ value) => money(value, data.currency);
@@ -207,7 +209,7 @@ function BillByCycle({ shown, bill }) {
     ];
     const labels = data.cycles.map(cycleLabel);
     const download = () => downloadCsv(
-      `aetherlens-electricity-bill-${shown.from}-${shown.to}.csv`,
+      `aetherlens-${shown.commodity}-bill-${shown.from}-${shown.to}.csv`,
       toCsv([`component (${data.currency})`, ...labels, 'all cycles'], [
         ...rows.map((row) => [row.name, ...row.amounts, row.total]),
         ['Total', ...data.cycles.map((cycle) => cycle.total), data.total],
@@ -238,21 +240,21 @@ function BillByCycle({ shown, bill }) {
         <table class="analysis" data-testid="tier-table">
           <thead><tr><th scope="col">Period</th><th scope="col" class="num">Tier</th><th scope="col" class="num">Energy</th><th scope="col" class="num">Cost</th></tr></thead>
           <tbody>${tiers.map((line) => html`<tr key=${`${line.period}-${line.tier}`} data-testid="tier-row">
-            <th scope="row">${line.period}</th><td class="num">${line.tier}</td><td class="num">${kwh(Number(line.kwh))}</td>
+            <th scope="row">${line.period}</th><td class="num">${line.tier}</td><td class="num">${unit === 'kWh' ? kwh(Number(line.kwh)) : `${line.kwh} ${unit}`}</td>
             <td class="num">${money(line.cost, data.currency)}</td></tr>`)}</tbody>
         </table>
       </div>`;
   }
   return html`<section class="card wide" aria-labelledby="bill-title">
-    <h2 id="bill-title">The electricity bill per cycle</h2>
+    <h2 id="bill-title">The ${shown.commodity} bill per cycle</h2>
     ${body}
   </section>`;
 }
 
 /**
  * The cost analysis: spend by day, week, month or billing cycle (by device or TOU period, of
- * each commodity the ledger prices), year over year, and the bill's components per cycle; each
- * table downloadable as CSV.
+ * each commodity the ledger prices), year over year, and the commodity's bill by component per
+ * cycle; each table downloadable as CSV.
  */
 export function Analysis() {
   /** @type {import('../lib/hooks.js').Loaded<Answers['getSummary']>} */
@@ -270,23 +272,18 @@ export function Analysis() {
   const current = shown ?? initial;
   const range = current && zone ? instants(current.from, current.to, zone) : null;
   // The bill's cycles both group the spend by cycle and are the bill's section.
-  const wantsBill = current?.commodity === 'electricity';
   /** @type {import('../lib/hooks.js').Loaded<Answers['getBill']>} */
-  const bill = useApi(range && wantsBill ? `api/v1/bill${query(range)}` : null);
+  const bill = useApi(range && current ? `api/v1/bill${query({ ...range, commodity: current.commodity })}` : null);
   const names = useMemo(() => new Map((summary.data?.devices ?? []).map((device) => [device.id, device.name])), [summary.data]);
   if (summary.error) return html`<${ErrorNote} error=${summary.error} what="the summary" />`;
   if (ledger.error) return html`<${ErrorNote} error=${ledger.error} what="the ledger" />`;
   if (!summary.data || !ledger.data || !zone || !current) return html`<${Loading} />`;
-  const priced = new Set(ledger.data.parts.filter((part) => part.tariff !== null).map((part) => part.commodity));
+  const priced = new Map(ledger.data.parts.filter((part) => part.tariff !== null).map((part) => [part.commodity, part]));
   const commodities = COMMODITIES.filter((commodity) => commodity === 'electricity' || priced.has(/** @type {*} */ (commodity)));
+  const unit = current.commodity === 'electricity' ? 'kWh' : (priced.get(/** @type {*} */ (current.commodity))?.unit ?? '');
   const values = form ?? current;
   /** @param {Partial<Shown>} change */
-  const edit = (change) => {
-    const next = { ...values, ...change };
-    // Billing cycles are the electricity bill's.
-    if (next.commodity !== 'electricity' && next.by === 'cycle') next.by = 'month';
-    setForm(next);
-  };
+  const edit = (change) => setForm({ ...values, ...change });
   /** @param {import('preact').TargetedEvent<HTMLFormElement>} event */
   const show = (event) => {
     event.preventDefault();
@@ -299,10 +296,9 @@ export function Analysis() {
     }
     setShown(values);
   };
-  const byOptions = Object.entries(BY_LABELS)
-    .filter(([id]) => id !== 'cycle' || values.commodity === 'electricity')
-    .map(([id, label]) => ({ value: id, label }));
-  const cycles = bill.data ? bill.data.cycles : null;
+  const byOptions = Object.entries(BY_LABELS).map(([id, label]) => ({ value: id, label }));
+  // While another bill loads, the one before is not this one's.
+  const cycles = bill.data && !bill.loading ? bill.data.cycles : null;
   return html`
     <h1 class="view-title">Cost analysis</h1>
     <form class="card wide" onSubmit=${show} noValidate aria-label="What to analyse">
@@ -319,7 +315,6 @@ export function Analysis() {
     </form>
     <${Spend} key=${JSON.stringify(current)} shown=${current} zone=${zone} names=${names} cycles=${cycles} cycleError=${bill.error} />
     <${YearOverYear} key=${JSON.stringify([current.from, current.to, current.commodity])} shown=${current} zone=${zone} />
-    ${wantsBill && html`<${BillByCycle} shown=${current} bill=${bill} />`}
-    ${!wantsBill && html`<p class="muted card wide">The bill per cycle is the electricity tariff's; choose electricity to see it.</p>`}
+    <${BillByCycle} key=${JSON.stringify(current)} shown=${current} bill=${bill} unit=${unit} />
   `;
 }
