@@ -1,13 +1,17 @@
 // The cost analysis view: spend by month, week and billing cycle (by device and TOU period) as
 // the engine's cost rows add up, the bill's components per cycle as `GET /api/v1/bill` answers
-// (and each cycle as the bill of that cycle alone), year over year, gas, a range ending before it
-// starts refused at its field, every control by keyboard, and the CSV files downloaded.
+// (and each cycle as the bill of that cycle alone), year over year, gas and its own bill, a
+// range ending before it starts refused at its field, every control by keyboard, and the CSV
+// files downloaded.
 
 import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { sum } from '../src/lib/decimal.js';
 import { addDays, localDate, localMidnight } from '../src/lib/zone.js';
 import { audit, check, focusMovesTo, log, shownMoney } from './harness.mjs';
+
+/** The view once each of its sections is drawn (they load apart). */
+export const ANALYSIS_DRAWN = 'main:has([data-testid="spend-row"]):has([data-testid="yoy-row"]):has([data-testid="bill-row"])';
 
 /** The downloaded CSV of clicking BUTTON: its file name and rows (no field here holds a comma). */
 async function download(page, button) {
@@ -131,17 +135,26 @@ export async function analysisView(page, url, api) {
   check((await rows.count()) === cycles.length, 'the refused range leaves the shown figures');
   await page.locator('#f-end').fill(to);
 
-  // Gas: its own costs, no billing cycles (they are the electricity bill's).
+  // Gas: its own costs by cycle, and its own bill (its tariff, its meters, its cycles).
   await page.locator('#f-commodity').selectOption('gas');
-  check(!(await page.locator('#f-by option').allTextContents()).includes('Billing cycle'), 'gas has no billing cycle grouping');
   await page.locator('#f-split').selectOption('total');
   await page.getByRole('button', { name: 'Show' }).click();
-  await spendShown(page, 'Spend by month');
+  await spendShown(page, 'Spend by billing cycle');
+  await page.locator('#bill-title', { hasText: 'The gas bill per cycle' }).waitFor();
+  await page.getByTestId('bill-row').first().waitFor();
   const gas = await api('GET', `api/v1/costs?${range}&resolution=day&commodity=gas`);
   const gasTotal = await page.getByTestId('spend-total').textContent();
   check(gasTotal === await shownMoney(page, sum(gas.rows.map((row) => row.cost)), gas.currency), `the gas spend is the engine's gas costs (${gasTotal})`);
-  check(await page.getByTestId('bill-table').count() === 0, 'no electricity bill beside gas');
+  const gasBill = await api('GET', `api/v1/bill?${range}&commodity=gas`);
+  const ledger = await api('GET', 'api/v1/ledger');
+  check(gasBill.tariff === ledger.parts.find((part) => part.commodity === 'gas').tariff, `the gas bill is the gas tariff's (${gasBill.tariff})`);
+  const gasTotals = await page.getByTestId('bill-totals').locator('td').allTextContents();
+  const wantedGas = await Promise.all([...gasBill.cycles.map((cycle) => cycle.total), gasBill.total].map((amount) => shownMoney(page, amount, gasBill.currency)));
+  check(isDeepStrictEqual(gasTotals, wantedGas), `every gas cycle's total is /bill's (${gasTotals})`);
+  const gasCycles = await rows.evaluateAll((each) => each.map((row) => row.dataset.first));
+  const billed = gasBill.cycles.map((cycle) => cycle.start).filter((first) => gas.rows.some((row) => localDate(zone, row.start) >= first));
+  check(gasCycles.slice(1).every((first) => billed.includes(first)), `gas spend by cycle follows the gas bill's cycles (${gasCycles})`);
   await audit(page, 'analysis of gas');
   log(`cost analysis ${from} – ${to}: ${bill.cycles.length} cycles billed ${bill.total} ${bill.currency}, cycle ${whole.start} alone ${single.total}; `
-    + `${spendCsv.rows.length - 1} months, ${compared.length} against a year before; gas ${gasTotal}; CSV files ${spendCsv.name}, ${billCsv.name}, ${yoyCsv.name}`);
+    + `${spendCsv.rows.length - 1} months, ${compared.length} against a year before; gas ${gasTotal}, billed ${gasBill.total} in ${gasBill.cycles.length} cycles; CSV files ${spendCsv.name}, ${billCsv.name}, ${yoyCsv.name}`);
 }

@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 import {
   AUDITED, AXE_VERSION, VIEWPORTS, audit, check, engineApi, fitsWidth, focusMovesTo, log, shownMoney,
 } from './harness.mjs';
-import { analysisView } from './analysis.mjs';
+import { ANALYSIS_DRAWN, analysisView } from './analysis.mjs';
 import { deviceChanges } from './devices.mjs';
 import { gasAndWaterTariffs, ledgerOverview } from './ledger.mjs';
 import { pluginsView } from './plugins.mjs';
@@ -586,7 +586,7 @@ async function main() {
       ['tariffs/Demo%20TOU', '.heatmap tbody tr'],
       ['compare', '#compare-start'],
       ['budgets', '[data-testid="budget"]'],
-      ['analysis', '[data-testid="bill-row"]'],
+      ['analysis', ANALYSIS_DRAWN],
       ['statements', '[data-testid="statement"]'],
       ['ranking', '#f-start'],
       ['plugins', '[data-testid="plugin"]'],
@@ -622,7 +622,7 @@ async function main() {
     await phonePage.locator('[data-testid="budget"][data-name="Household"]').waitFor();
     await fitsWidth(phonePage, 'the budgets');
     await shot(phonePage, 'budgets-phone');
-    for (const [view, ready] of [['analysis', '[data-testid="bill-row"]'], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start'],
+    for (const [view, ready] of [['analysis', ANALYSIS_DRAWN], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start'],
       ['plugins', '[data-testid="plugin"]']]) {
       await phonePage.goto(`${demo.url}#/${view}`);
       await phonePage.locator(ready).first().waitFor();
@@ -631,7 +631,7 @@ async function main() {
     }
     await zoomAndPhone(browser, demo.url, demo.token, [['overview', '#cycle-chart ~ .chart canvas'], ['devices', '[data-testid="device-row"]'],
       [`devices/${heatPump}`, '#history ~ .chart canvas'], ['tariffs/Demo%20TOU', '.heatmap tbody tr'], ['compare', '#compare-start'],
-      ['budgets', '[data-testid="budget"]'], ['analysis', '[data-testid="bill-row"]'], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start']]);
+      ['budgets', '[data-testid="budget"]'], ['analysis', ANALYSIS_DRAWN], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start']]);
     await loadFigures(browser);
     log(`axe-core ${AXE_VERSION}: no WCAG 2.1 A/AA violation in ${AUDITED.size} views and states (${[...AUDITED].join(', ')})`);
     log('all steps passed');
