@@ -136,6 +136,17 @@ def _positive(kind: Callable[[Any], Any]) -> vol.All:
     return vol.All(vol.Coerce(kind), vol.Range(min=kind(1)))
 
 
+def _tariff_paths(value: Any) -> list[str]:
+    """Return the paths of the tariff_file option: one, a list, or a comma-separated list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return _names(value)
+    if isinstance(value, list) and all(isinstance(path, str) and path for path in value):
+        return list(value)
+    raise vol.Invalid("expected a path, a list of paths or a comma-separated list of paths")
+
+
 def _names(value: str) -> list[str]:
     """Return the names of a comma-separated list (what an environment variable holds)."""
     return [name.strip() for name in value.split(",") if name.strip()]
@@ -147,9 +158,10 @@ SCHEMA = vol.Schema(
         vol.Optional("database_url"): _database_url,
         vol.Optional("timezone", default="UTC"): _timezone,
         vol.Optional("currency", default="EUR"): _currency,
-        # A tariff (native YAML/JSON or URDB JSON, priced in tariff_timezone or else timezone)
-        # saved at start when it differs from its latest version, and activated if none is.
-        vol.Optional("tariff_file"): _optional_text,
+        # Tariffs (native YAML/JSON or URDB JSON, priced in tariff_timezone or else timezone),
+        # one per file: a path, a list or a comma-separated list of paths. Each is saved at start
+        # when it differs from its latest version, and activated if its commodity has none.
+        vol.Optional("tariff_file"): _tariff_paths,
         vol.Optional("tariff_timezone"): vol.Any(None, "", _timezone),
         vol.Optional("log_level", default="info"): vol.All(
             vol.Lower, vol.In(["debug", "info", "warning", "error"])
@@ -300,7 +312,7 @@ class EngineConfig:
     plugin_index_url: str | None = None
     homeassistant: tuple[HomeAssistantInstance, ...] = ()
     budgets: tuple[Budget, ...] = ()
-    tariff_file: Path | None = None
+    tariff_files: tuple[Path, ...] = ()
     tariff_timezone: str | None = None
 
 
@@ -411,7 +423,7 @@ def load_config(
             _homeassistant_instance(h, heartbeat_for(max_gap))
             for h in options.get("homeassistant", [])
         ),
-        tariff_file=Path(options["tariff_file"]) if options.get("tariff_file") else None,
+        tariff_files=tuple(Path(path) for path in options.get("tariff_file", [])),
         tariff_timezone=options.get("tariff_timezone") or None,
         budgets=tuple(
             Budget(

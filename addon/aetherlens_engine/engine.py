@@ -186,11 +186,11 @@ class Engine:
         LOGGER.info("Database ready (%s); retention by %s", features, mode)
 
         rollups = RollupMaintainer(pool, config.timezone, max_gap=config.rollup.max_gap)
-        # Costs follow the rollups; the service also loads the tariff file and resumes a recompute.
+        # Costs follow the rollups; the service also loads the tariff files and resumes a recompute.
         self._tariffs = tariffs = TariffService(
             pool,
             config.timezone,
-            tariff_file=config.tariff_file,
+            tariff_files=config.tariff_files,
             tariff_timezone=config.tariff_timezone,
             clock=self.clock,
         )

@@ -50,7 +50,7 @@ CHANGED: dict[str, Any] = {
     "azure_client_secret": "azure-secret",
     "azure_cost_type": "AmortizedCost",
     "azure_poll_interval_hours": 6,
-    "tariff_file": "tariff.yaml",
+    "tariff_file": "tariff.yaml, gas.yaml",
     "tariff_timezone": "America/Los_Angeles",
     "homeassistant_include": ["sensor.*_power"],
     "homeassistant_exclude": ["sensor.garage_power"],
@@ -165,8 +165,9 @@ def test_all_options_map_onto_the_engine_and_its_plugins(tmp_path: Path) -> None
     # Each plugin accepts what the add-on gives it.
     aws.SCHEMA(dict(aws_instance.config))
     azure.SCHEMA(dict(azure_instance.config))
-    # The tariff file is read from the add-on's configuration folder.
-    assert config.tariff_file == tmp_path / "config" / "tariff.yaml"
+    # The tariff files are read from the add-on's configuration folder.
+    folder = tmp_path / "config"
+    assert config.tariff_files == (folder / "tariff.yaml", folder / "gas.yaml")
     assert config.tariff_timezone == "America/Los_Angeles"
     [home] = config.homeassistant
     assert (home.include, home.exclude) == (("sensor.*_power",), ("sensor.garage_power",))

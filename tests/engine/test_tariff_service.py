@@ -270,7 +270,7 @@ async def test_tariff_file_is_saved_once_and_activated(pool: asyncpg.Pool, tmp_p
         "name: file tariff\ncurrency: EUR\ntimezone: Europe/Berlin\nenergy:\n  price: 0.25\n"
     )
     for _ in range(2):
-        async with Service(pool, tariff_file=path) as service:
+        async with Service(pool, tariff_files=[path]) as service:
             status = await service.wait_settled()
     assert status.generation == 1  # the second start changed nothing
     async with pool.acquire() as conn:
@@ -280,7 +280,7 @@ async def test_tariff_file_is_saved_once_and_activated(pool: asyncpg.Pool, tmp_p
     assert {row[4] for row in await hourly(pool)} == {D("0.25")}
 
     path.write_text(path.read_text().replace("0.25", "0.5"))
-    async with Service(pool, tariff_file=path) as service:
+    async with Service(pool, tariff_files=[path]) as service:
         status = await service.wait_settled()
     async with pool.acquire() as conn:
         versions = await tariff_versions(conn, "file tariff")
@@ -305,7 +305,7 @@ async def test_urdb_tariff_file_in_its_zone_does_not_replace_the_active_tariff(
     }
     path = tmp_path / "urdb.json"
     path.write_text(json.dumps(rate))
-    async with Service(pool, tariff_file=path, tariff_timezone="America/Denver") as service:
+    async with Service(pool, tariff_files=[path], tariff_timezone="America/Denver") as service:
         await service.wait_settled()
     async with pool.acquire() as conn:
         assert await active_tariff_name(conn) == "home"
@@ -318,7 +318,7 @@ async def test_an_invalid_tariff_file_names_the_file_and_field(
 ) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(flat("bad", "0.1", timezone="Mars/Olympus")))
-    service = TariffService(pool, UTC_ZONE, tariff_file=path)
+    service = TariffService(pool, UTC_ZONE, tariff_files=[path])
     with pytest.raises(TariffError, match=r"tariff_file .*bad\.json: timezone: "):
         await service.start()
     await service.stop()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -78,18 +78,18 @@ class TariffService:
         pool: asyncpg.Pool,
         day_zone: ZoneInfo,
         *,
-        tariff_file: Path | None = None,
+        tariff_files: Sequence[Path] = (),
         tariff_timezone: str | None = None,
         clock: Clock = system_clock,
         listener: Callable[[RecomputeStatus], None] | None = None,
     ) -> None:
-        """Price into local days of DAY_ZONE; TARIFF_FILE is loaded at start (URDB in its zone).
+        """Price into local days of DAY_ZONE; TARIFF_FILES are loaded at start (URDB in its zone).
 
         LISTENER, if given, is called with every new recompute status.
         """
         self._pool = pool
         self._zone = day_zone
-        self._file = tariff_file
+        self._files = tuple(tariff_files)
         self._file_zone = tariff_timezone or day_zone.key
         self._clock = clock
         self._lock = asyncio.Lock()
@@ -120,11 +120,11 @@ class TariffService:
         return self.status
 
     async def start(self) -> None:
-        """Load the tariff file, then resume a recompute left pending by the last run."""
+        """Load the tariff files, then resume a recompute left pending by the last run."""
         async with self._pool.acquire() as conn:
             self.status = RecomputeStatus(generation=await generation(conn))
-            if self._file is not None:
-                await self._install_file(conn, self._file)
+            for path in self._files:
+                await self._install_file(conn, path)
             if await pending_recompute(conn) is not None:
                 self._settled.clear()
                 self._wake.set()
@@ -151,13 +151,23 @@ class TariffService:
             if activate:
                 await self._activate(conn, name, now)
                 return stored, True
-            attached = [c for c, t in (await connection_tariffs(conn)).items() if t == name]
-            for connection in attached:
-                await self._request(conn, stored.valid_from, commodity, connection)
-            if (await active_tariff_names(conn)).get(commodity) == name:
-                await self._request(conn, stored.valid_from, commodity)
-                return stored, True
-        return stored, bool(attached)
+            return stored, await self._recompute_version(conn, stored, commodity)
+
+    async def _recompute_version(
+        self, conn: asyncpg.Connection, stored: StoredTariff, commodity: Commodity
+    ) -> bool:
+        """Recompute from a new version's start what its tariff prices; return if it prices any.
+
+        That is its commodity, where it is the active tariff, and the grid connections it is
+        attached to.
+        """
+        attached = [c for c, t in (await connection_tariffs(conn)).items() if t == stored.name]
+        for connection in attached:
+            await self._request(conn, stored.valid_from, commodity, connection)
+        if (await active_tariff_names(conn)).get(commodity) == stored.name:
+            await self._request(conn, stored.valid_from, commodity)
+            return True
+        return bool(attached)
 
     async def activate(self, name: str) -> None:
         """Make NAME the active tariff of its commodity (see `_activate`)."""
@@ -279,11 +289,10 @@ class TariffService:
                 path,
             )
         if installed.activated:
-            await self._request(
-                conn, await self._activation_start(conn, installed.name, self._clock())
-            )
-        elif installed.saved is not None and await active_tariff_name(conn) == installed.name:
-            await self._request(conn, installed.saved.valid_from)
+            start = await self._activation_start(conn, installed.name, self._clock())
+            await self._request(conn, start, installed.commodity)
+        elif installed.saved is not None:
+            await self._recompute_version(conn, installed.saved, installed.commodity)
 
     async def _activation_start(
         self, conn: asyncpg.Connection, name: str, now: datetime

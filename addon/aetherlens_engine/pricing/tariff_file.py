@@ -1,4 +1,8 @@
-"""The tariff file given at start: saved as a new version when it changed, activated if none is."""
+"""The tariff files given at start, one tariff of any commodity each.
+
+Each is saved as a new version when it changed, and activated if its commodity (electricity,
+gas or water) has no active tariff yet.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,12 @@ from pathlib import Path
 
 import asyncpg
 
+from aetherlens_engine.models import Commodity
 from aetherlens_engine.tariffs.source import read_tariff_file
 from aetherlens_engine.tariffs.versions import StoredTariff
 
 from .store.tariffs import (
-    active_tariff_name,
+    active_tariff_names,
     default_valid_from,
     latest_definition,
     save_tariff,
@@ -25,6 +30,7 @@ class InstalledFile:
     """What loading a tariff file changed: the version saved (if new), and if it was activated."""
 
     name: str
+    commodity: Commodity
     saved: StoredTariff | None
     activated: bool
 
@@ -34,15 +40,15 @@ async def install_tariff_file(
 ) -> InstalledFile:
     """Save PATH's tariff as a new version unless its latest one is the same.
 
-    It is activated if no tariff is active yet.
+    It is activated if no tariff of its commodity is active yet.
     """
     loaded = read_tariff_file(path, timezone)
-    name = loaded.tariff.name
+    name, commodity = loaded.tariff.name, loaded.tariff.commodity
     saved = None
     if await latest_definition(conn, name) != loaded.definition:
         valid_from = await default_valid_from(conn, name, now)
         saved = await save_tariff(conn, loaded.definition, valid_from)
-    activated = await active_tariff_name(conn) is None
+    activated = commodity not in await active_tariff_names(conn)
     if activated:
         await set_active_tariff(conn, name)
-    return InstalledFile(name, saved, activated)
+    return InstalledFile(name, commodity, saved, activated)

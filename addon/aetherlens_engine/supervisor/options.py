@@ -88,8 +88,11 @@ def engine_options(
         if (value := _given(options, key)) is not None:
             engine[key] = value
     if (tariff := _given(options, "tariff_file")) is not None:
-        # A file of the add-on's configuration folder (or an absolute path in the container).
-        engine["tariff_file"] = str(paths.config_dir / tariff)
+        # Files of the add-on's configuration folder (or absolute paths in the container),
+        # comma-separated: one tariff each, e.g. electricity, gas and water.
+        engine["tariff_file"] = [
+            str(paths.config_dir / name.strip()) for name in tariff.split(",") if name.strip()
+        ]
     if options.get("aws_enabled"):
         engine["plugins"].append(_plugin(options, "aws", AWS_PLUGIN, _AWS_KEYS))
     if options.get("azure_enabled"):
