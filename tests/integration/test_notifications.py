@@ -81,6 +81,12 @@ async def phone(hass: HomeAssistant) -> AsyncIterator[Phone]:
         yield entity
 
 
+@pytest.fixture
+def notifications(hass: HomeAssistant) -> Notifications:
+    """Watch HA's persistent notifications from before the entry is set up."""
+    return Notifications(hass)
+
+
 async def _set_up(hass: HomeAssistant, entry: MockConfigEntry, **options: Any) -> None:
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, options=options)
@@ -148,12 +154,12 @@ async def test_one_notification_per_threshold_not_repeated_after_reload(
 
 async def test_not_repeated_after_a_restart(
     hass: HomeAssistant,
+    notifications: Notifications,
     hass_storage: dict[str, Any],
     mock_config_entry: MockConfigEntry,
     phone: Phone,
 ) -> None:
     """What a run before this one told (in HA's storage) is not told again at setup."""
-    notifications = Notifications(hass)
     hass_storage[f"aetherlens.{mock_config_entry.entry_id}.budget_notifications"] = {
         "version": 1,
         "minor_version": 1,
@@ -180,12 +186,12 @@ async def test_storage_holds_what_was_told(
 
 async def test_new_period_dismisses_and_starts_over(
     hass: HomeAssistant,
+    notifications: Notifications,
     mock_config_entry: MockConfigEntry,
     engine: FixtureEngine,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A new month dismisses the budget's notification; its 50 % is told again, in April."""
-    notifications = Notifications(hass)
     await _set_up(hass, mock_config_entry, **{CONF_NOTIFY_PERSISTENT: True})
     key = notification_id(mock_config_entry, 1)
     engine.summary["period"] = {"today": "2026-04-01", "month_start": "2026-04-01"}
@@ -202,12 +208,12 @@ async def test_new_period_dismisses_and_starts_over(
 
 async def test_spending_that_falls_is_told_again(
     hass: HomeAssistant,
+    notifications: Notifications,
     mock_config_entry: MockConfigEntry,
     engine: FixtureEngine,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The amount raised in the page (85 of 200: none reached), then set back: 80 is told again."""
-    notifications = Notifications(hass)
     budget = engine.summary["budgets"][0]
     budget["spent"] = "85"  # 94 %: 80 reached
     await _set_up(hass, mock_config_entry, **{CONF_NOTIFY_PERSISTENT: True})
@@ -222,13 +228,13 @@ async def test_spending_that_falls_is_told_again(
 
 async def test_gone_budget_and_removed_entry_dismiss(
     hass: HomeAssistant,
+    notifications: Notifications,
     mock_config_entry: MockConfigEntry,
     engine: FixtureEngine,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A budget deleted in the engine loses its notification; so does every budget of a removed
     entry, and the entry's storage goes with it."""
-    notifications = Notifications(hass)
     budget = engine.summary["budgets"][0]
     second = {**budget, "id": 2, "name": "Household day", "period": "day", "amount": "3"}
     engine.summary["budgets"].append(second)  # 66.30 of 3: 100 % reached
@@ -247,21 +253,25 @@ async def test_gone_budget_and_removed_entry_dismiss(
 
 
 async def test_unknown_spending_tells_nothing(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
+    hass: HomeAssistant,
+    notifications: Notifications,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
 ) -> None:
     """A budget whose spending the engine cannot tell (no tariff) is not told."""
-    notifications = Notifications(hass)
     engine.summary["budgets"][0]["spent"] = None
     await _set_up(hass, mock_config_entry, **{CONF_NOTIFY_PERSISTENT: True})
     assert notifications.changes == []
 
 
 async def test_a_failing_notify_target_is_logged(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    notifications: Notifications,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Without HA's notify integration the message cannot go: a warning, the entry still loads,
     the persistent notification still shows."""
-    notifications = Notifications(hass)
     await _set_up(
         hass, mock_config_entry, **{CONF_NOTIFY_PERSISTENT: True, CONF_NOTIFY_ENTITIES: [PHONE]}
     )
