@@ -5,7 +5,7 @@ reached in its current period; the highest one told in that period is kept in HA
 restart or a reload tells nothing again. A threshold reached again after the spending fell (the
 budget's amount raised, the period's costs recomputed) is told again. Each budget has one
 persistent notification, which the next threshold replaces; it is dismissed when the budget's
-period rolls over, or the budget is gone.
+period rolls over, or the budget is gone, also once the options are turned off.
 """
 
 from __future__ import annotations
@@ -92,12 +92,13 @@ class BudgetNotifier:
     def async_check(self) -> None:
         """Tell each budget that reached a higher threshold (a coordinator listener).
 
-        Nothing happens while both notifications are off, nor after a failed update.
+        While both notifications are off nothing is told, but what was told before still goes
+        when its period rolls over or its budget is gone. Nothing happens after a failed update.
         """
         options = self._entry.options
         persistent = bool(options.get(CONF_NOTIFY_PERSISTENT, False))
         targets = list(options.get(CONF_NOTIFY_ENTITIES, ()))
-        if not (persistent or targets) or not self._coordinator.last_update_success:
+        if not self._coordinator.last_update_success:
             return
         summary = self._coordinator.data
         told: dict[str, Told] = {}
@@ -113,6 +114,10 @@ class BudgetNotifier:
             if before is not None and before.period != start:
                 persistent_notification.async_dismiss(self._hass, notification_id(self._entry, key))
                 before = None
+            if not (persistent or targets):
+                if before is not None:
+                    told[key] = before
+                continue
             if reached and (before is None or reached > before.threshold):
                 tell.append(budget)
             if reached or before is not None:

@@ -206,6 +206,26 @@ async def test_new_period_dismisses_and_starts_over(
     )
 
 
+async def test_turned_off_still_dismissed_at_the_new_period(
+    hass: HomeAssistant,
+    notifications: Notifications,
+    mock_config_entry: MockConfigEntry,
+    engine: FixtureEngine,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Told, then the option turned off: nothing more is told, but the new month dismisses it."""
+    await _set_up(hass, mock_config_entry, **{CONF_NOTIFY_PERSISTENT: True})
+    hass.config_entries.async_update_entry(mock_config_entry, options={})
+    await _reload(hass, mock_config_entry)
+    engine.summary["budgets"][0]["spent"] = "75"  # 80 %, not told
+    await next_update(hass, freezer)
+    key = notification_id(mock_config_entry, 1)
+    assert notifications.current[key]["title"] == TITLE_50
+    engine.summary["period"] = {"today": "2026-04-01", "month_start": "2026-04-01"}
+    await next_update(hass, freezer)
+    assert notifications.changes == [("added", key), ("removed", key)]
+
+
 async def test_spending_that_falls_is_told_again(
     hass: HomeAssistant,
     notifications: Notifications,
