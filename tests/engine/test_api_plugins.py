@@ -48,14 +48,18 @@ def _token(data_dir: Path) -> str:
     return next(data_dir.glob("*token*")).read_text().strip()
 
 
-def _engine(database: ScratchDatabase, data_dir: Path, port: int) -> Engine:
+def _engine(
+    database: ScratchDatabase, data_dir: Path, port: int, *before: dict[str, Any]
+) -> Engine:
+    """An engine running the instance `steady`, after the instances BEFORE."""
+    steady = {"name": "steady", "plugin": STEADY, "config": {"account": "acct-1"}}
     config = load_config(
         environ={},
         overrides={
             "data_dir": str(data_dir),
             "database_url": database.dsn,
             "api": {"port": port},
-            "plugins": [{"name": "steady", "plugin": STEADY, "config": {"account": "acct-1"}}],
+            "plugins": [*before, steady],
         },
     )
     return Engine(config)
@@ -141,6 +145,44 @@ async def test_plugins_are_listed_configured_and_disabled(
     finally:
         await engine.stop()
     assert (tmp_path / "plugins" / "settings.json").stat().st_mode & 0o077 == 0
+
+
+async def test_an_unavailable_plugin_is_listed_with_its_error(
+    database: ScratchDatabase, tmp_path: Path
+) -> None:
+    """An instance whose plugin is not installed is listed, in the configuration's order, as
+    unavailable with the reason (its configuration not shown: which options are secret is the
+    plugin's to say); it cannot be changed (409). The other instance runs."""
+    port = free_port()
+    gone = {"name": "gone", "plugin": "not_installed", "config": {"token": "s3cret"}}
+    engine = _engine(database, tmp_path, port, gone)
+    await engine.start()
+    try:
+        headers = {"Authorization": f"Bearer {_token(tmp_path)}"}
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", headers=headers) as session:
+            async with asyncio.timeout(60):
+                while True:
+                    _, listed = await _call(session, "get", "/api/v1/plugins", "/api/v1/plugins")
+                    if listed["plugins"][1]["status"] == "healthy":
+                        break
+                    await asyncio.sleep(0.1)
+            gone, steady = listed["plugins"]
+            status, refused = await _call(
+                session, "put", "/api/v1/plugins/gone", ONE, json={"enabled": False}
+            )
+    finally:
+        await engine.stop()
+    assert (steady["name"], steady["status"]) == ("steady", "healthy")
+    assert (gone["name"], gone["plugin"], gone["status"]) == (
+        "gone",
+        "not_installed",
+        "unavailable",
+    )
+    assert "unknown plugin 'not_installed'" in gone["last_error"]
+    assert (gone["version"], gone["provides"], gone["fields"]) == (None, [], [])
+    assert (gone["config"], gone["poll_interval_seconds"], gone["polls"]) == ({}, None, 0)
+    assert (status, refused["error"]["code"]) == (409, "plugin_unavailable")
+    assert gone["last_error"] in refused["error"]["message"]
 
 
 async def test_plugin_routes_refuse_what_they_cannot_do() -> None:

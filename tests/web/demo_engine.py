@@ -99,7 +99,7 @@ DEMO_SECRET = "demo-secret-access-key"  # noqa: S105 - a fake credential
 
 def options(data_dir: Path, port: int, closed_port: int) -> dict[str, Any]:
     """The engine's options: fast rollups, no rate limit for the test client, demo budgets, a
-    plugin polling CLOSED_PORT."""
+    plugin polling CLOSED_PORT and one whose package is not installed."""
     return {
         "data_dir": str(data_dir),
         "timezone": TIMEZONE,
@@ -130,7 +130,9 @@ def options(data_dir: Path, port: int, closed_port: int) -> dict[str, Any]:
                     "max_attempts": 1,
                     "forecast": False,
                 },
-            }
+            },
+            # A plugin whose package is not installed: the page shows it unavailable, and why.
+            {"name": "community", "plugin": "community_tariff_feed"},
         ],
     }
 

@@ -4,6 +4,8 @@
   cost, its configuration (secret options left out) and the options its schema takes.
 - `PUT /api/v1/plugins/{name}`: enable or disable it, or replace its configuration (validated
   by the plugin's schema: 422 naming each option as `config.<option>`); the worker restarts.
+  An instance whose plugin failed to install or load is listed as `unavailable` with the reason
+  in `last_error`; it cannot be changed (409) until its plugin loads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from aetherlens_engine.plugins.control import (
     ManagedPlugin,
     PluginConfigRefusedError,
     PluginControl,
+    PluginUnavailableError,
     UnknownPluginError,
 )
 
@@ -103,19 +106,23 @@ def fields(manifest: PluginManifest) -> list[contract.PluginField]:
 
 
 def info(managed: ManagedPlugin) -> contract.PluginInfo:
-    """Return MANAGED as the API shows it: its secrets never."""
+    """Return MANAGED as the API shows it: its secrets never.
+
+    An unavailable instance (its plugin did not install or load) has no manifest to say which
+    options are secret: its configuration is not shown at all.
+    """
     status = managed.status
     manifest = managed.manifest
     instance = managed.instance
-    interval = instance.poll_interval or manifest.poll_interval
+    interval = instance.poll_interval or (manifest.poll_interval if manifest else None)
     return contract.PluginInfo(
         name=instance.name,
-        plugin=manifest.name,
-        version=manifest.version,
+        plugin=manifest.name if manifest else instance.plugin,
+        version=manifest.version if manifest else None,
         enabled=managed.enabled,
         status=status["status"],
-        provides=sorted(str(kind) for kind in manifest.provides),
-        poll_interval_seconds=interval.total_seconds(),
+        provides=sorted(str(kind) for kind in manifest.provides) if manifest else [],
+        poll_interval_seconds=interval.total_seconds() if interval else None,
         polls=status["polls"],
         last_success=status["last_success"],
         last_failure=status["last_failure"],
@@ -127,8 +134,10 @@ def info(managed: ManagedPlugin) -> contract.PluginInfo:
         requests=status["requests"],
         request_cost=status["request_cost"],
         request_currency=status["request_currency"],
-        config={k: v for k, v in instance.config.items() if k not in manifest.secret_keys},
-        fields=fields(manifest),
+        config={k: v for k, v in instance.config.items() if k not in manifest.secret_keys}
+        if manifest
+        else {},
+        fields=fields(manifest) if manifest else [],
     )
 
 
@@ -151,6 +160,8 @@ async def put_plugin(request: web.Request) -> web.Response:
             managed = await control.set_enabled(name, body.enabled)
     except UnknownPluginError as err:
         raise ApiError(404, "unknown_plugin", str(err)) from err
+    except PluginUnavailableError as err:
+        raise ApiError(409, "plugin_unavailable", str(err)) from err
     except PluginConfigRefusedError as err:
         details = [
             {"path": f"config.{path}" if path else "config", "message": message}

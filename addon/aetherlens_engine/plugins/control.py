@@ -34,6 +34,10 @@ class UnknownPluginError(EngineError):
     """No configured plugin instance has this name."""
 
 
+class PluginUnavailableError(EngineError):
+    """The instance's plugin did not install or load: it cannot be enabled or configured."""
+
+
 class PluginConfigRefusedError(EngineError):
     """The plugin's schema refuses the configuration; `errors` are (option path, message)."""
 
@@ -46,10 +50,10 @@ class PluginConfigRefusedError(EngineError):
 
 @dataclass(frozen=True, slots=True)
 class ManagedPlugin:
-    """A configured instance as the API shows it."""
+    """A configured instance as the API shows it (no manifest: its plugin is unavailable)."""
 
     instance: PluginInstance
-    manifest: PluginManifest
+    manifest: PluginManifest | None
     enabled: bool
     status: Mapping[str, Any]
 
@@ -107,11 +111,14 @@ class PluginControl:
                 supervisor.start()
 
     def plugins(self) -> list[ManagedPlugin]:
-        """Return every configured instance, in the configuration's order."""
-        return [self._managed(supervisor) for supervisor in self._manager.supervisors]
+        """Return every configured instance, in the configuration's order, unavailable ones too."""
+        return [self.plugin(name) for name in self._manager.instances]
 
     def plugin(self, name: str) -> ManagedPlugin:
         """Return instance NAME; raise `UnknownPluginError`."""
+        if (status := self._manager.unavailable.get(name)) is not None:
+            instance = self._manager.instances[name]
+            return ManagedPlugin(instance, None, self._enabled(name), status.to_json())
         return self._managed(self._supervisor(name))
 
     async def set_enabled(self, name: str, enabled: bool) -> ManagedPlugin:
@@ -158,6 +165,11 @@ class PluginControl:
             return self._managed(supervisor)
 
     def _supervisor(self, name: str) -> PluginSupervisor:
+        if name in self._manager.unavailable:
+            raise PluginUnavailableError(
+                f"plugin instance {name!r} is unavailable: "
+                f"{self._manager.unavailable[name].last_error}"
+            )
         for supervisor in self._manager.supervisors:
             if supervisor.name == name:
                 return supervisor

@@ -64,6 +64,8 @@ class PluginManager:
         self._clock = clock
         self.instances = {instance.name: instance for instance in instances}
         self.supervisors: list[PluginSupervisor] = []
+        # Instances whose plugin did not load, by name: shown with why, never started.
+        self.unavailable: dict[str, PluginStatus] = {}
         for instance in instances:
             try:
                 load_plugin_class(instance.plugin)
@@ -71,6 +73,7 @@ class PluginManager:
                 # Not fatal: a third-party package may be missing or broken; the others run.
                 LOGGER.warning("Plugin instance %s is unavailable: %s", instance.name, err)
                 status = PluginStatus(instance.plugin, "", "unavailable", last_error=str(err))
+                self.unavailable[instance.name] = status
                 published[instance.name] = status.to_json()
                 continue
             self.supervisors.append(self.supervisor(instance))

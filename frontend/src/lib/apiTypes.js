@@ -682,12 +682,12 @@
  * A configured plugin instance: what it is, how it does, and its configuration.
  * @typedef {Object} PluginInfo
  * @property {string} name The instance's name in the configuration
- * @property {string} plugin The plugin's manifest name
- * @property {string} version
+ * @property {string} plugin The plugin's manifest name (as configured, when it is unavailable)
+ * @property {string|null} version Null when the plugin is unavailable
  * @property {boolean} enabled
- * @property {string} status starting, healthy, degraded, failing, stopped, or disabled
+ * @property {string} status starting, healthy, degraded, failing, stopped, disabled, or unavailable (its plugin failed to install or load: last_error says why)
  * @property {Array<string>} provides
- * @property {number} poll_interval_seconds
+ * @property {number|null} poll_interval_seconds Null when the plugin is unavailable and none is set
  * @property {number} polls
  * @property {string|null} last_success
  * @property {string|null} last_failure

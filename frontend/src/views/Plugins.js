@@ -21,6 +21,7 @@ const STATUS_TEXT = /** @type {Record<string, string>} */ ({
   failing: 'Failing: several polls in a row failed',
   stopped: 'Stopped',
   disabled: 'Disabled',
+  unavailable: 'Unavailable: its plugin failed to install or load',
 });
 
 /** @param {string|null} instant */
@@ -83,19 +84,22 @@ function PluginCard({ plugin, onChanged }) {
     change({ config: configOf(plugin.fields, form) }, `Saved ${plugin.name}: it restarts with its new configuration.`);
   };
   const titleId = `plugin-${plugin.name}`;
+  // Its plugin failed to install or load: nothing runs to enable, and no schema to configure by.
+  const unavailable = plugin.status === 'unavailable';
+  const interval = plugin.poll_interval_seconds === null ? '' : `, every ${Math.round(plugin.poll_interval_seconds / 60)} min`;
   return html`<section class="card" aria-labelledby=${titleId} data-testid="plugin" data-name=${plugin.name} data-status=${plugin.status}>
-    <h2 id=${titleId}>${plugin.name} <span class="muted">(${plugin.plugin} ${plugin.version})</span></h2>
+    <h2 id=${titleId}>${plugin.name} <span class="muted">(${plugin.plugin}${plugin.version === null ? '' : ` ${plugin.version}`})</span></h2>
     <p data-testid="plugin-status" class=${plugin.status === 'healthy' ? '' : 'over'}>${STATUS_TEXT[plugin.status] ?? plugin.status}</p>
     <dl class="plugin-facts">
-      <dt>Provides</dt><dd>${plugin.provides.join(', ')}</dd>
-      <dt>Last poll</dt><dd>${when(plugin.last_success)} (${plugin.polls} polls, every ${Math.round(plugin.poll_interval_seconds / 60)} min)</dd>
+      ${!unavailable && html`<dt>Provides</dt><dd>${plugin.provides.join(', ')}</dd>`}
+      <dt>Last poll</dt><dd>${when(plugin.last_success)} (${plugin.polls} polls${interval})</dd>
       <dt>Last failure</dt><dd>${when(plugin.last_failure)}${plugin.consecutive_failures ? ` (${plugin.consecutive_failures} in a row)` : ''}</dd>
-      ${plugin.last_error && html`<dt>Last error</dt><dd data-testid="plugin-error">${plugin.last_error}</dd>`}
+      ${plugin.last_error && html`<dt>${unavailable ? 'Error' : 'Last error'}</dt><dd data-testid="plugin-error">${plugin.last_error}</dd>`}
       <dt>Restarts</dt><dd>${plugin.restarts}</dd>
       <dt>Records refused</dt><dd>${plugin.refused}${plugin.last_refusal ? `: ${plugin.last_refusal}` : ''}</dd>
       <dt>Requests</dt><dd data-testid="plugin-requests">${plugin.requests}, costing ${money(plugin.request_cost, plugin.request_currency)}</dd>
     </dl>
-    <button type="button" disabled=${busy} aria-label=${`${plugin.enabled ? 'Disable' : 'Enable'} ${plugin.name}`}
+    ${!unavailable && html`<button type="button" disabled=${busy} aria-label=${`${plugin.enabled ? 'Disable' : 'Enable'} ${plugin.name}`}
       onClick=${() => change({ enabled: !plugin.enabled }, `${plugin.enabled ? 'Disabled' : 'Enabled'} ${plugin.name}.`)}>${plugin.enabled ? 'Disable' : 'Enable'}</button>
     <form onSubmit=${save} noValidate>
       <fieldset>
@@ -107,7 +111,8 @@ function PluginCard({ plugin, onChanged }) {
       </fieldset>
       ${errors.get('general') && html`<p class="error-note" role="alert">${errors.get('general')?.join(' · ')}</p>`}
       <button type="submit" class="primary" disabled=${busy}>Save ${plugin.name}'s configuration</button>
-    </form>
+    </form>`}
+    ${unavailable && html`<p class="muted">Install its package (the option plugin_packages) or correct the plugin's name in the option plugins, then restart the engine.</p>`}
   </section>`;
 }
 

@@ -747,6 +747,7 @@ OPERATIONS: tuple[Operation, ...] = (
         {
             200: Reply("Changed", plugins.PluginInfo),
             404: Reply("No such plugin instance", engine.Error),
+            409: Reply("The instance's plugin failed to install or load", engine.Error),
             422: Reply(
                 "The plugin's schema refuses an option; details name it", plugins.PluginError
             ),

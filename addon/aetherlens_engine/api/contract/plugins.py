@@ -30,15 +30,23 @@ class PluginInfo(Model):
     """A configured plugin instance: what it is, how it does, and its configuration."""
 
     name: Annotated[str, Meta(description="The instance's name in the configuration")]
-    plugin: Annotated[str, Meta(description="The plugin's manifest name")]
-    version: str
+    plugin: Annotated[
+        str,
+        Meta(description="The plugin's manifest name (as configured, when it is unavailable)"),
+    ]
+    version: Annotated[str | None, Meta(description="Null when the plugin is unavailable")]
     enabled: bool
     status: Annotated[
         str,
-        Meta(description="starting, healthy, degraded, failing, stopped, or disabled"),
+        Meta(
+            description="starting, healthy, degraded, failing, stopped, disabled, or "
+            "unavailable (its plugin failed to install or load: last_error says why)"
+        ),
     ]
     provides: list[str]
-    poll_interval_seconds: float
+    poll_interval_seconds: Annotated[
+        float | None, Meta(description="Null when the plugin is unavailable and none is set")
+    ]
     polls: int
     last_success: Instant | None
     last_failure: Instant | None

@@ -1,4 +1,4 @@
-import{A as e,C as t,D as n,E as r,M as i,S as a,a as o,b as s,c,h as l,i as u,o as d,r as f,s as p,u as m,w as h,y as g}from"./index-DEd_C66B.js";var _=[`tariffs`,`start`,`end`];function v({bill:e,currency:t}){let n=Number(e.difference);return i`<tr data-testid="ranked-bill" data-tariff=${e.tariff} data-rank=${e.rank}>
+import{A as e,C as t,D as n,E as r,M as i,S as a,a as o,b as s,c,h as l,i as u,o as d,r as f,s as p,u as m,w as h,y as g}from"./index-D_SKwj2K.js";var _=[`tariffs`,`start`,`end`];function v({bill:e,currency:t}){let n=Number(e.difference);return i`<tr data-testid="ranked-bill" data-tariff=${e.tariff} data-rank=${e.rank}>
     <td class="num">${e.rank}</td>
     <th scope="row">${e.tariff}${e.reference?i` <span class="muted">(active)</span>`:``}</th>
     <td class="num" data-testid="ranked-total">${l(e.total,t)}</td>
