@@ -50,56 +50,71 @@ SELECT $7, $8, r.hour, $1, $2, r.price, r.period, r.carbon_kg, r.volume_price, $
 FROM unnest($3::timestamptz[], $4::numeric[], $5::text[], $6::numeric[], $9::numeric[])
     AS r (hour, price, period, carbon_kg, volume_price)
 """
-# One pass over the span's energy of a commodity ($7) and connection ($8), by device and day. Each
-# rate's local day is computed once per hour (materialized: inlined, it would be computed per device
-# and hour), and the few unpriced devices are filtered out rather than the priced ones looked up
-# (which turns the hour-range scan into one index search per device); each device's price is that of
-# its unit (`unit_price`, timescale/0017; `units` takes the same price as a double: a m³ at the
-# volume price, anything else at the price of a kWh). kWh and carbon are doubles.  Costs are summed
-# exactly: each hour's is `hour_cost` (the kWh's shortest decimal times the price, rounded to 8
-# places, as the `cost_hourly` view gives it), but computed as the double kWh times the price in
-# units of 1e-8 (`units`), rounded to an integer and summed as int8. The double product is within
-# 5e-16 of the exact decimal one relative to its size (four roundings: the kWh's shortest decimal,
-# the price as a double, the scaling, the product), so it rounds to the same integer unless it lies
-# within 1e-14 of its size from a half: those hours (about one in 10^7, and any over 10^12 units)
-# take `hour_cost` itself, in units (an hour's cost over 9.2e10 is out of range, as one over 1e12 is
-# of `hour_cost`'s numeric(20, 8)). The decimal arithmetic per row (the kWh's text, its numeric, the
-# product, the rounding, a numeric sum) was most of the daily sums' time.  The days' rows are
-# updated in place rather than deleted and inserted again: an update that keeps the key checks no
-# foreign key, and with the free space migration 0016 leaves in each page it adds no index entries
-# (a heap-only tuple). Rows of the days ($5 to $6) that the sums no longer give (a device without
-# energy now, another currency) are deleted.
+# One pass over the span's energy of a commodity ($7) and connection ($8), by device and day. The
+# rates are read once and narrow (materialized: inlined, their columns would be computed per device
+# and hour): each hour's local day and currency as one integer `slot` (the aggregation's key with
+# the device: two integers hash faster than a date and a char(3)), and its price for a device in
+# kWh (`scale`, null where the tariff prices no kWh) and in m³ (`volume_scale`), as doubles in
+# units of 1e-8: what `unit_price` (timescale/0017) gives, without joining each device-hour to its
+# device (the few m³ meters are an array). The few unpriced devices are filtered out rather than
+# the priced ones looked up (which turns the hour-range scan into one index search per device).
+# kWh and carbon are doubles.  Costs are summed exactly: each hour's is `hour_cost` (the kWh's
+# shortest decimal times the price, rounded to 8 places, as the `cost_hourly` view gives it), but
+# computed as the double kWh times the price in units of 1e-8 (`units`), rounded to an integer and
+# summed as int8. The double product is within 5e-16 of the exact decimal one relative to its size
+# (four roundings: the kWh's shortest decimal, the price as a double, the scaling, the product), so
+# it rounds to the same integer unless it lies within 1e-14 of its size from a half: those hours
+# (about one in 10^7, and any over 10^12 units) look their rate up and take `hour_cost` itself, in
+# units (an hour's cost over 9.2e10 is out of range, as one over 1e12 is of `hour_cost`'s
+# numeric(20, 8)). The decimal arithmetic per row (the kWh's text, its numeric, the product, the
+# rounding, a numeric sum) was most of the daily sums' time.  The days' rows are updated in place
+# rather than deleted and inserted again: an update that keeps the key checks no foreign key, and
+# with the free space migration 0016 leaves in each page it adds no index entries (a heap-only
+# tuple). Rows of the days ($5 to $6) that the sums no longer give (a device without energy now,
+# another currency) are deleted.
 _DAILY_SQL = """
 WITH r AS MATERIALIZED (
-    SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency, unit, price, volume_price,
-           price::float8 * 1e8 AS scale, volume_price::float8 * 1e8 AS volume_scale,
-           carbon_kg::float8 AS carbon_kg
+    SELECT hour, (hour AT TIME ZONE $3)::date AS day, currency,
+           dense_rank() OVER (ORDER BY (hour AT TIME ZONE $3)::date, currency)::int4 AS slot,
+           CASE WHEN unit = 'kWh' THEN price::float8 * 1e8 END AS scale,
+           volume_price::float8 * 1e8 AS volume_scale, carbon_kg::float8 AS carbon_kg
     FROM cost_rates
     WHERE hour >= $1 AND hour < $2 AND commodity = $7 AND connection = $8
 ),
 hours AS (
-    SELECT e.device_id, r.day, r.currency, e.energy_kwh, r.carbon_kg,
-           unit_price(d.unit, r.unit, r.price, r.volume_price) AS price,
-           e.energy_kwh * CASE WHEN d.unit = 'm³' THEN r.volume_scale ELSE r.scale END AS units
+    SELECT e.device_id, e.hour, r.slot, e.energy_kwh, e.energy_kwh * r.carbon_kg AS carbon_kg,
+           e.energy_kwh * CASE
+               WHEN e.device_id = ANY (ARRAY(SELECT id FROM devices WHERE unit = 'm³'))
+               THEN r.volume_scale ELSE r.scale
+           END AS units
     FROM energy_hourly AS e
     JOIN r ON r.hour = e.hour
-    JOIN devices AS d ON d.id = e.device_id
     WHERE e.hour >= $1 AND e.hour < $2
       AND NOT e.device_id = ANY (ARRAY(
           SELECT id FROM devices WHERE NOT kind = ANY ($4::text[]) OR commodity <> $7
           UNION ALL SELECT id FROM device_connections WHERE connection <> $8
       ))
-      AND unit_price(d.unit, r.unit, r.price, r.volume_price) IS NOT NULL
 ),
-sums AS (
-    SELECT device_id, day, currency, sum(energy_kwh) AS energy_kwh,
+slot_sums AS (
+    SELECT device_id, slot, sum(energy_kwh) AS energy_kwh,
            sum(CASE WHEN abs(units - round(units)) < 0.5 - 1e-14 * abs(units) AND abs(units) < 1e12
                     THEN round(units)::int8
-                    ELSE (hour_cost(energy_kwh, price) * 100000000)::int8
+                    ELSE (SELECT hour_cost(h.energy_kwh,
+                                           unit_price(d.unit, c.unit, c.price, c.volume_price))
+                                 * 100000000
+                          FROM cost_rates AS c, devices AS d
+                          WHERE c.hour = h.hour AND c.commodity = $7 AND c.connection = $8
+                            AND d.id = h.device_id)::int8
                END) * 0.00000001 AS cost,
-           sum(energy_kwh * carbon_kg) AS carbon_kg
-    FROM hours
-    GROUP BY device_id, day, currency
+           sum(carbon_kg) AS carbon_kg
+    FROM hours AS h
+    WHERE units IS NOT NULL
+    GROUP BY device_id, slot
+),
+sums AS (
+    SELECT s.device_id, k.day, k.currency, s.energy_kwh, s.cost, s.carbon_kg
+    FROM slot_sums AS s
+    JOIN (SELECT DISTINCT slot, day, currency FROM r) AS k USING (slot)
 ),
 written AS (
     INSERT INTO cost_daily AS o (device_id, day, currency, energy_kwh, cost, carbon_kg)
