@@ -8,10 +8,11 @@ With the demo (the default) Home Assistant gets a simulated home (devtools/demo/
 with daily profiles, a gas and a water meter, a price and a carbon-intensity sensor), Energy
 preferences naming them (two grid connections: the house's meter and the heat pump's own), and,
 on the first run, hourly long-term statistics of every meter for the past days, which the
-engine's collector backfills; the engine gets the demo time-of-use tariff
-(devtools/demo/tariff.yaml) and, on the first run, the gas and water tariffs of the ledger
-(devtools/demo/gas.yaml, water.yaml). `--no-demo`
-starts the same stack with none of that, for your own configuration and tariff.
+engine's collector backfills. The engine gets the demo's tariff files, time-of-use electricity
+(devtools/demo/tariff.yaml) and the ledger's gas and water tariffs (gas.yaml, water.yaml), and
+on the first run the heat pump's own tariff (heat_pump.yaml, its own billing cycle) attached
+to its grid connection through the API. `--no-demo` starts the same stack with none of that,
+for your own configuration and tariff.
 
 The integration is linked into Home Assistant's custom_components and configured against the
 engine through HA's own config flow API once the engine has priced the collected history (so its
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import yaml
@@ -56,8 +58,10 @@ HA_PORT = 8123
 SUPERVISE_SECONDS = 2.0  # how often the supervisor looks whether Home Assistant still runs
 
 DEMO_DEVICES = ("fridge", "heat_pump", "ev_charger", "washing_machine")
-# The heat pump meter's price in HA: a flat price with VAT, below the house's.
+# The heat pump meter's price in HA: its own tariff's (devtools/demo/heat_pump.yaml) with VAT.
 HEAT_PUMP_PRICE = 0.2844
+HEAT_PUMP_METER = "sensor.demo_heat_pump_meter"
+DEMO_TARIFF_FILES = ("tariff.yaml", "gas.yaml", "water.yaml")
 DEMO_PREFS: dict[str, Any] = {
     "energy_sources": [
         *(
@@ -77,7 +81,7 @@ DEMO_PREFS: dict[str, Any] = {
             # Two grid connections: the house's meter, and the heat pump's own on its own tariff.
             for name, meter, price_entity, price_number in (
                 ("House", "sensor.demo_grid_energy", "sensor.demo_electricity_price", None),
-                ("Heat pump", "sensor.demo_heat_pump_meter", None, HEAT_PUMP_PRICE),
+                ("Heat pump", HEAT_PUMP_METER, None, HEAT_PUMP_PRICE),
             )
         ),
         *(
@@ -194,7 +198,7 @@ def engine_options(options: Options, hass: HomeAssistant) -> dict[str, Any]:
         ],
     }
     if options.demo:
-        engine["tariff_file"] = str(DEMO / "tariff.yaml")
+        engine["tariff_file"] = [str(DEMO / name) for name in DEMO_TARIFF_FILES]
         # Not part of the Energy preferences: the grid's carbon intensity.
         engine["homeassistant"][0]["include"] = ["sensor.demo_grid_carbon_intensity"]
     return engine
@@ -291,17 +295,54 @@ async def configure_integration(hass: HomeAssistant, engine_url: str, engine_tok
     _log("the AetherLens integration is configured against the engine")
 
 
-async def install_demo_tariffs(engine: EngineProcess) -> None:
-    """Save and activate the demo's gas and water tariffs (the electricity one is its file)."""
+async def install_demo_tariffs(engine: EngineProcess, within: float) -> None:
+    """Save the heat pump's tariff and attach it to its grid connection, through the API.
+
+    The connection's id is its first meter's source id: the collector records that meter at its
+    start, so it is waited for (up to WITHIN seconds). The other tariffs are the engine's files.
+    """
+    definition = yaml.safe_load((DEMO / "heat_pump.yaml").read_text())
+    name = definition["name"]
     headers = {"Authorization": f"Bearer {engine.token_file.read_text().strip()}"}
-    async with aiohttp.ClientSession(headers=headers) as session:
-        for name in ("gas", "water"):
-            definition = yaml.safe_load((DEMO / f"{name}.yaml").read_text())
-            body = {"name": definition["name"], "definition": definition, "activate": True}
-            async with session.post(f"{engine.url}/api/v1/tariffs", json=body) as resp:
-                if resp.status != 201:  # noqa: PLR2004
-                    raise DevelopError(f"the demo {name} tariff was refused: {await resp.text()}")
-    _log("the demo gas and water tariffs are active")
+    async with aiohttp.ClientSession(engine.url, headers=headers) as session:
+        connection = await _source_id(session, HEAT_PUMP_METER, within)
+        body = {"name": name, "definition": definition, "activate": False}
+        async with session.post("/api/v1/tariffs", json=body) as resp:
+            if resp.status != 201:  # noqa: PLR2004
+                raise DevelopError(f"the demo heat pump tariff was refused: {await resp.text()}")
+        path = f"/api/v1/tariffs/{quote(name)}/activate"
+        async with session.post(path, params={"connection": connection}) as resp:
+            if resp.status != 200:  # noqa: PLR2004
+                raise DevelopError(f"attaching {name!r} was refused: {await resp.text()}")
+    _log(f"the heat pump's grid connection is priced by {name!r}")
+
+
+async def _source_id(session: aiohttp.ClientSession, entity_id: str, within: float) -> str:
+    """Wait until the engine recorded ENTITY_ID; return its device's source id."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        async with session.get("/api/v1/devices") as resp:
+            devices = (await resp.json())["devices"] if resp.status == 200 else []  # noqa: PLR2004
+        for device in devices:
+            if device["attributes"].get("entity_id") == entity_id:
+                return str(device["source_id"])
+        await asyncio.sleep(1)
+    raise DevelopError(f"the engine did not record {entity_id} within {within:g} s")
+
+
+async def check_ledger(engine: EngineProcess) -> None:
+    """Check that the ledger bills the heat pump's connection on its own tariff and cycle."""
+    headers = {"Authorization": f"Bearer {engine.token_file.read_text().strip()}"}
+    async with (
+        aiohttp.ClientSession(engine.url, headers=headers) as session,
+        session.get("/api/v1/ledger") as resp,
+    ):
+        ledger = await resp.json()
+    electricity = next(p for p in ledger["parts"] if p["commodity"] == "electricity")
+    own = [(c["tariff"], c["cycle_start"]) for c in electricity["connections"] if c["connection"]]
+    day = yaml.safe_load((DEMO / "heat_pump.yaml").read_text())["cycle_day"]
+    if len(own) != 1 or own[0][0] != "Demo heat pump" or int(str(own[0][1])[-2:]) != day:
+        raise DevelopError(f"the ledger does not bill the heat pump on its own: {electricity}")
 
 
 async def aetherlens_states(hass: HomeAssistant) -> dict[str, str]:
@@ -445,7 +486,7 @@ async def start_stack(options: Options) -> Stack:
         _log("starting the engine (its PostgreSQL + TimescaleDB first)")
         await engine.start()
         if first and options.demo:
-            await install_demo_tariffs(engine)
+            await install_demo_tariffs(engine, options.check_timeout)
             await wait_for_priced_history(engine, history_start, options.check_timeout)
         await configure_integration(hass, engine.url, engine.token_file.read_text().strip())
     except BaseException:
@@ -482,6 +523,8 @@ async def run(options: Options) -> int:
     try:
         if options.check:
             states = await check(stack.hass, options)
+            if options.demo:
+                await check_ledger(stack.engine)
             _log(f"check passed: {len(states)} AetherLens entities have states")
             sys.stdout.write(json.dumps(states, indent=2, sort_keys=True) + "\n")
         else:
