@@ -879,6 +879,10 @@ class AetherLensClient:
         data = await self._get("/api/v1/summary")
         return _parse(Summary.from_json, data, "summary")
 
+    async def device_names(self) -> dict[int, str]:
+        """Return the name of every device the engine knows (`/api/v1/devices`), by id."""
+        return _parse(device_names, await self._get("/api/v1/devices"), "device list")
+
     async def ledger(self) -> Ledger | None:
         """Return the household's spend by commodity; None from engines without the route."""
         try:
@@ -1040,6 +1044,11 @@ async def _refusal(response: aiohttp.ClientResponse) -> AetherLensError:
         return AetherLensRequestError(response.status, str(error["code"]), str(error["message"]))
     except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
         return AetherLensError(f"unexpected answer {response.status} from the engine")
+
+
+def device_names(data: Mapping[str, Any]) -> dict[int, str]:
+    """Return each device's name by id from `/api/v1/devices`."""
+    return {int(device["id"]): str(device["name"]) for device in data["devices"]}
 
 
 def _parse[T](build: Callable[[Mapping[str, Any]], T], data: Mapping[str, Any], what: str) -> T:

@@ -150,9 +150,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
         components = None
         if report.commodity == "electricity":
             components = await _components(entry, start, end)
-        devices = entry.runtime_data.coordinator.data.devices
-        names = {device.id: device_name(device.name) for device in devices}
         by_device = call.data[ATTR_GROUP] == "device"
+        names = await _device_names(entry, report if by_device else None)
         return {
             "currency": report.currency,
             "commodity": report.commodity,
@@ -308,6 +307,22 @@ async def _by_commodity(
             )
         totals[commodity] = (report.total, report.unit)
     return totals
+
+
+async def _device_names(entry: AetherLensConfigEntry, report: CostReport | None) -> dict[int, str]:
+    """Return the names of the summary's devices, and of REPORT's rows' devices beside them.
+
+    The summary has the electricity devices: gas and water devices are named by the engine's
+    device list, read only when REPORT has one.
+    """
+    devices = entry.runtime_data.coordinator.data.devices
+    names = {device.id: device_name(device.name) for device in devices}
+    if report is not None and any(
+        row.device_id is not None and row.device_id not in names for row in report.rows
+    ):
+        listed = await _ask(entry.runtime_data.client.device_names())
+        names |= {id_: device_name(name) for id_, name in listed.items() if id_ not in names}
+    return names
 
 
 async def _components(

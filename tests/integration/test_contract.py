@@ -142,6 +142,7 @@ PARSERS: list[tuple[str, Callable[[Mapping[str, Any]], Any], Any]] = [
     ("bill", client.Bill.from_json, costs.RangeBill),
     ("compare", client.Comparison.from_json, costs.Comparison),
     ("energy", client._energy_points, engine.EnergySeries),  # the series' parser
+    ("devices", client.device_names, engine.DeviceList),
 ]
 
 
