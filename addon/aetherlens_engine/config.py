@@ -12,7 +12,7 @@ import json
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,7 +24,7 @@ import yaml
 
 from .budgets import DEFAULT_THRESHOLDS, DEVICE_SCOPES, PERIODS, SCOPES, Budget, thresholds_problem
 from .collector.settings import HomeAssistantInstance, heartbeat_for
-from .errors import ConfigError
+from .errors import ConfigError, OptionError
 from .plugins.manager import PluginInstance
 from .plugins.packages import REQUIREMENT, SHA256, PluginPackage
 from .storage.retention import RetentionSettings
@@ -32,6 +32,7 @@ from .storage.retention import RetentionSettings
 ENV_PREFIX = "AETHERLENS_"
 DEFAULT_PORT = 8787
 ISO_4217_LENGTH = 3
+MAX_RETENTION_DAYS = 36_525  # a century: longer is no retention, and overflows an interval
 
 
 def default_data_dir() -> Path:
@@ -43,7 +44,7 @@ def default_data_dir() -> Path:
 def _timezone(value: Any) -> str:
     try:
         ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError) as err:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as err:  # OSError: a name too long
         raise vol.Invalid(
             f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)"
         ) from err
@@ -147,6 +148,9 @@ def _tariff_paths(value: Any) -> list[str]:
     raise vol.Invalid("expected a path, a list of paths or a comma-separated list of paths")
 
 
+_days = vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_RETENTION_DAYS))
+
+
 def _names(value: str) -> list[str]:
     """Return the names of a comma-separated list (what an environment variable holds)."""
     return [name.strip() for name in value.split(",") if name.strip()]
@@ -186,10 +190,10 @@ SCHEMA = vol.Schema(
             vol.Optional("flush_interval_seconds", default=1.0): _positive(float),
         },
         vol.Optional("retention", default={}): {
-            vol.Optional("raw_days", default=90): _positive(int),
-            vol.Optional("hourly_days", default=365): _positive(int),
-            vol.Optional("daily_days", default=1826): _positive(int),
-            vol.Optional("compress_after_days", default=1): _positive(int),
+            vol.Optional("raw_days", default=90): _days,
+            vol.Optional("hourly_days", default=365): _days,
+            vol.Optional("daily_days", default=1826): _days,
+            vol.Optional("compress_after_days", default=1): _days,
         },
         vol.Optional("rollup", default={}): {
             vol.Optional("interval_seconds", default=60.0): _positive(float),
@@ -314,6 +318,8 @@ class EngineConfig:
     budgets: tuple[Budget, ...] = ()
     tariff_files: tuple[Path, ...] = ()
     tariff_timezone: str | None = None
+    # The options as given, before validation: what saved settings are layered over.
+    options: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -377,13 +383,18 @@ def load_config(
     raw = read_file(file) if file is not None else {}
     environ = os.environ if environ is None else environ
     raw = _merge(raw, from_environment(environ))
-    raw = _merge(raw, overrides or {})
+    return validate_options(_merge(raw, overrides or {}))
+
+
+def validate_options(raw: Mapping[str, Any]) -> EngineConfig:
+    """Validate RAW options (every source merged); an `OptionError` names the first bad one."""
     try:
-        options = SCHEMA(raw)
+        options = SCHEMA(dict(raw))
     except vol.MultipleInvalid as err:
         first = err.errors[0]
-        path = ".".join(str(p) for p in first.path) or "(top level)"
-        raise ConfigError(f"invalid option '{path}': {first.msg}") from err
+        raise OptionError(
+            tuple(str(p) if not isinstance(p, int) else p for p in first.path), first.msg
+        ) from err
     api, ingest, retention, rollup = (
         options["api"],
         options["ingest"],
@@ -420,8 +431,8 @@ def load_config(
         ),
         plugin_index_url=options.get("plugin_index_url"),
         homeassistant=tuple(
-            _homeassistant_instance(h, heartbeat_for(max_gap))
-            for h in options.get("homeassistant", [])
+            _homeassistant_instance(index, h, heartbeat_for(max_gap))
+            for index, h in enumerate(options.get("homeassistant", []))
         ),
         tariff_files=tuple(Path(path) for path in options.get("tariff_file", [])),
         tariff_timezone=options.get("tariff_timezone") or None,
@@ -437,6 +448,7 @@ def load_config(
             )
             for b in options["budgets"]
         ),
+        options=raw,
     )
 
 
@@ -463,13 +475,14 @@ def _plugin_instance(options: Mapping[str, Any]) -> PluginInstance:
 
 
 def _homeassistant_instance(
-    options: Mapping[str, Any], heartbeat: timedelta
+    index: int, options: Mapping[str, Any], heartbeat: timedelta
 ) -> HomeAssistantInstance:
     token = options.get("token")
     if not token:
-        raise ConfigError(
-            f"invalid option 'homeassistant' ({options['name']}): 'token' is required: create a "
-            "long-lived access token in your Home Assistant profile"
+        raise OptionError(
+            ("homeassistant", index, "token"),
+            f"'token' is required for {options['name']}: create a long-lived access token in "
+            "your Home Assistant profile",
         )
     return HomeAssistantInstance(
         name=options["name"],

@@ -87,8 +87,10 @@ def test_allowed_hosts_from_a_file_or_the_environment(tmp_path: Path) -> None:
         ({"api": {"port": 70000}}, "'api.port'"),
         ({"api": {"port": "eighty"}}, "'api.port'"),
         ({"timezone": "Mars/Olympus"}, "'timezone': unknown time zone"),
+        ({"timezone": "Mars" * 100}, "'timezone': unknown time zone"),  # too long for a file
         ({"currency": "euro"}, "'currency'"),
         ({"retention": {"raw_days": 0}}, "'retention.raw_days'"),
+        ({"retention": {"daily_days": 36_526}}, "'retention.daily_days': value must be at most"),
         ({"database_url": "mysql://x"}, "'database_url': expected a postgresql:// URL"),
         ({"colour": "blue"}, "'colour': not a valid option"),
         (
