@@ -6,10 +6,10 @@ import asyncio
 import logging
 import signal
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncpg
 from aiohttp import web
@@ -28,9 +28,10 @@ from .plugins.control import PluginControl, saved_settings, with_settings
 from .plugins.packages import PackageInstaller
 from .plugins.statements import StatementWriter
 from .pricing.service import TariffService
+from .settings import SettingsControl, load_saved
 from .storage.compaction import compact_readings
 from .storage.features import DatabaseFeatures, detect_features
-from .storage.retention import apply_policies, enforce_retention
+from .storage.retention import RetentionSettings, apply_policies, enforce_retention
 from .storage.rollups import RollupMaintainer
 from .tasks import cancel_and_wait
 from .token import load_or_create_token
@@ -88,6 +89,11 @@ async def _instance_id(pool: asyncpg.Pool, data_dir: Path) -> str:
     return value
 
 
+def _limit_ages(pipeline: IngestPipeline, retention: RetentionSettings) -> None:
+    """Refuse readings the retention would delete before they are rolled up."""
+    pipeline.set_ages(timedelta(days=retention.readings_days), timedelta(days=retention.daily_days))
+
+
 class Engine:
     """Owns every long-lived part of the engine and their order of start and stop."""
 
@@ -119,6 +125,7 @@ class Engine:
         self._tariffs: TariffService | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._state: EngineState | None = None
+        self._settings: SettingsControl | None = None
 
     async def run(self) -> None:
         """Start everything, serve until SIGTERM/SIGINT, then stop everything."""
@@ -181,9 +188,12 @@ class Engine:
         await pipeline.go_online()
         state.instance_id = await _instance_id(pool, config.data_dir)
         async with pool.acquire() as conn:
+            # From here on the configuration is the file's with the page's saved settings.
+            saved, config = await load_saved(conn, self.config)
             features = await detect_features(conn)
             mode = await apply_policies(conn, features, config.retention)
         LOGGER.info("Database ready (%s); retention by %s", features, mode)
+        state.timezone, state.currency = config.timezone, config.currency
 
         rollups = RollupMaintainer(pool, config.timezone, max_gap=config.rollup.max_gap)
         # Costs follow the rollups; the service also loads the tariff files and resumes a recompute.
@@ -245,18 +255,46 @@ class Engine:
         )
         state.plugin_control = PluginControl(self._plugins, plugin_root)
         state.plugin_control.start()
-        # One collector per Home Assistant instance; each publishes its status for the health.
+        self._start_collecting(config, pool, pipeline, state)
+        self._settings = state.settings = self._settings_control(config, saved, features, pipeline)
+        if self._announce is not None:
+            self._announcer = self._announce(config.api.port, lambda: state.token)
+        if self._announcer is not None:
+            self._announcer.start()
+        state.starting = False
+
+    def _start_collecting(
+        self, config: EngineConfig, pool: asyncpg.Pool, pipeline: IngestPipeline, state: EngineState
+    ) -> None:
+        """Start one collector per Home Assistant instance; each publishes its status."""
         self._collectors = [
             HomeAssistantCollector(instance, pool, pipeline, state.collectors, clock=self.clock)
             for instance in config.homeassistant
         ]
         for collector in self._collectors:
             collector.start()
-        if self._announce is not None:
-            self._announcer = self._announce(config.api.port, lambda: state.token)
-        if self._announcer is not None:
-            self._announcer.start()
-        state.starting = False
+
+    def _settings_control(
+        self,
+        running: EngineConfig,
+        saved: Mapping[str, Any],
+        features: DatabaseFeatures,
+        pipeline: IngestPipeline,
+    ) -> SettingsControl:
+        """Return what lets the page change the settings the engine runs with (RUNNING).
+
+        A new retention goes to the database's policies and the pipeline's accepted ages (the
+        running one, saved or not, from now on), a new include/exclude to the collectors.
+        """
+
+        async def apply_retention(conn: asyncpg.Connection, retention: RetentionSettings) -> None:
+            await apply_policies(conn, features, retention)
+            _limit_ages(pipeline, retention)
+
+        _limit_ages(pipeline, running.retention)
+        return SettingsControl(
+            self.config, saved, running, on_retention=apply_retention, collectors=self._collectors
+        )
 
     async def stop(self) -> None:
         """Stop taking requests, flush every buffered reading, then close the database."""
@@ -318,13 +356,14 @@ class Engine:
 
     async def _maintain_storage(self, pool: asyncpg.Pool, features: DatabaseFeatures) -> None:
         """Pack day-old readings and remove expired data (no TimescaleDB policies do it here)."""
+        running = self.config if self._settings is None else self._settings.running
         async with pool.acquire() as conn:
             LOGGER.info("Compaction: %s", await compact_readings(conn, features, self.clock()))
             report = await enforce_retention(
                 conn,
                 features,
-                self.config.retention,
+                running.retention,
                 self.clock(),
-                day_zone=self.config.timezone,
+                day_zone=running.timezone,
             )
         LOGGER.info("Retention: %s", report)

@@ -324,8 +324,8 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
     documented = {
         (path, method, status)
         for path, item in spec["paths"].items()
-        # The tariff, connection, budget and plugin routes are called into their answers by
-        # their tests.
+        # The tariff, connection, budget, plugin and settings routes are called into their
+        # answers by their tests.
         if not path.startswith(
             (
                 "/api/v1/tariffs",
@@ -334,6 +334,7 @@ async def test_real_answers_fit_the_document(pool: asyncpg.Pool) -> None:
                 "/api/v1/budgets",
                 "/api/v1/events",
                 "/api/v1/plugins",
+                "/api/v1/settings",
             )
         )
         for method, operation in item.items()
@@ -356,9 +357,9 @@ async def test_errors_outside_routes_are_documented_errors() -> None:
 
 
 def test_every_failure_is_documented_as_an_error_model() -> None:
-    """Each route's 4xx and 5xx answers are `Error`, `TariffError`, `BudgetError`, `DeviceError` or
-    `PluginError` (`api.errors` encodes them), but the validation's verdict on a tariff: its 422
-    is the answer asked for.
+    """Each route's 4xx and 5xx answers are `Error`, `TariffError`, `BudgetError`, `DeviceError`,
+    `PluginError` or `SettingsError` (`api.errors` encodes them), but the validation's verdict on
+    a tariff: its 422 is the answer asked for.
     """
     spec = build_spec("1", 10)
     found = set()
@@ -376,8 +377,10 @@ def test_every_failure_is_documented_as_an_error_model() -> None:
         "BudgetError",
         "DeviceError",
         "PluginError",
+        "SettingsError",
         "TariffInvalid",
     }
+    assert {f[:3] for f in found if f[3] == "SettingsError"} == {("/api/v1/settings", "put", "422")}
     assert {f[:3] for f in found if f[3] == "TariffInvalid"} == {
         ("/api/v1/tariffs/validate", "post", "422")
     }

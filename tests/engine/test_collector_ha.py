@@ -575,3 +575,26 @@ async def test_engine_runs_a_collector_per_configured_instance(
                 await pool.close()
     finally:
         await engine.stop()
+
+
+async def test_a_new_include_and_exclude_apply_at_the_next_sync(
+    home_assistant: HomeAssistant, db_pool: asyncpg.Pool, pipeline: IngestPipeline
+) -> None:
+    """The Settings view's include/exclude reach a running collector: no reconnect needed."""
+    hass = home_assistant
+    instance = settings(hass, include=("sensor.heater_*",), energy_prefs=False)
+    async with collecting(instance, db_pool, pipeline) as collector:
+        await connected(collector)
+        await set_meter(hass, "heater_kw", 0.25)
+        await stored(db_pool, "sensor.heater_power", 250)
+        assert await device_id(db_pool, "sensor.grid_carbon") is None
+        collector.select(("sensor.heater_*", "sensor.grid_carbon"), ("sensor.heater_*",))
+        await set_meter(hass, "carbon", 370)  # g/kWh
+        await stored(db_pool, "sensor.grid_carbon", 0.37)
+        # The heater is excluded now: its next state is not recorded, the carbon's still is.
+        await set_meter(hass, "heater_kw", 0.75)
+        await set_meter(hass, "carbon", 390)
+        await stored(db_pool, "sensor.grid_carbon", 0.39)
+        heater = await device_id(db_pool, "sensor.heater_power")
+        assert 750 not in [row["value"] for row in await rows(db_pool, heater)]
+    assert collector.instance.exclude == ("sensor.heater_*",)

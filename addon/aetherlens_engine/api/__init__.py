@@ -29,6 +29,7 @@ from . import (
     plugins,
     price,
     readings,
+    settings,
     statements,
     summary,
     tariffs,
@@ -54,6 +55,20 @@ def _add_device_routes(router: web.UrlDispatcher) -> None:
     router.add_get(
         "/api/v1/devices/{device_id}/energy", devices.get_device_energy, allow_head=False
     )
+
+
+def _add_budget_routes(router: web.UrlDispatcher) -> None:
+    """Add the routes of the budgets: list, create, replace, delete."""
+    router.add_get("/api/v1/budgets", budgets.get_budgets, allow_head=False)
+    router.add_post("/api/v1/budgets", budgets.post_budget)
+    router.add_put("/api/v1/budgets/{budget_id}", budgets.put_budget)
+    router.add_delete("/api/v1/budgets/{budget_id}", budgets.delete_budget)
+
+
+def _add_settings_routes(router: web.UrlDispatcher) -> None:
+    """Add the routes of the settings the page changes: read, replace."""
+    router.add_get("/api/v1/settings", settings.get_settings, allow_head=False)
+    router.add_put("/api/v1/settings", settings.put_settings)
 
 
 def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.Application:
@@ -113,12 +128,10 @@ def create_app(state: EngineState, ingress: IngressPolicy | None = None) -> web.
         "/api/v1/connections/{connection}/tariff", tariffs.delete_connection_tariff
     )
     get("/api/v1/recompute", tariffs.get_recompute, allow_head=False)
-    get("/api/v1/budgets", budgets.get_budgets, allow_head=False)
-    app.router.add_post("/api/v1/budgets", budgets.post_budget)
-    app.router.add_put("/api/v1/budgets/{budget_id}", budgets.put_budget)
-    app.router.add_delete("/api/v1/budgets/{budget_id}", budgets.delete_budget)
+    _add_budget_routes(app.router)
     get("/api/v1/plugins", plugins.get_plugins, allow_head=False)
     app.router.add_put("/api/v1/plugins/{name}", plugins.put_plugin)
+    _add_settings_routes(app.router)
     get("/api/v1/events", live.get_events, allow_head=False)
     app.on_shutdown.append(live.end_streams)
     get("/metrics", metrics.get_metrics, allow_head=False)

@@ -35,6 +35,7 @@ from .contract.engine import (
     TariffErrorDetail,
 )
 from .contract.plugins import PluginError, PluginErrorDetail
+from .contract.settings import SettingsError, SettingsErrorDetail
 
 __all__ = [
     "ApiError",
@@ -64,7 +65,10 @@ _BUDGET_CODES: dict[str, BudgetErrorCode] = {
 }
 
 
-def error_body(error: ApiError) -> Error | TariffError | BudgetError | DeviceError | PluginError:
+type ErrorBody = Error | TariffError | BudgetError | DeviceError | PluginError | SettingsError
+
+
+def error_body(error: ApiError) -> ErrorBody:
     """Return ERROR's body as its model: bad fields (tariff, budget, device), refused readings."""
     if error.code == "invalid_tariff" and error.details is not None:
         fields = msgspec.convert(error.details, list[FieldError])
@@ -87,6 +91,13 @@ def error_body(error: ApiError) -> Error | TariffError | BudgetError | DeviceErr
         return PluginError(
             error=PluginErrorDetail(
                 code="invalid_plugin_config", message=error.message, details=fields
+            )
+        )
+    if error.code == "invalid_settings" and error.details is not None:
+        fields = msgspec.convert(error.details, list[FieldError])
+        return SettingsError(
+            error=SettingsErrorDetail(
+                code="invalid_settings", message=error.message, details=fields
             )
         )
     details = UNSET if error.details is None else msgspec.convert(error.details, list[Rejection])

@@ -24,6 +24,7 @@ from .limits import ApiLimits
 
 if TYPE_CHECKING:  # the plugins import the API's models: no import at run time
     from aetherlens_engine.plugins.control import PluginControl
+    from aetherlens_engine.settings import SettingsControl
 
 
 class ReadingSink(Protocol):
@@ -80,6 +81,8 @@ class EngineState:
     live: LiveUpdates = field(default_factory=LiveUpdates)
     # Enables, disables and reconfigures the plugin instances; None until the engine runs them.
     plugin_control: PluginControl | None = None
+    # Reads and saves the settings the page changes; None until the engine has its database.
+    settings: SettingsControl | None = None
 
     @property
     def recompute(self) -> RecomputeStatus:

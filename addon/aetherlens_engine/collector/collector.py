@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -110,6 +111,7 @@ class HomeAssistantCollector:
         self._paired: set[str] = set()  # power entities left out beside their energy meter
         self._currency = "EUR"
         self._published_at = 0.0
+        self._reselect = False  # include/exclude changed: map again at the next event
         self._publish()
 
     def start(self) -> None:
@@ -122,6 +124,13 @@ class HomeAssistantCollector:
         self._task = None
         self.status.state = ConnectionState.STOPPED
         self._publish(force=True)
+
+    def select(self, include: Sequence[str], exclude: Sequence[str]) -> None:
+        """Record by INCLUDE and EXCLUDE from the next sync on (the next event from HA)."""
+        self.instance = dataclasses.replace(
+            self.instance, include=tuple(include), exclude=tuple(exclude)
+        )
+        self._reselect = True
 
     async def _run(self) -> None:
         failures = 0
@@ -202,7 +211,11 @@ class HomeAssistantCollector:
                             refresh = True
                     # A new or renamed entity, or one whose unit just came (HA starting), may
                     # be one to record: map it, and fill what it missed, before its states.
-                    if refresh or any(self._unmapped(e, e in added) for e, _, _ in changes):
+                    if (
+                        refresh
+                        or self._reselect
+                        or any(self._unmapped(e, e in added) for e, _, _ in changes)
+                    ):
                         mapped = set(self._by_entity)
                         await self._refresh(conn)
                         new = set(self._by_entity) - mapped
@@ -334,6 +347,7 @@ class HomeAssistantCollector:
             conn.command({"type": "config/area_registry/list"}),
         )
         registry = Registry.from_lists(entities, devices, areas)
+        self._reselect = False
         self._roles = energy_roles(prefs)
         self._containers = containers(prefs)
         self._connections = grid_connections(prefs)

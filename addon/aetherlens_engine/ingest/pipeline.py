@@ -129,6 +129,10 @@ class IngestPipeline:
         self._spool_error: str | None = None
         self._replay_error: str | None = None
 
+    def set_ages(self, max_age: timedelta | None, max_backfill_age: timedelta | None) -> None:
+        """Accept readings up to MAX_AGE old (backfilled: MAX_BACKFILL_AGE) from now on."""
+        self._validator.set_ages(max_age, max_backfill_age)
+
     @property
     def stats(self) -> IngestStats:
         """Return a snapshot of the counters."""

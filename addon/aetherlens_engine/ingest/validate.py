@@ -76,6 +76,11 @@ class Validator:
         # Device id -> (its id as a plain int, factor by unit seen so far): one lookup per reading.
         self._known: dict[object, tuple[int, dict[str | None, float]]] = {}
 
+    def set_ages(self, max_age: timedelta | None, max_backfill_age: timedelta | None) -> None:
+        """Take readings MAX_AGE old from now on, backfilled ones MAX_BACKFILL_AGE (retention)."""
+        self._max_age = max_age
+        self._max_backfill_age = max_backfill_age
+
     def set_devices(self, devices: Mapping[int, Device]) -> None:
         """Replace the registry (units may have changed: conversions are learnt again)."""
         self._devices = devices

@@ -183,6 +183,25 @@
  */
 
 /**
+ * A Home Assistant instance the collector reads (its token is never shown).
+ * @typedef {Object} CollectorInstance
+ * @property {string} name
+ * @property {string} url ws://HOST:8123/api/websocket (wss:// with TLS)
+ * @property {Array<string>} include Entity ids or glob patterns (`sensor.*_energy`)
+ * @property {Array<string>} exclude Entity ids or glob patterns (`sensor.*_energy`)
+ */
+
+/**
+ * A Home Assistant instance to collect from.
+ * @typedef {Object} CollectorInstanceInput
+ * @property {string} name
+ * @property {string} url ws://HOST:8123/api/websocket (wss:// with TLS)
+ * @property {Array<string>} include Entity ids or glob patterns (`sensor.*_energy`)
+ * @property {Array<string>} exclude Entity ids or glob patterns (`sensor.*_energy`)
+ * @property {string} [token] A long-lived access token; absent: the instance keeps its own, as long as its url stays
+ */
+
+/**
  * Set while the user must act: a Repairs issue (key = translation key).
  * @typedef {Object} CollectorIssue
  * @property {'invalid_auth'} key
@@ -866,6 +885,49 @@
  */
 
 /**
+ * Days each kind of data is kept, and the age at which readings are compressed.
+ * @typedef {Object} Retention
+ * @property {number} raw_days Readings
+ * @property {number} hourly_days Hourly rollups
+ * @property {number} daily_days Daily rollups
+ * @property {number} compress_after_days Readings older are compressed
+ */
+
+/**
+ * The settings as saved: the engine's from its next start, and now where they apply live.
+ * @typedef {Object} Settings
+ * @property {string} currency
+ * @property {string} timezone
+ * @property {Retention} retention
+ * @property {Array<CollectorInstance>} homeassistant
+ * @property {Array<'currency'|'homeassistant'|'retention'|'timezone'>} saved The settings saved through the API, winning over the configuration's
+ * @property {Array<string>} restart_required Saved settings the engine applies only after a restart, by path (`timezone`, `homeassistant[1]`; `homeassistant`: an instance removed)
+ */
+
+/**
+ * A setting is refused; details name it.
+ * @typedef {Object} SettingsError
+ * @property {SettingsErrorDetail} error
+ */
+
+/**
+ * A setting is refused; details name it.
+ * @typedef {Object} SettingsErrorDetail
+ * @property {'invalid_settings'} code
+ * @property {string} message
+ * @property {Array<FieldError>} details
+ */
+
+/**
+ * Every setting the page changes (a setting equal to the file's follows the file again).
+ * @typedef {Object} SettingsInput
+ * @property {string} currency ISO 4217, e.g. EUR
+ * @property {string} timezone IANA, e.g. Europe/Berlin
+ * @property {Retention} retention
+ * @property {Array<CollectorInstanceInput>} homeassistant
+ */
+
+/**
  * Statements as CSV: start, end, kind (total or a line's), name, amount, period, tier, kwh.
  * @typedef {Object} StatementImport
  * @property {string} csv One row per line, a total row per cycle
@@ -1204,6 +1266,8 @@
  * @property {null} deleteBudget
  * @property {PluginList} listPlugins
  * @property {PluginInfo} changePlugin
+ * @property {Settings} getSettings
+ * @property {Settings} saveSettings
  */
 
 /**
@@ -1221,6 +1285,7 @@
  * @property {BudgetInput} createBudget
  * @property {BudgetInput} replaceBudget
  * @property {PluginChange} changePlugin
+ * @property {SettingsInput} saveSettings
  */
 
 export {};

@@ -21,6 +21,7 @@ from . import (
     ledger,
     meterdata,
     plugins,
+    settings,
     statements,
     summary,
     tariffs,
@@ -123,6 +124,19 @@ UNKNOWN_BUDGET = Reply("No such budget", engine.Error)
 STATEMENT_ID = Param("statement_id", DEVICE_ID, where="path", required=True)
 INVALID_BUDGET = Reply("A field is invalid; details name it", budgets.BudgetError)
 NAME_TAKEN = Reply("Another budget has this name", budgets.BudgetError)
+_SETTINGS_EXAMPLE = {
+    "currency": "EUR",
+    "timezone": "Europe/Berlin",
+    "retention": {"raw_days": 90, "hourly_days": 365, "daily_days": 1826, "compress_after_days": 1},
+    "homeassistant": [
+        {
+            "name": "homeassistant",
+            "url": "ws://supervisor/core/websocket",
+            "include": ["sensor.*_energy"],
+            "exclude": ["sensor.garage_*"],
+        }
+    ],
+}
 _BUDGET_EXAMPLES = {
     "household, warned at 50, 80 and 100 %": {
         "name": "Household month",
@@ -763,6 +777,34 @@ OPERATIONS: tuple[Operation, ...] = (
                 "configure": {"config": {"account_name": "Home", "max_attempts": 3}},
             },
         ),
+    ),
+    Operation(
+        "/api/v1/settings",
+        "get",
+        "getSettings",
+        "The settings as saved: currency, timezone, retention, collector instances",
+        {
+            200: Reply("The settings", settings.Settings),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+    ),
+    Operation(
+        "/api/v1/settings",
+        "put",
+        "saveSettings",
+        "Replace the settings; retention and include/exclude apply at once, "
+        "`restart_required` names the rest",
+        {
+            200: Reply("Saved", settings.Settings),
+            422: Reply("A setting is refused; details name it", settings.SettingsError),
+            **shared("BadRequest"),
+            **PRIVATE,
+            **shared("Unavailable"),
+        },
+        body=Body(settings.SettingsInput, {"settings": _SETTINGS_EXAMPLE}),
+        description="A setting saved here wins over the configuration file's (or the add-on's "
+        "option); one saved back to the file's value follows the file again.",
     ),
 )
 
