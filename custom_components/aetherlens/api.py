@@ -391,10 +391,39 @@ class LedgerPart:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerConnection:
+    """A grid connection priced by a tariff of its own: its part of the ledger's electricity."""
+
+    connection: str
+    tariff: str | None
+    today: Decimal
+    month: Decimal
+    cycle_start: date | None
+    cycle_so_far: Decimal
+    projected: Decimal | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LedgerConnection:
+        """Build from one of the electricity part's `connections` that has an id."""
+        start = data["cycle_start"]
+        return cls(
+            connection=str(data["connection"]),
+            tariff=data["tariff"],
+            today=Decimal(data["today"]),
+            month=Decimal(data["month"]),
+            cycle_start=None if start is None else date.fromisoformat(start),
+            cycle_so_far=Decimal(data["cycle_so_far"]),
+            projected=_decimal(data["projected"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Ledger:
     """`/api/v1/ledger`: the household's spend by commodity, and its totals (their sums)."""
 
     parts: Mapping[str, LedgerPart]
+    # The grid connections with a tariff of their own, by id (engines before them: none).
+    connections: Mapping[str, LedgerConnection]
     today: Decimal
     month: Decimal
     cycle_so_far: Decimal
@@ -404,8 +433,15 @@ class Ledger:
         """Build from the engine's JSON."""
         total = data["total"]
         parts = (LedgerPart.from_json(item) for item in data["parts"])
+        own = (
+            LedgerConnection.from_json(item)
+            for part in data["parts"]
+            for item in part.get("connections", ())
+            if item["connection"] is not None
+        )
         return cls(
             parts={part.commodity: part for part in parts},
+            connections={item.connection: item for item in own},
             today=Decimal(total["today"]),
             month=Decimal(total["month"]),
             cycle_so_far=Decimal(total["cycle_so_far"]),

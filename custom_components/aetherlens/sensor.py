@@ -22,7 +22,16 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import slugify
 
-from .api import Budget, CloudAccount, DemandPeak, Ledger, LedgerPart, MeteredDevice, Summary
+from .api import (
+    Budget,
+    CloudAccount,
+    DemandPeak,
+    Ledger,
+    LedgerConnection,
+    LedgerPart,
+    MeteredDevice,
+    Summary,
+)
 from .const import CONF_DEVICE_SENSORS
 from .coordinator import (
     AetherLensConfigEntry,
@@ -428,6 +437,32 @@ def _optional_text(value: Decimal | datetime | None) -> str | None:
 
 # Per demand line of the active tariff (flat, each TOU period): its peak this cycle so far and
 # the kW left before its next tier.
+# A grid connection priced by a tariff of its own (a heat pump's meter): its own cycle's bill.
+CONNECTION_SENSORS: tuple[AetherLensSensorDescription[LedgerConnection], ...] = (
+    AetherLensSensorDescription[LedgerConnection](
+        # Its own cycle's start is its attribute: no one period of the household restarts it.
+        key="connection_cost_cycle",
+        translation_key="connection_cost_cycle",
+        device_class=SensorDeviceClass.MONETARY,
+        money_decimals=0,
+        unit_fn=_currency,
+        value_fn=lambda part: part.cycle_so_far,
+        attributes_fn=lambda part: {
+            "connection": part.connection,
+            "tariff": part.tariff,
+            "cycle_start": None if part.cycle_start is None else part.cycle_start.isoformat(),
+        },
+    ),
+    AetherLensSensorDescription[LedgerConnection](
+        key="connection_projected_bill",
+        translation_key="connection_projected_bill",
+        device_class=SensorDeviceClass.MONETARY,
+        money_decimals=0,
+        unit_fn=_currency,
+        value_fn=lambda part: part.projected,
+    ),
+)
+
 DEMAND_SENSORS: tuple[AetherLensSensorDescription[DemandPeak], ...] = (
     AetherLensSensorDescription[DemandPeak](
         key="demand_peak",
@@ -522,6 +557,13 @@ def _ledger_sensors(
         added.add(("ledger", 0, commodity))
         descriptions = (*COMMODITY_SENSORS[commodity], *usage_sensors(commodity, part.unit))
         entities.extend(HouseholdSensor(coordinator, d) for d in descriptions)
+    for connection, own in summary.ledger.connections.items():
+        if ("connection", 0, connection) not in added:
+            added.add(("connection", 0, connection))
+            entities.extend(
+                ConnectionSensor(coordinator, d, connection, own.tariff or connection)
+                for d in CONNECTION_SENSORS
+            )
     return entities
 
 
@@ -786,6 +828,27 @@ class BudgetSensor(_AetherLensSensor[Budget]):
         budget, summary = self._source(), self.coordinator.data
         start = None if budget is None else summary.period_start(budget.period)
         return None if start is None else _local_midnight(start, summary)
+
+
+class ConnectionSensor(_AetherLensSensor[LedgerConnection]):
+    """A figure of a grid connection priced by a tariff of its own, named by that tariff."""
+
+    def __init__(
+        self,
+        coordinator: AetherLensDataUpdateCoordinator,
+        description: AetherLensSensorDescription[LedgerConnection],
+        connection: str,
+        tariff: str,
+    ) -> None:
+        """Follow the grid CONNECTION (its id), priced by TARIFF when it was added."""
+        super().__init__(coordinator, description, key=f"{description.key}_{slugify(connection)}")
+        self._connection = connection
+        self._attr_translation_placeholders = {"tariff": tariff}
+
+    @override
+    def _source(self) -> LedgerConnection | None:
+        ledger = self.coordinator.data.ledger
+        return None if ledger is None else ledger.connections.get(self._connection)
 
 
 class DemandSensor(_AetherLensSensor[DemandPeak]):

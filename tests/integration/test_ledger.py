@@ -63,6 +63,38 @@ async def test_gas_water_and_total_spend_sensors_show_the_ledger(
         assert D(total.state) == parts.quantize(D("0.01")), period
 
 
+async def test_a_connection_on_its_own_tariff_has_its_cycle_and_projected_bill(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, ledger: dict[str, Any]
+) -> None:
+    """The heat pump's connection: its own cycle's bill so far and projected, named by its
+    tariff; the electricity part (the sum of its connections) is in the total spend."""
+    await setup_entry(hass, mock_config_entry)
+    own = ledger["parts"][0]["connections"][1]
+    cycle = state_of(hass, "sensor.aetherlens_heat_pump_cost_this_billing_cycle")
+    assert (cycle.state, cycle.attributes["exact"]) == ("14.00", own["cycle_so_far"])
+    assert (cycle.attributes["connection"], cycle.attributes["cycle_start"]) == (
+        "sensor.heat_pump_import",
+        "2026-03-15",
+    )
+    assert cycle.attributes["unit_of_measurement"] == "EUR"
+    assert state_of(hass, "sensor.aetherlens_heat_pump_projected_bill").state == "20.00"
+    # The active tariff's meters have no sensors of their own: the household's are theirs.
+    assert hass.states.get("sensor.aetherlens_dual_cost_this_billing_cycle") is None
+    electricity = ledger["parts"][0]
+    for field in ("today", "month", "cycle_so_far", "projected"):
+        assert D(electricity[field]) == sum(
+            (D(c[field]) for c in electricity["connections"]), D(0)
+        ), field
+
+    # Detached in the engine: the sensors become unavailable.
+    ledger["parts"][0]["connections"] = ledger["parts"][0]["connections"][:1]
+    coordinator = mock_config_entry.runtime_data.coordinator
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    gone = state_of(hass, "sensor.aetherlens_heat_pump_projected_bill")
+    assert gone.state == "unavailable"
+
+
 async def test_unpriced_parts_and_older_engines_have_no_ledger_sensors(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, engine: FixtureEngine
 ) -> None:

@@ -25,6 +25,7 @@ from custom_components.aetherlens.sensor import (
     BUDGET_SENSOR,
     CLOUD_SENSORS,
     COMMODITY_SENSORS,
+    CONNECTION_SENSORS,
     DEMAND_SENSORS,
     DEVICE_SENSORS,
     HOUSEHOLD_SENSORS,
@@ -131,6 +132,7 @@ def test_translations_cover_the_flows_and_entities() -> None:
         *usage_sensors("gas", "m³"),
         *usage_sensors("water", "m³"),
         *DEMAND_SENSORS,
+        *CONNECTION_SENSORS,
     ]
     keys = {description.translation_key for description in descriptions}
     assert keys == set(strings["entity"]["sensor"])
