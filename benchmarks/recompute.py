@@ -2,19 +2,25 @@
 """Recompute of a year of costs against billing the same year once, in the same run.
 
 Writes a year of hourly rollups for 100 appliances under a grid meter, saves a TOU + tier +
-demand + fixed + VAT tariff, then per round: bills the household's year once in process (the
-hours read from the database, then `bill`), and recomputes every device's costs for the year as
-the engine does after a tariff change (`price_hours` per billing cycle, each in its own
-transaction: the household's rate per hour, then each device's sums per local day). Prints one
-JSON line per round with both times and their ratio (goal: at most 10), the part of the
-recompute that the per-device daily sums take (timed again on their own) and the ratio of the
-rest, the CPU seconds of each (this process's and its database backend's: a ratio that other
-work on the machine moves less than the wall times'), the load average and whether the
-cluster's data lies on tmpfs (/tmp inside scripts/devenv
-is: --data-dir puts it on disk, e.g. the repository's gitignored .bench/). The cluster runs with
-the engine's own settings (cluster.py: a 2 GB Pi's, no parallel workers).
+demand + fixed + VAT tariff, then per round:
+- bills the year once in process, the same work as the recompute's without the writes
+  (`bill_devices_s`, the reference of `ratio`): the household's hours read and billed (`bill`),
+  their rates (`interval_rates`, the attribution rule), every device's hours read and each
+  priced at its hour's rate (exact decimals, rounded to 1e-8 per hour as `cost_hourly`) and
+  summed per device and local day, which is what `cost_daily` holds. Of it, the household's bill
+  alone (`bill_once_s`, the reference of `household_ratio`): the bill, not what each device cost;
+- recomputes every device's costs for the year as the engine does after a tariff change
+  (`price_hours` per billing cycle, each in its own transaction: the household's rate per hour,
+  then each device's sums per local day).
+Prints one JSON line per round with the times and their ratios (goal: `ratio` at most 10), the
+part of the recompute that the per-device daily sums take (timed again on their own) and the
+ratio of the rest, the CPU seconds of each (this process's and its database backend's: a ratio
+that other work on the machine moves less than the wall times'), the load average and whether
+the cluster's data lies on tmpfs (/tmp inside scripts/devenv is: --data-dir puts it on disk,
+e.g. the repository's gitignored .bench/). The cluster runs with the engine's own settings
+(cluster.py: a 2 GB Pi's, no parallel workers).
 
-    scripts/devenv run python benchmarks/recompute.py [--rounds 2] [--data-dir .bench]
+    scripts/devenv run python benchmarks/recompute.py [--rounds 3] [--data-dir .bench]
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ import asyncio
 import json
 import os
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,13 +44,21 @@ from query import TARIFF, use_data_dir
 from support import fresh_database, on_tmpfs, throwaway_cluster
 
 from aetherlens_engine.pricing.recompute import billing_chunks, price_hours
-from aetherlens_engine.pricing.store.costs import write_daily
+from aetherlens_engine.pricing.store.costs import PRICED_KINDS, write_daily
 from aetherlens_engine.pricing.store.tariffs import save_tariff, tariff_versions
 from aetherlens_engine.pricing.store.usage import recorded_usage
-from aetherlens_engine.tariffs.bill import bill
+from aetherlens_engine.tariffs.bill import bill, interval_rates
+from aetherlens_engine.tariffs.model import Tariff
 
 DEVICES = 100
 ZONE = ZoneInfo("Europe/Berlin")
+CENT_MILLIONTHS = Decimal("0.00000001")  # cost_hourly's rounding of an hour's cost
+_DEVICE_HOURS_SQL = """
+SELECT e.device_id, e.hour, e.energy_kwh
+FROM energy_hourly AS e JOIN devices AS d ON d.id = e.device_id
+WHERE e.hour >= $1 AND e.hour < $2 AND d.kind = ANY ($3::text[])
+"""
+_DAILY_COSTS_SQL = "SELECT device_id, day, cost FROM cost_daily"
 
 
 async def build_year(conn: asyncpg.Connection, start: datetime, end: datetime) -> int:
@@ -100,11 +116,31 @@ async def timed(backend: int) -> AsyncIterator[Spent]:
     spent.wall, spent.cpu = time.perf_counter() - wall, cpu_seconds(backend) - cpu
 
 
-async def bill_once(conn: asyncpg.Connection, start: datetime, end: datetime) -> None:
-    """Read the household's year and bill it."""
+async def bill_once(conn: asyncpg.Connection, start: datetime, end: datetime) -> Tariff:
+    """Read the household's year and bill it; return the tariff billed."""
     usage = await recorded_usage(conn, start, end)
     tariff = (await tariff_versions(conn, TARIFF["name"]))[-1].tariff()
     bill(tariff, usage.load)
+    return tariff
+
+
+async def bill_devices(
+    conn: asyncpg.Connection, tariff: Tariff, start: datetime, end: datetime
+) -> dict[tuple[int, date], Decimal]:
+    """Price every device's hours at the household's rates; return their costs per local day.
+
+    The household bill (`bill_once`) comes first and is timed with this.
+    """
+    load = (await recorded_usage(conn, start, end)).load
+    rates = {
+        rate.start: (rate.start.astimezone(ZONE).date(), rate.price)
+        for rate in interval_rates(tariff, load)
+    }
+    days: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for device, hour, kwh in await conn.fetch(_DEVICE_HOURS_SQL, start, end, PRICED_KINDS):
+        day, price = rates[hour]
+        days[device, day] += (Decimal(repr(kwh)) * price).quantize(CENT_MILLIONTHS, ROUND_HALF_UP)
+    return days
 
 
 async def recompute(conn: asyncpg.Connection, start: datetime, end: datetime) -> int:
@@ -134,22 +170,31 @@ async def main(rounds: int, data_root: Path) -> None:
             await save_tariff(conn, {**TARIFF, "cycle_day": 1}, start - timedelta(days=1))
             backend: int = await conn.fetchval("SELECT pg_backend_pid()")
             for number in range(1, rounds + 1):
-                async with timed(backend) as billed:
-                    await bill_once(conn, start, end)
+                async with timed(backend) as billed_all:
+                    async with timed(backend) as billed:
+                        tariff = await bill_once(conn, start, end)
+                    device_days = await bill_devices(conn, tariff, start, end)
                 async with timed(backend) as recomputed:
                     written = await recompute(conn, start, end)
                 async with timed(backend) as daily:
                     await daily_sums(conn, start, end)
+                stored = await conn.fetch(_DAILY_COSTS_SQL)
                 print(json.dumps({
                     "benchmark": "recompute", "round": number, "energy_rows": rows,
-                    "hours_rated": written, "bill_once_s": round(billed.wall, 3),
-                    "recompute_s": round(recomputed.wall, 3),
-                    "ratio": round(recomputed.wall / billed.wall, 1), "goal_ratio": 10,
+                    "hours_rated": written, "device_days": len(device_days),
+                    "same_costs": {(r["device_id"], r["day"]): r["cost"] for r in stored}
+                    == device_days,
+                    "bill_devices_s": round(billed_all.wall, 3),
+                    "bill_once_s": round(billed.wall, 3), "recompute_s": round(recomputed.wall, 3),
+                    "ratio": round(recomputed.wall / billed_all.wall, 1), "goal_ratio": 10,
+                    "household_ratio": round(recomputed.wall / billed.wall, 1),
                     "of_which_daily_sums_s": round(daily.wall, 3),
                     "rates_ratio": round((recomputed.wall - daily.wall) / billed.wall, 1),
+                    "bill_devices_cpu_s": round(billed_all.cpu, 3),
                     "bill_once_cpu_s": round(billed.cpu, 3),
                     "recompute_cpu_s": round(recomputed.cpu, 3),
-                    "cpu_ratio": round(recomputed.cpu / billed.cpu, 1),
+                    "cpu_ratio": round(recomputed.cpu / billed_all.cpu, 1),
+                    "household_cpu_ratio": round(recomputed.cpu / billed.cpu, 1),
                     "daily_sums_cpu_s": round(daily.cpu, 3),
                     "loadavg": os.getloadavg(), "data_on_tmpfs": on_tmpfs(data_root),
                 }), flush=True)  # fmt: skip
@@ -157,7 +202,7 @@ async def main(rounds: int, data_root: Path) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--data-dir", help="where the cluster's data goes (default: /tmp)")
     args = parser.parse_args()
     asyncio.run(main(args.rounds, use_data_dir(args.data_dir)))
