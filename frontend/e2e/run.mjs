@@ -20,6 +20,7 @@ import { deviceChanges } from './devices.mjs';
 import { gasAndWaterTariffs, ledgerOverview } from './ledger.mjs';
 import { pluginsView } from './plugins.mjs';
 import { rankingView } from './ranking.mjs';
+import { settingsView } from './settings.mjs';
 import { statementsView } from './statements.mjs';
 import { zoomAndPhone } from './zoom.mjs';
 
@@ -62,8 +63,8 @@ async function openWithToken(context, url, token, what) {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
   });
   page.on('response', (response) => {
-    // Refusals the tests provoke: a tariff's, a budget's, a device's, a statement's, a ranking's, a file's or a plugin's bad field.
-    const expected = (response.status() === 422 && /\/api\/v1\/(tariffs\/validate|budgets(\/\d+)?|devices\/\d+|meter-data|plugins\/[^/]+)$/.test(response.url()))
+    // Refusals the tests provoke: a tariff's, a budget's, a device's, a statement's, a ranking's, a file's, a plugin's or a setting's bad field.
+    const expected = (response.status() === 422 && /\/api\/v1\/(tariffs\/validate|budgets(\/\d+)?|devices\/\d+|meter-data|plugins\/[^/]+|settings)$/.test(response.url()))
       || (response.status() === 400 && /\/api\/v1\/(statements(\/import)?|rank)$/.test(response.url()))
       // Statements no constant amount explains: the page says there is no proposal.
       || (response.status() === 409 && /\/api\/v1\/statements\/calibration$/.test(response.url()));
@@ -562,6 +563,7 @@ async function main() {
     await rankingView(page, demo.url, api, ['Flat saver', VAT_TARIFF, imported]);
     await statementsView(page, demo.url, api);
     await pluginsView(page, demo.url, api, demo.plugin_secret);
+    await settingsView(page, demo.url, api);
     await page.goto(`${demo.url}#/devices`);
     await page.getByTestId('device-row').first().waitFor();
     await shot(page, 'devices-desktop');
@@ -590,6 +592,7 @@ async function main() {
       ['statements', '[data-testid="statement"]'],
       ['ranking', '#f-start'],
       ['plugins', '[data-testid="plugin"]'],
+      ['settings', '#f-currency'],
     ]) {
       await darkPage.goto(`${demo.url}#/${view}`);
       await darkPage.locator(ready).first().waitFor();
@@ -623,7 +626,7 @@ async function main() {
     await fitsWidth(phonePage, 'the budgets');
     await shot(phonePage, 'budgets-phone');
     for (const [view, ready] of [['analysis', ANALYSIS_DRAWN], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start'],
-      ['plugins', '[data-testid="plugin"]']]) {
+      ['plugins', '[data-testid="plugin"]'], ['settings', '#f-currency']]) {
       await phonePage.goto(`${demo.url}#/${view}`);
       await phonePage.locator(ready).first().waitFor();
       await fitsWidth(phonePage, `the ${view} view`);
@@ -631,7 +634,8 @@ async function main() {
     }
     await zoomAndPhone(browser, demo.url, demo.token, [['overview', '#cycle-chart ~ .chart canvas'], ['devices', '[data-testid="device-row"]'],
       [`devices/${heatPump}`, '#history ~ .chart canvas'], ['tariffs/Demo%20TOU', '.heatmap tbody tr'], ['compare', '#compare-start'],
-      ['budgets', '[data-testid="budget"]'], ['analysis', ANALYSIS_DRAWN], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start']]);
+      ['budgets', '[data-testid="budget"]'], ['analysis', ANALYSIS_DRAWN], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start'],
+      ['settings', '#f-currency']]);
     await loadFigures(browser);
     log(`axe-core ${AXE_VERSION}: no WCAG 2.1 A/AA violation in ${AUDITED.size} views and states (${[...AUDITED].join(', ')})`);
     log('all steps passed');

@@ -21,6 +21,7 @@ const VIEWS = [
   { id: 'statements', label: 'Statements' },
   { id: 'ranking', label: 'Ranking' },
   { id: 'plugins', label: 'Plugins' },
+  { id: 'settings', label: 'Settings' },
 ];
 
 // The tariff editor brings the YAML library (as large as the rest of the page): loaded when opened.
@@ -48,6 +49,7 @@ const Statements = lazyView(() => import('./views/Statements.js').then((module) 
 const Ranking = lazyView(() => import('./views/Ranking.js').then((module) => module.Ranking), 'the ranking');
 const Analysis = lazyView(() => import('./views/Analysis.js').then((module) => module.Analysis), 'the cost analysis');
 const Plugins = lazyView(() => import('./views/Plugins.js').then((module) => module.Plugins), 'the plugins');
+const Settings = lazyView(() => import('./views/Settings.js').then((module) => module.Settings), 'the settings');
 
 const LIVE_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
 
@@ -110,6 +112,9 @@ export function App() {
       break;
     case 'plugins':
       view = html`<${Plugins} />`;
+      break;
+    case 'settings':
+      view = html`<${Settings} />`;
       break;
     default:
       view = html`<${Overview} />`;

@@ -6,7 +6,7 @@ import { api } from '../lib/api.js';
 import { FIELDS, PERIODS, SCOPES, bodyOf, emptyForm, formOf, needsDevice, percentSpent } from '../lib/budgetForm.js';
 import { money } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
-import { errorsByField, validationErrors } from '../lib/validation.js';
+import { useFieldForm } from '../lib/fieldForm.js';
 
 /** @typedef {import('../lib/apiTypes.js').Answers} Answers */
 /** @typedef {import('../lib/apiTypes.js').StoredBudget} StoredBudget */
@@ -19,53 +19,28 @@ const MESSAGE_ID = 'budget-message';
 /** @param {Record<string, string>} labels */
 const choices = (labels) => Object.entries(labels).map(([value, label]) => ({ value, label }));
 
-/** Move the focus to the first field with an error, else to the message, once they are drawn. */
-function focusFirst(/** @type {Map<string, string[]>} */ errors) {
-  const first = FIELDS.find((path) => errors.has(path));
-  requestAnimationFrame(() => ((first ? document.getElementById(fieldId(first)) : null) ?? document.getElementById(MESSAGE_ID))?.focus());
-}
-
 /**
  * The form creating a budget, or replacing EDITING.
  * @param {{ editing: StoredBudget|null, devices: Device[], onSaved: (budget: StoredBudget) => void, onCancel: () => void }} props
  */
 function BudgetEditor({ editing, devices, onSaved, onCancel }) {
   const [form, setForm] = useState(() => (editing ? formOf(editing) : emptyForm()));
-  const [errors, setErrors] = useState(/** @type {Map<string, string[]>} */ (new Map()));
-  const [busy, setBusy] = useState(false);
   /** @type {(key: keyof BudgetForm) => (value: string) => void} */
   const set = (key) => (value) => setForm((previous) => ({ ...previous, [key]: value }));
   const cloud = form.scope === 'cloud_account';
   const candidates = devices.filter((device) => (device.kind === 'cloud_account') === cloud);
 
-  /** @param {Array<{ path: string, message: string }>} found */
-  const show = (found) => {
-    const grouped = errorsByField(found, FIELDS);
-    setErrors(grouped);
-    focusFirst(grouped);
-  };
-
-  /** @param {import('preact').TargetedEvent<HTMLFormElement>} event */
-  const save = async (event) => {
-    event.preventDefault();
-    const made = bodyOf(form);
-    if ('errors' in made) {
-      show(made.errors);
-      return;
-    }
-    setBusy(true);
-    try {
+  const { errors, busy, submit: save } = useFieldForm({
+    paths: () => FIELDS,
+    messageId: MESSAGE_ID,
+    make: () => bodyOf(form),
+    send: async (body) => {
       const path = editing ? `api/v1/budgets/${editing.id}` : 'api/v1/budgets';
       /** @type {StoredBudget} */
-      const saved = await api(path, { method: editing ? 'PUT' : 'POST', body: made.body });
-      setErrors(new Map());
+      const saved = await api(path, { method: editing ? 'PUT' : 'POST', body });
       onSaved(saved);
-    } catch (err) {
-      show(validationErrors(err) ?? [{ path: '', message: /** @type {Error} */ (err).message }]);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  });
 
   const general = errors.get('general');
   return html`<section class="card" aria-labelledby="budget-form-title">
