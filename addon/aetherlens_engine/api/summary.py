@@ -19,7 +19,6 @@ from aetherlens_engine.budgets import COMMODITY_SCOPES
 from aetherlens_engine.models import Commodity, DeviceKind
 from aetherlens_engine.pricing.store.budgets import budget_rows
 from aetherlens_engine.pricing.store.summary import commodity_costs, device_figures, top_services
-from aetherlens_engine.pricing.store.tariffs import active_tariff_names
 
 from .budgets import stored
 from .contract import summary as contract
@@ -212,18 +211,15 @@ async def _commodities(
     conn: asyncpg.Connection, state: EngineState, periods: LocalPeriods
 ) -> list[contract.CommoditySpend]:
     """Return each commodity's household costs today and this month, under its active tariff."""
-    names = await active_tariff_names(conn)
     rows = await commodity_costs(conn, periods.month_start, periods.today, state.currency)
-    costs = {row["commodity"]: (row["today"], row["month"]) for row in rows}
     return [
         contract.CommoditySpend(
-            commodity=commodity,
-            tariff=names.get(commodity),
-            cost_today=money(costs.get(commodity, (_ZERO, _ZERO))[0]) if priced else None,
-            cost_month=money(costs.get(commodity, (_ZERO, _ZERO))[1]) if priced else None,
+            commodity=Commodity(row["commodity"]),
+            tariff=row["tariff"],
+            cost_today=money(row["today"]) if row["tariff"] is not None else None,
+            cost_month=money(row["month"]) if row["tariff"] is not None else None,
         )
-        for commodity in Commodity
-        for priced in (commodity in names,)
+        for row in rows
     ]
 
 

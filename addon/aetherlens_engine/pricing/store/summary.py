@@ -16,6 +16,10 @@ from datetime import date, datetime
 
 import asyncpg
 
+from aetherlens_engine.models import Commodity
+
+from .tariffs import ACTIVE_KEYS
+
 _DEVICES_SQL = """
 WITH hourly_today AS (
     SELECT device_id, sum(energy_kwh) AS kwh
@@ -67,14 +71,22 @@ LEFT JOIN cloud_month AS cm ON cm.device_id = d.id AND d.kind = 'cloud_account'
 WHERE d.kind = ANY($6::text[]) AND d.commodity = 'electricity'
 ORDER BY d.id, cm.currency
 """
-# Each commodity's household costs today ($2) and this month (from $1).
+# Each commodity ($4) with its active tariff (the engine setting $5 names it) and its household
+# costs today ($2) and this month (from $1), in one round trip.
 _COMMODITIES_SQL = """
-SELECT m.commodity, coalesce(sum(c.cost) FILTER (WHERE c.day = $2), 0) AS today,
-       coalesce(sum(c.cost), 0) AS month
-FROM cost_daily AS c
-JOIN commodity_meters AS m ON m.id = c.device_id
-WHERE c.day >= $1 AND c.day <= $2 AND c.currency = $3
-GROUP BY m.commodity
+WITH costs AS (
+    SELECT m.commodity, sum(c.cost) FILTER (WHERE c.day = $2) AS today, sum(c.cost) AS month
+    FROM cost_daily AS c
+    JOIN commodity_meters AS m ON m.id = c.device_id
+    WHERE c.day >= $1 AND c.day <= $2 AND c.currency = $3
+    GROUP BY m.commodity
+)
+SELECT k.commodity, s.value #>> '{}' AS tariff,
+       coalesce(costs.today, 0) AS today, coalesce(costs.month, 0) AS month
+FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS k (commodity, setting, position)
+LEFT JOIN engine_settings AS s ON s.key = k.setting
+LEFT JOIN costs USING (commodity)
+ORDER BY k.position
 """
 # A cloud account's largest services this month ($1 month start, $2 today), largest first.
 _TOP_SERVICES_SQL = """
@@ -115,8 +127,19 @@ async def device_figures(
 async def commodity_costs(
     conn: asyncpg.Connection, month_start: date, today: date, currency: str
 ) -> list[asyncpg.Record]:
-    """Return each commodity's household costs in CURRENCY today and this month (from its start)."""
-    rows: list[asyncpg.Record] = await conn.fetch(_COMMODITIES_SQL, month_start, today, currency)
+    """Return each commodity's active tariff (or None) and household costs in CURRENCY.
+
+    Today's and this month's (from MONTH_START), a row per commodity in `Commodity`'s order.
+    """
+    commodities = list(Commodity)
+    rows: list[asyncpg.Record] = await conn.fetch(
+        _COMMODITIES_SQL,
+        month_start,
+        today,
+        currency,
+        [str(c) for c in commodities],
+        [ACTIVE_KEYS[c] for c in commodities],
+    )
     return rows
 
 
