@@ -213,3 +213,28 @@ async def test_the_hour_before_is_compared_and_other_currencies_are_left_out(
     water = {**definitions[Commodity.WATER], "currency": "USD"}
     await save_tariff(conn, water, now - timedelta(days=10))
     assert set(await cycles.projections(conn, now, "EUR")) == {Commodity.GAS}
+
+
+async def test_a_cycle_its_tariff_cannot_bill_has_no_figures_and_is_logged_once(
+    conn: asyncpg.Connection, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Gas hours before the tariff's first conversion period: no gas cycle, water's as ever."""
+    meters = Meters(conn, "unbillable")
+    await meters.create()
+    now = datetime(2024, 9, 10, 10, 30, tzinfo=BERLIN)  # 14 days back: before 2024-09-01
+    definitions = {c: {**d, "cycle_day": 5} for c, d in DEFINITIONS.items()}
+    for definition in definitions.values():
+        await save_tariff(conn, definition, now - timedelta(days=90))
+        await set_active_tariff(conn, definition["name"])
+    hour = now.replace(minute=0)
+    await meters.record(hour - timedelta(days=20), hour + HOUR)
+    cycles = MeteredCycles()
+    for minute in (31, 32):
+        found = await cycles.projections(conn, now.replace(minute=minute), "EUR")
+        assert set(found) == {Commodity.WATER}
+        assert found[Commodity.WATER] == meters.expected(
+            Commodity.WATER, definitions[Commodity.WATER], now.replace(minute=minute)
+        )
+    warnings = [r for r in caplog.records if "Cannot bill gas" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "before the first conversion period" in warnings[0].getMessage()

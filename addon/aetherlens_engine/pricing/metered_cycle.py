@@ -80,7 +80,7 @@ class MeteredCycles:
         self._kept: dict[Commodity, _Kept] = {}
         self._built: dict[int, Tariff] = {}  # a stored version's definition never changes
         self._computing = asyncio.Lock()
-        self._reported: set[tuple[int, str]] = set()
+        self._reported: set[int] = set()  # versions that could not bill: logged once each
 
     async def projections(
         self, conn: asyncpg.Connection, now: datetime, currency: str
@@ -133,8 +133,8 @@ class MeteredCycles:
             try:
                 projection = await metered_projection(conn, tariff, now)
             except BillInputError as err:
-                if (key[0], str(err)) not in self._reported:
-                    self._reported.add((key[0], str(err)))
+                if key[0] not in self._reported:
+                    self._reported.add(key[0])
                     LOGGER.warning("Cannot bill %s under %r: %s", commodity, tariff.name, err)
                 return None
             if keep:
