@@ -249,7 +249,7 @@ async def write_costs(
     rated = interval_rates(tariff, load, prices=prices, carbon=carbon) if load else []
     rates = [rate for rate in rated if low <= rate.start < high]
     async with conn.transaction():
-        await clear_rates(conn, tariff.commodity, low, high, connection)
+        replaced = await clear_rates(conn, tariff.commodity, low, high, connection)
         await conn.execute(
             _RATES_SQL,
             stored.id,
@@ -263,10 +263,11 @@ async def write_costs(
             [volume_price(tariff, r.start, r.price) for r in rates],
             connection,
         )
-        if len(rates) > ANALYZED_FROM:
+        if len(rates) > ANALYZED_FROM and replaced < len(rates):
             # The daily sums' plan rests on the rates' row count: a cycle written since the last
             # autovacuum looks like none, and the planner sorts the cycle's device-hours (on disk,
-            # with the Pi's work_mem) instead of hashing them, which takes twice as long.
+            # with the Pi's work_mem) instead of hashing them, which takes twice as long. Rates
+            # that replace as many of the same hours leave the statistics as they were.
             await conn.execute("ANALYZE cost_rates")
         await write_daily(
             conn, low, high, day_zone, commodity=tariff.commodity, connection=connection
@@ -280,9 +281,9 @@ async def clear_rates(
     start: datetime,
     end: datetime,
     connection: str = "",
-) -> None:
-    """Delete the rates of COMMODITY (and CONNECTION) of the hours [start, end)."""
-    await conn.execute(
+) -> int:
+    """Delete the rates of COMMODITY (and CONNECTION) of the hours [start, end); return how many."""
+    status: str = await conn.execute(
         "DELETE FROM cost_rates WHERE commodity = $1 AND connection = $4 "
         "AND hour >= $2 AND hour < $3",
         str(commodity),
@@ -290,6 +291,7 @@ async def clear_rates(
         end,
         connection,
     )
+    return int(status.rsplit(maxsplit=1)[-1])
 
 
 # Whose costs a sum reads. The household rule lives in the views of timescale/0005 and, per
