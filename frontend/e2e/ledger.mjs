@@ -44,6 +44,15 @@ export async function ledgerOverview(page, url, api) {
   for (const field of FIGURES) {
     check(addsUp(ledger.parts.map((part) => part[field]), ledger.total[field]), `the ledger's ${field} is the sum of its parts to the cent (${ledger.total[field]}; ${ledger.parts.map((part) => part[field])})`);
   }
+  // A part's grid connections, shown under it when one has a tariff of its own: each the engine's.
+  const own = ledger.parts.flatMap((part) => (part.connections.some((each) => each.connection !== null) ? part.connections : []));
+  const rows = await page.getByTestId('ledger-connection').all();
+  check(rows.length === own.length, `the page shows each grid connection of the engine's ledger (${rows.length}; ${own.length})`);
+  for (const [index, row] of rows.entries()) {
+    const cells = (await row.locator('td').allTextContents()).slice(0, FIGURES.length);
+    const wanted = await Promise.all(FIGURES.map((field) => shownMoney(page, own[index][field], ledger.currency)));
+    check(isDeepStrictEqual(cells, wanted), `grid connection ${own[index].connection} shows the engine's figures (${cells}; ${wanted})`);
+  }
   for (const commodity of ['gas', 'water']) {
     const part = ledger.parts.find((each) => each.commodity === commodity);
     check(part.tariff !== null && Number(part.month) > 0, `${commodity} is priced by its tariff (${JSON.stringify(part)})`);

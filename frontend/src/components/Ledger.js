@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
-import { money } from '../lib/format.js';
+import { day, money } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
+import { ledgerRows } from '../lib/ledger.js';
 import { ErrorNote, Loading } from './Common.js';
 
 /** @typedef {import('../lib/apiTypes.js').Answers} Answers */
@@ -21,6 +22,16 @@ function partDetail(part) {
 }
 
 /**
+ * A grid connection's row: its tariff, and its own cycle's first day.
+ * @param {import('../lib/ledger.js').LedgerRow} row
+ */
+function connectionDetail(row) {
+  const tariff = row.tariff ?? 'no tariff: not priced';
+  const cycle = row.cycle_start === null ? '' : ` · cycle from ${day(row.cycle_start)}`;
+  return `${tariff}${cycle}`;
+}
+
+/**
  * The household's spend by commodity: the engine's ledger, its total the exact sum of the parts.
  * @param {{ refresh: number }} props
  */
@@ -38,13 +49,22 @@ export function Ledger({ refresh }) {
         <th scope="col" class="num">Cycle so far</th><th scope="col" class="num">Projected</th>
       </tr></thead>
       <tbody>
-        ${parts.map((part) => html`<tr key=${part.commodity} data-testid="ledger-part" data-commodity=${part.commodity}>
-          <th scope="row">${NAMES[part.commodity]}<small class="detail">${partDetail(part)}</small></th>
-          <td class="num">${money(part.today, currency)}</td>
-          <td class="num">${money(part.month, currency)}</td>
-          <td class="num">${money(part.cycle_so_far, currency)}</td>
-          <td class="num">${money(part.projected, currency)}</td>
-        </tr>`)}
+        ${ledgerRows(parts).map((row) => {
+          const part = parts.find((each) => each.commodity === row.commodity);
+          const isPart = row.key === row.commodity;
+          const head = isPart && part
+            ? html`${NAMES[row.commodity]}<small class="detail">${partDetail(part)}</small>`
+            : html`${row.connection === null ? 'Meters on the active tariff' : 'Grid connection on its own tariff'}<small class="detail">${connectionDetail(row)}</small>`;
+          return html`<tr key=${row.key} class=${isPart ? undefined : 'connection-row'}
+              data-testid=${isPart ? 'ledger-part' : 'ledger-connection'} data-commodity=${row.commodity}
+              data-connection=${isPart ? undefined : row.connection ?? ''}>
+            <th scope="row">${head}</th>
+            <td class="num">${money(row.today, currency)}</td>
+            <td class="num">${money(row.month, currency)}</td>
+            <td class="num">${money(row.cycle_so_far, currency)}</td>
+            <td class="num">${money(row.projected, currency)}</td>
+          </tr>`;
+        })}
       </tbody>
       <tfoot><tr data-testid="ledger-total">
         <th scope="row">Total</th>
