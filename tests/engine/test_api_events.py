@@ -15,13 +15,12 @@ import pytest
 
 from aetherlens_engine.api import ApiLimits, create_app
 from aetherlens_engine.api.openapi import build_spec
-from aetherlens_engine.config import load_config
 from aetherlens_engine.engine import Engine
 from aetherlens_engine.live import LiveUpdates
 from aetherlens_engine.migrations import apply_migrations
 from tests.engine.test_api_openapi import Answer, check_answer
-from tests.engine.test_api_support import AUTH, engine_state
-from tests.engine.test_budgets import _free_port, _token
+from tests.engine.test_api_support import AUTH, engine_config, engine_state
+from tests.engine.test_budgets import _token
 from tests.http import serve_app
 from tests.postgres import ScratchDatabase
 
@@ -113,16 +112,7 @@ async def test_the_engine_tells_a_stream_when_readings_are_rolled_up(
         )
     finally:
         await conn.close()
-    port = _free_port()
-    config = load_config(
-        environ={},
-        overrides={
-            "data_dir": str(tmp_path),
-            "database_url": database.dsn,
-            "api": {"port": port},
-            "rollup": {"interval_seconds": 1},
-        },
-    )
+    config, port = engine_config(tmp_path, database.dsn, rollup={"interval_seconds": 1})
     engine = Engine(config)
     await engine.start()
     try:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -17,12 +18,14 @@ import asyncpg
 
 from aetherlens_engine import __version__
 from aetherlens_engine.api import EngineState, create_app
+from aetherlens_engine.config import EngineConfig, load_config
 from aetherlens_engine.errors import EngineError
 from aetherlens_engine.ingest.stats import IngestStats
 from aetherlens_engine.migrations import apply_migrations
 from aetherlens_engine.models import IngestResult, RawReading, Rejection
 from aetherlens_engine.plugins import PluginManager
 from tests.http import serve_app
+from tests.postgres import free_port
 
 TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 (made up for the tests)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -47,6 +50,13 @@ async def client(
     """Serve STATE and yield a session on it sending HEADERS (the right token by default)."""
     async with serve(state) as url, aiohttp.ClientSession(url, headers=headers) as session:
         yield session
+
+
+def engine_config(data_dir: Path, dsn: str, **options: Any) -> tuple[EngineConfig, int]:
+    """Return the configuration of an engine on DSN keeping DATA_DIR, with OPTIONS; its port."""
+    port = free_port()
+    overrides = {"data_dir": str(data_dir), "database_url": dsn, "api": {"port": port}}
+    return load_config(environ={}, overrides=overrides | options), port
 
 
 async def migrate(pool: asyncpg.Pool) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from aetherlens_engine.config import load_config
 from aetherlens_engine.engine import Engine
-from tests.postgres import ScratchDatabase, free_port
+from tests.engine.test_api_support import engine_config
+from tests.postgres import ScratchDatabase
 
 
 class RecordingAnnouncer:
@@ -28,15 +28,7 @@ class RecordingAnnouncer:
 async def test_the_hook_announces_the_running_engine(
     database: ScratchDatabase, tmp_path: Path
 ) -> None:
-    port = free_port()
-    config = load_config(
-        environ={},
-        overrides={
-            "data_dir": str(tmp_path / "data"),
-            "database_url": database.dsn,
-            "api": {"port": port},
-        },
-    )
+    config, port = engine_config(tmp_path / "data", database.dsn)
     made: list[RecordingAnnouncer] = []
 
     def announce(port: int, token: Callable[[], str | None]) -> RecordingAnnouncer:

@@ -13,10 +13,9 @@ import aiohttp
 import asyncpg
 import pytest
 
-from aetherlens_engine.config import load_config
 from aetherlens_engine.engine import Engine
-from tests.engine.test_api_support import add_device, migrate
-from tests.postgres import ScratchDatabase, free_port
+from tests.engine.test_api_support import add_device, engine_config, migrate
+from tests.postgres import ScratchDatabase
 
 pytestmark = pytest.mark.parametrize("database", ["timescaledb"], indirect=True)
 
@@ -42,17 +41,7 @@ async def test_a_save_applies_live_and_at_the_next_start(
     database: ScratchDatabase, tmp_path: Path
 ) -> None:
     """A shorter retention refuses older readings at once; a new time zone waits for the restart."""
-    port = free_port()
-    config = load_config(
-        environ={},
-        overrides={
-            "data_dir": str(tmp_path),
-            "database_url": database.dsn,
-            "api": {"port": port},
-            "timezone": "Europe/Zurich",
-            "currency": "CHF",
-        },
-    )
+    config, port = engine_config(tmp_path, database.dsn, timezone="Europe/Zurich", currency="CHF")
     pool = await asyncpg.create_pool(database.dsn, min_size=1, max_size=1)
     try:
         await migrate(pool)
