@@ -62,9 +62,9 @@ function partOf(row, split, names) {
 }
 
 /**
- * Group the day rows of a `GET /api/v1/costs?resolution=day` answer (group total, device or
- * period) into buckets of the range FROM–TO (local dates, both included): each bucket's days in
- * the range, the split's parts (largest spend first) with an exact amount per bucket, and the
+ * Group the day (or, by month, month) rows of a `GET /api/v1/costs` answer (group total, device
+ * or period) into buckets of the range FROM–TO (local dates, both included): each bucket's days
+ * in the range, the split's parts (largest spend first) with an exact amount per bucket, and the
  * buckets' totals.
  * @param {CostRow[]} rows
  * @param {{ zone: string, by: SpendBy, split: SplitBy, from: string, to: string,
@@ -76,15 +76,23 @@ export function spendBy(rows, { zone, by, split, from, to, cycles = [], names = 
   const buckets = new Map();
   /** @type {Map<string, { name: string, amounts: Map<string, string[]> }>} */
   const parts = new Map();
+  // Every device has a row per day: each day's bucket found once.
+  /** @type {Map<string, { key: string, first: string, last: string }>} */
+  const byStart = new Map();
   for (const row of rows) {
-    const date = localDate(zone, row.start);
-    const bucket = bucketOf(date, by, cycles);
+    let bucket = byStart.get(row.start);
+    if (!bucket) {
+      bucket = bucketOf(localDate(zone, row.start), by, cycles);
+      byStart.set(row.start, bucket);
+    }
     if (!buckets.has(bucket.key)) {
       buckets.set(bucket.key, { key: bucket.key, first: bucket.first < from ? from : bucket.first, last: bucket.last > to ? to : bucket.last });
     }
     const part = partOf(row, split, names);
     const entry = parts.get(part.key) ?? { name: part.name, amounts: new Map() };
-    entry.amounts.set(bucket.key, [...(entry.amounts.get(bucket.key) ?? []), row.cost]);
+    const amounts = entry.amounts.get(bucket.key) ?? [];
+    amounts.push(row.cost);
+    entry.amounts.set(bucket.key, amounts);
     parts.set(part.key, entry);
   }
   const ordered = [...buckets.values()].sort((a, b) => (a.first < b.first ? -1 : 1));

@@ -38,9 +38,23 @@ export function localMidnight(date, zone) {
  * @param {number|string} [instant]
  */
 export function localDate(zone, instant = Date.now()) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(instant),
-  );
+  return dateFormat(zone).format(new Date(instant));
+}
+
+/** @type {Map<string, Intl.DateTimeFormat>} */
+const dateFormats = new Map();
+
+/**
+ * The YYYY-MM-DD format of ZONE, made once: a year of days of many devices is many dates.
+ * @param {string} zone
+ */
+function dateFormat(zone) {
+  let format = dateFormats.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(zone, format);
+  }
+  return format;
 }
 
 /**
