@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 import {
   AUDITED, AXE_VERSION, VIEWPORTS, audit, check, engineApi, fitsWidth, focusMovesTo, log, shownMoney,
 } from './harness.mjs';
-import { ANALYSIS_DRAWN, analysisView } from './analysis.mjs';
+import { ANALYSIS_DRAWN, analysisLoad, analysisView } from './analysis.mjs';
 import { deviceChanges } from './devices.mjs';
 import { gasAndWaterTariffs, ledgerOverview } from './ledger.mjs';
 import { pluginsView } from './plugins.mjs';
@@ -139,6 +139,8 @@ async function loadFigures(browser) {
     const median = (key) => runs.map((each) => each[key]).sort((a, b) => a - b)[1];
     log(`load time, ${devices} metered devices with a year of data, CPU throttled 4x: first paint ${Math.round(median('paint'))} ms, `
       + `first chart ${Math.round(median('chart'))} ms (median of 3: ${runs.map((each) => `${Math.round(each.paint)}/${Math.round(each.chart)}`).join(', ')}; load average ${load})`);
+    log(`load time of the cost analysis, the same data and throttling: ${await analysisLoad(page, demo.url)}; `
+      + `load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
     await context.close();
   } finally {
     await stopEngine(child);
