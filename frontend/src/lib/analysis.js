@@ -160,7 +160,7 @@ function energyName(line, tiered) {
  * @typedef {'energy'|'surcharges'|'demand'|'standing'|'minimum'|'taxes'|'credits'|'rounding'} ComponentKind
  */
 
-export const COMPONENT_KINDS = /** @type {const} */ ({
+const COMPONENT_KINDS = /** @type {const} */ ({
   energy: 'Energy',
   surcharges: 'Surcharges',
   demand: 'Demand',

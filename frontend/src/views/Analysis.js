@@ -4,7 +4,7 @@ import { Chart, PALETTE } from '../components/Chart.js';
 import { ErrorNote, Loading } from '../components/Common.js';
 import { Field, fieldId } from '../components/Field.js';
 import {
-  billComponents, componentStack, cycleLabel, energyByPeriodAndTier, rangeErrors, spendBy, yearBefore, yearOverYear,
+  MAX_DAYS, billComponents, componentStack, cycleLabel, energyByPeriodAndTier, rangeErrors, spendBy, yearBefore, yearOverYear,
 } from '../lib/analysis.js';
 import { query } from '../lib/api.js';
 import { downloadCsv, toCsv } from '../lib/csv.js';
@@ -307,7 +307,7 @@ export function Analysis() {
       <div class="fields">
         <${Field} path="start" label="From" type="date" value=${values.from} onInput=${(/** @type {string} */ from) => edit({ from })} messages=${errors.get('start')} />
         <${Field} path="end" label="To" type="date" value=${values.to} onInput=${(/** @type {string} */ to) => edit({ to })} messages=${errors.get('end')}
-          hint="the last day shown; at most 400 days" />
+          hint=${`the last day shown; at most ${MAX_DAYS} days`} />
         <${Field} path="commodity" label="Commodity" value=${values.commodity} options=${commodities} onInput=${(/** @type {string} */ commodity) => edit({ commodity })} />
         <${Field} path="by" label="Spend by" value=${values.by} options=${byOptions} onInput=${(/** @type {string} */ by) => edit({ by: /** @type {SpendBy} */ (by) })} />
         <${Field} path="split" label="Split by" value=${values.split} options=${Object.entries(SPLIT_LABELS).map(([id, label]) => ({ value: id, label }))}

@@ -1,4 +1,4 @@
-import{C as e,D as t,N as n,O as r,T as i,a,b as o,d as s,g as c,i as l,j as u,l as d,o as f,r as p,s as m,w as h,x as g}from"./index-CWrQOYzZ.js";var _=[`tariffs`,`start`,`end`];function v({bill:e,currency:t}){let r=Number(e.difference);return n`<tr data-testid="ranked-bill" data-tariff=${e.tariff} data-rank=${e.rank}>
+import{C as e,D as t,N as n,O as r,T as i,a,b as o,d as s,g as c,i as l,j as u,l as d,o as f,r as p,s as m,w as h,x as g}from"./index-66HxH0yS.js";var _=[`tariffs`,`start`,`end`];function v({bill:e,currency:t}){let r=Number(e.difference);return n`<tr data-testid="ranked-bill" data-tariff=${e.tariff} data-rank=${e.rank}>
     <td class="num">${e.rank}</td>
     <th scope="row">${e.tariff}${e.reference?n` <span class="muted">(active)</span>`:``}</th>
     <td class="num" data-testid="ranked-total">${c(e.total,t)}</td>
