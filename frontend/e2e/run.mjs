@@ -565,7 +565,7 @@ async function main() {
     await rankingView(page, demo.url, api, ['Flat saver', VAT_TARIFF, imported]);
     await statementsView(page, demo.url, api);
     await pluginsView(page, demo.url, api, demo.plugin_secret);
-    await settingsView(page, demo.url, api);
+    await settingsView(page, demo.url, api, (name) => shot(page, name));
     await page.goto(`${demo.url}#/devices`);
     await page.getByTestId('device-row').first().waitFor();
     await shot(page, 'devices-desktop');
@@ -627,8 +627,12 @@ async function main() {
     await phonePage.locator('[data-testid="budget"][data-name="Household"]').waitFor();
     await fitsWidth(phonePage, 'the budgets');
     await shot(phonePage, 'budgets-phone');
+    await phonePage.goto(`${demo.url}#/settings`);
+    await phonePage.locator('#f-currency').waitFor();
+    await fitsWidth(phonePage, 'the settings');
+    await shot(phonePage, 'settings-phone');
     for (const [view, ready] of [['analysis', ANALYSIS_DRAWN], ['statements', '[data-testid="statement"]'], ['ranking', '#f-start'],
-      ['plugins', '[data-testid="plugin"]'], ['settings', '#f-currency']]) {
+      ['plugins', '[data-testid="plugin"]']]) {
       await phonePage.goto(`${demo.url}#/${view}`);
       await phonePage.locator(ready).first().waitFor();
       await fitsWidth(phonePage, `the ${view} view`);

@@ -20,7 +20,8 @@ async function refusedAt(page, id, pattern, what) {
   await focusMovesTo(page, id, `focus moves to ${what}`);
 }
 
-export async function settingsView(page, url, api) {
+/** SHOOT(name) takes the view's screenshot while it waits for a restart. */
+export async function settingsView(page, url, api, shoot) {
   const before = await api('GET', 'api/v1/settings');
   check(before.saved.length === 0 && before.restart_required.length === 0, `the configuration's settings to begin with (${JSON.stringify(before)})`);
   await page.goto(`${url}#/settings`);
@@ -54,7 +55,7 @@ export async function settingsView(page, url, api) {
   await page.getByTestId('settings-notice').filter({ hasText: 'Saved the settings.' }).waitFor();
   const notice = page.getByTestId('restart-notice');
   await notice.filter({ hasText: 'Restart the engine to apply the currency, the time zone, Home Assistant cabin' }).waitFor();
-  await audit(page, 'settings waiting for a restart');
+  await shoot('settings-desktop');
   const saved = await api('GET', 'api/v1/settings');
   check(saved.currency === 'CAD' && saved.timezone === 'America/Toronto' && saved.retention.raw_days === 120 && saved.retention.hourly_days === 400,
     `the engine saved them (${JSON.stringify(saved)})`);
