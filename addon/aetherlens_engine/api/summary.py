@@ -141,10 +141,12 @@ async def _summary_at(state: EngineState) -> contract.Summary:
         if any(b["scope"] in COMMODITY_SCOPES and b["period"] == "billing_cycle" for b in budgets):
             metered = await state.metered.projections(conn, now, state.currency)
             cycles = {str(commodity): found.so_far.total for commodity, found in metered.items()}
-        services = await top_services(conn, periods.month_start, periods.today, TOP_SERVICES)
+        accounts = [row for row in rows if row["kind"] == DeviceKind.CLOUD_ACCOUNT]
+        services = []  # a household without cloud accounts reads none
+        if accounts:
+            services = await top_services(conn, periods.month_start, periods.today, TOP_SERVICES)
     priced = bool(rows[0]["priced"]) if rows else False
     devices = [row for row in rows if row["kind"] != DeviceKind.CLOUD_ACCOUNT]
-    accounts = [row for row in rows if row["kind"] == DeviceKind.CLOUD_ACCOUNT]
     # The household_meters of timescale/0005: the mains, else appliances not inside another.
     household = [row for row in devices if row["mains"]]
     spending = _Spending(
