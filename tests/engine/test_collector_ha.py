@@ -206,6 +206,29 @@ async def recorded(hass: HomeAssistant, entity_id: str, value: float, since: dat
     await wait_for(check, f"HA's history to hold {entity_id} = {value}")
 
 
+async def import_statistics(
+    hass: HomeAssistant, entity_id: str, unit: str, stats: list[dict[str, Any]]
+) -> None:
+    """Give ENTITY_ID's counter hourly STATS (start, state, sum) through recorder/import_statistics.
+
+    The recorder imports them in its own time, after the command's answer.
+    """
+    await hass.command(
+        {
+            "type": "recorder/import_statistics",
+            "metadata": {
+                "has_mean": False,
+                "has_sum": True,
+                "name": None,
+                "source": "recorder",
+                "statistic_id": entity_id,
+                "unit_of_measurement": unit,
+            },
+            "stats": stats,
+        }
+    )
+
+
 async def test_readings_units_flags_gaps_and_renames(
     home_assistant: HomeAssistant, db_pool: asyncpg.Pool, pipeline: IngestPipeline
 ) -> None:
@@ -455,22 +478,14 @@ async def test_long_term_statistics_fill_what_history_lacks(
     """Hourly statistics from before HA's history become backfilled counter readings."""
     hass = home_assistant
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    await hass.command(
-        {
-            "type": "recorder/import_statistics",
-            "metadata": {
-                "has_mean": False,
-                "has_sum": True,
-                "name": None,
-                "source": "recorder",
-                "statistic_id": "sensor.grid_import",
-                "unit_of_measurement": "kWh",
-            },
-            "stats": [
-                {"start": (hour - timedelta(hours=5)).isoformat(), "state": 50.0, "sum": 0.0},
-                {"start": (hour - timedelta(hours=4)).isoformat(), "state": 51.0, "sum": 1.0},
-            ],
-        }
+    await import_statistics(
+        hass,
+        "sensor.grid_import",
+        "kWh",
+        [
+            {"start": (hour - timedelta(hours=5)).isoformat(), "state": 50.0, "sum": 0.0},
+            {"start": (hour - timedelta(hours=4)).isoformat(), "state": 51.0, "sum": 1.0},
+        ],
     )
     instance = settings(hass, backfill_limit=timedelta(days=1))
     async with collecting(instance, db_pool, pipeline) as collector:
