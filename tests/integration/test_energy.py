@@ -37,7 +37,9 @@ async def test_grid_energy_and_cost_validate(
     assert await async_setup_component(hass, "energy", {})
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    # The statistics import runs as the entry's background task: done before the recorder's
+    # database is asked about (and torn down).
+    await hass.async_block_till_done(wait_background_tasks=True)
     await async_wait_recording_done(hass)
 
     manager = await energy_data.async_get_manager(hass)
@@ -71,3 +73,4 @@ async def test_grid_energy_and_cost_validate(
     validation = await async_validate(hass)
     issues = {issue["type"] for issue in validation.as_dict()["energy_sources"][0]}
     assert "entity_state_class_measurement_no_last_reset" in issues
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -38,7 +38,8 @@ async def test_gas_and_water_costs_validate_in_the_energy_dashboard(
     assert await async_setup_component(hass, "energy", {})
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    # The statistics import (the entry's background task) done before the recorder is asked.
+    await hass.async_block_till_done(wait_background_tasks=True)
     await async_wait_recording_done(hass)
 
     manager = await energy_data.async_get_manager(hass)
