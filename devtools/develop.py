@@ -161,7 +161,7 @@ def _hass_setup(options: Options) -> HassSetup:
     )
 
 
-def _link_integration(config_dir: Path) -> None:
+def link_integration(config_dir: Path) -> None:
     """Make the repository's integration a custom component of CONFIG_DIR."""
     custom = config_dir / "custom_components"
     custom.mkdir(parents=True, exist_ok=True)
@@ -176,7 +176,7 @@ async def start_home_assistant(options: Options) -> tuple[HomeAssistant, bool]:
     setup = _hass_setup(options)
     first = not (config_dir / "configuration.yaml").exists()
     config_dir.mkdir(parents=True, exist_ok=True)
-    _link_integration(config_dir)
+    link_integration(config_dir)
     if first:
         _log(f"creating Home Assistant's configuration in {config_dir}")
         return await HomeAssistant.create(config_dir, setup), True

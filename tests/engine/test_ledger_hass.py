@@ -10,27 +10,34 @@ pinned to the range's end, backfills them; its rollups make the hours; gas and w
 saved through the engine's API bill them, and the bills equal the hand computation written out
 below to the cent: gas over the cycle change of the 25th (cycle day 25, the 25-hour day its
 first) with two calorific values, water over its cycle change of the 24th with a tier crossed
-in the DST cycle and sewage on a share of the volume.
+in the DST cycle and sewage on a share of the volume. The integration, linked into that
+`hass` and configured through its config flow against the engine, gives the gas and water cost
+entities that HA's own `energy/validate` is asked about.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import asyncpg
 import pytest
+import pytest_socket
 
 from aetherlens_engine.collector import HomeAssistantCollector
 from aetherlens_engine.ingest import IngestPipeline
 from aetherlens_engine.pricing.service import TariffService
 from aetherlens_engine.storage import RollupMaintainer
+from devtools.develop import configure_integration, link_integration
 from devtools.homeassistant import HassSetup, HomeAssistant
 from tests.engine.checked_api import checked
-from tests.engine.test_api_support import client, engine_state
+from tests.engine.test_api_support import AUTH, TOKEN, client, engine_state, serve
 from tests.engine.test_collector_ha import (
     connected,
     device_id,
@@ -42,7 +49,7 @@ from tests.engine.test_collector_ha import (
     wait_for,
 )
 from tests.engine.test_collector_ledger import _grid, _metered
-from tests.hass import home_assistant  # noqa: F401 - a fixture
+from tests.hass import run
 
 pytestmark = pytest.mark.parametrize("database", ["timescaledb"], indirect=True)
 
@@ -54,6 +61,8 @@ END = datetime(2026, 10, 27, tzinfo=BERLIN).astimezone(UTC)  # 26 October, 23:00
 NOW = END  # the engine's clock
 # Backfilled statistics are an hour apart: a gap of an hour still spreads over the hour it spans.
 MAX_GAP = HOUR
+# HA's recorder compiles statistics every 5 minutes: the energy validator waits for the first.
+STATISTICS_WITHIN_S = 330
 
 # (input_number, entity, unit, device class, HA's first counter value, its rise an hour,
 #  the factor to the engine's unit)
@@ -131,6 +140,22 @@ def hass_setup() -> HassSetup:
     )
 
 
+@pytest.fixture(scope="module")
+def home_assistant(
+    hass_setup: HassSetup, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HomeAssistant]:
+    """Return tests.hass's Home Assistant, with the AetherLens integration to configure."""
+    directory = tmp_path_factory.mktemp("hass")
+    link_integration(directory)
+    pytest_socket.enable_socket()  # before the first test's `socket_enabled`, as tests.hass
+    instance = run(HomeAssistant.create(directory, hass_setup))
+    try:
+        yield instance
+    finally:
+        pytest_socket.enable_socket()
+        run(instance.stop())
+
+
 def _hours() -> list[datetime]:
     """The statistics' hours: the one before START (its end is the first reading) to END."""
     count = int((END - START) / HOUR) + 1
@@ -184,6 +209,35 @@ async def tariffs(db_pool: asyncpg.Pool) -> AsyncIterator[TariffService]:
     await service.stop()
 
 
+async def _collected(
+    hass: HomeAssistant, db_pool: asyncpg.Pool, pipeline: IngestPipeline
+) -> list[int]:
+    """Collect the range from HA, roll it up; return the meters' devices (as METERS)."""
+    await _import_statistics(hass)
+    instance = settings(hass, include=(), backfill_limit=timedelta(days=10))
+    collector = HomeAssistantCollector(instance, db_pool, pipeline, {}, clock=lambda: NOW)
+    collector.start()
+    try:
+        await connected(collector)
+        assert collector.status.rejected == 0
+    finally:
+        await collector.stop()
+    await stored(db_pool, "sensor.water_meter", (1234.5 + 97 * 12.5) / 1000)
+    devices = [await device_id(db_pool, f"sensor.{meter[1]}") for meter in METERS]
+    rollups = RollupMaintainer(db_pool, BERLIN, max_gap=MAX_GAP)
+    await rollups.recompute(START - HOUR, END + HOUR, devices)
+    return devices
+
+
+async def _save_tariffs(session: aiohttp.ClientSession, tariffs: TariffService) -> None:
+    """Save and activate the gas and water tariffs through the engine's API."""
+    for definition in (GAS, WATER):
+        body = {"name": definition["name"], "definition": definition, "activate": True}
+        status, saved = await checked(session, "post", "/api/v1/tariffs", json=body)
+        assert (status, saved["active"]) == (201, True)
+        await tariffs.wait_settled()
+
+
 def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(D("0.01"), ROUND_HALF_UP)
 
@@ -222,40 +276,22 @@ async def test_gas_and_water_bills_of_what_home_assistant_recorded_equal_the_han
     tariffs: TariffService,
 ) -> None:
     hass = home_assistant
-    await _import_statistics(hass)
-    instance = settings(hass, include=(), backfill_limit=timedelta(days=10))
-    collector = HomeAssistantCollector(instance, db_pool, pipeline, {}, clock=lambda: NOW)
-    collector.start()
-    try:
-        await connected(collector)
-        assert collector.status.rejected == 0
-    finally:
-        await collector.stop()
-    await stored(db_pool, "sensor.water_meter", (1234.5 + 97 * 12.5) / 1000)
+    devices = await _collected(hass, db_pool, pipeline)
 
     # The readings in the range are HA's statistics, in the engine's units (litres in m³).
-    devices = []
-    for _, entity, _, _, first, rise, factor in METERS:
-        device = await device_id(db_pool, f"sensor.{entity}")
-        devices.append(device)
+    for (_, entity, _, _, first, rise, factor), device in zip(METERS, devices, strict=True):
         readings = await rows(db_pool, device)
         recorded = [(r["time"], r["value"]) for r in readings if r["time"] <= NOW]
         expected = await _statistics(hass, f"sensor.{entity}")
         assert len(expected) == 98, entity  # 97 hours of the range, and the hour before
         assert expected[-1] == (END, first + 97 * rise)
         assert recorded == [(t, pytest.approx(v * factor, rel=1e-12)) for t, v in expected]
-    rollups = RollupMaintainer(db_pool, BERLIN, max_gap=MAX_GAP)
-    await rollups.recompute(START - HOUR, END + HOUR, devices)
 
     state = engine_state(
         db_pool, timezone=BERLIN, currency="EUR", clock=lambda: NOW, tariff_service=tariffs
     )
     async with client(state) as session:
-        for definition in (GAS, WATER):
-            body = {"name": definition["name"], "definition": definition, "activate": True}
-            status, saved = await checked(session, "post", "/api/v1/tariffs", json=body)
-            assert (status, saved["active"]) == (201, True)
-            await tariffs.wait_settled()
+        await _save_tariffs(session, tariffs)
         bills = {}
         for commodity in ("gas", "water"):
             query = {"commodity": commodity, "start": START.isoformat(), "end": END.isoformat()}
@@ -296,3 +332,70 @@ async def test_gas_and_water_bills_of_what_home_assistant_recorded_equal_the_han
     )
     assert _cents(D(parts["gas"]["cycle_so_far"])) == _cents(gas_by_hand[1])
     assert _cents(D(parts["water"]["cycle_so_far"])) == _cents(water_by_hand[1])
+
+
+async def _ledger_entities(hass: HomeAssistant, keys: list[str]) -> dict[str, str]:
+    """Wait until the integration has an entity for each key; return their ids by key."""
+    deadline = time.monotonic() + 60
+    while True:
+        entries = await hass.command({"type": "config/entity_registry/list"})
+        found = {
+            key: entry["entity_id"]
+            for entry in entries
+            if entry["platform"] == "aetherlens"
+            for key in keys
+            if entry["unique_id"].endswith(f"_{key}")
+        }
+        if len(found) == len(keys):
+            return found
+        assert time.monotonic() < deadline, f"the integration's entities: {sorted(found)}"
+        await asyncio.sleep(0.5)
+
+
+@pytest.mark.timeout(STATISTICS_WITHIN_S + 120)
+async def test_home_assistant_energy_validator_accepts_the_gas_and_water_cost_entities(
+    home_assistant: HomeAssistant,
+    db_pool: asyncpg.Pool,
+    pipeline: IngestPipeline,
+    tariffs: TariffService,
+) -> None:
+    """HA's own energy/validate, in the real `hass`, on the integration's gas and water sensors.
+
+    The integration is configured through HA's config flow against this engine; the validator
+    is asked until HA's recorder has compiled the entities' first statistics (HA says
+    `statistics_not_defined` until then), and then has no issue for either source.
+    """
+    hass = home_assistant
+    await _collected(hass, db_pool, pipeline)
+    state = engine_state(
+        db_pool, timezone=BERLIN, currency="EUR", clock=lambda: NOW, tariff_service=tariffs
+    )
+    async with serve(state) as url:
+        async with aiohttp.ClientSession(url, headers=AUTH) as session:
+            await _save_tariffs(session, tariffs)
+        await configure_integration(hass, url, TOKEN)
+        keys = [f"{c}_{what}" for c in ("gas", "water") for what in ("usage_today", "cost_today")]
+        entities = await _ledger_entities(hass, keys)
+        sources = [
+            {
+                "type": commodity,
+                "stat_energy_from": entities[f"{commodity}_usage_today"],
+                "stat_cost": entities[f"{commodity}_cost_today"],
+                "entity_energy_price": None,
+                "number_energy_price": None,
+            }
+            for commodity in ("gas", "water")
+        ]
+        await hass.save_energy_prefs({**PREFS, "energy_sources": sources})
+        try:
+            deadline = time.monotonic() + STATISTICS_WITHIN_S
+            while True:
+                validation = await hass.command({"type": "energy/validate"})
+                issues = [issue for source in validation["energy_sources"] for issue in source]
+                waiting = all(issue["type"] == "statistics_not_defined" for issue in issues)
+                if not issues or not waiting or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(5)
+        finally:
+            await hass.save_energy_prefs(PREFS)
+    assert validation["energy_sources"] == [[], []]
