@@ -214,6 +214,31 @@ async def test_gaps_longer_than_max_gap(pool: asyncpg.Pool) -> None:
     assert row["samples"] == 4
 
 
+async def test_hourly_counter_states_fill_the_hours_they_end(pool: asyncpg.Pool) -> None:
+    """States on the hour, an hour apart (HA's hourly statistics), with the default max_gap: each
+    hour's rise is booked in that hour and its local day, by a recompute and by the queue."""
+    rises = {at(h): float(h - 20) for h in range(21, 26)}  # 1 kWh in 21:00-22:00, … 5 in 01:00
+    states: list[Row] = [(at(21), 100.0)]
+    for hour, rise in rises.items():
+        states.append((hour + timedelta(hours=1), states[-1][1] + rise))
+    recomputed, queued = (
+        await add_device(pool, "recomputed", "kWh"),
+        await add_device(pool, "q", "kWh"),
+    )
+    await add_readings(pool, recomputed, states)
+    maintainer = RollupMaintainer(pool, UTC_ZONE)
+    await maintainer.recompute(at(21), at(27))
+    await add_readings(pool, queued, states[:3], queue=True)
+    await maintainer.process_queue()
+    await add_readings(pool, queued, states[3:], queue=True)  # folded onto the stored hours
+    await maintainer.process_queue()
+    for meter in (recomputed, queued):
+        energy = {hour: row["energy_kwh"] for hour, row in (await hourly(pool, meter)).items()}
+        assert energy == rises | {at(26): 0.0}  # 02:00, the last state, ends no hour yet
+        days = {day: row["energy_kwh"] for day, row in (await daily(pool, meter)).items()}
+        assert days == {DAY.date(): 1.0 + 2.0 + 3.0, DAY.date() + timedelta(days=1): 4.0 + 5.0}
+
+
 async def test_nothing_is_integrated_across_a_reading_after_a_gap(pool: asyncpg.Pool) -> None:
     """AFTER_GAP makes an interval a gap whatever its length: for power and for counters."""
     flagged, plain = await add_device(pool, "flagged", "W"), await add_device(pool, "plain", "W")
@@ -380,17 +405,18 @@ async def test_queue_processing_with_late_readings(pool: asyncpg.Pool) -> None:
 
 
 async def test_late_reading_before_a_gap(pool: asyncpg.Pool) -> None:
-    """A counter reading backfilled before a gap moves energy out of the hour after the gap."""
+    """A counter reading backfilled before a gap moves energy out of the gap's last hour."""
     meter = await add_device(pool, "meter", "kWh")
     maintainer = RollupMaintainer(pool, UTC_ZONE)
+    # 15:00 ends the hour 14:00-15:00: the gap's whole delta is booked there.
     await add_readings(pool, meter, [(at(10), 100.0), (at(15), 110.0)], queue=True)
     await maintainer.process_queue()
-    assert (await hourly(pool, meter))[at(15)]["energy_kwh"] == pytest.approx(10)
+    assert (await hourly(pool, meter))[at(14)]["energy_kwh"] == pytest.approx(10)
     await add_readings(pool, meter, [(at(10, 30), 104.0)], queue=True)
     await maintainer.process_queue()
     rows = await hourly(pool, meter)
     assert rows[at(10)]["energy_kwh"] == pytest.approx(4)
-    assert rows[at(15)]["energy_kwh"] == pytest.approx(6)
+    assert rows[at(14)]["energy_kwh"] == pytest.approx(6)
     await assert_equals_full_recompute(pool, maintainer, at(0), at(24))
 
 

@@ -14,7 +14,9 @@ Counters, per pair of consecutive readings:
   COUNTER_MEMORY readings becomes the new level;
 - a pair at most `max_gap` apart spreads its delta over the hours it spans, in proportion to time;
   a longer pair (the device was silent), or one whose later reading is flagged AFTER_GAP, puts its
-  whole delta in the hour of the later reading: the energy was used, but when is unknown.
+  whole delta in the hour the later reading ends: the energy was used, but when is unknown. A
+  reading on the hour ends the hour before it, so hourly counter states (Home Assistant's
+  long-term statistics, a state at each hour's end) give each hour its own delta.
 
 Power: trapezoids between consecutive readings at most `max_gap` apart, split at hour boundaries
 (the power at a boundary is interpolated); no energy is counted across a longer gap, nor into a
@@ -141,7 +143,8 @@ energy AS (
            CASE WHEN NOT counter THEN greatest(v0 + (v1 - v0) * fa, v0 + (v1 - v0) * fb) END AS peak
     FROM pieces
     UNION ALL
-    SELECT device_id, ws, we, date_bin('1 hour', t1, 'epoch'), t1, t1, delta, 0, NULL
+    -- h1, the hour the interval ends in: a reading on the hour closes the hour before it.
+    SELECT device_id, ws, we, h1, t1, t1, delta, 0, NULL
     FROM intervals
     WHERE long AND counter
 ),
