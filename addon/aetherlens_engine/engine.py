@@ -255,7 +255,7 @@ class Engine:
         )
         state.plugin_control = PluginControl(self._plugins, plugin_root)
         state.plugin_control.start()
-        self._start_collecting(config, pool, pipeline, state)
+        self._start_collecting(config, pool, pipeline, state, tariffs)
         self._settings = state.settings = self._settings_control(config, saved, features, pipeline)
         if self._announce is not None:
             self._announcer = self._announce(config.api.port, lambda: state.token)
@@ -264,11 +264,26 @@ class Engine:
         state.starting = False
 
     def _start_collecting(
-        self, config: EngineConfig, pool: asyncpg.Pool, pipeline: IngestPipeline, state: EngineState
+        self,
+        config: EngineConfig,
+        pool: asyncpg.Pool,
+        pipeline: IngestPipeline,
+        state: EngineState,
+        tariffs: TariffService,
     ) -> None:
-        """Start one collector per Home Assistant instance; each publishes its status."""
+        """Start one collector per Home Assistant instance; each publishes its status.
+
+        A change of what a device is in Home Assistant recomputes the costs it moved (TARIFFS).
+        """
         self._collectors = [
-            HomeAssistantCollector(instance, pool, pipeline, state.collectors, clock=self.clock)
+            HomeAssistantCollector(
+                instance,
+                pool,
+                pipeline,
+                state.collectors,
+                clock=self.clock,
+                household_changed=tariffs.household_changed,
+            )
             for instance in config.homeassistant
         ]
         for collector in self._collectors:

@@ -62,7 +62,7 @@ def _spec(name: str) -> DeviceSpec:
 
 
 async def test_a_display_name_outlasts_the_sources_renames(pool: asyncpg.Pool) -> None:
-    fridge = (await upsert_devices(pool, [_spec("Fridge plug")]))["ha:fridge"].id
+    fridge = (await upsert_devices(pool, [_spec("Fridge plug")])).by_source_id["ha:fridge"].id
     async with client(_state(pool)) as session:
         status, changed = await _patch(session, fridge, {"display_name": "  Kitchen fridge "})
         assert status == 200

@@ -34,7 +34,7 @@ from aetherlens_engine.config import load_config
 from aetherlens_engine.engine import Engine
 from aetherlens_engine.ingest import IngestPipeline
 from aetherlens_engine.migrations import apply_migrations
-from aetherlens_engine.models import Quality
+from aetherlens_engine.models import Commodity, Quality
 from aetherlens_engine.storage import RollupMaintainer
 from devtools.homeassistant import HomeAssistant
 from tests.hass import ENERGY_PREFS, hass_setup, home_assistant  # noqa: F401 - fixtures
@@ -613,3 +613,63 @@ async def test_a_new_include_and_exclude_apply_at_the_next_sync(
         heater = await device_id(db_pool, "sensor.heater_power")
         assert 750 not in [row["value"] for row in await rows(db_pool, heater)]
     assert collector.instance.exclude == ("sensor.heater_*",)
+
+
+async def test_energy_preferences_that_move_the_household_recompute_its_costs(
+    home_assistant: HomeAssistant, db_pool: asyncpg.Pool, pipeline: IngestPipeline
+) -> None:
+    """The grid meter turned into the export meter in HA: the costs it priced are to be redone."""
+    hass = home_assistant
+    moved: list[frozenset[Commodity]] = []
+
+    async def household_changed(commodities: frozenset[Commodity]) -> None:
+        moved.append(commodities)
+
+    async def resynced(name: str | None) -> None:
+        """Change the grid meter's registry name: the collector reads prefs and registries again."""
+        await hass.command(
+            {
+                "type": "config/entity_registry/update",
+                "entity_id": "sensor.grid_import",
+                "name": name,
+            }
+        )
+
+    async def flow() -> str | None:
+        found: str | None = await db_pool.fetchval(
+            "SELECT flow FROM devices WHERE attributes->>'entity_id' = 'sensor.grid_import'"
+        )
+        return found
+
+    grid = ENERGY_PREFS["energy_sources"][0]
+    exported = {**grid, "stat_energy_from": None, "stat_energy_to": "sensor.grid_import"}
+    collector = HomeAssistantCollector(
+        settings(hass), db_pool, pipeline, {}, household_changed=household_changed
+    )
+    collector.start()
+    try:
+        await connected(collector)
+        await wait_for(lambda: _is(flow(), "import"), "the grid meter's device")
+        await resynced("Mains")  # a name only: the household is the same
+        await wait_for(_named(db_pool, "sensor.grid_import", "Mains"), "the new name")
+        await hass.save_energy_prefs({**ENERGY_PREFS, "energy_sources": [exported]})
+        await resynced(None)
+        await wait_for(lambda: _is(flow(), "export"), "the export meter")
+    finally:
+        await collector.stop()
+        await hass.save_energy_prefs(ENERGY_PREFS)
+    assert moved == [frozenset({Commodity.ELECTRICITY})]
+
+
+async def _is(value: Awaitable[object], expected: object) -> bool:
+    return await value == expected
+
+
+def _named(pool: asyncpg.Pool, entity_id: str, name: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        found = await pool.fetchval(
+            "SELECT name FROM devices WHERE attributes->>'entity_id' = $1", entity_id
+        )
+        return bool(found == name)
+
+    return check

@@ -16,7 +16,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -63,6 +63,8 @@ _DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 # A state set by an event: (entity_id, compressed state or diff, its last_reset attribute).
 type _Change = tuple[str, Mapping[str, Any], object]
+# Called with the commodities whose household rule a change in HA moved (the costs to redo).
+type HouseholdChanged = Callable[[frozenset[Commodity]], Awaitable[None]]
 
 
 class ReadingSink(Protocol):
@@ -88,13 +90,17 @@ class HomeAssistantCollector:
         published: dict[str, dict[str, Any]] | None = None,
         *,
         clock: Clock = system_clock,
+        household_changed: HouseholdChanged | None = None,
     ) -> None:
         """Collect from INSTANCE into SINK; the status is mirrored into PUBLISHED[name].
 
         CLOCK times the steady-power heartbeats, the backfill window and the status.
+        HOUSEHOLD_CHANGED is awaited when Energy preferences or the registries change what a
+        recorded device is (its kind, commodity, flow, grid connection or container).
         """
         self.instance = instance
         self._clock = clock
+        self._household_changed = household_changed
         self.status = CollectorStatus(url=instance.url)
         self._pool = pool
         self._sink = sink
@@ -357,7 +363,9 @@ class HomeAssistantCollector:
         specs = [spec for _, _, spec in plans]
         stored = await upsert_devices(self._pool, specs)
         await self._sink.refresh_devices()
-        await self._update_meters(plans, stored)
+        if stored.household_changed and self._household_changed is not None:
+            await self._household_changed(stored.household_changed)
+        await self._update_meters(plans, stored.by_source_id)
         self.status.entities = len(self._by_entity)
 
     def _plan(

@@ -46,6 +46,14 @@ WHERE d.source = $1 AND d.source_id = s.source_id
   AND d.included_in IS DISTINCT FROM container.id
 """
 _IDS = "SELECT source_id, id, unit FROM devices WHERE source = $1 AND source_id = ANY($2::text[])"
+# What of a device the household rule reads (timescale/0019's views, 0022's connections): a change
+# of it on a device that already has energy changes the rates its commodity's costs were priced at.
+_RULE = """
+SELECT id, kind, commodity, flow, connection, included_in
+FROM devices WHERE source = $1 AND source_id = ANY($2::text[])
+ORDER BY id
+FOR UPDATE
+"""
 _LAST = """
 SELECT d.id, r.time, r.value
 FROM unnest($1::integer[]) AS d (id)
@@ -77,6 +85,16 @@ class StoredDevice:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredDevices:
+    """The devices of an upsert, and the commodities whose household rule it changed."""
+
+    by_source_id: dict[str, StoredDevice]
+    # Of devices that existed before: their kind, commodity, flow, connection or container
+    # changed (both commodities of a device that changed commodity).
+    household_changed: frozenset[Commodity]
+
+
+@dataclass(frozen=True, slots=True)
 class LastReading:
     """A device's latest usable reading."""
 
@@ -86,15 +104,17 @@ class LastReading:
 
 async def upsert_devices(
     pool: asyncpg.Pool, specs: Sequence[DeviceSpec], source: str = SOURCE
-) -> dict[str, StoredDevice]:
-    """Create or update the devices of SPECS of SOURCE; return them by source_id."""
+) -> StoredDevices:
+    """Create or update the devices of SPECS of SOURCE; return them and what they changed."""
     if not specs:
-        return {}
+        return StoredDevices({}, frozenset())
+    source_ids = [s.source_id for s in specs]
     async with pool.acquire() as conn, conn.transaction():
+        before = {row["id"]: row for row in await conn.fetch(_RULE, source, source_ids)}
         await conn.execute(
             _UPSERT,
             source,
-            [s.source_id for s in specs],
+            source_ids,
             [s.name for s in specs],
             [str(s.kind) for s in specs],
             [s.unit for s in specs],
@@ -103,11 +123,19 @@ async def upsert_devices(
             [None if s.flow is None else str(s.flow) for s in specs],
             [s.connection for s in specs],
         )
-        await conn.execute(
-            _CONTAINERS, source, [s.source_id for s in specs], [s.included_in for s in specs]
-        )
-        rows = await conn.fetch(_IDS, source, [s.source_id for s in specs])
-    return {row["source_id"]: StoredDevice(row["id"], row["unit"]) for row in rows}
+        await conn.execute(_CONTAINERS, source, source_ids, [s.included_in for s in specs])
+        after = await conn.fetch(_RULE, source, source_ids)
+        rows = await conn.fetch(_IDS, source, source_ids)
+    changed = {
+        Commodity(commodity)
+        for row in after
+        if (old := before.get(row["id"])) is not None and tuple(old) != tuple(row)
+        for commodity in (old["commodity"], row["commodity"])
+    }
+    return StoredDevices(
+        {row["source_id"]: StoredDevice(row["id"], row["unit"]) for row in rows},
+        frozenset(changed),
+    )
 
 
 async def last_readings(pool: asyncpg.Pool, device_ids: Sequence[int]) -> dict[int, LastReading]:

@@ -81,7 +81,7 @@ class ReadingFeed:
             )
         if not specs:
             return None
-        stored = await upsert_devices(self._pool, specs, source)
+        stored = (await upsert_devices(self._pool, specs, source)).by_source_id
         await self._sink.refresh_devices()
         series: list[Record] = [
             (p.start, stored[price_device(p.currency)].id, float(p.price), 0) for p in result.prices

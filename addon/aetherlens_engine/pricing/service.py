@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -53,7 +53,6 @@ from .store.recompute import (
     request_recompute,
 )
 from .store.tariffs import (
-    active_tariff_name,
     active_tariff_names,
     attach_tariff,
     connection_tariffs,
@@ -210,15 +209,27 @@ class TariffService:
         commodity = await set_active_tariff(conn, name)
         await self._request(conn, await self._activation_start(conn, name, now), commodity)
 
-    async def household_changed(self) -> None:
+    async def household_changed(
+        self, commodities: Collection[Commodity] = (Commodity.ELECTRICITY,)
+    ) -> None:
         """Recompute every hour with energy: the household's use, which rates may follow, changed.
 
-        Called when a device left out of the household, or counted again, changes its meters.
+        Called when a device left out of the household, or counted again, changes its meters,
+        and when Home Assistant changes what a device is (COMMODITIES: the households moved).
+        Each of them is recomputed under its active tariff; electricity also under the grid
+        connections' own tariffs.
         """
         async with self._pool.acquire() as conn:
             first = await first_energy_hour(conn)
-            if first is not None and await active_tariff_name(conn) is not None:
-                await self._request(conn, first)
+            if first is None:
+                return
+            active = await active_tariff_names(conn)
+            for commodity in sorted(set(commodities)):
+                if commodity in active:
+                    await self._request(conn, first, commodity)
+            if Commodity.ELECTRICITY in commodities:
+                for connection in sorted(await connection_tariffs(conn)):
+                    await self._request(conn, first, Commodity.ELECTRICITY, connection)
 
     async def price_rolled_up(self, span: tuple[datetime, datetime] | None) -> int:
         """Price the hours of SPAN (from the rollups) and later ones; return the rows written.
