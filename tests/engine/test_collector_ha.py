@@ -47,6 +47,7 @@ pytestmark = pytest.mark.parametrize("database", ["timescaledb"], indirect=True)
 WAIT_SECONDS = 60.0
 LIVE_ONLY = timedelta(seconds=1)  # a backfill limit that leaves out what earlier tests did
 MAX_GAP = timedelta(minutes=15)  # the rollups' default
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -211,7 +212,8 @@ async def import_statistics(
 ) -> None:
     """Give ENTITY_ID's counter hourly STATS (start, state, sum) through recorder/import_statistics.
 
-    The recorder imports them in its own time, after the command's answer.
+    The recorder imports them in its own time, after the command's answer: return once HA's
+    statistics hold every one of them.
     """
     await hass.command(
         {
@@ -227,6 +229,35 @@ async def import_statistics(
             "stats": stats,
         }
     )
+    given = {(datetime.fromisoformat(s["start"]), float(s["state"])) for s in stats}
+
+    async def imported() -> bool:
+        held = await hourly_statistics(
+            hass, entity_id, min(t for t, _ in given), max(t for t, _ in given) + HOUR
+        )
+        return given <= set(held)
+
+    await wait_for(imported, f"HA to hold the statistics imported for {entity_id}")
+
+
+async def hourly_statistics(
+    hass: HomeAssistant, entity_id: str, start: datetime, end: datetime
+) -> list[tuple[datetime, float]]:
+    """Return HA's hourly counter statistics of ENTITY_ID in [START, END) as (start, state)."""
+    result = await hass.command(
+        {
+            "type": "recorder/statistics_during_period",
+            "start_time": start.isoformat(),
+            "end_time": end.isoformat(),
+            "statistic_ids": [entity_id],
+            "period": "hour",
+            "types": ["state"],
+        }
+    )
+    return [
+        (datetime.fromtimestamp(row["start"] / 1000, UTC), row["state"])
+        for row in result.get(entity_id, [])
+    ]
 
 
 async def test_readings_units_flags_gaps_and_renames(

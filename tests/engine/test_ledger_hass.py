@@ -41,12 +41,12 @@ from tests.engine.test_api_support import AUTH, TOKEN, client, engine_state, ser
 from tests.engine.test_collector_ha import (
     connected,
     device_id,
+    hourly_statistics,
     import_statistics,
     pipeline,  # noqa: F401 - a fixture
     rows,
     settings,
     stored,
-    wait_for,
 )
 from tests.engine.test_collector_ledger import _grid, _metered
 from tests.hass import run
@@ -59,8 +59,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 10, 23, tzinfo=BERLIN).astimezone(UTC)  # 22 October, 22:00 UTC (CEST)
 END = datetime(2026, 10, 27, tzinfo=BERLIN).astimezone(UTC)  # 26 October, 23:00 UTC (CET)
 NOW = END  # the engine's clock
-# Backfilled statistics are an hour apart: a gap of an hour still spreads over the hour it spans.
-MAX_GAP = HOUR
 # HA's recorder compiles statistics every 5 minutes: the energy validator waits for the first.
 STATISTICS_WITHIN_S = 330
 
@@ -176,29 +174,11 @@ async def _import_statistics(hass: HomeAssistant) -> None:
             {"entity_id": f"input_number.{number}", "value": stats[-1]["state"]},
         )
 
-    async def imported() -> bool:  # the recorder imports in its own time
-        found = [await _statistics(hass, f"sensor.{meter[1]}") for meter in METERS]
-        return all(len(stats) == len(_hours()) for stats in found)
-
-    await wait_for(imported, "HA to hold the imported statistics")
-
 
 async def _statistics(hass: HomeAssistant, entity_id: str) -> list[tuple[datetime, float]]:
     """Return HA's hourly counter statistics of ENTITY_ID in the range as (end, state)."""
-    result = await hass.command(
-        {
-            "type": "recorder/statistics_during_period",
-            "start_time": (START - HOUR).isoformat(),
-            "end_time": END.isoformat(),
-            "statistic_ids": [entity_id],
-            "period": "hour",
-            "types": ["state"],
-        }
-    )
-    return [
-        (datetime.fromtimestamp(row["end"] / 1000, UTC), row["state"])
-        for row in result.get(entity_id, [])
-    ]
+    held = await hourly_statistics(hass, entity_id, START - HOUR, END)
+    return [(start + HOUR, state) for start, state in held]
 
 
 @pytest.fixture
@@ -224,7 +204,7 @@ async def _collected(
         await collector.stop()
     await stored(db_pool, "sensor.water_meter", (1234.5 + 97 * 12.5) / 1000)
     devices = [await device_id(db_pool, f"sensor.{meter[1]}") for meter in METERS]
-    rollups = RollupMaintainer(db_pool, BERLIN, max_gap=MAX_GAP)
+    rollups = RollupMaintainer(db_pool, BERLIN)  # the default max_gap, shorter than an hour
     await rollups.recompute(START - HOUR, END + HOUR, devices)
     return devices
 
