@@ -30,6 +30,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from .clock import Clock, system_clock
 from .cluster import ManagedCluster
 from .config import load_config
 from .engine import Engine
@@ -98,12 +99,19 @@ class PluginEngine:
         self.data_dir = data_dir
 
     async def run(
-        self, plugin: str, config: Mapping[str, Any], *, polls: int = 1, within: float = 60.0
+        self,
+        plugin: str,
+        config: Mapping[str, Any],
+        *,
+        polls: int = 1,
+        within: float = 60.0,
+        clock: Clock = system_clock,
     ) -> dict[str, Any]:
         """Run PLUGIN (a name or `module:Class`) with CONFIG until it has polled POLLS times.
 
-        Return its status as `/api/v1/health` shows it; fail the test with the plugin's last
-        error if it fails instead, or if it has not polled that often WITHIN seconds.
+        CLOCK is the engine's, and so the plugin's (a test pins the day it polls on). Return its
+        status as `/api/v1/health` shows it; fail the test with the plugin's last error if it
+        fails instead, or if it has not polled that often WITHIN seconds.
         """
         port = free_port()
         options = {"name": "under_test", "plugin": plugin, "config": dict(config)}
@@ -116,7 +124,8 @@ class PluginEngine:
                     "api": {"port": port},
                     "plugins": [options],
                 },
-            )
+            ),
+            clock=clock,
         )
         await engine.start()
         try:

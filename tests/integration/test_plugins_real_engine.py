@@ -6,6 +6,10 @@ a package index on 127.0.0.1, installed with their hashes) and each polling its 
 of its source on 127.0.0.1. A dynamic tariff is billed by the day-ahead series; the integration,
 set up in Home Assistant against that engine, shows the price now the plugin wrote and the AI
 API's cost today. Expected values come from the fakes' own figures, not from the engine.
+
+The engine's clock, and the costs fake's, are pinned (tests/integration/pinned_engine.py) to the
+last half minute of a month's first day: "today", the hour of the price and the days of the month
+the plugin polled are those of one instant, whenever the test runs.
 """
 
 from __future__ import annotations
@@ -48,7 +52,10 @@ TARIFF = {
     "timezone": "UTC",
     "energy": {"price": str(GRID_FEE), "dynamic": True},
 }
+REPO = Path(__file__).resolve().parents[2]  # where `tests` is a package
 STARTUP_TIMEOUT = 180.0  # pip installs both packages first
+# The engine's now: its DAYS polled days are 27 and 28 February and 1 March.
+NOW = datetime(2026, 3, 1, 23, 59, 30, tzinfo=UTC)
 
 
 def _example_tests(name: str) -> ModuleType:
@@ -90,7 +97,7 @@ def _options_file(options: dict[str, Any], data_dir: Path) -> Path:
 async def _engine(
     options: dict[str, Any], data_dir: Path
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Run `aetherlens_engine serve` with OPTIONS; stop it (SIGTERM) afterwards."""
+    """Run the engine's `serve` with OPTIONS, its clock at NOW; stop it (SIGTERM) afterwards."""
     config = await asyncio.to_thread(_options_file, options, data_dir)
     package_root = Path(aetherlens_engine.__file__).parents[1]
     log = await asyncio.to_thread((data_dir / "engine.log").open, "ab")
@@ -98,11 +105,10 @@ async def _engine(
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "aetherlens_engine",
-            "serve",
-            "--config",
+            "tests.integration.pinned_engine",
+            NOW.isoformat(),
             str(config),
-            env={**os.environ, "PYTHONPATH": str(package_root)},
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(package_root), str(REPO)])},
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log,
         )
@@ -161,7 +167,7 @@ async def test_the_example_plugins_data_reach_home_assistant(
     """HA's price now is the day-ahead price of this hour (market price per kWh, the markup,
     the tariff's grid fee); the AI API account's cost today is the fake's bucket of today."""
     dayahead, ai_api = examples
-    feed, costs = dayahead.FakeFeed(), ai_api.FakeCosts()
+    feed, costs = dayahead.FakeFeed(), ai_api.FakeCosts(clock=lambda: NOW)
     built = {name: build_wheel(name, tmp_path) for name in ("dayahead_prices", "ai_api_costs")}
     wheels = [wheel for wheel, _ in built.values()]
     tariff_file = tmp_path / "tariff.json"
@@ -206,7 +212,6 @@ async def test_the_example_plugins_data_reach_home_assistant(
         process = await stack.enter_async_context(_engine(options, data_dir))
         token = await _polled(process, url, data_dir)
         instance_id = await _instance_id(url)
-        before = datetime.now(UTC)
         entry = MockConfigEntry(
             domain=DOMAIN,
             title="AetherLens",
@@ -214,25 +219,20 @@ async def test_the_example_plugins_data_reach_home_assistant(
             data={CONF_URL: url, CONF_API_TOKEN: token},
         )
         await setup_entry(hass, entry)
-        after = datetime.now(UTC)
         price = state_of(hass, "sensor.aetherlens_current_price")
         cost_today = state_of(hass, "sensor.ai_api_cost_today")
         month = state_of(hass, "sensor.ai_api_month_to_date")
         assert await hass.config_entries.async_unload(entry.entry_id)
 
-    # The price of the hour HA asked in (the hour may have turned while it set up).
-    expected = {
-        GRID_FEE + dayahead.market_price(hour) / 1000 + MARKUP
-        for hour in {_hour(before), _hour(after)}
-    }
+    # The price of the engine's hour.
     exact = Decimal(price.attributes["exact"])
-    assert exact in expected, f"{exact} is none of {expected}"
+    assert exact == GRID_FEE + dayahead.market_price(_hour(NOW)) / 1000 + MARKUP
     assert price.state == str(exact.quantize(Decimal("0.0001"), ROUND_HALF_UP))
     assert price.attributes["unit_of_measurement"] == "EUR/kWh"
     # Each of the fake's days costs 0.5 + 0.25 USD; the plugin polled the last DAYS of them.
     day_cost = Decimal("0.5") + Decimal("0.25")
     assert (cost_today.state, cost_today.attributes["unit_of_measurement"]) == ("0.75", "USD")
-    today = before.date()
+    today = NOW.date()
     polled = [today - timedelta(days=n) for n in range(DAYS)]
     in_month = sum(1 for day in polled if day.month == today.month)
     assert Decimal(month.attributes["exact"]) == day_cost * in_month

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,16 +19,20 @@ REFERENCE = "ai_api_costs.plugin:AiApiCostsPlugin"
 RECORDED = Path(__file__).parents[1] / "src" / "ai_api_costs" / "recorded.json"
 KEY = "sk-admin-test"  # made up for the tests
 DAY = timedelta(days=1)
+# The engine's and the fake's now, pinned: the last half minute of a month's first day.
+NOW = datetime(2026, 3, 1, 23, 59, 30, tzinfo=UTC)
 
 
 class FakeCosts:
     """The costs endpoint: the admin key, daily buckets from start_time, one bucket a page.
 
-    One bucket a page makes every poll follow `next_page` cursors, as a real month does.
+    One bucket a page makes every poll follow `next_page` cursors, as a real month does. Its
+    today is CLOCK's (the system's unless a test pins it, as it pins the engine's).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.requests = 0
+        self.clock = clock
 
     async def costs(self, request: web.Request) -> web.Response:
         self.requests += 1
@@ -39,7 +43,7 @@ class FakeCosts:
         start = datetime.fromtimestamp(int(request.query["start_time"]), UTC)
         index = int(request.query.get("page", "0"))
         day = start + index * DAY
-        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        today = self.clock().replace(hour=0, minute=0, second=0, microsecond=0)
         bucket = {
             "object": "bucket",
             "start_time": int(day.timestamp()),
@@ -57,7 +61,7 @@ class FakeCosts:
 
 @pytest.fixture
 async def endpoint() -> AsyncIterator[tuple[FakeCosts, str]]:
-    fake = FakeCosts()
+    fake = FakeCosts(clock=lambda: NOW)
     app = web.Application()
     app.router.add_get("/v1/organization/costs", fake.costs)
     async with serve_app(app) as url:
@@ -87,7 +91,9 @@ async def test_the_engine_stores_every_page(
     plugin_engine: PluginEngine, endpoint: tuple[FakeCosts, str]
 ) -> None:
     fake, url = endpoint
-    status = await plugin_engine.run(REFERENCE, {"url": url, "api_key": KEY, "days": 3})
+    status = await plugin_engine.run(
+        REFERENCE, {"url": url, "api_key": KEY, "days": 3}, clock=lambda: NOW
+    )
     assert (status["refused"], status["requests"], fake.requests) == (0, 3, 3)
     stored = await plugin_engine.fetch(
         "SELECT dimension, count(*), sum(amount) FROM cloud_costs GROUP BY dimension ORDER BY 1"
