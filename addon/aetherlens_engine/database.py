@@ -79,8 +79,19 @@ async def open_pool(data_dir: Path, database_url: str | None) -> Database:
     if dsn is None:
         cluster, dsn = await start_managed_cluster(data_dir)
     # min_size=0: no connection is made before one is needed.
-    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=POOL_SIZE)
+    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=POOL_SIZE, reset=keep_session_state)
     return Database(pool, cluster)
+
+
+async def keep_session_state(conn: asyncpg.Connection) -> None:
+    """Release CONN to the pool as it is: the engine leaves nothing in a session to reset.
+
+    asyncpg's default reset (advisory locks, cursors, LISTEN, settings) is a round trip on every
+    release. The engine's settings are `SET LOCAL`, its locks transaction-level but for the
+    migrations' (which they release), it holds no cursor outside a transaction and listens to
+    nothing; asyncpg still rolls back a transaction left open before this is called.
+    """
+    del conn
 
 
 async def prepare(database: Database, stop: asyncio.Event) -> None:
