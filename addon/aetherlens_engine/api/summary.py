@@ -23,7 +23,7 @@ from aetherlens_engine.pricing.store.summary import commodity_costs, device_figu
 from .budgets import stored
 from .contract import summary as contract
 from .contract.base import day, instant, json_response, money, optional_instant, optional_money
-from .database import connection
+from .database import connection, read_snapshot
 from .devices import device_identity
 from .localtime import LocalPeriods
 from .price import tariff_summary
@@ -121,10 +121,7 @@ async def _summary_at(state: EngineState) -> contract.Summary:
     kinds = [str(kind) for kind in (*ENERGY_KINDS, DeviceKind.CLOUD_ACCOUNT)]
     # One snapshot for every query: a poll committing between them (a cloud account and its
     # costs, the budget seeded for it) would otherwise show a budget without its spending.
-    async with (
-        connection(state) as conn,
-        conn.transaction(isolation="repeatable_read", readonly=True),
-    ):
+    async with connection(state) as conn, read_snapshot(conn):
         rows = await device_figures(
             conn,
             day=(periods.day_start, periods.day_end),
