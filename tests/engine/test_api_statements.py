@@ -105,6 +105,26 @@ async def test_a_hidden_rider_is_the_residual(pool: asyncpg.Pool) -> None:
     assert (body["over_threshold"], body["error"]) == (True, None)
 
 
+async def test_a_rider_billed_by_the_day_is_the_fixed_charge_of_its_name(
+    pool: asyncpg.Pool,
+) -> None:
+    """May's network rider of 11.16 is 31 days x 0.36 (as a calibration per day adds it)."""
+    daily = {**HOME, "name": "home with rider"}
+    daily["fixed"] = [*HOME["fixed"], {"name": "Network rider", "amount": "0.36", "per": "day"}]
+    async with pool.acquire() as conn:
+        await save_tariff(conn, daily, datetime(2024, 1, 1, tzinfo=UTC))
+        await set_active_tariff(conn, "home with rider")
+    async with client(_state(pool)) as session:
+        status, body = await checked(session, "post", "/api/v1/statements", json=MAY)
+    assert status == 201, body
+    assert (body["engine_total"], body["residual"]) == ("291.51", "0")
+    assert _residuals(body)[2:] == [
+        ("standing", "Standing  charge", "7.75", "0"),
+        ("rider", "network rider", "11.16", "0"),
+    ]
+    assert (body["findings"], body["over_threshold"]) == ([], False)
+
+
 async def test_csv_statements_a_tier_limit_and_missing_data(pool: asyncpg.Pool) -> None:
     async with client(_state(pool)) as session:
         payload = {"csv": JUNE_CSV}

@@ -5,7 +5,8 @@ many lines as it prints, each amount as it adds up to the total (a credit is neg
 is matched to the engine's lines of the cycle by kind:
 
 - energy by `period` and `tier` (a line without a tier: the period's tiers; without a period:
-  all energy), standing charges, demand charges, riders (the tariff's surcharges) and taxes by
+  all energy), standing charges, demand charges, riders (the tariff's surcharges, else a fixed
+  charge of the rider's name: one billed by the day, as a calibration may add it) and taxes by
   name (case and surrounding spaces ignored), credits to the export credit;
 - a line the engine has no counterpart for is left whole as its residual, an engine line the
   statement does not show is matched by nothing (its residual is minus its amount).
@@ -173,6 +174,9 @@ def _take(line: StatementLine, engine: dict[LineKind, dict[str, Decimal]]) -> De
         keys = list(lines)
     else:
         keys = [name_key(line.name)] if name_key(line.name) in lines else []
+        if not keys and line.kind is LineKind.RIDER:
+            lines = engine[LineKind.STANDING]
+            keys = [name_key(line.name)] if name_key(line.name) in lines else []
         if not keys and len(lines) == 1 and line.kind is LineKind.STANDING:
             keys = list(lines)  # one standing charge each, named differently
     if not keys:
