@@ -195,23 +195,26 @@ async function devices(page, url, deviceId) {
   await page.locator('table.periods tbody tr').first().waitFor();
 }
 
-/** The instant 7½ minutes before the current hour: inside the demo's recorded appliance power. */
-function lastHourInstant(minutesEarlier = 0) {
-  return new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 450_000 - minutesEarlier * 60_000).toISOString();
+/**
+ * The instant 7½ minutes (and MINUTES_EARLIER) before the demo's last reading, RECORDED_UNTIL:
+ * inside its recorded appliance power, whichever hour the clock has turned to since it started.
+ */
+function recordedInstant(recordedUntil, minutesEarlier = 0) {
+  return new Date(Date.parse(recordedUntil) - 450_000 - minutesEarlier * 60_000).toISOString();
 }
 
 /**
  * New readings rolled up in the engine reach the open overview and device pages without a reload
  * (server-sent events); a lost stream is reconnected and its missed figures read again.
  */
-async function live(page, url, api, fridgeId) {
+async function live(page, url, api, fridgeId, recordedUntil) {
   await page.goto(`${url}#/overview`);
   await overviewReady(page);
   await page.locator('[data-testid="live"][data-status="live"]').waitFor();
   await page.evaluate(() => { window.notReloaded = true; });
   const fridge = page.locator('section[aria-labelledby="top-devices"] tr', { hasText: 'Fridge' });
   const before = await fridge.textContent();
-  const post = (value, minutesEarlier) => api('POST', 'api/v1/readings?backfill=true', [{ device_id: fridgeId, time: lastHourInstant(minutesEarlier), value }]);
+  const post = (value, minutesEarlier) => api('POST', 'api/v1/readings?backfill=true', [{ device_id: fridgeId, time: recordedInstant(recordedUntil, minutesEarlier), value }]);
   await post(20_000, 0);
   // More energy this month: the row's kWh grows.
   const kwhOf = (text) => Number.parseFloat(text.replace(/^Fridge/, ''));
@@ -224,17 +227,32 @@ async function live(page, url, api, fridgeId) {
 
   // The device page opens on a stream that ends at once (an engine restarting, a proxy's
   // timeout): it says so, reconnects by itself after the engine's `retry:`, and then follows.
+  // Each status the page shows is noted from the document's start: the second above saying
+  // "reconnecting" may be over before a wait begun after the navigation looks.
+  await page.addInitScript(() => {
+    window.liveStatuses = [];
+    new MutationObserver(() => {
+      const shown = document.querySelector('[data-testid="live"]')?.dataset.status;
+      if (shown && shown !== window.liveStatuses.at(-1)) window.liveStatuses.push(shown);
+    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+  });
   await page.route('**/api/v1/events', (route) => route.fulfill({
     status: 200, contentType: 'text/event-stream', body: 'retry: 1000\nevent: ready\ndata: {}\n\n',
   }), { times: 1 });
   await page.goto('about:blank');
   await page.goto(`${url}#/devices/${fridgeId}`);
-  await page.waitForFunction(() => document.querySelector('[data-testid="live"]')?.dataset.status === 'reconnecting', null, { polling: 'raf' });
+  await page.waitForFunction(() => window.liveStatuses.includes('reconnecting'));
   await page.locator('[data-testid="live"][data-status="live"]').waitFor();
-  const dayLoaded = page.waitForResponse((response) => response.url().includes(`/devices/${fridgeId}/energy`) && response.url().includes('resolution=hour'));
+  // The day's answer, not the week's (also by the hour) that the reconnect may be reading again.
+  const dayLoaded = page.waitForResponse((response) => {
+    const asked = new URL(response.url());
+    const span = Date.parse(asked.searchParams.get('to') ?? '') - Date.parse(asked.searchParams.get('from') ?? '');
+    return asked.pathname.endsWith(`/devices/${fridgeId}/energy`) && span === 86_400_000;
+  });
   await page.getByRole('button', { name: 'Day', exact: true }).click();
-  await dayLoaded;
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  // Until the day's answer is drawn, the total shown is the week's (kept while the day loads).
+  const dayKwh = (await (await dayLoaded).json()).total_kwh;
+  await page.waitForFunction((expected) => Math.abs(Number.parseFloat(document.querySelector('[data-testid="history-total"]')?.textContent ?? '') - expected) < 0.05, dayKwh);
   const total = page.getByTestId('history-total');
   await page.evaluate(() => { window.notReloaded = true; });
   const dayBefore = await total.textContent();
@@ -571,7 +589,7 @@ async function main() {
     await page.goto(`${demo.url}#/devices`);
     await page.getByTestId('device-row').first().waitFor();
     await shot(page, 'devices-desktop');
-    await live(page, demo.url, api, demo.devices.Fridge);
+    await live(page, demo.url, api, demo.devices.Fridge, demo.recorded_until);
     await shot(page, 'budgets-desktop');
     await page.goto(`${demo.url}#/tariffs/${encodeURIComponent(imported)}`);
     await page.locator('.heatmap tbody tr').first().waitFor();

@@ -7,8 +7,8 @@ appliance power and of a gas and a water meter through the API, waits for the ro
 `--devices`, adds smart plugs with a year of hourly energy until N devices are metered), saves
 and activates a time-of-use tariff, and the ledger's gas and water tariffs, through the API and
 waits for its recompute. It then prints one JSON line `{"url", "token", "devices",
-"plugin_secret"}` and serves until stdin closes or SIGTERM, then stops the engine and removes
-the cluster.
+"plugin_secret", "recorded_until"}` (the last reading's time) and serves until stdin closes or
+SIGTERM, then stops the engine and removes the cluster.
 """
 
 from __future__ import annotations
@@ -231,10 +231,15 @@ async def create_cloud_costs(conn: asyncpg.Connection, ids: dict[str, int], toda
         )
 
 
+def recorded_until(now: datetime) -> datetime:
+    """Return the demo's last reading: the hour NOW is in begins with it."""
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
 def readings(ids: dict[str, int], now: datetime) -> Iterator[dict[str, Any]]:
     """A year of hourly meter counts, six weeks of appliance power every 15 minutes and of the
-    gas and water meters' hourly counts."""
-    end = now.replace(minute=0, second=0, microsecond=0)
+    gas and water meters' hourly counts, up to `recorded_until`."""
+    end = recorded_until(now)
     start = end - timedelta(days=METER_DAYS)
     counter = 10_000.0
     instant = start
@@ -283,7 +288,7 @@ async def add_plugs(conn: asyncpg.Connection, count: int, now: datetime) -> None
     For the page's load time with many devices (`--devices`): written in SQL, not through the
     readings API, as 50 devices' year of readings would take the demo minutes to roll up.
     """
-    end = now.replace(minute=0, second=0, microsecond=0)
+    end = recorded_until(now)
     ids = [
         await conn.fetchval(
             "INSERT INTO devices (source, source_id, name, kind, unit)"
@@ -409,7 +414,13 @@ async def run(*, tariff: bool, devices: int) -> None:
                             await add_plugs(conn, plugs, now)
                     if tariff:
                         await activate_tariffs(session)
-                answer = {"url": url, "token": token, "devices": ids, "plugin_secret": DEMO_SECRET}
+                answer = {
+                    "url": url,
+                    "token": token,
+                    "devices": ids,
+                    "plugin_secret": DEMO_SECRET,
+                    "recorded_until": recorded_until(now).isoformat(),
+                }
                 print(json.dumps(answer), flush=True)  # noqa: T201 - the launcher's answer
                 await wait_for_stop()
 
