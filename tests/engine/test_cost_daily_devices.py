@@ -1,4 +1,4 @@
-"""A device's deletion deletes its daily costs (timescale/0024: a trigger, not a foreign key)."""
+"""Deleting a device or a tariff deletes its costs (timescale/0024, 0026: triggers, not keys)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from aetherlens_engine.pricing.recompute import price_hours
-from aetherlens_engine.pricing.store.tariffs import save_tariff
+from aetherlens_engine.pricing.store.tariffs import delete_inactive_tariff, save_tariff
 from tests.engine.test_tariff_costs import MAY, add_device, add_energy, pool
 
 __all__ = ["pool"]  # the fixture, used by name
@@ -39,3 +39,23 @@ async def test_deleted_devices_lose_their_daily_costs(pool: asyncpg.Pool) -> Non
         ]
         await conn.execute("DELETE FROM devices WHERE id = ANY($1::int[])", plugs)
         assert [tuple(r) for r in await conn.fetch(days)] == [(grid, 4)]
+
+
+async def test_deleted_tariffs_lose_their_rates(pool: asyncpg.Pool) -> None:
+    """A tariff's versions deleted: the hours it priced lose their rates, another's keep theirs."""
+    zone = ZoneInfo(FLAT["timezone"])
+    async with pool.acquire() as conn:
+        grid = await add_device(conn, "grid", "grid")
+        await add_energy(conn, grid, [0.5] * 72)
+        await save_tariff(conn, FLAT, MAY - timedelta(days=1))
+        await save_tariff(conn, {**FLAT, "name": "other"}, MAY - timedelta(days=1))
+        await price_hours(conn, "other", MAY, MAY + timedelta(hours=24), zone)
+        await price_hours(conn, "flat", MAY + timedelta(hours=24), MAY + timedelta(hours=72), zone)
+        rates = "SELECT t.name, count(*) FROM cost_rates JOIN tariffs AS t ON t.id = tariff_id "
+        assert [tuple(r) for r in await conn.fetch(rates + "GROUP BY 1 ORDER BY 1")] == [
+            ("flat", 48),
+            ("other", 24),
+        ]
+        assert await delete_inactive_tariff(conn, "other")
+        assert await conn.fetchval("SELECT count(*) FROM cost_rates") == 48
+        assert await conn.fetchval("SELECT min(hour) FROM cost_rates") == MAY + timedelta(hours=24)
