@@ -66,6 +66,8 @@ def volume_price(tariff: Tariff, start: datetime, price: Decimal) -> Decimal | N
     """
     if tariff.unit == UNIT_VOLUME:
         return price
+    if not tariff.conversion:  # electricity: no local date to look up for each of a year's hours
+        return None
     period = _conversion_at(tariff, start)
     return None if period is None else price * period.kwh_per_m3
 
