@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from aetherlens_engine.api.database import read_snapshot
+from aetherlens_engine.pricing.store.snapshot import read_snapshot
 
 
 async def _settings(conn: asyncpg.Connection) -> tuple[str, str, str]:

@@ -18,12 +18,13 @@ from aiohttp import web
 from aetherlens_engine.budgets import COMMODITY_SCOPES
 from aetherlens_engine.models import Commodity, DeviceKind
 from aetherlens_engine.pricing.store.budgets import budget_rows
+from aetherlens_engine.pricing.store.snapshot import read_snapshot
 from aetherlens_engine.pricing.store.summary import commodity_costs, device_figures, top_services
 
 from .budgets import stored
 from .contract import summary as contract
 from .contract.base import day, instant, json_response, money, optional_instant, optional_money
-from .database import connection, read_snapshot
+from .database import connection
 from .devices import device_identity
 from .localtime import LocalPeriods
 from .price import tariff_summary
