@@ -2,7 +2,7 @@
 """Storage per day of raw readings: ours, raw and compacted, beside ltss and HA's recorder.
 
     scripts/devenv run python benchmarks/storage.py [--devices 100] [--interval 10]
-        [--jitter-us 0] [--data-dir .bench/storage] [--keep]
+        [--jitter-us 0] [--data-dir .bench/storage] [--keep] [--addon-data DIR]
 
 One day of readings (100 devices, one reading per 10 s: 864 000; a quarter energy counters in
 kWh, the rest power in W) is written into four databases of the engine's own cluster (its Pi
@@ -20,6 +20,12 @@ job rolls the day up; the PSS of the engine and every PostgreSQL process is samp
 while. Plain PostgreSQL is compacted by the same code in this process. Sizes are after VACUUM
 (ANALYZE), tables with their indexes and TOAST, in MiB per day. `data_on_tmpfs` says whether
 the cluster lived in RAM (/tmp inside scripts/devenv): sizes do not depend on it.
+
+With --addon-data, the four databases are in the PostgreSQL of a running add-on container
+instead (DIR: its /data volume, seen from here; `scripts/addon-image storage` starts it): the
+engine's is the add-on's own, which its engine, already up, migrated and now rolls up and
+compresses or packs. The PSS is then sampled by that script, on the host, while the file
+DIR/../storing exists.
 """
 
 from __future__ import annotations
@@ -37,13 +43,16 @@ from pathlib import Path
 
 import asyncpg
 from homeassistant.components.recorder import db_schema
+from pss import pss_mib
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
-from support import EngineProcess, create_devices, on_tmpfs, pss_mib
+from support import EngineProcess, create_devices, on_tmpfs
 
-from aetherlens_engine.database import DATABASE_NAME, managed_cluster
+from aetherlens_engine.cluster import ManagedCluster
+from aetherlens_engine.database import DATABASE_NAME, MANAGED_PORT, managed_cluster
 from aetherlens_engine.migrations import apply_migrations
 from aetherlens_engine.storage import compact_readings, detect_features
+from aetherlens_engine.supervisor.paths import AddonPaths
 
 MIB = 1024 * 1024
 # What HA stores with each state of such sensors (ltss with every row, the recorder once).
@@ -292,16 +301,27 @@ async def day_stored(conn: asyncpg.Connection, cutoff: datetime, *, compressing:
 
 
 async def engine_compacts(
-    engine: EngineProcess, dsn: str, postmaster: int, cutoff: datetime, *, compressing: bool
+    dsn: str,
+    cutoff: datetime,
+    *,
+    compressing: bool,
+    engine: EngineProcess | None,
+    postmaster: int | None,
 ) -> dict[str, object]:
-    """Run the engine until its jobs have rolled up and stored the day; sample PSS meanwhile."""
+    """Start ENGINE (None: it runs already) and wait until its jobs have stored the day.
+
+    The PSS of the engine and POSTMASTER's processes is sampled meanwhile (not when the engine
+    runs elsewhere: an add-on container's processes are not in this PID namespace).
+    """
     samples: list[float] = []
     started = time.monotonic()
-    await engine.start()
+    if engine is not None:
+        await engine.start()
     conn = await asyncpg.connect(dsn)
     try:
         while True:
-            samples.append(pss_mib([engine.pid, postmaster]))
+            if engine is not None and postmaster is not None:
+                samples.append(pss_mib([engine.pid, postmaster]))
             if await day_stored(conn, cutoff, compressing=compressing):
                 break
             if time.monotonic() - started > 1800:
@@ -312,11 +332,15 @@ async def engine_compacts(
         packed = await conn.fetchval("SELECT sum(cardinality(steps)) FROM readings_compact")
     finally:
         await conn.close()
-    return {
-        "engine_s": seconds, "pss_mib_max": max(samples), "pss_mib_samples": len(samples),
-        "pss_mib_median": sorted(samples)[len(samples) // 2], "hourly_rows": hours,
-        "packed_readings": packed,
+    figures: dict[str, object] = {
+        "engine_s": seconds, "hourly_rows": hours, "packed_readings": packed,
     }  # fmt: skip
+    if samples:
+        figures |= {
+            "pss_mib_max": max(samples), "pss_mib_samples": len(samples),
+            "pss_mib_median": sorted(samples)[len(samples) // 2],
+        }  # fmt: skip
+    return figures
 
 
 def postmaster_pid(data_dir: Path) -> int:
@@ -330,8 +354,8 @@ async def load_engine_schema(
     """Migrate DSN's database, add the devices and a day of readings; return them and MiB."""
     conn = await asyncpg.connect(dsn)
     try:
-        if timescale:
-            await conn.execute("CREATE EXTENSION timescaledb")
+        if timescale:  # the add-on's database has it already
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
         await apply_migrations(conn)
         devices = await create_devices(conn, args.devices)
         readings = day_of_readings(devices, day, args.interval, args.jitter_us, seed=1)
@@ -366,64 +390,93 @@ async def compacted_mib(dsn: str, now: datetime | None) -> dict[str, float]:
 
 
 async def run(args: argparse.Namespace, data_dir: Path) -> None:
-    """Load a day into every layout, let the engine compact ours, print the figures."""
+    """Measure in a cluster of the engine's own, started here, with the engine as a process."""
     cluster = managed_cluster(data_dir)
     engine = EngineProcess(None, data_dir, {})
-    # The day before yesterday (UTC): more than a day old for the engine's clock, now.
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    day = today - timedelta(days=2)
     try:
         await asyncio.to_thread(cluster.ensure_initialized)
         await asyncio.to_thread(cluster.start)
         admin = await asyncpg.connect(cluster.dsn())
-        for name in (DATABASE_NAME, "plain", "ltss", "recorder"):
-            await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
         await admin.close()
-        dsn = cluster.dsn(DATABASE_NAME)
-        _, _, timescale_raw = await load_engine_schema(dsn, args, day, timescale=True)
-        devices, readings, plain_raw = await load_engine_schema(
-            cluster.dsn("plain"), args, day, timescale=False
-        )
-        # Plain PostgreSQL: the engine's compaction, in this process.
-        plain = {"raw_mib": plain_raw} | await compacted_mib(
-            cluster.dsn("plain"), today + timedelta(hours=1)
-        )
-        ltss_mib = await load_ltss(cluster.dsn("ltss"), devices, readings)
-        recorder_mib, statistics_mib = await load_recorder(
-            cluster.dsn("recorder"), devices, readings, day
-        )
-        conn = await asyncpg.connect(dsn)
-        features = await detect_features(conn)
-        await conn.close()
-        # TimescaleDB: the real engine's jobs (packing, or compression under the community licence).
-        engine_figures = await engine_compacts(
-            engine,
-            dsn,
-            postmaster_pid(cluster.data_dir),
-            today - timedelta(days=1),
-            compressing=features.licence == "timescale",
-        )
-        timescale = {"raw_mib": timescale_raw} | await compacted_mib(dsn, None)
-        compacted = max(timescale["day_mib"], plain["day_mib"])
-        print(json.dumps({
-            "devices": args.devices, "interval_s": args.interval, "jitter_us": args.jitter_us,
-            "readings": len(readings),
-            "day": day.date().isoformat(), "timescaledb": features.timescaledb_version,
-            "licence": features.licence,
-            "ours_timescaledb_mib_per_day": timescale, "ours_postgresql_mib_per_day": plain,
-            "ltss_mib_per_day": ltss_mib, "recorder_states_mib_per_day": recorder_mib,
-            "recorder_statistics_mib_per_day": statistics_mib,
-            "ltss_over_ours_compacted": round(ltss_mib / compacted, 1),
-            "recorder_over_ours_compacted": round(recorder_mib / compacted, 1),
-            "ltss_over_ours_timescaledb": round(ltss_mib / timescale["day_mib"], 1),
-            "recorder_over_ours_timescaledb": round(recorder_mib / timescale["day_mib"], 1),
-            "bytes_per_reading_compacted": round(compacted * MIB / len(readings), 1),
-            **engine_figures, "data_on_tmpfs": on_tmpfs(data_dir), "data_dir": str(data_dir),
-        }), flush=True)  # fmt: skip
+        await measure(args, cluster, engine, postmaster_pid(cluster.data_dir), data_dir)
     finally:
         engine.stop()  # it stops the cluster it reused
         if cluster.is_running():
             cluster.stop()
+
+
+async def run_in_addon(args: argparse.Namespace, addon_data: Path) -> None:
+    """Measure in a running add-on's cluster, whose engine runs already (/data: ADDON_DATA)."""
+    cluster = ManagedCluster(AddonPaths(addon_data).cluster_dir, port=MANAGED_PORT)
+    await measure(args, cluster, None, None, addon_data)
+
+
+async def measure(
+    args: argparse.Namespace,
+    cluster: ManagedCluster,
+    engine: EngineProcess | None,
+    postmaster: int | None,
+    data_dir: Path,
+) -> None:
+    """Load a day into every layout, let the engine compact ours, print the figures."""
+    # The day before yesterday (UTC): more than a day old for the engine's clock, now.
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = today - timedelta(days=2)
+    admin = await asyncpg.connect(cluster.dsn())
+    for name in ("plain", "ltss", "recorder"):
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    dsn = cluster.dsn(DATABASE_NAME)
+    _, _, timescale_raw = await load_engine_schema(dsn, args, day, timescale=True)
+    devices, readings, plain_raw = await load_engine_schema(
+        cluster.dsn("plain"), args, day, timescale=False
+    )
+    # Plain PostgreSQL: the engine's compaction, in this process.
+    plain = {"raw_mib": plain_raw} | await compacted_mib(
+        cluster.dsn("plain"), today + timedelta(hours=1)
+    )
+    ltss_mib = await load_ltss(cluster.dsn("ltss"), devices, readings)
+    recorder_mib, statistics_mib = await load_recorder(
+        cluster.dsn("recorder"), devices, readings, day
+    )
+    conn = await asyncpg.connect(dsn)
+    features = await detect_features(conn)
+    await conn.close()
+    # TimescaleDB: the real engine's jobs (packing, or compression under the community licence).
+    # An add-on's engine: scripts/addon-image samples its PSS while this file exists.
+    storing = data_dir.parent / "storing" if engine is None else None
+    if storing is not None:
+        storing.touch()
+    try:
+        engine_figures = await engine_compacts(
+            dsn,
+            today - timedelta(days=1),
+            compressing=features.licence == "timescale",
+            engine=engine,
+            postmaster=postmaster,
+        )
+    finally:
+        if storing is not None:
+            storing.unlink(missing_ok=True)
+    timescale = {"raw_mib": timescale_raw} | await compacted_mib(dsn, None)
+    compacted = max(timescale["day_mib"], plain["day_mib"])
+    print(json.dumps({
+        "devices": args.devices, "interval_s": args.interval, "jitter_us": args.jitter_us,
+        "readings": len(readings),
+        "day": day.date().isoformat(), "timescaledb": features.timescaledb_version,
+        "licence": features.licence,
+        "ours_timescaledb_mib_per_day": timescale, "ours_postgresql_mib_per_day": plain,
+        "ltss_mib_per_day": ltss_mib, "recorder_states_mib_per_day": recorder_mib,
+        "recorder_statistics_mib_per_day": statistics_mib,
+        "ltss_over_ours_compacted": round(ltss_mib / compacted, 1),
+        "recorder_over_ours_compacted": round(recorder_mib / compacted, 1),
+        "ltss_over_ours_timescaledb": round(ltss_mib / timescale["day_mib"], 1),
+        "recorder_over_ours_timescaledb": round(recorder_mib / timescale["day_mib"], 1),
+        "bytes_per_reading_compacted": round(compacted * MIB / len(readings), 1),
+        **engine_figures, "data_on_tmpfs": on_tmpfs(data_dir), "data_dir": str(data_dir),
+        "in_addon_image": engine is None,
+    }), flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -436,7 +489,13 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", help="where the cluster lives (emptied first)")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--addon-data", type=Path, help="the /data of a running add-on: measure in its cluster"
+    )
     args = parser.parse_args()
+    if args.addon_data:
+        asyncio.run(run_in_addon(args, args.addon_data.resolve()))
+        return
     data_dir = Path(args.data_dir).resolve() if args.data_dir else Path(tempfile.mkdtemp())
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)

@@ -20,6 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 ADDON_DIR = REPO / "addon"
 sys.path[:0] = [str(ADDON_DIR), str(REPO)]
 
+from pss import pss_mib  # noqa: E402
+
 from aetherlens_engine.cluster import ManagedCluster, server_settings  # noqa: E402
 from aetherlens_engine.migrations import apply_migrations  # noqa: E402
 from tests.postgres import free_port, temporary_cluster  # noqa: E402
@@ -124,38 +126,6 @@ def on_tmpfs(path: Path) -> bool:
         if (str(path) + "/").startswith(mount.rstrip("/") + "/") and len(mount) > len(best):
             best, kind = mount, fstype
     return kind == "tmpfs"
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def pss_mib(pids: list[int]) -> float:
-    """Return the proportional set size of PIDS and their children (PostgreSQL's backends)."""
-    total, seen = 0, set()
-    todo = list(pids)
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        todo += _children(pid)
-        try:
-            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        total += next(
-            int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")
-        )
-    return round(total / 1024, 1)
 
 
 @asynccontextmanager

@@ -34,7 +34,8 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from support import UNLIMITED_API, EngineProcess, create_devices, on_tmpfs, pss_mib
+from pss import pss_mib
+from support import UNLIMITED_API, EngineProcess, create_devices, on_tmpfs
 
 from aetherlens_engine.cluster import ManagedCluster
 from aetherlens_engine.database import DATABASE_NAME, managed_cluster
